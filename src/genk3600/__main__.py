@@ -1,0 +1,3 @@
+from genk3600.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""The ASGI application: routers, middleware, problem handlers, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from sqlalchemy.engine import URL
+
+from genk3600 import __version__
+from genk3600.categories.router import router as categories_router
+from genk3600.config import Settings, get_settings
+from genk3600.contacts.router import router as contacts_router
+from genk3600.db import Database
+from genk3600.errors import ProblemDetails
+from genk3600.health.router import router as health_router
+from genk3600.middleware import RequestIdMiddleware
+from genk3600.problems import install_problem_handlers
+from genk3600.staff.router import router as staff_router
+from genk3600.tickets.router import router as tickets_router
+from genk3600.units.router import router as units_router
+
+DESCRIPTION = """\
+Genk3600 turns phone, mail, web and counter contacts with the city of Genk and its OCMW into tickets,
+routes each to the right department or case worker, and records which role every handler played
+(informing, registering, advising, deciding).
+
+**Authentication**: city systems send an API key (`Authorization: Bearer g3600_…` or `X-API-Key`);
+staff send a bearer JWT from the city's identity provider. Each operation names the scope it needs.
+
+**Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json` documents
+with a `request_id`; validation problems list every failing field in `errors`.
+
+**Lists** use cursor pagination: pass the `next_cursor` of one page as `cursor` for the next.
+"""
+
+TAGS = [
+    {"name": "contacts", "description": "Recording contacts on every channel; each opens or joins a ticket."},
+    {"name": "tickets", "description": "Tickets and their timelines."},
+    {"name": "administration", "description": "Units, staff and categories (admin scope)."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: Settings | None = None, database_url: URL | None = None) -> FastAPI:
+    """Build the app; the database is connected in the lifespan (tests inject sessions instead)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if database_url is None:
+            yield
+            return
+        app.state.db = Database.connect(database_url, pool_size=settings.db_pool_size)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Genk3600 API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        contact={"name": "Stad Genk, team Genk3600"},
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
+    install_problem_handlers(app)
+    for router in (
+        health_router,
+        contacts_router,
+        tickets_router,
+        units_router,
+        staff_router,
+        categories_router,
+    ):
+        app.include_router(router)
+    app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_schema(app: FastAPI) -> dict[str, Any]:
+    """The spec, with the shared problem schema and without FastAPI's unused validation schemas."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        contact=app.contact,
+        license_info=app.license_info,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["ProblemDetails"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def operation_ids(app: FastAPI) -> list[str]:
+    return [route.operation_id or route.name for route in app.routes if isinstance(route, APIRoute)]

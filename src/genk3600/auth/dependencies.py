@@ -1,0 +1,69 @@
+"""FastAPI dependencies: every /v1 route declares the scope it needs through `require`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from genk3600.auth.errors import MissingCredentials, MissingScope
+from genk3600.auth.principal import Principal
+from genk3600.auth.service import authenticate
+from genk3600.config import Settings
+from genk3600.db import Session
+from genk3600.models.enums import Scope
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description=(
+        "A city system's API key (`g3600_…`) or a staff member's JWT from the city's identity provider."
+    ),
+)
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="A city system's API key, as an alternative header."
+)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def current_principal(
+    session: Session,
+    settings: AppSettings,
+    authorization: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    api_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    credential = authorization.credentials if authorization else api_key
+    if not credential:
+        raise MissingCredentials(
+            "Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token."
+        )
+    return await authenticate(session, settings, credential)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets the call through only with `scope`."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(scope):
+            raise MissingScope(
+                f"This operation needs the '{scope.value}' scope, which your credentials lack."
+            )
+        return principal
+
+    return check
+
+
+ContactWriter = Annotated[Principal, Depends(require(Scope.contacts_write))]
+TicketReader = Annotated[Principal, Depends(require(Scope.tickets_read))]
+Admin = Annotated[Principal, Depends(require(Scope.admin))]

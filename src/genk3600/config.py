@@ -1,0 +1,95 @@
+"""Settings from `GENK3600_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever used with GENK3600_ENV=dev; production refuses it (see _refuse_placeholder_secrets).
+DEV_SECRET_KEY = "genk3600-dev-only-secret-key-not-for-production"  # noqa: S105 - public on purpose
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "please-change", DEV_SECRET_KEY}
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to `GENK3600_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="GENK3600_", extra="ignore")
+
+    env: Literal["dev", "production"] = Field(
+        default="production",
+        description="`dev` allows the built-in secret key, dev tokens and the printed demo API key.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an external PostgreSQL; unset = embedded PostgreSQL in data_dir.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Keys the national-number hashes and dev tokens. Required (>= 32 chars) in production.",
+    )
+    data_dir: Path = Field(default=Path(".genk3600"), description="Embedded database and local state.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "Europe/Brussels"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
+    jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
+    jwks_url: str | None = Field(
+        default=None, description="JWKS of the identity provider; required for staff tokens in production."
+    )
+    migrations_dir: Path = Field(default=_REPO_ROOT / "migrations")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "dev":
+            if self.secret_key is None:
+                self.secret_key = SecretStr(DEV_SECRET_KEY)
+            return self
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < 32 or key.lower() in _PLACEHOLDERS:
+            raise ValueError(
+                "GENK3600_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                f"(for example {secrets.token_urlsafe(32)!r}), or set GENK3600_ENV=dev for local development"
+            )
+        return self
+
+    @property
+    def dev_mode(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def secret(self) -> bytes:
+        if self.secret_key is None:  # _refuse_placeholder_secrets makes this unreachable
+            raise RuntimeError("no secret key configured")
+        return self.secret_key.get_secret_value().encode()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Small shared building blocks: schema bases, cursor pagination, clock."""

@@ -1,0 +1,31 @@
+"""Categories: what a question is about, with its routing defaults."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
+from genk3600.models.enums import Confidentiality, Priority
+from genk3600.models.organisation import Unit
+
+CATEGORY_CODE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+
+
+class Category(IdMixin, TimestampMixin, Base):
+    __tablename__ = "category"
+    __table_args__ = (
+        one_of("confidentiality", Confidentiality),
+        one_of("default_priority", Priority),
+        CheckConstraint(f"code ~ '{CATEGORY_CODE_PATTERN}'", name="code_format"),
+        Index("ix_category_owning_unit_id", "owning_unit_id"),
+    )
+
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    owning_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    confidentiality: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
+    default_priority: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+    owning_unit: Mapped[Unit] = relationship(lazy="raise")

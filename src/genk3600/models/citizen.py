@@ -1,0 +1,31 @@
+"""Citizens: the people we serve. National numbers are kept only as a keyed hash and a masked form."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Index, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
+from genk3600.models.enums import Language
+
+
+class Citizen(IdMixin, TimestampMixin, Base):
+    __tablename__ = "citizen"
+    __table_args__ = (
+        one_of("preferred_language", Language),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint(r"phone ~ '^\+[1-9][0-9]{6,14}$'", name="phone_e164"),
+        CheckConstraint(
+            "(national_number_hash IS NULL) = (national_number_masked IS NULL)", name="national_number_pair"
+        ),
+        Index("ix_citizen_email", "email"),
+        Index("ix_citizen_phone", "phone"),
+    )
+
+    national_number_hash: Mapped[str | None] = mapped_column(Text, unique=True)
+    national_number_masked: Mapped[str | None] = mapped_column(Text)
+    given_name: Mapped[str | None] = mapped_column(Text)
+    family_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    preferred_language: Mapped[str] = mapped_column(Text, server_default=text("'nl'"))

@@ -1,0 +1,89 @@
+"""Closed vocabularies of the domain (DESIGN.md §1). Stored as text with CHECK constraints."""
+
+from enum import StrEnum
+
+
+class Language(StrEnum):
+    nl = "nl"
+    fr = "fr"
+    en = "en"
+    de = "de"
+
+
+class UnitKind(StrEnum):
+    department = "department"
+    ocmw_service = "ocmw_service"
+    contact_centre = "contact_centre"
+    reception = "reception"
+    quick_desk = "quick_desk"
+    thematic_desk = "thematic_desk"
+
+
+class Position(StrEnum):
+    agent = "agent"
+    back_office = "back_office"
+    case_worker = "case_worker"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class Confidentiality(StrEnum):
+    normal = "normal"
+    social = "social"
+
+
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    mail = "mail"
+    web = "web"
+    counter = "counter"
+    home_visit = "home_visit"
+    appointment = "appointment"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class Role(StrEnum):
+    informing = "informing"
+    registering = "registering"
+    advising = "advising"
+    deciding = "deciding"
+
+
+class TicketStatus(StrEnum):
+    new = "new"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    waiting_for_citizen = "waiting_for_citizen"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class TicketEventType(StrEnum):
+    created = "created"
+    contact_added = "contact_added"
+    routed = "routed"
+    assigned = "assigned"
+    escalated = "escalated"
+    status_changed = "status_changed"
+    participation_recorded = "participation_recorded"
+    note = "note"
+    merged = "merged"
+    sla_warning = "sla_warning"
+    sla_breach = "sla_breach"
+
+
+class Scope(StrEnum):
+    contacts_write = "contacts:write"
+    tickets_read = "tickets:read"
+    admin = "admin"

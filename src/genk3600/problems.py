@@ -1,0 +1,146 @@
+"""Exception handlers: every error leaves as RFC 9457 problem+json, without SQL or stack traces."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+
+from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable
+from genk3600.middleware import request_id_var
+
+log = logging.getLogger(__name__)
+
+# Lost connections, refused connections and an exhausted pool all mean "try again shortly".
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
+
+_HTTP_TITLES = {
+    400: ("Bad request", "bad-request"),
+    401: ("Authentication required", "unauthenticated"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    406: ("Not acceptable", "not-acceptable"),
+    413: ("Request body too large", "payload-too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request_id_var.get(),
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def app_error(request: Request, exc: AppError) -> JSONResponse:
+    return problem(request, exc.status, exc.title, exc.detail, exc.slug, exc.headers(), **exc.extensions)
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    # Only location, message and kind: pydantic's `input` could echo personal data back.
+    return [
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "message": error["msg"],
+            "type": error["type"],
+        }
+        for error in errors
+    ]
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(error["type"] == "json_invalid" for error in errors):
+        return problem(
+            request,
+            400,
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            "malformed-json",
+            errors=_field_errors(errors),
+        )
+    fields = ", ".join(dict.fromkeys(error["field"] for error in _field_errors(errors)))
+    return problem(
+        request,
+        422,
+        "Validation failed",
+        f"The request has {len(errors)} invalid field(s): {fields}.",
+        "validation-failed",
+        errors=_field_errors(errors),
+    )
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is no resource at {request.url.path}; see /docs for the API."
+    return problem(request, exc.status_code, title, detail, slug, dict(exc.headers or {}))
+
+
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A race lost against a concurrent writer (e.g. same unique code): the database kept its rules.
+    log.info("integrity error on %s: %s", request.url.path, exc)
+    return problem(
+        request,
+        409,
+        "Conflict",
+        "The request conflicts with data that already exists; nothing was saved.",
+        "conflict",
+    )
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    unavailable = ServiceUnavailable(
+        "The database cannot be reached right now; nothing was saved. Try again."
+    )
+    return await app_error(request, unavailable)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        500,
+        "Internal error",
+        "Something went wrong on our side; nothing was saved. Quote the request_id when you report it.",
+        "internal-error",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    # Starlette types handlers as taking any Exception; it calls each only for its own class.
+    handlers: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[Response]]]] = [
+        (AppError, app_error),
+        (RequestValidationError, validation_error),
+        (HTTPException, http_error),
+        (IntegrityError, integrity_error),
+        *((unavailable, database_unavailable) for unavailable in DATABASE_UNAVAILABLE),
+        (DBAPIError, unexpected_error),
+        (Exception, unexpected_error),
+    ]
+    for exception, handler in handlers:
+        app.add_exception_handler(exception, handler)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from genk3600.errors import Conflict, NotFound
+
+
+class StaffNotFound(NotFound):
+    slug = "staff-not-found"
+
+    def __init__(self, staff_id: int) -> None:
+        super().__init__(f"There is no staff member with id {staff_id}.", staff_id=staff_id)
+
+
+class StaffExists(Conflict):
+    slug = "staff-exists"

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from genk3600.auth.dependencies import Admin
+from genk3600.db import Session
+from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.pagination import PageParams, page_params
+from genk3600.staff import service
+from genk3600.staff.schemas import StaffIn, StaffOut, StaffPage
+
+router = APIRouter(prefix="/v1/staff", tags=["administration"])
+
+
+@router.get(
+    "",
+    operation_id="list_staff",
+    summary="List staff",
+    description="All staff members with their positions per unit, oldest first.",
+    responses=problem_responses(400, *AUTH_PROBLEMS),
+)
+async def list_staff(
+    session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]
+) -> StaffPage:
+    return await service.list_staff(session, params)
+
+
+@router.post(
+    "",
+    operation_id="create_staff",
+    summary="Create a staff member",
+    description="Adds a staff member. Each membership names an existing unit and the position held there.",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, *AUTH_PROBLEMS),
+)
+async def create_staff(session: Session, _: Admin, data: StaffIn, response: Response) -> StaffOut:
+    staff = await service.create_staff(session, data)
+    response.headers["Location"] = f"/v1/staff/{staff.id}"
+    return staff
+
+
+@router.get(
+    "/{staff_id}",
+    operation_id="get_staff",
+    summary="Get a staff member",
+    description="One staff member by id.",
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def get_staff(session: Session, _: Admin, staff_id: int) -> StaffOut:
+    return await service.get_staff(session, staff_id)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import EmailStr, Field, field_validator
+
+from genk3600.kit.pagination import Page
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models import Staff
+from genk3600.models.enums import Language, Position
+from genk3600.units.schemas import UnitCode
+
+
+class MembershipIn(InputModel):
+    unit: UnitCode = Field(description="Code of the unit.")
+    position: Position = Field(examples=[Position.agent])
+
+
+class StaffIn(InputModel):
+    email: EmailStr = Field(examples=["an.peeters@genk.example"])
+    full_name: str = Field(min_length=1, max_length=200, examples=["An Peeters"])
+    languages: list[Language] = Field(
+        default_factory=lambda: [Language.nl], min_length=1, max_length=4, examples=[["nl", "fr"]]
+    )
+    oidc_subject: str | None = Field(
+        default=None, max_length=255, description="The identity provider's `sub` for this person, if known."
+    )
+    memberships: list[MembershipIn] = Field(default_factory=list, max_length=50)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_case(cls, value: str) -> str:
+        return value.lower()
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct_languages(cls, value: list[Language]) -> list[Language]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("memberships")
+    @classmethod
+    def _one_position_per_unit(cls, value: list[MembershipIn]) -> list[MembershipIn]:
+        units = [membership.unit for membership in value]
+        if len(units) != len(set(units)):
+            raise ValueError("a staff member holds one position per unit; a unit is listed twice")
+        return value
+
+
+class MembershipOut(OutputModel):
+    unit: str = Field(description="Unit code.", examples=["contact_centre"])
+    unit_name: str = Field(examples=["Contactcenter Genk3600"])
+    position: Position
+
+
+class StaffOut(OutputModel):
+    id: int
+    email: str
+    full_name: str
+    languages: list[Language]
+    oidc_subject: str | None
+    active: bool
+    memberships: list[MembershipOut]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, staff: Staff) -> StaffOut:
+        return cls(
+            id=staff.id,
+            email=staff.email,
+            full_name=staff.full_name,
+            languages=[Language(language) for language in staff.languages],
+            oidc_subject=staff.oidc_subject,
+            active=staff.active,
+            memberships=[
+                MembershipOut(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
+                for m in staff.memberships
+            ],
+            created_at=staff.created_at,
+        )
+
+
+class StaffPage(Page[StaffOut]):
+    """A page of staff members."""

@@ -1,0 +1,51 @@
+"""Administration of staff members and their positions in units."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.kit.pagination import PageParams, page_of
+from genk3600.models import Staff, StaffMembership
+from genk3600.staff import repository
+from genk3600.staff.errors import StaffExists, StaffNotFound
+from genk3600.staff.schemas import StaffIn, StaffOut, StaffPage
+from genk3600.units.errors import UnknownUnit
+from genk3600.units.repository import units_by_codes
+
+
+async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
+    """Add a staff member with positions in existing units."""
+    if await repository.staff_by_email(session, data.email) is not None:
+        raise StaffExists(f"A staff member with e-mail {data.email!r} already exists.", email=data.email)
+    if data.oidc_subject and await repository.staff_by_oidc_subject(session, data.oidc_subject):
+        raise StaffExists("Another staff member is already linked to that OIDC subject.")
+    units = await units_by_codes(session, {membership.unit for membership in data.memberships})
+    for membership in data.memberships:
+        if membership.unit not in units:
+            raise UnknownUnit(membership.unit)
+    staff = Staff(
+        email=data.email,
+        full_name=data.full_name,
+        languages=[language.value for language in data.languages],
+        oidc_subject=data.oidc_subject,
+        memberships=[
+            StaffMembership(unit=units[m.unit], position=m.position.value) for m in data.memberships
+        ],
+    )
+    session.add(staff)
+    await session.flush()
+    return await get_staff(session, staff.id)
+
+
+async def get_staff(session: AsyncSession, staff_id: int) -> StaffOut:
+    """One staff member with their units."""
+    staff = await repository.staff_by_id(session, staff_id)
+    if staff is None:
+        raise StaffNotFound(staff_id)
+    return StaffOut.of(staff)
+
+
+async def list_staff(session: AsyncSession, params: PageParams) -> StaffPage:
+    """All staff, oldest first."""
+    rows = await repository.list_staff(session, params)
+    return page_of(StaffPage, rows, params, lambda staff: staff.id, StaffOut.of)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from genk3600.kit.pagination import PageParams, keyset
+from genk3600.models import Category, Ticket, TicketEvent, Unit, ticket_number_seq
+from genk3600.models.enums import TicketStatus
+
+_TICKET_DETAILS = (
+    selectinload(Ticket.category),
+    selectinload(Ticket.owning_unit),
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.citizen),
+)
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: TicketStatus | None = None
+    unit_code: str | None = None
+    category_code: str | None = None
+
+
+async def next_ticket_number(session: AsyncSession) -> int:
+    return int(await session.scalar(ticket_number_seq.next_value()) or 0)
+
+
+async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket | None:
+    return await session.scalar(select(Ticket).options(*_TICKET_DETAILS).where(Ticket.reference == reference))
+
+
+async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    return await session.scalar(select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id))
+
+
+async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams) -> Sequence[Ticket]:
+    statement = select(Ticket).options(*_TICKET_DETAILS)
+    if where.status is not None:
+        statement = statement.where(Ticket.status == where.status.value)
+    if where.unit_code is not None:
+        statement = statement.join(Unit, Ticket.owning_unit_id == Unit.id).where(Unit.code == where.unit_code)
+    if where.category_code is not None:
+        statement = statement.join(Category, Ticket.category_id == Category.id).where(
+            Category.code == where.category_code
+        )
+    return (await session.scalars(keyset(statement, Ticket.id, params, newest_first=True))).all()
+
+
+async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -> Sequence[TicketEvent]:
+    statement = keyset(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id), TicketEvent.id, params)
+    return (await session.scalars(statement)).all()

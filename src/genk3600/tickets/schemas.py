@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from genk3600.citizens.schemas import CitizenSummary
+from genk3600.kit.pagination import Page
+from genk3600.kit.schemas import OutputModel
+from genk3600.models import Ticket, TicketEvent
+from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
+from genk3600.models.ticket import ActorMixin
+
+REFERENCE_EXAMPLE = "G3600-2026-000123"
+
+
+class ActorOut(OutputModel):
+    kind: Literal["staff", "api_client", "system"] = Field(
+        description="`system` for background jobs acting on their own (e.g. SLA checks)."
+    )
+    id: int | None = Field(description="Staff or API client id; null for `system`.")
+    name: str = Field(description="Name at the time of the action.", examples=["Sofie Vermeulen"])
+
+    @classmethod
+    def of(cls, row: ActorMixin) -> ActorOut:
+        if row.actor_staff_id is not None:
+            return cls(kind="staff", id=row.actor_staff_id, name=row.actor_name)
+        if row.actor_api_client_id is not None:
+            return cls(kind="api_client", id=row.actor_api_client_id, name=row.actor_name)
+        return cls(kind="system", id=None, name=row.actor_name)
+
+
+class AssigneeOut(OutputModel):
+    id: int
+    full_name: str
+
+
+class TicketOut(OutputModel):
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
+    status: TicketStatus
+    priority: Priority
+    subject: str = Field(examples=["Grofvuil niet opgehaald"])
+    language: Language
+    confidentiality: Confidentiality
+    tier: int = Field(ge=1, le=3, description="1 = front office, 2 = back office, 3 = decision level.")
+    category: str | None = Field(description="Category code.", examples=["waste.pickup"])
+    owning_unit: str = Field(description="Code of the unit that owns the ticket.", examples=["omgeving"])
+    owning_unit_name: str = Field(examples=["Omgeving"])
+    assignee: AssigneeOut | None
+    citizen: CitizenSummary | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketOut:
+        return cls(
+            reference=ticket.reference,
+            status=TicketStatus(ticket.status),
+            priority=Priority(ticket.priority),
+            subject=ticket.subject,
+            language=Language(ticket.language),
+            confidentiality=Confidentiality(ticket.confidentiality),
+            tier=ticket.tier,
+            category=ticket.category.code if ticket.category else None,
+            owning_unit=ticket.owning_unit.code,
+            owning_unit_name=ticket.owning_unit.name,
+            assignee=AssigneeOut.model_validate(ticket.assignee) if ticket.assignee else None,
+            citizen=CitizenSummary.of(ticket.citizen) if ticket.citizen else None,
+            first_response_due_at=ticket.first_response_due_at,
+            resolution_due_at=ticket.resolution_due_at,
+            resolved_at=ticket.resolved_at,
+            created_at=ticket.created_at,
+            updated_at=ticket.updated_at,
+        )
+
+
+class TicketEventOut(OutputModel):
+    id: int
+    type: TicketEventType
+    summary: str = Field(
+        examples=["Ticket created from a web contact; owned by Omgeving (category waste.pickup)."]
+    )
+    actor: ActorOut
+    data: dict[str, Any] = Field(description="Facts of the event (ids, codes, changed fields).")
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, event: TicketEvent) -> TicketEventOut:
+        return cls(
+            id=event.id,
+            type=TicketEventType(event.type),
+            summary=event.summary,
+            actor=ActorOut.of(event),
+            data=event.data,
+            occurred_at=event.occurred_at,
+        )
+
+
+class TicketPage(Page[TicketOut]):
+    """A page of tickets."""
+
+
+class TicketEventPage(Page[TicketEventOut]):
+    """A page of a ticket's timeline."""

@@ -1,0 +1,105 @@
+"""Tickets: opening them, their timeline, and reading them back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.config import Settings
+from genk3600.kit.clock import utcnow
+from genk3600.kit.pagination import PageParams, page_of
+from genk3600.models import Category, Citizen, Ticket, TicketEvent, Unit
+from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType
+from genk3600.tickets import repository
+from genk3600.tickets.errors import TicketNotFound
+from genk3600.tickets.repository import TicketFilter
+from genk3600.tickets.schemas import TicketEventOut, TicketEventPage, TicketOut, TicketPage
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    language: Language
+    owning_unit: Unit
+    category: Category | None
+    citizen: Citizen | None
+
+
+async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+    """Insert a ticket with a fresh reference; defaults come from its category."""
+    year = utcnow().astimezone(settings.zone).year
+    number = await repository.next_ticket_number(session)
+    category = new.category
+    ticket = Ticket(
+        reference=f"G3600-{year}-{number:06d}",
+        subject=new.subject,
+        language=new.language.value,
+        owning_unit=new.owning_unit,
+        category=category,
+        citizen=new.citizen,
+        priority=category.default_priority if category else Priority.normal.value,
+        confidentiality=category.confidentiality if category else Confidentiality.normal.value,
+        assignee=None,
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def record_event(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: Principal,
+    type: TicketEventType,
+    summary: str,
+    data: dict[str, Any],
+) -> TicketEvent:
+    """Append one entry to a ticket's timeline."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        type=type.value,
+        summary=summary,
+        data=data,
+        actor_staff_id=actor.staff_id,
+        actor_api_client_id=actor.api_client_id,
+        actor_name=actor.display_name,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def _ticket(session: AsyncSession, reference: str) -> Ticket:
+    ticket = await repository.ticket_by_reference(session, reference)
+    if ticket is None:
+        raise TicketNotFound(reference)
+    return ticket
+
+
+async def get_ticket(session: AsyncSession, reference: str) -> TicketOut:
+    """One ticket by reference."""
+    return TicketOut.of(await _ticket(session, reference))
+
+
+async def ticket_out(session: AsyncSession, ticket_id: int) -> TicketOut:
+    """A ticket just written in this transaction, read back with its relations."""
+    ticket = await repository.ticket_by_id(session, ticket_id)
+    if ticket is None:  # written earlier in this transaction, so only a bug can get here
+        raise RuntimeError(f"ticket {ticket_id} vanished within its own transaction")
+    return TicketOut.of(ticket)
+
+
+async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams) -> TicketPage:
+    """Tickets matching the filter, newest first."""
+    rows = await repository.list_tickets(session, where, params)
+    return page_of(TicketPage, rows, params, lambda ticket: ticket.id, TicketOut.of)
+
+
+async def list_events(session: AsyncSession, reference: str, params: PageParams) -> TicketEventPage:
+    """A ticket's timeline, oldest first."""
+    ticket = await _ticket(session, reference)
+    rows = await repository.events_of(session, ticket.id, params)
+    return page_of(TicketEventPage, rows, params, lambda event: event.id, TicketEventOut.of)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from genk3600.kit.pagination import Page
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models import Unit
+from genk3600.models.enums import UnitKind
+from genk3600.models.organisation import CODE_PATTERN
+
+UnitCode = Annotated[str, Field(min_length=2, max_length=64, pattern=CODE_PATTERN, examples=["burgerzaken"])]
+
+
+class UnitIn(InputModel):
+    code: UnitCode = Field(description="Stable identifier: lower case letters, digits and `_`.")
+    name: str = Field(min_length=1, max_length=200, examples=["Burgerzaken"])
+    kind: UnitKind = Field(examples=[UnitKind.department])
+    parent: UnitCode | None = Field(default=None, description="Code of the parent unit, if any.")
+
+
+class UnitOut(OutputModel):
+    id: int
+    code: str = Field(examples=["burgerzaken"])
+    name: str = Field(examples=["Burgerzaken"])
+    kind: UnitKind
+    parent: str | None = Field(description="Code of the parent unit.", examples=["stad_genk"])
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitOut:
+        return cls(
+            id=unit.id,
+            code=unit.code,
+            name=unit.name,
+            kind=UnitKind(unit.kind),
+            parent=unit.parent.code if unit.parent else None,
+            active=unit.active,
+            created_at=unit.created_at,
+        )
+
+
+class UnitPage(Page[UnitOut]):
+    """A page of units."""

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import jwt
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.tokens import issue_dev_token
+from genk3600.config import Settings
+from genk3600.kit.clock import utcnow
+from genk3600.models import ApiClient
+from tests import factories
+from tests.factories import World, assert_problem, web_contact
+
+
+def _claims(settings: Settings, email: str, **overrides: object) -> dict[str, object]:
+    now = utcnow()
+    claims: dict[str, object] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": email,
+        "email": email,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    claims.update(overrides)
+    return claims
+
+
+async def test_missing_credentials_is_401(client: httpx.AsyncClient) -> None:
+    problem = assert_problem(await client.get("/v1/tickets"), 401)
+    assert "API key" in problem["detail"]
+
+
+async def test_unknown_key_is_401(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/v1/tickets", headers={"X-API-Key": "g3600_nope"}), 401)
+    assert_problem(await client.get("/v1/tickets", headers={"Authorization": "Bearer g3600_nope"}), 401)
+    assert_problem(await client.get("/v1/tickets", headers={"Authorization": "Basic Zm9vOmJhcg=="}), 401)
+
+
+async def test_revoked_key_is_401(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    key = await factories.api_key(session, "revoked", ["tickets:read"])
+    assert (await client.get("/v1/tickets", headers={"X-API-Key": key})).status_code == 200
+    await session.execute(update(ApiClient).where(ApiClient.name == "revoked").values(active=False))
+    await session.flush()
+    assert_problem(await client.get("/v1/tickets", headers={"X-API-Key": key}), 401)
+
+
+async def test_wrong_scope_is_403(client: httpx.AsyncClient, session: AsyncSession, world: World) -> None:
+    reader = {"X-API-Key": await factories.api_key(session, "reader", ["tickets:read"])}
+    problem = assert_problem(await client.post("/v1/contacts", json=web_contact(), headers=reader), 403)
+    assert "contacts:write" in problem["detail"]
+    assert_problem(await client.get("/v1/units", headers=reader), 403)
+
+
+async def test_staff_token_authenticates_and_is_recorded_as_actor(
+    client: httpx.AsyncClient, settings: Settings, world: World
+) -> None:
+    token = issue_dev_token(settings, world.agent.email)
+    response = await client.post(
+        "/v1/contacts", json=web_contact(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["contact"]["recorded_by"] == {
+        "kind": "staff",
+        "id": world.agent.id,
+        "name": world.agent.full_name,
+    }
+    # Agents record and read, but do not administer.
+    assert_problem(await client.get("/v1/units", headers={"Authorization": f"Bearer {token}"}), 403)
+    admin = issue_dev_token(settings, world.admin.email)
+    assert (await client.get("/v1/units", headers={"Authorization": f"Bearer {admin}"})).status_code == 200
+
+
+async def test_bad_tokens_are_401(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
+    email = world.agent.email
+    bad_tokens = {
+        "expired": jwt.encode(
+            _claims(settings, email, exp=utcnow() - timedelta(minutes=5)), settings.secret, "HS256"
+        ),
+        "wrong audience": jwt.encode(_claims(settings, email, aud="someone-else"), settings.secret, "HS256"),
+        "wrong issuer": jwt.encode(
+            _claims(settings, email, iss="https://evil.example"), settings.secret, "HS256"
+        ),
+        "wrong key": jwt.encode(_claims(settings, email), b"another-secret-key-of-32-bytes!!", "HS256"),
+        "unknown staff": jwt.encode(_claims(settings, "nobody@genk.example"), settings.secret, "HS256"),
+        "garbage": "not.a.token",
+    }
+    for reason, token in bad_tokens.items():
+        response = await client.get("/v1/tickets", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, reason
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_unsigned_token_is_refused(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
+    unsigned = jwt.encode(_claims(settings, world.agent.email), None, algorithm="none")
+    assert_problem(await client.get("/v1/tickets", headers={"Authorization": f"Bearer {unsigned}"}), 401)

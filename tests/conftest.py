@@ -1,0 +1,115 @@
+"""One PostgreSQL per test run; every test runs inside a transaction that is rolled back afterwards."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from genk3600.app import create_app
+from genk3600.config import Settings
+from genk3600.db import Database, async_url, embedded_database_url, migrate, start_embedded_postgres
+from tests import factories
+
+TEST_DATABASE = "genk3600_test"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+    """GENK3600_TEST_DATABASE_URL if set (the tests own that database), else an embedded server."""
+    external = os.environ.get("GENK3600_TEST_DATABASE_URL")
+    if external:
+        yield async_url(external)
+        return
+    server = start_embedded_postgres(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    yield embedded_database_url(server, TEST_DATABASE)
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        env="dev",
+        database_url=database_url.render_as_string(hide_password=False),
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: URL, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    await migrate(database_url, settings)
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        yield connection
+        await outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Commits inside the app and the factories only release savepoints of the outer transaction.
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
+    app = create_app(settings)
+    # The real get_session dependency runs; only its session factory is bound to the test transaction.
+    app.state.db = Database(engine, sessions)
+    return app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://genk3600.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> factories.World:
+    """A small organisation: contact centre, two departments, an OCMW service, categories, staff."""
+    return await factories.small_world(session)
+
+
+@pytest.fixture
+async def admin_headers(session: AsyncSession) -> dict[str, str]:
+    key = await factories.api_key(session, "admin-test", ["admin", "contacts:write", "tickets:read"])
+    return {"X-API-Key": key}
+
+
+@pytest.fixture
+async def writer_headers(session: AsyncSession) -> dict[str, str]:
+    key = await factories.api_key(session, "writer-test", ["contacts:write", "tickets:read"])
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

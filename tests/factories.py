@@ -1,0 +1,114 @@
+"""Test data as plain async functions; they flush, the test transaction is rolled back afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.service import create_api_client
+from genk3600.models import Base, Category, Staff, StaffMembership, Unit
+from genk3600.models.enums import Scope
+
+
+@dataclass
+class World:
+    contact_centre: Unit
+    burgerzaken: Unit
+    omgeving: Unit
+    sociale_dienst: Unit
+    waste: Category
+    id_card: Category
+    living_wage: Category
+    agent: Staff
+    admin: Staff
+
+
+async def unit(
+    session: AsyncSession, code: str, kind: str = "department", parent: Unit | None = None
+) -> Unit:
+    row = Unit(code=code, name=code.replace("_", " ").title(), kind=kind, parent=parent)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def category(
+    session: AsyncSession, code: str, owner: Unit, confidentiality: str = "normal", priority: str = "normal"
+) -> Category:
+    row = Category(
+        code=code, name=code, owning_unit=owner, confidentiality=confidentiality, default_priority=priority
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def staff(session: AsyncSession, email: str, unit: Unit, position: str = "agent") -> Staff:
+    row = Staff(
+        email=email,
+        full_name=email.split("@")[0].replace(".", " ").title(),
+        languages=["nl"],
+        memberships=[StaffMembership(unit=unit, position=position)],
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def api_key(session: AsyncSession, name: str, scopes: list[str]) -> str:
+    _client, key = await create_api_client(session, name, [Scope(scope) for scope in scopes])
+    return key
+
+
+async def small_world(session: AsyncSession) -> World:
+    root = await unit(session, "stad", "department")
+    contact_centre = await unit(session, "contact_centre", "contact_centre", root)
+    burgerzaken = await unit(session, "burgerzaken", "department", root)
+    omgeving = await unit(session, "omgeving", "department", root)
+    sociale_dienst = await unit(session, "sociale_dienst", "ocmw_service", root)
+    return World(
+        contact_centre=contact_centre,
+        burgerzaken=burgerzaken,
+        omgeving=omgeving,
+        sociale_dienst=sociale_dienst,
+        waste=await category(session, "waste.pickup", omgeving, priority="low"),
+        id_card=await category(session, "civil.id_card", burgerzaken),
+        living_wage=await category(session, "social.living_wage", sociale_dienst, "social", "high"),
+        agent=await staff(session, "an.agent@genk.example", contact_centre, "agent"),
+        admin=await staff(session, "ad.min@genk.example", contact_centre, "admin"),
+    )
+
+
+async def count(session: AsyncSession, model: type[Base]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def web_contact(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "web",
+        "category": "waste.pickup",
+        "subject": "Grofvuil niet opgehaald",
+        "body": "Mijn grofvuil staat er nog sinds maandag.",
+        "form_id": "melding-afval",
+        "citizen": {"email": "jan.janssens@example.org", "given_name": "Jan", "family_name": "Janssens"},
+    }
+    body.update(overrides)
+    return body
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with `status` and a human-readable detail."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["detail"]
+    assert problem["type"].startswith("https://")
+    assert "Traceback" not in response.text
+    assert "SELECT" not in response.text.upper()
+    return problem

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.config import Settings
+from genk3600.demo import ADMIN_EMAIL, CATEGORIES, STAFF, UNITS, seed_demo
+from genk3600.devtools import ensure_demo_api_key
+from genk3600.models import ApiClient, Category, Staff, Unit
+from tests import factories
+
+
+async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings) -> None:
+    first = await seed_demo(session)
+    key = await ensure_demo_api_key(session, settings)
+    second = await seed_demo(session)
+    assert key == await ensure_demo_api_key(session, settings)
+
+    assert (first.units, first.staff, first.categories) == (len(UNITS), len(STAFF), len(CATEGORIES))
+    assert (second.units, second.staff, second.categories) == (0, 0, 0)
+    assert await factories.count(session, Unit) == len(UNITS)
+    assert await factories.count(session, Category) == len(CATEGORIES) >= 20
+    assert await factories.count(session, Staff) == len(STAFF)
+    assert await factories.count(session, ApiClient) == 1
+    assert any(seed.email == ADMIN_EMAIL for seed in STAFF)
+    names = {seed.name for seed in UNITS}
+    assert {"Burgerzaken", "Financiën", "Omgeving", "Vrije tijd", "Onderwijs"} <= names
+
+
+async def test_demo_api_key_only_in_dev_mode(session: AsyncSession) -> None:
+    production = Settings(env="production", secret_key="p" * 40)
+    assert await ensure_demo_api_key(session, production) is None
