@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -24,6 +26,7 @@ from genk3600.db import Database, async_url, embedded_database_url, migrate, sta
 from tests import factories
 
 TEST_DATABASE = "genk3600_test"
+TEMPLATE_DATABASE = "genk3600_template"
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +58,45 @@ async def engine(database_url: URL, settings: Settings) -> AsyncIterator[AsyncEn
     await engine.dispose()
 
 
+async def _admin(database_url: URL, statement: str) -> None:
+    engine = create_async_engine(database_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def template_url(database_url: URL, settings: Settings) -> AsyncIterator[URL]:
+    """A migrated database with no open connections, copied by tests that need real commits."""
+    await _admin(database_url, f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE}")
+    await _admin(database_url, f"CREATE DATABASE {TEMPLATE_DATABASE}")
+    url = database_url.set(database=TEMPLATE_DATABASE)
+    await migrate(url, settings)
+    yield url
+    await _admin(database_url, f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
+
+
+@pytest.fixture
+async def scratch_url(database_url: URL, template_url: URL) -> AsyncIterator[URL]:
+    """A fresh database of its own (from the template), for concurrency tests across real connections."""
+    name = f"genk3600_scratch_{uuid.uuid4().hex[:12]}"
+    await _admin(database_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+    yield database_url.set(database=name)
+    await _admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def scratch_app(settings: Settings, scratch_url: URL) -> AsyncIterator[tuple[FastAPI, Database]]:
+    """The app on a scratch database with a real pool: every request commits for real."""
+    database = Database.connect(scratch_url, pool_size=25)
+    app = create_app(settings)
+    app.state.db = database
+    yield app, database
+    await database.dispose()
+
+
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
@@ -66,9 +108,7 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     # Commits inside the app and the factories only release savepoints of the outer transaction.
-    return async_sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    return async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 @pytest.fixture
@@ -100,7 +140,7 @@ async def world(session: AsyncSession) -> factories.World:
 
 @pytest.fixture
 async def admin_headers(session: AsyncSession) -> dict[str, str]:
-    key = await factories.api_key(session, "admin-test", ["admin", "contacts:write", "tickets:read"])
+    key = await factories.api_key(session, "admin-test", ["admin", "contacts:write", "tickets:read", "tickets:write"])
     return {"X-API-Key": key}
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
-from genk3600.models import Base, Category, Staff, StaffMembership, Unit
+from genk3600.models import Base, Category, Citizen, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
 
 
@@ -27,9 +27,7 @@ class World:
     admin: Staff
 
 
-async def unit(
-    session: AsyncSession, code: str, kind: str = "department", parent: Unit | None = None
-) -> Unit:
+async def unit(session: AsyncSession, code: str, kind: str = "department", parent: Unit | None = None) -> Unit:
     row = Unit(code=code, name=code.replace("_", " ").title(), kind=kind, parent=parent)
     session.add(row)
     await session.flush()
@@ -39,9 +37,7 @@ async def unit(
 async def category(
     session: AsyncSession, code: str, owner: Unit, confidentiality: str = "normal", priority: str = "normal"
 ) -> Category:
-    row = Category(
-        code=code, name=code, owning_unit=owner, confidentiality=confidentiality, default_priority=priority
-    )
+    row = Category(code=code, name=code, owning_unit=owner, confidentiality=confidentiality, default_priority=priority)
     session.add(row)
     await session.flush()
     return row
@@ -112,3 +108,15 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert "Traceback" not in response.text
     assert "SELECT" not in response.text.upper()
     return problem
+
+
+async def citizen(session: AsyncSession, **fields: Any) -> Citizen:
+    row = Citizen(preferred_language="nl", **fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def set_status(session: AsyncSession, reference: str, status: str, **fields: Any) -> None:
+    await session.execute(update(Ticket).where(Ticket.reference == reference).values(status=status, **fields))
+    await session.flush()

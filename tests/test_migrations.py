@@ -13,9 +13,7 @@ from genk3600.db import check_migrations
 from tests.factories import World
 
 
-async def test_models_and_migrations_agree(
-    engine: AsyncEngine, database_url: URL, settings: Settings
-) -> None:
+async def test_models_and_migrations_agree(engine: AsyncEngine, database_url: URL, settings: Settings) -> None:
     await check_migrations(database_url, settings)
 
 

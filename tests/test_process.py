@@ -32,9 +32,7 @@ def _free_port() -> int:
 
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GENK3600_")}
-    env.update(
-        {"GENK3600_ENV": "dev", "GENK3600_DATA_DIR": str(data_dir), "GENK3600_LOG_LEVEL": "INFO", **extra}
-    )
+    env.update({"GENK3600_ENV": "dev", "GENK3600_DATA_DIR": str(data_dir), "GENK3600_LOG_LEVEL": "INFO", **extra})
     return env
 
 
@@ -50,9 +48,7 @@ def _genk3600(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 @contextmanager
-def _serving(
-    tmp_path: Path, env: dict[str, str], *args: str
-) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+def _serving(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     port = _free_port()
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with out.open("w") as stdout, err.open("w") as stderr:
@@ -95,9 +91,7 @@ def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:
         assert f"{base}/docs" in output
         assert "Database: embedded PostgreSQL" in err.read_text()
 
-        created = httpx.post(
-            f"{base}/v1/contacts", json=web_contact(), headers={"X-API-Key": demo_key}, timeout=10
-        )
+        created = httpx.post(f"{base}/v1/contacts", json=web_contact(), headers={"X-API-Key": demo_key}, timeout=10)
         assert created.status_code == 201, created.text
         reference = created.json()["ticket"]["reference"]
         assert created.json()["ticket"]["owning_unit"] == "omgeving"
@@ -108,9 +102,7 @@ def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:
         portal_key = made.stdout.strip().split()[-1]
         fetched = httpx.get(f"{base}/v1/tickets/{reference}", headers={"X-API-Key": portal_key}, timeout=10)
         assert fetched.status_code == 200
-        refused = httpx.post(
-            f"{base}/v1/contacts", json=web_contact(), headers={"X-API-Key": portal_key}, timeout=10
-        )
+        refused = httpx.post(f"{base}/v1/contacts", json=web_contact(), headers={"X-API-Key": portal_key}, timeout=10)
         assert refused.status_code == 403
 
         token = _genk3600("dev-token", "--staff", "agent@genk.example", env=env)
@@ -120,7 +112,7 @@ def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {token.stdout.strip()}"},
             timeout=10,
         )
-        assert [event["type"] for event in as_agent.json()["items"]] == ["created"]
+        assert [event["type"] for event in as_agent.json()["items"]] == ["created", "routed"]
         assert _genk3600("dev-token", "--staff", "nobody@genk.example", env=env).returncode == 1
 
         process.send_signal(signal.SIGTERM)

@@ -61,9 +61,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "languages <@ ARRAY['nl', 'fr', 'en', 'de']::text[]", name=op.f("ck_staff_languages")
-        ),
+        sa.CheckConstraint("languages <@ ARRAY['nl', 'fr', 'en', 'de']::text[]", name=op.f("ck_staff_languages")),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_staff_email_lower_case")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("email", name=op.f("uq_staff_email")),
@@ -85,9 +83,7 @@ def upgrade() -> None:
             name=op.f("ck_unit_kind"),
         ),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name=op.f("ck_unit_not_own_parent")),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["unit.id"], name=op.f("fk_unit_parent_id_unit"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["unit.id"], name=op.f("fk_unit_parent_id_unit"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit")),
         sa.UniqueConstraint("code", name=op.f("uq_unit_code")),
     )
@@ -98,21 +94,17 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("key_prefix", sa.Text(), nullable=False),
         sa.Column("key_hash", sa.Text(), nullable=False),
-        sa.Column(
-            "scopes", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False
-        ),
+        sa.Column("scopes", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False),
         sa.Column("unit_id", sa.BigInteger(), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint(
-            "scopes <@ ARRAY['contacts:write', 'tickets:read', 'admin']::text[]",
+            "scopes <@ ARRAY['contacts:write', 'tickets:read', 'tickets:write', 'admin']::text[]",
             name=op.f("ck_api_client_scopes"),
         ),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["unit.id"], name=op.f("fk_api_client_unit_id_unit"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_api_client_unit_id_unit"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_client")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_client_key_hash")),
         sa.UniqueConstraint("name", name=op.f("uq_api_client_name")),
@@ -128,12 +120,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "code ~ '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$'", name=op.f("ck_category_code_format")
-        ),
-        sa.CheckConstraint(
-            "confidentiality IN ('normal', 'social')", name=op.f("ck_category_confidentiality")
-        ),
+        sa.CheckConstraint("code ~ '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$'", name=op.f("ck_category_code_format")),
+        sa.CheckConstraint("confidentiality IN ('normal', 'social')", name=op.f("ck_category_confidentiality")),
         sa.CheckConstraint(
             "default_priority IN ('low', 'normal', 'high', 'urgent')",
             name=op.f("ck_category_default_priority"),
@@ -188,14 +176,10 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("confidentiality IN ('normal', 'social')", name=op.f("ck_ticket_confidentiality")),
         sa.CheckConstraint("language IN ('nl', 'fr', 'en', 'de')", name=op.f("ck_ticket_language")),
+        sa.CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name=op.f("ck_ticket_priority")),
+        sa.CheckConstraint("reference ~ '^G3600-[0-9]{4}-[0-9]{6,}$'", name=op.f("ck_ticket_reference_format")),
         sa.CheckConstraint(
-            "priority IN ('low', 'normal', 'high', 'urgent')", name=op.f("ck_ticket_priority")
-        ),
-        sa.CheckConstraint(
-            "reference ~ '^G3600-[0-9]{4}-[0-9]{6,}$'", name=op.f("ck_ticket_reference_format")
-        ),
-        sa.CheckConstraint(
-            "status IN ('new', 'assigned', 'in_progress', 'waiting_for_citizen', 'resolved', 'closed')",
+            "status IN ('new', 'assigned', 'in_progress', 'waiting_on_citizen', 'resolved', 'closed')",
             name=op.f("ck_ticket_status"),
         ),
         sa.CheckConstraint("tier BETWEEN 1 AND 3", name=op.f("ck_ticket_tier_range")),
@@ -247,9 +231,7 @@ def upgrade() -> None:
             "channel IN ('phone', 'mail', 'web', 'counter', 'home_visit', 'appointment')",
             name=op.f("ck_contact_channel"),
         ),
-        sa.CheckConstraint(
-            "num_nonnulls(actor_staff_id, actor_api_client_id) <= 1", name=op.f("ck_contact_one_actor")
-        ),
+        sa.CheckConstraint("num_nonnulls(actor_staff_id, actor_api_client_id) <= 1", name=op.f("ck_contact_one_actor")),
         sa.CheckConstraint("direction IN ('inbound', 'outbound')", name=op.f("ck_contact_direction")),
         sa.CheckConstraint("language IN ('nl', 'fr', 'en', 'de')", name=op.f("ck_contact_language")),
         sa.ForeignKeyConstraint(
@@ -336,9 +318,7 @@ def upgrade() -> None:
             ["staff_id"], ["staff.id"], name=op.f("fk_participation_staff_id_staff"), ondelete="RESTRICT"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_participation")),
-        sa.UniqueConstraint(
-            "contact_id", "staff_id", "role", name=op.f("uq_participation_contact_id_staff_id_role")
-        ),
+        sa.UniqueConstraint("contact_id", "staff_id", "role", name=op.f("uq_participation_contact_id_staff_id_role")),
     )
     op.create_index("ix_participation_staff_id", "participation", ["staff_id"], unique=False)
 

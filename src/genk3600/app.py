@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,13 +14,19 @@ from sqlalchemy.engine import URL
 
 from genk3600 import __version__
 from genk3600.categories.router import router as categories_router
+from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
 from genk3600.errors import ProblemDetails
+from genk3600.escalation.router import router as sla_router
+from genk3600.escalation.sweeper import run_sweeper
 from genk3600.health.router import router as health_router
-from genk3600.middleware import RequestIdMiddleware
+from genk3600.intake.router import router as intake_router
+from genk3600.middleware import RequestContextMiddleware
 from genk3600.problems import install_problem_handlers
+from genk3600.queues.router import router as queues_router
+from genk3600.routing.router import router as routing_router
 from genk3600.staff.router import router as staff_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router
@@ -40,7 +47,11 @@ with a `request_id`; validation problems list every failing field in `errors`.
 
 TAGS = [
     {"name": "contacts", "description": "Recording contacts on every channel; each opens or joins a ticket."},
+    {"name": "intake", "description": "Machine doors: call events from the PBX, raw mail from the mail gateway."},
+    {"name": "citizens", "description": "Finding citizens (the agent's screen pop)."},
     {"name": "tickets", "description": "Tickets and their timelines."},
+    {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
+    {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -55,11 +66,19 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         if database_url is None:
             yield
             return
-        app.state.db = Database.connect(database_url, pool_size=settings.db_pool_size)
+        app.state.db = database = Database.connect(database_url, pool_size=settings.db_pool_size)
+        # Background jobs run inside `serve` unless they run as `genk3600 worker` elsewhere; they claim work
+        # with SKIP LOCKED, so any number of replicas may run them side by side.
+        stop = asyncio.Event()
+        jobs = []
+        if settings.run_jobs:
+            jobs.append(asyncio.create_task(run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)))
         try:
             yield
         finally:
-            await app.state.db.dispose()
+            stop.set()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await database.dispose()
 
     app = FastAPI(
         title="Genk3600 API",
@@ -71,12 +90,17 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     )
     app.state.settings = settings
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     for router in (
         health_router,
         contacts_router,
+        intake_router,
+        citizens_router,
         tickets_router,
+        queues_router,
+        routing_router,
+        sla_router,
         units_router,
         staff_router,
         categories_router,

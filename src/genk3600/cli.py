@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -57,9 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, then serve the API (embedded PostgreSQL by default)")
     serve.add_argument("--host", help="bind address (default GENK3600_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default GENK3600_PORT, 8000)")
-    serve.add_argument(
-        "--demo", action="store_true", help="load the demo data (and in dev mode a demo API key)"
-    )
+    serve.add_argument("--demo", action="store_true", help="load the demo data (and in dev mode a demo API key)")
     serve.set_defaults(handler=_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
@@ -80,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--staff", required=True, metavar="EMAIL", help="e-mail of an active staff member")
     token.add_argument("--hours", type=float, default=8.0, help="validity (default 8)")
     token.set_defaults(handler=_dev_token)
+
+    smtp = commands.add_parser("smtp", help="run the SMTP listener for the contact centre's mail")
+    smtp.add_argument("--host", help="bind address (default GENK3600_SMTP_HOST)")
+    smtp.add_argument("--port", type=int, help="port (default GENK3600_SMTP_PORT)")
+    smtp.set_defaults(handler=_smtp)
+
+    commands.add_parser("worker", help="run the background jobs (SLA sweeper) without the API").set_defaults(
+        handler=_worker
+    )
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec generated from the code")
     spec.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
@@ -121,7 +129,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; handled like this, the process
     # exits normally (status 0) and atexit stops the embedded PostgreSQL instead of orphaning it.
     signal.signal(signal.SIGTERM, _exit_normally)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+    # Our own access log (genk3600.access) leaves query strings out; uvicorn's would log them.
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True, access_log=False)
     del server  # keeps the embedded server handle alive until uvicorn returns
     return 0
 
@@ -196,9 +205,7 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.staff.repository import staff_by_email
 
     if not settings.dev_mode:
-        raise CommandError(
-            "dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider"
-        )
+        raise CommandError("dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider")
 
     async def work(session: AsyncSession) -> bool:
         staff = await staff_by_email(session, args.staff)
@@ -207,6 +214,56 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     if not _with_database(settings, work):
         raise CommandError(f"no active staff member with e-mail {args.staff!r}")
     _print_lines([issue_dev_token(settings, args.staff.lower(), timedelta(hours=args.hours))])
+    return 0
+
+
+def _smtp(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.auth.principal import system_principal
+    from genk3600.contacts.mail_intake import record_mail
+    from genk3600.contacts.smtp import IntakeHandler, serve_smtp
+
+    url, _server = resolve_database_url(settings)
+    actor = system_principal("SMTP intake")
+
+    async def run() -> None:
+        await migrate(url, settings)
+        database = Database.connect(url, pool_size=settings.db_pool_size)
+
+        async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
+            async with database.sessions.begin() as session:
+                await record_mail(session, settings, actor, raw)
+
+        host, port = args.host or settings.smtp_host, args.port or settings.smtp_port
+        log.info("SMTP intake for %s on %s:%s", ", ".join(settings.mail_addresses), host, port)
+        try:
+            await serve_smtp(IntakeHandler(settings.mail_addresses, deliver), host, port, settings.max_message_bytes)
+        finally:
+            await database.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.escalation.sweeper import run_sweeper
+
+    url, _server = resolve_database_url(settings)
+
+    async def run() -> None:
+        await migrate(url, settings)
+        database = Database.connect(url, pool_size=2)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        log.info("Worker running the SLA sweeper every %ss", settings.sla_sweep_seconds)
+        try:
+            await run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
     return 0
 
 

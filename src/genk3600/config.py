@@ -46,6 +46,32 @@ class Settings(BaseSettings):
         default=None, description="JWKS of the identity provider; required for staff tokens in production."
     )
     migrations_dir: Path = Field(default=_REPO_ROOT / "migrations")
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="How long an Idempotency-Key keeps its first response."
+    )
+    follow_up_window_hours: int = Field(
+        default=72,
+        ge=0,
+        description="A new contact from the same citizen on the same category joins their open ticket "
+        "created within this window instead of opening another (0 = never).",
+    )
+    reopen_window_days: int = Field(
+        default=14, ge=0, description="A reply to a ticket resolved less than this long ago reopens it."
+    )
+    mail_recipients: str = Field(
+        default="3600@genk.example",
+        description="Comma-separated addresses the SMTP listener accepts mail for.",
+    )
+    run_jobs: bool = Field(
+        default=True, description="Run background jobs (SLA sweeper) inside `serve`; false when `worker` runs them."
+    )
+    sla_sweep_seconds: float = Field(default=30.0, gt=0, description="How often the SLA sweeper looks.")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")
+    max_attachment_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=0, description="Attachments above this keep metadata, not content."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -84,6 +110,10 @@ class Settings(BaseSettings):
         if self.secret_key is None:  # _refuse_placeholder_secrets makes this unreachable
             raise RuntimeError("no secret key configured")
         return self.secret_key.get_secret_value().encode()
+
+    @property
+    def mail_addresses(self) -> tuple[str, ...]:
+        return tuple(address.strip().lower() for address in self.mail_recipients.split(",") if address.strip())
 
     @property
     def zone(self) -> ZoneInfo:

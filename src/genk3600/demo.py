@@ -180,10 +180,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     memberships = await _insert_new(
         session,
         StaffMembership,
-        [
-            {"staff_id": _staff_id(s.email), "unit_id": _unit_id(s.unit), "position": s.position.value}
-            for s in STAFF
-        ],
+        [{"staff_id": _staff_id(s.email), "unit_id": _unit_id(s.unit), "position": s.position.value} for s in STAFF],
         "staff_id",
         "unit_id",
     )

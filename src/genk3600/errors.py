@@ -74,9 +74,7 @@ class ServiceUnavailable(AppError):
 
 
 class ProblemFieldError(BaseModel):
-    field: str = Field(
-        description="Where the problem is, e.g. `body.citizen.email`.", examples=["body.channel"]
-    )
+    field: str = Field(description="Where the problem is, e.g. `body.citizen.email`.", examples=["body.channel"])
     message: str = Field(examples=["Input should be 'web' or 'phone'"])
     type: str = Field(description="Machine-readable error kind.", examples=["literal_error"])
 
@@ -104,9 +102,12 @@ _STANDARD_PROBLEMS: dict[int, str] = {
     401: "No credentials, or credentials that are unknown, revoked or expired.",
     403: "The credentials are valid but lack the scope this operation needs.",
     404: "The resource does not exist, or is outside what the caller may see.",
-    409: "The request conflicts with existing data (for example a duplicate code).",
+    409: "The request conflicts with the current state (a duplicate, an illegal status change, a reused key).",
+    412: "If-Match names another version than the current one: someone changed it since you read it.",
     413: "The request body is too large.",
+    415: "The request body has a media type this operation does not accept.",
     422: "The request is well-formed JSON but fails validation; `errors` lists each failing field.",
+    428: "This change needs an If-Match header with the ETag of your last read.",
     503: "The database is unreachable; retry after the number of seconds in `Retry-After`.",
 }
 

@@ -1,8 +1,15 @@
-"""Request ids: taken from a sane `X-Request-ID` or made up, echoed back, and put in problem bodies."""
+"""Request ids and the access log.
+
+The id comes from a sane `X-Request-ID` or is made up; it is echoed back and put in problem bodies.
+The access log names method, path, status and duration but never the query string: lookups carry
+phone and national numbers there, and those must not end up in log files.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 
@@ -12,9 +19,10 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+access_log = logging.getLogger("genk3600.access")
 
 
-class RequestIdMiddleware:
+class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -25,13 +33,21 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
         request_id = given.decode() if _SANE_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status, elapsed_ms, request_id
+            )
             request_id_var.reset(token)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable
@@ -112,11 +113,20 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def stale_data(request: Request, exc: Exception) -> JSONResponse:
+    # Two writers raced past the If-Match check; the database's version check stopped the second one.
+    return problem(
+        request,
+        412,
+        "Precondition failed",
+        "Someone changed this record at the same moment; read it again and retry.",
+        "precondition-failed",
+    )
+
+
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
-    unavailable = ServiceUnavailable(
-        "The database cannot be reached right now; nothing was saved. Try again."
-    )
+    unavailable = ServiceUnavailable("The database cannot be reached right now; nothing was saved. Try again.")
     return await app_error(request, unavailable)
 
 
@@ -138,6 +148,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         (RequestValidationError, validation_error),
         (HTTPException, http_error),
         (IntegrityError, integrity_error),
+        (StaleDataError, stale_data),
         *((unavailable, database_unavailable) for unavailable in DATABASE_UNAVAILABLE),
         (DBAPIError, unexpected_error),
         (Exception, unexpected_error),

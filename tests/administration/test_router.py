@@ -34,8 +34,7 @@ async def test_unit_errors(
     assert_problem(await client.post("/v1/units", json=duplicate, headers=admin_headers), 409)
     orphan = {"code": "wees", "name": "Wees", "kind": "department", "parent": "nergens"}
     assert (
-        "nergens"
-        in assert_problem(await client.post("/v1/units", json=orphan, headers=admin_headers), 422)["detail"]
+        "nergens" in assert_problem(await client.post("/v1/units", json=orphan, headers=admin_headers), 422)["detail"]
     )
     bad = {"code": "Has Spaces", "name": "", "kind": "castle"}
     problem = assert_problem(await client.post("/v1/units", json=bad, headers=admin_headers), 422)
@@ -103,9 +102,7 @@ async def test_categories(
     response = await client.post("/v1/categories", json=payload, headers=admin_headers)
     assert response.status_code == 201, response.text
     assert response.json()["owning_unit"] == "sociale_dienst"
-    assert (
-        await client.get("/v1/categories/social.energy_support", headers=admin_headers)
-    ).json() == response.json()
+    assert (await client.get("/v1/categories/social.energy_support", headers=admin_headers)).json() == response.json()
 
     before = await factories.count(session, Category)
     assert_problem(await client.post("/v1/categories", json=payload, headers=admin_headers), 409)
@@ -115,9 +112,7 @@ async def test_categories(
         ),
         422,
     )
-    assert_problem(
-        await client.post("/v1/categories", json={**payload, "code": "nodot"}, headers=admin_headers), 422
-    )
+    assert_problem(await client.post("/v1/categories", json={**payload, "code": "nodot"}, headers=admin_headers), 422)
     assert_problem(await client.get("/v1/categories/no.such", headers=admin_headers), 404)
     assert await factories.count(session, Category) == before
 

@@ -59,9 +59,7 @@ async def test_staff_token_authenticates_and_is_recorded_as_actor(
     client: httpx.AsyncClient, settings: Settings, world: World
 ) -> None:
     token = issue_dev_token(settings, world.agent.email)
-    response = await client.post(
-        "/v1/contacts", json=web_contact(), headers={"Authorization": f"Bearer {token}"}
-    )
+    response = await client.post("/v1/contacts", json=web_contact(), headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.text
     assert response.json()["contact"]["recorded_by"] == {
         "kind": "staff",
@@ -77,13 +75,9 @@ async def test_staff_token_authenticates_and_is_recorded_as_actor(
 async def test_bad_tokens_are_401(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
     email = world.agent.email
     bad_tokens = {
-        "expired": jwt.encode(
-            _claims(settings, email, exp=utcnow() - timedelta(minutes=5)), settings.secret, "HS256"
-        ),
+        "expired": jwt.encode(_claims(settings, email, exp=utcnow() - timedelta(minutes=5)), settings.secret, "HS256"),
         "wrong audience": jwt.encode(_claims(settings, email, aud="someone-else"), settings.secret, "HS256"),
-        "wrong issuer": jwt.encode(
-            _claims(settings, email, iss="https://evil.example"), settings.secret, "HS256"
-        ),
+        "wrong issuer": jwt.encode(_claims(settings, email, iss="https://evil.example"), settings.secret, "HS256"),
         "wrong key": jwt.encode(_claims(settings, email), b"another-secret-key-of-32-bytes!!", "HS256"),
         "unknown staff": jwt.encode(_claims(settings, "nobody@genk.example"), settings.secret, "HS256"),
         "garbage": "not.a.token",

@@ -17,9 +17,7 @@ from genk3600.models.enums import Scope
 
 bearer = HTTPBearer(
     auto_error=False,
-    description=(
-        "A city system's API key (`g3600_…`) or a staff member's JWT from the city's identity provider."
-    ),
+    description=("A city system's API key (`g3600_…`) or a staff member's JWT from the city's identity provider."),
 )
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="A city system's API key, as an alternative header."
@@ -56,9 +54,7 @@ def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has(scope):
-            raise MissingScope(
-                f"This operation needs the '{scope.value}' scope, which your credentials lack."
-            )
+            raise MissingScope(f"This operation needs the '{scope.value}' scope, which your credentials lack.")
         return principal
 
     return check
@@ -66,4 +62,5 @@ def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
 
 ContactWriter = Annotated[Principal, Depends(require(Scope.contacts_write))]
 TicketReader = Annotated[Principal, Depends(require(Scope.tickets_read))]
+TicketWriter = Annotated[Principal, Depends(require(Scope.tickets_write))]
 Admin = Annotated[Principal, Depends(require(Scope.admin))]

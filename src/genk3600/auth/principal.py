@@ -16,7 +16,7 @@ class Membership:
 
 @dataclass(frozen=True)
 class Principal:
-    kind: Literal["staff", "api_client"]
+    kind: Literal["staff", "api_client", "system"]
     id: int
     name: str
     scopes: frozenset[Scope]
@@ -35,7 +35,7 @@ class Principal:
 
     @property
     def display_name(self) -> str:
-        return self.name if self.kind == "staff" else f"{self.name} (API)"
+        return f"{self.name} (API)" if self.kind == "api_client" else self.name
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
@@ -45,7 +45,12 @@ def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
     """Every staff member with a position records contacts and reads tickets; admins also administer."""
     if not positions:
         return frozenset()
-    scopes = {Scope.contacts_write, Scope.tickets_read}
+    scopes = {Scope.contacts_write, Scope.tickets_read, Scope.tickets_write}
     if Position.admin in positions:
         scopes.add(Scope.admin)
     return frozenset(scopes)
+
+
+def system_principal(name: str) -> Principal:
+    """A background component acting on its own (the SMTP listener, the SLA sweeper)."""
+    return Principal(kind="system", id=0, name=name, scopes=frozenset())

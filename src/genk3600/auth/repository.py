@@ -17,9 +17,7 @@ async def api_client_by_name(session: AsyncSession, name: str) -> ApiClient | No
     return await session.scalar(select(ApiClient).where(ApiClient.name == name))
 
 
-async def touch_api_client(
-    session: AsyncSession, client_id: int, now: datetime, stale_before: datetime
-) -> None:
+async def touch_api_client(session: AsyncSession, client_id: int, now: datetime, stale_before: datetime) -> None:
     # Written at most every few minutes, so reads do not turn into a write per request.
     await session.execute(
         update(ApiClient)

@@ -14,9 +14,7 @@ class UnknownCategory(UnprocessableInput):
     slug = "unknown-category"
 
     def __init__(self, code: str) -> None:
-        super().__init__(
-            f"There is no active category with code {code!r}; GET /v1/categories lists them.", code=code
-        )
+        super().__init__(f"There is no active category with code {code!r}; GET /v1/categories lists them.", code=code)
 
 
 class CategoryExists(Conflict):

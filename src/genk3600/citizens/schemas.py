@@ -14,9 +14,7 @@ NationalNumber = Annotated[
     Field(min_length=11, max_length=20, examples=["85.07.30-033.28"]),
     AfterValidator(valid_national_number),
 ]
-PhoneNumber = Annotated[
-    str, Field(min_length=3, max_length=40, examples=["089 65 36 00"]), AfterValidator(e164_phone)
-]
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=40, examples=["089 65 36 00"]), AfterValidator(e164_phone)]
 
 
 class CitizenIdentification(InputModel):
@@ -56,3 +54,24 @@ class CitizenSummary(OutputModel):
     @classmethod
     def of(cls, citizen: Citizen) -> CitizenSummary:
         return cls.model_validate(citizen)
+
+
+class OpenTicketHint(OutputModel):
+    """An open ticket as the screen pop shows it; social cases show only that they exist."""
+
+    reference: str = Field(examples=["G3600-2026-000123"])
+    status: str
+    owning_unit: str = Field(examples=["sociale_dienst"])
+    hand_over_to: str = Field(description="Name of the unit that owns it.", examples=["OCMW Sociale dienst"])
+    social: bool = Field(description="An OCMW case: content only for its unit and the case worker.")
+    subject: str | None = Field(description="Null when the caller may not read this social case.")
+
+
+class CitizenMatch(OutputModel):
+    citizen: CitizenSummary
+    has_case_worker: bool = Field(description="The citizen has an OCMW case worker (existence only).")
+    open_tickets: list[OpenTicketHint]
+
+
+class CitizenLookup(OutputModel):
+    matches: list[CitizenMatch]

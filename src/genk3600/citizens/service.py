@@ -1,40 +1,80 @@
-"""Find the citizen a contact is from, or register them."""
+"""Identify the citizen a contact is from: link exactly one match, never guess between several."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.principal import Principal
 from genk3600.citizens import repository
-from genk3600.citizens.identifiers import masked_national_number, national_number_hash
-from genk3600.citizens.schemas import CitizenIdentification
+from genk3600.citizens.identifiers import (
+    e164_phone,
+    masked_national_number,
+    national_number_hash,
+    valid_national_number,
+)
+from genk3600.citizens.schemas import (
+    CitizenIdentification,
+    CitizenLookup,
+    CitizenMatch,
+    CitizenSummary,
+    OpenTicketHint,
+)
+from genk3600.errors import UnprocessableInput
 from genk3600.models import Citizen
 from genk3600.models.enums import Language
+from genk3600.privacy.policy import may_read_content
 
 
-async def match_or_register(session: AsyncSession, secret: bytes, who: CitizenIdentification) -> Citizen:
-    """Match by national number, then e-mail, then phone; fill in what we did not know yet."""
+@dataclass(frozen=True)
+class Identification:
+    citizen: Citizen | None
+    ambiguous: bool = False  # several citizens fit: the contact stays unlinked and is flagged
+    registered: bool = False  # a new citizen was created
+
+
+async def identify(session: AsyncSession, secret: bytes, who: CitizenIdentification) -> Identification:
+    """Match by national number, then e-mail, then phone; register a new citizen when identity suffices."""
     digest = national_number_hash(secret, who.national_number) if who.national_number else None
-    citizen = None
     if digest:
         citizen = await repository.citizen_by_national_number_hash(session, digest)
-    if citizen is None and who.email:
-        citizen = await repository.citizen_by_email(session, who.email)
-        # An e-mail match must not merge two different registered people.
-        if citizen is not None and digest and citizen.national_number_hash not in (None, digest):
-            citizen = None
-    if citizen is None and who.phone:
-        citizen = await repository.citizen_by_phone(session, who.phone)
-        if citizen is not None and digest and citizen.national_number_hash not in (None, digest):
-            citizen = None
-    if citizen is None:
-        citizen = Citizen(preferred_language=(who.preferred_language or Language.nl).value)
-        session.add(citizen)
-    _complete(citizen, who, digest)
-    await session.flush()
-    return citizen
+        if citizen is not None:
+            await _complete(session, citizen, who, digest)
+            return Identification(citizen)
+    for candidates in await _candidate_sets(session, who):
+        # With a national number, only records without one may be that person; others are namesakes.
+        fitting = [c for c in candidates if digest is None or c.national_number_hash is None]
+        if len(fitting) > 1:
+            return Identification(None, ambiguous=True)
+        if len(fitting) == 1:
+            await _complete(session, fitting[0], who, digest)
+            return Identification(fitting[0])
+    if not _enough_to_register(who):
+        return Identification(None)
+    citizen = Citizen(preferred_language=(who.preferred_language or Language.nl).value)
+    session.add(citizen)
+    await _complete(session, citizen, who, digest)
+    return Identification(citizen, registered=True)
 
 
-def _complete(citizen: Citizen, who: CitizenIdentification, digest: str | None) -> None:
+async def _candidate_sets(session: AsyncSession, who: CitizenIdentification) -> list[Sequence[Citizen]]:
+    sets: list[Sequence[Citizen]] = []
+    if who.email:
+        sets.append(await repository.citizens_by_email(session, who.email))
+    if who.phone:
+        sets.append(await repository.citizens_by_phone(session, who.phone))
+    return sets
+
+
+def _enough_to_register(who: CitizenIdentification) -> bool:
+    """A national number or an e-mail address identifies a person; a bare phone number (a caller id) does not."""
+    return bool(who.national_number or who.email or (who.phone and (who.given_name or who.family_name)))
+
+
+async def _complete(session: AsyncSession, citizen: Citizen, who: CitizenIdentification, digest: str | None) -> None:
+    """Fill in what we did not know yet; never overwrite what we knew."""
     if digest and who.national_number and citizen.national_number_hash is None:
         citizen.national_number_hash = digest
         citizen.national_number_masked = masked_national_number(who.national_number)
@@ -44,3 +84,62 @@ def _complete(citizen: Citizen, who: CitizenIdentification, digest: str | None) 
     citizen.family_name = citizen.family_name or who.family_name
     if who.preferred_language is not None:
         citizen.preferred_language = who.preferred_language.value
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class LookupQuery:
+    phone: str | None = None
+    email: str | None = None
+    national_number: str | None = None
+    name: str | None = None
+
+
+async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query: LookupQuery) -> CitizenLookup:
+    """Screen pop: citizens matching any given identifier, with their open tickets (social ones masked)."""
+    found: dict[int, Citizen] = {}
+    for citizen in await _lookup_candidates(session, secret, query):
+        found.setdefault(citizen.id, citizen)
+    tickets = await repository.open_tickets_of(session, list(found)) if found else []
+    matches = []
+    for citizen in found.values():
+        hints = [
+            OpenTicketHint(
+                reference=ticket.reference,
+                status=ticket.status,
+                owning_unit=ticket.owning_unit.code,
+                hand_over_to=ticket.owning_unit.name,
+                social=ticket.confidentiality == "social",
+                subject=ticket.subject if may_read_content(viewer, ticket, citizen.case_worker_id) else None,
+            )
+            for ticket in tickets
+            if ticket.citizen_id == citizen.id
+        ]
+        matches.append(
+            CitizenMatch(
+                citizen=CitizenSummary.of(citizen),
+                has_case_worker=citizen.case_worker_id is not None,
+                open_tickets=hints,
+            )
+        )
+    return CitizenLookup(matches=matches)
+
+
+async def _lookup_candidates(session: AsyncSession, secret: bytes, query: LookupQuery) -> list[Citizen]:
+    if not any((query.phone, query.email, query.national_number, query.name)):
+        raise UnprocessableInput("Give at least one of phone, email, national_number or name to look up.")
+    found: list[Citizen] = []
+    try:
+        if query.national_number:
+            digest = national_number_hash(secret, valid_national_number(query.national_number))
+            by_number = await repository.citizen_by_national_number_hash(session, digest)
+            found += [by_number] if by_number else []
+        if query.phone:
+            found += await repository.citizens_by_phone(session, e164_phone(query.phone), repository.LOOKUP_LIMIT)
+    except ValueError as exc:
+        raise UnprocessableInput(f"Cannot look that up: {exc}.") from exc
+    if query.email:
+        found += await repository.citizens_by_email(session, query.email.strip().lower(), repository.LOOKUP_LIMIT)
+    if query.name and query.name.strip():
+        found += await repository.citizens_by_name(session, query.name.strip())
+    return found

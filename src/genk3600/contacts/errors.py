@@ -12,3 +12,19 @@ class ContactNotFound(NotFound):
 
 class NoOwnerForContact(UnprocessableInput):
     slug = "no-owner-for-contact"
+
+
+class UnknownTicket(UnprocessableInput):
+    slug = "unknown-ticket"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"There is no ticket with reference {reference!r} to add this contact to.")
+
+
+class UnknownDesk(UnprocessableInput):
+    slug = "unknown-desk"
+
+
+class MalformedMessage(UnprocessableInput):
+    title = "Malformed message"
+    slug = "malformed-message"

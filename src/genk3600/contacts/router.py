@@ -1,35 +1,67 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
 from genk3600.contacts import service
-from genk3600.contacts.schemas import ContactIn, ContactOut, ContactRecorded
+from genk3600.contacts.schemas import ContactIn, ContactOut, ContactPage, ContactRecorded, created_status
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.pagination import PageParams, page_params
+from genk3600.models.enums import ContactFlag
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
-WEB_EXAMPLE = {
-    "channel": "web",
-    "category": "waste.pickup",
-    "subject": "Grofvuil niet opgehaald",
-    "body": "Mijn grofvuil staat er nog sinds maandag.",
-    "form_id": "melding-afval",
-    "citizen": {"email": "jan.janssens@example.org", "given_name": "Jan", "family_name": "Janssens"},
-}
-PHONE_EXAMPLE = {
-    "channel": "phone",
-    "category": "civil.id_card",
-    "summary": "Vraagt wanneer de nieuwe identiteitskaart klaar is.",
-    "call_id": "pbx-7f3a91",
-    "caller_number": "089 65 36 00",
-    "called_number": "3600",
-    "started_at": "2026-11-23T09:12:00Z",
-    "ended_at": "2026-11-23T09:16:30Z",
-    "citizen": {"national_number": "85.07.30-033.28"},
+CONTACT_EXAMPLES: dict[str, Any] = {
+    "web": {
+        "summary": "Web form",
+        "value": {
+            "channel": "web",
+            "category": "waste.pickup",
+            "subject": "Grofvuil niet opgehaald",
+            "body": "Mijn grofvuil staat er nog sinds maandag.",
+            "form_id": "melding-afval",
+            "fields": {"straat": "Stadsplein", "huisnummer": "1"},
+            "citizen": {"email": "jan.janssens@example.org", "given_name": "Jan", "family_name": "Janssens"},
+        },
+    },
+    "phone": {
+        "summary": "Phone call (completes the call the PBX reported with this call_id)",
+        "value": {
+            "channel": "phone",
+            "category": "civil.id_card",
+            "summary": "Vraagt wanneer de nieuwe identiteitskaart klaar is.",
+            "call_id": "pbx-7f3a91",
+            "caller_number": "089 65 36 00",
+            "called_number": "3600",
+            "started_at": "2026-11-23T09:12:00Z",
+            "ended_at": "2026-11-23T09:16:30Z",
+            "citizen": {"national_number": "85.07.30-033.28"},
+        },
+    },
+    "counter": {
+        "summary": "Counter visit",
+        "value": {
+            "channel": "counter",
+            "desk": "quick_desk",
+            "unit": "snelbalie",
+            "category": "civil.id_card",
+            "summary": "Nieuwe identiteitskaart aangevraagd; pincode volgt per post.",
+            "citizen": {"national_number": "85.07.30-033.28"},
+        },
+    },
+    "follow_up": {
+        "summary": "Follow-up on an existing ticket",
+        "value": {
+            "channel": "phone",
+            "ticket": "G3600-2026-000123",
+            "summary": "Belt terug: grofvuil is intussen opgehaald.",
+        },
+    },
 }
 
 
@@ -38,38 +70,57 @@ PHONE_EXAMPLE = {
     operation_id="record_contact",
     summary="Record a contact",
     description=(
-        "Records one contact (body discriminated by `channel`: `web` or `phone`), matches or registers the "
-        "citizen, and opens a ticket owned by the category's unit (the contact centre without a category), "
-        "with a `created` event on its timeline. Everything is written in one transaction."
+        "Records one contact (body discriminated by `channel`: `web`, `phone` or `counter`), identifies the "
+        "citizen (national number, e-mail, phone; several matches leave it unlinked and flagged "
+        "`ambiguous_citizen`), and places it: on the ticket named in `ticket`, on the citizen's open ticket for "
+        "the same category (within the follow-up window), or on a new ticket owned by the category's unit "
+        "(the contact centre without a category). A phone contact whose `call_id` the PBX already reported "
+        "completes that call. Everything is written in one transaction. Honours `Idempotency-Key`."
     ),
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*AUTH_PROBLEMS),
+    response_model=ContactRecorded,
+    responses=problem_responses(409, *AUTH_PROBLEMS),
 )
 async def record_contact(
     session: Session,
     settings: AppSettings,
     actor: ContactWriter,
-    data: Annotated[
-        ContactIn,
-        Body(
-            openapi_examples={
-                "web": {"summary": "Web form", "value": WEB_EXAMPLE},
-                "phone": {"summary": "Phone call", "value": PHONE_EXAMPLE},
-            }
-        ),
-    ],
+    idempotency: IdempotencyGuard,
+    data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
     response: Response,
-) -> ContactRecorded:
+) -> ContactRecorded | JSONResponse:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
     recorded = await service.record_contact(session, settings, actor, data)
+    response.status_code = created_status(recorded)
     response.headers["Location"] = f"/v1/contacts/{recorded.contact.id}"
+    await idempotency.remember(response.status_code, recorded, {"Location": response.headers["Location"]})
     return recorded
+
+
+@router.get(
+    "",
+    operation_id="list_contacts",
+    summary="List contacts needing attention",
+    description="Contacts, newest first; filter on a flag (e.g. `ambiguous_citizen`, `awaiting_summary`) "
+    "or on contacts without a ticket.",
+    responses=problem_responses(400, *AUTH_PROBLEMS),
+)
+async def list_contacts(
+    session: Session,
+    _: TicketReader,
+    params: Annotated[PageParams, Depends(page_params)],
+    flag: Annotated[ContactFlag | None, Query(description="Only contacts with this flag.")] = None,
+    without_ticket: Annotated[bool, Query(description="Only contacts not on any ticket.")] = False,
+) -> ContactPage:
+    return await service.list_contacts(session, flag, without_ticket, params)
 
 
 @router.get(
     "/{contact_id}",
     operation_id="get_contact",
     summary="Get a contact",
-    description="One recorded contact with its channel facts and the ticket it belongs to.",
+    description="One recorded contact with its channel facts, attachments and the ticket it belongs to.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
 async def get_contact(session: Session, _: TicketReader, contact_id: int) -> ContactOut:

@@ -1,23 +1,29 @@
-"""Intake: one contact body, discriminated by `channel`. Channel adapters only translate into this."""
+"""Intake: one contact body, discriminated by `channel`. Channel adapters only translate into `Intake`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, field_validator, model_validator
 
 from genk3600.categories.schemas import CategoryCode
 from genk3600.citizens.identifiers import e164_phone
 from genk3600.citizens.schemas import CitizenIdentification
+from genk3600.contacts.intake import Intake, Outcome
 from genk3600.kit.clock import utcnow
+from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Contact
-from genk3600.models.enums import Channel, Direction, Language
+from genk3600.models.enums import Channel, ContactFlag, DeskKind, Direction, Language
+from genk3600.models.ticket import REFERENCE_PATTERN
 from genk3600.tickets.schemas import ActorOut, TicketOut
+from genk3600.units.schemas import UnitCode
 
 CLOCK_SKEW = timedelta(minutes=5)
 WITHHELD = "withheld"
+MAX_FIELD_LENGTH = 2_000
 
 
 def _past_utc(value: datetime) -> datetime:
@@ -30,14 +36,15 @@ def _past_utc(value: datetime) -> datetime:
 PastMoment = Annotated[AwareDatetime, AfterValidator(_past_utc)]
 
 
-def _caller_number(value: str) -> str:
+def caller_number(value: str) -> str:
     """PBXs send anonymous calls as empty, 'anonymous' or 'withheld'; keep that as a fact, not an error."""
     if value.strip().lower() in ("", "anonymous", "withheld", "private", "unknown"):
         return WITHHELD
     return e164_phone(value)
 
 
-CallerNumber = Annotated[str, Field(max_length=40, examples=["+3289653600"]), AfterValidator(_caller_number)]
+CallerNumber = Annotated[str, Field(max_length=40, examples=["+3289653600"]), AfterValidator(caller_number)]
+FreeFieldValue = str | int | float | bool | None
 
 
 class ContactBase(InputModel):
@@ -45,11 +52,15 @@ class ContactBase(InputModel):
     category: CategoryCode | None = Field(
         default=None, description="What the contact is about; decides the owning unit and defaults."
     )
-    citizen: CitizenIdentification | None = Field(
-        default=None, description="Leave out for an anonymous contact."
-    )
+    citizen: CitizenIdentification | None = Field(default=None, description="Leave out for an anonymous contact.")
     language: Language | None = Field(
         default=None, description="Language of the contact; defaults to the citizen's preferred language."
+    )
+    ticket: str | None = Field(
+        default=None,
+        pattern=REFERENCE_PATTERN,
+        description="Add the contact to this existing ticket instead of letting intake place it.",
+        examples=[None],
     )
 
 
@@ -62,21 +73,31 @@ class WebContactIn(ContactBase):
     form_id: str | None = Field(default=None, max_length=100, examples=["melding-afval"])
     page_url: HttpUrl | None = Field(default=None, examples=["https://www.genk.be/afval"])
     submitted_at: PastMoment | None = Field(default=None, description="When the citizen submitted it.")
+    fields: dict[Annotated[str, Field(max_length=100)], FreeFieldValue] = Field(
+        default_factory=dict,
+        max_length=100,
+        description=f"The form's other fields, kept as given (strings up to {MAX_FIELD_LENGTH} characters).",
+        examples=[{"straat": "Stadsplein", "huisnummer": "1"}],
+    )
 
-    def channel_details(self) -> dict[str, Any]:
-        return {"form_id": self.form_id, "page_url": str(self.page_url) if self.page_url else None}
+    @field_validator("fields")
+    @classmethod
+    def _short_values(cls, value: dict[str, FreeFieldValue]) -> dict[str, FreeFieldValue]:
+        if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in value.values()):
+            raise ValueError(f"free field values are limited to {MAX_FIELD_LENGTH} characters")
+        return value
 
-    @property
-    def occurred_at(self) -> datetime | None:
-        return self.submitted_at
-
-    @property
-    def text(self) -> str:
-        return self.body
+    def to_intake(self) -> Intake:
+        details = {
+            "form_id": self.form_id,
+            "page_url": str(self.page_url) if self.page_url else None,
+            "fields": self.fields,
+        }
+        return _intake(self, Channel.web, self.body, self.subject, self.submitted_at, details)
 
 
 class PhoneContactIn(ContactBase):
-    """A call to or from the contact centre, recorded by the agent after (or during) the call."""
+    """A call, recorded by the agent. With the `call_id` of a call the PBX reported, it completes that call."""
 
     channel: Literal["phone"]
     summary: str = Field(
@@ -97,35 +118,85 @@ class PhoneContactIn(ContactBase):
             raise ValueError("ended_at lies before started_at")
         return self
 
-    def channel_details(self) -> dict[str, Any]:
-        duration = None
-        if self.started_at and self.ended_at:
-            duration = round((self.ended_at - self.started_at).total_seconds())
-        return {
-            "call_id": self.call_id,
-            "caller_number": self.caller_number,
-            "called_number": self.called_number,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "duration_seconds": duration,
-        }
-
-    @property
-    def occurred_at(self) -> datetime | None:
-        return self.started_at
-
-    @property
-    def text(self) -> str:
-        return self.summary
+    def to_intake(self) -> Intake:
+        details = call_details(self.call_id, self.caller_number, self.called_number, self.started_at, self.ended_at)
+        intake = _intake(self, Channel.phone, self.summary, self.subject, self.started_at, details)
+        return replace(intake, external_id=self.call_id)
 
 
-ContactIn = Annotated[WebContactIn | PhoneContactIn, Field(discriminator="channel")]
+class CounterContactIn(ContactBase):
+    """A visit at a desk: reception (onthaal), quick desk (snelbalie) or a thematic desk."""
+
+    channel: Literal["counter"]
+    desk: DeskKind = Field(examples=[DeskKind.quick_desk])
+    unit: UnitCode = Field(description="Code of the desk's unit.", examples=["snelbalie"])
+    summary: str = Field(min_length=1, max_length=20_000, description="What was asked and done at the desk.")
+    subject: str | None = Field(default=None, max_length=300)
+    visited_at: PastMoment | None = None
+
+    def to_intake(self) -> Intake:
+        details = {"desk": self.desk.value, "unit": self.unit}
+        return _intake(self, Channel.counter, self.summary, self.subject, self.visited_at, details)
+
+
+ContactIn = Annotated[WebContactIn | PhoneContactIn | CounterContactIn, Field(discriminator="channel")]
+
+
+def call_details(
+    call_id: str | None,
+    caller: str | None,
+    called: str | None,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+) -> dict[str, Any]:
+    duration = round((ended_at - started_at).total_seconds()) if started_at and ended_at else None
+    return {
+        "call_id": call_id,
+        "caller_number": caller,
+        "called_number": called,
+        "started_at": started_at.isoformat() if started_at else None,
+        "ended_at": ended_at.isoformat() if ended_at else None,
+        "duration_seconds": duration,
+    }
+
+
+def _intake(
+    data: ContactBase,
+    channel: Channel,
+    body: str,
+    subject: str | None,
+    occurred_at: datetime | None,
+    details: dict[str, Any],
+) -> Intake:
+    return Intake(
+        channel=channel,
+        body=body,
+        subject=subject,
+        direction=data.direction,
+        language=data.language,
+        category=data.category,
+        citizen=data.citizen,
+        channel_details=details,
+        occurred_at=occurred_at,
+        ticket_reference=data.ticket,
+    )
+
+
+class AttachmentOut(OutputModel):
+    id: int
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    content_stored: bool = Field(description="False when the file was larger than the configured cap.")
 
 
 class ContactOut(OutputModel):
     id: int
-    ticket: str = Field(
-        description="Reference of the ticket the contact belongs to.", examples=["G3600-2026-000123"]
+    ticket: str | None = Field(
+        description="Reference of the ticket the contact belongs to; null for auto-replies and for calls "
+        "awaiting the agent's summary.",
+        examples=["G3600-2026-000123"],
     )
     channel: Channel
     direction: Direction
@@ -134,12 +205,15 @@ class ContactOut(OutputModel):
     body: str
     channel_details: dict[str, Any] = Field(description="Channel facts: call id and numbers, form id, ...")
     citizen_id: int | None
+    external_id: str | None = Field(description="Message-ID or PBX call id.")
+    flags: list[ContactFlag] = Field(description="What needs an agent's eye (e.g. `ambiguous_citizen`).")
+    attachments: list[AttachmentOut]
     recorded_by: ActorOut
     occurred_at: datetime
     created_at: datetime
 
     @classmethod
-    def of(cls, contact: Contact, ticket_reference: str) -> ContactOut:
+    def of(cls, contact: Contact, ticket_reference: str | None) -> ContactOut:
         return cls(
             id=contact.id,
             ticket=ticket_reference,
@@ -150,6 +224,9 @@ class ContactOut(OutputModel):
             body=contact.body,
             channel_details=contact.channel_details,
             citizen_id=contact.citizen_id,
+            external_id=contact.external_id,
+            flags=[ContactFlag(flag) for flag in contact.flags],
+            attachments=[AttachmentOut.model_validate(attachment) for attachment in contact.attachments],
             recorded_by=ActorOut.of(contact),
             occurred_at=contact.occurred_at,
             created_at=contact.created_at,
@@ -157,5 +234,18 @@ class ContactOut(OutputModel):
 
 
 class ContactRecorded(OutputModel):
+    outcome: Outcome = Field(
+        description="`created` a new ticket; `attached`, `threaded` or `reopened` an existing one; `duplicate`: "
+        "recorded before, nothing new written; `stored` without a ticket (auto-reply, call awaiting summary)."
+    )
     contact: ContactOut
-    ticket: TicketOut
+    ticket: TicketOut | None
+
+
+class ContactPage(Page[ContactOut]):
+    """A page of contacts."""
+
+
+def created_status(recorded: ContactRecorded) -> int:
+    """201 for a newly written contact; 200 when the same Message-ID / call was already recorded."""
+    return 200 if recorded.outcome is Outcome.duplicate else 201

@@ -1,75 +1,246 @@
-"""Recording a contact: match the citizen, open its ticket, write the timeline, all in one transaction."""
+"""Recording contacts. Every channel ends here, in one function and one transaction:
+identify the citizen, find or open the ticket, write the contact and the timeline."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.categories.service import active_category
-from genk3600.citizens.service import match_or_register
+from genk3600.citizens.service import Identification, identify
 from genk3600.config import Settings
 from genk3600.contacts import repository
-from genk3600.contacts.errors import ContactNotFound, NoOwnerForContact
-from genk3600.contacts.schemas import ContactOut, ContactRecorded, PhoneContactIn, WebContactIn
+from genk3600.contacts.errors import ContactNotFound, UnknownDesk, UnknownTicket
+from genk3600.contacts.intake import Intake, Outcome
+from genk3600.contacts.schemas import (
+    ContactOut,
+    ContactPage,
+    ContactRecorded,
+    CounterContactIn,
+    PhoneContactIn,
+    WebContactIn,
+)
 from genk3600.kit.clock import utcnow
-from genk3600.models import Category, Contact, Unit
-from genk3600.models.enums import Language, TicketEventType, UnitKind
+from genk3600.kit.pagination import PageParams, page_of
+from genk3600.models import Category, Contact, ContactAttachment, Ticket
+from genk3600.models.enums import ContactFlag, DeskKind, Language, TicketEventType, UnitKind
+from genk3600.routing import service as routing
+from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
-from genk3600.units.repository import first_unit_of_kind
+from genk3600.units.repository import unit_by_code
 
 SUBJECT_FROM_TEXT = 120
 
 
-async def record_contact(
-    session: AsyncSession, settings: Settings, actor: Principal, data: WebContactIn | PhoneContactIn
-) -> ContactRecorded:
-    """Record one contact and open the ticket it is about."""
-    category = await active_category(session, data.category) if data.category else None
-    citizen = await match_or_register(session, settings.secret, data.citizen) if data.citizen else None
-    owner = await _owning_unit(session, category)
-    language = data.language or (Language(citizen.preferred_language) if citizen else Language.nl)
-    subject = data.subject or _subject_from(data.text)
-    ticket = await tickets.open_ticket(
-        session,
-        settings,
-        tickets.NewTicket(
-            subject=subject, language=language, owning_unit=owner, category=category, citizen=citizen
-        ),
-    )
+@dataclass(frozen=True)
+class _Placement:
+    ticket: Ticket | None
+    outcome: Outcome
+    why: str
+    routed: routing.RoutedTicket | None = None
+
+
+async def record_intake(session: AsyncSession, settings: Settings, actor: Principal, intake: Intake) -> ContactRecorded:
+    """Record one contact from any channel and put it on the right ticket (or none, for auto-replies)."""
+    if intake.external_id:
+        await repository.lock_external_id(session, intake.channel, intake.external_id)
+        known = await repository.contact_by_external_id(session, intake.channel, intake.external_id)
+        if known is not None:
+            if ContactFlag.awaiting_summary.value in known.flags and intake.opens_ticket:
+                return await _complete_call(session, settings, actor, known, intake)
+            return await _recorded(session, known, Outcome.duplicate)
+    category = await active_category(session, intake.category) if intake.category else None
+    found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
+    flags = set(intake.flags) | ({ContactFlag.ambiguous_citizen} if found.ambiguous else set())
+    if any(attachment.content is None for attachment in intake.attachments):
+        flags.add(ContactFlag.attachment_over_cap)
+    language = _language(intake, found)
     contact = Contact(
-        ticket_id=ticket.id,
-        citizen_id=citizen.id if citizen else None,
-        channel=data.channel,
-        direction=data.direction.value,
+        citizen_id=found.citizen.id if found.citizen else None,
+        channel=intake.channel.value,
+        direction=intake.direction.value,
         language=language.value,
-        subject=data.subject,
-        body=data.text,
-        channel_details=data.channel_details(),
-        occurred_at=data.occurred_at or utcnow(),
+        subject=intake.subject,
+        body=intake.body,
+        channel_details=intake.channel_details,
+        external_id=intake.external_id,
+        flags=sorted(flag.value for flag in flags),
+        occurred_at=intake.occurred_at or utcnow(),
         actor_staff_id=actor.staff_id,
         actor_api_client_id=actor.api_client_id,
         actor_name=actor.display_name,
+        attachments=[
+            ContactAttachment(
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                content=a.content,
+            )
+            for a in intake.attachments
+        ],
     )
+    placement = await _place(session, settings, actor, intake, category, found, language)
+    contact.ticket_id = placement.ticket.id if placement.ticket else None
     session.add(contact)
     await session.flush()
-    because = f"category {category.code}" if category else "no category given: front office"
+    if placement.ticket is not None:
+        await _log_placement(session, settings, actor, placement, contact, category)
+    return await _recorded(session, contact, placement.outcome)
+
+
+async def _place(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    intake: Intake,
+    category: Category | None,
+    found: Identification,
+    language: Language,
+) -> _Placement:
+    """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one."""
+    if intake.ticket_reference:
+        linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference)
+        if linked is None:
+            raise UnknownTicket(intake.ticket_reference)
+        return _Placement(linked, Outcome.attached, f"linked by {actor.display_name}")
+    if not intake.opens_ticket:
+        return _Placement(None, Outcome.stored, "not a question: stored without a ticket")
+    threaded = await _thread(session, intake)
+    if threaded is not None:
+        continued = await _continue_thread(session, settings, threaded)
+        if continued is not None:
+            return continued
+    if found.citizen is not None and category is not None and settings.follow_up_window_hours:
+        since = utcnow() - timedelta(hours=settings.follow_up_window_hours)
+        open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since)
+        if open_ticket is not None:
+            why = f"same citizen and category {category.code} while {open_ticket.reference} is open"
+            return _Placement(open_ticket, Outcome.attached, why)
+    facts = routing.facts_of(
+        settings,
+        intake.channel,
+        category.code if category else None,
+        intake.subject or "",
+        intake.body,
+        language,
+        bool(found.citizen and found.citizen.case_worker_id),
+        intake.occurred_at or utcnow(),
+    )
+    draft = routing.TicketDraft(intake.subject or _subject_from(intake.body), language, category, found.citizen)
+    routed = await routing.open_routed_ticket(session, settings, facts, draft)
+    why = f"owned by {routed.ticket.owning_unit.name}"
+    if threaded is not None:
+        why += f"; follows up on {threaded.reference}, which was already {threaded.status}"
+    return _Placement(routed.ticket, Outcome.created, why, routed)
+
+
+async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
+    for reference in intake.threading.ticket_references:
+        ticket = await ticket_repository.ticket_by_reference(session, reference)
+        if ticket is not None:
+            return ticket
+    if intake.threading.message_ids:
+        ticket_id = await repository.ticket_id_of_mail(session, intake.threading.message_ids)
+        if ticket_id is not None:
+            return await ticket_repository.ticket_by_id(session, ticket_id)
+    return None
+
+
+async def _continue_thread(session: AsyncSession, settings: Settings, ticket: Ticket) -> _Placement | None:
+    """A reply joins its ticket; a recently resolved one reopens; an older or closed one starts afresh (None)."""
+    locked = await ticket_repository.lock_ticket(session, ticket.id)
+    ticket = locked or ticket
+    if ticket.status not in ticket_repository.CLOSED_STATUSES:
+        return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference}")
+    window = timedelta(days=settings.reopen_window_days)
+    if ticket.status == "resolved" and ticket.resolved_at and utcnow() - ticket.resolved_at <= window:
+        return _Placement(ticket, Outcome.reopened, f"reply within {settings.reopen_window_days} days of resolution")
+    return None
+
+
+async def _log_placement(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    placement: _Placement,
+    contact: Contact,
+    category: Category | None,
+) -> None:
+    ticket = placement.ticket
+    if ticket is None:
+        return
+    facts = {"contact_id": contact.id, "channel": contact.channel, "outcome": placement.outcome.value}
+    if placement.outcome is Outcome.created:
+        await tickets.record_event(
+            session,
+            ticket,
+            actor,
+            TicketEventType.created,
+            f"Ticket created from a {contact.channel} contact; {placement.why}.",
+            {
+                **facts,
+                "owning_unit": ticket.owning_unit.code,
+                "category": category.code if category else None,
+                "priority": ticket.priority,
+            },
+        )
+        if placement.routed is not None:
+            await routing.log_routing(session, actor, placement.routed)
+        return
+    if placement.outcome is Outcome.reopened:
+        await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")
     await tickets.record_event(
         session,
         ticket,
         actor,
-        TicketEventType.created,
-        f"Ticket created from a {data.channel} contact; owned by {owner.name} ({because}).",
-        {
-            "contact_id": contact.id,
-            "channel": data.channel,
-            "owning_unit": owner.code,
-            "category": category.code if category else None,
-            "priority": ticket.priority,
-        },
+        TicketEventType.contact_added,
+        f"{contact.channel.capitalize()} contact added: {placement.why}.",
+        facts,
     )
-    return ContactRecorded(
-        contact=ContactOut.of(contact, ticket.reference), ticket=await tickets.ticket_out(session, ticket.id)
-    )
+
+
+async def _complete_call(
+    session: AsyncSession, settings: Settings, actor: Principal, pending: Contact, intake: Intake
+) -> ContactRecorded:
+    """The agent's summary of a call the PBX already reported: the pending contact gets its ticket now."""
+    category = await active_category(session, intake.category) if intake.category else None
+    found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
+    language = _language(intake, found)
+    placement = await _place(session, settings, actor, intake, category, found, language)
+    pending.body = intake.body
+    pending.subject = intake.subject
+    pending.language = language.value
+    pending.citizen_id = found.citizen.id if found.citizen else None
+    pending.ticket_id = placement.ticket.id if placement.ticket else None
+    pending.channel_details = {**pending.channel_details, **_filled(intake.channel_details)}
+    kept = {flag for flag in pending.flags if flag != ContactFlag.awaiting_summary.value}
+    pending.flags = sorted(kept | ({ContactFlag.ambiguous_citizen.value} if found.ambiguous else set()))
+    pending.actor_staff_id, pending.actor_api_client_id = actor.staff_id, actor.api_client_id
+    pending.actor_name = actor.display_name
+    await session.flush()
+    await _log_placement(session, settings, actor, placement, pending, category)
+    return await _recorded(session, pending, placement.outcome)
+
+
+def _filled(details: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in details.items() if value is not None}
+
+
+async def _recorded(session: AsyncSession, contact: Contact, outcome: Outcome) -> ContactRecorded:
+    ticket = await tickets.ticket_out(session, contact.ticket_id) if contact.ticket_id else None
+    reference = ticket.reference if ticket else None
+    fresh = await repository.contact_by_id(session, contact.id)
+    return ContactRecorded(contact=ContactOut.of(fresh or contact, reference), ticket=ticket, outcome=outcome)
+
+
+def _language(intake: Intake, found: Identification) -> Language:
+    if intake.language is not None:
+        return intake.language
+    return Language(found.citizen.preferred_language) if found.citizen else Language.nl
 
 
 async def get_contact(session: AsyncSession, contact_id: int) -> ContactOut:
@@ -77,22 +248,49 @@ async def get_contact(session: AsyncSession, contact_id: int) -> ContactOut:
     contact = await repository.contact_by_id(session, contact_id)
     if contact is None:
         raise ContactNotFound(contact_id)
-    return ContactOut.of(contact, contact.ticket.reference)
+    return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None)
 
 
-async def _owning_unit(session: AsyncSession, category: Category | None) -> Unit:
-    """The category's owner; without a category the contact centre keeps it (first-contact resolution)."""
-    if category is not None:
-        return category.owning_unit
-    unit = await first_unit_of_kind(session, UnitKind.contact_centre)
-    if unit is None:
-        raise NoOwnerForContact(
-            "The contact has no category and no contact-centre unit is configured to own it; "
-            "give a category or create a unit of kind 'contact_centre'."
-        )
-    return unit
+async def list_contacts(
+    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams
+) -> ContactPage:
+    """Contacts for an agent's attention (flagged, or without a ticket), newest first."""
+    rows = await repository.list_contacts(session, flag, without_ticket, params)
+    return page_of(
+        ContactPage,
+        rows,
+        params,
+        lambda c: c.id,
+        lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None),
+    )
 
 
 def _subject_from(text: str) -> str:
-    first_line = text.strip().splitlines()[0] if text.strip() else "Contact"
+    stripped = text.strip()
+    first_line = stripped.splitlines()[0] if stripped else "Contact"
     return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"
+
+
+# Which unit kinds may host which desk.
+_DESK_UNIT_KINDS = {
+    DeskKind.reception: UnitKind.reception,
+    DeskKind.quick_desk: UnitKind.quick_desk,
+    DeskKind.thematic_desk: UnitKind.thematic_desk,
+}
+
+
+async def record_contact(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    data: WebContactIn | PhoneContactIn | CounterContactIn,
+) -> ContactRecorded:
+    """The JSON channels (web, phone summary, counter visit) through the one intake path."""
+    if isinstance(data, CounterContactIn):
+        desk = await unit_by_code(session, data.unit)
+        if desk is None or desk.kind != _DESK_UNIT_KINDS[data.desk].value:
+            raise UnknownDesk(
+                f"There is no {data.desk.value.replace('_', ' ')} unit with code {data.unit!r}.",
+                unit=data.unit,
+            )
+    return await record_intake(session, settings, actor, data.to_intake())

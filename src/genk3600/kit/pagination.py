@@ -66,9 +66,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    cursor: Annotated[
-        str | None, Query(description="Opaque cursor from a previous page's `next_cursor`.")
-    ] = None,
+    cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
 ) -> PageParams:
     return PageParams(cursor=cursor, limit=limit)

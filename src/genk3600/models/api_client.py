@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of
@@ -24,3 +25,19 @@ class ApiClient(IdMixin, TimestampMixin, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """A creating POST's key and its first response; a retry with the same key gets that response again."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (Index("ix_idempotency_key_expires_at", "expires_at"),)
+
+    principal: Mapped[str] = mapped_column(Text, primary_key=True)  # "api_client:7" or "staff:12"
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)  # sha256 of method, path and body
+    status_code: Mapped[int | None] = mapped_column(Integer)  # NULL while the first request is running
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -27,5 +27,6 @@ class Category(IdMixin, TimestampMixin, Base):
     confidentiality: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
     default_priority: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="RESTRICT"))
 
     owning_unit: Mapped[Unit] = relationship(lazy="raise")

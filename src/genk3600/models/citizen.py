@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Index, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
@@ -20,6 +20,7 @@ class Citizen(IdMixin, TimestampMixin, Base):
         ),
         Index("ix_citizen_email", "email"),
         Index("ix_citizen_phone", "phone"),
+        Index("ix_citizen_case_worker_id", "case_worker_id"),
     )
 
     national_number_hash: Mapped[str | None] = mapped_column(Text, unique=True)
@@ -29,3 +30,5 @@ class Citizen(IdMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     preferred_language: Mapped[str] = mapped_column(Text, server_default=text("'nl'"))
+    # The OCMW case worker who follows this citizen (maatzorg: the same person every time).
+    case_worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))

@@ -64,7 +64,7 @@ class TicketStatus(StrEnum):
     new = "new"
     assigned = "assigned"
     in_progress = "in_progress"
-    waiting_for_citizen = "waiting_for_citizen"
+    waiting_on_citizen = "waiting_on_citizen"
     resolved = "resolved"
     closed = "closed"
 
@@ -83,7 +83,40 @@ class TicketEventType(StrEnum):
     sla_breach = "sla_breach"
 
 
+class DeskKind(StrEnum):
+    reception = "reception"
+    quick_desk = "quick_desk"
+    thematic_desk = "thematic_desk"
+
+
+class ContactFlag(StrEnum):
+    """Why a contact needs a person's eye, or why it did not open a ticket."""
+
+    automated = "automated"  # auto-reply or bounce: stored, never a ticket, never answered
+    ambiguous_citizen = "ambiguous_citizen"  # several citizens match: left unlinked for an agent
+    missed_call = "missed_call"
+    awaiting_summary = "awaiting_summary"  # a call ended; the agent has not recorded it yet
+    malformed_headers = "malformed_headers"
+    attachment_over_cap = "attachment_over_cap"
+
+
+class CallState(StrEnum):
+    ringing = "ringing"
+    answered = "answered"
+    ended = "ended"
+
+
+class EscalationReason(StrEnum):
+    needs_decision = "needs_decision"
+    needs_expertise = "needs_expertise"
+    sla_breach = "sla_breach"
+    citizen_request = "citizen_request"
+    complaint = "complaint"
+    returned = "returned"  # back to the front office (de-escalation)
+
+
 class Scope(StrEnum):
     contacts_write = "contacts:write"
     tickets_read = "tickets:read"
+    tickets_write = "tickets:write"
     admin = "admin"

@@ -46,6 +46,8 @@ class Staff(IdMixin, TimestampMixin, Base):
     languages: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("ARRAY['nl']::text[]"))
     oidc_subject: Mapped[str | None] = mapped_column(Text, unique=True)
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Absent case workers' tickets go to their unit's queue instead (continuity rules).
+    absent: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     memberships: Mapped[list[StaffMembership]] = relationship(
         back_populates="staff", lazy="raise", order_by="StaffMembership.id"

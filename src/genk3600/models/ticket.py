@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     Sequence,
     SmallInteger,
     Text,
@@ -17,16 +20,19 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
+from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
 from genk3600.models.category import Category
 from genk3600.models.citizen import Citizen
 from genk3600.models.enums import (
+    CallState,
     Channel,
     Confidentiality,
+    ContactFlag,
     Direction,
+    EscalationReason,
     Language,
     Priority,
     Role,
@@ -63,6 +69,9 @@ class Ticket(IdMixin, TimestampMixin, Base):
         Index("ix_ticket_citizen_id", "citizen_id"),
         Index("ix_ticket_assignee_staff_id", "assignee_staff_id"),
         Index("ix_ticket_status", "status"),
+        Index(
+            "ix_ticket_next_sla_check_at", "next_sla_check_at", postgresql_where=text("next_sla_check_at IS NOT NULL")
+        ),
     )
 
     reference: Mapped[str] = mapped_column(Text, unique=True)
@@ -79,6 +88,22 @@ class Ticket(IdMixin, TimestampMixin, Base):
     first_response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="RESTRICT"))
+    routing_rule_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_rule_version.id", ondelete="RESTRICT")
+    )
+    # The SLA clock stops while we wait on the citizen; deadlines move by the paused business time.
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the sweeper must look next (warning or deadline); NULL = nothing to watch. Indexed, so a
+    # sweep costs what is due, not what exists.
+    next_sla_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic concurrency: the ETag; every UPDATE checks and bumps it.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
 
     category: Mapped[Category | None] = relationship(lazy="raise")
     citizen: Mapped[Citizen | None] = relationship(lazy="raise")
@@ -95,13 +120,20 @@ class Contact(IdMixin, ActorMixin, Base):
         one_of("direction", Direction),
         CheckConstraint(ONE_ACTOR_AT_MOST, name="one_actor"),
         one_of("language", Language),
+        all_of("flags", ContactFlag),
+        UniqueConstraint("channel", "external_id"),
         Index("ix_contact_ticket_id", "ticket_id"),
         Index("ix_contact_citizen_id", "citizen_id"),
+        Index("ix_contact_flags", "flags", postgresql_using="gin"),
     )
 
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="RESTRICT"))
+    # NULL only while a contact cannot or must not open a ticket: auto-replies, calls awaiting the agent.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="RESTRICT"))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id", ondelete="RESTRICT"))
     channel: Mapped[str] = mapped_column(Text)
+    # The channel's own id (Message-ID, PBX call id): recording the same one twice is refused.
+    external_id: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     direction: Mapped[str] = mapped_column(Text, server_default=text("'inbound'"))
     language: Mapped[str] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
@@ -111,8 +143,75 @@ class Contact(IdMixin, ActorMixin, Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    ticket: Mapped[Ticket] = relationship(lazy="raise")
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise")
     citizen: Mapped[Citizen | None] = relationship(lazy="raise")
+    attachments: Mapped[list[ContactAttachment]] = relationship(
+        lazy="raise", order_by="ContactAttachment.id", back_populates="contact"
+    )
+
+
+class ContactAttachment(IdMixin, Base):
+    """A file that came with a contact (mail attachment). Content above the size cap is not kept."""
+
+    __tablename__ = "contact_attachment"
+    __table_args__ = (
+        CheckConstraint("size >= 0", name="size_not_negative"),
+        Index("ix_contact_attachment_contact_id", "contact_id"),
+    )
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="RESTRICT"))
+    filename: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Listing attachments must not load their bytes; this says whether there are any.
+    content_stored: Mapped[bool] = column_property(cast(Any, content).column.is_not(None))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    contact: Mapped[Contact] = relationship(lazy="raise", back_populates="attachments")
+
+
+class Call(IdMixin, TimestampMixin, Base):
+    """A phone call as the PBX reports it; it becomes a contact when it ends."""
+
+    __tablename__ = "call"
+    __table_args__ = (one_of("state", CallState),)
+
+    call_id: Mapped[str] = mapped_column(Text, unique=True)
+    state: Mapped[str] = mapped_column(Text)
+    caller_number: Mapped[str | None] = mapped_column(Text)
+    called_number: Mapped[str | None] = mapped_column(Text)
+    agent_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    ringing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="RESTRICT"))
+
+
+class Escalation(IdMixin, ActorMixin, Base):
+    """A hand-off to another unit or person, up (escalation) or back (return to the front office)."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        one_of("reason", EscalationReason),
+        # Only advice or a decision can be asked of another unit.
+        CheckConstraint("requested_role IN ('advising', 'deciding')", name="requested_role_advice_or_decision"),
+        CheckConstraint("to_tier BETWEEN 1 AND 3 AND from_tier BETWEEN 1 AND 3", name="tier_range"),
+        CheckConstraint(ONE_ACTOR_AT_MOST, name="one_actor"),
+        Index("ix_escalation_ticket_id", "ticket_id"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="RESTRICT"))
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    from_tier: Mapped[int] = mapped_column(SmallInteger)
+    to_tier: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_role: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Participation(IdMixin, Base):

@@ -21,9 +21,7 @@ router = APIRouter(prefix="/v1/staff", tags=["administration"])
     description="All staff members with their positions per unit, oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_staff(
-    session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]
-) -> StaffPage:
+async def list_staff(session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]) -> StaffPage:
     return await service.list_staff(session, params)
 
 

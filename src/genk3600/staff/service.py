@@ -28,9 +28,7 @@ async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
         full_name=data.full_name,
         languages=[language.value for language in data.languages],
         oidc_subject=data.oidc_subject,
-        memberships=[
-            StaffMembership(unit=units[m.unit], position=m.position.value) for m in data.memberships
-        ],
+        memberships=[StaffMembership(unit=units[m.unit], position=m.position.value) for m in data.memberships],
     )
     session.add(staff)
     await session.flush()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from genk3600.errors import NotFound
+from genk3600.errors import AppError, NotFound, UnprocessableInput
 
 
 class TicketNotFound(NotFound):
@@ -8,3 +8,19 @@ class TicketNotFound(NotFound):
 
     def __init__(self, reference: str) -> None:
         super().__init__(f"There is no ticket with reference {reference!r}.", reference=reference)
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    title = "Precondition failed"
+    slug = "precondition-failed"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    title = "Precondition required"
+    slug = "precondition-required"
+
+
+class UnknownTarget(UnprocessableInput):
+    slug = "unknown-target"

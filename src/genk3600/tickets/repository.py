@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,9 @@ async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket |
 
 
 async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:
-    return await session.scalar(select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id))
+    """Fresh from the database, relations included, even if this session already holds the ticket."""
+    statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id)
+    return await session.scalar(statement.execution_options(populate_existing=True))
 
 
 async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams) -> Sequence[Ticket]:
@@ -54,3 +57,31 @@ async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageP
 async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -> Sequence[TicketEvent]:
     statement = keyset(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id), TicketEvent.id, params)
     return (await session.scalars(statement)).all()
+
+
+CLOSED_STATUSES = (TicketStatus.resolved.value, TicketStatus.closed.value)
+
+
+async def open_ticket_for(
+    session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime
+) -> Ticket | None:
+    """The citizen's newest open ticket on this category, if opened after `created_after`."""
+    return await session.scalar(
+        select(Ticket)
+        .options(*_TICKET_DETAILS)
+        .where(
+            Ticket.citizen_id == citizen_id,
+            Ticket.category_id == category_id,
+            Ticket.status.not_in(CLOSED_STATUSES),
+            Ticket.created_at >= created_after,
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """Lock the row and read it afresh: another writer (e.g. the SLA sweeper) may have changed it meanwhile."""
+    statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id).with_for_update()
+    return await session.scalar(statement.execution_options(populate_existing=True))

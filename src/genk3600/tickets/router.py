@@ -2,18 +2,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import TicketReader
+from genk3600.auth.dependencies import AppSettings, TicketReader, TicketWriter
 from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import PageParams, page_params
 from genk3600.models.enums import TicketStatus
 from genk3600.models.ticket import REFERENCE_PATTERN
-from genk3600.tickets import service
+from genk3600.tickets import changes, handoff, service
 from genk3600.tickets.repository import TicketFilter
-from genk3600.tickets.schemas import REFERENCE_EXAMPLE, TicketEventPage, TicketOut, TicketPage
+from genk3600.tickets.schemas import (
+    REFERENCE_EXAMPLE,
+    EscalationIn,
+    EscalationOut,
+    TicketChange,
+    TicketEventPage,
+    TicketOut,
+    TicketPage,
+    etag,
+)
 from genk3600.units.schemas import UnitCode
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
@@ -32,9 +43,7 @@ Reference = Annotated[
 def ticket_filter(
     status: Annotated[TicketStatus | None, Query(description="Only tickets in this status.")] = None,
     unit: Annotated[UnitCode | None, Query(description="Only tickets owned by this unit (code).")] = None,
-    category: Annotated[
-        CategoryCode | None, Query(description="Only tickets in this category (code).")
-    ] = None,
+    category: Annotated[CategoryCode | None, Query(description="Only tickets in this category (code).")] = None,
 ) -> TicketFilter:
     return TicketFilter(status=status, unit_code=unit, category_code=category)
 
@@ -59,11 +68,82 @@ async def list_tickets(
     "/{reference}",
     operation_id="get_ticket",
     summary="Get a ticket",
-    description="One ticket by its reference, with owner, category, citizen and deadlines.",
+    description="One ticket by its reference, with owner, category, citizen and deadlines. The `ETag` header "
+    "is what `If-Match` must carry to change it.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_ticket(session: Session, _: TicketReader, reference: Reference) -> TicketOut:
-    return await service.get_ticket(session, reference)
+async def get_ticket(session: Session, _: TicketReader, reference: Reference, response: Response) -> TicketOut:
+    ticket = await service.get_ticket(session, reference)
+    response.headers["ETag"] = etag(ticket.version)
+    return ticket
+
+
+@router.patch(
+    "/{reference}",
+    operation_id="change_ticket",
+    summary="Change status, priority or assignee",
+    description=(
+        "Needs `If-Match` with the ETag of your last read: 428 without it, 412 if someone changed the ticket in "
+        "between (nothing is overwritten). Status changes follow the transition table (new → assigned → "
+        "in_progress → waiting_on_citizen → resolved → closed, plus reopen resolved → in_progress); others "
+        "answer 409 listing the allowed ones. Waiting on the citizen pauses the SLA clock."
+    ),
+    responses=problem_responses(404, 409, 412, 428, *AUTH_PROBLEMS),
+)
+async def change_ticket(
+    session: Session,
+    settings: AppSettings,
+    actor: TicketWriter,
+    reference: Reference,
+    change: TicketChange,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The ETag from GET /v1/tickets/{reference}.")] = None,
+) -> TicketOut:
+    ticket = await changes.change_ticket(session, settings, actor, reference, if_match, change)
+    response.headers["ETag"] = etag(ticket.version)
+    return ticket
+
+
+@router.post(
+    "/{reference}/escalations",
+    operation_id="escalate_ticket",
+    summary="Hand a ticket over (escalate or return)",
+    description=(
+        "Moves ownership to a unit and/or staff member with a reason (`needs_decision`, `needs_expertise`, "
+        "`sla_breach`, `citizen_request`, `complaint`) and the role asked of them (`advising` or `deciding`); "
+        "the tier goes up. `returned` hands it back to the front office (tier 1). The hand-off is on the "
+        "timeline. Honours `Idempotency-Key`."
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=EscalationOut,
+    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
+)
+async def escalate_ticket(
+    session: Session,
+    actor: TicketWriter,
+    idempotency: IdempotencyGuard,
+    reference: Reference,
+    data: Annotated[
+        EscalationIn,
+        Body(
+            examples=[
+                {
+                    "to_unit": "burgerzaken",
+                    "reason": "needs_decision",
+                    "requested_role": "deciding",
+                    "note": "Burger vraagt uitstel van betaling.",
+                }
+            ]
+        ),
+    ],
+    response: Response,
+) -> EscalationOut | JSONResponse:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    handed = await handoff.escalate(session, actor, reference, data)
+    response.headers["ETag"] = etag(handed.ticket.version)
+    await idempotency.remember(status.HTTP_201_CREATED, handed)
+    return handed
 
 
 @router.get(

@@ -3,13 +3,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
 from genk3600.kit.pagination import Page
-from genk3600.kit.schemas import OutputModel
+from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Ticket, TicketEvent
-from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
+from genk3600.models.enums import (
+    Confidentiality,
+    EscalationReason,
+    Language,
+    Priority,
+    Role,
+    TicketEventType,
+    TicketStatus,
+)
 from genk3600.models.ticket import ActorMixin
 
 REFERENCE_EXAMPLE = "G3600-2026-000123"
@@ -52,6 +60,10 @@ class TicketOut(OutputModel):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     resolved_at: datetime | None
+    first_responded_at: datetime | None
+    sla_paused: bool = Field(description="The SLA clock is stopped while waiting on the citizen.")
+    routing_rule_version_id: int | None = Field(description="The rule version that routed the ticket.")
+    version: int = Field(description="Changes with every update; the ETag is this number in quotes.")
     created_at: datetime
     updated_at: datetime
 
@@ -73,6 +85,10 @@ class TicketOut(OutputModel):
             first_response_due_at=ticket.first_response_due_at,
             resolution_due_at=ticket.resolution_due_at,
             resolved_at=ticket.resolved_at,
+            first_responded_at=ticket.first_responded_at,
+            sla_paused=ticket.paused_at is not None,
+            routing_rule_version_id=ticket.routing_rule_version_id,
+            version=ticket.version,
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
         )
@@ -81,9 +97,7 @@ class TicketOut(OutputModel):
 class TicketEventOut(OutputModel):
     id: int
     type: TicketEventType
-    summary: str = Field(
-        examples=["Ticket created from a web contact; owned by Omgeving (category waste.pickup)."]
-    )
+    summary: str = Field(examples=["Ticket created from a web contact; owned by Omgeving (category waste.pickup)."])
     actor: ActorOut
     data: dict[str, Any] = Field(description="Facts of the event (ids, codes, changed fields).")
     occurred_at: datetime
@@ -106,3 +120,48 @@ class TicketPage(Page[TicketOut]):
 
 class TicketEventPage(Page[TicketEventOut]):
     """A page of a ticket's timeline."""
+
+
+def etag(ticket_version: int) -> str:
+    return f'"{ticket_version}"'
+
+
+class TicketChange(InputModel):
+    """What to change; fields left out stay as they are. Needs `If-Match` with the ticket's ETag."""
+
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    assignee_staff_id: int | None = Field(default=None, description="A staff member's id; null unassigns.")
+    note: str | None = Field(default=None, max_length=2_000, description="Why, for the timeline.")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> TicketChange:
+        if not self.model_fields_set - {"note"}:
+            raise ValueError("give at least one of status, priority or assignee_staff_id")
+        return self
+
+
+class EscalationIn(InputModel):
+    to_unit: str | None = Field(default=None, description="Unit code; defaults to the staff member's unit.")
+    to_staff_id: int | None = Field(default=None, description="A specific person to hand over to.")
+    reason: EscalationReason = Field(
+        description="`returned` hands the ticket back to the front office (de-escalation, tier 1)."
+    )
+    requested_role: Literal["advising", "deciding"] = Field(
+        description="What is asked of the target: advice for a later decision, or the decision itself."
+    )
+    note: str | None = Field(default=None, max_length=2_000)
+
+
+class EscalationOut(OutputModel):
+    id: int
+    from_unit: str
+    to_unit: str
+    to_staff_id: int | None
+    from_tier: int
+    to_tier: int
+    reason: EscalationReason
+    requested_role: Role
+    note: str | None
+    created_at: datetime
+    ticket: TicketOut

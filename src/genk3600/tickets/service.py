@@ -12,7 +12,7 @@ from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Citizen, Ticket, TicketEvent, Unit
-from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType
+from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
 from genk3600.tickets import repository
 from genk3600.tickets.errors import TicketNotFound
 from genk3600.tickets.repository import TicketFilter
@@ -26,13 +26,22 @@ class NewTicket:
     owning_unit: Unit
     category: Category | None
     citizen: Citizen | None
+    priority: Priority | None = None  # None: the category's default
+    confidentiality: Confidentiality | None = None  # never lowers the category's
+    tier: int = 1
+    assignee_staff_id: int | None = None
+    routing_rule_version_id: int | None = None
 
 
 async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
-    """Insert a ticket with a fresh reference; defaults come from its category."""
+    """Insert a ticket with a fresh reference; what routing did not decide comes from the category."""
     year = utcnow().astimezone(settings.zone).year
     number = await repository.next_ticket_number(session)
     category = new.category
+    default_priority = category.default_priority if category else Priority.normal.value
+    confidentiality = category.confidentiality if category else Confidentiality.normal.value
+    if new.confidentiality is Confidentiality.social:
+        confidentiality = Confidentiality.social.value
     ticket = Ticket(
         reference=f"G3600-{year}-{number:06d}",
         subject=new.subject,
@@ -40,9 +49,12 @@ async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket)
         owning_unit=new.owning_unit,
         category=category,
         citizen=new.citizen,
-        priority=category.default_priority if category else Priority.normal.value,
-        confidentiality=category.confidentiality if category else Confidentiality.normal.value,
-        assignee=None,
+        priority=new.priority.value if new.priority else default_priority,
+        confidentiality=confidentiality,
+        tier=new.tier,
+        assignee_staff_id=new.assignee_staff_id,
+        status=TicketStatus.assigned.value if new.assignee_staff_id else TicketStatus.new.value,
+        routing_rule_version_id=new.routing_rule_version_id,
     )
     session.add(ticket)
     await session.flush()
@@ -103,3 +115,19 @@ async def list_events(session: AsyncSession, reference: str, params: PageParams)
     ticket = await _ticket(session, reference)
     rows = await repository.events_of(session, ticket.id, params)
     return page_of(TicketEventPage, rows, params, lambda event: event.id, TicketEventOut.of)
+
+
+async def reopen(session: AsyncSession, ticket: Ticket, actor: Principal, summary: str) -> None:
+    """Back to work: to the assignee if there is one, else to the owning unit's queue."""
+    previous = ticket.status
+    ticket.status = TicketStatus.assigned.value if ticket.assignee_staff_id else TicketStatus.new.value
+    ticket.resolved_at = None
+    await session.flush()
+    await record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventType.status_changed,
+        summary,
+        {"from": previous, "to": ticket.status, "reason": "citizen_reply"},
+    )

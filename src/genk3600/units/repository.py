@@ -21,11 +21,13 @@ async def units_by_codes(session: AsyncSession, codes: set[str]) -> dict[str, Un
 
 
 async def first_unit_of_kind(session: AsyncSession, kind: UnitKind) -> Unit | None:
-    return await session.scalar(
-        select(Unit).where(Unit.kind == kind.value, Unit.active).order_by(Unit.id).limit(1)
-    )
+    return await session.scalar(select(Unit).where(Unit.kind == kind.value, Unit.active).order_by(Unit.id).limit(1))
 
 
 async def list_units(session: AsyncSession, params: PageParams) -> Sequence[Unit]:
     statement = keyset(select(Unit).options(selectinload(Unit.parent)), Unit.id, params)
     return (await session.scalars(statement)).all()
+
+
+async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:
+    return await session.scalar(select(Unit).options(selectinload(Unit.parent)).where(Unit.id == unit_id))

@@ -21,9 +21,7 @@ router = APIRouter(prefix="/v1/units", tags=["administration"])
     description="All organisational units (departments, OCMW services, front-office desks), oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_units(
-    session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]
-) -> UnitPage:
+async def list_units(session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]) -> UnitPage:
     return await service.list_units(session, params)
 
 

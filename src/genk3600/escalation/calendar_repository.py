@@ -1,0 +1,64 @@
+"""Queries for business calendars: opening hours and closing days, per unit or city-wide (unit NULL)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.kit.pagination import PageParams, keyset
+from genk3600.models import ClosingDay, OpeningHours, Unit
+
+
+async def opening_hours_of(session: AsyncSession, unit_id: int) -> Sequence[OpeningHours]:
+    """The unit's own opening hours and the city's, in one query; the caller picks which apply."""
+    statement = select(OpeningHours).where(or_(OpeningHours.unit_id == unit_id, OpeningHours.unit_id.is_(None)))
+    return (await session.scalars(statement.order_by(OpeningHours.weekday, OpeningHours.opens))).all()
+
+
+async def closing_days_of(session: AsyncSession, unit_id: int) -> set[date]:
+    """City-wide closing days plus the unit's own."""
+    statement = select(ClosingDay.day).where(or_(ClosingDay.unit_id == unit_id, ClosingDay.unit_id.is_(None)))
+    return set((await session.scalars(statement)).all())
+
+
+async def unit_codes(session: AsyncSession, unit_ids: Collection[int | None]) -> dict[int, str]:
+    """Codes of the given units, to show calendar entries and policies by unit code."""
+    wanted = {unit_id for unit_id in unit_ids if unit_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(wanted)))
+    return dict(rows.all())
+
+
+async def list_opening_hours(session: AsyncSession, params: PageParams) -> Sequence[OpeningHours]:
+    return (await session.scalars(keyset(select(OpeningHours), OpeningHours.id, params))).all()
+
+
+async def opening_hours_by_id(session: AsyncSession, hours_id: int) -> OpeningHours | None:
+    return await session.get(OpeningHours, hours_id)
+
+
+async def delete_opening_hours(session: AsyncSession, hours_id: int) -> bool:
+    result = await session.execute(delete(OpeningHours).where(OpeningHours.id == hours_id).returning(OpeningHours.id))
+    return result.scalar_one_or_none() is not None
+
+
+async def list_closing_days(session: AsyncSession, params: PageParams) -> Sequence[ClosingDay]:
+    return (await session.scalars(keyset(select(ClosingDay), ClosingDay.id, params))).all()
+
+
+async def closing_day_by_id(session: AsyncSession, day_id: int) -> ClosingDay | None:
+    return await session.get(ClosingDay, day_id)
+
+
+async def closing_day_exists(session: AsyncSession, unit_id: int | None, day: date) -> bool:
+    unit = ClosingDay.unit_id.is_(None) if unit_id is None else ClosingDay.unit_id == unit_id
+    return await session.scalar(select(ClosingDay.id).where(unit, ClosingDay.day == day)) is not None
+
+
+async def delete_closing_day(session: AsyncSession, day_id: int) -> bool:
+    result = await session.execute(delete(ClosingDay).where(ClosingDay.id == day_id).returning(ClosingDay.id))
+    return result.scalar_one_or_none() is not None

@@ -1,0 +1,258 @@
+"""The SLA sweeper: records warnings and breaches as they fall due and hands breached tickets over.
+
+Safe with several replicas: each batch claims its tickets with FOR UPDATE SKIP LOCKED in one transaction,
+so two sweepers never act on the same ticket, and a ticket a request is changing is simply left for the
+next run. A sweep reads only the due tickets (partial index on next_sla_check_at), not all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from genk3600.auth.principal import system_principal
+from genk3600.config import Settings
+from genk3600.escalation import repository
+from genk3600.escalation.clock import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
+from genk3600.escalation.sla import BusinessCalendar
+from genk3600.kit.clock import utcnow
+from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
+from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
+from genk3600.tickets.service import record_event
+
+log = logging.getLogger(__name__)
+
+SWEEPER = system_principal("SLA sweeper")
+TOP_TIER = 3
+# A ticket whose check fails (e.g. a calendar without any opening) is retried later instead of blocking
+# the tickets behind it on every run.
+RETRY_FAILED_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep did: tickets looked at, warned, breached (one or both deadlines), handed over."""
+
+    checked: int = 0
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+
+    def __add__(self, other: SweepResult) -> SweepResult:
+        return SweepResult(
+            self.checked + other.checked,
+            self.warned + other.warned,
+            self.breached + other.breached,
+            self.escalated + other.escalated,
+        )
+
+
+async def sweep_once(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime, batch: int = 200
+) -> SweepResult:
+    """Act on every ticket whose SLA check is due at `now`, one transaction per batch."""
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, not {batch}")
+    total = SweepResult()
+    seen: set[int] = set()
+    while True:
+        async with sessions() as session, session.begin():
+            tickets = await repository.claim_due_tickets(session, now, batch)
+            sweep = _Batch(session, settings, now)
+            for ticket in tickets:
+                await sweep.check(ticket)
+        total += sweep.result
+        if len(tickets) < batch:
+            return total
+        # A checked ticket leaves the due set (its next check moves past `now` or to NULL); should a bug
+        # ever keep one in, stop rather than loop forever.
+        ids = {ticket.id for ticket in tickets}
+        if ids <= seen:
+            log.error("SLA sweep saw the same %d tickets again; stopping this sweep", len(ids))
+            return total
+        seen |= ids
+
+
+async def run_sweeper(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+) -> None:
+    """Sweep every `interval_seconds` until `stop` is set; a failed sweep is logged and tried again."""
+    log.info("SLA sweeper started (every %s s)", interval_seconds)
+    while not stop.is_set():
+        try:
+            result = await sweep_once(sessions, settings, utcnow())
+            if result.warned or result.breached or result.escalated:
+                log.info(
+                    "SLA sweep: %d warned, %d breached, %d handed over",
+                    result.warned,
+                    result.breached,
+                    result.escalated,
+                )
+        except Exception:
+            log.exception("SLA sweep failed; trying again in %s s", interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+    log.info("SLA sweeper stopped")
+
+
+@dataclass
+class _Batch:
+    session: AsyncSession
+    settings: Settings
+    now: datetime
+    result: SweepResult = field(default_factory=SweepResult)
+    _policies: dict[int, SlaPolicy | None] = field(default_factory=dict)
+    _calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
+
+    async def check(self, ticket: Ticket) -> None:
+        ticket_id, reference = ticket.id, ticket.reference
+        try:
+            async with self.session.begin_nested():
+                await self._check(ticket)
+        except Exception:
+            log.exception("SLA check of ticket %s failed; retrying in %s", reference, RETRY_FAILED_AFTER)
+            retry = {"next_sla_check_at": self.now + RETRY_FAILED_AFTER}
+            await repository.write_sla_fields(self.session, ticket_id, retry, bump_version=False)
+
+    async def _check(self, ticket: Ticket) -> None:
+        now = self.now
+        state = ClockState.of(ticket)
+        policy = await self._policy(ticket.sla_policy_id)
+        warning_at = None
+        if policy is not None and state.warning_watched and ticket.resolution_due_at is not None:
+            calendar = await self._calendar(ticket.owning_unit_id)
+            warning_at = warning_moment(calendar, ticket.resolution_due_at, policy)
+        due = due_now(state, warning_at, now)
+        values: dict[str, Any] = {}
+        if due.breach:
+            values["sla_breached_at"] = now
+        if due.warning:
+            values["sla_warned_at"] = now
+        after = replace(
+            state,
+            sla_breached_at=values.get("sla_breached_at", state.sla_breached_at),
+            sla_warned_at=values.get("sla_warned_at", state.sla_warned_at),
+        )
+        values["next_sla_check_at"] = next_check(after, warning_at)
+        handover = None
+        if due.breach and policy is not None and policy.breach_unit_id not in (None, ticket.owning_unit_id):
+            handover = await self._unit(policy.breach_unit_id)
+        if handover is not None:
+            values.update(
+                owning_unit_id=handover.id,
+                tier=min(ticket.tier + 1, TOP_TIER),
+                # Into the breach unit's queue, as any hand-over to a unit without a named person.
+                assignee_staff_id=None,
+                status=TicketStatus.new.value,
+            )
+        await repository.write_sla_fields(self.session, ticket.id, values, bump_version=handover is not None)
+        if due.first_response_breach:
+            await self._first_response_breach(ticket, policy)
+        if due.resolution_breach:
+            await self._resolution_breach(ticket, policy)
+        if due.warning:
+            await self._warning(ticket, policy)
+        if handover is not None:
+            await self._hand_over(ticket, handover, due)
+        self.result += SweepResult(
+            checked=1, warned=int(due.warning), breached=int(due.breach), escalated=int(handover is not None)
+        )
+
+    def _local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M} ({self.settings.timezone})"
+
+    async def _first_response_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+        due = ticket.first_response_due_at
+        if due is None:  # due_now only reports a breach of a deadline that exists
+            return
+        answered = ticket.first_responded_at
+        summary = f"First-response deadline {self._local(due)} passed without a first response."
+        if answered is not None:
+            summary = f"First-response deadline {self._local(due)} passed; the first response came at "
+            summary += f"{self._local(answered)}."
+        data = self._deadline_data("first_response", due, policy)
+        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_breach, summary, data)
+
+    async def _resolution_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+        due = ticket.resolution_due_at
+        if due is None:
+            return
+        summary = f"Resolution deadline {self._local(due)} passed without resolution."
+        data = self._deadline_data("resolution", due, policy)
+        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_breach, summary, data)
+
+    async def _warning(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+        due = ticket.resolution_due_at
+        if due is None or policy is None:
+            return
+        used = round(policy.warning_fraction * 100)
+        summary = f"{used}% of the resolution time is used up: the resolution deadline is {self._local(due)}."
+        data = {**self._deadline_data("resolution", due, policy), "warning_fraction": policy.warning_fraction}
+        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_warning, summary, data)
+
+    def _deadline_data(self, deadline: str, due: datetime, policy: SlaPolicy | None) -> dict[str, Any]:
+        return {
+            "deadline": deadline,
+            "due_at": due.isoformat(),
+            "policy": policy.code if policy is not None else None,
+        }
+
+    async def _hand_over(self, ticket: Ticket, target: Unit, due: DueNow) -> None:
+        source = await self._unit(ticket.owning_unit_id)
+        if source is None:  # the foreign key makes this unreachable
+            raise RuntimeError(f"ticket {ticket.reference} has no owning unit")
+        from_tier, to_tier = ticket.tier, min(ticket.tier + 1, TOP_TIER)
+        deadline = "resolution" if due.resolution_breach else "first_response"
+        escalation = Escalation(
+            ticket_id=ticket.id,
+            from_unit_id=source.id,
+            to_unit_id=target.id,
+            to_staff_id=None,
+            from_tier=from_tier,
+            to_tier=to_tier,
+            reason=EscalationReason.sla_breach.value,
+            requested_role=Role.deciding.value,
+            note=f"The {deadline.replace('_', '-')} deadline passed.",
+            actor_staff_id=None,
+            actor_api_client_id=None,
+            actor_name=SWEEPER.display_name,
+        )
+        self.session.add(escalation)
+        await self.session.flush()
+        summary = (
+            f"Escalated by {SWEEPER.display_name} from {source.name} to {target.name}, tier {from_tier} → {to_tier}, "
+            f"asking for a decision (the {deadline.replace('_', '-')} deadline passed)."
+        )
+        data = {
+            "escalation_id": escalation.id,
+            "from_unit": source.code,
+            "to_unit": target.code,
+            "to_staff_id": None,
+            "from_tier": from_tier,
+            "to_tier": to_tier,
+            "reason": EscalationReason.sla_breach.value,
+            "requested_role": Role.deciding.value,
+            "deadline": deadline,
+        }
+        await record_event(self.session, ticket, SWEEPER, TicketEventType.escalated, summary, data)
+
+    async def _policy(self, policy_id: int | None) -> SlaPolicy | None:
+        if policy_id is None:
+            return None
+        if policy_id not in self._policies:
+            self._policies[policy_id] = await repository.policy_by_id(self.session, policy_id)
+        return self._policies[policy_id]
+
+    async def _calendar(self, unit_id: int) -> BusinessCalendar:
+        if unit_id not in self._calendars:
+            self._calendars[unit_id] = await calendar_for_unit(self.session, unit_id, self.settings.timezone)
+        return self._calendars[unit_id]
+
+    async def _unit(self, unit_id: int | None) -> Unit | None:
+        return None if unit_id is None else await repository.unit_by_id(self.session, unit_id)

@@ -1,0 +1,112 @@
+"""`Idempotency-Key` on creating POSTs: a retry gets the first response again, never a second record.
+
+The key is claimed inside the request's own transaction. A concurrent retry's INSERT waits on the
+primary key until the first request commits (then replays its response) or rolls back (then runs itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.dependencies import AppSettings, CurrentPrincipal
+from genk3600.db import Session
+from genk3600.errors import Conflict
+from genk3600.kit.clock import utcnow
+from genk3600.models import IdempotencyKey
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyKeyReused(Conflict):
+    title = "Idempotency key reused"
+    slug = "idempotency-key-reused"
+
+
+@dataclass
+class Idempotency:
+    session: AsyncSession
+    principal: str
+    key: str | None
+    fingerprint: str
+    ttl: timedelta
+
+    async def replay(self) -> JSONResponse | None:
+        """The stored response if this key was used before; None if this request is the first."""
+        if self.key is None:
+            return None
+        now = utcnow()
+        where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
+        await self.session.execute(delete(IdempotencyKey).where(*where, IdempotencyKey.expires_at < now))
+        claimed = await self.session.scalar(
+            insert(IdempotencyKey)
+            .values(
+                principal=self.principal,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                expires_at=now + self.ttl,
+            )
+            .on_conflict_do_nothing()
+            .returning(IdempotencyKey.key)
+        )
+        if claimed is not None:
+            return None
+        earlier = await self.session.scalar(select(IdempotencyKey).where(*where))
+        if earlier is None or earlier.fingerprint != self.fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used for a different request; use a new key for new data."
+            )
+        if earlier.status_code is None or earlier.response is None:
+            raise IdempotencyKeyReused("The first request with this Idempotency-Key is still being processed.")
+        headers = {**earlier.headers, REPLAYED_HEADER: "true"}
+        return JSONResponse(earlier.response, status_code=earlier.status_code, headers=headers)
+
+    async def remember(self, status_code: int, body: BaseModel, headers: dict[str, str] | None = None) -> None:
+        """Store the response so that retries with this key replay it."""
+        if self.key is None:
+            return
+        response: dict[str, Any] = body.model_dump(mode="json")
+        await self.session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
+            .values(status_code=status_code, response=response, headers=headers or {})
+        )
+
+
+async def idempotency(
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Any unique string (e.g. a UUID). A retry with the same key and body returns the "
+            "first response (with `Idempotent-Replayed: true`); the same key with another body answers 409.",
+        ),
+    ] = None,
+) -> Idempotency:
+    body = await request.body()
+    fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.url.path.encode(), body])).hexdigest()
+    return Idempotency(
+        session=session,
+        principal=f"{principal.kind}:{principal.id}",
+        key=key,
+        fingerprint=fingerprint,
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+
+
+IdempotencyGuard = Annotated[Idempotency, Depends(idempotency)]

@@ -1,0 +1,1 @@
+"""Need-to-know access to social (OCMW) records."""

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from genk3600.models import Staff, Ticket, Unit
+from genk3600.models.enums import Priority, TicketStatus
+
+# Queue order: most urgent first. Lower rank = earlier in the queue.
+PRIORITY_RANK: dict[str, int] = {
+    Priority.urgent.value: 0,
+    Priority.high.value: 1,
+    Priority.normal.value: 2,
+    Priority.low.value: 3,
+}
+OPEN_STATUSES = (
+    TicketStatus.new.value,
+    TicketStatus.assigned.value,
+    TicketStatus.in_progress.value,
+    TicketStatus.waiting_on_citizen.value,
+)
+
+_TICKET_DETAILS = (
+    selectinload(Ticket.category),
+    selectinload(Ticket.owning_unit),
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.citizen),
+)
+
+
+@dataclass(frozen=True)
+class QueueKey:
+    """A ticket's place in the queue: the sort key, so a cursor can resume right after it."""
+
+    rank: int
+    due: datetime | None
+    id: int
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    unassigned: bool = False
+    assignee_staff_id: int | None = None
+
+
+def _rank() -> ColumnElement[int]:
+    return case(PRIORITY_RANK, value=Ticket.priority, else_=len(PRIORITY_RANK))
+
+
+def _in_queue_order() -> tuple[ColumnElement[int] | ColumnElement[datetime | None], ...]:
+    return (_rank().asc(), Ticket.resolution_due_at.asc().nulls_last(), Ticket.id.asc())
+
+
+def _after(key: QueueKey) -> ColumnElement[bool]:
+    """Rows strictly after `key` in queue order (deadlines ascending, tickets without one last)."""
+    rank, due, ticket_id = _rank(), Ticket.resolution_due_at, Ticket.id
+    if key.due is None:
+        same_rank_later = and_(due.is_(None), ticket_id > key.id)
+    else:
+        same_rank_later = or_(
+            due > key.due,
+            due.is_(None),
+            and_(due == key.due, ticket_id > key.id),
+        )
+    return or_(rank > key.rank, and_(rank == key.rank, same_rank_later))
+
+
+async def unit_lineage(session: AsyncSession, unit_id: int) -> set[int]:
+    """The unit and every unit above it."""
+    lineage = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("lineage", recursive=True)
+    # UNION (not UNION ALL) drops rows already seen, so even a cycle in the tree ends the recursion.
+    lineage = lineage.union(select(Unit.id, Unit.parent_id).where(Unit.id == lineage.c.parent_id))
+    return set((await session.scalars(select(lineage.c.id))).all())
+
+
+async def staff_languages(session: AsyncSession, staff_id: int) -> list[str]:
+    languages = await session.scalar(select(Staff.languages).where(Staff.id == staff_id))
+    return list(languages or [])
+
+
+async def queue_page(
+    session: AsyncSession, unit_id: int, where: QueueFilter, after: QueueKey | None, limit: int
+) -> Sequence[Ticket]:
+    """Open tickets of the unit in queue order, one more than `limit` to learn whether a next page exists."""
+    statement = (
+        select(Ticket)
+        .options(*_TICKET_DETAILS)
+        .where(Ticket.owning_unit_id == unit_id, Ticket.status.in_(OPEN_STATUSES))
+    )
+    if where.unassigned:
+        statement = statement.where(Ticket.assignee_staff_id.is_(None))
+    if where.assignee_staff_id is not None:
+        statement = statement.where(Ticket.assignee_staff_id == where.assignee_staff_id)
+    if after is not None:
+        statement = statement.where(_after(after))
+    statement = statement.order_by(*_in_queue_order()).limit(limit + 1)
+    return (await session.scalars(statement)).all()
+
+
+async def lock_next_claimable(session: AsyncSession, unit_id: int, languages: Sequence[str] | None) -> Ticket | None:
+    """Lock the first unassigned new ticket in queue order that no concurrent claimer holds.
+
+    SKIP LOCKED makes claimers pass each other instead of queueing behind one row; a row another
+    claimer assigned and committed meanwhile is re-checked by PostgreSQL and no longer matches.
+    """
+    statement = select(Ticket).where(
+        Ticket.owning_unit_id == unit_id,
+        Ticket.status == TicketStatus.new.value,
+        Ticket.assignee_staff_id.is_(None),
+    )
+    if languages is not None:
+        statement = statement.where(Ticket.language.in_(languages))
+    statement = statement.order_by(*_in_queue_order()).limit(1).with_for_update(skip_locked=True, of=Ticket)
+    return await session.scalar(statement)

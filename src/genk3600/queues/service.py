@@ -1,0 +1,127 @@
+"""Work queues: a unit's open tickets in the order they should be picked up, and claiming the next one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.kit.pagination import InvalidCursor, PageParams
+from genk3600.models import Ticket, Unit
+from genk3600.models.enums import TicketEventType, TicketStatus
+from genk3600.queues import repository
+from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInUnit, QueueEmpty
+from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
+from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
+from genk3600.tickets import service as tickets
+from genk3600.tickets.schemas import TicketOut
+from genk3600.units.errors import UnitNotFound
+from genk3600.units.repository import unit_by_code
+
+ORANGE_WITHIN = timedelta(hours=1)
+
+
+def deadline_colour(due: datetime | None, now: datetime) -> DeadlineColour:
+    """Red once the resolution deadline has passed, orange in its last hour, green before, none without one."""
+    if due is None:
+        return DeadlineColour.none
+    if due <= now:
+        return DeadlineColour.red
+    if due - now <= ORANGE_WITHIN:
+        return DeadlineColour.orange
+    return DeadlineColour.green
+
+
+def encode_queue_cursor(key: QueueKey) -> str:
+    payload = {"rank": key.rank, "due": key.due.isoformat() if key.due else None, "id": key.id}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def decode_queue_cursor(cursor: str) -> QueueKey:
+    """The sort key a cursor resumes after; anything this API did not hand out is an InvalidCursor."""
+    problem = InvalidCursor("The cursor is not one this queue handed out; start again without a cursor.")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        rank, due, ticket_id = payload["rank"], payload["due"], payload["id"]
+        due_at = None if due is None else datetime.fromisoformat(due)
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise problem from exc
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (rank, ticket_id)):
+        raise problem
+    if due_at is not None and due_at.tzinfo is None:
+        raise problem
+    return QueueKey(rank=rank, due=due_at, id=ticket_id)
+
+
+def _key_of(ticket: Ticket) -> QueueKey:
+    return QueueKey(rank=PRIORITY_RANK[ticket.priority], due=ticket.resolution_due_at, id=ticket.id)
+
+
+async def _unit(session: AsyncSession, code: str) -> Unit:
+    unit = await unit_by_code(session, code)
+    if unit is None:
+        raise UnitNotFound(code)
+    return unit
+
+
+async def list_queue(
+    session: AsyncSession,
+    unit_code: str,
+    principal: Principal,
+    *,
+    unassigned: bool,
+    assigned_to_me: bool,
+    params: PageParams,
+    now: datetime,
+) -> QueuePage:
+    """A unit's open tickets by priority, then earliest resolution deadline, each with its deadline colour."""
+    if assigned_to_me and principal.staff_id is None:
+        raise AssigneeMeNeedsStaff()
+    unit = await _unit(session, unit_code)
+    after = decode_queue_cursor(params.cursor) if params.cursor else None
+    where = QueueFilter(unassigned=unassigned, assignee_staff_id=principal.staff_id if assigned_to_me else None)
+    rows = await repository.queue_page(session, unit.id, where, after, params.limit)
+    shown = list(rows[: params.limit])
+    more = len(rows) > params.limit
+    return QueuePage(
+        items=[QueueTicketOut.with_colour(row, deadline_colour(row.resolution_due_at, now)) for row in shown],
+        next_cursor=encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
+    )
+
+
+async def claim_next(session: AsyncSession, unit_code: str, principal: Principal) -> TicketOut:
+    """Assign the unit's next unassigned ticket to the calling staff member.
+
+    Language skills are respected, not merely preferred: a staff member with languages set only ever
+    receives tickets in one of those languages (a French ticket waits for a French speaker); only a
+    staff member without any languages recorded may take tickets in any language.
+    """
+    staff_id = principal.staff_id
+    if staff_id is None:
+        raise ClaimNeedsStaff()
+    unit = await _unit(session, unit_code)
+    lineage = await repository.unit_lineage(session, unit.id)
+    if not any(membership.unit_id in lineage for membership in principal.memberships):
+        raise NotInUnit(unit.code, unit.name)
+    languages = await repository.staff_languages(session, staff_id) or None
+    ticket = await repository.lock_next_claimable(session, unit.id, languages)
+    if ticket is None:
+        raise QueueEmpty(unit.code, unit.name, by_language=languages is not None)
+    # Through the ORM, so the UPDATE checks and bumps the ticket's version (its ETag).
+    ticket.assignee_staff_id = staff_id
+    ticket.status = TicketStatus.assigned.value
+    await session.flush()
+    await tickets.record_event(
+        session,
+        ticket,
+        principal,
+        TicketEventType.assigned,
+        f"Claimed from the queue of {unit.name} by {principal.display_name}.",
+        {"assignee_staff_id": staff_id, "via": "claim"},
+    )
+    return await tickets.ticket_out(session, ticket.id)

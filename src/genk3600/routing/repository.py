@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.models import Category, Citizen, Contact, RoutingRuleVersion, SlaPolicy, Staff, Ticket, TicketEvent, Unit
+
+
+async def current_versions(session: AsyncSession, active_only: bool = False) -> Sequence[RoutingRuleVersion]:
+    statement = select(RoutingRuleVersion).where(RoutingRuleVersion.current)
+    if active_only:
+        statement = statement.where(RoutingRuleVersion.active)
+    return (await session.scalars(statement.order_by(RoutingRuleVersion.position, RoutingRuleVersion.rule_id))).all()
+
+
+async def current_version(session: AsyncSession, rule_id: int) -> RoutingRuleVersion | None:
+    return await session.scalar(
+        select(RoutingRuleVersion).where(RoutingRuleVersion.rule_id == rule_id, RoutingRuleVersion.current)
+    )
+
+
+async def history(session: AsyncSession, rule_id: int) -> Sequence[RoutingRuleVersion]:
+    statement = (
+        select(RoutingRuleVersion).where(RoutingRuleVersion.rule_id == rule_id).order_by(RoutingRuleVersion.version)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def retire(session: AsyncSession, version_id: int) -> None:
+    await session.execute(update(RoutingRuleVersion).where(RoutingRuleVersion.id == version_id).values(current=False))
+
+
+async def unit_names(session: AsyncSession) -> dict[str, str]:
+    rows = await session.execute(select(Unit.code, Unit.name))
+    return {row.code: row.name for row in rows}
+
+
+async def sla_policy_by_code(session: AsyncSession, code: str) -> SlaPolicy | None:
+    return await session.scalar(select(SlaPolicy).where(SlaPolicy.code == code))
+
+
+async def sla_policy_by_id(session: AsyncSession, policy_id: int) -> SlaPolicy | None:
+    return await session.get(SlaPolicy, policy_id)
+
+
+async def staff_exists(session: AsyncSession, staff_id: int) -> bool:
+    return await session.scalar(select(Staff.id).where(Staff.id == staff_id)) is not None
+
+
+async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def recent_first_contacts(
+    session: AsyncSession, since: datetime, limit: int
+) -> Sequence[tuple[Contact, str | None, str | None, bool]]:
+    """Each recent ticket's first contact, its category code, the unit routing chose then, and whether the
+    citizen has a case worker."""
+    statement = (
+        select(
+            Contact,
+            Category.code,
+            TicketEvent.data["owning_unit"].astext,
+            Citizen.case_worker_id.is_not(None),
+        )
+        .join(Ticket, Contact.ticket_id == Ticket.id)
+        .join(TicketEvent, (TicketEvent.ticket_id == Ticket.id) & (TicketEvent.type == "created"))
+        .outerjoin(Category, Ticket.category_id == Category.id)
+        .outerjoin(Citizen, Ticket.citizen_id == Citizen.id)
+        .where(Ticket.created_at >= since)
+        .order_by(Contact.ticket_id, Contact.id)
+        .ext(distinct_on(Contact.ticket_id))
+        .limit(limit)
+    )
+    rows = await session.execute(statement)
+    return [(contact, category, routed_to, has_case_worker) for contact, category, routed_to, has_case_worker in rows]

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Response, status
+from fastapi.responses import JSONResponse
+
+from genk3600.auth.dependencies import Admin, AppSettings, TicketReader
+from genk3600.db import Session
+from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.routing import service
+from genk3600.routing.schemas import (
+    RULE_EXAMPLE,
+    DecisionOut,
+    ReplayIn,
+    ReplayOut,
+    RuleHistory,
+    RuleIn,
+    RuleOut,
+    SimulateIn,
+)
+
+router = APIRouter(prefix="/v1/routing", tags=["routing"])
+
+RuleId = Annotated[int, Path(ge=1, description="The rule's stable id.")]
+SIMULATE_EXAMPLES: dict[str, Any] = {
+    "current rules": {
+        "summary": "Which unit gets this contact under the current rules?",
+        "value": {"contact": {"channel": "web", "category": "waste.pickup", "subject": "Grofvuil", "body": "..."}},
+    },
+    "draft": {
+        "summary": "Try a draft rule set",
+        "value": {"contact": {"channel": "phone", "subject": "Container kapot"}, "rules": [RULE_EXAMPLE]},
+    },
+}
+
+
+@router.get(
+    "/rules",
+    operation_id="list_routing_rules",
+    summary="List routing rules",
+    description="The current version of every rule, in the order they are tried (lowest position first).",
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def list_rules(session: Session, _: Admin) -> list[RuleOut]:
+    return await service.list_rules(session)
+
+
+@router.post(
+    "/rules",
+    operation_id="create_routing_rule",
+    summary="Create a routing rule",
+    description=(
+        "Conditions (all must hold; a list means any of): channels, categories (`waste.*` for a family), keywords "
+        "or phrases in subject/body (accent- and case-insensitive, whole words), languages, whether the citizen "
+        "has an OCMW case worker, a local time-of-day window. Actions: owning unit, priority, confidentiality, "
+        "SLA policy, assignment (`queue`, `case_worker`, `named_staff`), tier. Honours `Idempotency-Key`."
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=RuleOut,
+    responses=problem_responses(409, *AUTH_PROBLEMS),
+)
+async def create_rule(
+    session: Session,
+    actor: Admin,
+    idempotency: IdempotencyGuard,
+    data: Annotated[RuleIn, Body(examples=[RULE_EXAMPLE])],
+    response: Response,
+) -> RuleOut | JSONResponse:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    rule = await service.create_rule(session, actor, data)
+    response.headers["Location"] = f"/v1/routing/rules/{rule.id}"
+    await idempotency.remember(status.HTTP_201_CREATED, rule, {"Location": response.headers["Location"]})
+    return rule
+
+
+@router.put(
+    "/rules/{rule_id}",
+    operation_id="change_routing_rule",
+    summary="Change a routing rule (new version)",
+    description="Saves the rule as a new version; tickets routed earlier keep the version that routed them. "
+    "Set `active: false` to switch a rule off.",
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def change_rule(session: Session, actor: Admin, rule_id: RuleId, data: RuleIn) -> RuleOut:
+    return await service.change_rule(session, actor, rule_id, data)
+
+
+@router.get(
+    "/rules/{rule_id}",
+    operation_id="get_routing_rule_history",
+    summary="A rule's versions",
+    description="Every version of one rule, oldest first.",
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def rule_history(session: Session, _: Admin, rule_id: RuleId) -> RuleHistory:
+    return await service.rule_history(session, rule_id)
+
+
+@router.post(
+    "/simulate",
+    operation_id="simulate_routing",
+    summary="Dry run: where would this contact go?",
+    description="Routes a sketched contact with the current rules, or with a draft rule set, and explains the "
+    "decision. Writes nothing.",
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def simulate(
+    session: Session,
+    settings: AppSettings,
+    _: TicketReader,
+    data: Annotated[SimulateIn, Body(openapi_examples=SIMULATE_EXAMPLES)],
+) -> DecisionOut:
+    return await service.simulate(session, settings, data)
+
+
+@router.post(
+    "/replay",
+    operation_id="replay_routing",
+    summary="Replay recent tickets under a draft rule set",
+    description="Routes the first contact of every ticket opened in the last N days again with the draft rules "
+    "and reports, per unit, how many tickets it got and would get. Writes nothing.",
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def replay(session: Session, settings: AppSettings, _: Admin, data: ReplayIn) -> ReplayOut:
+    return await service.replay(session, settings, data)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, Field
+
+from genk3600.categories.schemas import CategoryCode
+from genk3600.kit.pagination import Page
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models import RoutingRuleVersion
+from genk3600.models.enums import Channel, Language
+from genk3600.routing.rules import Actions, Conditions, Decision
+
+RULE_EXAMPLE = {
+    "name": "Afval ophaling",
+    "position": 10,
+    "active": True,
+    "conditions": {"categories": ["waste.*"], "keywords": ["grofvuil", "container"]},
+    "actions": {"owning_unit": "omgeving", "priority": "normal"},
+}
+
+
+class RuleIn(InputModel):
+    """A rule as written by an administrator; saving it again makes a new version."""
+
+    name: str = Field(min_length=1, max_length=200)
+    position: int = Field(ge=0, le=1_000_000, description="Lower positions are tried first.")
+    active: bool = True
+    conditions: Conditions = Field(default_factory=Conditions, description="All given conditions must hold.")
+    actions: Actions
+
+
+class RuleOut(OutputModel):
+    id: int = Field(description="Stable across versions.")
+    version: int
+    name: str
+    position: int
+    active: bool
+    conditions: Conditions
+    actions: Actions
+    changed_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: RoutingRuleVersion) -> RuleOut:
+        return cls(
+            id=row.rule_id,
+            version=row.version,
+            name=row.name,
+            position=row.position,
+            active=row.active,
+            conditions=Conditions.model_validate(row.conditions),
+            actions=Actions.model_validate(row.actions),
+            changed_by=row.actor_name,
+            created_at=row.created_at,
+        )
+
+
+class RulePage(Page[RuleOut]):
+    """A page of routing rules."""
+
+
+class RuleHistory(OutputModel):
+    versions: list[RuleOut] = Field(description="Oldest first; the last one is current.")
+
+
+class ContactSketch(InputModel):
+    """The facts routing looks at, for a dry run."""
+
+    channel: Channel
+    category: CategoryCode | None = None
+    subject: str = Field(default="", max_length=300)
+    body: str = Field(default="", max_length=20_000)
+    language: Language = Language.nl
+    citizen_has_case_worker: bool = False
+    at: AwareDatetime | None = Field(default=None, description="When the contact comes in (time-of-day rules).")
+
+
+class SimulateIn(InputModel):
+    contact: ContactSketch
+    rules: list[RuleIn] | None = Field(
+        default=None, description="A draft rule set to try instead of the current rules (ids are made up)."
+    )
+
+
+class DecisionOut(OutputModel):
+    rule_id: int | None
+    rule_version: int | None
+    rule_name: str
+    owning_unit: str
+    actions: Actions
+    matched: list[str]
+    explanation: str = Field(examples=["rule 'Afval ophaling' v3: category waste.pickup → Omgeving"])
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls(
+            rule_id=decision.rule_id,
+            rule_version=decision.rule_version,
+            rule_name=decision.rule_name,
+            owning_unit=decision.actions.owning_unit,
+            actions=decision.actions,
+            matched=list(decision.matched),
+            explanation=decision.explanation,
+        )
+
+
+class ReplayIn(InputModel):
+    days: int = Field(default=30, ge=1, le=366, description="Replay the tickets opened in the last N days.")
+    rules: list[RuleIn] = Field(description="The draft rule set to compare with what happened.")
+
+
+class UnitShift(OutputModel):
+    unit: str
+    before: int = Field(description="Tickets the unit got.")
+    after: int = Field(description="Tickets the unit would get under the draft.")
+
+
+class ReplayOut(OutputModel):
+    tickets: int = Field(description="Tickets replayed.")
+    would_move: int = Field(description="Tickets that would land with another unit.")
+    per_unit: list[UnitShift]

@@ -1,0 +1,385 @@
+"""Routing rules as data: versioned administration, the decision for a new ticket, dry runs and replays."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.categories.repository import category_by_code
+from genk3600.config import Settings
+from genk3600.errors import UnprocessableInput
+from genk3600.escalation.clock import start_clock
+from genk3600.kit.clock import utcnow
+from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket
+from genk3600.models.enums import Channel, Confidentiality, Language, TicketEventType, UnitKind
+from genk3600.routing import repository
+from genk3600.routing.errors import InvalidRuleReference, RuleNotFound
+from genk3600.routing.rules import (
+    Actions,
+    AssignmentStrategy,
+    Conditions,
+    ContactFacts,
+    Decision,
+    Rule,
+    UnitNames,
+    route,
+)
+from genk3600.routing.schemas import (
+    ContactSketch,
+    DecisionOut,
+    ReplayIn,
+    ReplayOut,
+    RuleHistory,
+    RuleIn,
+    RuleOut,
+    SimulateIn,
+    UnitShift,
+)
+from genk3600.tickets import service as tickets
+from genk3600.units.repository import first_unit_of_kind, unit_by_code
+
+REPLAY_LIMIT = 100_000
+
+
+# --- administration -------------------------------------------------------------------------------------------
+async def create_rule(session: AsyncSession, actor: Principal, data: RuleIn) -> RuleOut:
+    """A new rule, version 1."""
+    await _check_references(session, data.actions)
+    rule = RoutingRule()
+    session.add(rule)
+    await session.flush()
+    return RuleOut.of(await _add_version(session, actor, rule.id, 1, data))
+
+
+async def change_rule(session: AsyncSession, actor: Principal, rule_id: int, data: RuleIn) -> RuleOut:
+    """Save a rule again: a new version; tickets keep the version that routed them."""
+    current = await repository.current_version(session, rule_id)
+    if current is None:
+        raise RuleNotFound(rule_id)
+    await _check_references(session, data.actions)
+    await repository.retire(session, current.id)
+    await session.flush()
+    return RuleOut.of(await _add_version(session, actor, rule_id, current.version + 1, data))
+
+
+async def list_rules(session: AsyncSession) -> list[RuleOut]:
+    """The current version of every rule, in the order they are tried."""
+    return [RuleOut.of(row) for row in await repository.current_versions(session)]
+
+
+async def rule_history(session: AsyncSession, rule_id: int) -> RuleHistory:
+    """Every version of one rule."""
+    versions = await repository.history(session, rule_id)
+    if not versions:
+        raise RuleNotFound(rule_id)
+    return RuleHistory(versions=[RuleOut.of(row) for row in versions])
+
+
+async def _add_version(
+    session: AsyncSession, actor: Principal, rule_id: int, version: int, data: RuleIn
+) -> RoutingRuleVersion:
+    row = RoutingRuleVersion(
+        rule_id=rule_id,
+        version=version,
+        name=data.name,
+        position=data.position,
+        active=data.active,
+        current=True,
+        conditions=data.conditions.model_dump(mode="json", exclude_none=True),
+        actions=data.actions.model_dump(mode="json", exclude_none=True),
+        actor_name=actor.display_name,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def _check_references(session: AsyncSession, actions: Actions) -> None:
+    names = await repository.unit_names(session)
+    if actions.owning_unit not in names:
+        raise InvalidRuleReference(f"The rule sends tickets to unit {actions.owning_unit!r}, which does not exist.")
+    if actions.assignee_staff_id is not None and not await repository.staff_exists(session, actions.assignee_staff_id):
+        raise InvalidRuleReference(f"The rule assigns staff member {actions.assignee_staff_id}, who does not exist.")
+    if actions.sla_policy is not None and await repository.sla_policy_by_code(session, actions.sla_policy) is None:
+        raise InvalidRuleReference(f"The rule uses SLA policy {actions.sla_policy!r}, which does not exist.")
+
+
+# --- deciding -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Routing:
+    decision: Decision
+    version_id: int | None  # the rule version that decided, kept on the ticket
+
+
+def _as_rule(row: RoutingRuleVersion, rule_id: int | None = None) -> Rule:
+    return Rule(
+        id=rule_id if rule_id is not None else row.rule_id,
+        version=row.version,
+        name=row.name,
+        position=row.position,
+        active=row.active,
+        conditions=Conditions.model_validate(row.conditions),
+        actions=Actions.model_validate(row.actions),
+    )
+
+
+def _draft_rules(drafts: Sequence[RuleIn]) -> list[Rule]:
+    """Draft rules get made-up ids (negative, so they can never be mistaken for stored ones)."""
+    return [
+        Rule(
+            id=-(index + 1),
+            version=1,
+            name=draft.name,
+            position=draft.position,
+            active=draft.active,
+            conditions=draft.conditions,
+            actions=draft.actions,
+        )
+        for index, draft in enumerate(drafts)
+    ]
+
+
+@dataclass(frozen=True)
+class _Context:
+    rules: list[Rule]
+    versions: dict[tuple[int, int], int]
+    units: UnitNames
+    front_office: str
+
+
+async def _context(session: AsyncSession, drafts: Sequence[RuleIn] | None = None) -> _Context:
+    names = await repository.unit_names(session)
+    front_office = await first_unit_of_kind(session, UnitKind.contact_centre)
+    if front_office is None:
+        raise UnprocessableInput(
+            "No contact-centre unit is configured, so routing has no default; create a unit of kind 'contact_centre'."
+        )
+    if drafts is not None:
+        return _Context(_draft_rules(drafts), {}, UnitNames(names), front_office.code)
+    rows = await repository.current_versions(session, active_only=True)
+    return _Context(
+        [_as_rule(row) for row in rows],
+        {(row.rule_id, row.version): row.id for row in rows},
+        UnitNames(names),
+        front_office.code,
+    )
+
+
+def _decide(facts: ContactFacts, context: _Context, category_owner: str | None) -> Decision:
+    decision = route(facts, context.rules, context.units, context.front_office)
+    if decision.rule_id is None and category_owner is not None:
+        # No rule spoke up: the category's own default owner, before the front office.
+        return Decision(
+            rule_id=None,
+            rule_version=None,
+            rule_name="category default",
+            actions=Actions(owning_unit=category_owner),
+            matched=(f"category {facts.category}",),
+            explanation=f"no rule matched: category {facts.category} → {context.units.display(category_owner)} "
+            "(the category's default unit)",
+        )
+    return decision
+
+
+def facts_of(
+    settings: Settings,
+    channel: Channel,
+    category: str | None,
+    subject: str,
+    body: str,
+    language: Language,
+    citizen_has_case_worker: bool,
+    at: datetime,
+) -> ContactFacts:
+    return ContactFacts(
+        channel=channel,
+        category=category,
+        subject=subject,
+        body=body,
+        language=language,
+        citizen_has_case_worker=citizen_has_case_worker,
+        local_time=at.astimezone(settings.zone).time().replace(tzinfo=None),
+    )
+
+
+async def decide(session: AsyncSession, facts: ContactFacts, category: Category | None) -> Routing:
+    """Where a new ticket goes, by the current rules; the category's owner if none matches."""
+    context = await _context(session)
+    decision = _decide(facts, context, category.owning_unit.code if category else None)
+    version_id = None
+    if decision.rule_id is not None and decision.rule_version is not None:
+        version_id = context.versions.get((decision.rule_id, decision.rule_version))
+    return Routing(decision, version_id)
+
+
+async def simulate(session: AsyncSession, settings: Settings, data: SimulateIn) -> DecisionOut:
+    """A dry run: the decision and its explanation, nothing written."""
+    context = await _context(session, data.rules)
+    facts = _sketch_facts(settings, data.contact)
+    owner = await _category_owner(session, data.contact.category)
+    return DecisionOut.of(_decide(facts, context, owner))
+
+
+async def replay(session: AsyncSession, settings: Settings, data: ReplayIn) -> ReplayOut:
+    """Route the last N days' tickets again under a draft rule set and count what would move."""
+    context = await _context(session, data.rules)
+    rows = await repository.recent_first_contacts(session, utcnow() - timedelta(days=data.days), REPLAY_LIMIT)
+    owners: dict[str, str | None] = {}
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    moved = 0
+    for contact, category, routed_to, has_case_worker in rows:
+        if category is not None and category not in owners:
+            owners[category] = await _category_owner(session, category)
+        facts = facts_of(
+            settings,
+            Channel(contact.channel),
+            category,
+            contact.subject or "",
+            contact.body,
+            Language(contact.language),
+            has_case_worker,
+            contact.occurred_at,
+        )
+        now_to = _decide(facts, context, owners.get(category) if category else None).actions.owning_unit
+        then_to = routed_to or now_to
+        before[then_to] += 1
+        after[now_to] += 1
+        moved += now_to != then_to
+    units = sorted(set(before) | set(after))
+    return ReplayOut(
+        tickets=len(rows),
+        would_move=moved,
+        per_unit=[UnitShift(unit=unit, before=before[unit], after=after[unit]) for unit in units],
+    )
+
+
+def _sketch_facts(settings: Settings, sketch: ContactSketch) -> ContactFacts:
+    return facts_of(
+        settings,
+        sketch.channel,
+        sketch.category,
+        sketch.subject,
+        sketch.body,
+        sketch.language,
+        sketch.citizen_has_case_worker,
+        sketch.at or utcnow(),
+    )
+
+
+async def _category_owner(session: AsyncSession, code: str | None) -> str | None:
+    if code is None:
+        return None
+    category = await category_by_code(session, code)
+    return category.owning_unit.code if category else None
+
+
+# --- opening a routed ticket ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TicketDraft:
+    subject: str
+    language: Language
+    category: Category | None
+    citizen: Citizen | None
+
+
+@dataclass(frozen=True)
+class RoutedTicket:
+    ticket: Ticket
+    decision: Decision
+    version_id: int | None
+    assignment_note: str | None  # why this assignee, or why the queue instead
+
+
+async def open_routed_ticket(
+    session: AsyncSession, settings: Settings, facts: ContactFacts, draft: TicketDraft
+) -> RoutedTicket:
+    """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock."""
+    routed = await decide(session, facts, draft.category)
+    actions = routed.decision.actions
+    owner = await unit_by_code(session, actions.owning_unit)
+    if owner is None:  # the unit was removed after the rule was written
+        raise UnprocessableInput(f"Routing sends this contact to unit {actions.owning_unit!r}, which does not exist.")
+    category = draft.category
+    social = actions.confidentiality is Confidentiality.social or (
+        category is not None and category.confidentiality == Confidentiality.social.value
+    )
+    case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
+    assignee, note = await _assignee(session, actions, case_worker_id, social)
+    ticket = await tickets.open_ticket(
+        session,
+        settings,
+        tickets.NewTicket(
+            subject=draft.subject,
+            language=draft.language,
+            owning_unit=owner,
+            category=category,
+            citizen=draft.citizen,
+            priority=actions.priority,
+            confidentiality=actions.confidentiality,
+            tier=actions.tier,
+            assignee_staff_id=assignee,
+            routing_rule_version_id=routed.version_id,
+        ),
+    )
+    policy = None
+    if actions.sla_policy is not None:
+        policy = await repository.sla_policy_by_code(session, actions.sla_policy)
+    elif category is not None and category.sla_policy_id is not None:
+        policy = await repository.sla_policy_by_id(session, category.sla_policy_id)
+    await start_clock(session, settings, ticket, policy, utcnow())
+    return RoutedTicket(ticket, routed.decision, routed.version_id, note)
+
+
+async def _assignee(
+    session: AsyncSession, actions: Actions, case_worker_id: int | None, social: bool
+) -> tuple[int | None, str | None]:
+    """Continuity of care (maatzorg): social tickets go straight to the citizen's own case worker."""
+    if actions.assignment is AssignmentStrategy.named_staff and actions.assignee_staff_id is not None:
+        named = await repository.staff_by_id(session, actions.assignee_staff_id)
+        if named is not None and named.active and not named.absent:
+            return named.id, f"assigned to {named.full_name} by the rule"
+        return None, "the rule's named staff member is absent or inactive: to the unit's queue"
+    if case_worker_id is not None and (social or actions.assignment is AssignmentStrategy.case_worker):
+        worker = await repository.staff_by_id(session, case_worker_id)
+        if worker is not None and worker.active and not worker.absent:
+            return worker.id, f"assigned to {worker.full_name}, the citizen's own case worker"
+        name = worker.full_name if worker else "the case worker"
+        return None, f"{name}, the citizen's case worker, is absent: to the unit's queue"
+    return None, None
+
+
+async def log_routing(session: AsyncSession, actor: Principal, routed: RoutedTicket) -> None:
+    """The decision and the assignment on the timeline, each in a sentence a person understands."""
+    decision, ticket = routed.decision, routed.ticket
+    await tickets.record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventType.routed,
+        decision.explanation,
+        {
+            "rule_id": decision.rule_id,
+            "rule_version": decision.rule_version,
+            "rule_name": decision.rule_name,
+            "matched": list(decision.matched),
+            "owning_unit": decision.actions.owning_unit,
+            "tier": ticket.tier,
+            "priority": ticket.priority,
+            "confidentiality": ticket.confidentiality,
+        },
+    )
+    if routed.assignment_note is not None:
+        await tickets.record_event(
+            session,
+            ticket,
+            actor,
+            TicketEventType.assigned,
+            routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
+            {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},
+        )

@@ -1,0 +1,133 @@
+"""Changing a ticket: status (through the transition table), priority, assignee — guarded by its ETag."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.config import Settings
+from genk3600.escalation import clock
+from genk3600.kit.clock import utcnow
+from genk3600.models import Ticket
+from genk3600.models.enums import TicketEventType, TicketStatus
+from genk3600.staff.repository import staff_by_id
+from genk3600.tickets import repository
+from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
+from genk3600.tickets.schemas import TicketChange, TicketOut, etag
+from genk3600.tickets.service import record_event, ticket_out
+from genk3600.tickets.transitions import check_transition
+
+
+def check_etag(ticket: Ticket, if_match: str | None) -> None:
+    """428 without If-Match, 412 when it names another version than the current one."""
+    if if_match is None:
+        raise PreconditionRequired(
+            "Send If-Match with the ETag from your last read of this ticket, so a concurrent change is not lost."
+        )
+    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if "*" not in tags and etag(ticket.version) not in tags:
+        raise PreconditionFailed(
+            f"The ticket changed since you read it (now version {ticket.version}); read it again and retry.",
+            current_etag=etag(ticket.version),
+        )
+
+
+async def locked_ticket(session: AsyncSession, reference: str) -> Ticket:
+    found = await repository.ticket_by_reference(session, reference)
+    if found is None:
+        raise TicketNotFound(reference)
+    ticket = await repository.lock_ticket(session, found.id)
+    if ticket is None:
+        raise TicketNotFound(reference)
+    return ticket
+
+
+async def change_ticket(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    reference: str,
+    if_match: str | None,
+    change: TicketChange,
+) -> TicketOut:
+    """Apply a change if the caller saw the current version; every change lands on the timeline."""
+    ticket = await locked_ticket(session, reference)
+    check_etag(ticket, if_match)
+    fields = change.model_fields_set
+    if "assignee_staff_id" in fields and change.assignee_staff_id != ticket.assignee_staff_id:
+        await _assign(session, actor, ticket, change.assignee_staff_id, change.note)
+    if change.priority is not None and change.priority.value != ticket.priority:
+        before, ticket.priority = ticket.priority, change.priority.value
+        await record_event(
+            session,
+            ticket,
+            actor,
+            TicketEventType.note,
+            f"Priority changed from {before} to {ticket.priority}." + _note(change.note),
+            {"field": "priority", "from": before, "to": ticket.priority},
+        )
+    if change.status is not None and change.status.value != ticket.status:
+        await _move(session, settings, actor, ticket, change.status, change.note)
+    await session.flush()
+    return await ticket_out(session, ticket.id)
+
+
+async def _assign(
+    session: AsyncSession, actor: Principal, ticket: Ticket, staff_id: int | None, note: str | None
+) -> None:
+    name = "nobody"
+    if staff_id is not None:
+        staff = await staff_by_id(session, staff_id)
+        if staff is None or not staff.active:
+            raise UnknownTarget(f"There is no active staff member with id {staff_id}.")
+        name = staff.full_name
+    before = ticket.assignee_staff_id
+    ticket.assignee_staff_id = staff_id
+    if staff_id is not None and ticket.status == TicketStatus.new.value:
+        ticket.status = TicketStatus.assigned.value
+    await record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventType.assigned,
+        f"Assigned to {name} by {actor.display_name}." + _note(note),
+        {"from": before, "assignee_staff_id": staff_id, "via": "change"},
+    )
+
+
+async def _move(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    ticket: Ticket,
+    target: TicketStatus,
+    note: str | None,
+) -> None:
+    current = TicketStatus(ticket.status)
+    check_transition(current, target)
+    moment = utcnow()
+    if current is TicketStatus.new:
+        await clock.record_first_response(session, ticket, moment)
+    if current is TicketStatus.waiting_on_citizen and ticket.paused_at is not None:
+        await clock.resume_clock(session, settings, ticket, moment)
+    ticket.status = target.value
+    if target is TicketStatus.waiting_on_citizen:
+        await clock.pause_clock(session, ticket, moment)
+    elif target in (TicketStatus.resolved, TicketStatus.closed):
+        ticket.resolved_at = ticket.resolved_at or moment
+        await clock.stop_clock(session, ticket)
+    elif current is TicketStatus.resolved:  # reopened: the old deadlines apply again
+        ticket.resolved_at = None
+        await clock.watch_again(session, ticket, moment)
+    await record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventType.status_changed,
+        f"Status changed from {current.value} to {target.value} by {actor.display_name}." + _note(note),
+        {"from": current.value, "to": target.value},
+    )
+
+
+def _note(note: str | None) -> str:
+    return f" Note: {note}" if note else ""

@@ -1,0 +1,104 @@
+"""Status machine, ETags and hand-offs through the API."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.models import Escalation
+from tests import factories
+from tests.factories import World, assert_problem, web_contact
+
+
+async def _ticket(client: httpx.AsyncClient, headers: dict[str, str]) -> tuple[str, str]:
+    reference = (await client.post("/v1/contacts", json=web_contact(), headers=headers)).json()["ticket"]["reference"]
+    fetched = await client.get(f"/v1/tickets/{reference}", headers=headers)
+    return reference, fetched.headers["etag"]
+
+
+async def test_status_walk_with_etags(client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]) -> None:
+    reference, tag = await _ticket(client, admin_headers)
+    for target in ("in_progress", "waiting_on_citizen", "in_progress", "resolved", "closed"):
+        changed = await client.patch(
+            f"/v1/tickets/{reference}", json={"status": target}, headers={**admin_headers, "If-Match": tag}
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["status"] == target
+        assert changed.headers["etag"] != tag
+        tag = changed.headers["etag"]
+    events = (await client.get(f"/v1/tickets/{reference}/events", headers=admin_headers)).json()["items"]
+    assert [e["data"]["to"] for e in events if e["type"] == "status_changed"] == [
+        "in_progress",
+        "waiting_on_citizen",
+        "in_progress",
+        "resolved",
+        "closed",
+    ]
+
+
+async def test_illegal_transition_names_the_allowed_ones(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    reference, tag = await _ticket(client, admin_headers)
+    refused = await client.patch(
+        f"/v1/tickets/{reference}", json={"status": "closed"}, headers={**admin_headers, "If-Match": tag}
+    )
+    problem = assert_problem(refused, 409)
+    assert problem["allowed"] == ["assigned", "in_progress", "waiting_on_citizen", "resolved"]
+    assert "cannot become closed" in problem["detail"]
+
+
+async def test_stale_or_missing_etag(client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]) -> None:
+    reference, tag = await _ticket(client, admin_headers)
+    assert_problem(
+        await client.patch(f"/v1/tickets/{reference}", json={"priority": "high"}, headers=admin_headers), 428
+    )
+    first = await client.patch(
+        f"/v1/tickets/{reference}", json={"priority": "high"}, headers={**admin_headers, "If-Match": tag}
+    )
+    assert first.status_code == 200
+    stale = await client.patch(
+        f"/v1/tickets/{reference}", json={"priority": "low"}, headers={**admin_headers, "If-Match": tag}
+    )
+    assert_problem(stale, 412)
+    assert (await client.get(f"/v1/tickets/{reference}", headers=admin_headers)).json()["priority"] == "high"
+    assert_problem(
+        await client.patch(f"/v1/tickets/{reference}", json={}, headers={**admin_headers, "If-Match": tag}), 422
+    )
+
+
+async def test_escalation_and_return(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    expert = await factories.staff(session, "bo.burgerzaken@genk.example", world.burgerzaken, "back_office")
+    reference, _tag = await _ticket(client, admin_headers)
+    up = await client.post(
+        f"/v1/tickets/{reference}/escalations",
+        json={"to_staff_id": expert.id, "reason": "needs_decision", "requested_role": "deciding", "note": "Uitstel?"},
+        headers=admin_headers,
+    )
+    assert up.status_code == 201, up.text
+    body = up.json()
+    assert (body["from_unit"], body["to_unit"], body["from_tier"], body["to_tier"]) == ("omgeving", "burgerzaken", 1, 2)
+    assert body["ticket"]["assignee"]["id"] == expert.id
+    back = await client.post(
+        f"/v1/tickets/{reference}/escalations",
+        json={"reason": "returned", "requested_role": "advising"},
+        headers=admin_headers,
+    )
+    assert back.json()["ticket"]["owning_unit"] == "contact_centre"
+    assert back.json()["to_tier"] == 1
+    summaries = [
+        e["summary"]
+        for e in (await client.get(f"/v1/tickets/{reference}/events", headers=admin_headers)).json()["items"]
+        if e["type"] == "escalated"
+    ]
+    assert summaries[0].startswith("Escalated by admin-test (API) from Omgeving to Burgerzaken")
+    assert "asking for a decision (needs decision)" in summaries[0]
+    assert summaries[1].startswith("Returned by")
+    assert await factories.count(session, Escalation) == 2
+
+    nowhere = {"reason": "complaint", "requested_role": "advising"}
+    assert_problem(await client.post(f"/v1/tickets/{reference}/escalations", json=nowhere, headers=admin_headers), 422)
+    bad_role = {"to_unit": "omgeving", "reason": "complaint", "requested_role": "informing"}
+    assert_problem(await client.post(f"/v1/tickets/{reference}/escalations", json=bad_role, headers=admin_headers), 422)
