@@ -10,8 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
+from genk3600.kit.clock import utcnow
 from genk3600.models import Base, Category, Citizen, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
+
+__all__ = ["utcnow"]
 
 
 @dataclass

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.config import Settings
 from genk3600.demo import ADMIN_EMAIL, CATEGORIES, STAFF, UNITS, seed_demo
 from genk3600.devtools import ensure_demo_api_key
-from genk3600.models import ApiClient, Category, Staff, Unit
+from genk3600.models import ApiClient, Category, CategoryDecider, Staff, Unit
 from tests import factories
 
 
@@ -17,10 +17,13 @@ async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings
 
     assert (first.units, first.staff, first.categories) == (len(UNITS), len(STAFF), len(CATEGORIES))
     assert (second.units, second.staff, second.categories) == (0, 0, 0)
+    assert (first.sla_policies, first.closing_days, first.routing_rules) == (3, 6, 3)
+    assert (second.sla_policies, second.closing_days, second.routing_rules) == (0, 0, 0)
     assert await factories.count(session, Unit) == len(UNITS)
     assert await factories.count(session, Category) == len(CATEGORIES) >= 20
     assert await factories.count(session, Staff) == len(STAFF)
     assert await factories.count(session, ApiClient) == 1
+    assert await factories.count(session, CategoryDecider) == len(CATEGORIES)
     assert any(seed.email == ADMIN_EMAIL for seed in STAFF)
     names = {seed.name for seed in UNITS}
     assert {"Burgerzaken", "Financiën", "Omgeving", "Vrije tijd", "Onderwijs"} <= names

@@ -24,6 +24,7 @@ from genk3600.escalation.sweeper import run_sweeper
 from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
 from genk3600.middleware import RequestContextMiddleware
+from genk3600.notifications.sender import run_sender
 from genk3600.problems import install_problem_handlers
 from genk3600.queues.router import router as queues_router
 from genk3600.routing.router import router as routing_router
@@ -73,6 +74,10 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         jobs = []
         if settings.run_jobs:
             jobs.append(asyncio.create_task(run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)))
+            if settings.smtp_relay_host:
+                jobs.append(
+                    asyncio.create_task(run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
+                )
         try:
             yield
         finally:

@@ -85,9 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     smtp.add_argument("--port", type=int, help="port (default GENK3600_SMTP_PORT)")
     smtp.set_defaults(handler=_smtp)
 
-    commands.add_parser("worker", help="run the background jobs (SLA sweeper) without the API").set_defaults(
-        handler=_worker
-    )
+    commands.add_parser(
+        "worker", help="run the background jobs (SLA sweeper, mail sender) without the API"
+    ).set_defaults(handler=_worker)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec generated from the code")
     spec.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
@@ -151,8 +151,9 @@ async def _load_demo(url: URL, settings: Settings) -> list[str]:
     finally:
         await database.dispose()
     lines = [
-        f"Demo data: {summary.units} units, {summary.staff} staff, {summary.categories} categories added "
-        "(0 = already there)."
+        f"Demo data: {summary.units} units, {summary.staff} staff, {summary.categories} categories, "
+        f"{summary.sla_policies} SLA policies, {summary.closing_days} closing days, {summary.routing_rules} routing "
+        "rules added (0 = already there)."
     ]
     if key:
         lines.append(f"Demo API key (all scopes): {key}")
@@ -219,8 +220,9 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
 
 def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.auth.principal import system_principal
+    from genk3600.contacts.errors import MalformedMessage
     from genk3600.contacts.mail_intake import record_mail
-    from genk3600.contacts.smtp import IntakeHandler, serve_smtp
+    from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 
     url, _server = resolve_database_url(settings)
     actor = system_principal("SMTP intake")
@@ -230,8 +232,11 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
         database = Database.connect(url, pool_size=settings.db_pool_size)
 
         async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
-            async with database.sessions.begin() as session:
-                await record_mail(session, settings, actor, raw)
+            try:
+                async with database.sessions.begin() as session:
+                    await record_mail(session, settings, actor, raw)
+            except MalformedMessage as exc:
+                raise Unreadable(exc.detail) from exc
 
         host, port = args.host or settings.smtp_host, args.port or settings.smtp_port
         log.info("SMTP intake for %s on %s:%s", ", ".join(settings.mail_addresses), host, port)
@@ -247,6 +252,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.escalation.sweeper import run_sweeper
+    from genk3600.notifications.sender import run_sender
 
     url, _server = resolve_database_url(settings)
 
@@ -257,9 +263,12 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        log.info("Worker running the SLA sweeper every %ss", settings.sla_sweep_seconds)
+        jobs = [run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)]
+        if settings.smtp_relay_host:
+            jobs.append(run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
+        log.info("Worker running %d job(s)", len(jobs))
         try:
-            await run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)
+            await asyncio.gather(*jobs)
         finally:
             await database.dispose()
 

@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         default=True, description="Run background jobs (SLA sweeper) inside `serve`; false when `worker` runs them."
     )
     sla_sweep_seconds: float = Field(default=30.0, gt=0, description="How often the SLA sweeper looks.")
+    smtp_relay_host: str | None = Field(
+        default=None, description="SMTP relay for mail to citizens (acknowledgements); unset = nothing is sent."
+    )
+    smtp_relay_port: int = Field(default=25, ge=1, le=65535)
+    mail_from: str = Field(default="Stad Genk <3600@genk.example>", description="Sender of mail to citizens.")
+    mail_domain: str = Field(default="genk3600.genk.example", description="Right-hand side of our Message-IDs.")
+    mail_send_seconds: float = Field(default=10.0, gt=0, description="How often the mail sender looks.")
+    mail_max_attempts: int = Field(default=8, ge=1, le=50, description="Sending attempts before giving up.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where citizens reach the public status page (links in mail)."
+    )
+    public_show_staff_names: bool = Field(default=False, description="Name the handling staff member publicly.")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, ge=1, le=65535)
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.models.category import Category
+from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.enums import Confidentiality, Language, Position, Priority, UnitKind
 from genk3600.models.organisation import Staff, StaffMembership, Unit
+from genk3600.models.routing import RoutingRule, RoutingRuleVersion
+from genk3600.models.sla import ClosingDay, SlaPolicy
 
 ADMIN_EMAIL = "admin@genk.example"
 AGENT_EMAIL = "agent@genk.example"
@@ -44,6 +47,22 @@ class CategorySeed:
 
 
 @dataclass(frozen=True)
+class PolicySeed:
+    code: str
+    name: str
+    first_response_minutes: int
+    resolution_minutes: int
+
+
+@dataclass(frozen=True)
+class RuleSeed:
+    name: str
+    position: int
+    conditions: dict[str, object]
+    actions: dict[str, object]
+
+
+@dataclass(frozen=True)
 class DemoSummary:
     """Rows created by this run; all zero when the demo data was already there."""
 
@@ -51,6 +70,9 @@ class DemoSummary:
     staff: int
     memberships: int
     categories: int
+    sla_policies: int = 0
+    closing_days: int = 0
+    routing_rules: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -147,9 +169,109 @@ def _staff_id(email: str) -> ScalarSelect[int]:
     return select(Staff.id).where(Staff.email == email).scalar_subquery()
 
 
+# A business day of the default calendar is 7 hours (8:30-12:00, 13:00-16:30).
+_DAY = 7 * 60
+SLA_POLICIES = (
+    PolicySeed("standaard", "Standaard: antwoord binnen 10 werkdagen", _DAY, 10 * _DAY),
+    PolicySeed("snel", "Snel: antwoord binnen 2 werkdagen", 2 * 60, 2 * _DAY),
+    PolicySeed("sociaal_dringend", "Sociaal dringend: dezelfde dag", 60, _DAY),
+)
+# Which policy each category family uses; the rest gets "standaard".
+_POLICY_BY_PREFIX = {"social.energy_support": "sociaal_dringend", "roads.": "snel", "waste.": "snel"}
+# Local closing days on top of the Belgian public holidays (holidays package).
+CLOSING_DAYS = (
+    (date(2026, 7, 11), "Feest van de Vlaamse Gemeenschap"),
+    (date(2026, 11, 2), "Allerzielen"),
+    (date(2026, 12, 26), "Tweede Kerstdag"),
+    (date(2027, 7, 11), "Feest van de Vlaamse Gemeenschap"),
+    (date(2027, 11, 2), "Allerzielen"),
+    (date(2027, 12, 26), "Tweede Kerstdag"),
+)
+ROUTING_RULES = (
+    RuleSeed(
+        "Sluikstort en grofvuil",
+        10,
+        {"keywords": ["sluikstort", "grofvuil", "dépôt clandestin", "encombrants"]},
+        {"owning_unit": "omgeving", "priority": "high"},
+    ),
+    RuleSeed(
+        "Leefloon en schulden naar OCMW",
+        20,
+        {"keywords": ["leefloon", "schuldbemiddeling", "revenu d'intégration"]},
+        {"owning_unit": "sociale_dienst", "confidentiality": "social", "assignment": "case_worker"},
+    ),
+    RuleSeed(
+        "Avondlijn: naar het contactcenter",
+        90,
+        {"channels": ["phone"], "local_time_from": "19:00:00", "local_time_until": "08:30:00"},
+        {"owning_unit": "contact_centre"},
+    ),
+)
+
+
+async def seed_demo_operations(session: AsyncSession) -> tuple[int, int, int]:
+    """SLA policies, closing days, decision authority and routing rules; only what is missing."""
+    policies = await _insert_new(
+        session,
+        SlaPolicy,
+        [
+            {
+                "code": p.code,
+                "name": p.name,
+                "first_response_minutes": p.first_response_minutes,
+                "resolution_minutes": p.resolution_minutes,
+            }
+            for p in SLA_POLICIES
+        ],
+        "code",
+    )
+    for category in CATEGORIES:
+        code = next((c for prefix, c in _POLICY_BY_PREFIX.items() if category.code.startswith(prefix)), "standaard")
+        await session.execute(
+            update(Category)
+            .where(Category.code == category.code, Category.sla_policy_id.is_(None))
+            .values(sla_policy_id=select(SlaPolicy.id).where(SlaPolicy.code == code).scalar_subquery())
+        )
+        # The unit that owns a category decides on it.
+        await session.execute(
+            insert(CategoryDecider)
+            .from_select(
+                ["category_id", "unit_id"],
+                select(Category.id, Category.owning_unit_id).where(Category.code == category.code),
+            )
+            .on_conflict_do_nothing()
+        )
+    existing_days = set(await session.scalars(select(ClosingDay.day).where(ClosingDay.unit_id.is_(None))))
+    new_days = [ClosingDay(day=day, reason=reason) for day, reason in CLOSING_DAYS if day not in existing_days]
+    session.add_all(new_days)
+    existing_rules = set(await session.scalars(select(RoutingRuleVersion.name).where(RoutingRuleVersion.current)))
+    rules = 0
+    for seed in ROUTING_RULES:
+        if seed.name in existing_rules:
+            continue
+        rule = RoutingRule()
+        session.add(rule)
+        await session.flush()
+        session.add(
+            RoutingRuleVersion(
+                rule_id=rule.id,
+                version=1,
+                name=seed.name,
+                position=seed.position,
+                active=True,
+                conditions=seed.conditions,
+                actions=seed.actions,
+                actor_name="demo data",
+            )
+        )
+        rules += 1
+    await session.flush()
+    return policies, len(new_days), rules
+
+
 async def _insert_new(
     session: AsyncSession,
-    model: type[Unit | Staff | StaffMembership | Category],
+    model: type[Unit | Staff | StaffMembership | Category | SlaPolicy],
     rows: Sequence[Mapping[str, object]],
     *conflict: str,
 ) -> int:
@@ -200,4 +322,13 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         "code",
     )
     await session.flush()
-    return DemoSummary(units=units, staff=staff, memberships=memberships, categories=categories)
+    policies, closing_days, rules = await seed_demo_operations(session)
+    return DemoSummary(
+        units=units,
+        staff=staff,
+        memberships=memberships,
+        categories=categories,
+        sla_policies=policies,
+        closing_days=closing_days,
+        routing_rules=rules,
+    )

@@ -125,3 +125,12 @@ async def test_categories(
         if not (cursor := page["next_cursor"]):
             break
     assert codes == ["waste.pickup", "civil.id_card", "social.living_wage", "social.energy_support"]
+
+
+async def test_staff_absence(client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]) -> None:
+    changed = await client.patch(
+        f"/v1/staff/{world.agent.id}", json={"absent": True, "languages": ["nl", "fr"]}, headers=admin_headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["absent"], changed.json()["languages"]) == (True, ["nl", "fr"])
+    assert_problem(await client.patch("/v1/staff/424242", json={"absent": True}, headers=admin_headers), 404)

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from genk3600.contacts.mail import MAX_PARTS, MAX_RECIPIENTS, MalformedMail, ParsedMail, parse_mail
+from genk3600.contacts.mail import (
+    MAX_PARTS,
+    MAX_RECIPIENTS,
+    MailAttachment,
+    MalformedMail,
+    ParsedMail,
+    parse_mail,
+)
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 CAP = 1_000_000
@@ -37,15 +44,15 @@ def mail(headers: str, body: str = "Hallo", *, content_type: str = "text/plain; 
 
 
 def text_fields(parsed: ParsedMail) -> list[str]:
+    """Every string in the result, attachments' included: all of it ends up in the database."""
     values: list[str] = []
     for field in fields(parsed):
         value = getattr(parsed, field.name)
-        if isinstance(value, str):
-            values.append(value)
-        elif isinstance(value, tuple):
-            values += [item for item in value if isinstance(item, str)]
-            values += [a.filename for a in value if not isinstance(a, str) and a.filename]
-            values += [a.content_type for a in value if not isinstance(a, str)]
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, MailAttachment):
+                values += [item.filename or "", item.content_type]
+            elif isinstance(item, str):
+                values.append(item)
     return values
 
 
@@ -555,6 +562,62 @@ def test_hostile_html_is_converted_in_linear_time(markup: str) -> None:
 
     # Fed to html.parser as is, the first of these takes minutes (it rescans from every stray `<`).
     assert time.monotonic() - started < 10
+
+
+SLOW_FOR_THE_STDLIB = {
+    # Each kept the stdlib header grammar busy for 9 s to minutes; bounded, they take milliseconds.
+    "quotes-in-to": mail("To: " + '"' * 100_000),
+    "encoded-words-in-subject": mail("Subject: " + "=?utf-8?q?a?= " * 50_000),
+    "comments-in-from": mail("From: " + "(" * 50_000 + "jan@example.org"),
+    "parameters": mail("", content_type="text/plain; " + "a=b; " * 20_000),
+    "quoted-parameter": mail("", content_type="text/plain; a=" + '"' * 1_900),
+    "parameters-in-nested-parts": b"From: jan@example.org\r\n"
+    + multipart("mixed", *[f"Content-Type: text/plain; x={'<' * 1_900}\r\n\r\nx"] * 250).encode(),
+}
+
+
+@pytest.mark.parametrize("raw", SLOW_FOR_THE_STDLIB.values(), ids=SLOW_FOR_THE_STDLIB.keys())
+def test_headers_that_are_slow_for_the_stdlib_are_bounded(raw: bytes) -> None:
+    started = time.monotonic()
+    try:
+        parsed = parse(raw)
+    except MalformedMail:
+        pass
+    else:
+        assert len(parsed.subject) <= 4_000
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (mail("", content_type="text/plain; name=" + "a" * 4_000), "Content-Type header is 4031 characters"),
+        (
+            mail("", content_type='text/plain; name="' + '\\"' * 60 + '"'),
+            "more quotes, brackets or parameters",
+        ),
+        (mail("From: " + "j" * 2_000 + "@example.org"), "From header is 2012 characters long"),
+    ],
+    ids=["long", "quotes", "long-from"],
+)
+def test_headers_beyond_any_real_size_are_malformed(raw: bytes, reason: str) -> None:
+    with pytest.raises(MalformedMail, match=reason):
+        parse(raw)
+
+
+def test_a_long_rfc2231_file_name_still_fits() -> None:
+    name = "verslag-" + "ü" * 100 + "语" * 140 + ".pdf"  # 252 characters, some 2,400 once encoded
+    encoded = "".join(f"%{byte:02X}" for byte in name.encode())
+    segments = [encoded[i : i + 60] for i in range(0, len(encoded), 60)]
+    parameters = ";\r\n ".join(
+        f"filename*{i}*=utf-8''{s}" if i == 0 else f"filename*{i}*={s}" for i, s in enumerate(segments)
+    )
+    attached = f"{ATTACHED}{parameters}\r\n\r\npdf"
+    body = multipart("mixed", "Content-Type: text/plain\r\n\r\nZie bijlage.", attached)
+
+    (attachment,) = parse(b"From: jan@example.org\r\n" + body.encode()).attachments
+
+    assert attachment.filename == name
 
 
 def mutations(seed: int) -> list[bytes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +22,8 @@ from genk3600.models.enums import Channel, ContactFlag
 async def record_mail(session: AsyncSession, settings: Settings, actor: Principal, raw: bytes) -> ContactRecorded:
     """Parse one message and record it: threaded onto its ticket, a new ticket, or stored (auto-replies)."""
     try:
-        parsed = parse_mail(raw, settings.max_attachment_bytes)
+        # CPU-bound on hostile input (up to about a second): keep it off the event loop.
+        parsed = await asyncio.to_thread(parse_mail, raw, settings.max_attachment_bytes)
     except MalformedMail as exc:
         raise MalformedMessage(f"The message cannot be read as e-mail: {exc}") from exc
     return await record_intake(session, settings, actor, mail_intake(parsed))

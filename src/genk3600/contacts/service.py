@@ -27,6 +27,7 @@ from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, Ticket
 from genk3600.models.enums import ContactFlag, DeskKind, Language, TicketEventType, UnitKind
+from genk3600.notifications import repository as outbound
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
@@ -145,6 +146,8 @@ async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
             return ticket
     if intake.threading.message_ids:
         ticket_id = await repository.ticket_id_of_mail(session, intake.threading.message_ids)
+        # A reply to one of our own messages (an acknowledgement) names its Message-ID.
+        ticket_id = ticket_id or await outbound.ticket_id_by_message_ids(session, intake.threading.message_ids)
         if ticket_id is not None:
             return await ticket_repository.ticket_by_id(session, ticket_id)
     return None

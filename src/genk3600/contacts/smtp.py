@@ -23,6 +23,11 @@ IDENT = "Genk3600 ESMTP"  # instead of aiosmtpd's default, which announces the l
 ACCEPTED = "250 OK"
 UNKNOWN_RECIPIENT = "550 5.1.1 No such mailbox here"
 TRY_AGAIN = "451 4.3.0 Temporary failure, please retry"
+UNREADABLE = "554 5.6.0 Message cannot be read as e-mail"
+
+
+class Unreadable(Exception):
+    """deliver() raises this for a message that will never be readable: the relay must not retry it."""
 
 
 class IntakeHandler:
@@ -53,6 +58,9 @@ class IntakeHandler:
         recipients = tuple(envelope.rcpt_tos)
         try:
             await self._deliver(content, sender, recipients)
+        except Unreadable as exc:
+            log.info("Refused an unreadable %d-byte message from %s: %s", len(content), session.peer, exc)
+            return UNREADABLE
         except Exception:
             # 451 keeps the message at the relay, which retries later; deliver() must be idempotent.
             log.exception("Intake of %d bytes from %s failed; asked to retry", len(content), session.peer)
@@ -114,14 +122,15 @@ async def serve_smtp(
     relays never saw a 250, so they retry.
     """
     loop = asyncio.get_running_loop()
+    limit, name = _size_limit(max_message_bytes), _server_name(server_hostname)
 
-    def connection() -> SMTP:
+    def connection() -> SMTP:  # one SMTP protocol object per client connection, as aiosmtpd expects
         return SMTP(
             handler,
-            data_size_limit=_size_limit(max_message_bytes),
+            data_size_limit=limit,
             decode_data=False,
             enable_SMTPUTF8=True,
-            hostname=_server_name(server_hostname),
+            hostname=name,
             ident=IDENT,
             loop=loop,
         )

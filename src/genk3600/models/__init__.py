@@ -1,8 +1,8 @@
 """ORM models, centralised because every capability references them (DESIGN.md §2)."""
 
-from genk3600.models.api_client import ApiClient, IdempotencyKey
+from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
 from genk3600.models.base import Base
-from genk3600.models.category import Category
+from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
@@ -12,6 +12,7 @@ from genk3600.models.ticket import (
     Contact,
     ContactAttachment,
     Escalation,
+    OutboundMail,
     Participation,
     Ticket,
     TicketEvent,
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "Call",
     "Category",
+    "CategoryDecider",
     "Citizen",
     "ClosingDay",
     "Contact",
@@ -30,7 +32,9 @@ __all__ = [
     "Escalation",
     "IdempotencyKey",
     "OpeningHours",
+    "OutboundMail",
     "Participation",
+    "RateLimitBucket",
     "RoutingRule",
     "RoutingRuleVersion",
     "SlaPolicy",

@@ -41,3 +41,14 @@ class IdempotencyKey(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimitBucket(Base):
+    """Hits per key per fixed window, shared by all replicas (the public status page is rate-limited)."""
+
+    __tablename__ = "rate_limit_bucket"
+    __table_args__ = (Index("ix_rate_limit_bucket_window_start", "window_start"),)
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -30,3 +30,13 @@ class Category(IdMixin, TimestampMixin, Base):
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="RESTRICT"))
 
     owning_unit: Mapped[Unit] = relationship(lazy="raise")
+
+
+class CategoryDecider(Base):
+    """A unit that holds decision authority for a category (DESIGN: deciding needs it)."""
+
+    __tablename__ = "category_decider"
+    __table_args__ = (Index("ix_category_decider_unit_id", "unit_id"),)
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)

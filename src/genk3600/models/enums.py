@@ -115,6 +115,12 @@ class EscalationReason(StrEnum):
     returned = "returned"  # back to the front office (de-escalation)
 
 
+class OutboundMailStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"  # gave up after the configured number of attempts
+
+
 class Scope(StrEnum):
     contacts_write = "contacts:write"
     tickets_read = "tickets:read"

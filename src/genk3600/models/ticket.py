@@ -34,6 +34,7 @@ from genk3600.models.enums import (
     Direction,
     EscalationReason,
     Language,
+    OutboundMailStatus,
     Priority,
     Role,
     TicketEventType,
@@ -100,6 +101,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
     # When the sweeper must look next (warning or deadline); NULL = nothing to watch. Indexed, so a
     # sweep costs what is due, not what exists.
     next_sla_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The citizen's access code for the public status page, kept only as a keyed hash.
+    access_code_hash: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency: the ETag; every UPDATE checks and bumps it.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
@@ -246,3 +249,29 @@ class TicketEvent(IdMixin, ActorMixin, Base):
     summary: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OutboundMail(IdMixin, Base):
+    """A message to a citizen (e.g. an acknowledgement), written in the business transaction and sent by a job."""
+
+    __tablename__ = "outbound_mail"
+    __table_args__ = (
+        one_of("status", OutboundMailStatus),
+        one_of("language", Language),
+        Index("ix_outbound_mail_next_attempt_at", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_outbound_mail_ticket_id", "ticket_id"),
+    )
+
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="RESTRICT"))
+    purpose: Mapped[str] = mapped_column(Text)  # e.g. "acknowledgement"
+    to_address: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(Text, unique=True)  # replies thread back through it
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import PageParams, page_params
 from genk3600.staff import service
-from genk3600.staff.schemas import StaffIn, StaffOut, StaffPage
+from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
 
 router = APIRouter(prefix="/v1/staff", tags=["administration"])
 
@@ -37,6 +37,18 @@ async def create_staff(session: Session, _: Admin, data: StaffIn, response: Resp
     staff = await service.create_staff(session, data)
     response.headers["Location"] = f"/v1/staff/{staff.id}"
     return staff
+
+
+@router.patch(
+    "/{staff_id}",
+    operation_id="change_staff",
+    summary="Change a staff member's availability",
+    description="Mark a staff member absent (continuity rules then send their tickets to their unit's queue) or "
+    "back, (in)active, or change the languages they take tickets in.",
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def change_staff(session: Session, _: Admin, staff_id: int, change: StaffChange) -> StaffOut:
+    return await service.change_staff(session, staff_id, change)
 
 
 @router.get(

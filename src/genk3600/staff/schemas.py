@@ -46,6 +46,16 @@ class StaffIn(InputModel):
         return value
 
 
+class StaffChange(InputModel):
+    """Availability and skills; fields left out stay as they are."""
+
+    absent: bool | None = Field(
+        default=None, description="Absent staff get no tickets by continuity or rules; their unit's queue does."
+    )
+    active: bool | None = Field(default=None, description="Inactive staff cannot sign in or be assigned.")
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=4)
+
+
 class MembershipOut(OutputModel):
     unit: str = Field(description="Unit code.", examples=["contact_centre"])
     unit_name: str = Field(examples=["Contactcenter Genk3600"])
@@ -59,6 +69,7 @@ class StaffOut(OutputModel):
     languages: list[Language]
     oidc_subject: str | None
     active: bool
+    absent: bool
     memberships: list[MembershipOut]
     created_at: datetime
 
@@ -71,6 +82,7 @@ class StaffOut(OutputModel):
             languages=[Language(language) for language in staff.languages],
             oidc_subject=staff.oidc_subject,
             active=staff.active,
+            absent=staff.absent,
             memberships=[
                 MembershipOut(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
                 for m in staff.memberships

@@ -8,7 +8,7 @@ from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Staff, StaffMembership
 from genk3600.staff import repository
 from genk3600.staff.errors import StaffExists, StaffNotFound
-from genk3600.staff.schemas import StaffIn, StaffOut, StaffPage
+from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
 from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import units_by_codes
 
@@ -33,6 +33,21 @@ async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
     session.add(staff)
     await session.flush()
     return await get_staff(session, staff.id)
+
+
+async def change_staff(session: AsyncSession, staff_id: int, change: StaffChange) -> StaffOut:
+    """Mark someone absent or back, (in)active, or change their languages."""
+    staff = await repository.staff_by_id(session, staff_id)
+    if staff is None:
+        raise StaffNotFound(staff_id)
+    if change.absent is not None:
+        staff.absent = change.absent
+    if change.active is not None:
+        staff.active = change.active
+    if change.languages is not None:
+        staff.languages = list(dict.fromkeys(language.value for language in change.languages))
+    await session.flush()
+    return StaffOut.of(staff)
 
 
 async def get_staff(session: AsyncSession, staff_id: int) -> StaffOut:

@@ -1,0 +1,111 @@
+"""The outbound mail job: lease due messages (SKIP LOCKED), send them outside any transaction, record the result.
+
+At least once: a sender that dies after sending but before recording re-sends after the lease; the
+Message-ID stays the same, so mail clients show one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from genk3600.config import Settings
+from genk3600.kit.clock import utcnow
+from genk3600.models import OutboundMail
+from genk3600.notifications import repository
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def new_message_id(domain: str) -> str:
+    return make_msgid(domain=domain).strip("<>")
+
+
+def to_email(mail: OutboundMail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Message-ID"] = f"<{mail.message_id}>"
+    message["Date"] = format_datetime(mail.created_at)
+    # Our own automatic messages must never start a mail loop with another robot.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(mail.body)
+    message["Content-Language"] = mail.language  # after set_content, which replaces Content-* headers
+    return message
+
+
+def _deliver(settings: Settings, message: EmailMessage) -> None:
+    host = settings.smtp_relay_host
+    if host is None:
+        raise RuntimeError("no SMTP relay configured")
+    with smtplib.SMTP(host, settings.smtp_relay_port, timeout=20) as smtp:
+        smtp.send_message(message)
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential with jitter, capped: 1, 2, 4 … minutes, at most six hours."""
+    delay: timedelta = min(FIRST_RETRY * 2 ** max(attempt - 1, 0), MAX_RETRY)
+    jitter = random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not cryptography
+    return delay * jitter
+
+
+async def send_once(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None, batch: int = 50
+) -> SendResult:
+    """Send what is due now; each message's outcome is recorded in its own short transaction."""
+    moment = now or utcnow()
+    async with sessions.begin() as session:
+        leased = await repository.lease_due(session, moment, moment + LEASE, batch)
+        messages = [(mail.id, mail.attempts, to_email(mail, settings.mail_from)) for mail in leased]
+    sent = failed = dead = 0
+    for mail_id, attempts, message in messages:
+        try:
+            await asyncio.to_thread(_deliver, settings, message)
+        except (OSError, smtplib.SMTPException, RuntimeError) as exc:
+            give_up = attempts >= settings.mail_max_attempts
+            retry_at = None if give_up else utcnow() + backoff(attempts)
+            async with sessions.begin() as session:
+                await repository.mark_failed(session, mail_id, f"{type(exc).__name__}: {exc}", retry_at)
+            dead += give_up
+            failed += not give_up
+            log.warning("Outbound mail %s failed (attempt %s): %s", mail_id, attempts, exc)
+            continue
+        async with sessions.begin() as session:
+            await repository.mark_sent(session, mail_id, utcnow())
+        sent += 1
+    return SendResult(sent, failed, dead)
+
+
+async def run_sender(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+) -> None:
+    """Send until `stop` is set; errors are logged and the loop goes on."""
+    while not stop.is_set():
+        try:
+            await send_once(sessions, settings)
+        except Exception:
+            log.exception("Outbound mail run failed; trying again in %ss", interval_seconds)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+        except TimeoutError:
+            continue

@@ -1,0 +1,190 @@
+"""Mail end to end: the corpus over HTTP (message/rfc822) and through a real SMTP session into PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import smtplib
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import system_principal
+from genk3600.config import Settings
+from genk3600.contacts.errors import MalformedMessage
+from genk3600.contacts.mail_intake import record_mail
+from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
+from genk3600.db import Database
+from genk3600.models import Contact, ContactAttachment, Ticket
+from tests import factories
+from tests.factories import World, assert_problem
+
+CORPUS = Path(__file__).parent / "mail_corpus"
+MAIL = {"content-type": "message/rfc822"}
+
+
+def corpus(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+def reply_to_reference(reference: str) -> bytes:
+    """A reply that names its ticket only in the subject (no In-Reply-To or References)."""
+    return (
+        "From: Jan Janssens <jan.janssens@example.org>\r\nTo: 3600@genk.example\r\n"
+        f"Subject: Re: [{reference}] Grofvuil\r\nMessage-ID: <subject-ref-{reference}@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nEn nu?\r\n"
+    ).encode()
+
+
+async def _post(client: httpx.AsyncClient, headers: dict[str, str], raw: bytes) -> httpx.Response:
+    return await client.post("/v1/intake/mail", content=raw, headers={**headers, **MAIL})
+
+
+async def test_corpus_over_http(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    async def recorded(name: str | bytes, status: int = 201) -> dict[str, Any]:
+        response = await _post(client, writer_headers, corpus(name) if isinstance(name, str) else name)
+        assert response.status_code == status, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    plain = await recorded("plain.eml")
+    assert plain["outcome"] == "created"
+    assert plain["ticket"]["subject"] == "Grofvuil niet opgehaald"
+    assert plain["ticket"]["citizen"]["email"] == "jan.janssens@example.org"
+    assert plain["contact"]["external_id"] == "20261123091200.4711@mail.example.org"
+
+    photo = await recorded("multipart_attachment.eml")
+    [attachment] = photo["contact"]["attachments"]
+    assert attachment["content_stored"] is True
+    assert re.fullmatch(r"[0-9a-f]{64}", attachment["sha256"])
+    assert (await recorded("latin1_encoded_word.eml"))["ticket"][
+        "subject"
+    ] == "Vraag over financiële steun voor één maand"
+    assert "€" in (await recorded("windows1252.eml"))["ticket"]["subject"]
+    assert (await recorded("html_only.eml"))["contact"]["body"].strip()
+    assert (await recorded("no_message_id.eml"))["contact"]["external_id"]
+
+    by_subject = await recorded(reply_to_reference(plain["ticket"]["reference"]))
+    assert (by_subject["outcome"], by_subject["ticket"]["reference"]) == ("threaded", plain["ticket"]["reference"])
+    by_header = await recorded("reply_in_reply_to.eml")
+    assert (by_header["outcome"], by_header["ticket"]["reference"]) == ("threaded", photo["ticket"]["reference"])
+
+    for automated in ("out_of_office.eml", "bounce.eml"):
+        stored = await recorded(automated)
+        assert (stored["outcome"], stored["ticket"], stored["contact"]["flags"]) == ("stored", None, ["automated"])
+
+    tickets_before = await factories.count(session, Ticket)
+    again = await recorded("plain.eml", status=200)
+    assert (again["outcome"], again["contact"]["id"]) == ("duplicate", plain["contact"]["id"])
+    assert await factories.count(session, Ticket) == tickets_before
+
+
+async def test_reply_reopens_a_recently_resolved_ticket(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    plain = (await _post(client, writer_headers, corpus("plain.eml"))).json()
+    reference = plain["ticket"]["reference"]
+    await factories.set_status(session, reference, "resolved", resolved_at=factories.utcnow())
+    reopened = (await _post(client, writer_headers, reply_to_reference(reference))).json()
+
+    assert reopened["outcome"] == "reopened"
+    assert reopened["ticket"]["status"] == "new"
+    events = (await client.get(f"/v1/tickets/{reference}/events", headers=writer_headers)).json()["items"]
+    assert [e["type"] for e in events][-2:] == ["status_changed", "contact_added"]
+
+
+async def test_malformed_or_wrong_media_type_stores_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    for name in ("malformed_no_from.eml", "garbage.eml"):
+        problem = assert_problem(await _post(client, writer_headers, corpus(name)), 422)
+        assert "cannot be read as e-mail" in problem["detail"]
+    assert_problem(await _post(client, writer_headers, b"   "), 422)
+    as_json = await client.post(
+        "/v1/intake/mail", content=corpus("plain.eml"), headers={**writer_headers, "content-type": "application/json"}
+    )
+    assert_problem(as_json, 415)
+    for model in (Contact, Ticket, ContactAttachment):
+        assert await factories.count(session, model) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _send(port: int, raw: bytes, recipient: str = "3600@genk.example") -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.sendmail("relay@genk.example", [recipient], raw)
+
+
+async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, Database], settings: Settings) -> None:
+    _app, database = scratch_app
+    async with database.sessions.begin() as session:
+        await factories.small_world(session)
+    actor = system_principal("SMTP intake")
+
+    async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
+        try:
+            async with database.sessions.begin() as session:
+                await record_mail(session, settings, actor, raw)
+        except MalformedMessage as exc:
+            raise Unreadable(exc.detail) from exc
+
+    port = _free_port()
+    limit = 200_000
+    server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
+    try:
+        for _ in range(50):  # until it listens
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            await asyncio.sleep(0.05)
+        for name in (
+            "plain.eml",
+            "multipart_attachment.eml",
+            "latin1_encoded_word.eml",
+            "html_only.eml",
+            "reply_in_reply_to.eml",
+            "out_of_office.eml",
+            "plain.eml",
+        ):
+            await asyncio.to_thread(_send, port, corpus(name))
+        async with database.sessions() as session:
+            plain_ticket = await session.scalar(
+                select(Ticket.reference)
+                .join(Contact, Contact.ticket_id == Ticket.id)
+                .where(Contact.external_id == "20261123091200.4711@mail.example.org")
+            )
+        assert plain_ticket is not None
+        await asyncio.to_thread(_send, port, reply_to_reference(plain_ticket))
+
+        with pytest.raises(smtplib.SMTPDataError) as unreadable:
+            await asyncio.to_thread(_send, port, corpus("malformed_no_from.eml"))
+        assert unreadable.value.smtp_code == 554
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            await asyncio.to_thread(_send, port, corpus("plain.eml"), "someone.else@genk.example")
+        with pytest.raises((smtplib.SMTPDataError, smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected)):
+            await asyncio.to_thread(_send, port, corpus("plain.eml") + b"x" * (limit + 1))
+    finally:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server
+
+    async with database.sessions() as session:
+        contacts = (await session.scalars(select(Contact).order_by(Contact.id))).all()
+        # 8 messages reached intake; the repeated plain.eml was recorded once; the refused ones not at all.
+        assert len(contacts) == 7
+        assert sum(1 for c in contacts if c.ticket_id is None) == 1  # the out-of-office reply
+        assert await factories.count(session, Ticket) == 4  # plain, photo, latin-1, html; replies threaded

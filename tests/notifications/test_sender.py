@@ -1,0 +1,112 @@
+"""The outbound mail job against a real SMTP sink (aiosmtpd on 127.0.0.1) and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from genk3600.config import Settings
+from genk3600.db import Database
+from genk3600.kit.clock import utcnow
+from genk3600.models import OutboundMail
+from genk3600.notifications.sender import new_message_id, send_once
+
+
+class Sink(Message):
+    def __init__(self) -> None:
+        super().__init__(message_class=EmailMessage)
+        self.received: list[EmailMessage] = []
+
+    def handle_message(self, message: email.message.Message) -> None:
+        assert isinstance(message, EmailMessage)
+        self.received.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    handler = Sink()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="sink.test")
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _mail(number: int, domain: str = "genk3600.test") -> OutboundMail:
+    return OutboundMail(
+        purpose="acknowledgement",
+        to_address=f"burger{number}@example.org",
+        language="nl",
+        subject=f"Wij hebben uw vraag {number} genoteerd",
+        body="Wij hebben uw vraag genoteerd.\nU krijgt een antwoord ten laatste op maandag.",
+        message_id=new_message_id(domain),
+    )
+
+
+async def test_due_mail_is_sent_once_with_its_message_id(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, sink: tuple[Sink, int]
+) -> None:
+    _app, database = scratch_app
+    handler, port = sink
+    relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
+    async with database.sessions.begin() as session:
+        session.add_all([_mail(n) for n in range(6)])
+
+    results = await asyncio.gather(send_once(database.sessions, relay), send_once(database.sessions, relay))
+
+    assert sum(result.sent for result in results) == 6
+    assert len(handler.received) == 6
+    first = handler.received[0]
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first["Content-Language"] == "nl"
+    assert "U krijgt een antwoord" in first.get_payload(decode=True).decode()
+    async with database.sessions() as session:
+        rows = (await session.scalars(select(OutboundMail))).all()
+    assert {row.status for row in rows} == {"sent"}
+    assert {f"<{row.message_id}>" for row in rows} == {message["Message-ID"] for message in handler.received}
+    assert (await send_once(database.sessions, relay)).sent == 0
+
+
+async def test_relay_down_retries_later_then_gives_up(
+    scratch_app: tuple[FastAPI, Database], settings: Settings
+) -> None:
+    _app, database = scratch_app
+    down = settings.model_copy(
+        update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": _free_port(), "mail_max_attempts": 2}
+    )
+    async with database.sessions.begin() as session:
+        session.add(_mail(1))
+
+    first = await send_once(database.sessions, down)
+    async with database.sessions() as session:
+        row = await session.scalar(select(OutboundMail))
+    assert first.failed == 1
+    assert row is not None
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at > utcnow()
+    assert "ConnectionRefusedError" in (row.last_error or "")
+
+    second = await send_once(database.sessions, down, now=row.next_attempt_at)
+    async with database.sessions() as session:
+        row = await session.scalar(select(OutboundMail))
+    assert second.dead == 1
+    assert row is not None
+    assert (row.status, row.attempts) == ("dead", 2)
