@@ -25,6 +25,7 @@ from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
 from genk3600.middleware import RequestContextMiddleware
 from genk3600.notifications.sender import run_sender
+from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.queues.router import router as queues_router
 from genk3600.routing.router import router as routing_router
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
     for router in (
         health_router,
         contacts_router,
+        participation_router,
         intake_router,
         citizens_router,
         tickets_router,

@@ -66,6 +66,10 @@ async def test_staff_token_authenticates_and_is_recorded_as_actor(
         "id": world.agent.id,
         "name": world.agent.full_name,
     }
+    # The staff member who wrote the contact down registered its facts.
+    assert [(p["staff"]["id"], p["role"]) for p in response.json()["participations"]] == [
+        (world.agent.id, "registering")
+    ]
     # Agents record and read, but do not administer.
     assert_problem(await client.get("/v1/units", headers={"Authorization": f"Bearer {token}"}), 403)
     admin = issue_dev_token(settings, world.admin.email)

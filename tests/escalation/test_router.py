@@ -3,23 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.escalation.router import router
 from genk3600.models import ClosingDay, OpeningHours, SlaPolicy
 from tests import factories
 from tests.factories import World, assert_problem
-
-
-@pytest.fixture
-def app(app: FastAPI) -> FastAPI:
-    # Until app.py registers the router, add it here; afterwards this is a no-op.
-    if not any(getattr(route, "path", "").startswith("/v1/sla/") for route in app.routes):
-        app.include_router(router)
-    return app
-
 
 POLICY = {
     "code": "standard",

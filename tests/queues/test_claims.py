@@ -15,7 +15,6 @@ from genk3600.db import Database
 from genk3600.models import Staff, StaffMembership, Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType, TicketStatus
 from tests import factories
-from tests.queues import mount_queues
 
 TICKETS = 60
 CLAIMERS = 50
@@ -49,7 +48,6 @@ async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
     scratch_app: tuple[FastAPI, Database], settings: Settings
 ) -> None:
     app, database = scratch_app
-    mount_queues(app)
     emails = await _staff_and_tickets(database, CLAIMERS, TICKETS)
 
     async with _client(app) as client:
@@ -96,7 +94,6 @@ async def test_a_locked_ticket_is_skipped_not_waited_for(
     scratch_app: tuple[FastAPI, Database], settings: Settings
 ) -> None:
     app, database = scratch_app
-    mount_queues(app)
     [email] = await _staff_and_tickets(database, claimers=1, tickets=2)
 
     async with database.sessions.begin() as holder, _client(app) as client:

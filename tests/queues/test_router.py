@@ -3,8 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,14 +19,8 @@ from genk3600.tickets.service import NewTicket, open_ticket
 from genk3600.units.repository import unit_by_code
 from tests import factories
 from tests.factories import World, assert_problem
-from tests.queues import mount_queues
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _queues_mounted(app: FastAPI) -> None:
-    mount_queues(app)
 
 
 async def _ticket(

@@ -10,14 +10,44 @@ from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 
-async def _ticket(client: httpx.AsyncClient, headers: dict[str, str]) -> tuple[str, str]:
-    reference = (await client.post("/v1/contacts", json=web_contact(), headers=headers)).json()["ticket"]["reference"]
+async def _ticket(client: httpx.AsyncClient, headers: dict[str, str], role_by: int | None = None) -> tuple[str, str]:
+    recorded = (await client.post("/v1/contacts", json=web_contact(), headers=headers)).json()
+    reference = recorded["ticket"]["reference"]
+    if role_by is not None:
+        role = {"role": "registering", "staff_id": role_by}
+        played = await client.post(
+            f"/v1/contacts/{recorded['contact']['id']}/participations", json=role, headers=headers
+        )
+        assert played.status_code == 201, played.text
     fetched = await client.get(f"/v1/tickets/{reference}", headers=headers)
     return reference, fetched.headers["etag"]
 
 
+async def test_resolving_needs_a_role_on_every_contact(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    recorded = (await client.post("/v1/contacts", json=web_contact(), headers=admin_headers)).json()
+    reference, contact_id = recorded["ticket"]["reference"], recorded["contact"]["id"]
+    tag = (await client.get(f"/v1/tickets/{reference}", headers=admin_headers)).headers["etag"]
+    refused = await client.patch(
+        f"/v1/tickets/{reference}", json={"status": "resolved"}, headers={**admin_headers, "If-Match": tag}
+    )
+    problem = assert_problem(refused, 409)
+    assert problem["contacts"] == [contact_id]
+    assert f"Contact {contact_id} has no recorded role yet" in problem["detail"]
+
+    role = {"role": "informing", "staff_id": world.agent.id}
+    await client.post(f"/v1/contacts/{contact_id}/participations", json=role, headers=admin_headers)
+    done = await client.patch(
+        f"/v1/tickets/{reference}", json={"status": "resolved"}, headers={**admin_headers, "If-Match": tag}
+    )
+    assert done.status_code == 200, done.text
+    roles = (await client.get(f"/v1/tickets/{reference}", headers=admin_headers)).json()["roles"]
+    assert [(r["staff_id"], r["role"]) for r in roles] == [(world.agent.id, "informing")]
+
+
 async def test_status_walk_with_etags(client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]) -> None:
-    reference, tag = await _ticket(client, admin_headers)
+    reference, tag = await _ticket(client, admin_headers, role_by=world.agent.id)
     for target in ("in_progress", "waiting_on_citizen", "in_progress", "resolved", "closed"):
         changed = await client.patch(
             f"/v1/tickets/{reference}", json={"status": target}, headers={**admin_headers, "If-Match": tag}

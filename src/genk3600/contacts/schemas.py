@@ -18,6 +18,7 @@ from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Contact
 from genk3600.models.enums import Channel, ContactFlag, DeskKind, Direction, Language
 from genk3600.models.ticket import REFERENCE_PATTERN
+from genk3600.participation.schemas import ParticipationIn, ParticipationOut
 from genk3600.tickets.schemas import ActorOut, TicketOut
 from genk3600.units.schemas import UnitCode
 
@@ -61,6 +62,12 @@ class ContactBase(InputModel):
         pattern=REFERENCE_PATTERN,
         description="Add the contact to this existing ticket instead of letting intake place it.",
         examples=[None],
+    )
+    participations: list[ParticipationIn] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Who played which role in this contact. A staff member who records a contact without "
+        "saying so is recorded as `registering`.",
     )
 
 
@@ -240,6 +247,9 @@ class ContactRecorded(OutputModel):
     )
     contact: ContactOut
     ticket: TicketOut | None
+    participations: list[ParticipationOut] = Field(
+        default_factory=list, description="Roles recorded with this request."
+    )
 
 
 class ContactPage(Page[ContactOut]):

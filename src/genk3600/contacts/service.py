@@ -26,8 +26,10 @@ from genk3600.contacts.schemas import (
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, Ticket
-from genk3600.models.enums import ContactFlag, DeskKind, Language, TicketEventType, UnitKind
+from genk3600.models.enums import ContactFlag, DeskKind, Language, Role, TicketEventType, UnitKind
 from genk3600.notifications import repository as outbound
+from genk3600.participation.schemas import ParticipationIn
+from genk3600.participation.service import record_participation
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
@@ -296,4 +298,15 @@ async def record_contact(
                 f"There is no {data.desk.value.replace('_', ' ')} unit with code {data.unit!r}.",
                 unit=data.unit,
             )
-    return await record_intake(session, settings, actor, data.to_intake())
+    recorded = await record_intake(session, settings, actor, data.to_intake())
+    roles = data.participations
+    if not roles and actor.kind == "staff" and recorded.outcome is not Outcome.duplicate:
+        # The staff member who writes a contact down has at least registered its facts.
+        roles = [ParticipationIn(role=Role.registering)]
+    if not roles:
+        return recorded
+    contact = await repository.contact_by_id(session, recorded.contact.id)
+    if contact is None:  # written in this very transaction
+        raise ContactNotFound(recorded.contact.id)
+    played = [await record_participation(session, actor, contact, role) for role in roles]
+    return recorded.model_copy(update={"participations": played})

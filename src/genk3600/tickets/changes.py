@@ -10,6 +10,8 @@ from genk3600.escalation import clock
 from genk3600.kit.clock import utcnow
 from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
+from genk3600.participation.errors import ContactsWithoutRole
+from genk3600.participation.service import unattributed_contacts
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
 from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
@@ -105,6 +107,11 @@ async def _move(
 ) -> None:
     current = TicketStatus(ticket.status)
     check_transition(current, target)
+    if target is TicketStatus.resolved:
+        # Every contact must say who informed, registered, advised or decided before the ticket is done.
+        missing = await unattributed_contacts(session, ticket.id)
+        if missing:
+            raise ContactsWithoutRole(missing)
     moment = utcnow()
     if current is TicketStatus.new:
         await clock.record_first_response(session, ticket, moment)

@@ -20,6 +20,7 @@ from genk3600.tickets.schemas import (
     EscalationIn,
     EscalationOut,
     TicketChange,
+    TicketDetailOut,
     TicketEventPage,
     TicketOut,
     TicketPage,
@@ -72,7 +73,7 @@ async def list_tickets(
     "is what `If-Match` must carry to change it.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_ticket(session: Session, _: TicketReader, reference: Reference, response: Response) -> TicketOut:
+async def get_ticket(session: Session, _: TicketReader, reference: Reference, response: Response) -> TicketDetailOut:
     ticket = await service.get_ticket(session, reference)
     response.headers["ETag"] = etag(ticket.version)
     return ticket

@@ -19,6 +19,7 @@ from genk3600.models.enums import (
     TicketStatus,
 )
 from genk3600.models.ticket import ActorMixin
+from genk3600.participation.schemas import RoleOnTicket
 
 REFERENCE_EXAMPLE = "G3600-2026-000123"
 
@@ -92,6 +93,10 @@ class TicketOut(OutputModel):
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
         )
+
+
+class TicketDetailOut(TicketOut):
+    roles: list[RoleOnTicket] = Field(description="Who did what in which role, per contact, oldest first.")
 
 
 class TicketEventOut(OutputModel):

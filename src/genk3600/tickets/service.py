@@ -16,7 +16,7 @@ from genk3600.models.enums import Confidentiality, Language, Priority, TicketEve
 from genk3600.tickets import repository
 from genk3600.tickets.errors import TicketNotFound
 from genk3600.tickets.repository import TicketFilter
-from genk3600.tickets.schemas import TicketEventOut, TicketEventPage, TicketOut, TicketPage
+from genk3600.tickets.schemas import TicketDetailOut, TicketEventOut, TicketEventPage, TicketOut, TicketPage
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,13 @@ async def _ticket(session: AsyncSession, reference: str) -> Ticket:
     return ticket
 
 
-async def get_ticket(session: AsyncSession, reference: str) -> TicketOut:
-    """One ticket by reference."""
-    return TicketOut.of(await _ticket(session, reference))
+async def get_ticket(session: AsyncSession, reference: str) -> TicketDetailOut:
+    """One ticket by reference, with who did what in which role."""
+    from genk3600.participation.service import roles_on_ticket  # participation records events through us
+
+    ticket = await _ticket(session, reference)
+    out = TicketOut.of(ticket)
+    return TicketDetailOut(**out.model_dump(), roles=await roles_on_ticket(session, ticket.id))
 
 
 async def ticket_out(session: AsyncSession, ticket_id: int) -> TicketOut:

@@ -1,0 +1,334 @@
+"""Participations: which role a staff member played in a contact, and who may play which role.
+
+Authority is data, in two tables:
+- `ROLES_BY_POSITION` (here): the roles each position may play. Front-office positions and administrators
+  inform and register; back-office staff and case workers may also advise and decide.
+- `category_decider` (database, admin API): the units that may decide on a category. Deciding needs a
+  membership in one of those units *with a position that may decide*. Authority is not inherited down the
+  unit tree: a decision mandate is given to a unit by name, so granting it to a parent must not silently
+  extend it to every sub-service. List each unit that may decide.
+
+Who may record a role for whom: staff record their own role; a supervisor may also record the role of a
+member of a unit they supervise; API clients (and the system) must name the staff member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.categories.errors import CategoryNotFound
+from genk3600.contacts.errors import ContactNotFound
+from genk3600.models import Contact, Ticket
+from genk3600.models.enums import Position, Role, TicketEventType
+from genk3600.participation import repository
+from genk3600.participation.errors import (
+    AuthorityMissing,
+    DecisionNeedsCategory,
+    NotTheirSupervisor,
+    ParticipationExists,
+    RoleNotForPosition,
+    StaffRequired,
+    UnknownStaff,
+    UnknownUnits,
+    and_list,
+)
+from genk3600.participation.repository import ParticipationRow, Seat, StaffFacts, UnitRef
+from genk3600.participation.schemas import (
+    DecidersIn,
+    DecidersOut,
+    ParticipationIn,
+    ParticipationList,
+    ParticipationOut,
+    RoleOnTicket,
+    StaffRef,
+)
+
+# Imported as a module: tickets.service may import this module (the roles on a ticket) in turn.
+from genk3600.tickets import service as tickets
+
+_FRONT_OFFICE = frozenset({Role.informing, Role.registering})
+_ALL_ROLES = frozenset(Role)
+
+ROLES_BY_POSITION: Mapping[Position, frozenset[Role]] = MappingProxyType(
+    {
+        Position.agent: _FRONT_OFFICE,
+        Position.supervisor: _FRONT_OFFICE,
+        Position.admin: _FRONT_OFFICE,  # administering the system is not a mandate to advise or decide
+        Position.back_office: _ALL_ROLES,  # deciding also needs the unit's authority for the category
+        Position.case_worker: _ALL_ROLES,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PositionWords:
+    article: str
+    name: str
+    plural: str
+
+
+@dataclass(frozen=True)
+class RoleWords:
+    verb: str  # "front-office agents *inform* and ..."
+    source: str  # "*advice comes* from ..."
+    done: str  # "An Agent *registered the facts*."
+    done_in: str  # "An Agent *registered the facts of* a phone contact."
+
+
+POSITION_WORDS: Mapping[Position, PositionWords] = MappingProxyType(
+    {
+        Position.agent: PositionWords("An", "Agent", "front-office agents"),
+        Position.supervisor: PositionWords("A", "Supervisor", "front-office supervisors"),
+        Position.admin: PositionWords("An", "Administrator", "administrators"),
+        Position.back_office: PositionWords("A", "Back-office employee", "back-office staff"),
+        Position.case_worker: PositionWords("A", "Case worker", "case workers"),
+    }
+)
+ROLE_WORDS: Mapping[Role, RoleWords] = MappingProxyType(
+    {
+        Role.informing: RoleWords("inform", "information comes", "informed the citizen", "informed the citizen in"),
+        Role.registering: RoleWords(
+            "register", "registration comes", "registered the facts", "registered the facts of"
+        ),
+        Role.advising: RoleWords("advise", "advice comes", "gave advice for a later decision", "gave advice on"),
+        Role.deciding: RoleWords("decide", "decisions come", "took the decision", "took the decision in"),
+    }
+)
+SOMEONE = PositionWords("A", "staff member", "staff members")
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _role_phrase(position: Position | None, role: Role) -> str:
+    words = POSITION_WORDS[position] if position is not None else SOMEONE
+    return f"{words.article} {words.name} {ROLE_WORDS[role].done}"
+
+
+def role_explanation(position: Position | None, role: Role) -> str:
+    """The role in one English sentence for staff: "An Agent registered the facts."."""
+    return _role_phrase(position, role) + "."
+
+
+def event_summary(position: Position | None, role: Role, channel: str) -> str:
+    """The timeline line: "An Agent registered the facts of a phone contact."."""
+    words = POSITION_WORDS[position] if position is not None else SOMEONE
+    contact = _a(f"{channel.replace('_', ' ')} contact")
+    return f"{words.article} {words.name} {ROLE_WORDS[role].done_in} {contact}."
+
+
+def positions_for(role: Role) -> list[Position]:
+    return [position for position in Position if role in ROLES_BY_POSITION[position]]
+
+
+def _unit_names(units: Sequence[UnitRef]) -> str:
+    return and_list([f"{unit.name} ({unit.code})" for unit in units])
+
+
+def _not_for_position(staff: StaffFacts, role: Role, seats: Sequence[Seat]) -> RoleNotForPosition:
+    positions = list(dict.fromkeys(seat.position for seat in seats))
+    allowed = [r for r in Role if any(r in ROLES_BY_POSITION[p] for p in positions)]
+    if not positions:
+        detail = f"{staff.full_name} holds no position in any unit, so cannot play a role in a contact."
+    else:
+        who = and_list([POSITION_WORDS[p].plural for p in positions])
+        can = and_list([ROLE_WORDS[r].verb for r in allowed])
+        by = " or ".join(POSITION_WORDS[p].plural for p in positions_for(role))
+        detail = f"{who[:1].upper()}{who[1:]} {can}; {ROLE_WORDS[role].source} from {by}."
+        if role is Role.deciding:
+            detail += " Deciding also needs a unit with decision authority for the ticket's category."
+    return RoleNotForPosition(
+        detail,
+        role=role.value,
+        positions=[p.value for p in positions],
+        allowed_roles=[r.value for r in allowed],
+    )
+
+
+def authorising_seat(staff: StaffFacts, role: Role, category: str | None, deciders: Sequence[UnitRef]) -> Seat:
+    """The membership that lets `staff` play `role`, or the 403 saying why none does.
+
+    `category` and `deciders` matter only for `deciding`: the ticket's category code (None: no category)
+    and the units holding decision authority for it.
+    """
+    seats: Sequence[Seat] = staff.seats
+    if role is Role.deciding:
+        if category is None:
+            raise DecisionNeedsCategory()
+        if not deciders:
+            raise AuthorityMissing(
+                f"No unit holds decision authority for {category} yet; an administrator names the units "
+                f"that may decide with PUT /v1/categories/{category}/deciders.",
+                allowed_units=[],
+                category=category,
+            )
+        decider_ids = {unit.id for unit in deciders}
+        seats = [seat for seat in staff.seats if seat.unit.id in decider_ids]
+        if not seats:
+            raise AuthorityMissing(
+                f"Only staff of {_unit_names(deciders)} may decide on {category} tickets; "
+                f"{staff.full_name} does not belong to {'it' if len(deciders) == 1 else 'any of them'}.",
+                allowed_units=[unit.code for unit in deciders],
+                category=category,
+            )
+    for seat in seats:
+        if role in ROLES_BY_POSITION[seat.position]:
+            return seat
+    raise _not_for_position(staff, role, seats)
+
+
+def _named_staff_id(actor: Principal, data: ParticipationIn) -> int:
+    if actor.kind != "staff":
+        if data.staff_id is None:
+            raise StaffRequired()
+        return data.staff_id
+    staff_id = data.staff_id or actor.id
+    if staff_id != actor.id and not any(m.position is Position.supervisor for m in actor.memberships):
+        raise NotTheirSupervisor(staff_id)
+    return staff_id
+
+
+async def _staff_playing(session: AsyncSession, actor: Principal, data: ParticipationIn) -> StaffFacts:
+    """Whose role this is, after checking that the actor may record it for them."""
+    staff_id = _named_staff_id(actor, data)
+    staff = await repository.staff_facts(session, staff_id)
+    if staff is None or not staff.active:
+        raise UnknownStaff(staff_id)
+    if actor.kind == "staff" and staff.id != actor.id:
+        supervised = {m.unit_id for m in actor.memberships if m.position is Position.supervisor}
+        if not supervised & {seat.unit.id for seat in staff.seats}:
+            raise NotTheirSupervisor(staff_id)
+    return staff
+
+
+async def _ticket_of(session: AsyncSession, contact: Contact) -> Ticket | None:
+    if contact.ticket_id is None:
+        return None
+    return await repository.ticket_by_id(session, contact.ticket_id)
+
+
+async def record_participation(
+    session: AsyncSession, actor: Principal, contact: Contact, data: ParticipationIn
+) -> ParticipationOut:
+    """Record the role a staff member played in a contact, if their position and unit allow it."""
+    if contact.id is None or inspect(contact).modified:
+        await session.flush()  # inline callers: the contact (and its ticket_id) must be in the database
+    staff = await _staff_playing(session, actor, data)
+    ticket = await _ticket_of(session, contact)
+    category: str | None = None
+    deciders: list[UnitRef] = []
+    if data.role is Role.deciding and ticket is not None and ticket.category_id is not None:
+        category = await repository.category_code(session, ticket.category_id)
+        deciders = await repository.decider_units(session, ticket.category_id)
+    seat = authorising_seat(staff, data.role, category, deciders)
+    participation_id = await repository.insert_participation(session, contact.id, staff.id, data.role, data.note)
+    if participation_id is None:
+        raise ParticipationExists(contact.id, staff.id, data.role.value)
+    if ticket is not None:
+        await tickets.record_event(
+            session,
+            ticket,
+            actor,
+            TicketEventType.participation_recorded,
+            event_summary(seat.position, data.role, contact.channel),
+            {"contact_id": contact.id, "staff_id": staff.id, "role": data.role.value},
+        )
+    row = await repository.participation_by_id(session, participation_id)
+    if row is None:  # inserted above in this transaction, so only a bug can get here
+        raise RuntimeError(f"participation {participation_id} vanished within its own transaction")
+    return _out(row)
+
+
+async def record_for_contact(
+    session: AsyncSession, actor: Principal, contact_id: int, data: ParticipationIn
+) -> ParticipationOut:
+    """The POST: the contact by id (404 if unknown), then `record_participation`."""
+    contact = await repository.contact_by_id(session, contact_id)
+    if contact is None:
+        raise ContactNotFound(contact_id)
+    return await record_participation(session, actor, contact, data)
+
+
+async def list_participations(session: AsyncSession, contact_id: int) -> ParticipationList:
+    """Every role recorded on a contact, oldest first."""
+    if not await repository.contact_exists(session, contact_id):
+        raise ContactNotFound(contact_id)
+    rows = await repository.participations_of_contact(session, contact_id)
+    return ParticipationList(items=[_out(row) for row in rows])
+
+
+async def unattributed_contacts(session: AsyncSession, ticket_id: int) -> list[int]:
+    """Ids of the ticket's contacts without any participation, oldest first."""
+    return await repository.unattributed_contact_ids(session, ticket_id)
+
+
+async def roles_on_ticket(session: AsyncSession, ticket_id: int) -> list[RoleOnTicket]:
+    """Who did what in which role on the ticket's contacts, oldest first."""
+    rows = await repository.participations_on_ticket(session, ticket_id)
+    return [
+        RoleOnTicket(
+            contact_id=row.contact_id,
+            channel=row.channel,
+            staff_id=row.staff_id,
+            staff_name=row.staff_name,
+            units=row.units,
+            role=Role(row.role),
+            role_explanation=_explanation(row),
+            note=row.note,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def _explanation(row: ParticipationRow) -> str:
+    # Positions are not stored per participation: name the first current position that may play the role.
+    role = Role(row.role)
+    position = next(
+        (Position(p) for p in row.positions if role in ROLES_BY_POSITION[Position(p)]),
+        None,
+    )
+    return role_explanation(position, role)
+
+
+def _out(row: ParticipationRow) -> ParticipationOut:
+    return ParticipationOut(
+        id=row.id,
+        contact_id=row.contact_id,
+        ticket=row.ticket_reference,
+        staff=StaffRef(id=row.staff_id, full_name=row.staff_name, units=row.units),
+        role=Role(row.role),
+        role_explanation=_explanation(row),
+        note=row.note,
+        created_at=row.created_at,
+    )
+
+
+async def get_deciders(session: AsyncSession, code: str) -> DecidersOut:
+    """The units that may decide on a category."""
+    category = await repository.category_by_code(session, code)
+    if category is None:
+        raise CategoryNotFound(code)
+    units = await repository.decider_units(session, category.id)
+    return DecidersOut(category=category.code, units=[unit.code for unit in units])
+
+
+async def set_deciders(session: AsyncSession, code: str, data: DecidersIn) -> DecidersOut:
+    """Replace the set of units that may decide on a category; every unit must exist and be active."""
+    category = await repository.lock_category(session, code)
+    if category is None:
+        raise CategoryNotFound(code)
+    units = await repository.active_units_by_codes(session, data.units)
+    known = {unit.code for unit in units}
+    missing = [unit_code for unit_code in data.units if unit_code not in known]
+    if missing:
+        raise UnknownUnits(missing)
+    await repository.replace_deciders(session, category.id, [unit.id for unit in units])
+    return DecidersOut(category=category.code, units=[unit.code for unit in units])
