@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help run test lint typecheck format openapi constraints clean
+.PHONY: help run test lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check
 
 help:
 	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data"
@@ -21,6 +21,8 @@ help:
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make openapi      write openapi/openapi.json"
 	@echo "make constraints  re-pin constraints.txt from a fresh install"
+	@echo "make i18n-update  extract citizen texts from the code and merge them into the catalogues"
+	@echo "make i18n-check   fail if a catalogue misses or has stale texts (also part of make test)"
 	@echo "make clean        remove .venv, caches and .genk3600 (the embedded database)"
 
 # --- virtual environment -------------------------------------------------------------------------
@@ -76,6 +78,19 @@ constraints:
 	    --exclude genk3600 --exclude pip --exclude setuptools --exclude wheel; } > "$$tmp/constraints.txt"; \
 	if cmp -s "$$tmp/constraints.txt" $(CONSTRAINTS); then echo "$(CONSTRAINTS) unchanged"; \
 	else mv "$$tmp/constraints.txt" $(CONSTRAINTS); echo "wrote $(CONSTRAINTS) ($$(grep -vc '^#' $(CONSTRAINTS)) pins)"; fi
+
+# Citizen texts (klantentaal) live in gettext catalogues; the service compiles them in memory at start.
+CATALOGUES := src/genk3600/i18n/locales
+i18n-extract: $(VENV)/.installed-dev
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -c "Translators:" --project=Genk3600 -o build/genk3600.pot src/genk3600
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i build/genk3600.pot -d $(CATALOGUES) -D genk3600 --ignore-pot-creation-date
+
+i18n-check: i18n-extract
+	$(BIN)/pybabel update -i build/genk3600.pot -d $(CATALOGUES) -D genk3600 --ignore-pot-creation-date --check
+	$(BIN)/pytest -q tests/i18n
 
 clean:
 	rm -rf $(VENV) .genk3600 .mypy_cache .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import URL
 
 from genk3600 import __version__
+from genk3600.audit.router import router as audit_router
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
@@ -21,12 +22,16 @@ from genk3600.db import Database
 from genk3600.errors import ProblemDetails
 from genk3600.escalation.router import router as sla_router
 from genk3600.escalation.sweeper import run_sweeper
+from genk3600.events.delivery import run_deliveries
+from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
 from genk3600.middleware import RequestContextMiddleware
 from genk3600.notifications.sender import run_sender
 from genk3600.participation.router import router as participation_router
+from genk3600.privacy.audit import as_actor
 from genk3600.problems import install_problem_handlers
+from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
 from genk3600.routing.router import router as routing_router
 from genk3600.staff.router import router as staff_router
@@ -55,6 +60,9 @@ TAGS = [
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
+    {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
+    {"name": "privacy", "description": "The audit trail: who did or saw what (DPO, auditors)."},
+    {"name": "public", "description": "For citizens: the status of their question in plain language (no login)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -74,11 +82,13 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         stop = asyncio.Event()
         jobs = []
         if settings.run_jobs:
-            jobs.append(asyncio.create_task(run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)))
+            sweeper = run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)
+            jobs.append(asyncio.create_task(as_actor("SLA sweeper", sweeper)))
+            deliveries = run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
+            jobs.append(asyncio.create_task(as_actor("webhook delivery", deliveries)))
             if settings.smtp_relay_host:
-                jobs.append(
-                    asyncio.create_task(run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
-                )
+                sender = run_sender(database.sessions, settings, settings.mail_send_seconds, stop)
+                jobs.append(asyncio.create_task(as_actor("mail sender", sender)))
         try:
             yield
         finally:
@@ -108,6 +118,9 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         queues_router,
         routing_router,
         sla_router,
+        public_router,
+        audit_router,
+        events_router,
         units_router,
         staff_router,
         categories_router,

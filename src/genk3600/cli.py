@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     smtp.set_defaults(handler=_smtp)
 
     commands.add_parser(
-        "worker", help="run the background jobs (SLA sweeper, mail sender) without the API"
+        "worker", help="run the background jobs (SLA sweeper, webhook delivery, mail sender) without the API"
     ).set_defaults(handler=_worker)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec generated from the code")
@@ -223,6 +223,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.errors import MalformedMessage
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
+    from genk3600.privacy.audit import actor_var
 
     url, _server = resolve_database_url(settings)
     actor = system_principal("SMTP intake")
@@ -232,6 +233,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
         database = Database.connect(url, pool_size=settings.db_pool_size)
 
         async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
+            actor_var.set(actor)
             try:
                 async with database.sessions.begin() as session:
                     await record_mail(session, settings, actor, raw)
@@ -252,7 +254,9 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.escalation.sweeper import run_sweeper
+    from genk3600.events.delivery import run_deliveries
     from genk3600.notifications.sender import run_sender
+    from genk3600.privacy.audit import as_actor
 
     url, _server = resolve_database_url(settings)
 
@@ -263,9 +267,16 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        jobs = [run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)]
+        jobs = [
+            as_actor("SLA sweeper", run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)),
+            as_actor(
+                "webhook delivery", run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
+            ),
+        ]
         if settings.smtp_relay_host:
-            jobs.append(run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
+            jobs.append(
+                as_actor("mail sender", run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
+            )
         log.info("Worker running %d job(s)", len(jobs))
         try:
             await asyncio.gather(*jobs)

@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Where citizens reach the public status page (links in mail)."
     )
     public_show_staff_names: bool = Field(default=False, description="Name the handling staff member publicly.")
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a delivery is dead.")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="Per webhook request.")
+    webhook_first_retry_seconds: float = Field(default=30.0, gt=0)
+    webhook_max_retry_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_disable_after_dead: int = Field(
+        default=5, ge=1, description="Dead deliveries in a row after which a subscription is disabled."
+    )
+    webhook_concurrency: int = Field(default=8, ge=1, le=100, description="Parallel requests per worker.")
+    webhook_send_seconds: float = Field(default=2.0, gt=0, description="How often the delivery job looks.")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, ge=1, le=65535)
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")

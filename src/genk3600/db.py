@@ -32,6 +32,8 @@ class Database:
 
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
+        from genk3600.privacy import audit  # noqa: F401 - registers the audit trail on every session
+
         engine = create_async_engine(
             url,
             pool_size=pool_size,

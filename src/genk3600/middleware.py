@@ -19,6 +19,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+client_address_var: ContextVar[str | None] = ContextVar("client_address", default=None)
 access_log = logging.getLogger("genk3600.access")
 
 
@@ -33,6 +34,8 @@ class RequestContextMiddleware:
         given = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
         request_id = given.decode() if _SANE_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        address_token = client_address_var.set(client[0] if client else None)
         started = time.perf_counter()
         status = 500
 
@@ -51,3 +54,4 @@ class RequestContextMiddleware:
                 "%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status, elapsed_ms, request_id
             )
             request_id_var.reset(token)
+            client_address_var.reset(address_token)

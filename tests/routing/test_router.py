@@ -8,6 +8,8 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.tokens import issue_dev_token
+from genk3600.config import Settings
 from genk3600.models import Staff
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
@@ -133,7 +135,7 @@ async def test_replay_counts_what_would_move(
 
 
 async def test_social_ticket_goes_to_the_citizens_own_case_worker(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, admin_headers: dict[str, str]
 ) -> None:
     worker = await factories.staff(session, "els.ocmw@genk.example", world.sociale_dienst, "case_worker")
     await factories.citizen(session, email="mila@example.org", case_worker_id=worker.id)
@@ -141,7 +143,10 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     ticket = (await client.post("/v1/contacts", json=contact, headers=admin_headers)).json()["ticket"]
     assert ticket["assignee"]["id"] == worker.id
     assert ticket["status"] == "assigned"
-    assigned = [e for e in await _events(client, admin_headers, ticket["reference"]) if e["type"] == "assigned"]
+    # Social content: read as the case worker; the admin system's key does not see it (404).
+    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, worker.email)}"}
+    assert (await client.get(f"/v1/tickets/{ticket['reference']}/events", headers=admin_headers)).status_code == 404
+    assigned = [e for e in await _events(client, as_worker, ticket["reference"]) if e["type"] == "assigned"]
     assert "own case worker" in assigned[0]["summary"]
 
     await session.execute(update(Staff).where(Staff.id == worker.id).values(absent=True))
@@ -151,5 +156,7 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     queued = (await client.post("/v1/contacts", json=second, headers=admin_headers)).json()["ticket"]
     assert queued["assignee"] is None
     assert queued["owning_unit"] == "sociale_dienst"
-    note = [e for e in await _events(client, admin_headers, queued["reference"]) if e["type"] == "assigned"]
+    colleague = await factories.staff(session, "an.ocmw@genk.example", world.sociale_dienst, "case_worker")
+    as_colleague = {"Authorization": f"Bearer {issue_dev_token(settings, colleague.email)}"}
+    note = [e for e in await _events(client, as_colleague, queued["reference"]) if e["type"] == "assigned"]
     assert "is absent" in note[0]["summary"]

@@ -14,6 +14,7 @@ from genk3600.auth.service import authenticate
 from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.models.enums import Scope
+from genk3600.privacy.audit import actor_var
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -43,7 +44,10 @@ async def current_principal(
         raise MissingCredentials(
             "Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token."
         )
-    return await authenticate(session, settings, credential)
+    principal = await authenticate(session, settings, credential)
+    # Every row this request writes is audited as this principal's act.
+    actor_var.set(principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

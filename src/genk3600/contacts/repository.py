@@ -6,15 +6,21 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import Call, Contact
 from genk3600.models.enums import Channel, ContactFlag
+from genk3600.privacy.visibility import visible_contacts
 
 _WITH_TICKET = (selectinload(Contact.ticket), selectinload(Contact.attachments))
 
 
-async def contact_by_id(session: AsyncSession, contact_id: int) -> Contact | None:
-    return await session.scalar(select(Contact).options(*_WITH_TICKET).where(Contact.id == contact_id))
+async def contact_by_id(session: AsyncSession, contact_id: int, viewer: Principal | None = None) -> Contact | None:
+    """The contact, if it exists and `viewer` (when given) may see it."""
+    statement = select(Contact).options(*_WITH_TICKET).where(Contact.id == contact_id)
+    if viewer is not None:
+        statement = statement.where(visible_contacts(viewer))
+    return await session.scalar(statement)
 
 
 async def lock_external_id(session: AsyncSession, channel: Channel, external_id: str) -> None:
@@ -48,9 +54,9 @@ async def ticket_id_of_mail(session: AsyncSession, message_ids: Sequence[str]) -
 
 
 async def list_contacts(
-    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams
+    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams, viewer: Principal
 ) -> Sequence[Contact]:
-    statement = select(Contact).options(*_WITH_TICKET)
+    statement = select(Contact).options(*_WITH_TICKET).where(visible_contacts(viewer))
     if flag is not None:
         statement = statement.where(Contact.flags.contains([flag.value]))
     if without_ticket:

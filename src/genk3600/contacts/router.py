@@ -7,7 +7,14 @@ from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
 from genk3600.contacts import service
-from genk3600.contacts.schemas import ContactIn, ContactOut, ContactPage, ContactRecorded, created_status
+from genk3600.contacts.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    ContactRecorded,
+    contact_location,
+    created_status,
+)
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
@@ -89,13 +96,9 @@ async def record_contact(
     data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
     response: Response,
 ) -> ContactRecorded | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    recorded = await service.record_contact(session, settings, actor, data)
-    response.status_code = created_status(recorded)
-    response.headers["Location"] = f"/v1/contacts/{recorded.contact.id}"
-    await idempotency.remember(response.status_code, recorded, {"Location": response.headers["Location"]})
-    return recorded
+    return await idempotency.create(
+        response, lambda: service.record_contact(session, settings, actor, data), contact_location, created_status
+    )
 
 
 @router.get(
@@ -108,12 +111,12 @@ async def record_contact(
 )
 async def list_contacts(
     session: Session,
-    _: TicketReader,
+    viewer: TicketReader,
     params: Annotated[PageParams, Depends(page_params)],
     flag: Annotated[ContactFlag | None, Query(description="Only contacts with this flag.")] = None,
     without_ticket: Annotated[bool, Query(description="Only contacts not on any ticket.")] = False,
 ) -> ContactPage:
-    return await service.list_contacts(session, flag, without_ticket, params)
+    return await service.list_contacts(session, flag, without_ticket, params, viewer)
 
 
 @router.get(
@@ -123,5 +126,5 @@ async def list_contacts(
     description="One recorded contact with its channel facts, attachments and the ticket it belongs to.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_contact(session: Session, _: TicketReader, contact_id: int) -> ContactOut:
-    return await service.get_contact(session, contact_id)
+async def get_contact(session: Session, viewer: TicketReader, contact_id: int) -> ContactOut:
+    return await service.get_contact(session, contact_id, viewer)

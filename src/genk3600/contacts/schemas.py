@@ -250,10 +250,20 @@ class ContactRecorded(OutputModel):
     participations: list[ParticipationOut] = Field(
         default_factory=list, description="Roles recorded with this request."
     )
+    access_code: str | None = Field(
+        default=None,
+        description="Only when this request opened the ticket: the citizen's code for the public status page "
+        "(`GET /v1/public/tickets/{reference}?code=…`). It is shown once; only a hash is kept.",
+        examples=["K7QX-M4PZ-TR"],
+    )
 
 
 class ContactPage(Page[ContactOut]):
     """A page of contacts."""
+
+
+def contact_location(recorded: ContactRecorded) -> str:
+    return f"/v1/contacts/{recorded.contact.id}"
 
 
 def created_status(recorded: ContactRecorded) -> int:

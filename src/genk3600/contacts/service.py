@@ -26,16 +26,20 @@ from genk3600.contacts.schemas import (
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, Ticket
-from genk3600.models.enums import ContactFlag, DeskKind, Language, Role, TicketEventType, UnitKind
+from genk3600.models.enums import Channel, ContactFlag, DeskKind, Language, Role, TicketEventType, UnitKind
 from genk3600.notifications import repository as outbound
+from genk3600.notifications.acknowledgement import acknowledge
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation
+from genk3600.privacy.audit import audit_read
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
 from genk3600.units.repository import unit_by_code
 
 SUBJECT_FROM_TEXT = 120
+# Citizens who wrote in get a written acknowledgement; callers and visitors hear it from the agent.
+ACKNOWLEDGED_CHANNELS = (Channel.mail, Channel.web)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
     await session.flush()
     if placement.ticket is not None:
         await _log_placement(session, settings, actor, placement, contact, category)
-    return await _recorded(session, contact, placement.outcome)
+    routed = placement.routed
+    if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
+        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email)
+    return await _recorded(session, contact, placement.outcome, routed.access_code if routed else None)
 
 
 async def _place(
@@ -107,6 +114,9 @@ async def _place(
     """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one."""
     if intake.ticket_reference:
         linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference)
+        if linked is not None and linked.confidentiality == "social":
+            # A social case takes contacts only from those who may see it.
+            linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
         if linked is None:
             raise UnknownTicket(intake.ticket_reference)
         return _Placement(linked, Outcome.attached, f"linked by {actor.display_name}")
@@ -235,11 +245,15 @@ def _filled(details: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in details.items() if value is not None}
 
 
-async def _recorded(session: AsyncSession, contact: Contact, outcome: Outcome) -> ContactRecorded:
+async def _recorded(
+    session: AsyncSession, contact: Contact, outcome: Outcome, access_code: str | None = None
+) -> ContactRecorded:
     ticket = await tickets.ticket_out(session, contact.ticket_id) if contact.ticket_id else None
     reference = ticket.reference if ticket else None
     fresh = await repository.contact_by_id(session, contact.id)
-    return ContactRecorded(contact=ContactOut.of(fresh or contact, reference), ticket=ticket, outcome=outcome)
+    return ContactRecorded(
+        contact=ContactOut.of(fresh or contact, reference), ticket=ticket, outcome=outcome, access_code=access_code
+    )
 
 
 def _language(intake: Intake, found: Identification) -> Language:
@@ -248,19 +262,21 @@ def _language(intake: Intake, found: Identification) -> Language:
     return Language(found.citizen.preferred_language) if found.citizen else Language.nl
 
 
-async def get_contact(session: AsyncSession, contact_id: int) -> ContactOut:
-    """One contact by id."""
-    contact = await repository.contact_by_id(session, contact_id)
+async def get_contact(session: AsyncSession, contact_id: int, viewer: Principal) -> ContactOut:
+    """One contact by id, if the viewer may see its ticket."""
+    contact = await repository.contact_by_id(session, contact_id, viewer)
     if contact is None:
         raise ContactNotFound(contact_id)
+    if contact.ticket is not None:
+        await audit_read(session, viewer, "contact", str(contact.id), contact.ticket.confidentiality)
     return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None)
 
 
 async def list_contacts(
-    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams
+    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams, viewer: Principal
 ) -> ContactPage:
     """Contacts for an agent's attention (flagged, or without a ticket), newest first."""
-    rows = await repository.list_contacts(session, flag, without_ticket, params)
+    rows = await repository.list_contacts(session, flag, without_ticket, params, viewer)
     return page_of(
         ContactPage,
         rows,

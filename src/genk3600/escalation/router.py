@@ -61,12 +61,9 @@ async def list_sla_policies(session: Session, _: Admin, params: Pages) -> SlaPol
 async def create_sla_policy(
     session: Session, _: Admin, idempotency: IdempotencyGuard, data: SlaPolicyIn, response: Response
 ) -> SlaPolicyOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    policy = await service.create_policy(session, data)
-    response.headers["Location"] = f"/v1/sla/policies/{policy.code}"
-    await idempotency.remember(status.HTTP_201_CREATED, policy, {"Location": response.headers["Location"]})
-    return policy
+    return await idempotency.create(
+        response, lambda: service.create_policy(session, data), lambda policy: f"/v1/sla/policies/{policy.code}"
+    )
 
 
 @router.get(
@@ -109,12 +106,11 @@ async def list_opening_hours(session: Session, _: Admin, params: Pages) -> Openi
 async def create_opening_hours(
     session: Session, _: Admin, idempotency: IdempotencyGuard, data: OpeningHoursIn, response: Response
 ) -> OpeningHoursOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    hours = await service.create_opening_hours(session, data)
-    response.headers["Location"] = f"/v1/calendar/opening-hours/{hours.id}"
-    await idempotency.remember(status.HTTP_201_CREATED, hours, {"Location": response.headers["Location"]})
-    return hours
+    return await idempotency.create(
+        response,
+        lambda: service.create_opening_hours(session, data),
+        lambda hours: f"/v1/calendar/opening-hours/{hours.id}",
+    )
 
 
 @router.get(
@@ -169,12 +165,9 @@ async def list_closing_days(session: Session, _: Admin, params: Pages) -> Closin
 async def create_closing_day(
     session: Session, _: Admin, idempotency: IdempotencyGuard, data: ClosingDayIn, response: Response
 ) -> ClosingDayOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    day = await service.create_closing_day(session, data)
-    response.headers["Location"] = f"/v1/calendar/closing-days/{day.id}"
-    await idempotency.remember(status.HTTP_201_CREATED, day, {"Location": response.headers["Location"]})
-    return day
+    return await idempotency.create(
+        response, lambda: service.create_closing_day(session, data), lambda day: f"/v1/calendar/closing-days/{day.id}"
+    )
 
 
 @router.get(

@@ -11,7 +11,7 @@ from genk3600.auth.dependencies import AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
-from genk3600.contacts.schemas import ContactRecorded, created_status
+from genk3600.contacts.schemas import ContactRecorded, contact_location, created_status
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
@@ -87,12 +87,11 @@ async def record_call_event(
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     event: CallEventIn,
+    response: Response,
 ) -> CallOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    call = await handle_call_event(session, settings, actor, event)
-    await idempotency.remember(status.HTTP_200_OK, call)
-    return call
+    return await idempotency.create(
+        response, lambda: handle_call_event(session, settings, actor, event), status_code=status.HTTP_200_OK
+    )
 
 
 @router.post(
@@ -133,10 +132,6 @@ async def record_mail_message(
         raise MessageTooLarge(f"The message is larger than the {settings.max_message_bytes} bytes accepted.")
     if not raw.strip():
         raise MalformedMessage("The request body is empty; send the whole message.")
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    recorded = await record_mail(session, settings, actor, raw)
-    response.status_code = created_status(recorded)
-    response.headers["Location"] = f"/v1/contacts/{recorded.contact.id}"
-    await idempotency.remember(response.status_code, recorded, {"Location": response.headers["Location"]})
-    return recorded
+    return await idempotency.create(
+        response, lambda: record_mail(session, settings, actor, raw), contact_location, created_status
+    )

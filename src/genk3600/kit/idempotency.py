@@ -7,11 +7,12 @@ primary key until the first request commits (then replays its response) or rolls
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
@@ -25,6 +26,7 @@ from genk3600.kit.clock import utcnow
 from genk3600.models import IdempotencyKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class IdempotencyKeyReused(Conflict):
@@ -69,6 +71,24 @@ class Idempotency:
             raise IdempotencyKeyReused("The first request with this Idempotency-Key is still being processed.")
         headers = {**earlier.headers, REPLAYED_HEADER: "true"}
         return JSONResponse(earlier.response, status_code=earlier.status_code, headers=headers)
+
+    async def create(
+        self,
+        response: Response,
+        produce: Callable[[], Awaitable[ModelT]],
+        location: Callable[[ModelT], str] | None = None,
+        status_code: Callable[[ModelT], int] | int = 201,
+    ) -> ModelT | JSONResponse:
+        """The whole creating-POST dance: replay a known key, or produce, set Location, and remember."""
+        if (replayed := await self.replay()) is not None:
+            return replayed
+        created = await produce()
+        response.status_code = status_code(created) if callable(status_code) else status_code
+        headers = {}
+        if location is not None:
+            headers["Location"] = response.headers["Location"] = location(created)
+        await self.remember(response.status_code, created, headers)
+        return created
 
     async def remember(self, status_code: int, body: BaseModel, headers: dict[str, str] | None = None) -> None:
         """Store the response so that retries with this key replay it."""

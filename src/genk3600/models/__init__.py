@@ -1,9 +1,11 @@
 """ORM models, centralised because every capability references them (DESIGN.md §2)."""
 
 from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
+from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
 from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
+from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, OpeningHours, SlaPolicy
@@ -21,6 +23,7 @@ from genk3600.models.ticket import (
 
 __all__ = [
     "ApiClient",
+    "AuditEntry",
     "Base",
     "Call",
     "Category",
@@ -33,6 +36,7 @@ __all__ = [
     "IdempotencyKey",
     "OpeningHours",
     "OutboundMail",
+    "OutboxEvent",
     "Participation",
     "RateLimitBucket",
     "RoutingRule",
@@ -43,5 +47,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "Unit",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "ticket_number_seq",
 ]

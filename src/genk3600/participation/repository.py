@@ -15,8 +15,10 @@ from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.principal import Principal
 from genk3600.models import Category, CategoryDecider, Contact, Participation, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Position, Role
+from genk3600.privacy.visibility import contacts_open_to_roles, visible_contacts
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,14 @@ class ParticipationRow:
     created_at: datetime
 
 
-async def contact_by_id(session: AsyncSession, contact_id: int) -> Contact | None:
-    return await session.scalar(select(Contact).where(Contact.id == contact_id))
+async def contact_by_id(session: AsyncSession, contact_id: int, viewer: Principal) -> Contact | None:
+    """The contact, if the viewer may record a role on it (out of sight answers like unknown)."""
+    return await session.scalar(select(Contact).where(Contact.id == contact_id, contacts_open_to_roles(viewer)))
 
 
-async def contact_exists(session: AsyncSession, contact_id: int) -> bool:
-    return bool(await session.scalar(select(exists().where(Contact.id == contact_id))))
+async def contact_exists(session: AsyncSession, contact_id: int, viewer: Principal) -> bool:
+    condition = exists().where(Contact.id == contact_id, visible_contacts(viewer))
+    return bool(await session.scalar(select(condition)))
 
 
 async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, status
+from fastapi import APIRouter, Body, Path, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import Admin, ContactWriter, TicketReader
@@ -82,12 +82,9 @@ async def record_participation(
     idempotency: IdempotencyGuard,
     contact_id: ContactId,
     data: Annotated[ParticipationIn, Body(openapi_examples=PARTICIPATION_EXAMPLES)],
+    response: Response,
 ) -> ParticipationOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    recorded = await service.record_for_contact(session, actor, contact_id, data)
-    await idempotency.remember(status.HTTP_201_CREATED, recorded)
-    return recorded
+    return await idempotency.create(response, lambda: service.record_for_contact(session, actor, contact_id, data))
 
 
 @router.get(
@@ -99,8 +96,8 @@ async def record_participation(
     tags=["contacts"],
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def list_participations(session: Session, _: TicketReader, contact_id: ContactId) -> ParticipationList:
-    return await service.list_participations(session, contact_id)
+async def list_participations(session: Session, viewer: TicketReader, contact_id: ContactId) -> ParticipationList:
+    return await service.list_participations(session, contact_id, viewer)
 
 
 @router.get(

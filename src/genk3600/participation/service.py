@@ -250,15 +250,15 @@ async def record_for_contact(
     session: AsyncSession, actor: Principal, contact_id: int, data: ParticipationIn
 ) -> ParticipationOut:
     """The POST: the contact by id (404 if unknown), then `record_participation`."""
-    contact = await repository.contact_by_id(session, contact_id)
+    contact = await repository.contact_by_id(session, contact_id, actor)
     if contact is None:
         raise ContactNotFound(contact_id)
     return await record_participation(session, actor, contact, data)
 
 
-async def list_participations(session: AsyncSession, contact_id: int) -> ParticipationList:
+async def list_participations(session: AsyncSession, contact_id: int, viewer: Principal) -> ParticipationList:
     """Every role recorded on a contact, oldest first."""
-    if not await repository.contact_exists(session, contact_id):
+    if not await repository.contact_exists(session, contact_id, viewer):
         raise ContactNotFound(contact_id)
     rows = await repository.participations_of_contact(session, contact_id)
     return ParticipationList(items=[_out(row) for row in rows])

@@ -8,8 +8,10 @@ from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from genk3600.auth.principal import Principal
 from genk3600.models import Staff, Ticket, Unit
 from genk3600.models.enums import Priority, TicketStatus
+from genk3600.privacy.visibility import visible_tickets
 
 # Queue order: most urgent first. Lower rank = earlier in the queue.
 PRIORITY_RANK: dict[str, int] = {
@@ -84,13 +86,13 @@ async def staff_languages(session: AsyncSession, staff_id: int) -> list[str]:
 
 
 async def queue_page(
-    session: AsyncSession, unit_id: int, where: QueueFilter, after: QueueKey | None, limit: int
+    session: AsyncSession, unit_id: int, where: QueueFilter, after: QueueKey | None, limit: int, viewer: Principal
 ) -> Sequence[Ticket]:
-    """Open tickets of the unit in queue order, one more than `limit` to learn whether a next page exists."""
+    """Open tickets of the unit that the viewer may see, in queue order, one more than `limit`."""
     statement = (
         select(Ticket)
         .options(*_TICKET_DETAILS)
-        .where(Ticket.owning_unit_id == unit_id, Ticket.status.in_(OPEN_STATUSES))
+        .where(Ticket.owning_unit_id == unit_id, Ticket.status.in_(OPEN_STATUSES), visible_tickets(viewer))
     )
     if where.unassigned:
         statement = statement.where(Ticket.assignee_staff_id.is_(None))

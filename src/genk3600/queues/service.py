@@ -85,7 +85,7 @@ async def list_queue(
     unit = await _unit(session, unit_code)
     after = decode_queue_cursor(params.cursor) if params.cursor else None
     where = QueueFilter(unassigned=unassigned, assignee_staff_id=principal.staff_id if assigned_to_me else None)
-    rows = await repository.queue_page(session, unit.id, where, after, params.limit)
+    rows = await repository.queue_page(session, unit.id, where, after, params.limit, principal)
     shown = list(rows[: params.limit])
     more = len(rows) > params.limit
     return QueuePage(

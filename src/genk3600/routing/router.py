@@ -68,12 +68,9 @@ async def create_rule(
     data: Annotated[RuleIn, Body(examples=[RULE_EXAMPLE])],
     response: Response,
 ) -> RuleOut | JSONResponse:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
-    rule = await service.create_rule(session, actor, data)
-    response.headers["Location"] = f"/v1/routing/rules/{rule.id}"
-    await idempotency.remember(status.HTTP_201_CREATED, rule, {"Location": response.headers["Location"]})
-    return rule
+    return await idempotency.create(
+        response, lambda: service.create_rule(session, actor, data), lambda rule: f"/v1/routing/rules/{rule.id}"
+    )
 
 
 @router.put(

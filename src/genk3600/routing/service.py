@@ -294,6 +294,7 @@ class RoutedTicket:
     decision: Decision
     version_id: int | None
     assignment_note: str | None  # why this assignee, or why the queue instead
+    access_code: str  # shown to the citizen once; the ticket keeps only its hash
 
 
 async def open_routed_ticket(
@@ -333,7 +334,9 @@ async def open_routed_ticket(
     elif category is not None and category.sla_policy_id is not None:
         policy = await repository.sla_policy_by_id(session, category.sla_policy_id)
     await start_clock(session, settings, ticket, policy, utcnow())
-    return RoutedTicket(ticket, routed.decision, routed.version_id, note)
+    code = tickets.issue_access_code(settings, ticket)
+    await session.flush()
+    return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
 
 
 async def _assignee(

@@ -34,8 +34,8 @@ def check_etag(ticket: Ticket, if_match: str | None) -> None:
         )
 
 
-async def locked_ticket(session: AsyncSession, reference: str) -> Ticket:
-    found = await repository.ticket_by_reference(session, reference)
+async def locked_ticket(session: AsyncSession, reference: str, viewer: Principal) -> Ticket:
+    found = await repository.ticket_by_reference(session, reference, viewer)
     if found is None:
         raise TicketNotFound(reference)
     ticket = await repository.lock_ticket(session, found.id)
@@ -53,7 +53,7 @@ async def change_ticket(
     change: TicketChange,
 ) -> TicketOut:
     """Apply a change if the caller saw the current version; every change lands on the timeline."""
-    ticket = await locked_ticket(session, reference)
+    ticket = await locked_ticket(session, reference, actor)
     check_etag(ticket, if_match)
     fields = change.model_fields_set
     if "assignee_staff_id" in fields and change.assignee_staff_id != ticket.assignee_staff_id:

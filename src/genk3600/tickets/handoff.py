@@ -21,7 +21,7 @@ TOP_TIER = 3
 
 async def escalate(session: AsyncSession, actor: Principal, reference: str, data: EscalationIn) -> EscalationOut:
     """Move ownership (and the tier) to the target, with the hand-off on the timeline."""
-    ticket = await locked_ticket(session, reference)
+    ticket = await locked_ticket(session, reference, actor)
     if ticket.status in (TicketStatus.resolved.value, TicketStatus.closed.value):
         raise IllegalTransition(f"Ticket {reference} is {ticket.status}; reopen it before handing it over.")
     returning = data.reason is EscalationReason.returned

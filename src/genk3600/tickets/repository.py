@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import Category, Ticket, TicketEvent, Unit, ticket_number_seq
 from genk3600.models.enums import TicketStatus
+from genk3600.privacy.visibility import visible_tickets
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -31,8 +33,12 @@ async def next_ticket_number(session: AsyncSession) -> int:
     return int(await session.scalar(ticket_number_seq.next_value()) or 0)
 
 
-async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket | None:
-    return await session.scalar(select(Ticket).options(*_TICKET_DETAILS).where(Ticket.reference == reference))
+async def ticket_by_reference(session: AsyncSession, reference: str, viewer: Principal | None = None) -> Ticket | None:
+    """The ticket, if it exists and `viewer` (when given) may see it."""
+    statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.reference == reference)
+    if viewer is not None:
+        statement = statement.where(visible_tickets(viewer))
+    return await session.scalar(statement)
 
 
 async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:
@@ -41,8 +47,10 @@ async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:
     return await session.scalar(statement.execution_options(populate_existing=True))
 
 
-async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams) -> Sequence[Ticket]:
-    statement = select(Ticket).options(*_TICKET_DETAILS)
+async def list_tickets(
+    session: AsyncSession, where: TicketFilter, params: PageParams, viewer: Principal
+) -> Sequence[Ticket]:
+    statement = select(Ticket).options(*_TICKET_DETAILS).where(visible_tickets(viewer))
     if where.status is not None:
         statement = statement.where(Ticket.status == where.status.value)
     if where.unit_code is not None:

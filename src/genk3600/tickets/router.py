@@ -58,11 +58,11 @@ def ticket_filter(
 )
 async def list_tickets(
     session: Session,
-    _: TicketReader,
+    viewer: TicketReader,
     where: Annotated[TicketFilter, Depends(ticket_filter)],
     params: Annotated[PageParams, Depends(page_params)],
 ) -> TicketPage:
-    return await service.list_tickets(session, where, params)
+    return await service.list_tickets(session, where, params, viewer)
 
 
 @router.get(
@@ -73,8 +73,10 @@ async def list_tickets(
     "is what `If-Match` must carry to change it.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_ticket(session: Session, _: TicketReader, reference: Reference, response: Response) -> TicketDetailOut:
-    ticket = await service.get_ticket(session, reference)
+async def get_ticket(
+    session: Session, viewer: TicketReader, reference: Reference, response: Response
+) -> TicketDetailOut:
+    ticket = await service.get_ticket(session, reference, viewer)
     response.headers["ETag"] = etag(ticket.version)
     return ticket
 
@@ -156,8 +158,8 @@ async def escalate_ticket(
 )
 async def list_ticket_events(
     session: Session,
-    _: TicketReader,
+    viewer: TicketReader,
     reference: Reference,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> TicketEventPage:
-    return await service.list_events(session, reference, params)
+    return await service.list_events(session, reference, params, viewer)

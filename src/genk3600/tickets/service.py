@@ -13,6 +13,8 @@ from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Citizen, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
+from genk3600.privacy.audit import audit_read
+from genk3600.public.access import new_access_code
 from genk3600.tickets import repository
 from genk3600.tickets.errors import TicketNotFound
 from genk3600.tickets.repository import TicketFilter
@@ -61,6 +63,13 @@ async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket)
     return ticket
 
 
+def issue_access_code(settings: Settings, ticket: Ticket) -> str:
+    """A fresh citizen access code for the public status page; only its keyed hash is kept."""
+    code, digest = new_access_code(settings.secret)
+    ticket.access_code_hash = digest
+    return code
+
+
 async def record_event(
     session: AsyncSession,
     ticket: Ticket,
@@ -69,7 +78,9 @@ async def record_event(
     summary: str,
     data: dict[str, Any],
 ) -> TicketEvent:
-    """Append one entry to a ticket's timeline."""
+    """Append one entry to a ticket's timeline, and its event to the outbox in the same transaction."""
+    from genk3600.events.outbox import record_ticket_event
+
     event = TicketEvent(
         ticket_id=ticket.id,
         type=type.value,
@@ -80,22 +91,25 @@ async def record_event(
         actor_name=actor.display_name,
     )
     session.add(event)
-    await session.flush()
+    await session.flush()  # also writes pending ticket changes, which the outbox row snapshots
+    await record_ticket_event(session, ticket.id, type, data)
     return event
 
 
-async def _ticket(session: AsyncSession, reference: str) -> Ticket:
-    ticket = await repository.ticket_by_reference(session, reference)
+async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> Ticket:
+    """Out of the viewer's sight answers exactly like a ticket that does not exist."""
+    ticket = await repository.ticket_by_reference(session, reference, viewer)
     if ticket is None:
         raise TicketNotFound(reference)
     return ticket
 
 
-async def get_ticket(session: AsyncSession, reference: str) -> TicketDetailOut:
+async def get_ticket(session: AsyncSession, reference: str, viewer: Principal) -> TicketDetailOut:
     """One ticket by reference, with who did what in which role."""
     from genk3600.participation.service import roles_on_ticket  # participation records events through us
 
-    ticket = await _ticket(session, reference)
+    ticket = await _ticket(session, reference, viewer)
+    await audit_read(session, viewer, "ticket", str(ticket.id), ticket.confidentiality)
     out = TicketOut.of(ticket)
     return TicketDetailOut(**out.model_dump(), roles=await roles_on_ticket(session, ticket.id))
 
@@ -108,15 +122,16 @@ async def ticket_out(session: AsyncSession, ticket_id: int) -> TicketOut:
     return TicketOut.of(ticket)
 
 
-async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams) -> TicketPage:
+async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams, viewer: Principal) -> TicketPage:
     """Tickets matching the filter, newest first."""
-    rows = await repository.list_tickets(session, where, params)
+    rows = await repository.list_tickets(session, where, params, viewer)
     return page_of(TicketPage, rows, params, lambda ticket: ticket.id, TicketOut.of)
 
 
-async def list_events(session: AsyncSession, reference: str, params: PageParams) -> TicketEventPage:
+async def list_events(session: AsyncSession, reference: str, params: PageParams, viewer: Principal) -> TicketEventPage:
     """A ticket's timeline, oldest first."""
-    ticket = await _ticket(session, reference)
+    ticket = await _ticket(session, reference, viewer)
+    await audit_read(session, viewer, "ticket_event", str(ticket.id), ticket.confidentiality)
     rows = await repository.events_of(session, ticket.id, params)
     return page_of(TicketEventPage, rows, params, lambda event: event.id, TicketEventOut.of)
 

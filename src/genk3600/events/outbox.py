@@ -1,0 +1,65 @@
+"""Writing events: one outbox row per state change, in the transaction that makes the change.
+
+Because the row commits or rolls back with the change itself, the feed and the webhooks can never report
+a change that did not happen, nor miss one that did. Nothing leaves the process from here: delivery is a
+job that reads committed rows (events/delivery.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.events import repository
+from genk3600.models.enums import TicketEventType
+
+TICKET_PREFIX = "ticket."
+WEBHOOK_DISABLED = "webhook.disabled"
+ALL_TYPES = "*"
+
+# Timeline data can carry people's words (notes, what a routing keyword matched in a message body); the
+# outbox carries ids and changed fields only. Consumers fetch details with their own permissions.
+FREE_TEXT_KEYS = frozenset(
+    {"note", "notes", "summary", "subject", "body", "text", "comment", "description", "explanation", "matched", "why"}
+)
+
+
+def ticket_event_type(kind: TicketEventType) -> str:
+    """The public name of a timeline entry type: `routed` → `ticket.routed`."""
+    return TICKET_PREFIX + kind.value
+
+
+def known_event_types() -> frozenset[str]:
+    """Every event type the outbox can hold (derived, so new timeline types need no change here)."""
+    return frozenset(ticket_event_type(kind) for kind in TicketEventType) | {WEBHOOK_DISABLED}
+
+
+def minimal_payload(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The timeline data without its free-text fields (recursively); ids, codes and changed values remain."""
+    return {key: _minimal(value) for key, value in data.items() if key not in FREE_TEXT_KEYS}
+
+
+def _minimal(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return minimal_payload(value)
+    if isinstance(value, list | tuple):
+        return [_minimal(item) for item in value]
+    return value
+
+
+async def record_ticket_event(
+    session: AsyncSession, ticket_id: int, kind: TicketEventType, data: Mapping[str, Any]
+) -> None:
+    """Add the outbox row for a timeline entry; the ticket's current owner and confidentiality go with it.
+
+    Owner and confidentiality are read from the ticket row inside the same INSERT, so they are the values
+    of this transaction even when the caller changed them with a bulk UPDATE the ORM object did not see.
+    """
+    await repository.insert_ticket_event(session, ticket_id, ticket_event_type(kind), minimal_payload(data))
+
+
+async def record_system_event(session: AsyncSession, event_type: str, payload: Mapping[str, Any]) -> None:
+    """Add an outbox row that is about the integration itself (no ticket), e.g. `webhook.disabled`."""
+    await repository.insert_system_event(session, event_type, minimal_payload(payload))

@@ -1,0 +1,64 @@
+"""The acknowledgement a citizen gets when their mail or web form opened a ticket: in their language, with
+the reference, the access link and what the handling service does with it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.config import Settings
+from genk3600.i18n import translator
+from genk3600.models import OutboundMail, Ticket
+from genk3600.models.enums import Language
+from genk3600.notifications.sender import new_message_id
+from genk3600.public.service import status_of
+
+PURPOSE = "acknowledgement"
+
+
+def status_link(settings: Settings, reference: str, code: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/v1/public/tickets/{reference}?code={quote(code)}"
+
+
+async def acknowledge(
+    session: AsyncSession, settings: Settings, ticket: Ticket, access_code: str, to_address: str
+) -> OutboundMail:
+    """Queue the acknowledgement in this transaction; the sender job mails it after commit."""
+    language = Language(ticket.language)
+    t = translator(language)
+    status = await status_of(session, settings, ticket, language)
+    lines = [
+        t.gettext("Hello,"),
+        "",
+        t.gettext("Your reference number is {reference}.").format(reference=ticket.reference),
+        status.registered,
+        status.role,
+        status.your_part,
+    ]
+    if status.expected_answer:
+        lines.append(status.expected_answer)
+    lines += [
+        "",
+        t.gettext("Follow your question online: {link}").format(
+            link=status_link(settings, ticket.reference, access_code)
+        ),
+        t.gettext("Your access code is {code}.").format(code=access_code),
+        t.gettext("You can reply to this e-mail. We add your reply to your question."),
+        "",
+        t.gettext("Kind regards,"),
+        t.gettext("City of Genk"),
+    ]
+    mail = OutboundMail(
+        ticket_id=ticket.id,
+        purpose=PURPOSE,
+        to_address=to_address,
+        language=language.value,
+        # The reference in brackets threads a reply back even if the mail client drops In-Reply-To.
+        subject=t.gettext("We received your question [{reference}]").format(reference=ticket.reference),
+        body="\n".join(line for line in lines if line is not None),
+        message_id=new_message_id(settings.mail_domain),
+    )
+    session.add(mail)
+    await session.flush()
+    return mail

@@ -1,0 +1,70 @@
+"""Which tickets a caller may see at all, as one SQL condition applied in the repositories.
+
+Normal tickets: staff see those of their units and the units below them, those assigned to them and those
+they took part in; API clients see all of them, or only their unit's when restricted to one.
+Social (OCMW) tickets: only the owning unit's staff (and units below), the citizen's case worker, the
+assignee and API clients restricted to that unit. Everyone else gets 404: a social case shows itself only
+as "exists, hand over to …" in the screen pop.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from genk3600.auth.principal import Principal
+from genk3600.models import Citizen, Contact, Participation, StaffMembership, Ticket, Unit
+from genk3600.models.enums import Confidentiality
+
+
+def _staff_unit_ids(staff_id: int) -> ColumnElement[bool]:
+    """Ticket.owning_unit_id is one of the staff member's units or a unit below them."""
+    member = select(StaffMembership.unit_id.label("id")).where(StaffMembership.staff_id == staff_id)
+    scope = member.cte("unit_scope", recursive=True)
+    child = aliased(Unit)
+    scope = scope.union(select(child.id).join(scope, child.parent_id == scope.c.id))
+    return Ticket.owning_unit_id.in_(select(scope.c.id))
+
+
+def _took_part(staff_id: int) -> ColumnElement[bool]:
+    return exists(
+        select(Participation.id)
+        .join(Contact, Contact.id == Participation.contact_id)
+        .where(Contact.ticket_id == Ticket.id, Participation.staff_id == staff_id)
+    )
+
+
+def _case_worker(staff_id: int) -> ColumnElement[bool]:
+    return exists(select(Citizen.id).where(Citizen.id == Ticket.citizen_id, Citizen.case_worker_id == staff_id))
+
+
+def visible_tickets(viewer: Principal) -> ColumnElement[bool]:
+    """The WHERE condition on Ticket for everything `viewer` may see."""
+    social = Ticket.confidentiality == Confidentiality.social.value
+    if viewer.kind == "system":
+        return true()
+    if viewer.kind == "api_client":
+        if viewer.unit_id is None:
+            return ~social
+        return Ticket.owning_unit_id == viewer.unit_id
+    staff_id = viewer.staff_id
+    if staff_id is None:
+        return false()
+    own = or_(_staff_unit_ids(staff_id), Ticket.assignee_staff_id == staff_id)
+    return or_(own, and_(~social, _took_part(staff_id)), and_(social, _case_worker(staff_id)))
+
+
+def contacts_open_to_roles(viewer: Principal) -> ColumnElement[bool]:
+    """Where a staff member may record the role they played: any normal contact (taking part then makes its
+    ticket visible to them), but a social one only within sight."""
+    normal = exists(
+        select(Ticket.id).where(Ticket.id == Contact.ticket_id, Ticket.confidentiality != Confidentiality.social.value)
+    )
+    return or_(visible_contacts(viewer), normal)
+
+
+def visible_contacts(viewer: Principal) -> ColumnElement[bool]:
+    """A contact is as visible as its ticket; contacts without one (calls awaiting a summary, auto-replies)
+    are the front office's work list, open to every reader."""
+    on_visible_ticket = exists(select(Ticket.id).where(Ticket.id == Contact.ticket_id, visible_tickets(viewer)))
+    return or_(Contact.ticket_id.is_(None), on_visible_ticket)

@@ -1,0 +1,57 @@
+"""Citizen access codes: shown once, kept only as a keyed hash, checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+# No 0/O, 1/I/L: a code read aloud on the phone or copied from paper must not be misread.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10  # 31^10 ≈ 2^49.5 codes; with the rate limit, guessing one takes longer than any ticket lives
+GROUPS = (4, 4, 2)  # shown as K7QX-M4PZ-TR
+_PURPOSE = b"public-access-code:"
+_SEPARATORS = str.maketrans("", "", " \t\r\n-_.\u2010\u2011\u2012\u2013\u2014\u00a0")
+# Compared against when there is no stored hash, so that a miss costs the same HMAC as a wrong code.
+_NO_HASH = "0" * 64
+
+
+def normalise_code(code: str) -> str:
+    """Upper case without dashes or spaces: `k7qx m4pz-tr` → `K7QXM4PZTR`."""
+    return code.translate(_SEPARATORS).upper()
+
+
+def _hash(secret: bytes, normalised: str) -> str:
+    return hmac.new(secret, _PURPOSE + normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def format_code(normalised: str) -> str:
+    """Group a normalised code for display: `K7QXM4PZTR` → `K7QX-M4PZ-TR`."""
+    parts, start = [], 0
+    for size in GROUPS:
+        parts.append(normalised[start : start + size])
+        start += size
+    return "-".join(part for part in parts if part)
+
+
+def access_code_hash(secret: bytes, code: str) -> str:
+    """The keyed hash stored in `ticket.access_code_hash` for a code (in any spelling)."""
+    return _hash(secret, normalise_code(code))
+
+
+def new_access_code(secret: bytes) -> tuple[str, str]:
+    """A fresh code for the citizen (shown once, e.g. `K7QX-M4PZ-TR`) and the hash to store for it."""
+    normalised = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return format_code(normalised), _hash(secret, normalised)
+
+
+def code_matches(secret: bytes, code: str, stored_hash: str | None) -> bool:
+    """Whether `code` (any case, with or without dashes and spaces) is the one behind `stored_hash`."""
+    # Always one HMAC and one constant-time comparison, whether or not there is a hash to compare with.
+    candidate = _hash(secret, normalise_code(code))
+    return hmac.compare_digest(candidate, stored_hash or _NO_HASH) and stored_hash is not None
+
+
+def normalise_reference(reference: str) -> str:
+    """References as citizens type them: `g3600-2026-000123 ` → `G3600-2026-000123` (capped in length)."""
+    return reference.strip().upper()[:40]

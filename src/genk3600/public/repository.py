@@ -1,0 +1,76 @@
+"""Queries of the public status page and its rate limiter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Staff, Ticket
+from genk3600.models.enums import EscalationReason
+
+
+async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket | None:
+    """The ticket with its owning unit.
+
+    One query whether or not the ticket exists, so a wrong code takes as long to refuse as an unknown reference.
+    """
+    statement = select(Ticket).options(joinedload(Ticket.owning_unit)).where(Ticket.reference == reference)
+    return await session.scalar(statement)
+
+
+async def staff_name(session: AsyncSession, staff_id: int) -> str | None:
+    return await session.scalar(select(Staff.full_name).where(Staff.id == staff_id))
+
+
+async def unit_decides(session: AsyncSession, category_id: int | None, unit_id: int) -> bool:
+    """Whether the unit holds decision authority for the category."""
+    if category_id is None:
+        return False
+    statement = select(exists().where(CategoryDecider.category_id == category_id, CategoryDecider.unit_id == unit_id))
+    return bool(await session.scalar(statement))
+
+
+async def latest_escalation_to(session: AsyncSession, ticket_id: int, unit_id: int) -> Escalation | None:
+    """The newest hand-off of the ticket to the unit, not counting returns to the front office."""
+    statement = (
+        select(Escalation)
+        .where(
+            Escalation.ticket_id == ticket_id,
+            Escalation.to_unit_id == unit_id,
+            Escalation.reason != EscalationReason.returned.value,
+        )
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(statement)
+
+
+async def count_hit(session: AsyncSession, key: str, window_start: datetime) -> int:
+    """Add one hit to the key's bucket for the window (creating it) and return the hits so far."""
+    statement = (
+        insert(RateLimitBucket)
+        .values(key=key, window_start=window_start, hits=1)
+        .on_conflict_do_update(
+            index_elements=[RateLimitBucket.key, RateLimitBucket.window_start],
+            set_={"hits": RateLimitBucket.hits + 1},
+        )
+        .returning(RateLimitBucket.hits)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def delete_buckets_before(session: AsyncSession, cutoff: datetime, batch: int) -> int:
+    """Delete up to `batch` buckets older than `cutoff`, skipping rows another replica is touching."""
+    old = (
+        select(RateLimitBucket.key, RateLimitBucket.window_start)
+        .where(RateLimitBucket.window_start < cutoff)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    statement = delete(RateLimitBucket).where(tuple_(RateLimitBucket.key, RateLimitBucket.window_start).in_(old))
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

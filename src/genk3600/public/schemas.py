@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
+
+from genk3600.kit.schemas import OutputModel
+from genk3600.models.enums import Language
+
+REFERENCE_EXAMPLE = "G3600-2026-000123"
+CODE_EXAMPLE = "K7QX-M4PZ-TR"
+
+EXAMPLE_NL: JsonDict = {
+    "language": "nl",
+    "reference": REFERENCE_EXAMPLE,
+    "status_text": "Een medewerker werkt aan uw vraag.",
+    "registered": "Wij hebben uw vraag genoteerd: “Aanvraag nieuwe identiteitskaart”.",
+    "handled_by": "Burgerzaken",
+    "role": "De dienst Burgerzaken beslist over uw aanvraag.",
+    "staff_name": None,
+    "your_part": "U hoeft nu niets te doen.",
+    "expected_answer": "U krijgt een antwoord ten laatste op maandag 30 november 2026 om 12:00.",
+    "updated_at": "2026-11-23T14:05:00Z",
+}
+EXAMPLE_SOCIAL_FR: JsonDict = {
+    "language": "fr",
+    "reference": "G3600-2026-000124",
+    "status_text": "Votre assistant social traite votre demande.",
+    "registered": "Votre assistant social traite votre demande.",
+    "handled_by": "Votre assistant social traite votre demande.",
+    "role": "Votre assistant social traite votre demande.",
+    "staff_name": None,
+    "your_part": None,
+    "expected_answer": None,
+    "updated_at": None,
+}
+
+
+class PublicTicketStatus(OutputModel):
+    """Where a ticket stands, in plain words in the citizen's language; nothing internal."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_NL, EXAMPLE_SOCIAL_FR]})
+
+    language: Language = Field(description="The language of the texts.")
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
+    status_text: str = Field(description="Where the question stands.", examples=["Een medewerker werkt aan uw vraag."])
+    registered: str = Field(
+        description="What we registered.",
+        examples=["Wij hebben uw vraag genoteerd: “Aanvraag nieuwe identiteitskaart”."],
+    )
+    handled_by: str = Field(description="The service that has the question now.", examples=["Burgerzaken"])
+    role: str = Field(
+        description="In which role that service acts: it decides, advises, registers and informs, or handles.",
+        examples=["De dienst Burgerzaken beslist over uw aanvraag."],
+    )
+    staff_name: str | None = Field(
+        description="The staff member who handles the question; only where the city chose to show names, "
+        "never for social-welfare questions."
+    )
+    your_part: str | None = Field(
+        description="What the citizen may still need to do; null for social-welfare questions.",
+        examples=["U hoeft nu niets te doen."],
+    )
+    expected_answer: str | None = Field(
+        description="By when to expect an answer, in local time (Europe/Brussels), in words; "
+        "null for social-welfare questions.",
+        examples=["U krijgt een antwoord ten laatste op maandag 30 november 2026 om 12:00."],
+    )
+    updated_at: datetime | None = Field(
+        description="Last change of the question (RFC 3339, UTC); null for social-welfare questions."
+    )

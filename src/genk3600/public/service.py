@@ -1,0 +1,185 @@
+"""The citizen's view of a ticket, in plain language (DESIGN.md: klantentaal)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.config import Settings
+from genk3600.errors import NotFound
+from genk3600.i18n import N_, format_moment, translator
+from genk3600.kit.clock import utcnow
+from genk3600.models import Ticket
+from genk3600.models.enums import Confidentiality, Language, Role, TicketStatus, UnitKind
+from genk3600.public import repository
+from genk3600.public.access import code_matches, normalise_reference
+from genk3600.public.schemas import PublicTicketStatus
+
+FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
+DONE = frozenset({TicketStatus.resolved, TicketStatus.closed})
+
+# The only thing a social-welfare ticket tells anyone who holds its code.
+SOCIAL_SENTENCE = N_("Your case worker is handling your question.")
+
+STATUS_TEXTS = {
+    TicketStatus.new: N_("We received your question. A staff member will look at it soon."),
+    TicketStatus.assigned: N_("A staff member has your question."),
+    TicketStatus.in_progress: N_("A staff member is working on your question."),
+    TicketStatus.waiting_on_citizen: N_("We are waiting for information from you."),
+    TicketStatus.resolved: N_("Your question has been dealt with."),
+    TicketStatus.closed: N_("Your question has been dealt with and closed."),
+}
+
+PublicRole = Literal["deciding", "advising", "front_office", "handling"]
+
+
+class PublicTicketNotFound(NotFound):
+    """Unknown reference and wrong code answer exactly alike, so the page cannot tell which tickets exist."""
+
+    slug = "public-ticket-not-found"
+
+    def __init__(self, language: Language) -> None:
+        message = translator(language).gettext(
+            "We cannot find a question with this number and code. Check both and try again."
+        )
+        super().__init__("No ticket matches this reference and access code.", message=message)
+
+
+def public_role(unit_kind: str, *, unit_decides: bool, requested_role: str | None) -> PublicRole:
+    """In which role the owning unit acts, as the citizen is told.
+
+    The rule, first match wins:
+    1. the latest hand-off to the unit (returns to the front office not counted) asked for `advising`
+       → it advises, another unit decides; the explicit request is more specific than standing authority;
+    2. that hand-off asked for `deciding`, or the unit holds decision authority for the ticket's category
+       (`category_decider`) → it decides;
+    3. a front-office unit (contact centre, reception, quick desk, thematic desk) → it registers and informs;
+    4. otherwise → it handles the request.
+    """
+    if requested_role == Role.advising:
+        return "advising"
+    if requested_role == Role.deciding or unit_decides:
+        return "deciding"
+    if unit_kind in FRONT_OFFICE:
+        return "front_office"
+    return "handling"
+
+
+def role_sentence(
+    language: Language | str,
+    unit_name: str,
+    unit_kind: str,
+    *,
+    unit_decides: bool,
+    requested_role: str | None,
+    social: bool = False,
+) -> str:
+    """The sentence that says who has the ticket and in which role (see `public_role` for the rule)."""
+    t = translator(language)
+    if social:
+        return t.gettext(SOCIAL_SENTENCE)
+    role = public_role(unit_kind, unit_decides=unit_decides, requested_role=requested_role)
+    if role == "deciding":
+        return t.gettext("The {unit} department decides on your request.").format(unit=unit_name)
+    if role == "advising":
+        return t.gettext(
+            "The {unit} department gives advice on your request. Another department decides after that."
+        ).format(unit=unit_name)
+    if role == "front_office":
+        if unit_kind == UnitKind.contact_centre:
+            return t.gettext("The contact centre registers your question and gives you information.")
+        return t.gettext("Our desk registers your question and gives you information.")
+    return t.gettext("The {unit} department is handling your request.").format(unit=unit_name)
+
+
+def _registered(language: Language, subject: str) -> str:
+    # The subject is the citizen's or the agent's own words; a closing full stop would clash with the quotes.
+    text = translator(language).gettext("We registered your question: “{subject}”.")
+    return text.format(subject=subject.strip().rstrip(".").strip())
+
+
+def _your_part(language: Language, status: TicketStatus) -> str:
+    t = translator(language)
+    if status is TicketStatus.waiting_on_citizen:
+        return t.gettext("We are waiting for information from you. Read our last message and send us what we ask for.")
+    if status in DONE:
+        return t.gettext("You do not need to do anything more.")
+    return t.gettext("You do not need to do anything now.")
+
+
+def _expected_answer(language: Language, settings: Settings, ticket: Ticket, status: TicketStatus) -> str:
+    t = translator(language)
+    if status in DONE:
+        moment = format_moment(ticket.resolved_at or ticket.updated_at, language, settings.zone)
+        return t.gettext("We dealt with your question on {moment}.").format(moment=moment)
+    if status is TicketStatus.waiting_on_citizen or ticket.paused_at is not None:
+        return t.gettext("As soon as we have your information, we will continue to work on your question.")
+    due = ticket.resolution_due_at
+    if due is None:
+        return t.gettext("We will answer you as soon as possible.")
+    if due < utcnow():
+        return t.gettext("Our answer is late. We are sorry. We will answer you as soon as possible.")
+    moment = format_moment(due, language, settings.zone)
+    return t.gettext("You will get an answer by {moment} at the latest.").format(moment=moment)
+
+
+def _social_status(ticket: Ticket, language: Language) -> PublicTicketStatus:
+    sentence = translator(language).gettext(SOCIAL_SENTENCE)
+    return PublicTicketStatus(
+        language=language,
+        reference=ticket.reference,
+        status_text=sentence,
+        registered=sentence,
+        handled_by=sentence,
+        role=sentence,
+        staff_name=None,
+        your_part=None,
+        expected_answer=None,
+        updated_at=None,
+    )
+
+
+async def status_of(
+    session: AsyncSession, settings: Settings, ticket: Ticket, language: Language
+) -> PublicTicketStatus:
+    """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code."""
+    if ticket.confidentiality == Confidentiality.social:
+        return _social_status(ticket, language)
+    unit = ticket.owning_unit
+    escalation = await repository.latest_escalation_to(session, ticket.id, unit.id)
+    decides = await repository.unit_decides(session, ticket.category_id, unit.id)
+    status = TicketStatus(ticket.status)
+    staff_name = None
+    if settings.public_show_staff_names and ticket.assignee_staff_id is not None:
+        staff_name = await repository.staff_name(session, ticket.assignee_staff_id)
+    return PublicTicketStatus(
+        language=language,
+        reference=ticket.reference,
+        status_text=translator(language).gettext(STATUS_TEXTS[status]),
+        registered=_registered(language, ticket.subject),
+        handled_by=unit.name,
+        role=role_sentence(
+            language,
+            unit.name,
+            unit.kind,
+            unit_decides=decides,
+            requested_role=escalation.requested_role if escalation else None,
+        ),
+        staff_name=staff_name,
+        your_part=_your_part(language, status),
+        expected_answer=_expected_answer(language, settings, ticket, status),
+        updated_at=ticket.updated_at,
+    )
+
+
+async def public_status(
+    session: AsyncSession, settings: Settings, reference: str, code: str, language: Language | None = None
+) -> PublicTicketStatus:
+    """The status page of the ticket behind `reference` and `code`, in `language` or else the ticket's own."""
+    ticket = await repository.ticket_by_reference(session, normalise_reference(reference))
+    # The code is checked even when there is no ticket, so both misses cost one HMAC and look the same.
+    matches = code_matches(settings.secret, code, ticket.access_code_hash if ticket else None)
+    if ticket is None or not matches:
+        raise PublicTicketNotFound(language or Language.nl)
+    return await status_of(session, settings, ticket, language or Language(ticket.language))
