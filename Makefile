@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check
 CONSTRAINTS := constraints.txt
 # Only the folders that exist (bench/ and tests/ may not yet); ruff is given explicit paths.
-LINT_PATHS := $(wildcard src tests migrations bench)
+LINT_PATHS := $(wildcard src tests migrations bench examples)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help

@@ -19,7 +19,7 @@ from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
-from genk3600.errors import ProblemDetails
+from genk3600.errors import ProblemDetails, problem_responses
 from genk3600.escalation.router import router as sla_router
 from genk3600.escalation.sweeper import run_sweeper
 from genk3600.events.delivery import run_deliveries
@@ -30,6 +30,7 @@ from genk3600.middleware import RequestContextMiddleware
 from genk3600.notifications.sender import run_sender
 from genk3600.participation.router import router as participation_router
 from genk3600.privacy.audit import as_actor
+from genk3600.privacy.retention import run_retention
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
@@ -61,6 +62,7 @@ TAGS = [
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
+    {"name": "webhooks", "description": "Subscriptions of city systems, their deliveries and replays (admin scope)."},
     {"name": "privacy", "description": "The audit trail: who did or saw what (DPO, auditors)."},
     {"name": "public", "description": "For citizens: the status of their question in plain language (no login)."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         if settings.run_jobs:
             sweeper = run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)
             jobs.append(asyncio.create_task(as_actor("SLA sweeper", sweeper)))
+            retention = run_retention(database.sessions, settings, settings.retention_seconds, stop)
+            jobs.append(asyncio.create_task(as_actor("retention", retention)))
             deliveries = run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
             jobs.append(asyncio.create_task(as_actor("webhook delivery", deliveries)))
             if settings.smtp_relay_host:
@@ -149,6 +153,13 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     components["ProblemDetails"] = problem
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+    # Any JSON body may arrive unparsable; that answer (400 malformed-json) comes from the shared handler, so it
+    # is documented here once rather than in every route.
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                malformed = {**problem_responses(400)[400], "description": "The body is not valid JSON."}
+                operation["responses"].setdefault("400", malformed)
     app.openapi_schema = schema
     return schema
 

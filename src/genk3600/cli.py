@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     smtp.set_defaults(handler=_smtp)
 
     commands.add_parser(
-        "worker", help="run the background jobs (SLA sweeper, webhook delivery, mail sender) without the API"
+        "worker", help="run the background jobs (SLA sweeper, webhooks, retention, mail) without the API"
     ).set_defaults(handler=_worker)
 
     spec = commands.add_parser("openapi", help="write the OpenAPI spec generated from the code")
@@ -257,6 +257,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.events.delivery import run_deliveries
     from genk3600.notifications.sender import run_sender
     from genk3600.privacy.audit import as_actor
+    from genk3600.privacy.retention import run_retention
 
     url, _server = resolve_database_url(settings)
 
@@ -272,6 +273,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             as_actor(
                 "webhook delivery", run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
             ),
+            as_actor("retention", run_retention(database.sessions, settings, settings.retention_seconds, stop)),
         ]
         if settings.smtp_relay_host:
             jobs.append(

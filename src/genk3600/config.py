@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     )
     webhook_concurrency: int = Field(default=8, ge=1, le=100, description="Parallel requests per worker.")
     webhook_send_seconds: float = Field(default=2.0, gt=0, description="How often the delivery job looks.")
+    break_glass_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="How long a supervisor's break-the-glass access lasts."
+    )
+    retention_seconds: float = Field(default=3600.0, gt=0, description="How often the retention job looks.")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, ge=1, le=65535)
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")

@@ -12,13 +12,14 @@ from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.schemas import MAX_ID
 
 router = APIRouter(prefix="/v1/audit", tags=["privacy"])
 
 
 def audit_filter(
     actor_kind: Annotated[Literal["staff", "api_client", "system"] | None, Query()] = None,
-    actor_id: Annotated[int | None, Query()] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[Literal["insert", "update", "delete", "read"] | None, Query()] = None,
     target_type: Annotated[str | None, Query(max_length=64, examples=["ticket"])] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,

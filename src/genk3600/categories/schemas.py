@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -18,6 +18,20 @@ CategoryCode = Annotated[
 
 
 class CategoryIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "waste.pickup",
+                    "name": "Ophaling huisvuil",
+                    "owning_unit": "omgeving",
+                    "confidentiality": "normal",
+                    "default_priority": "normal",
+                }
+            ]
+        }
+    )
+
     code: CategoryCode = Field(description="Dotted code, e.g. `civil.id_card`.")
     name: str = Field(min_length=1, max_length=200, examples=["Ophaling huisvuil"])
     owning_unit: UnitCode = Field(description="Code of the unit that owns tickets in this category.")

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from genk3600.models import Citizen, Ticket
+from genk3600.models import Call, Citizen, Contact, OutboundMail, Participation, Ticket, TicketEvent
 from genk3600.models.enums import TicketStatus
 
 # Enough to tell "one" from "several" without reading every namesake.
@@ -49,3 +49,66 @@ async def open_tickets_of(session: AsyncSession, citizen_ids: Sequence[int]) -> 
         .order_by(Ticket.id.desc())
     )
     return (await session.scalars(statement)).all()
+
+
+# --- GDPR -----------------------------------------------------------------------------------------------
+
+
+async def citizen_by_id(session: AsyncSession, citizen_id: int, *, lock: bool = False) -> Citizen | None:
+    statement = select(Citizen).where(Citizen.id == citizen_id)
+    if lock:
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+async def contacts_of_citizen(session: AsyncSession, citizen_id: int) -> Sequence[Contact]:
+    """The citizen's own contacts, with attachment metadata (not their bytes)."""
+    statement = (
+        select(Contact)
+        .options(selectinload(Contact.attachments))
+        .where(Contact.citizen_id == citizen_id)
+        .order_by(Contact.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def contacts_of_tickets(session: AsyncSession, ticket_ids: Sequence[int]) -> Sequence[Contact]:
+    statement = (
+        select(Contact)
+        .options(selectinload(Contact.attachments))
+        .where(Contact.ticket_id.in_(ticket_ids))
+        .order_by(Contact.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def tickets_of_citizen(session: AsyncSession, citizen_id: int) -> Sequence[Ticket]:
+    statement = select(Ticket).where(Ticket.citizen_id == citizen_id).order_by(Ticket.id)
+    return (await session.scalars(statement)).all()
+
+
+async def events_of_tickets(session: AsyncSession, ticket_ids: Sequence[int]) -> Sequence[TicketEvent]:
+    statement = select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).order_by(TicketEvent.id)
+    return (await session.scalars(statement)).all()
+
+
+async def participations_of_tickets(
+    session: AsyncSession, ticket_ids: Sequence[int]
+) -> Sequence[tuple[int, Participation]]:
+    """(ticket id, participation) for every role played in a contact about these tickets."""
+    statement = (
+        select(Contact.ticket_id, Participation)
+        .join(Contact, Contact.id == Participation.contact_id)
+        .where(Contact.ticket_id.in_(ticket_ids))
+        .order_by(Participation.id)
+    )
+    rows = (await session.execute(statement)).all()
+    return [(int(ticket_id or 0), participation) for ticket_id, participation in rows]
+
+
+async def calls_of_contacts(session: AsyncSession, contact_ids: Sequence[int]) -> Sequence[Call]:
+    return (await session.scalars(select(Call).where(Call.contact_id.in_(contact_ids)))).all()
+
+
+async def outbound_mails_of_tickets(session: AsyncSession, ticket_ids: Sequence[int]) -> Sequence[OutboundMail]:
+    return (await session.scalars(select(OutboundMail).where(OutboundMail.ticket_id.in_(ticket_ids)))).all()

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.dependencies import AppSettings, TicketReader
+from genk3600.auth.dependencies import Admin, AppSettings, TicketReader
 from genk3600.citizens import service
-from genk3600.citizens.schemas import CitizenLookup
+from genk3600.citizens.schemas import (
+    CitizenExport,
+    CitizenLookup,
+    ErasureIn,
+    ErasureOut,
+    LegalHoldIn,
+    LegalHoldOut,
+)
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.privacy import gdpr
 
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
+
+CitizenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The citizen's id.", examples=[42])]
 
 
 @router.get(
@@ -36,3 +46,48 @@ async def lookup_citizens(
 ) -> CitizenLookup:
     query = service.LookupQuery(phone=phone, email=email, national_number=national_number, name=name)
     return await service.lookup(session, settings.secret, viewer, query)
+
+
+@router.get(
+    "/{citizen_id}/export",
+    operation_id="export_citizen",
+    summary="Subject access: everything held about a citizen",
+    description=(
+        "GDPR subject access: the citizen record (national number masked only), their contacts with bodies, "
+        "channel facts and attachment metadata, and their tickets with timelines and roles, as one JSON "
+        "document. Needs the `admin` scope; every export is on the audit trail."
+    ),
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def export_citizen(session: Session, viewer: Admin, citizen_id: CitizenId) -> CitizenExport:
+    return await gdpr.export_citizen(session, viewer, citizen_id)
+
+
+@router.post(
+    "/{citizen_id}/erasure",
+    operation_id="erase_citizen",
+    summary="Erase a citizen's personal data (pseudonymise)",
+    description=(
+        "GDPR erasure by pseudonymisation: names, e-mail, phone and national number become null and the free "
+        "text of their contacts and tickets becomes `[erased]` (attachment contents removed). Rows and keys "
+        "stay, so counts per category and unit remain true. 409 while a legal hold is set. The answer says "
+        "what was erased; the audit trail keeps it with the reason. Needs the `admin` scope."
+    ),
+    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
+)
+async def erase_citizen(session: Session, actor: Admin, citizen_id: CitizenId, data: ErasureIn) -> ErasureOut:
+    return await gdpr.erase_citizen(session, citizen_id, data.reason)
+
+
+@router.put(
+    "/{citizen_id}/legal-hold",
+    operation_id="set_citizen_legal_hold",
+    summary="Set or lift a legal hold",
+    description=(
+        "While a legal hold is set, neither erasure nor the retention job touches the citizen's data. The "
+        "reason is on the audit trail. Needs the `admin` scope."
+    ),
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def set_legal_hold(session: Session, actor: Admin, citizen_id: CitizenId, data: LegalHoldIn) -> LegalHoldOut:
+    return await gdpr.set_legal_hold(session, citizen_id, data.hold, data.reason)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
 from genk3600.citizens.identifiers import e164_phone, valid_national_number
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -75,3 +76,122 @@ class CitizenMatch(OutputModel):
 
 class CitizenLookup(OutputModel):
     matches: list[CitizenMatch]
+
+
+# --- GDPR: subject access, erasure, legal hold -------------------------------------------------------------
+
+
+class ExportedCitizen(OutputModel):
+    """The citizen record as held; the national number only in its masked form (the hash is not data to share)."""
+
+    id: int
+    given_name: str | None
+    family_name: str | None
+    national_number_masked: str | None
+    email: str | None
+    phone: str | None
+    preferred_language: str
+    case_worker_id: int | None
+    legal_hold: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportedAttachment(OutputModel):
+    id: int
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    content_stored: bool
+
+
+class ExportedContact(OutputModel):
+    id: int
+    ticket_id: int | None
+    channel: str
+    direction: str
+    language: str
+    subject: str | None
+    body: str
+    channel_details: dict[str, Any]
+    occurred_at: datetime
+    actor_name: str
+    attachments: list[ExportedAttachment]
+
+
+class ExportedEvent(OutputModel):
+    id: int
+    type: str
+    summary: str
+    data: dict[str, Any]
+    actor_name: str
+    occurred_at: datetime
+
+
+class ExportedParticipation(OutputModel):
+    id: int
+    contact_id: int
+    staff_id: int
+    role: str
+    note: str | None
+    created_at: datetime
+
+
+class ExportedTicket(OutputModel):
+    id: int
+    reference: str
+    status: str
+    priority: str
+    subject: str
+    confidentiality: str
+    created_at: datetime
+    resolved_at: datetime | None
+    timeline: list[ExportedEvent]
+    participations: list[ExportedParticipation]
+
+
+class CitizenExport(OutputModel):
+    """Everything held about one citizen (GDPR art. 15 subject access)."""
+
+    exported_at: datetime
+    citizen: ExportedCitizen
+    contacts: list[ExportedContact]
+    tickets: list[ExportedTicket]
+
+
+class ErasureIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Verzoek van de burger (AVG art. 17)."}]})
+
+    reason: str = Field(
+        min_length=3, max_length=500, examples=["Verzoek tot gegevenswissing van de burger (AVG art. 17)."]
+    )
+
+
+class ErasureOut(OutputModel):
+    """What was erased and why; the citizen row and its tickets stay so that statistics remain intact."""
+
+    citizen_id: int
+    reason: str
+    erased_at: datetime
+    citizen_fields: list[str] = Field(description="Fields of the citizen record set to null.")
+    contacts: int = Field(description="Contacts whose subject, body and channel details were erased.")
+    attachments: int = Field(description="Attachments whose content (and file name) was erased.")
+    tickets: int = Field(description="Tickets whose subject was erased.")
+    calls: int = Field(description="Calls whose caller number was erased.")
+    outbound_mails: int = Field(description="Mails to the citizen whose address and text were erased.")
+
+
+class LegalHoldIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"hold": True, "reason": "Lopende gerechtelijke procedure."}]}
+    )
+
+    hold: bool
+    reason: str = Field(min_length=3, max_length=500, examples=["Lopende gerechtelijke procedure."])
+
+
+class LegalHoldOut(OutputModel):
+    citizen_id: int
+    legal_hold: bool
+    reason: str | None

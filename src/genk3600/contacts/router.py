@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
 from genk3600.contacts import service
 from genk3600.contacts.schemas import (
+    DUPLICATE_RESPONSE,
     ContactIn,
     ContactOut,
     ContactPage,
@@ -19,6 +20,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
@@ -86,7 +88,7 @@ CONTACT_EXAMPLES: dict[str, Any] = {
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=ContactRecorded,
-    responses=problem_responses(409, *AUTH_PROBLEMS),
+    responses={**DUPLICATE_RESPONSE, **problem_responses(409, *AUTH_PROBLEMS)},
 )
 async def record_contact(
     session: Session,
@@ -126,5 +128,9 @@ async def list_contacts(
     description="One recorded contact with its channel facts, attachments and the ticket it belongs to.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_contact(session: Session, viewer: TicketReader, contact_id: int) -> ContactOut:
+async def get_contact(
+    session: Session,
+    viewer: TicketReader,
+    contact_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the contact.", examples=[17])],
+) -> ContactOut:
     return await service.get_contact(session, contact_id, viewer)

@@ -266,6 +266,16 @@ def contact_location(recorded: ContactRecorded) -> str:
     return f"/v1/contacts/{recorded.contact.id}"
 
 
+# A POST that records a contact answers 200 instead of 201 when it was already recorded.
+DUPLICATE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": ContactRecorded,
+        "description": "Already recorded (the same Message-ID or call id): the first recording, `outcome` "
+        "`duplicate`; nothing new was written.",
+    }
+}
+
+
 def created_status(recorded: ContactRecorded) -> int:
     """201 for a newly written contact; 200 when the same Message-ID / call was already recorded."""
     return 200 if recorded.outcome is Outcome.duplicate else 201

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from genk3600.escalation.clock import HoursSource
 from genk3600.kit.pagination import Page
@@ -25,6 +25,20 @@ CalendarUnit = Annotated[
 
 
 class SlaPolicyIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "standard",
+                    "name": "Standaard: antwoord binnen 1 werkdag",
+                    "first_response_minutes": 420,
+                    "resolution_minutes": 4200,
+                    "warning_fraction": 0.8,
+                }
+            ]
+        }
+    )
+
     code: SlaCode = Field(description="Stable identifier: lower case letters, digits and `_`.")
     name: str = Field(min_length=1, max_length=200, examples=["Standaard: antwoord binnen 1 werkdag"])
     first_response_minutes: Minutes = Field(description="Business minutes to the first response.", examples=[420])
@@ -72,6 +86,10 @@ class SlaPolicyPage(Page[SlaPolicyOut]):
 
 
 class OpeningHoursIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"unit": "burgerzaken", "weekday": 0, "opens": "08:30", "closes": "12:00"}]}
+    )
+
     unit: CalendarUnit = None
     weekday: Weekday
     opens: time = Field(description="Local wall-clock time.", examples=["08:30"])
@@ -108,6 +126,12 @@ class OpeningHoursPage(Page[OpeningHoursOut]):
 
 
 class ClosingDayIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"unit": None, "day": "2026-07-11", "reason": "Feestdag van de Vlaamse Gemeenschap"}]
+        }
+    )
+
     unit: CalendarUnit = None
     day: date = Field(examples=["2026-07-11"])
     reason: str = Field(min_length=1, max_length=200, examples=["Feestdag van de Vlaamse Gemeenschap"])

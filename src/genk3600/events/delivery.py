@@ -44,35 +44,35 @@ from genk3600.models.events import WebhookDeliveryStatus
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # far above timeout x rounds per batch: a live worker never loses its lease
+LEASE = timedelta(minutes=5)  # far above one round (batch / concurrency x timeout): a live worker keeps it
 FAN_OUT_BATCH = 500  # events per subscription per run
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 USER_AGENT = f"Genk3600-Webhooks/{__version__}"
 MAX_ERROR_LENGTH = 500
+MIN_RETRY = timedelta(seconds=1)
 MAX_ROUNDS = 20  # lease-and-send rounds per run, so one run ends even under a steady stream of events
 
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    """Delivery settings; read from `Settings` (GENK3600_WEBHOOK_*) where it has them."""
+    """Delivery settings (GENK3600_WEBHOOK_*)."""
 
     max_attempts: int = 8
     timeout_seconds: float = 10.0
     first_retry_seconds: float = 30.0
     max_retry_seconds: float = 6 * 3600.0
     disable_after_dead: int = 5
-    concurrency: int = 10
+    concurrency: int = 8
 
     @classmethod
     def of(cls, settings: Settings) -> DeliveryConfig:
-        # getattr: the settings fields are added to config.py separately; until then the defaults apply.
         return cls(
-            max_attempts=getattr(settings, "webhook_max_attempts", cls.max_attempts),
-            timeout_seconds=getattr(settings, "webhook_timeout_seconds", cls.timeout_seconds),
-            first_retry_seconds=getattr(settings, "webhook_first_retry_seconds", cls.first_retry_seconds),
-            max_retry_seconds=getattr(settings, "webhook_max_retry_seconds", cls.max_retry_seconds),
-            disable_after_dead=getattr(settings, "webhook_disable_after_dead", cls.disable_after_dead),
-            concurrency=getattr(settings, "webhook_concurrency", cls.concurrency),
+            max_attempts=settings.webhook_max_attempts,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            first_retry_seconds=settings.webhook_first_retry_seconds,
+            max_retry_seconds=settings.webhook_max_retry_seconds,
+            disable_after_dead=settings.webhook_disable_after_dead,
+            concurrency=settings.webhook_concurrency,
         )
 
 
@@ -194,7 +194,7 @@ async def _attempt(client: httpx.AsyncClient, job: _Job) -> _Outcome:
         async with client.stream("POST", job.url, content=job.body.encode(), headers=headers) as response:
             status = response.status_code
             retry_after = parse_retry_after(response.headers.get("retry-after"), utcnow())
-    except httpx.HTTPError as exc:  # timeouts, refused connections, broken connections, bad URLs
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # timeouts, refused or broken connections, bad URLs
         return _Outcome(False, True, None, elapsed(), f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])
     latency = elapsed()
     if 200 <= status < 300:
@@ -226,7 +226,9 @@ async def _record(
             delivered = await repository.record_attempt(session, job.delivery_id, job.attempts, values)
             return "delivered" if delivered else "lost"
         if outcome.retryable and job.attempts < config.max_attempts:
-            delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts, config)
+            delay = backoff(job.attempts, config)
+            if outcome.retry_after is not None:  # the receiver's wish, but never a tight loop
+                delay = max(outcome.retry_after, MIN_RETRY)
             values["next_attempt_at"] = base + min(delay, timedelta(seconds=config.max_retry_seconds))
             retrying = await repository.record_attempt(session, job.delivery_id, job.attempts, values)
             return "retrying" if retrying else "lost"
@@ -254,14 +256,17 @@ class _Run:
         self.disabled: set[int] = set()
         self.limit = asyncio.Semaphore(config.concurrency)
 
+    def clock(self) -> datetime:
+        """Now, on the run's clock: `moment` plus the time the run has taken so far."""
+        return self.moment + timedelta(seconds=time.monotonic() - self.started)
+
     async def send(self, client: httpx.AsyncClient, job: _Job) -> None:
         async with self.limit:
             if job.subscription_id in self.disabled:  # disabled during this run: its pending rows are dead
                 return
             outcome = await _attempt(client, job)
             # Retry times count from when the answer came, on the run's clock (`now` may be simulated).
-            base = self.moment + timedelta(seconds=time.monotonic() - self.started)
-            state = await _record(self.sessions, self.config, job, outcome, base)
+            state = await _record(self.sessions, self.config, job, outcome, self.clock())
         self.states[state] = self.states.get(state, 0) + 1
         if state == "disabled":
             self.disabled.add(job.subscription_id)
@@ -304,13 +309,19 @@ async def deliver_once(
     leased = 0
     async with httpx.AsyncClient(timeout=httpx.Timeout(config.timeout_seconds), follow_redirects=False) as client:
         for _round in range(MAX_ROUNDS):
+            current = run.clock()  # each round's lease runs from when it is taken, not from the run's start
             async with sessions.begin() as session:
-                rows = await repository.lease_due(session, moment, moment + LEASE, batch)
+                rows = await repository.lease_due(session, current, current + LEASE, batch)
                 jobs = [_job(delivery, event, subscription) for delivery, event, subscription in rows]
             if not jobs:
                 break
             leased += len(jobs)
-            await asyncio.gather(*(run.send(client, job) for job in jobs))
+            outcomes = await asyncio.gather(*(run.send(client, job) for job in jobs), return_exceptions=True)
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                if isinstance(outcome, Exception):  # e.g. the database went away: the lease runs out, we retry
+                    log.error("Webhook delivery %s failed to record", job.delivery_id, exc_info=outcome)
+                elif isinstance(outcome, BaseException):
+                    raise outcome
     return run.result(queued, leased)
 
 

@@ -13,11 +13,11 @@ from genk3600.events.schemas import (
     CURSOR_EXAMPLE,
     DeliveryPage,
     EventPage,
-    WebhookReplayOut,
     WebhookCreated,
     WebhookIn,
     WebhookOut,
     WebhookPage,
+    WebhookReplayOut,
 )
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import MAX_LIMIT, PageParams, page_params
@@ -98,7 +98,7 @@ async def list_events(
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
-    responses=problem_responses(*AUTH_PROBLEMS),
+    responses=problem_responses(409, *AUTH_PROBLEMS),
 )
 async def create_webhook(
     session: Session,

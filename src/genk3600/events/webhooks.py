@@ -14,11 +14,11 @@ from genk3600.events.repository import START, Position
 from genk3600.events.schemas import (
     DeliveryOut,
     DeliveryPage,
-    WebhookReplayOut,
     WebhookCreated,
     WebhookIn,
     WebhookOut,
     WebhookPage,
+    WebhookReplayOut,
 )
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of

@@ -11,7 +11,7 @@ from genk3600.auth.dependencies import AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
-from genk3600.contacts.schemas import ContactRecorded, contact_location, created_status
+from genk3600.contacts.schemas import DUPLICATE_RESPONSE, ContactRecorded, contact_location, created_status
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
@@ -114,7 +114,7 @@ async def record_call_event(
             "content": {MAIL_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}, "example": MAIL_EXAMPLE}},
         }
     },
-    responses=problem_responses(409, 413, 415, *AUTH_PROBLEMS),
+    responses={**DUPLICATE_RESPONSE, **problem_responses(409, 413, 415, *AUTH_PROBLEMS)},
 )
 async def record_mail_message(
     request: Request,

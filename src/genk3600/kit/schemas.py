@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+# Keys are bigint identities: larger ids cannot exist, and would overflow in the driver (a 500, not a 404).
+MAX_ID = 2**63 - 1
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
 
 
 class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000: refuse it here (422) rather than fail in the database (500).
+        if _has_nul(value):
+            raise ValueError("text must not contain NUL (U+0000) characters")
+        return value
 
 
 class OutputModel(BaseModel):

@@ -7,6 +7,7 @@ from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.organisation import Staff, StaffMembership, Unit
+from genk3600.models.privacy import AccessGrant
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, OpeningHours, SlaPolicy
 from genk3600.models.ticket import (
@@ -22,6 +23,7 @@ from genk3600.models.ticket import (
 )
 
 __all__ = [
+    "AccessGrant",
     "ApiClient",
     "AuditEntry",
     "Base",

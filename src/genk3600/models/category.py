@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
@@ -18,6 +18,7 @@ class Category(IdMixin, TimestampMixin, Base):
         one_of("confidentiality", Confidentiality),
         one_of("default_priority", Priority),
         CheckConstraint(f"code ~ '{CATEGORY_CODE_PATTERN}'", name="code_format"),
+        CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_days_positive"),
         Index("ix_category_owning_unit_id", "owning_unit_id"),
     )
 
@@ -28,6 +29,8 @@ class Category(IdMixin, TimestampMixin, Base):
     default_priority: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id", ondelete="RESTRICT"))
+    # Days after resolution/closure after which the free text of its tickets' contacts is erased; NULL = keep.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
     owning_unit: Mapped[Unit] = relationship(lazy="raise")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, one_of
@@ -32,3 +32,6 @@ class Citizen(IdMixin, TimestampMixin, Base):
     preferred_language: Mapped[str] = mapped_column(Text, server_default=text("'nl'"))
     # The OCMW case worker who follows this citizen (maatzorg: the same person every time).
     case_worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    # Erasure and retention leave this citizen's data alone while a legal hold is set.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)

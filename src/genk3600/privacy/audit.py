@@ -25,7 +25,25 @@ actor_var: ContextVar[Principal | None] = ContextVar("audit_actor", default=None
 # Bookkeeping rows that are not anybody's act (and the trail itself).
 _NOT_AUDITED = {"audit_entry", "idempotency_key", "rate_limit_bucket", "outbox_event", "webhook_delivery"}
 # Personal data and secrets stay out of the trail's change lists: the trail says *that* they changed.
-_REDACTED = {"key_hash", "secret", "access_code_hash", "national_number_hash", "content", "body"}
+# Personal data too: an erased citizen must not live on in an append-only trail that cannot be erased.
+_REDACTED = {
+    "key_hash",
+    "secret",
+    "access_code_hash",
+    "national_number_hash",
+    "national_number_masked",
+    "content",
+    "body",
+    "subject",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "channel_details",
+    "filename",
+    "to_address",
+    "caller_number",
+}
 
 
 def _actor_fields() -> dict[str, Any]:
@@ -118,6 +136,24 @@ async def audit_read(session: Any, viewer: Principal, target_type: str, target_i
             action="read",
             target_type=target_type,
             target_id=target_id,
+            request_id=request_id_var.get(),
+            client_address=client_address_var.get(),
+        )
+    )
+
+
+async def audit_act(
+    session: Any, action: str, target_type: str, target_id: str, reason: str, changes: dict[str, Any]
+) -> None:
+    """Record an act that is more than its row writes (an erasure, a legal hold) with its reason."""
+    await session.execute(
+        insert(AuditEntry).values(
+            **_actor_fields(),
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            changes=changes,
             request_id=request_id_var.get(),
             client_address=client_address_var.get(),
         )

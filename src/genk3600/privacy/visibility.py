@@ -3,17 +3,18 @@
 Normal tickets: staff see those of their units and the units below them, those assigned to them and those
 they took part in; API clients see all of them, or only their unit's when restricted to one.
 Social (OCMW) tickets: only the owning unit's staff (and units below), the citizen's case worker, the
-assignee and API clients restricted to that unit. Everyone else gets 404: a social case shows itself only
+assignee, API clients restricted to that unit, and a supervisor holding an unexpired break-the-glass grant
+for it. Everyone else gets 404: a social case shows itself only
 as "exists, hand over to …" in the screen pop.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from genk3600.auth.principal import Principal
-from genk3600.models import Citizen, Contact, Participation, StaffMembership, Ticket, Unit
+from genk3600.models import AccessGrant, Citizen, Contact, Participation, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Confidentiality
 
 
@@ -38,6 +39,18 @@ def _case_worker(staff_id: int) -> ColumnElement[bool]:
     return exists(select(Citizen.id).where(Citizen.id == Ticket.citizen_id, Citizen.case_worker_id == staff_id))
 
 
+def _granted(staff_id: int) -> ColumnElement[bool]:
+    """A break-the-glass grant for this staff member on the ticket that has not expired yet."""
+    return exists(
+        select(AccessGrant.id).where(
+            AccessGrant.ticket_id == Ticket.id,
+            AccessGrant.staff_id == staff_id,
+            # statement time, not transaction start: a grant expires even within a long transaction
+            AccessGrant.expires_at > func.statement_timestamp(),
+        )
+    )
+
+
 def visible_tickets(viewer: Principal) -> ColumnElement[bool]:
     """The WHERE condition on Ticket for everything `viewer` may see."""
     social = Ticket.confidentiality == Confidentiality.social.value
@@ -51,7 +64,12 @@ def visible_tickets(viewer: Principal) -> ColumnElement[bool]:
     if staff_id is None:
         return false()
     own = or_(_staff_unit_ids(staff_id), Ticket.assignee_staff_id == staff_id)
-    return or_(own, and_(~social, _took_part(staff_id)), and_(social, _case_worker(staff_id)))
+    return or_(
+        own,
+        and_(~social, _took_part(staff_id)),
+        and_(social, _case_worker(staff_id)),
+        _granted(staff_id),
+    )
 
 
 def contacts_open_to_roles(viewer: Principal) -> ColumnElement[bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from genk3600.auth.dependencies import AppSettings
 from genk3600.db import Session
@@ -20,8 +20,21 @@ from genk3600.public.schemas import (
     REFERENCE_EXAMPLE,
     PublicTicketStatus,
 )
+from genk3600.public.service import CACHING_HEADERS
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
+
+
+CACHING_DOCS: dict[str, Any] = {
+    "Cache-Control": {
+        "description": "`no-store`: the answer is about a person's question; no browser or proxy may keep it.",
+        "schema": {"type": "string", "examples": ["no-store"]},
+    },
+    "Vary": {
+        "description": "`Accept-Language`: the texts depend on the requested language.",
+        "schema": {"type": "string", "examples": ["Accept-Language"]},
+    },
+}
 
 
 def _problem(description: str, example: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -39,6 +52,7 @@ def _problem(description: str, example: dict[str, Any], headers: dict[str, Any] 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The status in plain words. A social-welfare ticket answers only with the fixed sentence.",
+        "headers": CACHING_DOCS,
         "content": {
             "application/json": {
                 "examples": {
@@ -59,6 +73,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "instance": f"/v1/public/tickets/{REFERENCE_EXAMPLE}",
             "request_id": "4f3c2a1b9d8e4f60a1b2c3d4e5f60718",
         },
+        CACHING_DOCS,
     ),
     422: _problem(
         "The code is missing or too long, or `lang` is not one of nl, fr, en, de.",
@@ -104,6 +119,8 @@ citizen's own language.
 **Privacy**: no internal notes, no timeline, no staff names (unless the city enables them); a social-welfare
 ticket tells nothing beyond "Your case worker is handling your question."
 
+**Caching**: answers carry `Cache-Control: no-store` and `Vary: Accept-Language`.
+
 **Rate limits**: {ADDRESS_LIMIT} lookups a minute per client address and {REFERENCE_LIMIT} per reference,
 shared by all servers; beyond that 429 with `Retry-After`.
 """
@@ -118,6 +135,7 @@ shared by all servers; beyond that 429 with `Retry-After`.
     responses=RESPONSES,
 )
 async def get_public_ticket_status(
+    response: Response,
     session: Session,
     settings: AppSettings,
     reference: Annotated[
@@ -138,4 +156,6 @@ async def get_public_ticket_status(
     ] = None,
 ) -> PublicTicketStatus:
     language = requested_language(accept_language, lang.value if lang else None)
-    return await service.public_status(session, settings, reference, code, language)
+    status = await service.public_status(session, settings, reference, code, language)
+    response.headers.update(CACHING_HEADERS)
+    return status

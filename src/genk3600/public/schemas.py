@@ -54,19 +54,24 @@ class PublicTicketStatus(OutputModel):
         description="In which role that service acts: it decides, advises, registers and informs, or handles.",
         examples=["De dienst Burgerzaken beslist over uw aanvraag."],
     )
+    # The answer always carries these keys (null when empty); the defaults only keep them optional in the
+    # spec, because FastAPI drops null values from the examples there and they must still validate.
     staff_name: str | None = Field(
+        default=None,
         description="The staff member who handles the question; only where the city chose to show names, "
-        "never for social-welfare questions."
+        "never for social-welfare questions.",
     )
     your_part: str | None = Field(
+        default=None,
         description="What the citizen may still need to do; null for social-welfare questions.",
         examples=["U hoeft nu niets te doen."],
     )
     expected_answer: str | None = Field(
+        default=None,
         description="By when to expect an answer, in local time (Europe/Brussels), in words; "
         "null for social-welfare questions.",
         examples=["U krijgt een antwoord ten laatste op maandag 30 november 2026 om 12:00."],
     )
     updated_at: datetime | None = Field(
-        description="Last change of the question (RFC 3339, UTC); null for social-welfare questions."
+        default=None, description="Last change of the question (RFC 3339, UTC); null for social-welfare questions."
     )

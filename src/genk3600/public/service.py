@@ -31,6 +31,9 @@ STATUS_TEXTS = {
     TicketStatus.closed: N_("Your question has been dealt with and closed."),
 }
 
+# The status names a person's question: no browser or proxy may keep it, and the texts depend on the language.
+CACHING_HEADERS = {"Cache-Control": "no-store", "Vary": "Accept-Language"}
+
 PublicRole = Literal["deciding", "advising", "front_office", "handling"]
 
 
@@ -44,6 +47,9 @@ class PublicTicketNotFound(NotFound):
             "We cannot find a question with this number and code. Check both and try again."
         )
         super().__init__("No ticket matches this reference and access code.", message=message)
+
+    def headers(self) -> dict[str, str]:
+        return dict(CACHING_HEADERS)
 
 
 def public_role(unit_kind: str, *, unit_decides: bool, requested_role: str | None) -> PublicRole:

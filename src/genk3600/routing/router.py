@@ -9,6 +9,7 @@ from genk3600.auth.dependencies import Admin, AppSettings, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.schemas import MAX_ID
 from genk3600.routing import service
 from genk3600.routing.schemas import (
     RULE_EXAMPLE,
@@ -23,7 +24,7 @@ from genk3600.routing.schemas import (
 
 router = APIRouter(prefix="/v1/routing", tags=["routing"])
 
-RuleId = Annotated[int, Path(ge=1, description="The rule's stable id.")]
+RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The rule's stable id.")]
 SIMULATE_EXAMPLES: dict[str, Any] = {
     "current rules": {
         "summary": "Which unit gets this contact under the current rules?",

@@ -16,6 +16,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from genk3600.kit.schemas import MAX_ID
 from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Channel, Confidentiality, Language, Priority
 
@@ -103,7 +104,7 @@ class Actions(BaseModel):
     confidentiality: Confidentiality | None = Field(default=None, description="Null keeps the category's.")
     sla_policy: str | None = Field(default=None, min_length=1, description="SLA policy code.")
     assignment: AssignmentStrategy = AssignmentStrategy.queue
-    assignee_staff_id: int | None = Field(default=None, ge=1)
+    assignee_staff_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     tier: int = Field(default=1, ge=1, le=3)
 
     @model_validator(mode="after")

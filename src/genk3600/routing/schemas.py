@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from genk3600.categories.schemas import CategoryCode
 from genk3600.kit.pagination import Page
@@ -11,7 +12,7 @@ from genk3600.models import RoutingRuleVersion
 from genk3600.models.enums import Channel, Language
 from genk3600.routing.rules import Actions, Conditions, Decision
 
-RULE_EXAMPLE = {
+RULE_EXAMPLE: JsonDict = {
     "name": "Afval ophaling",
     "position": 10,
     "active": True,
@@ -22,6 +23,8 @@ RULE_EXAMPLE = {
 
 class RuleIn(InputModel):
     """A rule as written by an administrator; saving it again makes a new version."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RULE_EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=200)
     position: int = Field(ge=0, le=1_000_000, description="Lower positions are tried first.")
@@ -106,6 +109,8 @@ class DecisionOut(OutputModel):
 
 
 class ReplayIn(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"days": 30, "rules": [RULE_EXAMPLE]}]})
+
     days: int = Field(default=30, ge=1, le=366, description="Replay the tickets opened in the last N days.")
     rules: list[RuleIn] = Field(description="The draft rule set to compare with what happened.")
 

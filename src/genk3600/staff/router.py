@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.schemas import MAX_ID
 from genk3600.staff import service
 from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
 
+StaffId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the staff member.", examples=[7])]
 router = APIRouter(prefix="/v1/staff", tags=["administration"])
 
 
@@ -47,7 +49,7 @@ async def create_staff(session: Session, _: Admin, data: StaffIn, response: Resp
     "back, (in)active, or change the languages they take tickets in.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def change_staff(session: Session, _: Admin, staff_id: int, change: StaffChange) -> StaffOut:
+async def change_staff(session: Session, _: Admin, staff_id: StaffId, change: StaffChange) -> StaffOut:
     return await service.change_staff(session, staff_id, change)
 
 
@@ -58,5 +60,5 @@ async def change_staff(session: Session, _: Admin, staff_id: int, change: StaffC
     description="One staff member by id.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_staff(session: Session, _: Admin, staff_id: int) -> StaffOut:
+async def get_staff(session: Session, _: Admin, staff_id: StaffId) -> StaffOut:
     return await service.get_staff(session, staff_id)

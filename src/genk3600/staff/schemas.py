@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator
 
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -17,6 +17,19 @@ class MembershipIn(InputModel):
 
 
 class StaffIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "an.peeters@genk.example",
+                    "full_name": "An Peeters",
+                    "languages": ["nl", "fr"],
+                    "memberships": [{"unit": "contact_centre", "position": "agent"}],
+                }
+            ]
+        }
+    )
+
     email: EmailStr = Field(examples=["an.peeters@genk.example"])
     full_name: str = Field(min_length=1, max_length=200, examples=["An Peeters"])
     languages: list[Language] = Field(
@@ -48,6 +61,8 @@ class StaffIn(InputModel):
 
 class StaffChange(InputModel):
     """Availability and skills; fields left out stay as they are."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"absent": True}, {"languages": ["nl", "en"]}]})
 
     absent: bool | None = Field(
         default=None, description="Absent staff get no tickets by continuity or rules; their unit's queue does."

@@ -13,7 +13,8 @@ from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import PageParams, page_params
 from genk3600.models.enums import TicketStatus
 from genk3600.models.ticket import REFERENCE_PATTERN
-from genk3600.tickets import changes, handoff, service
+from genk3600.tickets import break_glass, changes, handoff, service
+from genk3600.tickets.break_glass import AccessGrantOut, BreakGlassIn
 from genk3600.tickets.repository import TicketFilter
 from genk3600.tickets.schemas import (
     REFERENCE_EXAMPLE,
@@ -163,3 +164,33 @@ async def list_ticket_events(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> TicketEventPage:
     return await service.list_events(session, reference, params, viewer)
+
+
+@router.post(
+    "/{reference}/break-glass",
+    operation_id="break_glass",
+    summary="Break the glass on a social case",
+    description=(
+        "A supervisor opens a ticket they cannot otherwise see (typically a social OCMW case) with a written "
+        "reason. Access lasts `break_glass_minutes` (60 by default); the grant, every read during it and a "
+        "note on the ticket's timeline (also sent as an event) are on the audit trail. Only staff with the "
+        "`supervisor` position may do this (403 otherwise); unknown references answer 404. Honours "
+        "`Idempotency-Key`."
+    ),
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccessGrantOut,
+    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
+)
+async def break_glass_on_ticket(
+    session: Session,
+    settings: AppSettings,
+    actor: TicketReader,
+    idempotency: IdempotencyGuard,
+    reference: Reference,
+    data: BreakGlassIn,
+) -> AccessGrantOut | JSONResponse:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    grant = await break_glass.break_glass(session, settings, actor, reference, data.reason)
+    await idempotency.remember(status.HTTP_201_CREATED, grant)
+    return grant

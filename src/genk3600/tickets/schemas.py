@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
 from genk3600.kit.pagination import Page
-from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import (
     Confidentiality,
@@ -134,9 +134,17 @@ def etag(ticket_version: int) -> str:
 class TicketChange(InputModel):
     """What to change; fields left out stay as they are. Needs `If-Match` with the ticket's ETag."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "in_progress", "note": "Opgenomen door de dienst."}, {"priority": "high"}]
+        }
+    )
+
     status: TicketStatus | None = None
     priority: Priority | None = None
-    assignee_staff_id: int | None = Field(default=None, description="A staff member's id; null unassigns.")
+    assignee_staff_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="A staff member's id; null unassigns."
+    )
     note: str | None = Field(default=None, max_length=2_000, description="Why, for the timeline.")
 
     @model_validator(mode="after")
@@ -148,7 +156,7 @@ class TicketChange(InputModel):
 
 class EscalationIn(InputModel):
     to_unit: str | None = Field(default=None, description="Unit code; defaults to the staff member's unit.")
-    to_staff_id: int | None = Field(default=None, description="A specific person to hand over to.")
+    to_staff_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="A specific person to hand over to.")
     reason: EscalationReason = Field(
         description="`returned` hands the ticket back to the front office (de-escalation, tier 1)."
     )

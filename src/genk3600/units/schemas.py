@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -15,6 +15,12 @@ UnitCode = Annotated[str, Field(min_length=2, max_length=64, pattern=CODE_PATTER
 
 
 class UnitIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"code": "burgerzaken", "name": "Burgerzaken", "kind": "department", "parent": "stad_genk"}]
+        }
+    )
+
     code: UnitCode = Field(description="Stable identifier: lower case letters, digits and `_`.")
     name: str = Field(min_length=1, max_length=200, examples=["Burgerzaken"])
     kind: UnitKind = Field(examples=[UnitKind.department])

@@ -1,0 +1,191 @@
+"""GDPR: subject access (export), erasure by pseudonymisation, and the legal hold that stops it.
+
+Erasure keeps rows and keys (the citizen, their tickets and contacts, categories, units, timestamps) so that
+statistics per category and unit stay true; it removes what identifies or describes the person: names,
+e-mail, phone, national number, and the free text they or we wrote (subjects, bodies, channel facts,
+attachments). Every changed row is audited by the flush listener (with personal values redacted), and the
+erasure itself is one audit entry with its reason and what it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.citizens import repository
+from genk3600.citizens.schemas import (
+    CitizenExport,
+    ErasureOut,
+    ExportedAttachment,
+    ExportedCitizen,
+    ExportedContact,
+    ExportedEvent,
+    ExportedParticipation,
+    ExportedTicket,
+    LegalHoldOut,
+)
+from genk3600.errors import Conflict, NotFound
+from genk3600.kit.clock import utcnow
+from genk3600.models import Citizen, Contact, Ticket
+from genk3600.models.enums import Confidentiality
+from genk3600.privacy.audit import audit_act, audit_read
+
+ERASED = "[erased]"
+CITIZEN_FIELDS = ("given_name", "family_name", "email", "phone", "national_number_hash", "national_number_masked")
+
+
+class CitizenNotFound(NotFound):
+    slug = "citizen-not-found"
+
+    def __init__(self, citizen_id: int) -> None:
+        super().__init__(f"There is no citizen with id {citizen_id}.", citizen_id=citizen_id)
+
+
+class LegalHoldSet(Conflict):
+    title = "Legal hold"
+    slug = "legal-hold"
+
+
+async def _citizen(session: AsyncSession, citizen_id: int, *, lock: bool = False) -> Citizen:
+    citizen = await repository.citizen_by_id(session, citizen_id, lock=lock)
+    if citizen is None:
+        raise CitizenNotFound(citizen_id)
+    return citizen
+
+
+async def export_citizen(session: AsyncSession, viewer: Principal, citizen_id: int) -> CitizenExport:
+    """Everything held about a citizen, as one document; always on the audit trail."""
+    citizen = await _citizen(session, citizen_id)
+    # Logged as a read of social content whatever the tickets are: a full export is always worth a record.
+    await audit_read(session, viewer, "citizen_export", str(citizen.id), Confidentiality.social.value)
+    contacts = await repository.contacts_of_citizen(session, citizen.id)
+    tickets = await repository.tickets_of_citizen(session, citizen.id)
+    ticket_ids = [ticket.id for ticket in tickets]
+    events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
+    roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
+    return CitizenExport(
+        exported_at=utcnow(),
+        citizen=ExportedCitizen.model_validate(citizen),
+        contacts=[
+            ExportedContact(
+                id=contact.id,
+                ticket_id=contact.ticket_id,
+                channel=contact.channel,
+                direction=contact.direction,
+                language=contact.language,
+                subject=contact.subject,
+                body=contact.body,
+                channel_details=contact.channel_details,
+                occurred_at=contact.occurred_at,
+                actor_name=contact.actor_name,
+                attachments=[ExportedAttachment.model_validate(a) for a in contact.attachments],
+            )
+            for contact in contacts
+        ],
+        tickets=[
+            ExportedTicket(
+                id=ticket.id,
+                reference=ticket.reference,
+                status=ticket.status,
+                priority=ticket.priority,
+                subject=ticket.subject,
+                confidentiality=ticket.confidentiality,
+                created_at=ticket.created_at,
+                resolved_at=ticket.resolved_at,
+                timeline=[ExportedEvent.model_validate(e) for e in events if e.ticket_id == ticket.id],
+                participations=[
+                    ExportedParticipation.model_validate(p) for ticket_id, p in roles if ticket_id == ticket.id
+                ],
+            )
+            for ticket in tickets
+        ],
+    )
+
+
+@dataclass
+class Erased:
+    """Counts of what one erasure touched."""
+
+    contacts: int = 0
+    attachments: int = 0
+    tickets: int = 0
+    calls: int = 0
+    outbound_mails: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "contacts": self.contacts,
+            "attachments": self.attachments,
+            "tickets": self.tickets,
+            "calls": self.calls,
+            "outbound_mails": self.outbound_mails,
+        }
+
+
+async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], tickets: Sequence[Ticket]) -> Erased:
+    """Replace the free text of these contacts and tickets (and their calls and outgoing mail) by "[erased]".
+
+    ORM updates, not bulk statements, so that each changed row is on the audit trail.
+    """
+    erased = Erased()
+    for contact in contacts:
+        contact.body = ERASED
+        if contact.subject is not None:
+            contact.subject = ERASED
+        contact.channel_details = dict.fromkeys(contact.channel_details, ERASED)
+        erased.contacts += 1
+        for attachment in contact.attachments:
+            attachment.content = None
+            if attachment.filename is not None:
+                attachment.filename = ERASED
+            erased.attachments += 1
+    for ticket in tickets:
+        ticket.subject = ERASED
+        erased.tickets += 1
+    contact_ids = [contact.id for contact in contacts]
+    for call in await repository.calls_of_contacts(session, contact_ids) if contact_ids else []:
+        call.caller_number = None
+        erased.calls += 1
+    ticket_ids = [ticket.id for ticket in tickets]
+    for mail in await repository.outbound_mails_of_tickets(session, ticket_ids) if ticket_ids else []:
+        mail.to_address = ERASED
+        mail.subject = ERASED
+        mail.body = ERASED
+        erased.outbound_mails += 1
+    await session.flush()
+    return erased
+
+
+async def erase_citizen(session: AsyncSession, citizen_id: int, reason: str) -> ErasureOut:
+    """Pseudonymise a citizen and their free text, unless a legal hold applies."""
+    citizen = await _citizen(session, citizen_id, lock=True)
+    if citizen.legal_hold:
+        raise LegalHoldSet(
+            f"Citizen {citizen_id} is under a legal hold; lift it before erasing their data.", citizen_id=citizen_id
+        )
+    cleared = [name for name in CITIZEN_FIELDS if getattr(citizen, name) is not None]
+    for name in CITIZEN_FIELDS:
+        setattr(citizen, name, None)
+    contacts = await repository.contacts_of_citizen(session, citizen.id)
+    tickets = await repository.tickets_of_citizen(session, citizen.id)
+    erased = await erase_free_text(session, contacts, tickets)
+    await audit_act(
+        session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
+    )
+    return ErasureOut(
+        citizen_id=citizen.id, reason=reason, erased_at=utcnow(), citizen_fields=cleared, **erased.as_dict()
+    )
+
+
+async def set_legal_hold(session: AsyncSession, citizen_id: int, hold: bool, reason: str) -> LegalHoldOut:
+    """Set or lift the legal hold that keeps erasure and retention away from a citizen's data."""
+    citizen = await _citizen(session, citizen_id, lock=True)
+    citizen.legal_hold = hold
+    citizen.legal_hold_reason = reason if hold else None
+    await session.flush()
+    await audit_act(session, "legal_hold" if hold else "legal_hold_lifted", "citizen", str(citizen.id), reason, {})
+    return LegalHoldOut(citizen_id=citizen.id, legal_hold=citizen.legal_hold, reason=citizen.legal_hold_reason)

@@ -1,0 +1,96 @@
+"""Break the glass: a supervisor opens a social (OCMW) ticket out of their sight, for a while, with a reason.
+
+The grant widens `visible_tickets` for that supervisor until it expires. Granting is an ORM insert (so the
+audit trail has it), lands on the ticket's timeline as a note and goes out as an event a DPO can subscribe
+to; every read during the grant is audited like any other read of social content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.config import Settings
+from genk3600.errors import Forbidden
+from genk3600.kit.clock import utcnow
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models import AccessGrant
+from genk3600.models.enums import Position, TicketEventType
+from genk3600.tickets import repository, service
+from genk3600.tickets.errors import TicketNotFound
+
+
+class NotASupervisor(Forbidden):
+    title = "Not a supervisor"
+    slug = "not-a-supervisor"
+
+
+class BreakGlassIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Burger in crisis aan de balie, maatschappelijk werker afwezig."}]}
+    )
+
+    reason: str = Field(
+        min_length=10,
+        max_length=500,
+        description="Why you need to open this case; it is on the audit trail and the ticket's timeline.",
+        examples=["Burger belt in crisis, maatschappelijk werker afwezig; dringende doorverwijzing nodig."],
+    )
+
+
+class AccessGrantOut(OutputModel):
+    id: int
+    ticket: str = Field(description="Reference of the ticket opened.", examples=["G3600-2026-000123"])
+    staff_id: int
+    staff_name: str
+    reason: str
+    granted_at: datetime
+    expires_at: datetime
+
+
+async def break_glass(
+    session: AsyncSession, settings: Settings, actor: Principal, reference: str, reason: str
+) -> AccessGrantOut:
+    """Grant a supervisor time-limited access to a ticket they cannot otherwise see."""
+    if actor.staff_id is None or not any(m.position is Position.supervisor for m in actor.memberships):
+        raise NotASupervisor("Only a supervisor may break the glass on a ticket.")
+    # Deliberately without the viewer's sight: opening what one cannot see is the point. It must exist.
+    ticket = await repository.ticket_by_reference(session, reference)
+    if ticket is None:
+        raise TicketNotFound(reference)
+    granted_at = utcnow()
+    grant = AccessGrant(
+        ticket_id=ticket.id,
+        staff_id=actor.staff_id,
+        reason=reason,
+        granted_at=granted_at,
+        expires_at=granted_at + timedelta(minutes=settings.break_glass_minutes),
+    )
+    session.add(grant)
+    await session.flush()
+    await service.record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventType.note,
+        f"A supervisor opened this social case: {reason}",
+        {
+            "break_glass": True,
+            "grant_id": grant.id,
+            "staff_id": actor.staff_id,
+            "reason": reason,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+    )
+    return AccessGrantOut(
+        id=grant.id,
+        ticket=ticket.reference,
+        staff_id=actor.staff_id,
+        staff_name=actor.display_name,
+        reason=grant.reason,
+        granted_at=grant.granted_at,
+        expires_at=grant.expires_at,
+    )
