@@ -59,6 +59,9 @@ async def test_a_supervisor_breaks_the_glass_and_it_is_on_the_record(
     assert outbox is not None  # what a DPO's webhook subscription or the event feed receives
     assert outbox.payload["break_glass"] is True
     assert outbox.payload["staff_id"] == supervisor.id
+    system = await session.scalar(select(OutboxEvent).where(OutboxEvent.type == "privacy.break_glass"))
+    assert system is not None  # a ticket-less event: reaches admin feeds and every webhook subscription
+    assert (system.payload["ticket"], system.payload["staff_id"]) == (reference, supervisor.id)
     entries = (
         await session.scalars(
             select(AuditEntry).where(AuditEntry.actor_id == supervisor.id, AuditEntry.actor_kind == "staff")

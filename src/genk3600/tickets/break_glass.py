@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.errors import Forbidden
+from genk3600.events.outbox import record_system_event
 from genk3600.kit.clock import utcnow
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import AccessGrant
@@ -82,6 +83,18 @@ async def break_glass(
             "grant_id": grant.id,
             "staff_id": actor.staff_id,
             "reason": reason,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+    )
+    # For the DPO: a system event, so admin feeds and webhook subscriptions hear of every broken glass
+    # (the ticket's own events about a social case reach only that unit).
+    await record_system_event(
+        session,
+        "privacy.break_glass",
+        {
+            "grant_id": grant.id,
+            "ticket": ticket.reference,
+            "staff_id": actor.staff_id,
             "expires_at": grant.expires_at.isoformat(),
         },
     )
