@@ -14,6 +14,7 @@ from genk3600.kit.clock import utcnow
 from genk3600.models import Base, Category, Citizen, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
 
+# Re-exported for tests that set timestamps relative to now.
 __all__ = ["utcnow"]
 
 
