@@ -10,10 +10,6 @@ class ContactNotFound(NotFound):
         super().__init__(f"There is no contact with id {contact_id}.", contact_id=contact_id)
 
 
-class NoOwnerForContact(UnprocessableInput):
-    slug = "no-owner-for-contact"
-
-
 class UnknownTicket(UnprocessableInput):
     slug = "unknown-ticket"
 
