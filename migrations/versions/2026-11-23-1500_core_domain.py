@@ -101,7 +101,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint(
-            "scopes <@ ARRAY['contacts:write', 'tickets:read', 'tickets:write', 'admin']::text[]",
+            "scopes <@ ARRAY['contacts:write', 'tickets:read', 'tickets:write', 'audit:read', 'admin']::text[]",
             name=op.f("ck_api_client_scopes"),
         ),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_api_client_unit_id_unit"), ondelete="RESTRICT"),

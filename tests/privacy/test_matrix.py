@@ -3,7 +3,8 @@
 For each operation: anonymous callers get 401, API keys without scopes 403, keys with every scope but the
 one it needs 403, and a key with just that scope gets past authorisation (whatever the dummy input then
 earns: 404, 422 ...). A new endpoint without an entry in EXPECTED_SCOPE fails `test_every_operation_has_a_rule`.
-Staff kinds on social tickets are covered by the explicit table at the end.
+Every operation is also called by each staff kind (agent of another unit, agent of the owning unit, OCMW case
+worker, supervisor, admin); staff kinds on a social ticket get the explicit need-to-know table.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 ADMIN, READ, WRITE, CONTACTS = Scope.admin, Scope.tickets_read, Scope.tickets_write, Scope.contacts_write
+AUDIT = Scope.audit_read
 STAFF_ONLY = "staff"  # any authenticated principal gets past the scope check; the operation itself wants staff
 
 EXPECTED_SCOPE: dict[str, Scope | str] = {
@@ -65,7 +67,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "get_closing_day": ADMIN,
     "delete_closing_day": ADMIN,
     "compute_unit_deadline": ADMIN,
-    "list_audit_entries": ADMIN,
+    "list_audit_entries": AUDIT,
     "list_events": READ,
     "create_webhook": ADMIN,
     "list_webhooks": ADMIN,
@@ -214,3 +216,39 @@ async def test_staff_kinds_on_a_social_ticket(
     assert broken.status_code == 201, broken.text
     after = await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, supervisor.email))
     assert after.status_code == 200
+
+
+# Which operations check more than a scope inside the handler (covered by their own tests).
+HANDLER_RULES = {"claim_from_queue": "membership of the unit (tests/queues)"}
+
+
+async def test_staff_kinds_on_every_operation(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    """Every /v1 operation for every staff kind: admin-only operations answer 403 to all but admin staff; the
+    others let every staff member past authorisation (need-to-know then decides per record, tested above)."""
+    kinds = {
+        "agent of another unit": await factories.staff(session, "m.agent@genk.example", world.omgeving, "agent"),
+        "agent of the owning unit": await factories.staff(
+            session, "m.ocmw@genk.example", world.sociale_dienst, "agent"
+        ),
+        "OCMW case worker": await factories.staff(session, "m.mw@genk.example", world.sociale_dienst, "case_worker"),
+        "supervisor": await factories.staff(session, "m.sup@genk.example", world.contact_centre, "supervisor"),
+        "admin": world.admin,
+    }
+    failures: list[str] = []
+    for operation_id, method, path, operation in _operations(app):
+        if operation_id in HANDLER_RULES:
+            continue
+        url = _url(path, operation)
+        needs = EXPECTED_SCOPE[operation_id]
+        for kind, staff in kinds.items():
+            response = await _call(client, method, url, _bearer(settings, staff.email))
+            # Staff never hold audit:read (a DPO tool's key does); only admin staff hold admin.
+            if needs is AUDIT or (needs is ADMIN and kind != "admin"):
+                ok = response.status_code == 403
+            else:
+                ok = response.status_code not in {401, 403} and response.status_code < 500
+            if not ok:
+                failures.append(f"{operation_id} ({method} {url}) as {kind}: {response.status_code}")
+    assert failures == []

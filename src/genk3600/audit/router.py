@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from genk3600.audit import service
 from genk3600.audit.repository import AuditFilter
 from genk3600.audit.schemas import AuditPage
-from genk3600.auth.dependencies import Admin
+from genk3600.auth.dependencies import Auditor
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import PageParams, page_params
@@ -37,7 +37,8 @@ def audit_filter(
     description=(
         "Who did or saw what, when, from where and in which request: every write (captured in the same "
         "transaction) and every read of social (OCMW) content. Newest first; filter by actor, action, target "
-        "and period. `format=csv` gives the same page as CSV. The trail is append-only in the database."
+        "and period. `format=csv` gives the same page as CSV. The trail is append-only in the database. "
+        "Needs the `audit:read` scope (the DPO's and auditors' key), which administrators do not have by default."
     ),
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
@@ -46,7 +47,7 @@ def audit_filter(
 )
 async def list_audit_entries(
     session: Session,
-    _: Admin,
+    _: Auditor,
     where: Annotated[AuditFilter, Depends(audit_filter)],
     params: Annotated[PageParams, Depends(page_params)],
     response: Response,

@@ -125,4 +125,5 @@ class Scope(StrEnum):
     contacts_write = "contacts:write"
     tickets_read = "tickets:read"
     tickets_write = "tickets:write"
+    audit_read = "audit:read"  # the DPO's and auditors' tools: the audit trail, nothing else
     admin = "admin"
