@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.factories import web_contact
+from tests.factories import free_port, web_contact
 
 pytestmark = pytest.mark.process
 
 STARTUP_TIMEOUT = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -49,7 +41,7 @@ def _genk3600(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 @contextmanager
 def _serving(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
-    port = _free_port()
+    port = free_port()
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(

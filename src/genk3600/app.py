@@ -21,16 +21,11 @@ from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
 from genk3600.errors import ProblemDetails, problem_responses
 from genk3600.escalation.router import router as sla_router
-from genk3600.escalation.sweeper import run_sweeper
-from genk3600.events.delivery import run_deliveries
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
 from genk3600.middleware import RequestContextMiddleware
-from genk3600.notifications.sender import run_sender
 from genk3600.participation.router import router as participation_router
-from genk3600.privacy.audit import as_actor
-from genk3600.privacy.retention import run_retention
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
@@ -38,6 +33,7 @@ from genk3600.routing.router import router as routing_router
 from genk3600.staff.router import router as staff_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router
+from genk3600.workers import background_jobs
 
 DESCRIPTION = """\
 Genk3600 turns phone, mail, web and counter contacts with the city of Genk and its OCMW into tickets,
@@ -82,17 +78,9 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         # Background jobs run inside `serve` unless they run as `genk3600 worker` elsewhere; they claim work
         # with SKIP LOCKED, so any number of replicas may run them side by side.
         stop = asyncio.Event()
-        jobs = []
+        jobs: list[asyncio.Task[None]] = []
         if settings.run_jobs:
-            sweeper = run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)
-            jobs.append(asyncio.create_task(as_actor("SLA sweeper", sweeper)))
-            retention = run_retention(database.sessions, settings, settings.retention_seconds, stop)
-            jobs.append(asyncio.create_task(as_actor("retention", retention)))
-            deliveries = run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
-            jobs.append(asyncio.create_task(as_actor("webhook delivery", deliveries)))
-            if settings.smtp_relay_host:
-                sender = run_sender(database.sessions, settings, settings.mail_send_seconds, stop)
-                jobs.append(asyncio.create_task(as_actor("mail sender", sender)))
+            jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, stop)]
         try:
             yield
         finally:

@@ -253,11 +253,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from genk3600.escalation.sweeper import run_sweeper
-    from genk3600.events.delivery import run_deliveries
-    from genk3600.notifications.sender import run_sender
-    from genk3600.privacy.audit import as_actor
-    from genk3600.privacy.retention import run_retention
+    from genk3600.workers import background_jobs
 
     url, _server = resolve_database_url(settings)
 
@@ -268,17 +264,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        jobs = [
-            as_actor("SLA sweeper", run_sweeper(database.sessions, settings, settings.sla_sweep_seconds, stop)),
-            as_actor(
-                "webhook delivery", run_deliveries(database.sessions, settings, settings.webhook_send_seconds, stop)
-            ),
-            as_actor("retention", run_retention(database.sessions, settings, settings.retention_seconds, stop)),
-        ]
-        if settings.smtp_relay_host:
-            jobs.append(
-                as_actor("mail sender", run_sender(database.sessions, settings, settings.mail_send_seconds, stop))
-            )
+        jobs = background_jobs(database, settings, stop)
         log.info("Worker running %d job(s)", len(jobs))
         try:
             await asyncio.gather(*jobs)

@@ -24,7 +24,7 @@ from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 from genk3600.db import Database
 from genk3600.models import Contact, ContactAttachment, Ticket
 from tests import factories
-from tests.factories import World, assert_problem
+from tests.factories import World, assert_problem, free_port
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 MAIL = {"content-type": "message/rfc822"}
@@ -117,13 +117,6 @@ async def test_malformed_or_wrong_media_type_stores_nothing(
         assert await factories.count(session, model) == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _send(port: int, raw: bytes, recipient: str = "3600@genk.example") -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
         smtp.sendmail("relay@genk.example", [recipient], raw)
@@ -142,7 +135,7 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
         except MalformedMessage as exc:
             raise Unreadable(exc.detail) from exc
 
-    port = _free_port()
+    port = free_port()
     limit = 200_000
     server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
     try:

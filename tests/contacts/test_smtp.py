@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import smtplib
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from genk3600.contacts.smtp import IntakeHandler, serve_smtp, smtp_controller
+from tests.factories import free_port
 
 HOST = "127.0.0.1"
 LIMIT = 10_000
@@ -32,13 +32,6 @@ class Inbox:
         if self.failing:
             raise RuntimeError("database unavailable")
         self.messages.append((raw, sender, recipients))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def on_the_wire(raw: bytes) -> bytes:

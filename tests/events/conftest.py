@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +26,7 @@ from genk3600.models import Citizen, OutboxEvent, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, TicketEventType
 from genk3600.tickets.service import NewTicket, open_ticket, record_event
 from tests import factories
+from tests.factories import free_port
 
 TESTER = system_principal("events test")
 
@@ -197,13 +197,6 @@ class Receiver:
                 self.in_flight[ticket] -= 1
                 self.received.append(Received(path, dict(request.headers), body, status))
         await Response(status_code=status, headers=headers)(scope, receive, send)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from genk3600.kit.clock import utcnow
 from genk3600.models import OutboxEvent, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Language, TicketEventType
 from genk3600.tickets.service import NewTicket, open_ticket, record_event
-from tests.events.conftest import TESTER, Committed, Receiver, free_port, read_all, ticket_with_event
-from tests.factories import assert_problem
+from tests.events.conftest import TESTER, Committed, Receiver, read_all, ticket_with_event
+from tests.factories import assert_problem, free_port
 
 
 async def _subscribe(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -19,6 +18,7 @@ from genk3600.db import Database
 from genk3600.kit.clock import utcnow
 from genk3600.models import OutboundMail
 from genk3600.notifications.sender import new_message_id, send_once
+from tests.factories import free_port
 
 
 class Sink(Message):
@@ -31,17 +31,10 @@ class Sink(Message):
         self.received.append(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def sink() -> Iterator[tuple[Sink, int]]:
     handler = Sink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="sink.test")
     controller.start()
     try:
@@ -90,7 +83,7 @@ async def test_relay_down_retries_later_then_gives_up(
 ) -> None:
     _app, database = scratch_app
     down = settings.model_copy(
-        update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": _free_port(), "mail_max_attempts": 2}
+        update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": free_port(), "mail_max_attempts": 2}
     )
     async with database.sessions.begin() as session:
         session.add(_mail(1))

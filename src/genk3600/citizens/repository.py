@@ -7,12 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from genk3600.models import Call, Citizen, Contact, OutboundMail, Participation, Ticket, TicketEvent
-from genk3600.models.enums import TicketStatus
+from genk3600.models.enums import OPEN_STATUSES
 
 # Enough to tell "one" from "several" without reading every namesake.
 CANDIDATE_LIMIT = 2
 LOOKUP_LIMIT = 20
-OPEN_STATUSES = [status.value for status in TicketStatus if status not in (TicketStatus.resolved, TicketStatus.closed)]
 
 
 async def citizen_by_national_number_hash(session: AsyncSession, digest: str) -> Citizen | None:

@@ -26,7 +26,16 @@ from genk3600.contacts.schemas import (
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, Ticket
-from genk3600.models.enums import Channel, ContactFlag, DeskKind, Language, Role, TicketEventType, UnitKind
+from genk3600.models.enums import (
+    FINISHED_STATUSES,
+    Channel,
+    ContactFlag,
+    DeskKind,
+    Language,
+    Role,
+    TicketEventType,
+    UnitKind,
+)
 from genk3600.notifications import repository as outbound
 from genk3600.notifications.acknowledgement import acknowledge
 from genk3600.participation.schemas import ParticipationIn
@@ -169,7 +178,7 @@ async def _continue_thread(session: AsyncSession, settings: Settings, ticket: Ti
     """A reply joins its ticket; a recently resolved one reopens; an older or closed one starts afresh (None)."""
     locked = await ticket_repository.lock_ticket(session, ticket.id)
     ticket = locked or ticket
-    if ticket.status not in ticket_repository.CLOSED_STATUSES:
+    if ticket.status not in FINISHED_STATUSES:
         return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference}")
     window = timedelta(days=settings.reopen_window_days)
     if ticket.status == "resolved" and ticket.resolved_at and utcnow() - ticket.resolved_at <= window:

@@ -28,10 +28,9 @@ from genk3600.config import Settings
 from genk3600.escalation import calendar_repository, repository
 from genk3600.escalation.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours
 from genk3600.models import SlaPolicy, Ticket, Unit
-from genk3600.models.enums import TicketStatus
+from genk3600.models.enums import FINISHED_STATUSES
 
 HoursSource = Literal["unit", "city", "default"]
-STOPPED_STATUSES = frozenset({TicketStatus.resolved.value, TicketStatus.closed.value})
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class ClockState:
             paused_at=ticket.paused_at,
             sla_warned_at=ticket.sla_warned_at,
             sla_breached_at=ticket.sla_breached_at,
-            stopped=ticket.status in STOPPED_STATUSES,
+            stopped=ticket.status in FINISHED_STATUSES,
         )
 
     @property

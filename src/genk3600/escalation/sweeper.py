@@ -8,7 +8,6 @@ next run. A sweep reads only the due tickets (partial index on next_sla_check_at
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from genk3600.escalation import repository
 from genk3600.escalation.clock import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
 from genk3600.escalation.sla import BusinessCalendar
 from genk3600.kit.clock import utcnow
+from genk3600.kit.jobs import run_every
 from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
 from genk3600.tickets.service import record_event
@@ -83,22 +83,16 @@ async def run_sweeper(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
 ) -> None:
     """Sweep every `interval_seconds` until `stop` is set; a failed sweep is logged and tried again."""
-    log.info("SLA sweeper started (every %s s)", interval_seconds)
-    while not stop.is_set():
-        try:
-            result = await sweep_once(sessions, settings, utcnow())
-            if result.warned or result.breached or result.escalated:
-                log.info(
-                    "SLA sweep: %d warned, %d breached, %d handed over",
-                    result.warned,
-                    result.breached,
-                    result.escalated,
-                )
-        except Exception:
-            log.exception("SLA sweep failed; trying again in %s s", interval_seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-    log.info("SLA sweeper stopped")
+
+    async def step() -> bool:
+        result = await sweep_once(sessions, settings, utcnow())
+        if result.warned or result.breached or result.escalated:
+            log.info(
+                "SLA sweep: %d warned, %d breached, %d handed over", result.warned, result.breached, result.escalated
+            )
+        return False
+
+    await run_every("SLA sweep", step, interval_seconds, stop, log)
 
 
 @dataclass

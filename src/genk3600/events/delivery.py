@@ -19,9 +19,7 @@ honouring `Retry-After`; any other answer outside 2xx is final (the receiver ref
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +37,8 @@ from genk3600.events.feed import audience_of_subscription
 from genk3600.events.repository import Position
 from genk3600.events.schemas import EventBody
 from genk3600.kit.clock import utcnow
+from genk3600.kit.jobs import backoff as retry_delay
+from genk3600.kit.jobs import run_every
 from genk3600.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.events import WebhookDeliveryStatus
 
@@ -110,9 +110,10 @@ class _Outcome:
 
 
 def backoff(attempt: int, config: DeliveryConfig) -> timedelta:
-    """Exponential with jitter, capped: first_retry x 1, 2, 4 … (±20 %), at most max_retry."""
-    delay = min(config.first_retry_seconds * 2 ** max(attempt - 1, 0), config.max_retry_seconds)
-    return timedelta(seconds=delay * random.uniform(0.8, 1.2))  # noqa: S311 - spreading retries, not cryptography
+    """The shared retry delay with this configuration's first retry and cap."""
+    return retry_delay(
+        attempt, timedelta(seconds=config.first_retry_seconds), timedelta(seconds=config.max_retry_seconds)
+    )
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -329,18 +330,10 @@ async def run_deliveries(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
 ) -> None:
     """Deliver until `stop` is set: at once again while there is a backlog, else every `interval_seconds`."""
-    log.info("Webhook delivery started (every %s s)", interval_seconds)
     batch = 50
-    while not stop.is_set():
-        busy = False
-        try:
-            result = await deliver_once(sessions, settings, batch=batch)
-            busy = result.leased >= batch * MAX_ROUNDS or result.queued >= FAN_OUT_BATCH
-        except Exception:
-            log.exception("Webhook delivery run failed; trying again in %s s", interval_seconds)
-        if busy:
-            await asyncio.sleep(0)
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-    log.info("Webhook delivery stopped")
+
+    async def step() -> bool:
+        result = await deliver_once(sessions, settings, batch=batch)
+        return result.leased >= batch * MAX_ROUNDS or result.queued >= FAN_OUT_BATCH
+
+    await run_every("Webhook delivery run", step, interval_seconds, stop, log)

@@ -69,6 +69,11 @@ class TicketStatus(StrEnum):
     closed = "closed"
 
 
+# Finished tickets are off the clock, out of the queues and done for the citizen; reopening brings them back.
+FINISHED_STATUSES: tuple[str, ...] = (TicketStatus.resolved.value, TicketStatus.closed.value)
+OPEN_STATUSES: tuple[str, ...] = tuple(status.value for status in TicketStatus if status not in FINISHED_STATUSES)
+
+
 class TicketEventType(StrEnum):
     created = "created"
     contact_added = "contact_added"

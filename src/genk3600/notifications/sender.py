@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
+from genk3600.kit.jobs import backoff, run_every
 from genk3600.models import OutboundMail
 from genk3600.notifications import repository
 
@@ -62,13 +62,6 @@ def _deliver(settings: Settings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def backoff(attempt: int) -> timedelta:
-    """Exponential with jitter, capped: 1, 2, 4 … minutes, at most six hours."""
-    delay: timedelta = min(FIRST_RETRY * 2 ** max(attempt - 1, 0), MAX_RETRY)
-    jitter = random.uniform(0.8, 1.2)  # noqa: S311 - spreading retries, not cryptography
-    return delay * jitter
-
-
 async def send_once(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None, batch: int = 50
 ) -> SendResult:
@@ -83,7 +76,7 @@ async def send_once(
             await asyncio.to_thread(_deliver, settings, message)
         except (OSError, smtplib.SMTPException, RuntimeError) as exc:
             give_up = attempts >= settings.mail_max_attempts
-            retry_at = None if give_up else utcnow() + backoff(attempts)
+            retry_at = None if give_up else utcnow() + backoff(attempts, FIRST_RETRY, MAX_RETRY)
             async with sessions.begin() as session:
                 await repository.mark_failed(session, mail_id, f"{type(exc).__name__}: {exc}", retry_at)
             dead += give_up
@@ -100,12 +93,9 @@ async def run_sender(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
 ) -> None:
     """Send until `stop` is set; errors are logged and the loop goes on."""
-    while not stop.is_set():
-        try:
-            await send_once(sessions, settings)
-        except Exception:
-            log.exception("Outbound mail run failed; trying again in %ss", interval_seconds)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-        except TimeoutError:
-            continue
+
+    async def step() -> bool:
+        await send_once(sessions, settings)
+        return False
+
+    await run_every("Outbound mail run", step, interval_seconds, stop, log)

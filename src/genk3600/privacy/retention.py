@@ -10,7 +10,6 @@ text, so a finished ticket drops out of the due set by itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
@@ -21,15 +20,15 @@ from genk3600.auth.principal import system_principal
 from genk3600.citizens import repository as citizens
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
+from genk3600.kit.jobs import run_every
 from genk3600.models import Category, Citizen, Contact, Ticket
-from genk3600.models.enums import TicketStatus
+from genk3600.models.enums import FINISHED_STATUSES
 from genk3600.privacy.audit import actor_var, audit_act
 from genk3600.privacy.gdpr import ERASED, erase_free_text
 
 log = logging.getLogger(__name__)
 
 RETENTION = system_principal("Retention job")
-FINISHED = (TicketStatus.resolved.value, TicketStatus.closed.value)
 
 
 async def _claim_due(session: AsyncSession, now: datetime, batch: int) -> list[Ticket]:
@@ -41,7 +40,7 @@ async def _claim_due(session: AsyncSession, now: datetime, batch: int) -> list[T
         select(Ticket)
         .join(Category, Category.id == Ticket.category_id)
         .where(
-            Ticket.status.in_(FINISHED),
+            Ticket.status.in_(FINISHED_STATUSES),
             Category.retention_days.is_not(None),
             keep_until < literal(now),
             or_(has_text, Ticket.subject != ERASED),
@@ -94,14 +93,11 @@ async def run_retention(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
 ) -> None:
     """Apply retention every `interval_seconds` until `stop` is set; a failed run is logged and tried again."""
-    log.info("Retention job started (every %s s)", interval_seconds)
-    while not stop.is_set():
-        try:
-            erased = await retention_once(sessions, settings)
-            if erased:
-                log.info("Retention: erased the free text of %d tickets", erased)
-        except Exception:
-            log.exception("Retention run failed; trying again in %s s", interval_seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-    log.info("Retention job stopped")
+
+    async def step() -> bool:
+        erased = await retention_once(sessions, settings)
+        if erased:
+            log.info("Retention: erased the free text of %d tickets", erased)
+        return False
+
+    await run_every("Retention run", step, interval_seconds, stop, log)

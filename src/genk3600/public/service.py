@@ -11,13 +11,12 @@ from genk3600.errors import NotFound
 from genk3600.i18n import N_, format_moment, translator
 from genk3600.kit.clock import utcnow
 from genk3600.models import Ticket
-from genk3600.models.enums import Confidentiality, Language, Role, TicketStatus, UnitKind
+from genk3600.models.enums import FINISHED_STATUSES, Confidentiality, Language, Role, TicketStatus, UnitKind
 from genk3600.public import repository
 from genk3600.public.access import code_matches, normalise_reference
 from genk3600.public.schemas import PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
-DONE = frozenset({TicketStatus.resolved, TicketStatus.closed})
 
 # The only thing a social-welfare ticket tells anyone who holds its code.
 SOCIAL_SENTENCE = N_("Your case worker is handling your question.")
@@ -109,14 +108,14 @@ def _your_part(language: Language, status: TicketStatus) -> str:
     t = translator(language)
     if status is TicketStatus.waiting_on_citizen:
         return t.gettext("We are waiting for information from you. Read our last message and send us what we ask for.")
-    if status in DONE:
+    if status in FINISHED_STATUSES:
         return t.gettext("You do not need to do anything more.")
     return t.gettext("You do not need to do anything now.")
 
 
 def _expected_answer(language: Language, settings: Settings, ticket: Ticket, status: TicketStatus) -> str:
     t = translator(language)
-    if status in DONE:
+    if status in FINISHED_STATUSES:
         moment = format_moment(ticket.resolved_at or ticket.updated_at, language, settings.zone)
         return t.gettext("We dealt with your question on {moment}.").format(moment=moment)
     if status is TicketStatus.waiting_on_citizen or ticket.paused_at is not None:

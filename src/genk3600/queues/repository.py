@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from genk3600.auth.principal import Principal
 from genk3600.models import Staff, Ticket, Unit
-from genk3600.models.enums import Priority, TicketStatus
+from genk3600.models.enums import OPEN_STATUSES, Priority, TicketStatus
 from genk3600.privacy.visibility import visible_tickets
 
 # Queue order: most urgent first. Lower rank = earlier in the queue.
@@ -20,12 +20,6 @@ PRIORITY_RANK: dict[str, int] = {
     Priority.normal.value: 2,
     Priority.low.value: 3,
 }
-OPEN_STATUSES = (
-    TicketStatus.new.value,
-    TicketStatus.assigned.value,
-    TicketStatus.in_progress.value,
-    TicketStatus.waiting_on_citizen.value,
-)
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.models import Escalation, Staff, Unit
-from genk3600.models.enums import EscalationReason, TicketEventType, TicketStatus, UnitKind
+from genk3600.models.enums import FINISHED_STATUSES, EscalationReason, TicketEventType, TicketStatus, UnitKind
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets.changes import locked_ticket
 from genk3600.tickets.errors import UnknownTarget
@@ -22,7 +22,7 @@ TOP_TIER = 3
 async def escalate(session: AsyncSession, actor: Principal, reference: str, data: EscalationIn) -> EscalationOut:
     """Move ownership (and the tier) to the target, with the hand-off on the timeline."""
     ticket = await locked_ticket(session, reference, actor)
-    if ticket.status in (TicketStatus.resolved.value, TicketStatus.closed.value):
+    if ticket.status in FINISHED_STATUSES:
         raise IllegalTransition(f"Ticket {reference} is {ticket.status}; reopen it before handing it over.")
     returning = data.reason is EscalationReason.returned
     target_unit, target_staff = await _target(session, data, returning)

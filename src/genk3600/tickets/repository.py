@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import Category, Ticket, TicketEvent, Unit, ticket_number_seq
-from genk3600.models.enums import TicketStatus
+from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
 from genk3600.privacy.visibility import visible_tickets
 
 _TICKET_DETAILS = (
@@ -67,9 +67,6 @@ async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -
     return (await session.scalars(statement)).all()
 
 
-CLOSED_STATUSES = (TicketStatus.resolved.value, TicketStatus.closed.value)
-
-
 async def open_ticket_for(
     session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime
 ) -> Ticket | None:
@@ -80,7 +77,7 @@ async def open_ticket_for(
         .where(
             Ticket.citizen_id == citizen_id,
             Ticket.category_id == category_id,
-            Ticket.status.not_in(CLOSED_STATUSES),
+            Ticket.status.not_in(FINISHED_STATUSES),
             Ticket.created_at >= created_after,
         )
         .order_by(Ticket.id.desc())

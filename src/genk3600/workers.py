@@ -1,0 +1,29 @@
+"""The background jobs, in one list: `serve` runs them in-process (unless GENK3600_RUN_JOBS=false) and
+`genk3600 worker` runs them on their own. Each claims work with SKIP LOCKED, so replicas may run side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from genk3600.config import Settings
+from genk3600.db import Database
+from genk3600.escalation.sweeper import run_sweeper
+from genk3600.events.delivery import run_deliveries
+from genk3600.notifications.sender import run_sender
+from genk3600.privacy.audit import as_actor
+from genk3600.privacy.retention import run_retention
+
+
+def background_jobs(database: Database, settings: Settings, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
+    """Every job, each under its own name on the audit trail; citizen mail only with a relay configured."""
+    sessions = database.sessions
+    jobs = [
+        as_actor("SLA sweeper", run_sweeper(sessions, settings, settings.sla_sweep_seconds, stop)),
+        as_actor("retention", run_retention(sessions, settings, settings.retention_seconds, stop)),
+        as_actor("webhook delivery", run_deliveries(sessions, settings, settings.webhook_send_seconds, stop)),
+    ]
+    if settings.smtp_relay_host:
+        jobs.append(as_actor("mail sender", run_sender(sessions, settings, settings.mail_send_seconds, stop)))
+    return jobs
