@@ -24,11 +24,14 @@ from genk3600.escalation.router import router as sla_router
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
+from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
+from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import RequestContextMiddleware
 from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
+from genk3600.reports.router import router as reports_router
 from genk3600.routing.router import router as routing_router
 from genk3600.staff.router import router as staff_router
 from genk3600.tickets.router import router as tickets_router
@@ -60,6 +63,7 @@ TAGS = [
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
     {"name": "webhooks", "description": "Subscriptions of city systems, their deliveries and replays (admin scope)."},
     {"name": "privacy", "description": "The audit trail: who did or saw what (DPO, auditors)."},
+    {"name": "reports", "description": "Aggregated figures for supervisors, as JSON or CSV (reports:read scope)."},
     {"name": "public", "description": "For citizens: the status of their question in plain language (no login)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -99,6 +103,9 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
     )
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)
+    # Outermost, so the latency covers everything the app does for a request (see /metrics).
+    app.state.request_histogram = histogram = request_histogram()
+    app.add_middleware(RequestMetricsMiddleware, histogram=histogram)
     install_problem_handlers(app)
     for router in (
         health_router,
@@ -112,10 +119,12 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         sla_router,
         public_router,
         audit_router,
+        reports_router,
         events_router,
         units_router,
         staff_router,
         categories_router,
+        metrics_router,
     ):
         app.include_router(router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Brussels"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to /metrics; unset = /metrics answers loopback only.",
+    )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
     jwks_url: str | None = Field(

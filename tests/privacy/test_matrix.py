@@ -24,7 +24,7 @@ from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 ADMIN, READ, WRITE, CONTACTS = Scope.admin, Scope.tickets_read, Scope.tickets_write, Scope.contacts_write
-AUDIT = Scope.audit_read
+AUDIT, REPORTS = Scope.audit_read, Scope.reports_read
 STAFF_ONLY = "staff"  # any authenticated principal gets past the scope check; the operation itself wants staff
 
 EXPECTED_SCOPE: dict[str, Scope | str] = {
@@ -68,6 +68,8 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "delete_closing_day": ADMIN,
     "compute_unit_deadline": ADMIN,
     "list_audit_entries": AUDIT,
+    "list_reports": REPORTS,
+    "get_report": REPORTS,
     "list_events": READ,
     "create_webhook": ADMIN,
     "list_webhooks": ADMIN,
@@ -244,8 +246,13 @@ async def test_staff_kinds_on_every_operation(
         needs = EXPECTED_SCOPE[operation_id]
         for kind, staff in kinds.items():
             response = await _call(client, method, url, _bearer(settings, staff.email))
-            # Staff never hold audit:read (a DPO tool's key does); only admin staff hold admin.
-            if needs is AUDIT or (needs is ADMIN and kind != "admin"):
+            # Staff never hold audit:read (a DPO tool's key does); only admin staff hold admin; reports are
+            # for supervisors and admins.
+            if (
+                needs is AUDIT
+                or (needs is ADMIN and kind != "admin")
+                or (needs is REPORTS and kind not in {"supervisor", "admin"})
+            ):
                 ok = response.status_code == 403
             else:
                 ok = response.status_code not in {401, 403} and response.status_code < 500

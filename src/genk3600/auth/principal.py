@@ -42,12 +42,15 @@ class Principal:
 
 
 def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
-    """Every staff member with a position records contacts and reads tickets; admins also administer."""
+    """Every staff member with a position records contacts and reads tickets; admins also administer;
+    supervisors and admins read the reports."""
     if not positions:
         return frozenset()
     scopes = {Scope.contacts_write, Scope.tickets_read, Scope.tickets_write}
     if Position.admin in positions:
         scopes.add(Scope.admin)
+    if positions & {Position.supervisor, Position.admin}:
+        scopes.add(Scope.reports_read)
     return frozenset(scopes)
 
 

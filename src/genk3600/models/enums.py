@@ -131,4 +131,5 @@ class Scope(StrEnum):
     tickets_read = "tickets:read"
     tickets_write = "tickets:write"
     audit_read = "audit:read"  # the DPO's and auditors' tools: the audit trail, nothing else
+    reports_read = "reports:read"  # aggregated figures only, for supervisors and dashboards
     admin = "admin"

@@ -1,0 +1,1 @@
+"""Prometheus metrics: request latency per process, business figures from PostgreSQL at scrape time."""

@@ -1,0 +1,1 @@
+"""Operational figures for supervisors: aggregates only, each computed by one SQL query."""

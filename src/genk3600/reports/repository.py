@@ -1,0 +1,193 @@
+"""One SQL query per report (the aggregation happens in PostgreSQL), and the reader's units.
+
+Every report query takes the same parameters: `start` and `end` (timestamptz, end exclusive: local
+midnights of the period), `tz` (the zone whose calendar days the report counts) and `unit_ids` (the units
+the figures may cover). Their meaning per report is in catalogue.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Text, TextClause, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeEngine
+
+from genk3600.models import Unit
+
+_SQL: dict[str, str] = {
+    "contacts-per-channel": """
+        SELECT (c.occurred_at AT TIME ZONE :tz)::date AS day,
+               c.channel,
+               count(*) FILTER (WHERE c.direction = 'inbound') AS inbound,
+               count(*) FILTER (WHERE c.direction = 'outbound') AS outbound,
+               count(*) AS contacts
+        FROM contact c
+        JOIN ticket t ON t.id = c.ticket_id
+        WHERE c.occurred_at >= :start AND c.occurred_at < :end AND t.owning_unit_id = ANY(:unit_ids)
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+    """,
+    "first-contact-resolution": """
+        WITH resolved AS (
+            SELECT t.owning_unit_id,
+                   (SELECT count(*) FROM contact c WHERE c.ticket_id = t.id AND c.direction = 'inbound') = 1
+                   AND NOT EXISTS (SELECT FROM escalation e WHERE e.ticket_id = t.id) AS first_contact
+            FROM ticket t
+            WHERE t.resolved_at >= :start AND t.resolved_at < :end AND t.owning_unit_id = ANY(:unit_ids)
+        )
+        SELECT u.code AS unit, u.name AS unit_name,
+               count(*) AS resolved,
+               count(*) FILTER (WHERE r.first_contact) AS first_contact,
+               round(100.0 * count(*) FILTER (WHERE r.first_contact) / count(*), 1) AS fcr_percent
+        FROM resolved r
+        JOIN unit u ON u.id = r.owning_unit_id
+        GROUP BY u.id
+        ORDER BY u.code
+    """,
+    "sla-compliance": """
+        SELECT u.code AS unit, u.name AS unit_name, cat.code AS category,
+               count(*) AS resolved,
+               count(*) FILTER (WHERE t.resolved_at <= t.resolution_due_at) AS on_time,
+               count(*) FILTER (WHERE t.resolved_at > t.resolution_due_at) AS late,
+               round(100.0 * count(*) FILTER (WHERE t.resolved_at <= t.resolution_due_at) / count(*), 1)
+                   AS compliance_percent
+        FROM ticket t
+        JOIN unit u ON u.id = t.owning_unit_id
+        LEFT JOIN category cat ON cat.id = t.category_id
+        WHERE t.resolved_at >= :start AND t.resolved_at < :end AND t.owning_unit_id = ANY(:unit_ids)
+          AND t.resolution_due_at IS NOT NULL
+        GROUP BY u.id, cat.id
+        ORDER BY u.code, cat.code NULLS FIRST
+    """,
+    "backlog-age": """
+        WITH moment AS (SELECT least(CAST(:end AS timestamptz), statement_timestamp()) AS at),
+        open_ticket AS (
+            SELECT t.owning_unit_id,
+                   CASE
+                       WHEN m.at - t.created_at < interval '1 day' THEN 1
+                       WHEN m.at - t.created_at < interval '3 days' THEN 2
+                       WHEN m.at - t.created_at < interval '7 days' THEN 3
+                       WHEN m.at - t.created_at < interval '30 days' THEN 4
+                       ELSE 5
+                   END AS band
+            FROM ticket t CROSS JOIN moment m
+            WHERE t.created_at < m.at
+              AND (t.resolved_at IS NULL OR t.resolved_at >= m.at)
+              AND t.owning_unit_id = ANY(:unit_ids)
+        )
+        SELECT u.code AS unit, u.name AS unit_name,
+               (ARRAY['<1d', '1-3d', '3-7d', '7-30d', '30d+'])[o.band] AS age_band,
+               count(*) AS tickets
+        FROM open_ticket o
+        JOIN unit u ON u.id = o.owning_unit_id
+        GROUP BY u.id, o.band
+        ORDER BY u.code, o.band
+    """,
+    "escalations": """
+        WITH created AS (
+            SELECT coalesce(
+                       (SELECT e.from_unit_id FROM escalation e WHERE e.ticket_id = t.id
+                        ORDER BY e.created_at, e.id LIMIT 1),
+                       t.owning_unit_id
+                   ) AS unit_id,
+                   EXISTS (SELECT FROM escalation e WHERE e.ticket_id = t.id AND e.reason <> 'returned') AS escalated
+            FROM ticket t
+            WHERE t.created_at >= :start AND t.created_at < :end
+        ),
+        rate AS (
+            SELECT unit_id, count(*) AS tickets, count(*) FILTER (WHERE escalated) AS escalated_tickets
+            FROM created
+            WHERE unit_id = ANY(:unit_ids)
+            GROUP BY unit_id
+        ),
+        reasons AS (
+            SELECT e.from_unit_id AS unit_id, e.reason, count(*) AS escalations
+            FROM escalation e
+            WHERE e.created_at >= :start AND e.created_at < :end AND e.from_unit_id = ANY(:unit_ids)
+            GROUP BY 1, 2
+        )
+        SELECT u.code AS unit, u.name AS unit_name,
+               coalesce(rate.tickets, 0) AS tickets,
+               coalesce(rate.escalated_tickets, 0) AS escalated_tickets,
+               round(100.0 * rate.escalated_tickets / nullif(rate.tickets, 0), 1) AS escalation_rate_percent,
+               reasons.reason,
+               coalesce(reasons.escalations, 0) AS escalations
+        FROM rate
+        FULL JOIN reasons USING (unit_id)
+        JOIN unit u ON u.id = unit_id
+        ORDER BY u.code, reasons.reason NULLS FIRST
+    """,
+    "roles-per-unit": """
+        SELECT u.code AS unit, u.name AS unit_name, p.role,
+               count(*) AS participations,
+               round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY u.id), 1) AS share_percent
+        FROM participation p
+        JOIN contact c ON c.id = p.contact_id
+        JOIN staff_membership m ON m.staff_id = p.staff_id
+        JOIN unit u ON u.id = m.unit_id
+        WHERE c.occurred_at >= :start AND c.occurred_at < :end AND m.unit_id = ANY(:unit_ids)
+        GROUP BY u.id, p.role
+        ORDER BY u.code, array_position(ARRAY['informing', 'registering', 'advising', 'deciding'], p.role)
+    """,
+    "handling-time": """
+        SELECT u.code AS unit, u.name AS unit_name,
+               count(*) AS resolved,
+               round(extract(epoch FROM avg(t.resolved_at - t.created_at)) / 3600, 2) AS average_hours,
+               round(
+                   (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.created_at))
+                    / 3600)::numeric,
+                   2
+               ) AS median_hours
+        FROM ticket t
+        JOIN unit u ON u.id = t.owning_unit_id
+        WHERE t.resolved_at >= :start AND t.resolved_at < :end AND t.owning_unit_id = ANY(:unit_ids)
+        GROUP BY u.id
+        ORDER BY u.code
+    """,
+}
+
+
+_PARAMETER_TYPES: dict[str, TypeEngine[Any]] = {
+    "start": DateTime(timezone=True),
+    "end": DateTime(timezone=True),
+    "tz": Text(),
+    "unit_ids": ARRAY(BigInteger),
+}
+
+
+def _statement(sql: str) -> TextClause:
+    """The query with typed parameters (only those it uses: not every report needs the zone)."""
+    used = [bindparam(name, type_=kind) for name, kind in _PARAMETER_TYPES.items() if f":{name}" in sql]
+    return text(sql).bindparams(*used)
+
+
+STATEMENTS: dict[str, TextClause] = {name: _statement(sql) for name, sql in _SQL.items()}
+
+
+async def report_rows(
+    session: AsyncSession, name: str, start: datetime, end: datetime, zone: str, unit_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The rows of report `name` for [start, end) over `unit_ids`, as column → value."""
+    result = await session.execute(
+        STATEMENTS[name], {"start": start, "end": end, "tz": zone, "unit_ids": list(unit_ids)}
+    )
+    return [dict(row) for row in result.mappings()]
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.code == code))
+
+
+async def units_below(session: AsyncSession, roots: Sequence[int] | None) -> set[int]:
+    """The ids of `roots` and every unit below them; every unit when `roots` is None."""
+    if roots is None:
+        return set((await session.scalars(select(Unit.id))).all())
+    tree = select(Unit.id).where(Unit.id.in_(list(roots))).cte("tree", recursive=True)
+    child = aliased(Unit)
+    tree = tree.union(select(child.id).join(tree, child.parent_id == tree.c.id))
+    return set((await session.scalars(select(tree.c.id))).all())

@@ -1,0 +1,92 @@
+"""GET /v1/reports (the catalogue) and GET /v1/reports/{name} (one report, JSON or CSV)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from genk3600.auth.dependencies import AppSettings, require
+from genk3600.auth.principal import Principal
+from genk3600.db import Session
+from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.models.enums import Scope
+from genk3600.reports import service
+from genk3600.reports.catalogue import REPORTS
+from genk3600.reports.schemas import ReportList, ReportTable
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+ReportReader = Annotated[Principal, Depends(require(Scope.reports_read))]
+
+REACH = (
+    "Figures are aggregates only (no names, no ticket contents) and cover the units the caller supervises and "
+    "the units below them; admin staff and API keys without a unit restriction see the whole organisation. "
+    "Social (OCMW) tickets count in the figures of their unit. Needs the `reports:read` scope (staff "
+    "supervisors and admins have it)."
+)
+
+
+@router.get(
+    "",
+    operation_id="list_reports",
+    response_model=ReportList,
+    summary="The reports",
+    description="Every report with an exact definition of its figures and a chart hint for dashboards. " + REACH,
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def list_reports(_: ReportReader) -> ReportList:
+    return service.catalogue()
+
+
+@router.get(
+    "/{name}",
+    operation_id="get_report",
+    response_model=ReportTable,
+    summary="One report over a period",
+    description=(
+        "The figures of one report over a period of local calendar days (Europe/Brussels), `from` and `to` "
+        "inclusive, at most 366 days; without `to` the period ends today, without `from` it spans 30 days. "
+        "`unit` narrows the figures to one unit and the units below it. `format=csv` gives the same table as "
+        "a CSV download (header = column names). " + REACH
+    ),
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": "day,channel,inbound,outbound,contacts\n"}
+            }
+        },
+        **problem_responses(404, *AUTH_PROBLEMS),
+    },
+)
+async def get_report(
+    session: Session,
+    principal: ReportReader,
+    settings: AppSettings,
+    name: Annotated[
+        str,
+        Path(
+            max_length=64,
+            description="The report's name (see `GET /v1/reports`).",
+            examples=[report.name for report in REPORTS],
+        ),
+    ],
+    first: Annotated[
+        date | None, Query(alias="from", description="First day (YYYY-MM-DD).", examples=["2026-03-01"])
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="Last day (YYYY-MM-DD).", examples=["2026-03-31"])
+    ] = None,
+    unit: Annotated[
+        str | None,
+        Query(max_length=64, description="A unit's code: only it and the units below it.", examples=["burgerzaken"]),
+    ] = None,
+    format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
+) -> ReportTable | Response:
+    asked = service.period(first, last, settings.zone)
+    table = await service.run_report(session, principal, settings.zone, name, asked, unit)
+    if format == "csv":
+        headers = {"Content-Disposition": f'attachment; filename="{service.csv_filename(table)}"'}
+        return Response(service.as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+    return table

@@ -1,0 +1,76 @@
+"""The reports' JSON: the catalogue (with chart hints for the console) and one report's table."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from genk3600.reports.catalogue import ColumnType, Report
+
+Cell = str | int | float | None
+
+
+class ChartOut(BaseModel):
+    type: Literal["bar", "line"] = Field(examples=["bar"])
+    x: str = Field(description="The column on the x axis.", examples=["day"])
+    y: list[str] = Field(description="The columns plotted as values.", examples=[["contacts"]])
+    series: str | None = Field(
+        description="The column that splits the values into series, if any.", examples=["channel"]
+    )
+
+
+class ReportInfo(BaseModel):
+    name: str = Field(examples=["contacts-per-channel"])
+    title: str = Field(examples=["Contacts per channel per day"])
+    description: str = Field(description="Exactly what the figures count.")
+    chart: ChartOut
+
+    @classmethod
+    def of(cls, report: Report) -> ReportInfo:
+        chart = ChartOut(type=report.chart.type, x=report.chart.x, y=list(report.chart.y), series=report.chart.series)
+        return cls(name=report.name, title=report.title, description=report.description, chart=chart)
+
+
+class ReportList(BaseModel):
+    items: list[ReportInfo]
+
+
+class ColumnOut(BaseModel):
+    name: str = Field(examples=["channel"])
+    label: str = Field(examples=["Channel"])
+    type: ColumnType = Field(examples=["string"])
+
+
+class ReportTable(BaseModel):
+    """One report over one period: its columns and rows (dates as YYYY-MM-DD)."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "report": "contacts-per-channel",
+                    "title": "Contacts per channel per day",
+                    "from": "2026-03-01",
+                    "to": "2026-03-31",
+                    "columns": [
+                        {"name": "day", "label": "Day", "type": "date"},
+                        {"name": "channel", "label": "Channel", "type": "string"},
+                        {"name": "inbound", "label": "Inbound", "type": "integer"},
+                        {"name": "outbound", "label": "Outbound", "type": "integer"},
+                        {"name": "contacts", "label": "Contacts", "type": "integer"},
+                    ],
+                    "rows": [{"day": "2026-03-02", "channel": "phone", "inbound": 41, "outbound": 3, "contacts": 44}],
+                }
+            ]
+        },
+    )
+
+    report: str
+    title: str
+    from_: date = Field(alias="from")
+    to: date
+    columns: list[ColumnOut]
+    rows: list[dict[str, Cell]]

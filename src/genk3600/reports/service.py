@@ -1,0 +1,138 @@
+"""Reports: check the period and the reader's reach, run the report's one query, shape JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.kit.clock import utcnow
+from genk3600.models.enums import Position
+from genk3600.reports import repository
+from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
+from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach, UnknownUnit
+from genk3600.reports.schemas import Cell, ColumnOut, ReportInfo, ReportList, ReportTable
+
+MAX_DAYS = 366  # a leap year; longer ranges are a data export, not a report
+DEFAULT_DAYS = 30
+# Far enough for any real question, near enough that date arithmetic never overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """[local midnight of `first`, local midnight after `last`): DST days are 23 or 25 hours long."""
+        start = datetime.combine(self.first, time(), tzinfo=zone)
+        end = datetime.combine(self.last + timedelta(days=1), time(), tzinfo=zone)
+        return start, end
+
+
+def catalogue() -> ReportList:
+    """Every report with what it counts and how to chart it."""
+    return ReportList(items=[ReportInfo.of(report) for report in REPORTS])
+
+
+def report_named(name: str) -> Report:
+    report = BY_NAME.get(name)
+    if report is None:
+        raise ReportNotFound(name, sorted(BY_NAME))
+    return report
+
+
+def period(first: date | None, last: date | None, zone: ZoneInfo) -> Period:
+    """The period asked for; without `to` it ends today, without `from` it spans 30 days up to `to`."""
+    last = last or utcnow().astimezone(zone).date()
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidPeriod(f"'{name}' must lie between {EARLIEST} and {LATEST}, not {day}.")
+    if first > last:
+        raise InvalidPeriod(f"'from' ({first}) is after 'to' ({last}).")
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        raise InvalidPeriod(f"The period spans {days} days; a report covers at most {MAX_DAYS}.")
+    return Period(first, last)
+
+
+def reach(principal: Principal) -> list[int] | None:
+    """The units whose subtrees the reader's figures cover; None = the whole organisation."""
+    if principal.kind == "api_client":
+        return None if principal.unit_id is None else [principal.unit_id]
+    if principal.kind == "system" or any(m.position == Position.admin for m in principal.memberships):
+        return None
+    return [m.unit_id for m in principal.memberships if m.position == Position.supervisor]
+
+
+async def unit_scope(session: AsyncSession, principal: Principal, unit_code: str | None) -> list[int]:
+    """The units the report covers: the reader's reach, or the asked unit and those below it (within reach)."""
+    allowed = await repository.units_below(session, reach(principal))
+    if unit_code is None:
+        return sorted(allowed)
+    unit = await repository.unit_by_code(session, unit_code)
+    if unit is None:
+        raise UnknownUnit(unit_code)
+    if unit.id not in allowed:
+        raise UnitOutOfReach(unit_code)
+    return sorted(await repository.units_below(session, [unit.id]))
+
+
+async def run_report(
+    session: AsyncSession, principal: Principal, zone: ZoneInfo, name: str, asked: Period, unit_code: str | None
+) -> ReportTable:
+    """Report `name` over `asked` for the units within the reader's reach."""
+    report = report_named(name)
+    unit_ids = await unit_scope(session, principal, unit_code)
+    start, end = asked.bounds(zone)
+    rows = await repository.report_rows(session, report.name, start, end, zone.key, unit_ids)
+    columns = [column.name for column in report.columns]
+    return ReportTable(
+        report=report.name,
+        title=report.title,
+        from_=asked.first,
+        to=asked.last,
+        columns=[ColumnOut(name=c.name, label=c.label, type=c.type) for c in report.columns],
+        rows=[{column: _cell(row[column]) for column in columns} for row in rows],
+    )
+
+
+def _cell(value: object) -> Cell:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"unexpected report value {value!r}")
+
+
+def as_csv(table: ReportTable) -> str:
+    """The table as CSV with the column names as header; empty cells for missing values."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names: Sequence[str] = [column.name for column in table.columns]
+    writer.writerow(names)
+    for row in table.rows:
+        writer.writerow([_csv_cell(row[name]) for name in names])
+    return out.getvalue()
+
+
+def _csv_cell(value: Cell) -> Cell:
+    # A leading =, +, - or @ would make a spreadsheet run a unit's name as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def csv_filename(table: ReportTable) -> str:
+    return f"{table.report}_{table.from_}_{table.to}.csv"

@@ -1,0 +1,329 @@
+"""Report figures checked against a small hand-countable data set around the spring DST change.
+
+Europe/Brussels moves from CET (UTC+1) to CEST (UTC+2) at 2026-03-29 01:00 UTC. The period asked is
+28..30 March 2026 (local days), i.e. [2026-03-27 23:00Z, 2026-03-30 22:00Z). Units: stad > burgerzaken >
+identiteit, stad > contact_centre, omgeving, sociale_dienst (OCMW).
+
+Tickets (Z = UTC; "local" = Brussels):
+  A burgerzaken  id_card  created 28 09:00Z, resolved 28 13:00Z, due 28 15:00Z (on time); 1 inbound phone 28 09:00Z
+  B burgerzaken  id_card  created 28 23:30Z (local 29th), resolved 30 07:30Z, due 30 07:00Z (late);
+                          inbound mail 28 23:30Z (local 29th), inbound phone 29 08:00Z, outbound phone 30 07:00Z;
+                          escalated from contact_centre (needs_expertise) 29 08:10Z
+  C sociale_dienst social created 29 00:30Z, resolved 30 10:00Z, due 31 12:00Z (on time); inbound web 29 00:30Z;
+                          escalated from contact_centre (needs_decision) 29 09:00Z, returned by sociale_dienst 30 09:00Z
+  D omgeving     waste    created 30 21:30Z (local 30th 23:30), open; inbound web then
+  E omgeving     waste    created 30 22:30Z (local 31st 00:30: outside), open; inbound web then
+  F omgeving     waste    created 20 10:00Z, open; inbound mail 27 22:30Z (local 27th: outside), outbound phone
+                          27 23:30Z (local 28th), inbound phone 29 22:30Z (local 30th 00:30 CEST)
+  G identiteit   id_card  created 29 10:00Z, resolved 29 12:00Z, no deadline; inbound counter 29 10:00Z
+  H burgerzaken  id_card  created 25 08:00Z, resolved 30 22:30Z (local 31st: outside); escalated from
+                          burgerzaken 25 09:00Z (outside)
+  I burgerzaken  id_card  created 29 12:00Z, resolved 29 13:00Z, no contacts, no deadline
+  plus an auto-reply on the 29th that opened no ticket.
+Roles: agent (contact_centre) registers A, B-mail, C, E and informs B-phone, D; bo (burgerzaken) decides on
+B-outbound; loket (identiteit) informs on G; mw (sociale_dienst) decides on C.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.tokens import issue_dev_token
+from genk3600.config import Settings
+from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
+from tests import factories
+from tests.factories import World, assert_problem
+
+PERIOD = {"from": "2026-03-28", "to": "2026-03-30"}
+
+
+def z(moment: str) -> datetime:
+    return datetime.fromisoformat(f"2026-03-{moment}+00:00")
+
+
+@dataclass
+class Seeded:
+    identiteit: Unit
+    supervisor: Staff  # supervises burgerzaken (and so identiteit below it)
+    agent: Staff
+
+
+async def _seed(session: AsyncSession, world: World) -> Seeded:
+    identiteit = await factories.unit(session, "identiteit", "department", world.burgerzaken)
+    agent = world.agent
+    bo = await factories.staff(session, "bo@genk.example", world.burgerzaken, "back_office")
+    loket = await factories.staff(session, "loket@genk.example", identiteit, "back_office")
+    mw = await factories.staff(session, "mw@genk.example", world.sociale_dienst, "case_worker")
+    supervisor = await factories.staff(session, "sup@genk.example", world.burgerzaken, "supervisor")
+    id_card, waste, social = world.id_card.id, world.waste.id, world.living_wage.id
+    numbers = iter(range(1, 100))
+
+    async def ticket(unit: Unit, category: int, created: str, **fields: Any) -> Ticket:
+        row = Ticket(
+            reference=f"G3600-2026-{next(numbers):06d}",
+            subject="test",
+            owning_unit_id=unit.id,
+            category_id=category,
+            created_at=z(created),
+            confidentiality="social" if category == social else "normal",
+            status="resolved" if fields.get("resolved_at") else "in_progress",
+            **fields,
+        )
+        session.add(row)
+        await session.flush()
+        return row
+
+    async def contact(
+        ticket: Ticket | None, channel: str, at: str, direction: str = "inbound", role: tuple[Staff, str] | None = None
+    ) -> None:
+        row = Contact(
+            ticket_id=ticket.id if ticket else None,
+            channel=channel,
+            direction=direction,
+            language="nl",
+            body="test",
+            occurred_at=z(at),
+            actor_name="test",
+            flags=[] if ticket else ["automated"],
+        )
+        session.add(row)
+        await session.flush()
+        if role:
+            session.add(Participation(contact_id=row.id, staff_id=role[0].id, role=role[1]))
+
+    async def escalation(ticket: Ticket, source: Unit, target: Unit, reason: str, at: str) -> None:
+        session.add(
+            Escalation(
+                ticket_id=ticket.id,
+                from_unit_id=source.id,
+                to_unit_id=target.id,
+                from_tier=1,
+                to_tier=2,
+                reason=reason,
+                requested_role="advising",
+                actor_name="test",
+                created_at=z(at),
+            )
+        )
+
+    a = await ticket(world.burgerzaken, id_card, "28T09:00", resolved_at=z("28T13:00"), resolution_due_at=z("28T15:00"))
+    await contact(a, "phone", "28T09:00", role=(agent, "registering"))
+    b = await ticket(world.burgerzaken, id_card, "28T23:30", resolved_at=z("30T07:30"), resolution_due_at=z("30T07:00"))
+    await contact(b, "mail", "28T23:30", role=(agent, "registering"))
+    await contact(b, "phone", "29T08:00", role=(agent, "informing"))
+    await contact(b, "phone", "30T07:00", "outbound", role=(bo, "deciding"))
+    await escalation(b, world.contact_centre, world.burgerzaken, "needs_expertise", "29T08:10")
+    c = await ticket(
+        world.sociale_dienst, social, "29T00:30", resolved_at=z("30T10:00"), resolution_due_at=z("31T12:00")
+    )
+    await contact(c, "web", "29T00:30", role=(agent, "registering"))
+    session.add(Participation(contact_id=(await _last_contact(session)).id, staff_id=mw.id, role="deciding"))
+    await escalation(c, world.contact_centre, world.sociale_dienst, "needs_decision", "29T09:00")
+    await escalation(c, world.sociale_dienst, world.contact_centre, "returned", "30T09:00")
+    d = await ticket(world.omgeving, waste, "30T21:30")
+    await contact(d, "web", "30T21:30", role=(agent, "informing"))
+    e = await ticket(world.omgeving, waste, "30T22:30")
+    await contact(e, "web", "30T22:30", role=(agent, "registering"))
+    f = await ticket(world.omgeving, waste, "20T10:00")
+    await contact(f, "mail", "27T22:30")
+    await contact(f, "phone", "27T23:30", "outbound")
+    await contact(f, "phone", "29T22:30")
+    g = await ticket(identiteit, id_card, "29T10:00", resolved_at=z("29T12:00"))
+    await contact(g, "counter", "29T10:00", role=(loket, "informing"))
+    h = await ticket(world.burgerzaken, id_card, "25T08:00", resolved_at=z("30T22:30"))
+    await contact(h, "phone", "25T08:00")
+    await escalation(h, world.burgerzaken, identiteit, "needs_expertise", "25T09:00")
+    await ticket(world.burgerzaken, id_card, "29T12:00", resolved_at=z("29T13:00"))
+    await contact(None, "mail", "29T12:00")
+    await session.flush()
+    return Seeded(identiteit, supervisor, agent)
+
+
+async def _last_contact(session: AsyncSession) -> Contact:
+    row = await session.scalar(factories.select(Contact).order_by(Contact.id.desc()).limit(1))
+    assert row is not None
+    return row
+
+
+@pytest.fixture
+async def seeded(session: AsyncSession, world: World) -> Seeded:
+    return await _seed(session, world)
+
+
+def _bearer(settings: Settings, staff: Staff) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, staff.email)}"}
+
+
+def _row(columns: str, *values: Any) -> dict[str, Any]:
+    return dict(zip(columns.split(), values, strict=True))
+
+
+CPC = "day channel inbound outbound contacts"
+FCR = "unit unit_name resolved first_contact fcr_percent"
+SLA = "unit unit_name category resolved on_time late compliance_percent"
+AGE = "unit unit_name age_band tickets"
+ESC = "unit unit_name tickets escalated_tickets escalation_rate_percent reason escalations"
+ROLES = "unit unit_name role participations share_percent"
+AHT = "unit unit_name resolved average_hours median_hours"
+
+EXPECTED: dict[str, list[dict[str, Any]]] = {
+    "contacts-per-channel": [
+        _row(CPC, "2026-03-28", "phone", 1, 1, 2),  # A; F's outbound at 23:30Z on the 27th is the 28th locally
+        _row(CPC, "2026-03-29", "counter", 1, 0, 1),
+        _row(CPC, "2026-03-29", "mail", 1, 0, 1),  # B at 23:30Z on the 28th (CET)
+        _row(CPC, "2026-03-29", "phone", 1, 0, 1),
+        _row(CPC, "2026-03-29", "web", 1, 0, 1),
+        _row(CPC, "2026-03-30", "phone", 1, 1, 2),  # F at 22:30Z on the 29th (CEST: 00:30 on the 30th), B outbound
+        _row(CPC, "2026-03-30", "web", 1, 0, 1),  # D; E (local 31st) is outside
+    ],
+    "first-contact-resolution": [
+        _row(FCR, "burgerzaken", "Burgerzaken", 3, 1, 33.3),  # A yes; B two inbound; I none
+        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0),
+        _row(FCR, "sociale_dienst", "Sociale Dienst", 1, 0, 0.0),  # C was escalated
+    ],
+    "sla-compliance": [
+        _row(SLA, "burgerzaken", "Burgerzaken", "civil.id_card", 2, 1, 1, 50.0),
+        _row(SLA, "sociale_dienst", "Sociale Dienst", "social.living_wage", 1, 1, 0, 100.0),
+    ],
+    "backlog-age": [
+        _row(AGE, "burgerzaken", "Burgerzaken", "3-7d", 1),  # H: resolved only after the period ended
+        _row(AGE, "omgeving", "Omgeving", "<1d", 1),  # D, 30 minutes old; E not created yet
+        _row(AGE, "omgeving", "Omgeving", "7-30d", 1),  # F
+    ],
+    "escalations": [
+        _row(ESC, "burgerzaken", "Burgerzaken", 2, 0, 0.0, None, 0),  # A, I
+        _row(ESC, "contact_centre", "Contact Centre", 2, 2, 100.0, "needs_decision", 1),  # B, C
+        _row(ESC, "contact_centre", "Contact Centre", 2, 2, 100.0, "needs_expertise", 1),
+        _row(ESC, "identiteit", "Identiteit", 1, 0, 0.0, None, 0),
+        _row(ESC, "omgeving", "Omgeving", 1, 0, 0.0, None, 0),  # D
+        _row(ESC, "sociale_dienst", "Sociale Dienst", 0, 0, None, "returned", 1),
+    ],
+    "roles-per-unit": [
+        _row(ROLES, "burgerzaken", "Burgerzaken", "deciding", 1, 100.0),
+        _row(ROLES, "contact_centre", "Contact Centre", "informing", 2, 40.0),
+        _row(ROLES, "contact_centre", "Contact Centre", "registering", 3, 60.0),
+        _row(ROLES, "identiteit", "Identiteit", "informing", 1, 100.0),
+        _row(ROLES, "sociale_dienst", "Sociale Dienst", "deciding", 1, 100.0),
+    ],
+    "handling-time": [
+        # A 4 h, B 32 h (wall clock across the DST change: 33 h on the clock face), I 1 h
+        _row(AHT, "burgerzaken", "Burgerzaken", 3, 12.33, 4.0),
+        _row(AHT, "identiteit", "Identiteit", 1, 2.0, 2.0),
+        _row(AHT, "sociale_dienst", "Sociale Dienst", 1, 33.5, 33.5),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_report_figures_on_the_seeded_data(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str
+) -> None:
+    admin = _bearer(settings, world.admin)
+    answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["report"], body["from"], body["to"]) == (name, "2026-03-28", "2026-03-30")
+    assert [column["name"] for column in body["columns"]] == list(EXPECTED[name][0])
+    assert body["rows"] == EXPECTED[name]
+
+    exported = await client.get(f"/v1/reports/{name}", params={**PERIOD, "format": "csv"}, headers=admin)
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.headers["content-disposition"] == f'attachment; filename="{name}_2026-03-28_2026-03-30.csv"'
+    lines = list(csv.reader(io.StringIO(exported.text)))
+    assert lines[0] == list(EXPECTED[name][0])
+    assert lines[1:] == [["" if value is None else str(value) for value in row.values()] for row in EXPECTED[name]]
+
+
+async def test_catalogue_describes_every_report_and_its_chart(
+    client: httpx.AsyncClient, settings: Settings, world: World
+) -> None:
+    answer = await client.get("/v1/reports", headers=_bearer(settings, world.admin))
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert sorted(item["name"] for item in items) == sorted(EXPECTED)
+    for item in items:
+        columns = list(EXPECTED[item["name"]][0])
+        chart = item["chart"]
+        assert chart["type"] in {"bar", "line"}
+        assert {chart["x"], *chart["y"]} <= set(columns)
+        assert chart["series"] is None or chart["series"] in columns
+        assert "period" in item["description"]
+
+
+async def test_a_supervisor_sees_their_units_and_those_below(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+) -> None:
+    mine = _bearer(settings, seeded.supervisor)
+    answer = await client.get("/v1/reports/handling-time", params=PERIOD, headers=mine)
+    assert answer.status_code == 200, answer.text
+    assert [row["unit"] for row in answer.json()["rows"]] == ["burgerzaken", "identiteit"]
+
+    narrowed = await client.get("/v1/reports/handling-time", params={**PERIOD, "unit": "identiteit"}, headers=mine)
+    assert narrowed.status_code == 200, narrowed.text
+    assert narrowed.json()["rows"] == [_row(AHT, "identiteit", "Identiteit", 1, 2.0, 2.0)]
+
+    elsewhere = await client.get("/v1/reports/handling-time", params={**PERIOD, "unit": "omgeving"}, headers=mine)
+    assert "outside the units" in assert_problem(elsewhere, 403)["detail"]
+
+
+async def test_agents_may_not_read_reports(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+) -> None:
+    agent = _bearer(settings, seeded.agent)
+    assert_problem(await client.get("/v1/reports", headers=agent), 403)
+    assert_problem(await client.get("/v1/reports/handling-time", params=PERIOD, headers=agent), 403)
+
+
+async def test_an_api_key_with_the_scope_sees_the_whole_organisation(
+    client: httpx.AsyncClient, session: AsyncSession, seeded: Seeded
+) -> None:
+    key = {"X-API-Key": await factories.api_key(session, "dashboard", ["reports:read"])}
+    answer = await client.get("/v1/reports/first-contact-resolution", params=PERIOD, headers=key)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == EXPECTED["first-contact-resolution"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "words"),
+    [
+        ({"from": "2026-03-31", "to": "2026-03-01"}, 422, "is after"),
+        ({"from": "2025-01-01", "to": "2026-01-02"}, 422, "at most 366"),
+        ({"from": "2026-02-30"}, 422, "from"),
+        ({"from": "yesterday"}, 422, "from"),
+        ({"to": "9999-12-31"}, 422, "must lie between"),
+        ({"unit": "nowhere"}, 422, "no unit with code 'nowhere'"),
+        ({"format": "xlsx"}, 422, "format"),
+    ],
+)
+async def test_bad_parameters_are_clear_problems(
+    client: httpx.AsyncClient, settings: Settings, world: World, params: dict[str, str], status: int, words: str
+) -> None:
+    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, world.admin))
+    problem = assert_problem(answer, status)
+    assert words in problem["detail"] + str(problem.get("errors"))
+
+
+async def test_unknown_report_is_404_naming_the_reports(
+    client: httpx.AsyncClient, settings: Settings, world: World
+) -> None:
+    problem = assert_problem(await client.get("/v1/reports/happiness", headers=_bearer(settings, world.admin)), 404)
+    assert "contacts-per-channel" in problem["detail"]
+
+
+async def test_a_full_leap_year_is_allowed(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
+    answer = await client.get(
+        "/v1/reports/contacts-per-channel",
+        params={"from": "2028-01-01", "to": "2028-12-31"},
+        headers=_bearer(settings, world.admin),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == []
