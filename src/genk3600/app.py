@@ -17,6 +17,7 @@ from genk3600.audit.router import router as audit_router
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
+from genk3600.console.router import install_console
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
 from genk3600.errors import ProblemDetails, problem_responses
@@ -65,6 +66,7 @@ TAGS = [
     {"name": "privacy", "description": "The audit trail: who did or saw what (DPO, auditors)."},
     {"name": "reports", "description": "Aggregated figures for supervisors, as JSON or CSV (reports:read scope)."},
     {"name": "public", "description": "For citizens: the status of their question in plain language (no login)."},
+    {"name": "console", "description": "What the agent console at /console needs: who is signed in, their calls."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         metrics_router,
     ):
         app.include_router(router)
+    install_console(app)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

@@ -38,6 +38,8 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "record_call_event": CONTACTS,
     "record_mail": CONTACTS,
     "lookup_citizens": READ,
+    "who_am_i": READ,
+    "list_my_calls": READ,
     "export_citizen": ADMIN,
     "erase_citizen": ADMIN,
     "set_citizen_legal_hold": ADMIN,

@@ -1,0 +1,46 @@
+"""Queries for the console: the signed-in staff member's units and calls, and the demo staff picker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from genk3600.models import Call
+from genk3600.models.organisation import Staff, StaffMembership, Unit
+
+# A ringing call whose `ended` event never arrived must not pop up forever.
+MAX_OPEN_CALLS = 20
+
+
+async def units_by_ids(session: AsyncSession, unit_ids: set[int]) -> dict[int, Unit]:
+    if not unit_ids:
+        return {}
+    rows = await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))
+    return {unit.id: unit for unit in rows}
+
+
+async def open_calls_of_agent(session: AsyncSession, staff_id: int, states: Sequence[str]) -> Sequence[Call]:
+    statement = (
+        select(Call)
+        .where(Call.agent_staff_id == staff_id, Call.state.in_(states))
+        .order_by(Call.id.desc())
+        .limit(MAX_OPEN_CALLS)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def active_staff_with_units(session: AsyncSession) -> Sequence[Staff]:
+    statement = (
+        select(Staff)
+        .options(selectinload(Staff.memberships).selectinload(StaffMembership.unit))
+        .where(Staff.active)
+        .order_by(Staff.full_name)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def active_staff_by_email(session: AsyncSession, email: str) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.email == email.lower(), Staff.active))

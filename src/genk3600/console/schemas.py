@@ -1,0 +1,62 @@
+"""What the console endpoints answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import EmailStr, Field
+
+from genk3600.citizens.schemas import CitizenLookup
+from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.models.enums import CallState, Position, Scope
+
+
+class UnitMembership(OutputModel):
+    unit: str = Field(description="Unit code.", examples=["contact_centre"])
+    unit_name: str = Field(examples=["Contactcenter Genk3600"])
+    position: Position
+
+
+class MeOut(OutputModel):
+    kind: Literal["staff", "api_client", "system"]
+    name: str = Field(examples=["Sofie Vermeulen"])
+    email: str | None = Field(examples=["agent@genk.example"])
+    staff_id: int | None = Field(description="Set for staff; null for an API client.")
+    memberships: list[UnitMembership] = Field(description="The units whose queues the console shows.")
+    scopes: list[Scope]
+
+
+class AgentCall(OutputModel):
+    call_id: str = Field(examples=["pbx-7f3a91"])
+    state: CallState
+    caller_number: str | None = Field(examples=["+3289653600"])
+    called_number: str | None
+    ringing_at: datetime | None
+    answered_at: datetime | None
+    screen_pop: CitizenLookup | None = Field(
+        description="Citizens matching the caller number with their open tickets; null for a withheld number."
+    )
+
+
+class AgentCallList(OutputModel):
+    items: list[AgentCall]
+
+
+class DemoStaff(OutputModel):
+    email: str
+    full_name: str
+    memberships: list[UnitMembership]
+
+
+class DemoStaffList(OutputModel):
+    items: list[DemoStaff]
+
+
+class DevTokenIn(InputModel):
+    email: EmailStr
+
+
+class DevTokenOut(OutputModel):
+    token: str
+    expires_in_seconds: int

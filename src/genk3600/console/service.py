@@ -1,0 +1,106 @@
+"""Who is signed in, which calls ring at their phone, and the dev-mode sign-in of demo staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.principal import Principal
+from genk3600.auth.tokens import issue_dev_token
+from genk3600.citizens.service import LookupQuery, lookup
+from genk3600.config import Settings
+from genk3600.console import repository
+from genk3600.console.schemas import (
+    AgentCall,
+    AgentCallList,
+    DemoStaff,
+    DemoStaffList,
+    DevTokenOut,
+    MeOut,
+    UnitMembership,
+)
+from genk3600.contacts.schemas import WITHHELD
+from genk3600.errors import NotFound, UnprocessableInput
+from genk3600.models.enums import CallState, Position
+
+DEV_TOKEN_TTL = timedelta(hours=8)
+
+
+async def who_am_i(session: AsyncSession, principal: Principal) -> MeOut:
+    """The caller's identity and units, so the console knows which queues to show."""
+    units = await repository.units_by_ids(session, {m.unit_id for m in principal.memberships})
+    memberships = [
+        UnitMembership(unit=units[m.unit_id].code, unit_name=units[m.unit_id].name, position=m.position)
+        for m in principal.memberships
+        if m.unit_id in units
+    ]
+    return MeOut(
+        kind=principal.kind,
+        name=principal.name,
+        email=principal.email,
+        staff_id=principal.staff_id,
+        memberships=memberships,
+        scopes=sorted(principal.scopes, key=lambda scope: scope.value),
+    )
+
+
+async def calls_of_agent(
+    session: AsyncSession, settings: Settings, principal: Principal, states: Sequence[CallState]
+) -> AgentCallList:
+    """Calls the PBX put through to this staff member, each with its screen pop."""
+    if principal.staff_id is None:
+        raise UnprocessableInput("Only a signed-in staff member has calls; an API client has no phone.")
+    calls = await repository.open_calls_of_agent(session, principal.staff_id, [state.value for state in states])
+    items = []
+    for call in calls:
+        pop = None
+        if call.caller_number and call.caller_number != WITHHELD:
+            pop = await lookup(session, settings.secret, principal, LookupQuery(phone=call.caller_number))
+        items.append(
+            AgentCall(
+                call_id=call.call_id,
+                state=CallState(call.state),
+                caller_number=call.caller_number,
+                called_number=call.called_number,
+                ringing_at=call.ringing_at,
+                answered_at=call.answered_at,
+                screen_pop=pop,
+            )
+        )
+    return AgentCallList(items=items)
+
+
+def _require_dev_mode(settings: Settings) -> None:
+    # Outside dev mode these routes do not exist as far as a client can tell.
+    if not settings.dev_mode:
+        raise NotFound("There is nothing at this address.")
+
+
+async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList:
+    """Dev mode only: every active staff member, for the console's sign-in picker."""
+    _require_dev_mode(settings)
+    staff = await repository.active_staff_with_units(session)
+    return DemoStaffList(
+        items=[
+            DemoStaff(
+                email=member.email,
+                full_name=member.full_name,
+                memberships=[
+                    UnitMembership(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
+                    for m in member.memberships
+                ],
+            )
+            for member in staff
+        ]
+    )
+
+
+async def dev_token(session: AsyncSession, settings: Settings, email: str) -> DevTokenOut:
+    """Dev mode only: a signed staff token for a demo staff member, as `genk3600 dev-token` prints."""
+    _require_dev_mode(settings)
+    if await repository.active_staff_by_email(session, email) is None:
+        raise UnprocessableInput(f"No active staff member has the e-mail {email!r}.")
+    token = issue_dev_token(settings, email.lower(), DEV_TOKEN_TTL)
+    return DevTokenOut(token=token, expires_in_seconds=int(DEV_TOKEN_TTL.total_seconds()))

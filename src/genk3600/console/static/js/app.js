@@ -1,0 +1,146 @@
+// The console shell: sign-in state, language switch, navigation by hash, and the call watcher.
+import { get, setToken, token, whenUnauthorised } from "./api.js";
+import { h } from "./dom.js";
+import { LANGUAGES, language, setLanguage, t } from "./i18n.js";
+import * as incoming from "./screens/incoming.js";
+import * as login from "./screens/login.js";
+import * as phone from "./screens/phone.js";
+import * as routing from "./screens/routing.js";
+import * as supervisor from "./screens/supervisor.js";
+import * as ticket from "./screens/ticket.js";
+
+const SCREENS = { login, incoming, phone, ticket, routing, supervisor };
+const CALL_POLL_MS = 2000;
+
+const state = { me: null, calls: [], cleanup: null, callTimer: null, callListeners: new Set() };
+
+const main = document.getElementById("main");
+const announcer = document.getElementById("announcer");
+
+export function announce(text) {
+  // Clearing first makes screen readers repeat an identical message.
+  announcer.textContent = "";
+  window.setTimeout(() => {
+    announcer.textContent = text;
+  }, 50);
+}
+
+function translateShell() {
+  document.title = t("app.title");
+  document.getElementById("brand").textContent = t("app.title");
+  document.getElementById("skip-link").textContent = t("app.skip");
+  document.getElementById("language-label").textContent = t("app.language");
+  document.getElementById("nav").setAttribute("aria-label", t("nav.label"));
+  for (const link of document.querySelectorAll("#nav a")) link.textContent = t(`nav.${link.dataset.screen}`);
+  const signOut = document.getElementById("sign-out");
+  signOut.textContent = t("app.sign_out");
+  signOut.hidden = !state.me;
+  document.getElementById("nav").hidden = !state.me;
+  document.getElementById("who").textContent = state.me ? t("app.signed_in_as", { name: state.me.name }) : "";
+}
+
+function parseRoute() {
+  const [screen, ...rest] = window.location.hash.replace(/^#\/?/, "").split("/");
+  return { screen: screen || "incoming", argument: rest.map(decodeURIComponent).join("/") };
+}
+
+async function render() {
+  if (state.cleanup) state.cleanup();
+  state.cleanup = null;
+  let { screen, argument } = parseRoute();
+  if (!state.me) screen = "login";
+  if (!(screen in SCREENS)) screen = "incoming";
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.dataset.screen === screen) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  translateShell();
+  main.replaceChildren();
+  main.dataset.screen = screen;
+  const context = { me: state.me, argument, announce, calls: () => state.calls, onCalls, signedIn, navigate };
+  state.cleanup = (await SCREENS[screen].render(main, context)) || null;
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: false });
+  }
+}
+
+function navigate(hash) {
+  if (window.location.hash === hash) render();
+  else window.location.hash = hash;
+}
+
+function onCalls(listener) {
+  state.callListeners.add(listener);
+  return () => state.callListeners.delete(listener);
+}
+
+async function pollCalls() {
+  if (!state.me || state.me.staff_id === null) return;
+  try {
+    const { items } = await get("/v1/me/calls");
+    const known = new Set(state.calls.map((call) => call.call_id));
+    const fresh = items.filter((call) => !known.has(call.call_id));
+    state.calls = items;
+    for (const listener of state.callListeners) listener(items);
+    if (fresh.length) {
+      const number = fresh[0].caller_number || t("phone.withheld");
+      announce(t("phone.announce", { number }));
+      if (parseRoute().screen !== "phone") navigate("#/phone");
+    }
+  } catch {
+    // A failed poll is retried at the next tick; a 401 already sent the user to the sign-in screen.
+  }
+}
+
+async function signedIn() {
+  state.me = await get("/v1/me");
+  state.calls = [];
+  window.clearInterval(state.callTimer);
+  state.callTimer = window.setInterval(pollCalls, CALL_POLL_MS);
+  await pollCalls();
+  const { screen } = parseRoute();
+  navigate(screen === "login" || !screen ? "#/incoming" : window.location.hash || "#/incoming");
+}
+
+function signOut(message) {
+  setToken(null);
+  state.me = null;
+  state.calls = [];
+  window.clearInterval(state.callTimer);
+  navigate("#/login");
+  if (message) announce(message);
+}
+
+function setUpShell() {
+  const select = document.getElementById("language");
+  for (const [code, name] of LANGUAGES) select.append(h("option", { value: code, lang: code }, name));
+  select.value = language();
+  setLanguage(language());
+  select.addEventListener("change", () => {
+    setLanguage(select.value);
+    render();
+  });
+  document.getElementById("sign-out").addEventListener("click", () => signOut());
+  whenUnauthorised(() => {
+    // During sign-in a 401 is the sign-in screen's own error to show.
+    if (state.me) signOut(t("common.signed_out"));
+  });
+  window.addEventListener("hashchange", render);
+}
+
+async function start() {
+  setUpShell();
+  if (token()) {
+    try {
+      await signedIn();
+      return;
+    } catch {
+      setToken(null);
+    }
+  }
+  await render();
+}
+
+start();

@@ -1,0 +1,115 @@
+// Supervisor: every report of GET /v1/reports as a chart (Chart.js, committed under vendor/), a table
+// with the same figures for screen readers, and a CSV download.
+import { ApiError, get, token } from "../api.js";
+import { field, h, uid } from "../dom.js";
+import { t } from "../i18n.js";
+import { errorNotice } from "./common.js";
+
+// Colour-blind-safe palette (Okabe-Ito), dark enough against white.
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
+
+function isoDay(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+function datasets(report, chart) {
+  const labels = [...new Set(report.rows.map((row) => String(row[chart.x])))];
+  const label = (name) => report.columns.find((column) => column.name === name)?.label || name;
+  const series = chart.series ? [...new Set(report.rows.map((row) => String(row[chart.series])))] : [null];
+  const sets = [];
+  for (const value of series) {
+    for (const y of chart.y) {
+      const rows = value === null ? report.rows : report.rows.filter((row) => String(row[chart.series]) === value);
+      const byX = new Map(rows.map((row) => [String(row[chart.x]), row[y]]));
+      const colour = PALETTE[sets.length % PALETTE.length];
+      sets.push({
+        label: value === null ? label(y) : chart.y.length > 1 ? `${value} — ${label(y)}` : value,
+        data: labels.map((x) => (byX.has(x) ? Number(byX.get(x)) : null)),
+        backgroundColor: colour,
+        borderColor: colour,
+      });
+    }
+  }
+  return { labels, datasets: sets };
+}
+
+function table(report) {
+  return h(
+    "table",
+    {},
+    h("caption", {}, t("supervisor.table", { title: report.title })),
+    h("thead", {}, h("tr", {}, report.columns.map((column) => h("th", { scope: "col" }, column.label)))),
+    h(
+      "tbody",
+      {},
+      report.rows.length
+        ? report.rows.map((row) => h("tr", {}, report.columns.map((column) => h("td", {}, row[column.name] ?? "—"))))
+        : h("tr", {}, h("td", { colspan: report.columns.length }, t("supervisor.empty"))),
+    ),
+  );
+}
+
+async function csvLink(url, report) {
+  // The CSV needs the bearer token, which a plain link cannot send: fetch it and link to the blob.
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
+  const href = URL.createObjectURL(await response.blob());
+  return h("a", { href, download: `${report.report}_${report.from}_${report.to}.csv`, "data-csv": report.report }, t("supervisor.csv", { title: report.title }));
+}
+
+async function reportSection(item, query, charts) {
+  const section = h("section", { "aria-labelledby": `report-${item.name}`, "data-report": item.name }, h("h2", { id: `report-${item.name}` }, item.title), h("p", {}, item.description));
+  try {
+    const base = `/v1/reports/${encodeURIComponent(item.name)}?${query}`;
+    const report = await get(`${base}&format=json`);
+    const canvasId = uid("chart");
+    const canvas = h("canvas", { id: canvasId, role: "img", "aria-label": t("supervisor.chart", { title: report.title }) });
+    section.append(h("div", { class: "chart-box" }, canvas), table(report), h("p", {}, await csvLink(`${base}&format=csv`, report)));
+    if (window.Chart && item.chart) {
+      charts.push(new window.Chart(canvas, { type: item.chart.type, data: datasets(report, item.chart), options: { responsive: true, maintainAspectRatio: false, animation: false } }));
+    }
+  } catch (error) {
+    section.append(errorNotice(error));
+  }
+  return section;
+}
+
+export async function render(main) {
+  const today = new Date();
+  const monthAgo = new Date(today.getTime() - 30 * 24 * 3600 * 1000);
+  const from = h("input", { type: "date", name: "from", value: isoDay(monthAgo), required: true });
+  const to = h("input", { type: "date", name: "to", value: isoDay(today), required: true });
+  const unit = h("input", { type: "text", name: "unit", autocomplete: "off" });
+  const results = h("div", {});
+  const form = h(
+    "form",
+    { "aria-label": t("supervisor.title") },
+    field(t("supervisor.from"), from),
+    field(t("supervisor.to"), to),
+    field(t("supervisor.unit"), unit),
+    h("button", { type: "submit" }, t("supervisor.show")),
+  );
+  main.append(h("h1", {}, t("supervisor.title")), form, results);
+  const charts = [];
+
+  async function show() {
+    charts.splice(0).forEach((chart) => chart.destroy());
+    results.replaceChildren(h("p", {}, t("common.loading")));
+    try {
+      const { items } = await get("/v1/reports");
+      const query = new URLSearchParams({ from: from.value, to: to.value });
+      if (unit.value.trim()) query.set("unit", unit.value.trim());
+      const sections = [];
+      for (const item of items) sections.push(await reportSection(item, query.toString(), charts));
+      results.replaceChildren(...(sections.length ? sections : [h("p", {}, t("supervisor.none"))]));
+    } catch (error) {
+      results.replaceChildren(error instanceof ApiError && error.status === 403 ? h("p", { class: "notice" }, t("supervisor.forbidden")) : errorNotice(error));
+    }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    show();
+  });
+  await show();
+  return () => charts.forEach((chart) => chart.destroy());
+}

@@ -1,0 +1,197 @@
+// Ticket: details, roles and timeline in plain words; status changes guarded by ETag; escalation; roles.
+import { ApiError, get, post, request } from "../api.js";
+import { field, formatDateTime, h } from "../dom.js";
+import { language, t } from "../i18n.js";
+import { errorNotice } from "./common.js";
+
+const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
+const REASONS = ["needs_decision", "needs_expertise", "sla_breach", "citizen_request", "complaint"];
+const ROLES = ["informing", "registering", "advising", "deciding"];
+
+function options(values, prefix, selected) {
+  return values.map((value) => h("option", { value, selected: value === selected }, t(`${prefix}.${value}`)));
+}
+
+function details(ticket) {
+  const citizen = ticket.citizen ? [ticket.citizen.given_name, ticket.citizen.family_name].filter(Boolean).join(" ") : "—";
+  const rows = [
+    [t("col.subject"), ticket.subject],
+    [t("col.status"), h("span", { "data-status": ticket.status }, t(`status.${ticket.status}`))],
+    [t("col.priority"), t(`priority.${ticket.priority}`)],
+    [t("ticket.owner"), ticket.owning_unit_name],
+    [t("ticket.tier"), String(ticket.tier)],
+    [t("ticket.category"), ticket.category || "—"],
+    [t("ticket.citizen"), citizen],
+    [t("col.assignee"), ticket.assignee ? ticket.assignee.full_name : "—"],
+    [t("ticket.due"), formatDateTime(ticket.resolution_due_at, language())],
+  ];
+  return h(
+    "section",
+    { "aria-labelledby": "details-heading" },
+    h("h2", { id: "details-heading" }, t("ticket.details")),
+    h("dl", { class: "facts" }, rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+  );
+}
+
+function roles(ticket) {
+  return h(
+    "section",
+    { "aria-labelledby": "roles-heading" },
+    h("h2", { id: "roles-heading" }, t("ticket.roles")),
+    ticket.roles.length
+      ? h("ul", { class: "roles" }, ticket.roles.map((role) => h("li", { "data-role": role.role }, h("strong", {}, role.staff_name), ": ", role.role_explanation, " ", h("span", { class: "meta" }, `(${t(`role.${role.role}`)}, ${formatDateTime(role.created_at, language())})`))))
+      : h("p", {}, "—"),
+  );
+}
+
+function timeline(events) {
+  return h(
+    "section",
+    { "aria-labelledby": "timeline-heading" },
+    h("h2", { id: "timeline-heading" }, t("ticket.timeline")),
+    h(
+      "ol",
+      { class: "timeline" },
+      events.map((event) => h("li", { "data-event": event.type }, event.summary, h("br"), h("span", { class: "meta" }, `${event.actor.name} · ${formatDateTime(event.occurred_at, language())}`))),
+    ),
+  );
+}
+
+function statusForm(ticket, etag, reload, context) {
+  const status = h("select", { name: "status" }, options(STATUSES, "status", ticket.status));
+  const note = h("input", { name: "note", type: "text", maxlength: 2000 });
+  const message = h("div", {});
+  const form = h(
+    "form",
+    { "aria-labelledby": "status-heading" },
+    h("h2", { id: "status-heading" }, t("ticket.status_change")),
+    field(t("ticket.new_status"), status),
+    field(t("ticket.note"), note),
+    h("button", { type: "submit" }, t("ticket.save_status")),
+    message,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { status: status.value };
+    if (note.value.trim()) body.note = note.value.trim();
+    try {
+      // If-Match with the ETag of what this screen shows: a change made meanwhile by someone else is a 412.
+      await request("PATCH", `/v1/tickets/${encodeURIComponent(ticket.reference)}`, { json: body, headers: { "If-Match": etag } });
+      context.announce(t("ticket.saved", { status: t(`status.${status.value}`) }));
+      await reload();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        const again = h("button", { type: "button", onclick: () => reload() }, t("ticket.reload"));
+        message.replaceChildren(h("div", { class: "notice warning", role: "alert", "data-conflict": "" }, h("p", {}, t("ticket.conflict")), again));
+        again.focus();
+      } else {
+        message.replaceChildren(errorNotice(error));
+      }
+    }
+  });
+  return form;
+}
+
+function escalateDialog(ticket, reload, context) {
+  const unit = h("input", { name: "to_unit", type: "text", required: true, autocomplete: "off" });
+  const reason = h("select", { name: "reason" }, options(REASONS, "reason", "needs_decision"));
+  const role = h("select", { name: "requested_role" }, options(["advising", "deciding"], "role", "deciding"));
+  const note = h("textarea", { name: "note", rows: 3, maxlength: 2000 });
+  const message = h("div", {});
+  const cancel = h("button", { type: "button", class: "secondary" }, t("escalate.cancel"));
+  const dialog = h(
+    "dialog",
+    { "aria-labelledby": "escalate-heading" },
+    h(
+      "form",
+      {},
+      h("h2", { id: "escalate-heading" }, t("escalate.title")),
+      field(t("escalate.unit"), unit),
+      field(t("escalate.reason"), reason),
+      field(t("escalate.role"), role),
+      field(t("escalate.note"), note),
+      message,
+      h("div", { class: "buttons" }, h("button", { type: "submit" }, t("escalate.submit")), cancel),
+    ),
+  );
+  cancel.addEventListener("click", () => dialog.close());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { to_unit: unit.value.trim(), reason: reason.value, requested_role: role.value };
+    if (note.value.trim()) body.note = note.value.trim();
+    try {
+      const result = await post(`/v1/tickets/${encodeURIComponent(ticket.reference)}/escalations`, body);
+      dialog.close();
+      context.announce(t("escalate.done", { unit: result.ticket.owning_unit_name }));
+      await reload();
+    } catch (error) {
+      message.replaceChildren(errorNotice(error));
+    }
+  });
+  return dialog;
+}
+
+function participationForm(events, reload, context) {
+  const contactIds = [...new Set(events.map((event) => event.data?.contact_id).filter(Boolean))];
+  const section = h("section", { "aria-labelledby": "participation-heading" }, h("h2", { id: "participation-heading" }, t("ticket.participation")));
+  if (!contactIds.length) {
+    section.append(h("p", {}, t("ticket.no_contacts")));
+    return section;
+  }
+  const contact = h("select", { name: "contact" }, contactIds.map((id) => h("option", { value: id }, `${t("ticket.contact")} #${id}`)));
+  const role = h("select", { name: "role" }, options(ROLES, "role", "registering"));
+  const note = h("input", { name: "note", type: "text", maxlength: 2000 });
+  const message = h("div", {});
+  const form = h(
+    "form",
+    { "aria-labelledby": "participation-heading" },
+    field(t("ticket.contact"), contact),
+    field(t("ticket.role"), role),
+    field(t("ticket.note"), note),
+    h("button", { type: "submit" }, t("ticket.record_role")),
+    message,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { role: role.value };
+    if (note.value.trim()) body.note = note.value.trim();
+    try {
+      await post(`/v1/contacts/${contact.value}/participations`, body);
+      context.announce(t("ticket.role_recorded", { role: t(`role.${role.value}`) }));
+      await reload();
+    } catch (error) {
+      message.replaceChildren(errorNotice(error));
+    }
+  });
+  section.append(form);
+  return section;
+}
+
+export async function render(main, context) {
+  const reference = context.argument;
+  const heading = h("h1", {}, t("ticket.title", { reference }));
+  const body = h("div", {}, h("p", {}, t("common.loading")));
+  main.append(heading, body);
+
+  async function load() {
+    const path = `/v1/tickets/${encodeURIComponent(reference)}`;
+    try {
+      const [{ data: ticket, headers }, events] = await Promise.all([request("GET", path), get(`${path}/events?limit=200`)]);
+      const dialog = escalateDialog(ticket, load, context);
+      const escalate = h("button", { type: "button", class: "secondary", onclick: () => dialog.showModal() }, t("ticket.escalate"));
+      body.replaceChildren(
+        details(ticket),
+        h("div", { class: "buttons" }, escalate),
+        dialog,
+        statusForm(ticket, headers.get("ETag"), load, context),
+        participationForm(events.items, load, context),
+        roles(ticket),
+        timeline(events.items),
+      );
+    } catch (error) {
+      body.replaceChildren(error instanceof ApiError && error.status === 404 ? h("p", {}, t("common.not_found")) : errorNotice(error));
+    }
+  }
+  await load();
+  return null;
+}
