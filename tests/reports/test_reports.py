@@ -301,6 +301,7 @@ async def test_an_api_key_with_the_scope_sees_the_whole_organisation(
         ({"from": "yesterday"}, 422, "from"),
         ({"to": "9999-12-31"}, 422, "must lie between"),
         ({"unit": "nowhere"}, 422, "no unit with code 'nowhere'"),
+        ({"unit": "Not a code\u0000"}, 422, "query.unit"),
         ({"format": "xlsx"}, 422, "format"),
     ],
 )

@@ -15,6 +15,7 @@ from genk3600.models.enums import Scope
 from genk3600.reports import service
 from genk3600.reports.catalogue import REPORTS
 from genk3600.reports.schemas import ReportList, ReportTable
+from genk3600.units.schemas import UnitCode
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -78,10 +79,7 @@ async def get_report(
     last: Annotated[
         date | None, Query(alias="to", description="Last day (YYYY-MM-DD).", examples=["2026-03-31"])
     ] = None,
-    unit: Annotated[
-        str | None,
-        Query(max_length=64, description="A unit's code: only it and the units below it.", examples=["burgerzaken"]),
-    ] = None,
+    unit: Annotated[UnitCode | None, Query(description="A unit's code: only that unit and the units below it.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
 ) -> ReportTable | Response:
     asked = service.period(first, last, settings.zone)
