@@ -65,7 +65,7 @@ async def seed_citizen_with_tickets(api: httpx.AsyncClient, admin: dict[str, str
 
 
 async def test_phone_call_to_decision_and_the_citizen_status_page(
-    page: Page, service: str, api: httpx.AsyncClient, artifacts: Path
+    service: str, api: httpx.AsyncClient, page: Page, artifacts: Path
 ) -> None:
     admin = await staff_headers(api, ADMIN)
     await contact_centre_takes_calls_first(api, admin)
@@ -158,7 +158,7 @@ async def test_phone_call_to_decision_and_the_citizen_status_page(
 
 
 async def test_conflict_prompt_live_queue_and_the_other_screens(
-    page: Page, service: str, api: httpx.AsyncClient, artifacts: Path
+    service: str, api: httpx.AsyncClient, page: Page, artifacts: Path
 ) -> None:
     admin = await staff_headers(api, ADMIN)
     await sign_in(page, service, AGENT)

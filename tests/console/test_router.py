@@ -104,6 +104,7 @@ async def test_console_and_status_pages_are_served_but_not_in_the_spec(client: h
     assert index.status_code == 200
     assert index.headers["content-type"].startswith("text/html")
     assert '<main id="main"' in index.text
+    assert "default-src 'self'" in index.headers["content-security-policy"]
     script = await client.get("/console/js/app.js")
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
@@ -113,6 +114,7 @@ async def test_console_and_status_pages_are_served_but_not_in_the_spec(client: h
     status = await client.get("/status?ref=G3600-2026-000001&code=abc&lang=nl")
     assert status.status_code == 200
     assert '<html lang="nl">' in status.text
+    assert "frame-ancestors 'none'" in status.headers["content-security-policy"]
     paths = app.openapi()["paths"]
     assert not [path for path in paths if path.startswith(("/console", "/status"))]
     assert_problem(await client.get("/console/nothing-here.js"), 404)
