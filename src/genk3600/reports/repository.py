@@ -32,20 +32,34 @@ _SQL: dict[str, str] = {
         GROUP BY 1, 2
         ORDER BY 1, 2
     """,
+    # Set-based (hash joins over the period's tickets), not a subquery per ticket: a year is ~100k tickets.
     "first-contact-resolution": """
         WITH resolved AS (
-            SELECT t.owning_unit_id,
-                   (SELECT count(*) FROM contact c WHERE c.ticket_id = t.id AND c.direction = 'inbound') = 1
-                   AND NOT EXISTS (SELECT FROM escalation e WHERE e.ticket_id = t.id) AS first_contact
+            SELECT t.id, t.owning_unit_id
             FROM ticket t
             WHERE t.resolved_at >= :start AND t.resolved_at < :end AND t.owning_unit_id = ANY(:unit_ids)
+        ),
+        inbound AS (
+            SELECT c.ticket_id, count(*) AS contacts
+            FROM contact c JOIN resolved r ON r.id = c.ticket_id
+            WHERE c.direction = 'inbound'
+            GROUP BY c.ticket_id
+        ),
+        escalated AS (
+            SELECT DISTINCT e.ticket_id FROM escalation e JOIN resolved r ON r.id = e.ticket_id
+        ),
+        judged AS (
+            SELECT r.owning_unit_id, (i.contacts = 1 AND x.ticket_id IS NULL) IS TRUE AS first_contact
+            FROM resolved r
+            LEFT JOIN inbound i ON i.ticket_id = r.id
+            LEFT JOIN escalated x ON x.ticket_id = r.id
         )
         SELECT u.code AS unit, u.name AS unit_name,
                count(*) AS resolved,
-               count(*) FILTER (WHERE r.first_contact) AS first_contact,
-               round(100.0 * count(*) FILTER (WHERE r.first_contact) / count(*), 1) AS fcr_percent
-        FROM resolved r
-        JOIN unit u ON u.id = r.owning_unit_id
+               count(*) FILTER (WHERE j.first_contact) AS first_contact,
+               round(100.0 * count(*) FILTER (WHERE j.first_contact) / count(*), 1) AS fcr_percent
+        FROM judged j
+        JOIN unit u ON u.id = j.owning_unit_id
         GROUP BY u.id
         ORDER BY u.code
     """,
@@ -90,20 +104,27 @@ _SQL: dict[str, str] = {
     """,
     "escalations": """
         WITH created AS (
-            SELECT coalesce(
-                       (SELECT e.from_unit_id FROM escalation e WHERE e.ticket_id = t.id
-                        ORDER BY e.created_at, e.id LIMIT 1),
-                       t.owning_unit_id
-                   ) AS unit_id,
-                   EXISTS (SELECT FROM escalation e WHERE e.ticket_id = t.id AND e.reason <> 'returned') AS escalated
-            FROM ticket t
-            WHERE t.created_at >= :start AND t.created_at < :end
+            SELECT t.id, t.owning_unit_id FROM ticket t WHERE t.created_at >= :start AND t.created_at < :end
+        ),
+        first_escalation AS (
+            SELECT DISTINCT ON (e.ticket_id) e.ticket_id, e.from_unit_id
+            FROM escalation e JOIN created c ON c.id = e.ticket_id
+            ORDER BY e.ticket_id, e.created_at, e.id
+        ),
+        escalated AS (
+            SELECT DISTINCT e.ticket_id
+            FROM escalation e JOIN created c ON c.id = e.ticket_id
+            WHERE e.reason <> 'returned'
         ),
         rate AS (
-            SELECT unit_id, count(*) AS tickets, count(*) FILTER (WHERE escalated) AS escalated_tickets
-            FROM created
-            WHERE unit_id = ANY(:unit_ids)
-            GROUP BY unit_id
+            SELECT coalesce(f.from_unit_id, c.owning_unit_id) AS unit_id,
+                   count(*) AS tickets,
+                   count(x.ticket_id) AS escalated_tickets
+            FROM created c
+            LEFT JOIN first_escalation f ON f.ticket_id = c.id
+            LEFT JOIN escalated x ON x.ticket_id = c.id
+            WHERE coalesce(f.from_unit_id, c.owning_unit_id) = ANY(:unit_ids)
+            GROUP BY 1
         ),
         reasons AS (
             SELECT e.from_unit_id AS unit_id, e.reason, count(*) AS escalations
