@@ -36,9 +36,11 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.service import create_api_client
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
+from genk3600.models.enums import Scope
 from tests import factories
 from tests.factories import World, assert_problem
 
@@ -290,6 +292,19 @@ async def test_an_api_key_with_the_scope_sees_the_whole_organisation(
     answer = await client.get("/v1/reports/first-contact-resolution", params=PERIOD, headers=key)
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == EXPECTED["first-contact-resolution"]
+
+
+async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(
+    client: httpx.AsyncClient, session: AsyncSession, seeded: Seeded
+) -> None:
+    _client, key = await create_api_client(session, "loket-dashboard", [Scope.reports_read], "burgerzaken")
+    answer = await client.get("/v1/reports/sla-compliance", params=PERIOD, headers={"X-API-Key": key})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == EXPECTED["sla-compliance"][:1]
+    problem = assert_problem(
+        await client.get("/v1/reports/sla-compliance", params={"unit": "omgeving"}, headers={"X-API-Key": key}), 403
+    )
+    assert "omgeving" in problem["detail"]
 
 
 @pytest.mark.parametrize(
