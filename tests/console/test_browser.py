@@ -73,6 +73,8 @@ async def test_phone_call_to_decision_and_the_citizen_status_page(
 
     # The agent signs in with the dev-mode picker and sees the contact centre's queue.
     await page.goto(f"{service}/console/")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Naar de inhoud")).to_be_focused()
     await assert_accessible(page, "login")
     await screenshot(page, artifacts, "01-login")
     await sign_in(page, service, AGENT)
@@ -113,8 +115,16 @@ async def test_phone_call_to_decision_and_the_citizen_status_page(
     await expect(page.locator(".roles [data-role='registering']")).to_contain_text("Sofie Vermeulen")
     await expect(page.locator("[data-event='routed']")).to_contain_text("Telefoon: eerst het contactcenter")
     await assert_accessible(page, "ticket")
-    await page.get_by_role("button", name="Escaleren…").click()
+    escalate = page.get_by_role("button", name="Escaleren…")
+    await escalate.focus()
+    await page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Ticket escaleren")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_label("Naar dienst")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(escalate).to_be_focused()
+    await page.keyboard.press("Enter")
     await expect(dialog).to_be_visible()
     await dialog.get_by_label("Naar dienst").fill("burgerzaken")
     await dialog.get_by_label("Reden").select_option("needs_decision")
@@ -212,8 +222,10 @@ async def test_conflict_prompt_live_queue_and_the_other_screens(
     await page.get_by_label("Langue").select_option("nl")
     await sign_out(page)
 
-    # Routing (an administrator sees the rules) and the dry run.
-    await sign_in(page, service, ADMIN)
+    # Routing (an administrator sees the rules) and the dry run; this time signed in with a pasted token.
+    await page.get_by_label("Toegangstoken (JWT van de stad)").fill(admin["Authorization"].removeprefix("Bearer "))
+    await page.get_by_role("button", name="Aanmelden met token").click()
+    await expect(page.get_by_text("Aangemeld als Functioneel Beheerder")).to_be_visible()
     await page.get_by_role("link", name="Routering").click()
     await expect(page.get_by_role("heading", name="Routeringsregels", level=1)).to_be_visible()
     await expect(page.locator("tr[data-rule]").first).to_be_visible()

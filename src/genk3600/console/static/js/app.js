@@ -12,7 +12,7 @@ import * as ticket from "./screens/ticket.js";
 const SCREENS = { login, incoming, phone, ticket, routing, supervisor };
 const CALL_POLL_MS = 2000;
 
-const state = { me: null, calls: [], cleanup: null, callTimer: null, callListeners: new Set() };
+const state = { me: null, calls: [], cleanup: null, callTimer: null, callListeners: new Set(), rendered: false };
 
 const main = document.getElementById("main");
 const announcer = document.getElementById("announcer");
@@ -60,10 +60,11 @@ async function render() {
   const context = { me: state.me, argument, announce, calls: () => state.calls, onCalls, signedIn, navigate };
   state.cleanup = (await SCREENS[screen].render(main, context)) || null;
   const heading = main.querySelector("h1");
-  if (heading) {
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: false });
-  }
+  if (heading) heading.tabIndex = -1;
+  // After a navigation focus moves to the new screen's heading; on the first load the page starts at the top,
+  // so the skip link comes first.
+  if (heading && state.rendered) heading.focus({ preventScroll: false });
+  state.rendered = true;
 }
 
 function navigate(hash) {

@@ -9,7 +9,7 @@ export async function render(main, context) {
   const tokenForm = h(
     "form",
     { "aria-labelledby": "token-heading" },
-    h("h2", { id: "token-heading" }, t("login.token")),
+    h("h2", { id: "token-heading" }, t("login.with_token")),
     field(t("login.token"), tokenInput, t("login.token_hint")),
     h("button", { type: "submit" }, t("login.submit")),
   );
