@@ -135,6 +135,17 @@ async def test_phone_call_to_decision_and_the_citizen_status_page(
     await dialog.get_by_role("button", name="Escaleren").click()
     await expect(dialog).to_be_hidden()
     await expect(page.locator("[data-event='escalated']")).to_contain_text("from Contactcenter Genk3600 to Burgerzaken")
+
+    # The call ends: it leaves the phone screen, and the PBX's `ended` joins the contact already recorded.
+    ended = await api.post("/v1/intake/phone/events", json={"event": "ended", "call_id": "pbx-e2e-1"}, headers=admin)
+    assert ended.status_code == 200, ended.text
+    await page.get_by_role("link", name="Telefoon").click()
+    await expect(page.get_by_text("Geen oproep op dit moment.")).to_be_visible()
+    # (As the agent: the ticket now belongs to Burgerzaken, and she worked on it.)
+    timeline = await api.get(f"/v1/tickets/{reference}/events", headers=await staff_headers(api, AGENT))
+    assert timeline.status_code == 200, timeline.text
+    contacts = {event["data"].get("contact_id") for event in timeline.json()["items"]} - {None}
+    assert contacts == {ended.json()["contact_id"]}
     await sign_out(page)
 
     # The back office sees it in the Burgerzaken queue, records the decision and resolves the ticket.
