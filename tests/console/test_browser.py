@@ -256,6 +256,7 @@ async def test_conflict_prompt_live_queue_and_the_other_screens(
     for name in names:
         section = page.locator(f"section[data-report='{name}']")
         await expect(section.locator("canvas")).to_be_visible()
+        assert await section.locator("canvas").evaluate("canvas => window.Chart.getChart(canvas) !== undefined")
         await expect(section.locator(f"a[data-csv='{name}']")).to_have_attribute("href", re.compile("^blob:"))
     async with page.expect_download() as download_info:
         await page.locator(f"a[data-csv='{names[0]}']").click()
