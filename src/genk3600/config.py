@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Brussels"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    job_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long a background job holds work it claimed (webhook deliveries, outbound mail). A job "
+        "that dies mid-send leaves its claim; another worker takes the work over once this time has passed.",
+    )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
     jwks_url: str | None = Field(
@@ -96,6 +102,16 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")
     max_attachment_bytes: int = Field(
         default=10 * 1024 * 1024, ge=0, description="Attachments above this keep metadata, not content."
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted by the API (413 beyond); raw mail has max_message_bytes instead.",
+    )
+    api_key_requests_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests one API key may make per minute, counted in PostgreSQL across replicas (0 = no limit).",
     )
 
     @field_validator("timezone")
