@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message
 
 from tests import factories
 from tests.hostile.conftest import SMALL_MAIL_LIMIT, SMALL_REQUEST_LIMIT, row_counts
@@ -65,14 +66,14 @@ async def test_a_chunked_body_without_length_is_cut_off_at_the_limit(
 async def _call_raw(app: FastAPI, headers: list[tuple[bytes, bytes]], chunks: int, chunk: bytes) -> tuple[int, int]:
     """Send `chunks` copies of `chunk` straight through ASGI; returns the status and how many chunks were read."""
     read = 0
-    messages: list[dict[str, Any]] = []
+    messages: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal read
         read += 1
         return {"type": "http.request", "body": chunk, "more_body": read < chunks}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         messages.append(message)
 
     scope = {
