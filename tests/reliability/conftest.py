@@ -91,7 +91,7 @@ async def disposable_postgres(
     yield postgres
     if not postgres.running():
         postgres.start()  # so that the package's own cleanup can stop it and delete the directory
-    postgres.server._cleanup()
+    postgres.server.cleanup()
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ async def test_nothing_answered_is_lost_when_the_api_and_the_database_crash(
             )
             replay = await http.post("/v1/contacts", json=body, headers={"Idempotency-Key": key})
             assert replay.status_code == 201, replay.text
+            assert replay.headers["Idempotent-Replayed"] == "true"
             assert replay.json()["ticket"]["reference"] == reference
 
     # Every answered key exists exactly once, as the ticket that was answered.
