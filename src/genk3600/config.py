@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests one API key may make per minute, counted in PostgreSQL across replicas (0 = no limit).",
     )
+    public_lookups_per_address: int = Field(
+        default=30, ge=1, description="Public status lookups per client address per minute (429 beyond)."
+    )
+    public_lookups_per_reference: int = Field(
+        default=20, ge=1, description="Public status lookups of one reference per minute, from anywhere (429 beyond)."
+    )
 
     @field_validator("timezone")
     @classmethod
