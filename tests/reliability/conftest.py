@@ -55,8 +55,21 @@ class DisposablePostgres:
         """Immediate shutdown: every backend is killed without a checkpoint; the restart does crash recovery."""
         pg_commands.pg_ctl(["-m", "immediate", "-w", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
 
-    def start(self) -> None:
-        self.server.ensure_postgres_running()
+    def start(self, timeout: float = 90.0) -> None:
+        """Start again (crash recovery first) and wait until it accepts connections.
+
+        The package gives `pg_ctl start` 10 s, which crash recovery on a busy machine can take longer than;
+        a start still under way is then found running and waited for.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.server.ensure_postgres_running()
+                return
+            except (subprocess.TimeoutExpired, subprocess.CalledProcessError, AssertionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def running(self) -> bool:
         return (self.server.pgdata / "postmaster.pid").exists()
@@ -89,8 +102,8 @@ async def disposable_postgres(
     finally:
         await database.dispose()
     yield postgres
-    if not postgres.running():
-        postgres.start()  # so that the package's own cleanup can stop it and delete the directory
+    if postgres.running():
+        postgres.crash()  # its data is deleted next: no need to wait for a shutdown checkpoint
     postgres.server.cleanup()
 
 
