@@ -27,7 +27,7 @@ from genk3600.health.router import router as health_router
 from genk3600.intake.router import router as intake_router
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
-from genk3600.middleware import RequestContextMiddleware
+from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
@@ -104,6 +104,12 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     )
     app.state.settings = settings
+    # Added first, so it runs inside the request context: its 413 carries the request id.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        path_limits={"/v1/intake/mail": settings.max_message_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)
     # Outermost, so the latency covers everything the app does for a request (see /metrics).
     app.state.request_histogram = histogram = request_histogram()
@@ -153,13 +159,14 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     components["ProblemDetails"] = problem
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
-    # Any JSON body may arrive unparsable; that answer (400 malformed-json) comes from the shared handler, so it
-    # is documented here once rather than in every route.
+    # Any JSON body may arrive unparsable or too large; those answers (400 malformed-json, 413 from the body size
+    # limit) come from shared code, so they are documented here once rather than in every route.
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 malformed = {**problem_responses(400)[400], "description": "The body is not valid JSON."}
                 operation["responses"].setdefault("400", malformed)
+                operation["responses"].setdefault("413", problem_responses(413)[413])
     app.openapi_schema = schema
     return schema
 

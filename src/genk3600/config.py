@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token a Prometheus scraper sends to /metrics; unset = /metrics answers loopback only.",
     )
+    job_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long a background job holds work it claimed (webhook deliveries, outbound mail). A job "
+        "that dies mid-send leaves its claim; another worker takes the work over once this time has passed.",
+    )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
     jwks_url: str | None = Field(
@@ -100,6 +106,22 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, description="Largest mail accepted.")
     max_attachment_bytes: int = Field(
         default=10 * 1024 * 1024, ge=0, description="Attachments above this keep metadata, not content."
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted by the API (413 beyond); raw mail has max_message_bytes instead.",
+    )
+    api_key_requests_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests one API key may make per minute, counted in PostgreSQL across replicas (0 = no limit).",
+    )
+    public_lookups_per_address: int = Field(
+        default=30, ge=1, description="Public status lookups per client address per minute (429 beyond)."
+    )
+    public_lookups_per_reference: int = Field(
+        default=20, ge=1, description="Public status lookups of one reference per minute, from anywhere (429 beyond)."
     )
 
     @field_validator("timezone")

@@ -21,6 +21,9 @@ from genk3600.config import Settings
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "genk3600"
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10
+STATEMENT_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -34,13 +37,21 @@ class Database:
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
         from genk3600.privacy import audit  # noqa: F401 - registers the audit trail on every session
 
+        # Bounded everywhere, so that a database outage answers 503 quickly instead of hanging requests:
+        # a dead pooled connection is noticed before use (pre-ping) and replaced, connecting gives up after
+        # CONNECT_TIMEOUT, waiting for a free pooled connection after POOL_TIMEOUT, and a statement is
+        # cancelled by the server after STATEMENT_TIMEOUT (and abandoned by the client a little later).
         engine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            pool_timeout=10,
-            connect_args={"timeout": 5, "command_timeout": 30, "server_settings": {"timezone": "UTC"}},
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args={
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+                "command_timeout": STATEMENT_TIMEOUT_SECONDS + 5,
+                "server_settings": {"timezone": "UTC", "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s"},
+            },
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 

@@ -108,6 +108,7 @@ _STANDARD_PROBLEMS: dict[int, str] = {
     415: "The request body has a media type this operation does not accept.",
     422: "The request is well-formed JSON but fails validation; `errors` lists each failing field.",
     428: "This change needs an If-Match header with the ETag of your last read.",
+    429: "Too many requests from this API key this minute; retry after the seconds in `Retry-After`.",
     503: "The database is unreachable; retry after the number of seconds in `Retry-After`.",
 }
 
@@ -123,4 +124,4 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-AUTH_PROBLEMS = (401, 403, 422, 503)
+AUTH_PROBLEMS = (401, 403, 422, 429, 503)

@@ -1,4 +1,4 @@
-"""Request ids and the access log.
+"""Request ids, the access log and the request body size limit.
 
 The id comes from a sane `X-Request-ID` or is made up; it is echoed back and put in problem bodies.
 The access log names method, path, status and duration but never the query string: lookups carry
@@ -13,7 +13,11 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
@@ -55,3 +59,69 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
             client_address_var.reset(address_token)
+
+
+class RequestTooLarge(HTTPException):
+    """Raised from `receive` once the body outgrows the limit; an HTTPException, so FastAPI passes it on as is."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the {limit} bytes accepted.")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit with 413 problem+json, counting bytes as they stream in.
+
+    A declared Content-Length over the limit is refused before a byte is read. A body without Content-Length
+    (chunked), or with one that understates it, is counted chunk by chunk: reading stops at the first chunk
+    past the limit, so at most the limit plus one chunk is ever held in memory. Some paths (raw mail) carry
+    a larger limit of their own.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(scope, limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestTooLarge(limit)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            # A malformed value counts as absent: the streamed bytes are counted all the same.
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _too_large(scope: Scope, limit: int) -> JSONResponse:
+    # Built here rather than by the problem handlers: the app is never called for a body refused up front.
+    body = {
+        "type": PROBLEM_BASE + "payload-too-large",
+        "title": "Request body too large",
+        "status": 413,
+        "detail": f"The request body is larger than the {limit} bytes accepted.",
+        "instance": scope["path"],
+        "request_id": request_id_var.get(),
+    }
+    # Connection: close, because the unread body is still on its way and must not be taken for the next request.
+    return JSONResponse(body, status_code=413, media_type=PROBLEM_MEDIA_TYPE, headers={"Connection": "close"})

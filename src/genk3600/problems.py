@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 # Lost connections, refused connections and an exhausted pool all mean "try again shortly".
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
+# Server answers that mean the same (asyncpg reports them as a plain DBAPIError): SQLSTATE class 08
+# (connection exception) and 53 (insufficient resources, e.g. too many connections), the server shutting
+# down or starting up (57P01-57P03), and a statement cancelled by statement_timeout (57014).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
+TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014"})
 
 _HTTP_TITLES = {
     400: ("Bad request", "bad-request"),
@@ -130,6 +135,22 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     return await app_error(request, unavailable)
 
 
+def is_transient(exc: DBAPIError) -> bool:
+    """The database was unreachable, restarting or overloaded: the same request may well work shortly."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and (
+        sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith(TRANSIENT_SQLSTATE_CLASSES)
+    )
+
+
+async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if is_transient(exc):
+        return await database_unavailable(request, exc)
+    return await unexpected_error(request, exc)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -150,7 +171,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         (IntegrityError, integrity_error),
         (StaleDataError, stale_data),
         *((unavailable, database_unavailable) for unavailable in DATABASE_UNAVAILABLE),
-        (DBAPIError, unexpected_error),
+        (DBAPIError, database_error),
         (Exception, unexpected_error),
     ]
     for exception, handler in handlers:

@@ -404,6 +404,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
 
 
 async def test_too_many_lookups_from_one_address(
+    app: FastAPI,
     client: httpx.AsyncClient,
     session: AsyncSession,
     settings: Settings,
@@ -411,7 +412,7 @@ async def test_too_many_lookups_from_one_address(
     monkeypatch: pytest.MonkeyPatch,
     frozen_clock: datetime,
 ) -> None:
-    monkeypatch.setattr(ratelimit, "ADDRESS_LIMIT", 3)
+    monkeypatch.setattr(app.state, "settings", settings.model_copy(update={"public_lookups_per_address": 3}))
     ticket, code = await make_ticket(session, settings, world.omgeving)
     wrong, _ = new_access_code(settings.secret)
 
@@ -437,7 +438,7 @@ async def test_too_many_lookups_of_one_reference_from_anywhere(
     monkeypatch: pytest.MonkeyPatch,
     frozen_clock: datetime,
 ) -> None:
-    monkeypatch.setattr(ratelimit, "REFERENCE_LIMIT", 2)
+    monkeypatch.setattr(app.state, "settings", settings.model_copy(update={"public_lookups_per_reference": 2}))
     ticket, code = await make_ticket(session, settings, world.omgeving)
     other, other_code = await make_ticket(session, settings, world.omgeving)
 

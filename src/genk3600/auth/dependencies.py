@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from genk3600.auth.errors import MissingCredentials, MissingScope
+from genk3600.auth.keys import looks_like_api_key
 from genk3600.auth.principal import Principal
+from genk3600.auth.ratelimit import count_api_key_request
 from genk3600.auth.service import authenticate
 from genk3600.config import Settings
 from genk3600.db import Session
@@ -34,6 +36,7 @@ AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 
 async def current_principal(
+    request: Request,
     session: Session,
     settings: AppSettings,
     authorization: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -44,6 +47,8 @@ async def current_principal(
         raise MissingCredentials(
             "Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token."
         )
+    if looks_like_api_key(credential):
+        await count_api_key_request(request, settings, credential)
     principal = await authenticate(session, settings, credential)
     # Every row this request writes is audited as this principal's act.
     actor_var.set(principal)

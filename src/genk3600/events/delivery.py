@@ -7,7 +7,9 @@ Safe with any number of workers and replicas:
 - delivery leases due rows (SKIP LOCKED, with a lease time), sends outside any transaction, and records
   each outcome in its own short transaction, fenced by the attempt number so a worker whose lease ran out
   cannot overwrite a newer attempt. A worker that dies mid-send leaves a lease that runs out: the delivery
-  is sent again (at least once; `webhook-id` stays the event id, so receivers can drop repeats);
+  is sent again (at least once; `webhook-id` stays the event id, so receivers can drop repeats), once its
+  lease (GENK3600_JOB_LEASE_SECONDS) has run out. A worker told to stop finishes the sends it started and
+  hands back the leases of those it did not start, so another worker sends them at once;
 - a ticket's deliveries to one subscription go one at a time, in feed order (see repository.lease_due).
 
 Signatures follow the Standard Webhooks spec (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
@@ -27,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
@@ -44,7 +47,6 @@ from genk3600.models.events import WebhookDeliveryStatus
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # far above one round (batch / concurrency x timeout): a live worker keeps it
 FAN_OUT_BATCH = 500  # events per subscription per run
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 USER_AGENT = f"Genk3600-Webhooks/{__version__}"
@@ -63,6 +65,8 @@ class DeliveryConfig:
     max_retry_seconds: float = 6 * 3600.0
     disable_after_dead: int = 5
     concurrency: int = 8
+    # Far above one round (batch / concurrency x timeout) by default: a live worker keeps what it leased.
+    lease_seconds: float = 300.0
 
     @classmethod
     def of(cls, settings: Settings) -> DeliveryConfig:
@@ -73,12 +77,14 @@ class DeliveryConfig:
             max_retry_seconds=settings.webhook_max_retry_seconds,
             disable_after_dead=settings.webhook_disable_after_dead,
             concurrency=settings.webhook_concurrency,
+            lease_seconds=settings.job_lease_seconds,
         )
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """What one run did: events queued by fan-out, deliveries leased, delivered, retrying, dead; disabled."""
+    """What one run did: events queued by fan-out, deliveries leased, delivered, retrying, dead; disabled
+    subscriptions; leases handed back unsent because the worker was stopping."""
 
     queued: int = 0
     leased: int = 0
@@ -86,6 +92,7 @@ class DeliveryResult:
     retrying: int = 0
     dead: int = 0
     disabled: int = 0
+    released: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,13 +252,36 @@ async def _record(
         return "dead"
 
 
+async def release_lease(sessions: async_sessionmaker[AsyncSession], job: _Job) -> bool:
+    """Hand a leased delivery that was not sent back, as if never leased; False if it is no longer ours."""
+    async with sessions.begin() as session:
+        released = await session.scalar(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == job.delivery_id,
+                WebhookDelivery.attempts == job.attempts,
+                WebhookDelivery.status == WebhookDeliveryStatus.pending.value,
+            )
+            .values(leased_until=None, attempts=WebhookDelivery.attempts - 1)
+            .returning(WebhookDelivery.id)
+        )
+    return released is not None
+
+
 class _Run:
     """One run's HTTP client, clock and tally; rounds of leasing and sending share them."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: DeliveryConfig, moment: datetime) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: DeliveryConfig,
+        moment: datetime,
+        stop: asyncio.Event | None = None,
+    ) -> None:
         self.sessions = sessions
         self.config = config
         self.moment = moment
+        self.stop = stop or asyncio.Event()
         self.started = time.monotonic()
         self.states: dict[str, int] = {}
         self.disabled: set[int] = set()
@@ -264,6 +294,10 @@ class _Run:
     async def send(self, client: httpx.AsyncClient, job: _Job) -> None:
         async with self.limit:
             if job.subscription_id in self.disabled:  # disabled during this run: its pending rows are dead
+                return
+            if self.stop.is_set():  # shutting down: not started, so another worker may send it right away
+                if await release_lease(self.sessions, job):
+                    self.states["released"] = self.states.get("released", 0) + 1
                 return
             outcome = await _attempt(client, job)
             # Retry times count from when the answer came, on the run's clock (`now` may be simulated).
@@ -290,29 +324,39 @@ class _Run:
             retrying=states.get("retrying", 0),
             dead=states.get("dead", 0) + states.get("disabled", 0),
             disabled=states.get("disabled", 0),
+            released=states.get("released", 0),
         )
 
 
 async def deliver_once(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None, batch: int = 50
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    now: datetime | None = None,
+    batch: int = 50,
+    stop: asyncio.Event | None = None,
 ) -> DeliveryResult:
     """One run of the job: fan out new events, then send what is due at `now` (default: the clock).
 
     Sends in rounds of at most `batch` leased deliveries, until nothing is due or MAX_ROUNDS: a delivered
     event lets the next event of its ticket go in the following round, instead of a whole interval later.
+    Once `stop` is set, sends already started finish and are recorded, the rest of the round's leases are
+    handed back and no new round starts.
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     config = DeliveryConfig.of(settings)
     moment = now or utcnow()
     queued = await fan_out_once(sessions, moment)
-    run = _Run(sessions, config, moment)
+    run = _Run(sessions, config, moment, stop)
+    lease = timedelta(seconds=config.lease_seconds)
     leased = 0
     async with httpx.AsyncClient(timeout=httpx.Timeout(config.timeout_seconds), follow_redirects=False) as client:
         for _round in range(MAX_ROUNDS):
+            if run.stop.is_set():
+                break
             current = run.clock()  # each round's lease runs from when it is taken, not from the run's start
             async with sessions.begin() as session:
-                rows = await repository.lease_due(session, current, current + LEASE, batch)
+                rows = await repository.lease_due(session, current, current + lease, batch)
                 jobs = [_job(delivery, event, subscription) for delivery, event, subscription in rows]
             if not jobs:
                 break
@@ -333,7 +377,7 @@ async def run_deliveries(
     batch = 50
 
     async def step() -> bool:
-        result = await deliver_once(sessions, settings, batch=batch)
+        result = await deliver_once(sessions, settings, batch=batch, stop=stop)
         return result.leased >= batch * MAX_ROUNDS or result.queued >= FAN_OUT_BATCH
 
     await run_every("Webhook delivery run", step, interval_seconds, stop, log)

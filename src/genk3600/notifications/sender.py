@@ -1,7 +1,8 @@
 """The outbound mail job: lease due messages (SKIP LOCKED), send them outside any transaction, record the result.
 
 At least once: a sender that dies after sending but before recording re-sends after the lease; the
-Message-ID stays the same, so mail clients show one message.
+Message-ID stays the same, so mail clients show one message. Its lease is GENK3600_JOB_LEASE_SECONDS. A sender
+told to stop finishes the message it is sending and hands the rest of its batch back, due at once.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import backoff, run_every
 from genk3600.models import OutboundMail
+from genk3600.models.enums import OutboundMailStatus
 from genk3600.notifications import repository
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
 
@@ -34,6 +36,7 @@ class SendResult:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    released: int = 0
 
 
 def new_message_id(domain: str) -> str:
@@ -62,16 +65,44 @@ def _deliver(settings: Settings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+async def release_lease(
+    sessions: async_sessionmaker[AsyncSession], mail_id: int, attempts: int, due_at: datetime
+) -> bool:
+    """Hand a leased message that was not sent back, due at `due_at`; False if it is no longer ours."""
+    async with sessions.begin() as session:
+        released = await session.scalar(
+            update(OutboundMail)
+            .where(
+                OutboundMail.id == mail_id,
+                OutboundMail.attempts == attempts,
+                OutboundMail.status == OutboundMailStatus.pending.value,
+            )
+            .values(next_attempt_at=due_at, attempts=OutboundMail.attempts - 1)
+            .returning(OutboundMail.id)
+        )
+    return released is not None
+
+
 async def send_once(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None, batch: int = 50
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    now: datetime | None = None,
+    batch: int = 50,
+    stop: asyncio.Event | None = None,
 ) -> SendResult:
-    """Send what is due now; each message's outcome is recorded in its own short transaction."""
+    """Send what is due now; each message's outcome is recorded in its own short transaction. Once `stop` is
+    set, the messages not yet started are handed back."""
     moment = now or utcnow()
     async with sessions.begin() as session:
-        leased = await repository.lease_due(session, moment, moment + LEASE, batch)
+        leased = await repository.lease_due(
+            session, moment, moment + timedelta(seconds=settings.job_lease_seconds), batch
+        )
         messages = [(mail.id, mail.attempts, to_email(mail, settings.mail_from)) for mail in leased]
-    sent = failed = dead = 0
+    sent = failed = dead = released = 0
     for mail_id, attempts, message in messages:
+        if stop is not None and stop.is_set():
+            released += await release_lease(sessions, mail_id, attempts, moment)
+            continue
         try:
             await asyncio.to_thread(_deliver, settings, message)
         except (OSError, smtplib.SMTPException, RuntimeError) as exc:
@@ -86,7 +117,7 @@ async def send_once(
         async with sessions.begin() as session:
             await repository.mark_sent(session, mail_id, utcnow())
         sent += 1
-    return SendResult(sent, failed, dead)
+    return SendResult(sent, failed, dead, released)
 
 
 async def run_sender(
@@ -95,7 +126,7 @@ async def run_sender(
     """Send until `stop` is set; errors are logged and the loop goes on."""
 
     async def step() -> bool:
-        await send_once(sessions, settings)
+        await send_once(sessions, settings, stop=stop)
         return False
 
     await run_every("Outbound mail run", step, interval_seconds, stop, log)

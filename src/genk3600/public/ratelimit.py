@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.config import Settings
 from genk3600.errors import AppError
 from genk3600.i18n import requested_language, translator
 from genk3600.kit.clock import utcnow
@@ -22,9 +23,6 @@ from genk3600.public import repository
 from genk3600.public.access import normalise_reference
 
 WINDOW = timedelta(minutes=1)
-# Read at call time, so tests can lower them.
-ADDRESS_LIMIT = 30  # lookups per client address per window
-REFERENCE_LIMIT = 20  # lookups of one reference per window, from anywhere
 KEEP_BUCKETS = timedelta(hours=1)
 CLEANUP_BATCH = 500
 
@@ -59,27 +57,32 @@ def seconds_to_next_window(now: datetime) -> int:
     return max(1, math.ceil((window_of(now) + WINDOW - now).total_seconds()))
 
 
-async def count_lookup(session: AsyncSession, address: str, reference: str, now: datetime) -> Verdict:
+async def count_lookup(
+    session: AsyncSession, settings: Settings, address: str, reference: str, now: datetime
+) -> Verdict:
     """Count one lookup against the address and the reference; not allowed once either is over its limit."""
     window = window_of(now)
     address_hits = await repository.count_hit(session, f"public:address:{address}", window)
     if address_hits == 1:
         # Once per address per minute is often enough to keep the table small, and cheap: indexed, bounded.
         await repository.delete_buckets_before(session, now - KEEP_BUCKETS, CLEANUP_BATCH)
-    if address_hits > ADDRESS_LIMIT:
+    if address_hits > settings.public_lookups_per_address:
         # Already refused: do not let one noisy address use up the reference's budget for its owner.
         return Verdict(allowed=False, retry_after=seconds_to_next_window(now))
     reference_hits = await repository.count_hit(session, f"public:reference:{reference}", window)
-    return Verdict(allowed=reference_hits <= REFERENCE_LIMIT, retry_after=seconds_to_next_window(now))
+    return Verdict(
+        allowed=reference_hits <= settings.public_lookups_per_reference, retry_after=seconds_to_next_window(now)
+    )
 
 
 async def limit_public_lookups(request: Request) -> None:
     """FastAPI dependency: 429 with Retry-After when the client or the reference is over its limit."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.db.sessions
+    settings: Settings = request.app.state.settings
     address = request.client.host if request.client else "unknown"
     reference = normalise_reference(str(request.path_params.get("reference", "")))
     async with sessions() as session, session.begin():
-        verdict = await count_lookup(session, address, reference, utcnow())
+        verdict = await count_lookup(session, settings, address, reference, utcnow())
     if not verdict.allowed:
         language = requested_language(request.headers.get("accept-language"), request.query_params.get("lang"))
         raise TooManyLookups(verdict.retry_after, language or Language.nl)

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from genk3600.auth.dependencies import AppSettings
+from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from genk3600.i18n import requested_language
 from genk3600.models.enums import Language
 from genk3600.public import service
-from genk3600.public.ratelimit import ADDRESS_LIMIT, REFERENCE_LIMIT, limit_public_lookups
+from genk3600.public.ratelimit import limit_public_lookups
 from genk3600.public.schemas import (
     CODE_EXAMPLE,
     EXAMPLE_NL,
@@ -21,6 +22,10 @@ from genk3600.public.schemas import (
     PublicTicketStatus,
 )
 from genk3600.public.service import CACHING_HEADERS
+
+# The documented figures are the defaults; GENK3600_PUBLIC_LOOKUPS_PER_ADDRESS/_PER_REFERENCE change them.
+ADDRESS_LIMIT = Settings.model_fields["public_lookups_per_address"].default
+REFERENCE_LIMIT = Settings.model_fields["public_lookups_per_reference"].default
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
@@ -121,8 +126,8 @@ ticket tells nothing beyond "Your case worker is handling your question."
 
 **Caching**: answers carry `Cache-Control: no-store` and `Vary: Accept-Language`.
 
-**Rate limits**: {ADDRESS_LIMIT} lookups a minute per client address and {REFERENCE_LIMIT} per reference,
-shared by all servers; beyond that 429 with `Retry-After`.
+**Rate limits**: {ADDRESS_LIMIT} lookups a minute per client address and {REFERENCE_LIMIT} per reference (the
+defaults), shared by all servers; beyond that 429 with `Retry-After`.
 """
 
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -70,7 +70,16 @@ async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -
 async def open_ticket_for(
     session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime
 ) -> Ticket | None:
-    """The citizen's newest open ticket on this category, if opened after `created_after`."""
+    """The citizen's newest open ticket on this category, if opened after `created_after`.
+
+    Locks the pair (citizen, category) until the transaction ends: two contacts of one citizen arriving at
+    once would otherwise both find no open ticket and open one each. The second now waits here for the
+    first to commit, then finds (and joins) the ticket the first opened.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 3600))"),
+        {"key": f"follow-up:{citizen_id}:{category_id}"},
+    )
     return await session.scalar(
         select(Ticket)
         .options(*_TICKET_DETAILS)
