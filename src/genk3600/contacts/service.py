@@ -152,7 +152,7 @@ async def _place(
         bool(found.citizen and found.citizen.case_worker_id),
         intake.occurred_at or utcnow(),
     )
-    draft = routing.TicketDraft(intake.subject or _subject_from(intake.body), language, category, found.citizen)
+    draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
     routed = await routing.open_routed_ticket(session, settings, facts, draft)
     why = f"owned by {routed.ticket.owning_unit.name}"
     if threaded is not None:
@@ -295,7 +295,7 @@ async def list_contacts(
     )
 
 
-def _subject_from(text: str) -> str:
+def subject_from_text(text: str) -> str:
     stripped = text.strip()
     first_line = stripped.splitlines()[0] if stripped else "Contact"
     return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"
