@@ -107,8 +107,8 @@ async def _run(args: argparse.Namespace, chosen: list[str], results: dict[str, A
         if "import" in chosen:
             from bench.bulk_import import run_import
 
-            service.stop()
-            scenarios["import"] = run_import(args, env)
+            service.stop()  # the import runs alone, as it would in a maintenance window
+            scenarios["import"] = run_import(args, env, postgres)
     finally:
         if service is not None:
             service.stop()

@@ -24,7 +24,7 @@ _ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(?P<pid>\d
 _EXECUTE = re.compile(r"^(?:execute [^:]*|statement): (?P<sql>.*)$", re.DOTALL)
 _PARAMETER = re.compile(r"\$(?P<n>\d+) = (?P<value>NULL|'(?:[^']|'')*')", re.DOTALL)
 _CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)\b", re.IGNORECASE)
-_INSERT_RETURNING_ID = re.compile(r"^INSERT INTO (?P<table>\w+) .* RETURNING .*\b(?:\w+\.)?id\b", re.DOTALL)
+_INSERT_RETURNING_ID = re.compile(r"^INSERT INTO (?P<table>\w+)\s.*\sRETURNING\s.*\b(?:\w+\.)?id\b", re.DOTALL)
 REFERENCE = re.compile(r"^(G3600-\d{4}-)\d{6,}$")
 CAPTURE_MARKER = "bench-capture-"
 
