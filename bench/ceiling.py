@@ -159,8 +159,11 @@ def pgbench_script(
     return "\n".join(lines) + "\n", variables
 
 
-def capture_intake_statements(postgres: Postgres, base_url: str, body: dict[str, Any], api_key: str) -> tuple[str, str]:
-    """Log every statement for the length of one intake request; that part of the server log and the reference."""
+def capture_intake_statements(
+    postgres: Postgres, base_url: str, body: dict[str, Any], api_key: str
+) -> tuple[str, dict[str, Any]]:
+    """Log every statement for the length of one intake request; return that part of the server log and the
+    request's response body."""
     log_path = Path(postgres.server.log)
     postgres.psql("ALTER SYSTEM SET log_statement = 'all'; ")
     postgres.psql("SELECT pg_reload_conf();")
@@ -175,7 +178,8 @@ def capture_intake_statements(postgres: Postgres, base_url: str, body: dict[str,
     with log_path.open("rb") as log:
         log.seek(start)
         text = log.read().decode("utf-8", errors="replace")
-    return text, response.json()
+    recorded: dict[str, Any] = response.json()
+    return text, recorded
 
 
 def _quote(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
 import shutil
@@ -14,7 +15,8 @@ from sqlalchemy.engine import URL
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-WORK_DIR = BENCH_DIR / ".work"
+# Scratch space of a run (database, logs, generated files); another directory lets two runs go side by side.
+WORK_DIR = Path(os.environ.get("BENCH_WORK_DIR", BENCH_DIR / ".work")).resolve()
 DATABASE = "genk3600"
 
 # Sized for 2 API workers with their pools and 64 pgbench clients at once; the rest are PostgreSQL's defaults
@@ -49,6 +51,21 @@ def machine_info() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
     }
+
+
+def lock_work_dir(work_dir: Path = WORK_DIR) -> int:
+    """Hold an exclusive lock on the work directory for this process's life: a second run would wipe its database."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(work_dir / "lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise RuntimeError(
+            f"another benchmark is running in {work_dir}; wait for it, or give this run its own directory "
+            "with BENCH_WORK_DIR=/some/dir"
+        ) from None
+    return handle
 
 
 def git_commit() -> str:

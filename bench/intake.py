@@ -99,22 +99,34 @@ function request()
   return wrk.format("POST", "/v1/contacts", headers, json)
 end
 
-local statuses = {{}}
+-- A global, so that done() can collect every thread's counts with thread:get().
+statuses = {{}}
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
 function done(summary, latency, requests)
+  local totals = {{}}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses") or {{}}) do
+      totals[status] = (totals[status] or 0) + count
+    end
+  end
+  local by_status = {{}}
+  for status, count in pairs(totals) do
+    table.insert(by_status, string.format('"%d": %d', status, count))
+  end
   local out = {{}}
   for _, p in ipairs({{{percentiles}}}) do
     table.insert(out, string.format('"%s": %.1f', tostring(p), latency:percentile(p)))
   end
   io.write(string.format(
     'WRK_JSON {{"requests": %d, "duration_us": %d, "non_2xx_3xx": %d, "socket_errors": %d, ' ..
-    '"timeouts": %d, "latency_mean_us": %.1f, "latency_max_us": %.1f, "percentiles_us": {{%s}}}}\\n',
+    '"timeouts": %d, "latency_mean_us": %.1f, "latency_max_us": %.1f, "percentiles_us": {{%s}}, ' ..
+    '"statuses": {{%s}}}}\\n',
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout,
-    latency.mean, latency.max, table.concat(out, ", ")))
+    latency.mean, latency.max, table.concat(out, ", "), table.concat(by_status, ", ")))
 end
 """
 
@@ -130,6 +142,7 @@ class WrkResult:
     p99_ms: float
     errors: int
     percentiles_ms: dict[str, float]
+    statuses: dict[str, int]
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -159,4 +172,5 @@ def run_wrk(wrk: str, script: Path, base_url: str, connections: int, seconds: fl
         p99_ms=round(percentiles["99"], 2),
         errors=data["non_2xx_3xx"] + data["socket_errors"] + data["timeouts"],
         percentiles_ms={key: round(value, 3) for key, value in percentiles.items()},
+        statuses=data.get("statuses", {}),
     )

@@ -20,7 +20,9 @@ def table(results: dict[str, Any]) -> str:
             (f"intake c={c} p50/p95/p99 ms", f"{run['p50_ms']:.1f} / {run['p95_ms']:.1f} / {run['p99_ms']:.1f}",
              "p99 <= 25" if c == 16 else "", _met(run["p99_ms"] <= 25) if c == 16 else "")
         )  # fmt: skip
-        rows.append((f"intake c={c} errors", str(run["errors"]), "0", _met(run["errors"] == 0)))
+        failed = ", ".join(f"{code}: {n}" for code, n in sorted(run.get("statuses", {}).items()) if code[0] != "2")
+        errors = f"{run['errors']} ({failed})" if failed else str(run["errors"])
+        rows.append((f"intake c={c} errors", errors, "0", _met(run["errors"] == 0)))
     for run in ceiling.get("runs", []):
         c = run["clients"]
         rows.append((f"ceiling c={c} pgbench TPS", f"{run['tps']:.0f}", "", ""))

@@ -4,10 +4,11 @@ integrators do all day, over HTTP against the running service, and one SLA sweep
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from genk3600.config import Settings
 log = logging.getLogger("bench")
 
 DUE_TICKETS = 1_000
+MIN_SAMPLES, SECONDS_PER_KIND = 100, 40.0
 SEARCH_TERMS = {
     "search_nl": ["grofvuil", "identiteitskaart", "straatverlichting", "sluikstort opgehaald", "rijbewijs", "factuur"],
     "search_fr": ["encombrants", "carte d'identité", "éclairage public", "dépôt clandestin", "permis", "facture"],
@@ -157,18 +159,22 @@ async def load_tickets(postgres: Postgres, count: int, citizens: int) -> dict[st
             staff_by_unit.setdefault(row["unit_id"], []).append(row["staff_id"])
         first_id = int(await connection.fetchval("SELECT coalesce(max(id), 0) + 1000 FROM ticket"))
         now = datetime.now(UTC)
-        rows = _ticket_and_contact_rows(count, first_id, categories, staff_by_unit, citizens, now, random.Random(3600))
+
+        async def stream(part: int) -> AsyncIterator[tuple[Any, ...]]:
+            # The same seed gives the same rows twice: tickets first, then their contacts (the foreign key needs
+            # the tickets). Streaming lets PostgreSQL work on one core while Python generates on the other.
+            rows = _ticket_and_contact_rows(
+                count, first_id, categories, staff_by_unit, citizens, now, random.Random(3600)
+            )
+            for n, pair in enumerate(rows):
+                yield pair[part]
+                if n % 2_000 == 0:
+                    await asyncio.sleep(0)
+
         started = time.monotonic()
-        batch = 50_000
         async with connection.transaction():
-            while True:
-                chunk = [row for _, row in zip(range(batch), rows, strict=False)]
-                if not chunk:
-                    break
-                await connection.copy_records_to_table("ticket", records=[t for t, _ in chunk], columns=TICKET_COLUMNS)
-                await connection.copy_records_to_table(
-                    "contact", records=[c for _, c in chunk], columns=CONTACT_COLUMNS
-                )
+            await connection.copy_records_to_table("ticket", records=stream(0), columns=TICKET_COLUMNS)
+            await connection.copy_records_to_table("contact", records=stream(1), columns=CONTACT_COLUMNS)
             await connection.execute(
                 "SELECT setval(pg_get_serial_sequence('ticket', 'id'), (SELECT max(id) FROM ticket))"
             )
@@ -218,8 +224,26 @@ async def _timed(client: httpx.AsyncClient, method: str, url: str, headers: dict
     return elapsed
 
 
+def database_share(postgres: Postgres, requests: int) -> dict[str, Any]:
+    """What the database spent per request since the last reset (pg_stat_statements), and on what."""
+    rows = postgres.psql(
+        "SELECT round(total_exec_time::numeric, 3), calls, round(mean_exec_time::numeric, 3), "
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_statements "
+        "WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC"
+    ).splitlines()
+    parsed = [row.split("|", 3) for row in rows if row.count("|") >= 3]
+    total = sum(float(total_ms) for total_ms, *_ in parsed)
+    return {
+        "db_ms_per_request": round(total / max(requests, 1), 3),
+        "statements_per_request": round(sum(int(calls) for _, calls, *_ in parsed) / max(requests, 1), 1),
+        "top_statements": [
+            {"mean_ms": float(mean), "calls": int(calls), "query": query} for _, calls, mean, query in parsed[:3]
+        ],
+    }
+
+
 async def measure_requests(
-    service: Service, world: World, idp: IdentityProvider, references: list[str], samples: int
+    postgres: Postgres, service: Service, world: World, idp: IdentityProvider, references: list[str], samples: int
 ) -> dict[str, Any]:
     """One request at a time (latency, not throughput), after a short warm-up of each kind."""
     staff = {"Authorization": f"Bearer {idp.token(QUEUE_STAFF)}"}
@@ -242,9 +266,19 @@ async def measure_requests(
         for name, make in kinds.items():
             for i in range(min(20, samples)):
                 await _timed(client, *make(i))
-            timings = [await _timed(client, *make(i)) for i in range(samples)]
-            out[name] = summarise(timings)
-            log.info("scale %s: p50 %.1f ms, p99 %.1f ms", name, out[name]["p50_ms"], out[name]["p99_ms"])
+            postgres.psql("SELECT pg_stat_statements_reset()")
+            timings: list[float] = []
+            started = time.monotonic()
+            # Up to `samples` requests, but no more than SECONDS_PER_KIND once MIN_SAMPLES are in: a slow
+            # endpoint must not stretch the run past its 15 minutes; the sample count is reported.
+            while len(timings) < samples and (
+                len(timings) < MIN_SAMPLES or time.monotonic() - started < SECONDS_PER_KIND
+            ):
+                timings.append(await _timed(client, *make(len(timings))))
+            # What bounds the latency: the database's share of it, and its most expensive statements.
+            out[name] = {**summarise(timings), **database_share(postgres, len(timings))}
+            log.info("scale %s: p50 %.1f ms, p99 %.1f ms; database %.1f ms per request", name, out[name]["p50_ms"],
+                     out[name]["p99_ms"], out[name]["db_ms_per_request"])  # fmt: skip
     return out
 
 
@@ -287,10 +321,13 @@ async def run_scale(
             "SELECT reference FROM ticket WHERE confidentiality = 'normal' ORDER BY random() LIMIT 2000"
         ).split() if line
     ]  # fmt: skip
-    requests = await measure_requests(service, world, idp, references, args.samples)
+    requests = await measure_requests(postgres, service, world, idp, references, args.samples)
     log.info("scale: one SLA sweeper pass")
     due = int(postgres.psql("SELECT count(*) FROM ticket WHERE next_sla_check_at <= now()").strip())
+    postgres.psql("SELECT pg_stat_statements_reset()")
     sweep = await sweeper_pass(postgres, settings)
     sweep["due"] = due
+    # Per due ticket: what the database spent, in how many statements.
+    sweep["database"] = database_share(postgres, max(due, 1))
     log.info("scale: sweeper pass over %d due tickets took %.3f s", due, sweep["seconds"])
     return {**loaded, "requests": requests, "sweeper": sweep}
