@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import httpx
+
 from bench import report
 from bench.environment import WORK_DIR, Postgres, ensure_wrk, git_commit, lock_work_dir, machine_info
 from bench.jwks import ISSUER, IdentityProvider
@@ -111,12 +114,20 @@ async def _run(args: argparse.Namespace, chosen: list[str], results: dict[str, A
         if "scale" in chosen:
             from bench.scale import run_scale
 
-            scenarios["scale"] = await run_scale(args, postgres, service, world, idp, settings)
+            try:
+                scenarios["scale"] = await run_scale(args, postgres, service, world, idp, settings)
+            except (RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
+                log.exception("scale scenario failed")
+                scenarios["scale"] = {"error": str(exc)[:2000]}
         if "import" in chosen:
             from bench.bulk_import import run_import
 
             service.stop()  # the import runs alone, as it would in a maintenance window
-            scenarios["import"] = run_import(args, env, postgres)
+            try:
+                scenarios["import"] = run_import(args, env, postgres)
+            except (RuntimeError, OSError) as exc:
+                log.exception("import scenario failed")
+                scenarios["import"] = {"available": True, "error": str(exc)[:2000]}
     finally:
         if service is not None:
             service.stop()

@@ -90,6 +90,29 @@ class CapturedCitizen:
     id_offset: int
 
 
+def values_rows(sql: str) -> int:
+    """How many rows the first VALUES list of a statement holds (parenthesised groups separated by commas)."""
+    start = re.search(r"\bVALUES\s*", sql, re.IGNORECASE)
+    if start is None:
+        return 0
+    position, rows = start.end(), 0
+    while position < len(sql) and sql[position] == "(":
+        depth = 0
+        for index in range(position, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[index], 0)
+            if depth == 0:
+                position = index + 1
+                break
+        else:
+            break
+        rows += 1
+        rest = sql[position:].lstrip()
+        if not rest.startswith(","):
+            break
+        position = len(sql) - len(rest[1:].lstrip())
+    return rows
+
+
 def pgbench_script(
     statements: list[Statement],
     unique_values: set[str],
@@ -147,13 +170,18 @@ def pgbench_script(
         # pgbench ends a command at a semicolon at the end of a line; keep each statement on one line.
         sql = " ".join(sql.split())
         insert = _INSERT_RETURNING_ID.match(statement.sql)
-        if insert and remaining.get(insert["table"]):
+        rows = values_rows(statement.sql) if insert else 0
+        if insert and rows == 1 and remaining.get(insert["table"]):
             new_id = str(remaining[insert["table"]].pop(0))
             if new_id in id_variables:
                 ambiguous.add(new_id)
             id_variables[new_id] = f"r{index}_id"
             lines.append(f"{sql} \\gset r{index}_")
         else:
+            # A multi-row INSERT's ids cannot go into pgbench variables (\gset takes one row); they stay as
+            # captured where later statements use them (foreign keys to older rows: the same work).
+            if insert:
+                del remaining.get(insert["table"], [])[:rows]
             lines.append(sql + ";")
     lines.append("COMMIT;")
     return "\n".join(lines) + "\n", variables

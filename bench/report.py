@@ -36,8 +36,11 @@ def table(results: dict[str, Any]) -> str:
                     _met(ratio[str(c)] >= 0.5) if target else "",
                 )
             )
+    for name, figures in scenarios.items():
+        if isinstance(figures, dict) and "error" in figures:
+            rows.append((f"{name}: FAILED", figures["error"].splitlines()[0][:60], "", "see JSON"))
     scale = scenarios.get("scale")
-    if scale:
+    if scale and "error" not in scale:
         targets = {"queue_page": 10, "claim_next": 10, "by_reference": 5, "search_nl": 50, "search_fr": 50}
         for name, figures in scale.get("requests", {}).items():
             limit = targets.get(name)
@@ -52,7 +55,7 @@ def table(results: dict[str, Any]) -> str:
                  "<= 1 s", _met(sweep["seconds"] <= 1))
             )  # fmt: skip
     imported = scenarios.get("import")
-    if imported:
+    if imported and "error" not in imported:
         if imported.get("available"):
             rate = imported["contacts_per_second"]
             rows.append((f"import {imported['contacts']} contacts/s", f"{rate:.0f}", "≥ 10000", _met(rate >= 10_000)))

@@ -8,7 +8,15 @@ from __future__ import annotations
 import json
 
 from bench.bulk_import import historical_contacts
-from bench.ceiling import CapturedCitizen, parse_log, parse_pgbench, pgbench_script, request_transaction
+from bench.ceiling import (
+    CapturedCitizen,
+    Statement,
+    parse_log,
+    parse_pgbench,
+    pgbench_script,
+    request_transaction,
+    values_rows,
+)
 from bench.intake import lua_script
 
 CAPTURED_LOG = """\
@@ -62,6 +70,20 @@ def test_captured_request_becomes_a_pgbench_script_of_the_same_work() -> None:
     assert variables["s3_2"] == "It's full"
     assert "not ours" not in variables.values()
     assert "after_commit" not in script
+
+
+def test_multi_row_inserts_are_counted_and_keep_their_ids() -> None:
+    # SQLAlchemy's insertmanyvalues form: two rows, nested parentheses inside each.
+    sql = (
+        "INSERT INTO ticket_event (ticket_id, summary) SELECT p0::BIGINT, p1::VARCHAR FROM "
+        "(VALUES ($1::BIGINT, lower($2), 0), ($3::BIGINT, lower($4), 1)) AS imp_sen(p0, p1, sen_counter) "
+        "ORDER BY sen_counter RETURNING ticket_event.id"
+    )
+    assert values_rows(sql) == 2
+    assert values_rows("INSERT INTO t (a) VALUES ($1) RETURNING t.id") == 1
+    statement = Statement(1, sql, {1: "5007", 2: "a", 3: "5007", 4: "b"})
+    script, _ = pgbench_script([statement], set(), {"ticket_event": [70, 71]})
+    assert r"\gset" not in script  # pgbench's \gset takes exactly one row
 
 
 def test_pgbench_output_is_read() -> None:
