@@ -40,11 +40,14 @@ async def search_tickets(
     """Tickets the viewer may see whose subject or contacts match `text`, best match first."""
     terms = query_terms(text)
     after = decode_search_cursor(params.cursor) if params.cursor else None
-    if not await repository.has_searchable_words(session, terms):
+    tsquery = await repository.prepare_search(session, terms)
+    if tsquery is None:
         raise UnsearchableQuery(
             "The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word."
         )
-    rows = await repository.search_tickets(session, terms, viewer, after, params.limit, settings.search_candidate_limit)
+    rows = await repository.search_tickets(
+        session, tsquery, viewer, after, params.limit, settings.search_candidate_limit
+    )
     shown = rows[: params.limit]
     next_cursor = None
     if len(rows) > params.limit and shown:
