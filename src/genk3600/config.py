@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="How long a background job holds work it claimed (webhook deliveries, outbound mail). A job "
         "that dies mid-send leaves its claim; another worker takes the work over once this time has passed.",
     )
+    search_candidate_limit: int = Field(
+        default=2000,
+        ge=10,
+        le=100_000,
+        description="Full-text search ranks at most this many matching tickets (and as many matching contacts); "
+        "a very common word then costs this much, not a scan of every match.",
+    )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
     jwks_url: str | None = Field(

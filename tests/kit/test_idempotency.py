@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.db import Database
@@ -37,6 +39,22 @@ async def test_same_key_with_another_body_is_409_and_writes_nothing(
     problem = assert_problem(other, 409)
     assert "Idempotency-Key" in problem["detail"]
     assert await factories.count(session, Contact) == 1
+
+
+async def test_an_expired_key_counts_as_new(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    headers = {**writer_headers, "Idempotency-Key": "form-4713"}
+    first = await client.post("/v1/contacts", json=web_contact(), headers=headers)
+    await session.execute(update(IdempotencyKey).values(expires_at=factories.utcnow() - timedelta(seconds=1)))
+    other_body = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
+    retry = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
+
+    assert first.status_code == other_body.status_code == retry.status_code == 201
+    assert other_body.json()["contact"]["id"] != first.json()["contact"]["id"]
+    assert retry.json() == other_body.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await factories.count(session, Contact) == 2
 
 
 async def test_keys_are_per_client_and_failures_do_not_burn_them(

@@ -44,6 +44,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "erase_citizen": ADMIN,
     "set_citizen_legal_hold": ADMIN,
     "list_tickets": READ,
+    "search_tickets": READ,
     "get_ticket": READ,
     "change_ticket": WRITE,
     "escalate_ticket": WRITE,

@@ -53,7 +53,19 @@ async def identify(session: AsyncSession, secret: bytes, who: CitizenIdentificat
             return Identification(fitting[0])
     if not _enough_to_register(who):
         return Identification(None)
-    citizen = Citizen(preferred_language=(who.preferred_language or Language.nl).value)
+    # Every optional field said explicitly (empty until _complete fills it), so the new citizen can be shown
+    # without reading it back.
+    citizen = Citizen(
+        preferred_language=(who.preferred_language or Language.nl).value,
+        national_number_hash=None,
+        national_number_masked=None,
+        given_name=None,
+        family_name=None,
+        email=None,
+        phone=None,
+        case_worker_id=None,
+        legal_hold_reason=None,
+    )
     session.add(citizen)
     await _complete(session, citizen, who, digest)
     return Identification(citizen, registered=True)

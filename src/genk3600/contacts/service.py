@@ -100,7 +100,8 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
         ],
     )
     placement = await _place(session, settings, actor, intake, category, found, language)
-    contact.ticket_id = placement.ticket.id if placement.ticket else None
+    # Through the relationship: a new ticket gets its id in the same flush that writes the contact.
+    contact.ticket = placement.ticket
     session.add(contact)
     await session.flush()
     if placement.ticket is not None:
@@ -108,7 +109,9 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
         await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email)
-    return await _recorded(session, contact, placement.outcome, routed.access_code if routed else None)
+    return await _recorded(
+        session, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
+    )
 
 
 async def _place(
@@ -152,7 +155,7 @@ async def _place(
         bool(found.citizen and found.citizen.case_worker_id),
         intake.occurred_at or utcnow(),
     )
-    draft = routing.TicketDraft(intake.subject or _subject_from(intake.body), language, category, found.citizen)
+    draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
     routed = await routing.open_routed_ticket(session, settings, facts, draft)
     why = f"owned by {routed.ticket.owning_unit.name}"
     if threaded is not None:
@@ -199,10 +202,7 @@ async def _log_placement(
         return
     facts = {"contact_id": contact.id, "channel": contact.channel, "outcome": placement.outcome.value}
     if placement.outcome is Outcome.created:
-        await tickets.record_event(
-            session,
-            ticket,
-            actor,
+        created = tickets.TimelineEntry(
             TicketEventType.created,
             f"Ticket created from a {contact.channel} contact; {placement.why}.",
             {
@@ -212,8 +212,8 @@ async def _log_placement(
                 "priority": ticket.priority,
             },
         )
-        if placement.routed is not None:
-            await routing.log_routing(session, actor, placement.routed)
+        routed = routing.routing_entries(placement.routed) if placement.routed is not None else []
+        await tickets.record_events(session, ticket, actor, [created, *routed])
         return
     if placement.outcome is Outcome.reopened:
         await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")
@@ -239,7 +239,7 @@ async def _complete_call(
     pending.subject = intake.subject
     pending.language = language.value
     pending.citizen_id = found.citizen.id if found.citizen else None
-    pending.ticket_id = placement.ticket.id if placement.ticket else None
+    pending.ticket = placement.ticket
     pending.channel_details = {**pending.channel_details, **_filled(intake.channel_details)}
     kept = {flag for flag in pending.flags if flag != ContactFlag.awaiting_summary.value}
     pending.flags = sorted(kept | ({ContactFlag.ambiguous_citizen.value} if found.ambiguous else set()))
@@ -247,7 +247,7 @@ async def _complete_call(
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)
-    return await _recorded(session, pending, placement.outcome)
+    return await _recorded(session, pending, placement.outcome, ticket=placement.ticket)
 
 
 def _filled(details: dict[str, object]) -> dict[str, object]:
@@ -255,13 +255,19 @@ def _filled(details: dict[str, object]) -> dict[str, object]:
 
 
 async def _recorded(
-    session: AsyncSession, contact: Contact, outcome: Outcome, access_code: str | None = None
+    session: AsyncSession,
+    contact: Contact,
+    outcome: Outcome,
+    access_code: str | None = None,
+    ticket: Ticket | None = None,
 ) -> ContactRecorded:
-    ticket = await tickets.ticket_out(session, contact.ticket_id) if contact.ticket_id else None
-    reference = ticket.reference if ticket else None
-    fresh = await repository.contact_by_id(session, contact.id)
+    """The answer, built from the rows this transaction holds; only what expired is read back."""
+    out = await tickets.ticket_out(session, contact.ticket_id, ticket) if contact.ticket_id else None
+    reference = out.reference if out else None
+    if not tickets.fully_loaded(contact, "attachments"):
+        contact = await repository.contact_by_id(session, contact.id) or contact
     return ContactRecorded(
-        contact=ContactOut.of(fresh or contact, reference), ticket=ticket, outcome=outcome, access_code=access_code
+        contact=ContactOut.of(contact, reference), ticket=out, outcome=outcome, access_code=access_code
     )
 
 
@@ -295,7 +301,7 @@ async def list_contacts(
     )
 
 
-def _subject_from(text: str) -> str:
+def subject_from_text(text: str) -> str:
     stripped = text.strip()
     first_line = stripped.splitlines()[0] if stripped else "Contact"
     return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"

@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,17 +48,24 @@ class Idempotency:
             return None
         now = utcnow()
         where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
-        await self.session.execute(delete(IdempotencyKey).where(*where, IdempotencyKey.expires_at < now))
+        claim = insert(IdempotencyKey).values(
+            principal=self.principal, key=self.key, fingerprint=self.fingerprint, expires_at=now + self.ttl
+        )
+        # One statement: a new key is inserted, an expired one is taken over as if new, a live one is left
+        # alone (no row returned). A concurrent first request's row lock makes this wait until it commits.
         claimed = await self.session.scalar(
-            insert(IdempotencyKey)
-            .values(
-                principal=self.principal,
-                key=self.key,
-                fingerprint=self.fingerprint,
-                expires_at=now + self.ttl,
-            )
-            .on_conflict_do_nothing()
-            .returning(IdempotencyKey.key)
+            claim.on_conflict_do_update(
+                index_elements=[IdempotencyKey.principal, IdempotencyKey.key],
+                set_={
+                    "fingerprint": claim.excluded.fingerprint,
+                    "expires_at": claim.excluded.expires_at,
+                    "status_code": None,
+                    "response": None,
+                    "headers": {},
+                    "created_at": func.now(),
+                },
+                where=IdempotencyKey.expires_at < now,
+            ).returning(IdempotencyKey.key)
         )
         if claimed is not None:
             return None

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -20,8 +21,8 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, Unmapped, column_property, mapped_column, relationship, unmapped_column
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
 from genk3600.models.category import Category
@@ -46,6 +47,9 @@ from genk3600.models.organisation import Staff, Unit
 ticket_number_seq = Sequence("ticket_number_seq", metadata=Base.metadata)
 REFERENCE_PATTERN = r"^G3600-[0-9]{4}-[0-9]{6,}$"
 ONE_ACTOR_AT_MOST = "num_nonnulls(actor_staff_id, actor_api_client_id) <= 1"
+# genk3600_search_vector() is defined by the migration 0008_ticket_search (stemmed per language, unaccented).
+TICKET_SEARCH_VECTOR = "genk3600_search_vector(language, subject, NULL)"
+CONTACT_SEARCH_VECTOR = "genk3600_search_vector(language, subject, body)"
 
 
 class ActorMixin:
@@ -73,6 +77,7 @@ class Ticket(IdMixin, TimestampMixin, Base):
         Index(
             "ix_ticket_next_sla_check_at", "next_sla_check_at", postgresql_where=text("next_sla_check_at IS NOT NULL")
         ),
+        Index("ix_ticket_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     reference: Mapped[str] = mapped_column(Text, unique=True)
@@ -105,6 +110,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
     access_code_hash: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency: the ETag; every UPDATE checks and bumps it.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Full-text search (search/): computed by PostgreSQL; not mapped, so no write reads it back.
+    search_vector: Unmapped[str | None] = unmapped_column(TSVECTOR, Computed(TICKET_SEARCH_VECTOR, persisted=True))
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
 
@@ -128,6 +135,7 @@ class Contact(IdMixin, ActorMixin, Base):
         Index("ix_contact_ticket_id", "ticket_id"),
         Index("ix_contact_citizen_id", "citizen_id"),
         Index("ix_contact_flags", "flags", postgresql_using="gin"),
+        Index("ix_contact_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     # NULL only while a contact cannot or must not open a ticket: auto-replies, calls awaiting the agent.
@@ -145,6 +153,7 @@ class Contact(IdMixin, ActorMixin, Base):
     channel_details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    search_vector: Unmapped[str | None] = unmapped_column(TSVECTOR, Computed(CONTACT_SEARCH_VECTOR, persisted=True))
 
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")
     citizen: Mapped[Citizen | None] = relationship(lazy="raise")

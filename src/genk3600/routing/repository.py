@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from genk3600.models import Category, Citizen, Contact, RoutingRuleVersion, SlaPolicy, Staff, Ticket, TicketEvent, Unit
 
@@ -32,6 +33,16 @@ async def history(session: AsyncSession, rule_id: int) -> Sequence[RoutingRuleVe
 
 async def retire(session: AsyncSession, version_id: int) -> None:
     await session.execute(update(RoutingRuleVersion).where(RoutingRuleVersion.id == version_id).values(current=False))
+
+
+async def all_units(session: AsyncSession) -> list[Unit]:
+    """Every unit, each with its parent set from the same rows: routing needs names, the front office and the
+    owner, and the organisation is small, so one query serves them all."""
+    units = list((await session.scalars(select(Unit).order_by(Unit.id))).all())
+    by_id = {unit.id: unit for unit in units}
+    for unit in units:
+        set_committed_value(unit, "parent", by_id.get(unit.parent_id) if unit.parent_id is not None else None)
+    return units
 
 
 async def unit_names(session: AsyncSession) -> dict[str, str]:

@@ -15,7 +15,7 @@ from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
 from genk3600.escalation.clock import start_clock
 from genk3600.kit.clock import utcnow
-from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket
+from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import Channel, Confidentiality, Language, TicketEventType, UnitKind
 from genk3600.routing import repository
 from genk3600.routing.errors import InvalidRuleReference, RuleNotFound
@@ -41,7 +41,6 @@ from genk3600.routing.schemas import (
     UnitShift,
 )
 from genk3600.tickets import service as tickets
-from genk3600.units.repository import first_unit_of_kind, unit_by_code
 
 REPLAY_LIMIT = 100_000
 
@@ -114,6 +113,7 @@ async def _check_references(session: AsyncSession, actions: Actions) -> None:
 class Routing:
     decision: Decision
     version_id: int | None  # the rule version that decided, kept on the ticket
+    owner: Unit | None = None  # the unit the decision names (None: it no longer exists)
 
 
 def _as_rule(row: RoutingRuleVersion, rule_id: int | None = None) -> Rule:
@@ -150,23 +150,28 @@ class _Context:
     versions: dict[tuple[int, int], int]
     units: UnitNames
     front_office: str
+    by_code: dict[str, Unit]
 
 
 async def _context(session: AsyncSession, drafts: Sequence[RuleIn] | None = None) -> _Context:
-    names = await repository.unit_names(session)
-    front_office = await first_unit_of_kind(session, UnitKind.contact_centre)
+    units = await repository.all_units(session)
+    by_code = {unit.code: unit for unit in units}
+    names = {unit.code: unit.name for unit in units}
+    # The first active contact centre (lowest id), as units.repository.first_unit_of_kind chooses it.
+    front_office = next((u for u in units if u.kind == UnitKind.contact_centre.value and u.active), None)
     if front_office is None:
         raise UnprocessableInput(
             "No contact-centre unit is configured, so routing has no default; create a unit of kind 'contact_centre'."
         )
     if drafts is not None:
-        return _Context(_draft_rules(drafts), {}, UnitNames(names), front_office.code)
+        return _Context(_draft_rules(drafts), {}, UnitNames(names), front_office.code, by_code)
     rows = await repository.current_versions(session, active_only=True)
     return _Context(
         [_as_rule(row) for row in rows],
         {(row.rule_id, row.version): row.id for row in rows},
         UnitNames(names),
         front_office.code,
+        by_code,
     )
 
 
@@ -214,7 +219,7 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     version_id = None
     if decision.rule_id is not None and decision.rule_version is not None:
         version_id = context.versions.get((decision.rule_id, decision.rule_version))
-    return Routing(decision, version_id)
+    return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
 
 
 async def simulate(session: AsyncSession, settings: Settings, data: SimulateIn) -> DecisionOut:
@@ -300,10 +305,13 @@ class RoutedTicket:
 async def open_routed_ticket(
     session: AsyncSession, settings: Settings, facts: ContactFacts, draft: TicketDraft
 ) -> RoutedTicket:
-    """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock."""
+    """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock.
+
+    The ticket is added to the session, not yet written: the caller's next flush writes it together with
+    its first contact (one statement each, one audit statement for both)."""
     routed = await decide(session, facts, draft.category)
     actions = routed.decision.actions
-    owner = await unit_by_code(session, actions.owning_unit)
+    owner = routed.owner
     if owner is None:  # the unit was removed after the rule was written
         raise UnprocessableInput(f"Routing sends this contact to unit {actions.owning_unit!r}, which does not exist.")
     category = draft.category
@@ -312,30 +320,32 @@ async def open_routed_ticket(
     )
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
     assignee, note = await _assignee(session, actions, case_worker_id, social)
-    ticket = await tickets.open_ticket(
-        session,
-        settings,
-        tickets.NewTicket(
-            subject=draft.subject,
-            language=draft.language,
-            owning_unit=owner,
-            category=category,
-            citizen=draft.citizen,
-            priority=actions.priority,
-            confidentiality=actions.confidentiality,
-            tier=actions.tier,
-            assignee_staff_id=assignee,
-            routing_rule_version_id=routed.version_id,
-        ),
-    )
     policy = None
     if actions.sla_policy is not None:
         policy = await repository.sla_policy_by_code(session, actions.sla_policy)
     elif category is not None and category.sla_policy_id is not None:
         policy = await repository.sla_policy_by_id(session, category.sla_policy_id)
-    await start_clock(session, settings, ticket, policy, utcnow())
-    code = tickets.issue_access_code(settings, ticket)
-    await session.flush()
+    # Deadlines and access code are set before the ticket is written, so it takes one INSERT, not an INSERT
+    # and an UPDATE (the calendar query inside start_clock would otherwise flush the new ticket early).
+    with session.no_autoflush:
+        ticket = await tickets.add_ticket(
+            session,
+            settings,
+            tickets.NewTicket(
+                subject=draft.subject,
+                language=draft.language,
+                owning_unit=owner,
+                category=category,
+                citizen=draft.citizen,
+                priority=actions.priority,
+                confidentiality=actions.confidentiality,
+                tier=actions.tier,
+                assignee_staff_id=assignee,
+                routing_rule_version_id=routed.version_id,
+            ),
+        )
+        await start_clock(session, settings, ticket, policy, utcnow())
+        code = tickets.issue_access_code(settings, ticket)
     return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
 
 
@@ -357,32 +367,31 @@ async def _assignee(
     return None, None
 
 
-async def log_routing(session: AsyncSession, actor: Principal, routed: RoutedTicket) -> None:
-    """The decision and the assignment on the timeline, each in a sentence a person understands."""
+def routing_entries(routed: RoutedTicket) -> list[tickets.TimelineEntry]:
+    """The decision and the assignment for the timeline, each in a sentence a person understands."""
     decision, ticket = routed.decision, routed.ticket
-    await tickets.record_event(
-        session,
-        ticket,
-        actor,
-        TicketEventType.routed,
-        decision.explanation,
-        {
-            "rule_id": decision.rule_id,
-            "rule_version": decision.rule_version,
-            "rule_name": decision.rule_name,
-            "matched": list(decision.matched),
-            "owning_unit": decision.actions.owning_unit,
-            "tier": ticket.tier,
-            "priority": ticket.priority,
-            "confidentiality": ticket.confidentiality,
-        },
-    )
-    if routed.assignment_note is not None:
-        await tickets.record_event(
-            session,
-            ticket,
-            actor,
-            TicketEventType.assigned,
-            routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
-            {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},
+    entries = [
+        tickets.TimelineEntry(
+            TicketEventType.routed,
+            decision.explanation,
+            {
+                "rule_id": decision.rule_id,
+                "rule_version": decision.rule_version,
+                "rule_name": decision.rule_name,
+                "matched": list(decision.matched),
+                "owning_unit": decision.actions.owning_unit,
+                "tier": ticket.tier,
+                "priority": ticket.priority,
+                "confidentiality": ticket.confidentiality,
+            },
         )
+    ]
+    if routed.assignment_note is not None:
+        entries.append(
+            tickets.TimelineEntry(
+                TicketEventType.assigned,
+                routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
+                {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},
+            )
+        )
+    return entries

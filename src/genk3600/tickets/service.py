@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
-from genk3600.models import Category, Citizen, Ticket, TicketEvent, Unit
+from genk3600.models import Category, Citizen, Staff, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
 from genk3600.privacy.audit import audit_read
 from genk3600.public.access import new_access_code
@@ -37,6 +39,14 @@ class NewTicket:
 
 async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
     """Insert a ticket with a fresh reference; what routing did not decide comes from the category."""
+    ticket = await add_ticket(session, settings, new)
+    await session.flush()
+    return ticket
+
+
+async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+    """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
+    flush writes them all."""
     year = utcnow().astimezone(settings.zone).year
     number = await repository.next_ticket_number(session)
     category = new.category
@@ -57,9 +67,12 @@ async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket)
         assignee_staff_id=new.assignee_staff_id,
         status=TicketStatus.assigned.value if new.assignee_staff_id else TicketStatus.new.value,
         routing_rule_version_id=new.routing_rule_version_id,
+        # Known to be empty; said explicitly so the written ticket can be shown without reading it back.
+        resolved_at=None,
+        first_responded_at=None,
+        paused_at=None,
     )
     session.add(ticket)
-    await session.flush()
     return ticket
 
 
@@ -68,6 +81,13 @@ def issue_access_code(settings: Settings, ticket: Ticket) -> str:
     code, digest = new_access_code(settings.secret)
     ticket.access_code_hash = digest
     return code
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    type: TicketEventType
+    summary: str
+    data: dict[str, Any]
 
 
 async def record_event(
@@ -79,21 +99,33 @@ async def record_event(
     data: dict[str, Any],
 ) -> TicketEvent:
     """Append one entry to a ticket's timeline, and its event to the outbox in the same transaction."""
+    (event,) = await record_events(session, ticket, actor, [TimelineEntry(type, summary, data)])
+    return event
+
+
+async def record_events(
+    session: AsyncSession, ticket: Ticket, actor: Principal, entries: list[TimelineEntry]
+) -> list[TicketEvent]:
+    """Append several entries at once: one flush (one INSERT) for all of them, then their outbox rows."""
     from genk3600.events.outbox import record_ticket_event
 
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        type=type.value,
-        summary=summary,
-        data=data,
-        actor_staff_id=actor.staff_id,
-        actor_api_client_id=actor.api_client_id,
-        actor_name=actor.display_name,
-    )
-    session.add(event)
-    await session.flush()  # also writes pending ticket changes, which the outbox row snapshots
-    await record_ticket_event(session, ticket.id, type, data)
-    return event
+    events = [
+        TicketEvent(
+            ticket_id=ticket.id,
+            type=entry.type.value,
+            summary=entry.summary,
+            data=entry.data,
+            actor_staff_id=actor.staff_id,
+            actor_api_client_id=actor.api_client_id,
+            actor_name=actor.display_name,
+        )
+        for entry in entries
+    ]
+    session.add_all(events)
+    await session.flush()  # also writes pending ticket changes, which the outbox rows snapshot
+    for entry in entries:
+        await record_ticket_event(session, ticket.id, entry.type, entry.data)
+    return events
 
 
 async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> Ticket:
@@ -114,8 +146,33 @@ async def get_ticket(session: AsyncSession, reference: str, viewer: Principal) -
     return TicketDetailOut(**out.model_dump(), roles=await roles_on_ticket(session, ticket.id))
 
 
-async def ticket_out(session: AsyncSession, ticket_id: int) -> TicketOut:
-    """A ticket just written in this transaction, read back with its relations."""
+def fully_loaded(row: object, *relations: str) -> bool:
+    """Whether the columns of `row` and the related rows named can be read without touching the database
+    (nothing expired, nothing left to load)."""
+    state = inspect(row)
+    columns = {attribute.key for attribute in state.mapper.column_attrs}
+    if state.unloaded & (columns | set(relations)):
+        return False
+    for name in relations:
+        value = getattr(row, name)
+        for other in value if isinstance(value, list) else [value]:
+            if other is not None and not fully_loaded(other):
+                return False
+    return True
+
+
+async def ticket_out(session: AsyncSession, ticket_id: int, written: Ticket | None = None) -> TicketOut:
+    """A ticket just written in this transaction, with its relations: from `written` when this session holds
+    all of it (nothing expired), else read back."""
+    if written is not None and written.id == ticket_id:
+        state = inspect(written)
+        if "assignee" in state.unloaded and "assignee_staff_id" not in state.unloaded:
+            # Set by id only; the person is in the identity map when routing just looked them up.
+            staff_id = written.assignee_staff_id
+            assignee = await session.get(Staff, staff_id) if staff_id is not None else None
+            set_committed_value(written, "assignee", assignee)
+        if fully_loaded(written, "category", "owning_unit", "assignee", "citizen"):
+            return TicketOut.of(written)
     ticket = await repository.ticket_by_id(session, ticket_id)
     if ticket is None:  # written earlier in this transaction, so only a bug can get here
         raise RuntimeError(f"ticket {ticket_id} vanished within its own transaction")

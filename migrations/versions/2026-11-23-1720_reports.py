@@ -1,8 +1,8 @@
 """The reports:read scope for API clients (supervisor dashboards read aggregated figures with it).
 
 Revision ID: 0010_reports
-Revises: 0007_break_glass_gdpr
-Create Date: 2026-11-23 17:00:00.000000+00:00
+Revises: 0008_ticket_search
+Create Date: 2026-11-23 17:20:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_reports"
-down_revision: str | None = "0007_break_glass_gdpr"
+down_revision: str | None = "0008_ticket_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

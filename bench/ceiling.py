@@ -1,0 +1,305 @@
+"""Scenario 2, ceiling: the SQL one intake request executes, replayed by pgbench on the same database.
+
+The statements are captured from PostgreSQL's own log (`log_statement = 'all'` for one request, which also logs
+the bound parameter values), then turned into a pgbench script that runs them in one transaction with the same
+parameters as prepared statements (`-M prepared`, like asyncpg). Values that must be unique per request (the
+Idempotency-Key, the ticket reference) become random per transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.environment import DATABASE, Postgres
+
+_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(?P<pid>\d+)\] (?P<level>[A-Z]+):  (?P<text>.*)$")
+_EXECUTE = re.compile(r"^(?:execute [^:]*|statement): (?P<sql>.*)$", re.DOTALL)
+_PARAMETER = re.compile(r"\$(?P<n>\d+) = (?P<value>NULL|'(?:[^']|'')*')", re.DOTALL)
+_CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)\b", re.IGNORECASE)
+_INSERT_RETURNING_ID = re.compile(r"^INSERT INTO (?P<table>\w+)\s.*\sRETURNING\s.*\b(?:\w+\.)?id\b", re.DOTALL)
+REFERENCE = re.compile(r"^(G3600-\d{4}-)\d{6,}$")
+CAPTURE_MARKER = "bench-capture-"
+
+
+@dataclass
+class Statement:
+    pid: int
+    sql: str
+    parameters: dict[int, str | None] = field(default_factory=dict)
+
+
+def parse_log(text: str) -> list[Statement]:
+    """Every statement in PostgreSQL log output (`log_statement = 'all'`) with its bound parameters, in order."""
+    entries: list[tuple[int, str, str]] = []
+    for line in text.splitlines():
+        match = _ENTRY.match(line)
+        if match:
+            entries.append((int(match["pid"]), match["level"], match["text"]))
+        elif entries and line.startswith("\t"):
+            pid, level, body = entries[-1]
+            entries[-1] = (pid, level, body + "\n" + line[1:])
+    statements: list[Statement] = []
+    last_by_pid: dict[int, Statement] = {}
+    for pid, level, body in entries:
+        if level == "LOG":
+            match = _EXECUTE.match(body)
+            if match:
+                statement = Statement(pid, match["sql"].strip().rstrip(";"))
+                statements.append(statement)
+                last_by_pid[pid] = statement
+        elif level == "DETAIL" and body.startswith("Parameters: ") and pid in last_by_pid:
+            for param in _PARAMETER.finditer(body.removeprefix("Parameters: ")):
+                value = param["value"]
+                last_by_pid[pid].parameters[int(param["n"])] = (
+                    None if value == "NULL" else value[1:-1].replace("''", "'")
+                )
+    return statements
+
+
+def request_transaction(statements: list[Statement]) -> list[Statement]:
+    """The statements of the one transaction that carried the capture's Idempotency-Key, without BEGIN/COMMIT."""
+    marked = next(
+        (i for i, s in enumerate(statements) if any(CAPTURE_MARKER in (v or "") for v in s.parameters.values())),
+        None,
+    )
+    if marked is None:
+        raise RuntimeError("the captured log holds no statement of the capture request")
+    pid = statements[marked].pid
+    own = [(i, s) for i, s in enumerate(statements) if s.pid == pid]
+    starts = [i for i, s in own if i <= marked and s.sql.upper().startswith(("BEGIN", "START TRANSACTION"))]
+    ends = [i for i, s in own if i > marked and _CONTROL.match(s.sql)]
+    begin, end = (starts[-1] if starts else -1), (ends[0] if ends else len(statements))
+    return [s for i, s in own if begin < i < end]
+
+
+@dataclass(frozen=True)
+class CapturedCitizen:
+    """The citizen of the captured request; citizens `burger<n>@example.org` have id n + id_offset."""
+
+    email: str
+    id: int
+    population: int
+    id_offset: int
+
+
+def values_rows(sql: str) -> int:
+    """How many rows the first VALUES list of a statement holds (parenthesised groups separated by commas)."""
+    start = re.search(r"\bVALUES\s*", sql, re.IGNORECASE)
+    if start is None:
+        return 0
+    position, rows = start.end(), 0
+    while position < len(sql) and sql[position] == "(":
+        depth = 0
+        for index in range(position, len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[index], 0)
+            if depth == 0:
+                position = index + 1
+                break
+        else:
+            break
+        rows += 1
+        rest = sql[position:].lstrip()
+        if not rest.startswith(","):
+            break
+        position = len(sql) - len(rest[1:].lstrip())
+    return rows
+
+
+def pgbench_script(
+    statements: list[Statement],
+    unique_values: set[str],
+    inserted_ids: dict[str, list[int]],
+    citizen: CapturedCitizen | None = None,
+) -> tuple[str, dict[str, str]]:
+    r"""The script text and its string variables (for `-D name=value`).
+
+    Every bound parameter becomes a pgbench variable, so `-M prepared` sends it as a parameter like the driver
+    did. Values that must be unique per request (the Idempotency-Key, the ticket reference, other values of
+    unique columns) are built from a random number per transaction instead; ids of the rows the request
+    inserted are taken from that INSERT's RETURNING in the script's own transaction (`\gset`), so updates
+    and references hit the new rows, as in the API. The citizen is drawn at random per transaction, as wrk
+    does, so that transactions do not all queue on one citizen's row locks.
+    """
+    variables: dict[str, str] = {}
+    id_variables: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    remaining = {table: list(ids) for table, ids in inserted_ids.items()}
+    # Only values the request writes can collide with a unique index; values it looks up stay as they are.
+    inserted_values = {
+        value for s in statements if s.sql.upper().startswith("INSERT") for value in s.parameters.values()
+    }
+    lines = [
+        "-- Generated by bench/ceiling.py from the statements of one POST /v1/contacts.",
+        r"\set u random(100000000000, 999999999999)",
+    ]
+    if citizen is not None:
+        lines.append(rf"\set c random(1, {citizen.population})")
+    lines.append("BEGIN;")
+    for index, statement in enumerate(statements, start=1):
+
+        def substitute(match: re.Match[str], index: int = index, statement: Statement = statement) -> str:
+            number = int(match[1])
+            value = statement.parameters.get(number)
+            if value is None:
+                return "NULL"
+            if citizen is not None and value == citizen.email:
+                return "('burger' || :c::text || '@example.org')"
+            if citizen is not None and value == str(citizen.id):
+                return f"(:c + {citizen.id_offset})"
+            if value in id_variables and value not in ambiguous:
+                return f":{id_variables[value]}"
+            reference = REFERENCE.match(value)
+            if reference:
+                return f"('{reference[1]}' || :u::text)"
+            if value.startswith(CAPTURE_MARKER) or (value in unique_values and value in inserted_values):
+                variables[f"s{index}_{number}"] = value
+                return f"(:client_id::text || '.' || :u::text || '.' || :s{index}_{number})"
+            name = f"s{index}_{number}"
+            variables[name] = value
+            return f":{name}"
+
+        sql = re.sub(r"\$(\d+)\b", substitute, statement.sql)
+        # pgbench ends a command at a semicolon at the end of a line; keep each statement on one line.
+        sql = " ".join(sql.split())
+        insert = _INSERT_RETURNING_ID.match(statement.sql)
+        rows = values_rows(statement.sql) if insert else 0
+        if insert and rows == 1 and remaining.get(insert["table"]):
+            new_id = str(remaining[insert["table"]].pop(0))
+            if new_id in id_variables:
+                ambiguous.add(new_id)
+            id_variables[new_id] = f"r{index}_id"
+            lines.append(f"{sql} \\gset r{index}_")
+        else:
+            # A multi-row INSERT's ids cannot go into pgbench variables (\gset takes one row); they stay as
+            # captured where later statements use them (foreign keys to older rows: the same work).
+            if insert:
+                del remaining.get(insert["table"], [])[:rows]
+            lines.append(sql + ";")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n", variables
+
+
+def capture_intake_statements(
+    postgres: Postgres, base_url: str, body: dict[str, Any], api_key: str
+) -> tuple[str, dict[str, Any]]:
+    """Log every statement for the length of one intake request; return that part of the server log and the
+    request's response body."""
+    log_path = Path(postgres.server.log)
+    postgres.psql("ALTER SYSTEM SET log_statement = 'all'; ")
+    postgres.psql("SELECT pg_reload_conf();")
+    time.sleep(1.0)
+    start = log_path.stat().st_size
+    headers = {"X-API-Key": api_key, "Idempotency-Key": f"{CAPTURE_MARKER}{time.time_ns()}"}
+    response = httpx.post(f"{base_url}/v1/contacts", json=body, headers=headers, timeout=30)
+    response.raise_for_status()
+    time.sleep(0.5)
+    postgres.psql("ALTER SYSTEM RESET log_statement;")
+    postgres.psql("SELECT pg_reload_conf();")
+    with log_path.open("rb") as log:
+        log.seek(start)
+        text = log.read().decode("utf-8", errors="replace")
+    recorded: dict[str, Any] = response.json()
+    return text, recorded
+
+
+def _quote(value: str) -> str:
+    tag = "$v" + secrets.token_hex(4) + "$"
+    return f"{tag}{value}{tag}"
+
+
+def unique_column_values(postgres: Postgres, statements: list[Statement]) -> set[str]:
+    """The captured string values that already stand in a single-column unique index (they would collide)."""
+    columns = postgres.psql(
+        "SELECT c.relname || '.' || a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+        "AND a.attnum = i.indkey[0] WHERE i.indisunique AND i.indnatts = 1 AND n.nspname = 'public' "
+        "AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)"
+    ).split()
+    values = {v for s in statements for v in s.parameters.values() if v is not None and len(v) < 2000}
+    if not values or not columns:
+        return set()
+    array = "ARRAY[" + ", ".join(_quote(v) for v in sorted(values)) + "]::text[]"
+    selects = []
+    for qualified in columns:
+        table, column = qualified.split(".")
+        selects.append(f"SELECT {column}::text FROM {table} WHERE {column} = ANY({array})")
+    return set(postgres.psql(" UNION ".join(selects)).splitlines()) - {""}
+
+
+def inserted_row_ids(postgres: Postgres, statements: list[Statement], reference: str) -> dict[str, list[int]]:
+    """Ids of the rows the captured transaction inserted, per table, in insertion (id) order."""
+    xid = postgres.psql(f"SELECT xmin FROM ticket WHERE reference = {_quote(reference)}").strip()
+    if not xid:
+        return {}
+    tables = {m["table"] for s in statements if (m := _INSERT_RETURNING_ID.match(s.sql))}
+    return {
+        table: [int(x) for x in postgres.psql(f"SELECT id FROM {table} WHERE xmin = '{int(xid)}' ORDER BY id").split()]
+        for table in sorted(tables)
+    }
+
+
+@dataclass
+class PgbenchResult:
+    clients: int
+    seconds: float
+    transactions: int
+    tps: float
+    latency_avg_ms: float
+    failed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def run_pgbench(
+    postgres: Postgres, script: Path, variables: dict[str, str], clients: int, seconds: float, threads: int
+) -> PgbenchResult:
+    command = [
+        str(postgres.bin_dir / "pgbench"), "-h", postgres.socket_dir, "-U", "postgres", "-n", "-M", "prepared", "-r",
+        "-c", str(clients), "-j", str(min(threads, clients)), "-T", f"{seconds:.0f}", "-f", str(script),
+    ]  # fmt: skip
+    for name, value in variables.items():
+        command += ["-D", f"{name}={value}"]
+    out = subprocess.run([*command, DATABASE], capture_output=True, text=True, check=False)
+    # Kept for reading: -r lists the average latency of every statement of the script.
+    script.with_suffix(f".c{clients}.out").write_text(out.stdout + out.stderr)
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return parse_pgbench(out.stdout, clients, seconds)
+
+
+def parse_pgbench(output: str, clients: int, seconds: float) -> PgbenchResult:
+    def number(pattern: str, default: float | None = None) -> float:
+        match = re.search(pattern, output)
+        if match is None:
+            if default is not None:
+                return default
+            raise RuntimeError(f"pgbench output lacks {pattern!r}:\n{output}")
+        return float(match[1])
+
+    return PgbenchResult(
+        clients=clients,
+        seconds=seconds,
+        transactions=int(number(r"number of transactions actually processed: (\d+)")),
+        tps=round(number(r"tps = ([\d.]+)"), 1),
+        latency_avg_ms=round(number(r"latency average = ([\d.]+) ms"), 2),
+        failed=int(number(r"number of failed transactions: (\d+)", 0)),
+    )
+
+
+def captured_citizen(postgres: Postgres, response: dict[str, Any], population: int) -> CapturedCitizen | None:
+    citizen = response["ticket"].get("citizen")
+    if not citizen or not citizen.get("email"):
+        return None
+    first = postgres.psql("SELECT id FROM citizen WHERE email = 'burger1@example.org'").strip()
+    if not first:
+        return None
+    return CapturedCitizen(citizen["email"], int(citizen["id"]), population, int(first) - 1)

@@ -1,0 +1,92 @@
+"""Scenarios 1 and 2 together: intake under wrk and its pgbench ceiling, interleaved per concurrency level so
+that both see the database at the same size."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from typing import Any
+
+from bench.ceiling import (
+    capture_intake_statements,
+    captured_citizen,
+    inserted_row_ids,
+    parse_log,
+    pgbench_script,
+    request_transaction,
+    run_pgbench,
+    unique_column_values,
+)
+from bench.environment import WORK_DIR, Postgres
+from bench.intake import contact_body, lua_script, run_wrk
+from bench.service import Service
+from bench.world import World
+
+log = logging.getLogger("bench")
+CAPTURE_CITIZEN = 43_217
+
+
+def run_intake_and_ceiling(
+    args: argparse.Namespace, chosen: list[str], wrk: str, postgres: Postgres, service: Service, world: World
+) -> dict[str, Any]:
+    threads = os.cpu_count() or 1
+    script = WORK_DIR / "intake.lua"
+    script.write_text(lua_script(world.writer_key, world.citizens))
+    if args.warmup > 0:
+        log.info("intake warm-up: %.0f s at %d connections", args.warmup, args.connection_levels[0])
+        run_wrk(wrk, script, service.base_url, args.connection_levels[0], args.warmup, threads)
+
+    ceiling: dict[str, Any] | None = None
+    variables: dict[str, str] = {}
+    pgbench_file = WORK_DIR / "intake.pgbench.sql"
+    if "ceiling" in chosen:
+        time.sleep(2)  # let the warm-up's last requests finish, so the capture is alone
+        # A citizen whose id is unlikely to equal any other value the request binds (see pgbench_script).
+        body = contact_body(CAPTURE_CITIZEN - 1, world.citizens)
+        captured, response = capture_intake_statements(postgres, service.base_url, body, world.writer_key)
+        (WORK_DIR / "intake.capture.log").write_text(captured)
+        statements = request_transaction(parse_log(captured))
+        text, variables = pgbench_script(
+            statements,
+            unique_column_values(postgres, statements),
+            inserted_row_ids(postgres, statements, response["ticket"]["reference"]),
+            captured_citizen(postgres, response, world.citizens),
+        )
+        pgbench_file.write_text(text)
+        log.info("captured %d statements of one intake request -> %s", len(statements), pgbench_file)
+        ceiling = {"statements_per_request": len(statements), "script": str(pgbench_file), "runs": []}
+
+    intake: dict[str, Any] = {"runs": []}
+    for connections in args.connection_levels:
+        if "intake" in chosen:
+            log.info("intake: %.0f s at %d connections", args.seconds, connections)
+            result = run_wrk(wrk, script, service.base_url, connections, args.seconds, threads)
+            log.info(
+                "intake: %.0f req/s, p99 %.1f ms, %d errors", result.requests_per_second, result.p99_ms, result.errors
+            )
+            intake["runs"].append(result.as_dict())
+        if ceiling is not None and "error" not in ceiling:
+            log.info("ceiling: pgbench %.0f s with %d clients", args.seconds, connections)
+            try:
+                bench = run_pgbench(postgres, pgbench_file, variables, connections, args.seconds, threads)
+            except RuntimeError as exc:
+                # The intake figures stand on their own; the failure is reported, not hidden.
+                log.error("ceiling: %s", exc)
+                ceiling["error"] = str(exc)[:2000]
+                continue
+            log.info("ceiling: %.0f TPS", bench.tps)
+            ceiling["runs"].append(bench.as_dict())
+    out: dict[str, Any] = {}
+    if "intake" in chosen:
+        out["intake"] = intake
+    if ceiling is not None:
+        if "intake" in chosen and "error" not in ceiling:
+            ceiling["ratio"] = {
+                str(run["connections"]): round(run["requests_per_second"] / bench_run["tps"], 3)
+                for run, bench_run in zip(intake["runs"], ceiling["runs"], strict=True)
+                if bench_run["tps"] > 0
+            }
+        out["ceiling"] = ceiling
+    return out

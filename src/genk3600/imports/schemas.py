@@ -1,0 +1,40 @@
+"""One line of an import file (see the package docstring for the format)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from genk3600.citizens.schemas import CitizenIdentification
+from genk3600.kit.schemas import InputModel
+from genk3600.models.enums import Channel, Direction, Language, Priority
+
+MAX_BODY_CHARS = 1_000_000
+
+
+class ImportLine(InputModel):
+    external_id: str = Field(min_length=1, max_length=200, description="The record's id in the old system.")
+    channel: Channel
+    direction: Direction = Direction.inbound
+    occurred_at: AwareDatetime
+    category: str | None = Field(default=None, max_length=100)
+    unit: str | None = Field(default=None, max_length=100)
+    subject: str | None = Field(default=None, max_length=500)
+    body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
+    language: Language | None = None
+    priority: Priority | None = None
+    citizen: CitizenIdentification | None = None
+    status: Literal["resolved", "closed"] = "closed"
+    resolved_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _resolved_after_it_happened(self) -> ImportLine:
+        if self.resolved_at is not None and self.resolved_at < self.occurred_at:
+            raise ValueError("resolved_at lies before occurred_at")
+        return self
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.resolved_at or self.occurred_at

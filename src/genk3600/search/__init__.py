@@ -1,0 +1,1 @@
+"""Full-text search over tickets: their subjects and their contacts' subjects and bodies."""

@@ -1,0 +1,110 @@
+"""The search query: GIN index scans on the ticket's and its contacts' `search_vector`, ranked, keyset-paged.
+
+The query text is matched as Dutch, French and word by word at once (OR), because a record is stemmed by its
+own language and a searcher does not say which language they type in. Ranking is bounded: each index scan
+hands over at most `candidate_limit` visible matches, and only those are ranked, so a word found in half of a
+million tickets costs what `candidate_limit` rows cost, not what the match set costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Float, Text, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from genk3600.auth.principal import Principal
+from genk3600.models import Contact, Ticket
+from genk3600.privacy.visibility import visible_tickets
+
+# The text search configurations the records are stemmed with (see migration 0008_ticket_search).
+STEMMED_CONFIGS = ("dutch", "french")
+WORD_CONFIG = "simple"
+
+_TICKET_DETAILS = (
+    selectinload(Ticket.category),
+    selectinload(Ticket.owning_unit),
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.citizen),
+)
+
+
+@dataclass(frozen=True)
+class SearchPosition:
+    """Where the previous page ended: its last ticket's rank and id."""
+
+    rank: float
+    ticket_id: int
+
+
+def _tsquery(config: str, terms: str) -> ColumnElement[str]:
+    return func.to_tsquery(literal(config, REGCONFIG), func.genk3600_unaccent(terms), type_=TSQUERY)
+
+
+async def prepare_search(session: AsyncSession, terms: str) -> str | None:
+    """The text search query for `terms` in every language at once, or None when the stemmed languages drop
+    every word (stopwords only); and this transaction set up for the search.
+
+    Identical stems are kept once (`grofvuil` is `grofvuil` in Dutch, French and word by word): each
+    alternative costs an index lookup. The matches are reached through the GIN indexes only (bitmap scans,
+    which stop at the LIMIT): with a LIMIT the planner otherwise prefers walking the table or an id index and
+    filtering, which reads the whole table when the matches are fewer than it estimates or sit at its far end
+    (words common apart but rare together, a topic of last month). Both settings end with the transaction,
+    which is the request's.
+    """
+    statement = select(
+        *(cast(_tsquery(config, terms), Text) for config in (*STEMMED_CONFIGS, WORD_CONFIG)),
+        func.set_config("enable_seqscan", "off", True),
+        func.set_config("enable_indexscan", "off", True),
+    )
+    row = (await session.execute(statement)).one()
+    stemmed, words = [query for query in row[: len(STEMMED_CONFIGS)] if query], row[len(STEMMED_CONFIGS)]
+    if not stemmed:
+        return None
+    alternatives = list(dict.fromkeys([*stemmed, words]))
+    return " | ".join(f"( {query} )" for query in alternatives)
+
+
+async def search_tickets(
+    session: AsyncSession,
+    tsquery: str,
+    viewer: Principal,
+    after: SearchPosition | None,
+    limit: int,
+    candidate_limit: int,
+) -> Sequence[tuple[Ticket, float]]:
+    """Visible tickets matching `query` (from prepare_search), best first, then newest; `limit` + 1 rows."""
+    query = cast(literal(tsquery, Text), TSQUERY).label("query")
+    ticket_vector = Ticket.__table__.c.search_vector
+    contact_vector = Contact.__table__.c.search_vector
+    visible = visible_tickets(viewer)  # one condition object for both scans: its unit CTE is rendered once
+    on_ticket = (
+        select(Ticket.id.label("ticket_id"), func.ts_rank(ticket_vector, query).cast(Float(53)).label("rank"))
+        .where(ticket_vector.op("@@")(query), visible)
+        .limit(candidate_limit)
+    )
+    on_contact = (
+        select(Ticket.id.label("ticket_id"), func.ts_rank(contact_vector, query).cast(Float(53)).label("rank"))
+        .join(Contact, Contact.ticket_id == Ticket.id)
+        .where(contact_vector.op("@@")(query), visible)
+        .limit(candidate_limit)
+    )
+    hits = union_all(on_ticket.subquery().select(), on_contact.subquery().select()).subquery("hits")
+    best = select(hits.c.ticket_id, func.max(hits.c.rank).label("rank")).group_by(hits.c.ticket_id).subquery("best")
+    statement = (
+        select(Ticket, best.c.rank)
+        .join(best, best.c.ticket_id == Ticket.id)
+        .options(*_TICKET_DETAILS)
+        .order_by(best.c.rank.desc(), Ticket.id.desc())
+        .limit(limit + 1)
+    )
+    if after is not None:
+        # Strictly after the last row shown in (rank desc, id desc) order; ranks are compared as float8 exactly.
+        statement = statement.where(
+            or_(best.c.rank < after.rank, and_(best.c.rank == after.rank, Ticket.id < after.ticket_id))
+        )
+    rows = (await session.execute(statement)).all()
+    return [(ticket, float(rank)) for ticket, rank in rows]

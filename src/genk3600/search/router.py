@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from genk3600.auth.dependencies import AppSettings, TicketReader
+from genk3600.db import Session
+from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.pagination import PageParams, page_params
+from genk3600.search import service
+from genk3600.search.service import MAX_QUERY_CHARS
+from genk3600.tickets.schemas import TicketPage
+
+router = APIRouter(prefix="/v1/search", tags=["search"])
+
+
+@router.get(
+    "/tickets",
+    operation_id="search_tickets",
+    summary="Search tickets",
+    description=(
+        "Full-text search in ticket subjects and in the subjects and bodies of their contacts, in Dutch and "
+        "French (word forms are matched: `afspraken` finds `afspraak`), ignoring accents (`ecole` finds "
+        "`école`); every word must occur, the last one may be the beginning of a word. Best matches first, "
+        "then newest. Only tickets the caller may see are searched (social cases only within need-to-know). "
+        "Same page shape as `GET /v1/tickets`. 422 for a query without words, with only very common words "
+        "(stopwords), or with more than 10 words."
+    ),
+    responses=problem_responses(400, 422, *AUTH_PROBLEMS),
+)
+async def search_tickets(
+    session: Session,
+    settings: AppSettings,
+    viewer: TicketReader,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            description="The words to search for.",
+            examples=["grofvuil opgehaald", "carte d'identité"],
+        ),
+    ],
+    params: Annotated[PageParams, Depends(page_params)],
+) -> TicketPage:
+    return await service.search_tickets(session, settings, q, params, viewer)

@@ -1,0 +1,61 @@
+"""How many SQL statements one web intake costs: pinned, so an N+1 or a needless re-read cannot creep in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import World, web_contact
+
+# The full path: API key, Idempotency-Key, category, citizen match, follow-up check, units and routing rules,
+# ticket number, ticket + contact, timeline, outbox, acknowledgement mail, audit entries. 38 before the profile,
+# 22 after (bench/profile-intake.md); a category with an SLA policy adds its policy and calendar (3).
+MAX_STATEMENTS = 22
+
+RULE = {
+    "name": "Grofvuil",
+    "position": 10,
+    "conditions": {"keywords": ["grofvuil"]},
+    "actions": {"owning_unit": "omgeving", "priority": "high"},
+}
+
+
+@contextmanager
+def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test's own transaction nesting
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_one_web_intake_stays_within_its_statement_budget(
+    client: httpx.AsyncClient, engine: AsyncEngine, world: World, admin_headers: dict[str, str]
+) -> None:
+    assert (await client.post("/v1/routing/rules", json=RULE, headers=admin_headers)).status_code == 201
+    known = web_contact(citizen={"email": "known@example.org"}, subject="Eerste vraag", body="Iets anders.")
+    assert (await client.post("/v1/contacts", json=known, headers=admin_headers)).status_code == 201
+    contact = web_contact(
+        citizen={"email": "known@example.org"}, category="civil.id_card", body="Mijn grofvuil staat er nog."
+    )
+
+    with _statements(engine) as statements:
+        response = await client.post(
+            "/v1/contacts", json=contact, headers={**admin_headers, "Idempotency-Key": "pin-statements-1"}
+        )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["outcome"] == "created"
+    assert response.json()["ticket"]["owning_unit"] == "omgeving"  # the routing rule decided
+    assert len(statements) <= MAX_STATEMENTS, "\n\n".join(statements)

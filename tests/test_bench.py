@@ -1,0 +1,111 @@
+"""The benchmark harness's pure parts: SQL capture to pgbench script, wrk script, NDJSON generator, pgbench output.
+
+The benchmarks themselves run with `make bench`, never in the test suite (no timings are asserted here).
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench.bulk_import import historical_contacts
+from bench.ceiling import (
+    CapturedCitizen,
+    Statement,
+    parse_log,
+    parse_pgbench,
+    pgbench_script,
+    request_transaction,
+    values_rows,
+)
+from bench.intake import lua_script
+
+CAPTURED_LOG = """\
+2026-11-23 17:05:18.181 UTC [41] LOG:  statement: BEGIN;
+2026-11-23 17:05:18.190 UTC [40] LOG:  execute s1: SELECT 1 FROM other_request WHERE x = $1
+2026-11-23 17:05:18.190 UTC [40] DETAIL:  Parameters: $1 = 'not ours'
+2026-11-23 17:05:18.204 UTC [41] LOG:  execute s2: INSERT INTO idempotency_key (principal, key)
+\tVALUES ($1::VARCHAR, $2::VARCHAR)
+\tON CONFLICT DO NOTHING RETURNING idempotency_key.key
+2026-11-23 17:05:18.204 UTC [41] DETAIL:  Parameters: $1 = 'api_client:1', $2 = 'bench-capture-123'
+2026-11-23 17:05:18.210 UTC [41] LOG:  execute s3: SELECT citizen.id FROM citizen WHERE citizen.email = $1::VARCHAR
+2026-11-23 17:05:18.210 UTC [41] DETAIL:  Parameters: $1 = 'burger43217@example.org'
+2026-11-23 17:05:18.220 UTC [41] LOG:  execute s4: INSERT INTO ticket (reference, subject, citizen_id)
+\tVALUES ($1::VARCHAR, $2::VARCHAR, $3::BIGINT)
+\tRETURNING ticket.id, ticket.created_at
+2026-11-23 17:05:18.220 UTC [41] DETAIL:  Parameters: $1 = 'G3600-2026-000007', $2 = 'It''s full', $3 = '43217'
+2026-11-23 17:05:18.230 UTC [41] LOG:  execute s5: UPDATE ticket SET version=$1::INTEGER WHERE ticket.id = $2::BIGINT
+2026-11-23 17:05:18.230 UTC [41] DETAIL:  Parameters: $1 = '2', $2 = '5007'
+2026-11-23 17:05:18.240 UTC [41] LOG:  execute s6: INSERT INTO outbound_mail (ticket_id, message_id)
+\tVALUES ($1::BIGINT, $2::VARCHAR) RETURNING outbound_mail.id
+2026-11-23 17:05:18.240 UTC [41] DETAIL:  Parameters: $1 = '5007', $2 = '1795.3642@genk3600.example'
+2026-11-23 17:05:18.250 UTC [41] LOG:  statement: COMMIT;
+2026-11-23 17:05:18.260 UTC [41] LOG:  execute s7: SELECT 2 FROM after_commit
+"""
+
+
+def test_captured_request_becomes_a_pgbench_script_of_the_same_work() -> None:
+    statements = request_transaction(parse_log(CAPTURED_LOG))
+
+    assert [s.sql.split()[0] for s in statements] == ["INSERT", "SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert statements[2].parameters == {1: "G3600-2026-000007", 2: "It's full", 3: "43217"}
+    citizen = CapturedCitizen("burger43217@example.org", 43217, population=50_000, id_offset=0)
+    script, variables = pgbench_script(
+        statements, {"1795.3642@genk3600.example"}, {"ticket": [5007], "outbound_mail": [9]}, citizen
+    )
+    lines = script.splitlines()
+
+    assert r"\set c random(1, 50000)" in lines
+    assert lines[lines.index("BEGIN;") + 1].startswith("INSERT INTO idempotency_key")
+    assert lines[-1] == "COMMIT;"
+    # Per-transaction values where the API would collide on a unique index or pile up on one citizen.
+    assert "(:client_id::text || '.' || :u::text || '.' || :s1_2)::VARCHAR" in script
+    assert "('burger' || :c::text || '@example.org')::VARCHAR" in script
+    assert "('G3600-2026-' || :u::text)::VARCHAR" in script
+    assert "(:c + 0)::BIGINT" in script
+    # The new ticket's id comes from its own INSERT ... RETURNING, so the UPDATE hits the new row.
+    ticket_insert = next(line for line in lines if line.startswith("INSERT INTO ticket"))
+    assert ticket_insert.endswith(r"RETURNING ticket.id, ticket.created_at \gset r3_")
+    assert "WHERE ticket.id = :r3_id::BIGINT;" in script
+    assert "(:client_id::text || '.' || :u::text || '.' || :s5_2)::VARCHAR" in script
+    assert variables["s3_2"] == "It's full"
+    assert "not ours" not in variables.values()
+    assert "after_commit" not in script
+
+
+def test_multi_row_inserts_are_counted_and_keep_their_ids() -> None:
+    # SQLAlchemy's insertmanyvalues form: two rows, nested parentheses inside each.
+    sql = (
+        "INSERT INTO ticket_event (ticket_id, summary) SELECT p0::BIGINT, p1::VARCHAR FROM "
+        "(VALUES ($1::BIGINT, lower($2), 0), ($3::BIGINT, lower($4), 1)) AS imp_sen(p0, p1, sen_counter) "
+        "ORDER BY sen_counter RETURNING ticket_event.id"
+    )
+    assert values_rows(sql) == 2
+    assert values_rows("INSERT INTO t (a) VALUES ($1) RETURNING t.id") == 1
+    statement = Statement(1, sql, {1: "5007", 2: "a", 3: "5007", 4: "b"})
+    script, _ = pgbench_script([statement], set(), {"ticket_event": [70, 71]})
+    assert r"\gset" not in script  # pgbench's \gset takes exactly one row
+
+
+def test_pgbench_output_is_read() -> None:
+    output = (
+        "number of transactions actually processed: 6012\nnumber of failed transactions: 0 (0.000%)\n"
+        "latency average = 53.219 ms\ntps = 300.612345 (without initial connection time)\n"
+    )
+    result = parse_pgbench(output, clients=16, seconds=20)
+    assert (result.transactions, result.tps, result.latency_avg_ms, result.failed) == (6012, 300.6, 53.22, 0)
+
+
+def test_wrk_script_and_import_file_are_well_formed() -> None:
+    script = lua_script('key-with-"quote', citizens=500)
+    assert 'local api_key = "key-with-\\"quote"' in script
+    assert "local citizens = 500" in script
+    assert '["Idempotency-Key"]' in script
+    assert "function done(summary, latency, requests)" in script
+
+    contacts = list(historical_contacts(200, citizens=50))
+    assert len({c["external_id"] for c in contacts}) == 200
+    assert {c["language"] for c in contacts} == {"nl", "fr"}
+    for contact in contacts:
+        line = json.dumps(contact, ensure_ascii=False)
+        assert "\n" not in line
+        assert contact["resolved_at"] >= contact["occurred_at"]
