@@ -132,3 +132,20 @@ async def test_escalation_and_return(
     assert_problem(await client.post(f"/v1/tickets/{reference}/escalations", json=nowhere, headers=admin_headers), 422)
     bad_role = {"to_unit": "omgeving", "reason": "complaint", "requested_role": "informing"}
     assert_problem(await client.post(f"/v1/tickets/{reference}/escalations", json=bad_role, headers=admin_headers), 422)
+
+
+async def test_every_hand_off_moves_the_etag_even_when_owner_tier_and_status_stay(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    reference, _tag = await _ticket(client, admin_headers)
+    tags = []
+    for _ in range(4):  # tiers 2 and 3, then twice more at the top tier: owner, tier and status unchanged
+        up = await client.post(
+            f"/v1/tickets/{reference}/escalations",
+            json={"to_unit": "burgerzaken", "reason": "needs_expertise", "requested_role": "advising"},
+            headers=admin_headers,
+        )
+        assert up.status_code == 201, up.text
+        tags.append((await client.get(f"/v1/tickets/{reference}", headers=admin_headers)).headers["etag"])
+    assert up.json()["to_tier"] == 3
+    assert len(set(tags)) == 4, tags

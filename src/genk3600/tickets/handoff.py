@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from genk3600.auth.principal import Principal
 from genk3600.models import Escalation, Staff, Unit
@@ -33,6 +34,9 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
     ticket.tier = to_tier
     ticket.assignee_staff_id = target_staff.id if target_staff else None
     ticket.status = TicketStatus.assigned.value if target_staff else TicketStatus.new.value
+    # A hand-off is a change of the ticket even when owner, tier and status stay the same (a second escalation
+    # at the top tier): the UPDATE must still run, so the version (the ETag) moves and stale If-Match fails.
+    flag_modified(ticket, "tier")
     escalation = Escalation(
         ticket_id=ticket.id,
         from_unit_id=source.id,
