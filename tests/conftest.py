@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,13 +32,22 @@ TEMPLATE_DATABASE = "genk3600_template"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+def run_dir() -> Iterator[Path]:
+    """This run's own folder for database servers. Not pytest's numbered tmp folders: when several runs go at
+    once (two checkouts), a newer run prunes older numbered folders, and a live server's data went with them."""
+    path = Path(tempfile.mkdtemp(prefix="genk3600-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(run_dir: Path) -> Iterator[URL]:
     """GENK3600_TEST_DATABASE_URL if set (the tests own that database), else an embedded server."""
     external = os.environ.get("GENK3600_TEST_DATABASE_URL")
     if external:
         yield async_url(external)
         return
-    server = start_embedded_postgres(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    server = start_embedded_postgres(run_dir / "pg", cleanup_mode="delete")
     yield embedded_database_url(server, TEST_DATABASE)
     server.cleanup()
 

@@ -87,10 +87,9 @@ class DisposablePostgres:
 
 
 @pytest.fixture(scope="session")
-async def disposable_postgres(
-    tmp_path_factory: pytest.TempPathFactory, settings: Settings
-) -> AsyncIterator[DisposablePostgres]:
-    pgdata = tmp_path_factory.mktemp("disposable-pg").resolve() / "pgdata"
+async def disposable_postgres(run_dir: Path, settings: Settings) -> AsyncIterator[DisposablePostgres]:
+    pgdata = run_dir / "disposable-pg" / "pgdata"
+    pgdata.parent.mkdir()
     postgres = DisposablePostgres(get_server(pgdata, cleanup_mode="delete"))
     template = postgres.url(TEMPLATE)
     await migrate(template, settings)
