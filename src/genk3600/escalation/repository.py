@@ -10,8 +10,9 @@ from sqlalchemy import Table, Text, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
-from genk3600.models import OutboxEvent, SlaPolicy, Ticket, Unit
+from genk3600.models import OutboxEvent, SlaPolicy, Ticket, TicketEvent, Unit
 
 
 async def list_policies(session: AsyncSession, params: PageParams) -> Sequence[SlaPolicy]:
@@ -99,3 +100,17 @@ async def insert_outbox_events(session: AsyncSession, events: Sequence[tuple[int
     # The Table, not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
     outbox = cast(Table, OutboxEvent.__table__)
     await session.execute(insert(outbox).from_select(columns, source), rows)
+
+
+async def insert_timeline_entries(session: AsyncSession, entries: Sequence[dict[str, Any]], actor: Principal) -> None:
+    """Timeline entries (ticket_id, type, summary, data) by one actor, in the given order: one executemany
+    without RETURNING (nobody reads their ids back), where ORM objects would cost a flush over them all."""
+    if not entries:
+        return
+    table = cast(Table, TicketEvent.__table__)
+    who = {
+        "actor_staff_id": actor.staff_id,
+        "actor_api_client_id": actor.api_client_id,
+        "actor_name": actor.display_name,
+    }
+    await session.execute(insert(table), [{**entry, **who} for entry in entries])

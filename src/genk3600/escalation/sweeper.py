@@ -24,7 +24,7 @@ from genk3600.escalation.sla import BusinessCalendar
 from genk3600.events.outbox import minimal_payload, ticket_event_type
 from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import run_every
-from genk3600.models import Escalation, SlaPolicy, Ticket, TicketEvent, Unit
+from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
 from genk3600.tickets.service import TimelineEntry
 
@@ -217,29 +217,20 @@ class _Batch:
         }
         self.session.add_all(escalations.values())
         await self.session.flush()
-        events: list[TicketEvent] = []
+        events: list[dict[str, Any]] = []
         for plan in plans:
             entries = list(plan.entries)
             if plan.handover is not None:
                 entries.append(self._escalated(plan.handover, escalations[id(plan)]))
             events += [
-                TicketEvent(
-                    ticket_id=plan.ticket.id,
-                    type=entry.type.value,
-                    summary=entry.summary,
-                    data=entry.data,
-                    actor_staff_id=SWEEPER.staff_id,
-                    actor_api_client_id=SWEEPER.api_client_id,
-                    actor_name=SWEEPER.display_name,
-                )
+                {"ticket_id": plan.ticket.id, "type": entry.type.value, "summary": entry.summary, "data": entry.data}
                 for entry in entries
             ]
-        self.session.add_all(events)
-        await self.session.flush()
+        await repository.insert_timeline_entries(self.session, events, SWEEPER)
         await repository.insert_outbox_events(
             self.session,
             [
-                (event.ticket_id, ticket_event_type(TicketEventType(event.type)), minimal_payload(event.data))
+                (event["ticket_id"], ticket_event_type(TicketEventType(event["type"])), minimal_payload(event["data"]))
                 for event in events
             ],
         )
