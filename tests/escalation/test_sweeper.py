@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -353,3 +353,31 @@ async def test_run_sweeper_survives_failing_sweeps(
                 await task
     finally:
         await engine.dispose()
+
+
+async def test_a_ticket_the_database_refuses_does_not_block_its_batch(
+    session: AsyncSession, sessions: async_sessionmaker[AsyncSession], settings: Settings, world: World
+) -> None:
+    policy = await make_policy(session)
+    refused, *others = await make_tickets(session, settings, world.omgeving, policy, NOW - timedelta(days=7), 4)
+    # The batch is written set-based; a row the database refuses must fall back to one ticket at a time.
+    await session.execute(
+        text(
+            "CREATE FUNCTION refuse_breach() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.sla_breached_at IS NOT NULL THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+        )
+    )
+    await session.execute(
+        text(
+            "CREATE TRIGGER refuse_breach BEFORE UPDATE ON ticket FOR EACH ROW "
+            f"WHEN (NEW.id = {refused.id}) EXECUTE FUNCTION refuse_breach()"
+        )
+    )
+
+    result = await sweep_once(sessions, settings, NOW, batch=10)
+
+    assert result == SweepResult(checked=3, breached=3)
+    assert set(await events_of(session, "sla_breach")) == {ticket.id for ticket in others}
+    [retried] = await fresh(session, [refused.id])
+    assert retried.sla_breached_at is None
+    assert retried.next_sla_check_at == NOW + timedelta(minutes=15)

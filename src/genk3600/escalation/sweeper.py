@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,11 +21,12 @@ from genk3600.config import Settings
 from genk3600.escalation import repository
 from genk3600.escalation.clock import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
 from genk3600.escalation.sla import BusinessCalendar
+from genk3600.events.outbox import minimal_payload, ticket_event_type
 from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import run_every
 from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
-from genk3600.tickets.service import record_event
+from genk3600.tickets.service import TimelineEntry
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,7 @@ async def sweep_once(
         async with sessions() as session, session.begin():
             tickets = await repository.claim_due_tickets(session, now, batch)
             sweep = _Batch(session, settings, now)
-            for ticket in tickets:
-                await sweep.check(ticket)
+            await sweep.check_all(tickets)
         total += sweep.result
         if len(tickets) < batch:
             return total
@@ -96,25 +97,67 @@ async def run_sweeper(
 
 
 @dataclass
+class _Plan:
+    """What the sweep does to one ticket, decided in Python before any of the batch is written."""
+
+    ticket: Ticket
+    values: dict[str, Any]
+    bump_version: bool = False
+    entries: list[TimelineEntry] = field(default_factory=list)
+    handover: tuple[Unit, Unit, DueNow] | None = None  # from, to, what fell due
+    result: SweepResult = field(default_factory=SweepResult)
+
+
+@dataclass
 class _Batch:
+    """One batch: every ticket is planned first, then the batch is written with a handful of set-based
+    statements (ticket updates, escalations, timeline entries, outbox rows), so a sweep costs a few round
+    trips per batch instead of several per ticket."""
+
     session: AsyncSession
     settings: Settings
     now: datetime
     result: SweepResult = field(default_factory=SweepResult)
     _policies: dict[int, SlaPolicy | None] = field(default_factory=dict)
     _calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
+    _units: dict[int, Unit | None] = field(default_factory=dict)
 
-    async def check(self, ticket: Ticket) -> None:
-        ticket_id, reference = ticket.id, ticket.reference
+    async def check_all(self, tickets: Sequence[Ticket]) -> None:
+        plans = [await self._plan_or_retry(ticket) for ticket in tickets]
         try:
             async with self.session.begin_nested():
-                await self._check(ticket)
+                await self._write(plans)
         except Exception:
-            log.exception("SLA check of ticket %s failed; retrying in %s", reference, RETRY_FAILED_AFTER)
-            retry = {"next_sla_check_at": self.now + RETRY_FAILED_AFTER}
-            await repository.write_sla_fields(self.session, ticket_id, retry, bump_version=False)
+            # Something in the batch the database refused: write ticket by ticket, so only that one waits.
+            log.exception("SLA sweep: writing a batch of %d failed; writing its tickets one by one", len(plans))
+            for plan in plans:
+                await self._write_alone(plan)
+            return
+        for plan in plans:
+            self.result += plan.result
 
-    async def _check(self, ticket: Ticket) -> None:
+    def _retry(self, ticket: Ticket) -> _Plan:
+        return _Plan(ticket, {"next_sla_check_at": self.now + RETRY_FAILED_AFTER})
+
+    async def _plan_or_retry(self, ticket: Ticket) -> _Plan:
+        try:
+            return await self._plan(ticket)
+        except Exception:
+            log.exception("SLA check of ticket %s failed; retrying in %s", ticket.reference, RETRY_FAILED_AFTER)
+            return self._retry(ticket)
+
+    async def _write_alone(self, plan: _Plan) -> None:
+        try:
+            async with self.session.begin_nested():
+                await self._write([plan])
+        except Exception:
+            log.exception("SLA check of ticket %s failed; retrying in %s", plan.ticket.reference, RETRY_FAILED_AFTER)
+            retry = self._retry(plan.ticket)
+            await repository.write_sla_fields(self.session, retry.ticket.id, retry.values, bump_version=False)
+            return
+        self.result += plan.result
+
+    async def _plan(self, ticket: Ticket) -> _Plan:
         now = self.now
         state = ClockState.of(ticket)
         policy = await self._policy(ticket.sla_policy_id)
@@ -136,59 +179,93 @@ class _Batch:
         values["next_sla_check_at"] = next_check(after, warning_at)
         handover = None
         if due.breach and policy is not None and policy.breach_unit_id not in (None, ticket.owning_unit_id):
-            handover = await self._unit(policy.breach_unit_id)
+            target = await self._unit(policy.breach_unit_id)
+            if target is not None:
+                source = await self._unit(ticket.owning_unit_id)
+                if source is None:  # the foreign key makes this unreachable
+                    raise RuntimeError(f"ticket {ticket.reference} has no owning unit")
+                handover = (source, target, due)
         if handover is not None:
             values.update(
-                owning_unit_id=handover.id,
+                owning_unit_id=handover[1].id,
                 tier=min(ticket.tier + 1, TOP_TIER),
                 # Into the breach unit's queue, as any hand-over to a unit without a named person.
                 assignee_staff_id=None,
                 status=TicketStatus.new.value,
             )
-        await repository.write_sla_fields(self.session, ticket.id, values, bump_version=handover is not None)
+        entries: list[TimelineEntry] = []
         if due.first_response_breach:
-            await self._first_response_breach(ticket, policy)
+            entries += self._first_response_breach(ticket, policy)
         if due.resolution_breach:
-            await self._resolution_breach(ticket, policy)
+            entries += self._resolution_breach(ticket, policy)
         if due.warning:
-            await self._warning(ticket, policy)
-        if handover is not None:
-            await self._hand_over(ticket, handover, due)
-        self.result += SweepResult(
+            entries += self._warning(ticket, policy)
+        result = SweepResult(
             checked=1, warned=int(due.warning), breached=int(due.breach), escalated=int(handover is not None)
+        )
+        return _Plan(ticket, values, handover is not None, entries, handover, result)
+
+    async def _write(self, plans: Sequence[_Plan]) -> None:
+        """The batch's writes in the order a ticket-by-ticket sweep made them: tickets, escalations, then
+        each ticket's timeline entries (the hand-over last) with their outbox rows, which snapshot the
+        ticket's new owner."""
+        await repository.write_sla_fields_many(
+            self.session, [(plan.ticket.id, plan.values, plan.bump_version) for plan in plans]
+        )
+        escalations = {
+            id(plan): self._escalation(plan.ticket, plan.handover) for plan in plans if plan.handover is not None
+        }
+        self.session.add_all(escalations.values())
+        await self.session.flush()
+        events: list[dict[str, Any]] = []
+        for plan in plans:
+            entries = list(plan.entries)
+            if plan.handover is not None:
+                entries.append(self._escalated(plan.handover, escalations[id(plan)]))
+            events += [
+                {"ticket_id": plan.ticket.id, "type": entry.type.value, "summary": entry.summary, "data": entry.data}
+                for entry in entries
+            ]
+        await repository.insert_timeline_entries(self.session, events, SWEEPER)
+        await repository.insert_outbox_events(
+            self.session,
+            [
+                (event["ticket_id"], ticket_event_type(TicketEventType(event["type"])), minimal_payload(event["data"]))
+                for event in events
+            ],
         )
 
     def _local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M} ({self.settings.timezone})"
 
-    async def _first_response_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    def _first_response_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.first_response_due_at
         if due is None:  # due_now only reports a breach of a deadline that exists
-            return
+            return []
         answered = ticket.first_responded_at
         summary = f"First-response deadline {self._local(due)} passed without a first response."
         if answered is not None:
             summary = f"First-response deadline {self._local(due)} passed; the first response came at "
             summary += f"{self._local(answered)}."
         data = self._deadline_data("first_response", due, policy)
-        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_breach, summary, data)
+        return [TimelineEntry(TicketEventType.sla_breach, summary, data)]
 
-    async def _resolution_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    def _resolution_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None:
-            return
+            return []
         summary = f"Resolution deadline {self._local(due)} passed without resolution."
         data = self._deadline_data("resolution", due, policy)
-        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_breach, summary, data)
+        return [TimelineEntry(TicketEventType.sla_breach, summary, data)]
 
-    async def _warning(self, ticket: Ticket, policy: SlaPolicy | None) -> None:
+    def _warning(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None or policy is None:
-            return
+            return []
         used = round(policy.warning_fraction * 100)
         summary = f"{used}% of the resolution time is used up: the resolution deadline is {self._local(due)}."
         data = {**self._deadline_data("resolution", due, policy), "warning_fraction": policy.warning_fraction}
-        await record_event(self.session, ticket, SWEEPER, TicketEventType.sla_warning, summary, data)
+        return [TimelineEntry(TicketEventType.sla_warning, summary, data)]
 
     def _deadline_data(self, deadline: str, due: datetime, policy: SlaPolicy | None) -> dict[str, Any]:
         return {
@@ -197,19 +274,16 @@ class _Batch:
             "policy": policy.code if policy is not None else None,
         }
 
-    async def _hand_over(self, ticket: Ticket, target: Unit, due: DueNow) -> None:
-        source = await self._unit(ticket.owning_unit_id)
-        if source is None:  # the foreign key makes this unreachable
-            raise RuntimeError(f"ticket {ticket.reference} has no owning unit")
-        from_tier, to_tier = ticket.tier, min(ticket.tier + 1, TOP_TIER)
+    def _escalation(self, ticket: Ticket, handover: tuple[Unit, Unit, DueNow]) -> Escalation:
+        source, target, due = handover
         deadline = "resolution" if due.resolution_breach else "first_response"
-        escalation = Escalation(
+        return Escalation(
             ticket_id=ticket.id,
             from_unit_id=source.id,
             to_unit_id=target.id,
             to_staff_id=None,
-            from_tier=from_tier,
-            to_tier=to_tier,
+            from_tier=ticket.tier,
+            to_tier=min(ticket.tier + 1, TOP_TIER),
             reason=EscalationReason.sla_breach.value,
             requested_role=Role.deciding.value,
             note=f"The {deadline.replace('_', '-')} deadline passed.",
@@ -217,8 +291,11 @@ class _Batch:
             actor_api_client_id=None,
             actor_name=SWEEPER.display_name,
         )
-        self.session.add(escalation)
-        await self.session.flush()
+
+    def _escalated(self, handover: tuple[Unit, Unit, DueNow], escalation: Escalation) -> TimelineEntry:
+        source, target, due = handover
+        from_tier, to_tier = escalation.from_tier, escalation.to_tier
+        deadline = "resolution" if due.resolution_breach else "first_response"
         summary = (
             f"Escalated by {SWEEPER.display_name} from {source.name} to {target.name}, tier {from_tier} → {to_tier}, "
             f"asking for a decision (the {deadline.replace('_', '-')} deadline passed)."
@@ -234,7 +311,7 @@ class _Batch:
             "requested_role": Role.deciding.value,
             "deadline": deadline,
         }
-        await record_event(self.session, ticket, SWEEPER, TicketEventType.escalated, summary, data)
+        return TimelineEntry(TicketEventType.escalated, summary, data)
 
     async def _policy(self, policy_id: int | None) -> SlaPolicy | None:
         if policy_id is None:
@@ -249,4 +326,8 @@ class _Batch:
         return self._calendars[unit_id]
 
     async def _unit(self, unit_id: int | None) -> Unit | None:
-        return None if unit_id is None else await repository.unit_by_id(self.session, unit_id)
+        if unit_id is None:
+            return None
+        if unit_id not in self._units:
+            self._units[unit_id] = await repository.unit_by_id(self.session, unit_id)
+        return self._units[unit_id]

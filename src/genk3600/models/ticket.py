@@ -28,6 +28,7 @@ from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
 from genk3600.models.category import Category
 from genk3600.models.citizen import Citizen
 from genk3600.models.enums import (
+    OPEN_STATUSES,
     CallState,
     Channel,
     Confidentiality,
@@ -50,6 +51,22 @@ ONE_ACTOR_AT_MOST = "num_nonnulls(actor_staff_id, actor_api_client_id) <= 1"
 # genk3600_search_vector() is defined by the migration 0008_ticket_search (stemmed per language, unaccented).
 TICKET_SEARCH_VECTOR = "genk3600_search_vector(language, subject, NULL)"
 CONTACT_SEARCH_VECTOR = "genk3600_search_vector(language, subject, body)"
+
+# The queue order and the open statuses as constant SQL, shared by the queue indexes and the queue queries:
+# a partial or expression index serves a query only when the query repeats its predicate and expression
+# with constants rather than bound parameters (a prepared statement's generic plan cannot prove that
+# `status IN ($1, $2)` implies the index predicate). The rank is array_position(), not CASE: alembic check
+# compares index expressions as text, and PostgreSQL prints a CASE over several lines.
+QUEUE_PRIORITY_ORDER: tuple[str, ...] = (
+    Priority.urgent.value,
+    Priority.high.value,
+    Priority.normal.value,
+    Priority.low.value,
+)
+QUEUE_PRIORITY_ARRAY_SQL = "ARRAY[" + ", ".join(f"'{priority}'" for priority in QUEUE_PRIORITY_ORDER) + "]"
+QUEUE_RANK_SQL = f"array_position({QUEUE_PRIORITY_ARRAY_SQL}, priority) - 1"  # 0 = urgent
+OPEN_STATUS_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
+CLAIMABLE_SQL = f"status = '{TicketStatus.new.value}' AND assignee_staff_id IS NULL"
 
 
 class ActorMixin:
@@ -78,6 +95,24 @@ class Ticket(IdMixin, TimestampMixin, Base):
             "ix_ticket_next_sla_check_at", "next_sla_check_at", postgresql_where=text("next_sla_check_at IS NOT NULL")
         ),
         Index("ix_ticket_search_vector", "search_vector", postgresql_using="gin"),
+        # A unit's queue page and the next claimable ticket, in queue order (queues/repository.py), so a
+        # LIMIT reads only the rows it returns instead of sorting the unit's open tickets.
+        Index(
+            "ix_ticket_queue_order",
+            "owning_unit_id",
+            text(f"({QUEUE_RANK_SQL})"),
+            "resolution_due_at",
+            "id",
+            postgresql_where=text(OPEN_STATUS_SQL),
+        ),
+        Index(
+            "ix_ticket_claimable_order",
+            "owning_unit_id",
+            text(f"({QUEUE_RANK_SQL})"),
+            "resolution_due_at",
+            "id",
+            postgresql_where=text(CLAIMABLE_SQL),
+        ),
     )
 
     reference: Mapped[str] = mapped_column(Text, unique=True)

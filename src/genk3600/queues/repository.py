@@ -4,22 +4,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from genk3600.auth.principal import Principal
 from genk3600.models import Staff, Ticket, Unit
-from genk3600.models.enums import OPEN_STATUSES, Priority, TicketStatus
+from genk3600.models.enums import OPEN_STATUSES, TicketStatus
+from genk3600.models.ticket import QUEUE_PRIORITY_ARRAY_SQL, QUEUE_PRIORITY_ORDER
 from genk3600.privacy.visibility import visible_tickets
 
 # Queue order: most urgent first. Lower rank = earlier in the queue.
-PRIORITY_RANK: dict[str, int] = {
-    Priority.urgent.value: 0,
-    Priority.high.value: 1,
-    Priority.normal.value: 2,
-    Priority.low.value: 3,
-}
+PRIORITY_RANK: dict[str, int] = {priority: rank for rank, priority in enumerate(QUEUE_PRIORITY_ORDER)}
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -44,8 +40,24 @@ class QueueFilter:
     assignee_staff_id: int | None = None
 
 
+def _constant(value: str) -> ColumnElement[str]:
+    return literal_column(f"'{value}'")
+
+
+def _number(value: int) -> ColumnElement[int]:
+    return literal_column(str(value), Integer)
+
+
 def _rank() -> ColumnElement[int]:
-    return case(PRIORITY_RANK, value=Ticket.priority, else_=len(PRIORITY_RANK))
+    """The priority rank with constants, exactly as the queue indexes (models/ticket.py) compute it: with
+    bound parameters the planner could not match the indexes' expression."""
+    position = func.array_position(literal_column(QUEUE_PRIORITY_ARRAY_SQL), Ticket.priority, type_=Integer)
+    return position - _number(1)
+
+
+def _is_open() -> ColumnElement[bool]:
+    """The open statuses as constants, so the partial index ix_ticket_queue_order is provably usable."""
+    return Ticket.status.in_([_constant(status) for status in OPEN_STATUSES])
 
 
 def _in_queue_order() -> tuple[ColumnElement[int] | ColumnElement[datetime | None], ...]:
@@ -63,7 +75,8 @@ def _after(key: QueueKey) -> ColumnElement[bool]:
             due.is_(None),
             and_(due == key.due, ticket_id > key.id),
         )
-    return or_(rank > key.rank, and_(rank == key.rank, same_rank_later))
+    # `rank >= key.rank` is implied by the rest; stated on its own it bounds the index scan.
+    return and_(rank >= key.rank, or_(rank > key.rank, and_(rank == key.rank, same_rank_later)))
 
 
 async def unit_lineage(session: AsyncSession, unit_id: int) -> set[int]:
@@ -86,7 +99,7 @@ async def queue_page(
     statement = (
         select(Ticket)
         .options(*_TICKET_DETAILS)
-        .where(Ticket.owning_unit_id == unit_id, Ticket.status.in_(OPEN_STATUSES), visible_tickets(viewer))
+        .where(Ticket.owning_unit_id == unit_id, _is_open(), visible_tickets(viewer))
     )
     if where.unassigned:
         statement = statement.where(Ticket.assignee_staff_id.is_(None))
@@ -106,7 +119,8 @@ async def lock_next_claimable(session: AsyncSession, unit_id: int, languages: Se
     """
     statement = select(Ticket).where(
         Ticket.owning_unit_id == unit_id,
-        Ticket.status == TicketStatus.new.value,
+        # Constants, as in the predicate of the partial index ix_ticket_claimable_order.
+        Ticket.status == _constant(TicketStatus.new.value),
         Ticket.assignee_staff_id.is_(None),
     )
     if languages is not None:

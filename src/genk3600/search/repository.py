@@ -33,6 +33,41 @@ _TICKET_DETAILS = (
 
 
 @dataclass(frozen=True)
+class SearchQuery:
+    """A search as text search queries: `ranked` holds every alternative and ranks the matches; `alternatives`
+    are the ones to match with, each on its own GIN index scan (OR-ed by a BitmapOr), none implied by another.
+
+    One GIN scan of `a | b` walks the posting lists of every word of every alternative item by item; separate
+    scans of `a` and `b` each start from their rarest word. An alternative whose words include all the words
+    of another (`cart & d & identit:*` beside `cart & identit:*`) matches nothing more and is not scanned.
+    """
+
+    ranked: str
+    alternatives: tuple[str, ...]
+
+
+def _and_terms(query: str) -> frozenset[str] | None:
+    """The terms of a query that is only terms joined by `&`; None for anything else (phrases, OR, NOT)."""
+    if any(operator in query for operator in ("|", "!", "<", "(")):
+        return None
+    return frozenset(term.strip() for term in query.split("&"))
+
+
+def without_implied(alternatives: list[str]) -> tuple[str, ...]:
+    """The alternatives less those that require all the terms of another one (so match a subset of it)."""
+    terms = [_and_terms(query) for query in alternatives]
+    kept = []
+    for index, query in enumerate(alternatives):
+        mine = terms[index]
+        implied = mine is not None and any(
+            other is not None and other < mine for position, other in enumerate(terms) if position != index
+        )
+        if not implied:
+            kept.append(query)
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
 class SearchPosition:
     """Where the previous page ended: its last ticket's rank and id."""
 
@@ -44,7 +79,7 @@ def _tsquery(config: str, terms: str) -> ColumnElement[str]:
     return func.to_tsquery(literal(config, REGCONFIG), func.genk3600_unaccent(terms), type_=TSQUERY)
 
 
-async def prepare_search(session: AsyncSession, terms: str) -> str | None:
+async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | None:
     """The text search query for `terms` in every language at once, or None when the stemmed languages drop
     every word (stopwords only); and this transaction set up for the search.
 
@@ -65,46 +100,51 @@ async def prepare_search(session: AsyncSession, terms: str) -> str | None:
     if not stemmed:
         return None
     alternatives = list(dict.fromkeys([*stemmed, words]))
-    return " | ".join(f"( {query} )" for query in alternatives)
+    ranked = " | ".join(f"( {query} )" for query in alternatives)
+    return SearchQuery(ranked=ranked, alternatives=without_implied(alternatives))
 
 
 async def search_tickets(
     session: AsyncSession,
-    tsquery: str,
+    search: SearchQuery,
     viewer: Principal,
     after: SearchPosition | None,
     limit: int,
     candidate_limit: int,
 ) -> Sequence[tuple[Ticket, float]]:
-    """Visible tickets matching `query` (from prepare_search), best first, then newest; `limit` + 1 rows."""
-    query = cast(literal(tsquery, Text), TSQUERY).label("query")
+    """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows."""
+    query = cast(literal(search.ranked, Text), TSQUERY).label("query")
     ticket_vector = Ticket.__table__.c.search_vector
     contact_vector = Contact.__table__.c.search_vector
+    alternatives = [cast(literal(alternative, Text), TSQUERY) for alternative in search.alternatives]
     visible = visible_tickets(viewer)  # one condition object for both scans: its unit CTE is rendered once
     on_ticket = (
         select(Ticket.id.label("ticket_id"), func.ts_rank(ticket_vector, query).cast(Float(53)).label("rank"))
-        .where(ticket_vector.op("@@")(query), visible)
+        .where(or_(*(ticket_vector.op("@@")(alternative) for alternative in alternatives)), visible)
         .limit(candidate_limit)
     )
     on_contact = (
         select(Ticket.id.label("ticket_id"), func.ts_rank(contact_vector, query).cast(Float(53)).label("rank"))
         .join(Contact, Contact.ticket_id == Ticket.id)
-        .where(contact_vector.op("@@")(query), visible)
+        .where(or_(*(contact_vector.op("@@")(alternative) for alternative in alternatives)), visible)
         .limit(candidate_limit)
     )
     hits = union_all(on_ticket.subquery().select(), on_contact.subquery().select()).subquery("hits")
-    best = select(hits.c.ticket_id, func.max(hits.c.rank).label("rank")).group_by(hits.c.ticket_id).subquery("best")
+    grouped = select(hits.c.ticket_id, func.max(hits.c.rank).label("rank")).group_by(hits.c.ticket_id).subquery()
+    # The page is cut from the ranked ids before the tickets are read: joining first would read every
+    # candidate's ticket row only to keep `limit` + 1 of them.
+    page = select(grouped.c.ticket_id, grouped.c.rank)
+    if after is not None:
+        # Strictly after the last row shown in (rank desc, id desc) order; ranks are compared as float8 exactly.
+        page = page.where(
+            or_(grouped.c.rank < after.rank, and_(grouped.c.rank == after.rank, grouped.c.ticket_id < after.ticket_id))
+        )
+    best = page.order_by(grouped.c.rank.desc(), grouped.c.ticket_id.desc()).limit(limit + 1).subquery("best")
     statement = (
         select(Ticket, best.c.rank)
         .join(best, best.c.ticket_id == Ticket.id)
         .options(*_TICKET_DETAILS)
         .order_by(best.c.rank.desc(), Ticket.id.desc())
-        .limit(limit + 1)
     )
-    if after is not None:
-        # Strictly after the last row shown in (rank desc, id desc) order; ranks are compared as float8 exactly.
-        statement = statement.where(
-            or_(best.c.rank < after.rank, and_(best.c.rank == after.rank, Ticket.id < after.ticket_id))
-        )
     rows = (await session.execute(statement)).all()
     return [(ticket, float(rank)) for ticket, rank in rows]

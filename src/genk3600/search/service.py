@@ -40,13 +40,13 @@ async def search_tickets(
     """Tickets the viewer may see whose subject or contacts match `text`, best match first."""
     terms = query_terms(text)
     after = decode_search_cursor(params.cursor) if params.cursor else None
-    tsquery = await repository.prepare_search(session, terms)
-    if tsquery is None:
+    search = await repository.prepare_search(session, terms)
+    if search is None:
         raise UnsearchableQuery(
             "The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word."
         )
     rows = await repository.search_tickets(
-        session, tsquery, viewer, after, params.limit, settings.search_candidate_limit
+        session, search, viewer, after, params.limit, settings.search_candidate_limit
     )
     shown = rows[: params.limit]
     next_cursor = None
