@@ -154,6 +154,12 @@ def pgbench_script(
                 return "('burger' || :c::text || '@example.org')"
             if citizen is not None and value == str(citizen.id):
                 return f"(:c + {citizen.id_offset})"
+            follow_up = f"follow-up:{citizen.id}:" if citizen is not None else None
+            if citizen is not None and follow_up and value.startswith(follow_up):
+                # The lock that serialises one citizen's follow-ups: keyed by the drawn citizen, as in the API,
+                # else every pgbench client would queue on the captured citizen's lock.
+                rest = value[len(follow_up) :]
+                return f"('follow-up:' || (:c + {citizen.id_offset})::text || ':{rest}')"
             if value in id_variables and value not in ambiguous:
                 return f":{id_variables[value]}"
             reference = REFERENCE.match(value)

@@ -29,6 +29,8 @@ CAPTURED_LOG = """\
 2026-11-23 17:05:18.204 UTC [41] DETAIL:  Parameters: $1 = 'api_client:1', $2 = 'bench-capture-123'
 2026-11-23 17:05:18.210 UTC [41] LOG:  execute s3: SELECT citizen.id FROM citizen WHERE citizen.email = $1::VARCHAR
 2026-11-23 17:05:18.210 UTC [41] DETAIL:  Parameters: $1 = 'burger43217@example.org'
+2026-11-23 17:05:18.215 UTC [41] LOG:  execute s8: SELECT pg_advisory_xact_lock(hashtextextended($1, 3600))
+2026-11-23 17:05:18.215 UTC [41] DETAIL:  Parameters: $1 = 'follow-up:43217:12'
 2026-11-23 17:05:18.220 UTC [41] LOG:  execute s4: INSERT INTO ticket (reference, subject, citizen_id)
 \tVALUES ($1::VARCHAR, $2::VARCHAR, $3::BIGINT)
 \tRETURNING ticket.id, ticket.created_at
@@ -46,8 +48,8 @@ CAPTURED_LOG = """\
 def test_captured_request_becomes_a_pgbench_script_of_the_same_work() -> None:
     statements = request_transaction(parse_log(CAPTURED_LOG))
 
-    assert [s.sql.split()[0] for s in statements] == ["INSERT", "SELECT", "INSERT", "UPDATE", "INSERT"]
-    assert statements[2].parameters == {1: "G3600-2026-000007", 2: "It's full", 3: "43217"}
+    assert [s.sql.split()[0] for s in statements] == ["INSERT", "SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert statements[3].parameters == {1: "G3600-2026-000007", 2: "It's full", 3: "43217"}
     citizen = CapturedCitizen("burger43217@example.org", 43217, population=50_000, id_offset=0)
     script, variables = pgbench_script(
         statements, {"1795.3642@genk3600.example"}, {"ticket": [5007], "outbound_mail": [9]}, citizen
@@ -62,12 +64,13 @@ def test_captured_request_becomes_a_pgbench_script_of_the_same_work() -> None:
     assert "('burger' || :c::text || '@example.org')::VARCHAR" in script
     assert "('G3600-2026-' || :u::text)::VARCHAR" in script
     assert "(:c + 0)::BIGINT" in script
+    assert "hashtextextended(('follow-up:' || (:c + 0)::text || ':12'), 3600)" in script
     # The new ticket's id comes from its own INSERT ... RETURNING, so the UPDATE hits the new row.
     ticket_insert = next(line for line in lines if line.startswith("INSERT INTO ticket"))
-    assert ticket_insert.endswith(r"RETURNING ticket.id, ticket.created_at \gset r3_")
-    assert "WHERE ticket.id = :r3_id::BIGINT;" in script
-    assert "(:client_id::text || '.' || :u::text || '.' || :s5_2)::VARCHAR" in script
-    assert variables["s3_2"] == "It's full"
+    assert ticket_insert.endswith(r"RETURNING ticket.id, ticket.created_at \gset r4_")
+    assert "WHERE ticket.id = :r4_id::BIGINT;" in script
+    assert "(:client_id::text || '.' || :u::text || '.' || :s6_2)::VARCHAR" in script
+    assert variables["s4_2"] == "It's full"
     assert "not ours" not in variables.values()
     assert "after_commit" not in script
 
