@@ -32,6 +32,10 @@ class Database:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # Sessions on the same pool in which every statement commits on its own (no BEGIN/COMMIT round trips), for
+    # counters that must stand whatever the request's transaction does. None where `sessions` are bound to a
+    # caller's transaction (the tests' rolled-back connection): users then fall back to `sessions`.
+    autocommit_sessions: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
@@ -53,7 +57,12 @@ class Database:
                 "server_settings": {"timezone": "UTC", "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s"},
             },
         )
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            async_sessionmaker(autocommit, expire_on_commit=False),
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import httpx
 import jwt
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
@@ -96,3 +96,30 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient, settings: Settings,
 async def test_unsigned_token_is_refused(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
     unsigned = jwt.encode(_claims(settings, world.agent.email), None, algorithm="none")
     assert_problem(await client.get("/v1/tickets", headers={"Authorization": f"Bearer {unsigned}"}), 401)
+
+
+async def test_last_used_is_stamped_when_stale_and_left_alone_when_fresh(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    key = await factories.api_key(session, "stamped", ["tickets:read"])
+    stamped = select(ApiClient.last_used_at).where(ApiClient.name == "stamped")
+    assert await session.scalar(stamped) is None
+
+    assert (await client.get("/v1/tickets", headers={"X-API-Key": key})).status_code == 200
+    first = await session.scalar(stamped)
+    assert first is not None
+    assert utcnow() - first < timedelta(minutes=1)
+
+    # Fresh (within the five-minute resolution): the next request leaves the stamp as it is.
+    fresh = utcnow() - timedelta(minutes=4)
+    await session.execute(update(ApiClient).where(ApiClient.name == "stamped").values(last_used_at=fresh))
+    assert (await client.get("/v1/tickets", headers={"X-API-Key": key})).status_code == 200
+    assert await session.scalar(stamped) == fresh
+
+    # Stale: stamped again.
+    stale = utcnow() - timedelta(minutes=6)
+    await session.execute(update(ApiClient).where(ApiClient.name == "stamped").values(last_used_at=stale))
+    assert (await client.get("/v1/tickets", headers={"X-API-Key": key})).status_code == 200
+    restamped = await session.scalar(stamped)
+    assert restamped is not None
+    assert restamped > fresh

@@ -6,12 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from genk3600.app import create_app
 from genk3600.auth import ratelimit
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.models import RateLimitBucket
+from genk3600.public.repository import count_hit
 from tests import factories
 
 LIMIT = 3
@@ -77,3 +82,51 @@ async def test_zero_means_no_limit(
     async with httpx.AsyncClient(transport=transport, base_url="http://genk3600.test") as client:
         statuses = {(await client.get("/v1/units", headers=headers)).status_code for _ in range(LIMIT * 3)}
     assert statuses == {200}
+
+
+async def test_the_count_commits_on_its_own_even_when_the_request_rolls_back(
+    scratch_app: tuple[FastAPI, Database],
+) -> None:
+    app, database = scratch_app
+    app.state.settings = app.state.settings.model_copy(update={"api_key_requests_per_minute": LIMIT})
+    async with database.sessions.begin() as session:
+        key = await factories.api_key(session, "rolled-back", ["tickets:read"])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://genk3600.test") as client:
+        # A 404 rolls the request's transaction back; the count, autocommitted before it, stands.
+        missing = await client.get("/v1/tickets/G3600-2026-999999", headers={"X-API-Key": key})
+        factories.assert_problem(missing, 404)
+    async with database.sessions() as session:
+        hits = await session.scalar(
+            select(RateLimitBucket.hits).where(RateLimitBucket.key == ratelimit.bucket_key(key))
+        )
+    assert hits == 1
+
+
+async def test_autocommit_sessions_commit_every_statement_by_itself(scratch_url: URL) -> None:
+    database = Database.connect(scratch_url, pool_size=1)
+    try:
+        assert database.autocommit_sessions is not None
+        async with database.autocommit_sessions() as counter:
+            assert await count_hit(counter, "api:key:autocommitted", FROZEN.replace(second=0)) == 1
+            # No commit: the session closes, and a transaction would roll back here.
+        async with database.sessions() as reader:
+            hits = await reader.scalar(
+                select(RateLimitBucket.hits).where(RateLimitBucket.key == "api:key:autocommitted")
+            )
+        assert hits == 1
+    finally:
+        await database.dispose()
+
+
+async def test_the_relaxed_commit_of_a_count_does_not_outlive_its_statement(scratch_url: URL) -> None:
+    database = Database.connect(scratch_url, pool_size=1)
+    try:
+        assert database.autocommit_sessions is not None
+        async with database.autocommit_sessions() as counter:
+            window = FROZEN.replace(second=0)
+            assert [await ratelimit._count_hit(counter, "api:key:relaxed", window) for _ in range(2)] == [1, 2]
+            # The same pooled connection serves the next caller: its own commits must stay synchronous.
+            assert await counter.scalar(text("SHOW synchronous_commit")) == "on"
+    finally:
+        await database.dispose()

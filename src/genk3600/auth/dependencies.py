@@ -27,7 +27,8 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_app_settings(request: Request) -> Settings:
+# async: a plain `def` dependency would be run in the thread pool, a thread hop on every request.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

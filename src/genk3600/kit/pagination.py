@@ -65,7 +65,8 @@ class PageParams(BaseModel):
         return decode_cursor(self.cursor) if self.cursor else None
 
 
-def page_params(
+# async, like every dependency on the hot path: FastAPI runs a plain `def` dependency in the thread pool.
+async def page_params(
     cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
 ) -> PageParams:
