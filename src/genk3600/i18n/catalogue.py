@@ -59,7 +59,13 @@ def _compiled(language: Language) -> Translations:
 
 
 def locale_of(language: Language | str) -> Locale:
-    return Locale.parse(_LOCALES[Language(language)])
+    return _parsed_locale(Language(language))
+
+
+@lru_cache(maxsize=len(Language))
+def _parsed_locale(language: Language) -> Locale:
+    # Parsing loads the locale's CLDR data; once per language, not per acknowledgement (seen in the profile).
+    return Locale.parse(_LOCALES[language])
 
 
 def _supported(tag: str) -> Language | None:

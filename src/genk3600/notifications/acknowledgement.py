@@ -27,7 +27,8 @@ async def acknowledge(
     """Queue the acknowledgement in this transaction; the sender job mails it after commit."""
     language = Language(ticket.language)
     t = translator(language)
-    status = await status_of(session, settings, ticket, language)
+    # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
+    status = await status_of(session, settings, ticket, language, handed_over=False)
     lines = [
         t.gettext("Hello,"),
         "",

@@ -146,13 +146,16 @@ def _social_status(ticket: Ticket, language: Language) -> PublicTicketStatus:
 
 
 async def status_of(
-    session: AsyncSession, settings: Settings, ticket: Ticket, language: Language
+    session: AsyncSession, settings: Settings, ticket: Ticket, language: Language, *, handed_over: bool = True
 ) -> PublicTicketStatus:
-    """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code."""
+    """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code.
+
+    `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet.
+    """
     if ticket.confidentiality == Confidentiality.social:
         return _social_status(ticket, language)
     unit = ticket.owning_unit
-    escalation = await repository.latest_escalation_to(session, ticket.id, unit.id)
+    escalation = await repository.latest_escalation_to(session, ticket.id, unit.id) if handed_over else None
     decides = await repository.unit_decides(session, ticket.category_id, unit.id)
     status = TicketStatus(ticket.status)
     staff_name = None
