@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -133,3 +137,29 @@ async def citizen(session: AsyncSession, **fields: Any) -> Citizen:
 async def set_status(session: AsyncSession, reference: str, status: str, **fields: Any) -> None:
     await session.execute(update(Ticket).where(Ticket.reference == reference).values(status=status, **fields))
     await session.flush()
+
+
+def wait_until_ready(process: subprocess.Popen[Any], base: str, err: Path, timeout: float) -> None:
+    """Poll a started `serve` process's /readyz until 200; fail with its stderr if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, f"serve exited early:\n{err.read_text()}"
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"not ready in time:\n{err.read_text()}"
+        time.sleep(0.2)
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, as a supervisor would; SIGKILL only if it does not stop within 30 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

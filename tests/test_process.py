@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.factories import free_port, web_contact
+from tests.factories import free_port, stop_process, wait_until_ready, web_contact
 
 pytestmark = pytest.mark.process
 
@@ -53,25 +53,10 @@ def _serving(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            assert process.poll() is None, f"serve exited early:\n{err.read_text()}"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"not ready in time:\n{err.read_text()}"
-            time.sleep(0.3)
+        wait_until_ready(process, base, err, STARTUP_TIMEOUT)
         yield base, process, err
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.engine import URL
 
-from tests.factories import free_port
+from tests.factories import free_port, stop_process, wait_until_ready
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's chromium, never a browser build downloaded by `playwright install`.
@@ -98,24 +96,10 @@ def service(scratch_url: URL, tmp_path: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            assert process.poll() is None, f"serve exited early:\n{err.read_text()}"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"not ready in time:\n{err.read_text()}"
-            time.sleep(0.2)
+        wait_until_ready(process, base, err, STARTUP_TIMEOUT)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
-from tests.factories import free_port, web_contact
+from tests.factories import free_port, stop_process, wait_until_ready, web_contact
 
 pytestmark = pytest.mark.process
 
@@ -47,24 +45,10 @@ def _replica(tmp_path: Path, env: dict[str, str], name: str) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            assert process.poll() is None, (tmp_path / f"{name}.err").read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / f"{name}.err").read_text()
-            time.sleep(0.2)
+        wait_until_ready(process, base, tmp_path / f"{name}.err", STARTUP_TIMEOUT)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def test_replicas_agree_on_business_figures(tmp_path: Path, scratch_url: URL) -> None:
