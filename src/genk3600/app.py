@@ -18,13 +18,12 @@ from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
 from genk3600.console.router import install_console
+from genk3600.contacts.intake_router import router as intake_router
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
 from genk3600.errors import ProblemDetails, problem_responses
-from genk3600.escalation.router import router as sla_router
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
-from genk3600.intake.router import router as intake_router
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -35,6 +34,7 @@ from genk3600.queues.router import router as queues_router
 from genk3600.reports.router import router as reports_router
 from genk3600.routing.router import router as routing_router
 from genk3600.search.router import router as search_router
+from genk3600.sla.router import router as sla_router
 from genk3600.staff.router import router as staff_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router

@@ -226,11 +226,11 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _smtp(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.audit.trail import actor_var
     from genk3600.auth.principal import system_principal
     from genk3600.contacts.errors import MalformedMessage
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
-    from genk3600.privacy.audit import actor_var
 
     url, _server = resolve_database_url(settings)
     actor = system_principal("SMTP intake")

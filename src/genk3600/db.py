@@ -39,7 +39,7 @@ class Database:
 
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
-        from genk3600.privacy import audit  # noqa: F401 - registers the audit trail on every session
+        from genk3600.audit import trail  # noqa: F401 - registers the audit trail on every session
 
         # Bounded everywhere, so that a database outage answers 503 quickly instead of hanging requests:
         # a dead pooled connection is noticed before use (pre-ping) and replaced, connecting gives up after

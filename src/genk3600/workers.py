@@ -7,13 +7,13 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from genk3600.audit.trail import as_actor
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.escalation.sweeper import run_sweeper
 from genk3600.events.delivery import run_deliveries
 from genk3600.notifications.sender import run_sender
-from genk3600.privacy.audit import as_actor
 from genk3600.privacy.retention import run_retention
+from genk3600.sla.sweeper import run_sweeper
 
 
 def background_jobs(database: Database, settings: Settings, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:

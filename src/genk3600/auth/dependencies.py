@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from genk3600.audit.trail import actor_var
 from genk3600.auth.errors import MissingCredentials, MissingScope
 from genk3600.auth.keys import looks_like_api_key
 from genk3600.auth.principal import Principal
@@ -16,7 +17,6 @@ from genk3600.auth.service import authenticate
 from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.models.enums import Scope
-from genk3600.privacy.audit import actor_var
 
 bearer = HTTPBearer(
     auto_error=False,

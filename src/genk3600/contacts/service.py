@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.categories.service import active_category
 from genk3600.citizens.service import Identification, identify
@@ -40,7 +41,6 @@ from genk3600.notifications import repository as outbound
 from genk3600.notifications.acknowledgement import acknowledge
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation
-from genk3600.privacy.audit import audit_read
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets

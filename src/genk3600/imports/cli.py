@@ -46,7 +46,7 @@ def _numbered(stream: BinaryIO, progress: Progress, task: TaskID) -> Iterator[tu
 
 def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> ImportSummary:
     """Import `file` ('-' = standard input) with a progress bar on standard error."""
-    from genk3600.privacy.audit import actor_var
+    from genk3600.audit.trail import actor_var
 
     console = Console(stderr=True)
     source = "stdin" if file == "-" else Path(file).name

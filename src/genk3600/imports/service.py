@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_act
 from genk3600.citizens.identifiers import masked_national_number, national_number_hash
 from genk3600.config import Settings
 from genk3600.contacts.service import subject_from_text
@@ -17,7 +18,6 @@ from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen, as_json
 from genk3600.imports.schemas import ImportLine
 from genk3600.models.enums import Confidentiality, ContactFlag, Language, TicketEventType, TicketStatus, UnitKind
-from genk3600.privacy.audit import audit_act
 
 ACTOR_NAME = "Bulk import"
 EXTERNAL_ID_PREFIX = "import:"  # keeps imported ids apart from live Message-IDs and call ids

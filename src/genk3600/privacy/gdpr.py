@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_act, audit_read
 from genk3600.auth.principal import Principal
 from genk3600.citizens import repository
 from genk3600.citizens.schemas import (
@@ -32,7 +33,6 @@ from genk3600.errors import Conflict, NotFound
 from genk3600.kit.clock import utcnow
 from genk3600.models import Citizen, Contact, Ticket
 from genk3600.models.enums import Confidentiality
-from genk3600.privacy.audit import audit_act, audit_read
 
 ERASED = "[erased]"
 CITIZEN_FIELDS = ("given_name", "family_name", "email", "phone", "national_number_hash", "national_number_masked")

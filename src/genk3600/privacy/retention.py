@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Integer, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.audit.trail import actor_var, audit_act
 from genk3600.auth.principal import system_principal
 from genk3600.citizens import repository as citizens
 from genk3600.config import Settings
@@ -23,7 +24,6 @@ from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import run_every
 from genk3600.models import Category, Citizen, Contact, Ticket
 from genk3600.models.enums import FINISHED_STATUSES
-from genk3600.privacy.audit import actor_var, audit_act
 from genk3600.privacy.gdpr import ERASED, erase_free_text
 
 log = logging.getLogger(__name__)

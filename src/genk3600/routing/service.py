@@ -13,7 +13,6 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
 from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
-from genk3600.escalation.clock import start_clock
 from genk3600.kit.clock import utcnow
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import Channel, Confidentiality, Language, TicketEventType, UnitKind
@@ -40,6 +39,7 @@ from genk3600.routing.schemas import (
     SimulateIn,
     UnitShift,
 )
+from genk3600.sla.deadlines import start_clock
 from genk3600.tickets import service as tickets
 
 REPLAY_LIMIT = 100_000

@@ -6,12 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
-from genk3600.escalation import clock
 from genk3600.kit.clock import utcnow
 from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
 from genk3600.participation.errors import ContactsWithoutRole
 from genk3600.participation.service import unattributed_contacts
+from genk3600.sla import deadlines
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
 from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
@@ -114,18 +114,18 @@ async def _move(
             raise ContactsWithoutRole(missing)
     moment = utcnow()
     if current is TicketStatus.new:
-        await clock.record_first_response(session, ticket, moment)
+        await deadlines.record_first_response(session, ticket, moment)
     if current is TicketStatus.waiting_on_citizen and ticket.paused_at is not None:
-        await clock.resume_clock(session, settings, ticket, moment)
+        await deadlines.resume_clock(session, settings, ticket, moment)
     ticket.status = target.value
     if target is TicketStatus.waiting_on_citizen:
-        await clock.pause_clock(session, ticket, moment)
+        await deadlines.pause_clock(session, ticket, moment)
     elif target in (TicketStatus.resolved, TicketStatus.closed):
         ticket.resolved_at = ticket.resolved_at or moment
-        await clock.stop_clock(session, ticket)
+        await deadlines.stop_clock(session, ticket)
     elif current is TicketStatus.resolved:  # reopened: the old deadlines apply again
         ticket.resolved_at = None
-        await clock.watch_again(session, ticket, moment)
+        await deadlines.watch_again(session, ticket, moment)
     await record_event(
         session,
         ticket,

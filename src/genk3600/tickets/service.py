@@ -9,13 +9,13 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Citizen, Staff, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
-from genk3600.privacy.audit import audit_read
 from genk3600.public.access import new_access_code
 from genk3600.tickets import repository
 from genk3600.tickets.errors import TicketNotFound

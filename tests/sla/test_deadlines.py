@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
-from genk3600.escalation import clock
-from genk3600.escalation.clock import ClockState, due_now, next_check
-from genk3600.escalation.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours, default_calendar
 from genk3600.models import ClosingDay, SlaPolicy, Ticket, Unit
 from genk3600.models import OpeningHours as OpeningHoursRow
+from genk3600.sla import deadlines
+from genk3600.sla.deadlines import ClockState, due_now, next_check
+from genk3600.sla.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours, default_calendar
 from tests.factories import World
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -69,7 +69,7 @@ async def test_start_clock_counts_on_the_units_own_hours(
     ticket = await make_ticket(session, world.burgerzaken)
 
     created = local(2026, 11, 27, 16, 0)  # a Friday
-    await clock.start_clock(session, settings, ticket, policy, created.astimezone(UTC))
+    await deadlines.start_clock(session, settings, ticket, policy, created.astimezone(UTC))
 
     assert ticket.sla_policy_id == policy.id
     # 60 minutes on Friday, 60 on Monday from 08:30.
@@ -87,13 +87,13 @@ async def test_start_clock_counts_on_the_units_own_hours(
 async def test_calendar_for_unit_falls_back_to_the_city_then_the_defaults(
     session: AsyncSession, settings: Settings, world: World
 ) -> None:
-    default = await clock.load_unit_calendar(session, world.omgeving.id, settings.timezone)
+    default = await deadlines.load_unit_calendar(session, world.omgeving.id, settings.timezone)
     assert (default.hours_source, default.calendar.hours) == ("default", GENK_DEFAULT_HOURS)
 
     await weekday_hours(session, None, time(8, 0), time(12, 0))
     await weekday_hours(session, world.burgerzaken, time(9, 0), time(17, 0))
-    city = await clock.load_unit_calendar(session, world.omgeving.id, settings.timezone)
-    own = await clock.load_unit_calendar(session, world.burgerzaken.id, settings.timezone)
+    city = await deadlines.load_unit_calendar(session, world.omgeving.id, settings.timezone)
+    own = await deadlines.load_unit_calendar(session, world.burgerzaken.id, settings.timezone)
     assert city.hours_source == "city"
     assert {(h.opens, h.closes) for h in city.calendar.hours} == {(time(8, 0), time(12, 0))}
     assert own.hours_source == "unit"
@@ -105,7 +105,7 @@ async def test_city_wide_closing_day_is_skipped(session: AsyncSession, settings:
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     created = local(2028, 7, 10, 16, 0).astimezone(UTC)  # Monday; 11 July is a Tuesday
     before = await make_ticket(session, world.omgeving)
-    await clock.start_clock(session, settings, before, policy, created)
+    await deadlines.start_clock(session, settings, before, policy, created)
     # Genk's default hours: 30 minutes on Monday, then from 08:30 on Tuesday.
     assert before.first_response_due_at == local(2028, 7, 11, 10, 0)
 
@@ -114,12 +114,12 @@ async def test_city_wide_closing_day_is_skipped(session: AsyncSession, settings:
     session.add(ClosingDay(unit_id=None, day=date(2028, 7, 11), reason="Feestdag van de Vlaamse Gemeenschap"))
     await session.flush()
     after = await make_ticket(session, world.omgeving)
-    await clock.start_clock(session, settings, after, policy, created)
+    await deadlines.start_clock(session, settings, after, policy, created)
     assert after.first_response_due_at == local(2028, 7, 12, 10, 0)
 
-    calendar = await clock.calendar_for_unit(session, world.omgeving.id, settings.timezone)
+    calendar = await deadlines.calendar_for_unit(session, world.omgeving.id, settings.timezone)
     assert calendar.closing_days == frozenset({date(2028, 7, 11)})
-    own = await clock.calendar_for_unit(session, world.burgerzaken.id, settings.timezone)
+    own = await deadlines.calendar_for_unit(session, world.burgerzaken.id, settings.timezone)
     assert own.closing_days == frozenset({date(2028, 7, 11)})
 
 
@@ -128,7 +128,7 @@ async def test_unit_closing_day_counts_for_that_unit(session: AsyncSession, sett
     session.add(ClosingDay(unit_id=world.omgeving.id, day=date(2028, 7, 11), reason="Verhuis"))
     await session.flush()
     ticket = await make_ticket(session, world.omgeving)
-    await clock.start_clock(session, settings, ticket, policy, local(2028, 7, 10, 16, 0).astimezone(UTC))
+    await deadlines.start_clock(session, settings, ticket, policy, local(2028, 7, 10, 16, 0).astimezone(UTC))
     assert ticket.first_response_due_at == local(2028, 7, 12, 10, 0)
 
 
@@ -138,7 +138,7 @@ async def test_pause_then_resume_moves_deadlines_by_the_paused_business_time(
     await weekday_hours(session, world.omgeving, time(9, 0), time(17, 0))
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     ticket = await make_ticket(session, world.omgeving)
-    await clock.start_clock(session, settings, ticket, policy, local(2026, 11, 23, 9, 0).astimezone(UTC))
+    await deadlines.start_clock(session, settings, ticket, policy, local(2026, 11, 23, 9, 0).astimezone(UTC))
     assert (ticket.first_response_due_at, ticket.resolution_due_at) == (
         local(2026, 11, 23, 11, 0),
         local(2026, 11, 24, 17, 0),
@@ -146,20 +146,20 @@ async def test_pause_then_resume_moves_deadlines_by_the_paused_business_time(
     old_first, old_resolution = ticket.first_response_due_at, ticket.resolution_due_at
 
     paused = local(2026, 11, 23, 10, 0).astimezone(UTC)
-    await clock.pause_clock(session, ticket, paused)
+    await deadlines.pause_clock(session, ticket, paused)
     assert ticket.paused_at == paused
     assert ticket.next_sla_check_at is None
-    await clock.pause_clock(session, ticket, paused + timedelta(hours=1))  # pausing again keeps the start
+    await deadlines.pause_clock(session, ticket, paused + timedelta(hours=1))  # pausing again keeps the start
     assert ticket.paused_at == paused
 
     resumed = local(2026, 11, 25, 10, 0).astimezone(UTC)  # two business days later
-    await clock.resume_clock(session, settings, ticket, resumed)
+    await deadlines.resume_clock(session, settings, ticket, resumed)
     assert ticket.paused_at is None
     assert ticket.first_response_due_at == local(2026, 11, 25, 11, 0)
     assert ticket.resolution_due_at == local(2026, 11, 26, 17, 0)
     assert ticket.next_sla_check_at == ticket.first_response_due_at
 
-    calendar = await clock.calendar_for_unit(session, world.omgeving.id, settings.timezone)
+    calendar = await deadlines.calendar_for_unit(session, world.omgeving.id, settings.timezone)
     pause = calendar.business_time_between(paused, resumed)
     assert pause == timedelta(hours=16)  # two business days of 8 hours
     assert calendar.business_time_between(old_first, ticket.first_response_due_at) == pause
@@ -173,12 +173,12 @@ async def test_resume_keeps_deadlines_that_passed_before_the_pause(
     policy = await make_policy(session, "standard", first_response=60, resolution=960)
     ticket = await make_ticket(session, world.omgeving)
     start = local(2026, 11, 23, 9, 0).astimezone(UTC)
-    await clock.start_clock(session, settings, ticket, policy, start)
+    await deadlines.start_clock(session, settings, ticket, policy, start)
     first_due = ticket.first_response_due_at
     assert first_due == local(2026, 11, 23, 10, 0)
 
-    await clock.pause_clock(session, ticket, local(2026, 11, 23, 14, 0).astimezone(UTC))
-    await clock.resume_clock(session, settings, ticket, local(2026, 11, 24, 14, 0).astimezone(UTC))
+    await deadlines.pause_clock(session, ticket, local(2026, 11, 23, 14, 0).astimezone(UTC))
+    await deadlines.resume_clock(session, settings, ticket, local(2026, 11, 24, 14, 0).astimezone(UTC))
     assert ticket.first_response_due_at == first_due
     assert ticket.next_sla_check_at == first_due  # overdue, not yet recorded: the sweeper acts at once
 
@@ -187,12 +187,12 @@ async def test_resume_with_microseconds_does_not_round(session: AsyncSession, se
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     ticket = await make_ticket(session, world.omgeving)
     start = datetime(2026, 11, 23, 9, 12, 34, 567890, tzinfo=UTC)
-    await clock.start_clock(session, settings, ticket, policy, start)
+    await deadlines.start_clock(session, settings, ticket, policy, start)
     due = ticket.resolution_due_at
     assert due is not None
     paused, resumed = start + timedelta(minutes=17, seconds=3), start + timedelta(days=1, seconds=59)
-    await clock.pause_clock(session, ticket, paused)
-    await clock.resume_clock(session, settings, ticket, resumed)
+    await deadlines.pause_clock(session, ticket, paused)
+    await deadlines.resume_clock(session, settings, ticket, resumed)
     calendar = default_calendar()
     assert ticket.resolution_due_at is not None
     assert calendar.business_time_between(start, ticket.resolution_due_at) - calendar.business_time_between(
@@ -204,13 +204,13 @@ async def test_no_policy_means_no_deadlines(session: AsyncSession, settings: Set
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     ticket = await make_ticket(session, world.omgeving)
     now = local(2026, 11, 23, 9, 0).astimezone(UTC)
-    await clock.start_clock(session, settings, ticket, policy, now)
-    await clock.start_clock(session, settings, ticket, None, now)
+    await deadlines.start_clock(session, settings, ticket, policy, now)
+    await deadlines.start_clock(session, settings, ticket, None, now)
     assert ticket.sla_policy_id is None
     assert ticket.first_response_due_at is None
     assert ticket.resolution_due_at is None
     assert ticket.next_sla_check_at is None
-    await clock.watch_again(session, ticket, now)
+    await deadlines.watch_again(session, ticket, now)
     assert ticket.next_sla_check_at is None
     await session.flush()
 
@@ -222,7 +222,7 @@ async def test_start_clock_before_the_ticket_is_flushed(
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     ticket = Ticket(reference=f"G3600-2026-{next(_numbers)}", subject="Vraag", owning_unit=world.burgerzaken)
     session.add(ticket)
-    await clock.start_clock(session, settings, ticket, policy, local(2026, 11, 27, 16, 0).astimezone(UTC))
+    await deadlines.start_clock(session, settings, ticket, policy, local(2026, 11, 27, 16, 0).astimezone(UTC))
     assert ticket.first_response_due_at == local(2026, 11, 30, 9, 30)
 
 
@@ -230,24 +230,24 @@ async def test_first_response_stop_and_watch_again(session: AsyncSession, settin
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
     ticket = await make_ticket(session, world.omgeving)
     start = local(2026, 11, 23, 9, 0).astimezone(UTC)
-    await clock.start_clock(session, settings, ticket, policy, start)
+    await deadlines.start_clock(session, settings, ticket, policy, start)
     first_check = ticket.next_sla_check_at
 
     answered = start + timedelta(minutes=30)
-    await clock.record_first_response(session, ticket, answered)
-    await clock.record_first_response(session, ticket, answered + timedelta(hours=1))
+    await deadlines.record_first_response(session, ticket, answered)
+    await deadlines.record_first_response(session, ticket, answered + timedelta(hours=1))
     assert ticket.first_responded_at == answered
     # Still early enough: nothing becomes due sooner by answering.
     assert ticket.next_sla_check_at == first_check
-    exact = await clock.exact_next_check(session, settings, ticket)
+    exact = await deadlines.exact_next_check(session, settings, ticket)
     assert exact is not None
     assert first_check is not None
     assert exact > first_check
 
-    await clock.stop_clock(session, ticket)
+    await deadlines.stop_clock(session, ticket)
     assert ticket.next_sla_check_at is None
     reopened = start + timedelta(days=1)
-    await clock.watch_again(session, ticket, reopened)
+    await deadlines.watch_again(session, ticket, reopened)
     assert ticket.next_sla_check_at == reopened
     await session.flush()
 
@@ -310,7 +310,7 @@ def test_due_now() -> None:
 
 def test_warning_moment_matches_counting_forward() -> None:
     policy = SlaPolicy(code="p", name="p", first_response_minutes=60, resolution_minutes=960, warning_fraction=0.8)
-    assert clock.warning_minutes(policy) == 768
+    assert deadlines.warning_minutes(policy) == 768
     calendar = default_calendar()
     rng = random.Random(3600)  # noqa: S311 - reproducible test data, not secrets
     for _ in range(200):
@@ -319,10 +319,10 @@ def test_warning_moment_matches_counting_forward() -> None:
         policy.resolution_minutes = resolution
         policy.warning_fraction = rng.choice((0.5, 0.7, 0.8, 0.9, 0.29))
         due = calendar.add_business_minutes(start, resolution)
-        expected = calendar.add_business_minutes(start, clock.warning_minutes(policy))
-        if clock.warning_minutes(policy) > 0:
-            assert clock.warning_moment(calendar, due, policy) == expected, (start, resolution)
-    assert clock.warning_minutes(SlaPolicy(resolution_minutes=100, warning_fraction=0.7)) == 70
+        expected = calendar.add_business_minutes(start, deadlines.warning_minutes(policy))
+        if deadlines.warning_minutes(policy) > 0:
+            assert deadlines.warning_moment(calendar, due, policy) == expected, (start, resolution)
+    assert deadlines.warning_minutes(SlaPolicy(resolution_minutes=100, warning_fraction=0.7)) == 70
 
 
 def test_subtract_business_time_is_the_earliest_instant() -> None:

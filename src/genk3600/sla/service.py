@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
-from genk3600.escalation import calendar_repository, repository
-from genk3600.escalation.clock import load_unit_calendar
-from genk3600.escalation.errors import (
+from genk3600.kit.pagination import PageParams, page_of
+from genk3600.models import ClosingDay, OpeningHours, SlaPolicy, Unit
+from genk3600.sla import calendar_repository, repository
+from genk3600.sla.deadlines import load_unit_calendar
+from genk3600.sla.errors import (
     ClosingDayExists,
     ClosingDayNotFound,
     DeadlineOutOfReach,
@@ -17,7 +19,7 @@ from genk3600.escalation.errors import (
     SlaPolicyExists,
     SlaPolicyNotFound,
 )
-from genk3600.escalation.schemas import (
+from genk3600.sla.schemas import (
     ClosingDayIn,
     ClosingDayOut,
     ClosingDayPage,
@@ -29,8 +31,6 @@ from genk3600.escalation.schemas import (
     SlaPolicyOut,
     SlaPolicyPage,
 )
-from genk3600.kit.pagination import PageParams, page_of
-from genk3600.models import ClosingDay, OpeningHours, SlaPolicy, Unit
 from genk3600.units.errors import UnitNotFound, UnknownUnit
 from genk3600.units.repository import unit_by_code
 

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from genk3600.escalation.clock import HoursSource
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import ClosingDay, OpeningHours, SlaPolicy
 from genk3600.models.organisation import CODE_PATTERN
+from genk3600.sla.deadlines import HoursSource
 from genk3600.units.schemas import UnitCode
 
 # A year of business minutes is far beyond any real target; larger numbers are typing mistakes.

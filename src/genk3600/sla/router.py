@@ -9,8 +9,11 @@ from pydantic import AwareDatetime
 from genk3600.auth.dependencies import Admin, AppSettings
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.escalation import service
-from genk3600.escalation.schemas import (
+from genk3600.kit.clock import utcnow
+from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.pagination import PageParams, page_params
+from genk3600.sla import service
+from genk3600.sla.schemas import (
     MAX_TARGET_MINUTES,
     ClosingDayIn,
     ClosingDayOut,
@@ -23,9 +26,6 @@ from genk3600.escalation.schemas import (
     SlaPolicyOut,
     SlaPolicyPage,
 )
-from genk3600.kit.clock import utcnow
-from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
 
 router = APIRouter(tags=["administration"])
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from genk3600.escalation.sla import (
+from genk3600.sla.sla import (
     GENK_DEFAULT_HOURS,
     BusinessCalendar,
     OpeningHours,

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.escalation import clock
-from genk3600.escalation.sla import default_calendar
-from genk3600.escalation.sweeper import SweepResult, run_sweeper, sweep_once
 from genk3600.models import Escalation, SlaPolicy, Ticket, TicketEvent, Unit
+from genk3600.sla import deadlines
+from genk3600.sla.sla import default_calendar
+from genk3600.sla.sweeper import SweepResult, run_sweeper, sweep_once
 from tests import factories
 from tests.factories import World
 
@@ -52,10 +52,10 @@ async def make_tickets(
 ) -> list[Ticket]:
     """`count` tickets whose clock started at `started` (answered right away unless told otherwise)."""
     template = Ticket(owning_unit_id=unit.id)
-    await clock.start_clock(session, settings, template, policy, started)
+    await deadlines.start_clock(session, settings, template, policy, started)
     if answered:
-        await clock.record_first_response(session, template, started + timedelta(minutes=5))
-        template.next_sla_check_at = await clock.exact_next_check(session, settings, template)
+        await deadlines.record_first_response(session, template, started + timedelta(minutes=5))
+        template.next_sla_check_at = await deadlines.exact_next_check(session, settings, template)
     tickets = [
         Ticket(
             reference=f"G3600-2026-{next(_numbers)}",
@@ -178,7 +178,7 @@ async def test_first_response_then_resolution_breach_each_once(
     assert timeline[1].summary.startswith("80% of the resolution time is used up")
 
     # A reopened ticket is looked at again, but nothing is recorded twice.
-    await clock.watch_again(session, done, resolution_due + timedelta(days=31))
+    await deadlines.watch_again(session, done, resolution_due + timedelta(days=31))
     await session.flush()
     assert await sweep_once(sessions, settings, resolution_due + timedelta(days=31)) == SweepResult(checked=1)
     assert await events_of(session, "sla_breach") == {ticket.id: 2}
@@ -192,7 +192,7 @@ async def test_late_first_response_is_still_recorded(
     [ticket] = await make_tickets(session, settings, world.omgeving, policy, start, 1, answered=False)
     due = ticket.first_response_due_at
     assert due is not None
-    await clock.record_first_response(session, ticket, due + timedelta(minutes=10))  # before the sweeper ran
+    await deadlines.record_first_response(session, ticket, due + timedelta(minutes=10))  # before the sweeper ran
     await session.flush()
 
     assert await sweep_once(sessions, settings, NOW) == SweepResult(checked=1, breached=1)
@@ -340,7 +340,7 @@ async def test_run_sweeper_survives_failing_sweeps(
     engine = create_async_engine(database_url.set(database="genk3600_does_not_exist"))
     stop = asyncio.Event()
     try:
-        with caplog.at_level(logging.ERROR, logger="genk3600.escalation.sweeper"):
+        with caplog.at_level(logging.ERROR, logger="genk3600.sla.sweeper"):
             task = asyncio.create_task(run_sweeper(async_sessionmaker(engine), settings, 0.01, stop))
             failures = 0
             async with asyncio.timeout(10):

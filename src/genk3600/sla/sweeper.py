@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
-from genk3600.escalation import repository
-from genk3600.escalation.clock import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
-from genk3600.escalation.sla import BusinessCalendar
 from genk3600.events.outbox import minimal_payload, ticket_event_type
 from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import run_every
 from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
+from genk3600.sla import repository
+from genk3600.sla.deadlines import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
+from genk3600.sla.sla import BusinessCalendar
 from genk3600.tickets.service import TimelineEntry
 
 log = logging.getLogger(__name__)

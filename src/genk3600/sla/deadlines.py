@@ -25,10 +25,10 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
-from genk3600.escalation import calendar_repository, repository
-from genk3600.escalation.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours
 from genk3600.models import SlaPolicy, Ticket, Unit
 from genk3600.models.enums import FINISHED_STATUSES
+from genk3600.sla import calendar_repository, repository
+from genk3600.sla.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours
 
 HoursSource = Literal["unit", "city", "default"]
 
