@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
+from genk3600.kit.reference import format_reference
 from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Ticket, Unit
 from genk3600.models.enums import Language
 from genk3600.public import ratelimit
@@ -38,7 +39,7 @@ async def make_ticket(
     code, code_hash = new_access_code(settings.secret)
     fields.setdefault("resolution_due_at", FAR_AWAY)
     fields.setdefault("access_code_hash", code_hash)
-    ticket = Ticket(reference=f"G3600-2026-{next(_numbers):06d}", subject=subject, owning_unit_id=unit.id, **fields)
+    ticket = Ticket(reference=format_reference(2026, next(_numbers)), subject=subject, owning_unit_id=unit.id, **fields)
     session.add(ticket)
     await session.flush()
     return ticket, code

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.service import create_api_client
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.reference import format_reference
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
 from tests import factories
@@ -70,7 +71,7 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
 
     async def ticket(unit: Unit, category: int, created: str, **fields: Any) -> Ticket:
         row = Ticket(
-            reference=f"G3600-2026-{next(numbers):06d}",
+            reference=format_reference(2026, next(numbers)),
             subject="test",
             owning_unit_id=unit.id,
             category_id=category,

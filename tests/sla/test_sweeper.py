@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.reference import format_reference
 from genk3600.models import Escalation, SlaPolicy, Ticket, TicketEvent, Unit
 from genk3600.sla import deadlines
 from genk3600.sla.sla import default_calendar
@@ -58,7 +59,7 @@ async def make_tickets(
         template.next_sla_check_at = await deadlines.exact_next_check(session, settings, template)
     tickets = [
         Ticket(
-            reference=f"G3600-2026-{next(_numbers)}",
+            reference=format_reference(2026, next(_numbers)),
             subject="Vraag",
             owning_unit_id=unit.id,
             sla_policy_id=policy.id,

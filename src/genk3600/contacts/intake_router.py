@@ -15,6 +15,7 @@ from genk3600.contacts.schemas import DUPLICATE_RESPONSE, ContactRecorded, conta
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_FORMAT
 
 router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
@@ -22,7 +23,7 @@ MAIL_MEDIA_TYPE = "message/rfc822"
 MAIL_EXAMPLE = (
     "From: Jan Janssens <jan.janssens@example.org>\r\n"
     "To: 3600@genk.example\r\n"
-    "Subject: Re: [G3600-2026-000123] Grofvuil\r\n"
+    f"Subject: Re: [{REFERENCE_EXAMPLE}] Grofvuil\r\n"
     "Message-ID: <reply-1@example.org>\r\n"
     "Date: Mon, 23 Nov 2026 10:15:00 +0100\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n"
@@ -101,7 +102,7 @@ async def record_call_event(
     description=(
         "Accepts one message exactly as received (`Content-Type: message/rfc822`). Sender, subject, "
         "plain-text body (HTML-only mail is converted), any charset and attachments are read with Python's "
-        "`email` package. A reply carrying `[G3600-YYYY-NNNNNN]` in the subject or answering a known "
+        f"`email` package. A reply carrying `[{REFERENCE_FORMAT}]` in the subject or answering a known "
         "Message-ID joins that ticket (reopening it if it was resolved recently). Auto-replies and bounces "
         "are stored but never open tickets. The same Message-ID twice is recorded once (`duplicate`). "
         "Honours `Idempotency-Key`."

@@ -20,6 +20,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
 
@@ -67,7 +68,7 @@ CONTACT_EXAMPLES: dict[str, Any] = {
         "summary": "Follow-up on an existing ticket",
         "value": {
             "channel": "phone",
-            "ticket": "G3600-2026-000123",
+            "ticket": REFERENCE_EXAMPLE,
             "summary": "Belt terug: grofvuil is intussen opgehaald.",
         },
     },

@@ -14,10 +14,10 @@ from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import Page
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Contact
 from genk3600.models.enums import Channel, ContactFlag, DeskKind, Direction, Language
-from genk3600.models.ticket import REFERENCE_PATTERN
 from genk3600.participation.schemas import ParticipationIn, ParticipationOut
 from genk3600.tickets.schemas import ActorOut, TicketOut
 from genk3600.units.schemas import UnitCode
@@ -203,7 +203,7 @@ class ContactOut(OutputModel):
     ticket: str | None = Field(
         description="Reference of the ticket the contact belongs to; null for auto-replies and for calls "
         "awaiting the agent's summary.",
-        examples=["G3600-2026-000123"],
+        examples=[REFERENCE_EXAMPLE],
     )
     channel: Channel
     direction: Direction

@@ -50,8 +50,3 @@ def code_matches(secret: bytes, code: str, stored_hash: str | None) -> bool:
     # Always one HMAC and one constant-time comparison, whether or not there is a hash to compare with.
     candidate = _hash(secret, normalise_code(code))
     return hmac.compare_digest(candidate, stored_hash or _NO_HASH) and stored_hash is not None
-
-
-def normalise_reference(reference: str) -> str:
-    """References as citizens type them: `g3600-2026-000123 ` → `G3600-2026-000123` (capped in length)."""
-    return reference.strip().upper()[:40]

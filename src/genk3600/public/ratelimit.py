@@ -18,9 +18,9 @@ from genk3600.config import Settings
 from genk3600.errors import AppError
 from genk3600.i18n import requested_language, translator
 from genk3600.kit.clock import utcnow
+from genk3600.kit.reference import normalise_reference
 from genk3600.models.enums import Language
 from genk3600.public import repository
-from genk3600.public.access import normalise_reference
 
 WINDOW = timedelta(minutes=1)
 KEEP_BUCKETS = timedelta(hours=1)

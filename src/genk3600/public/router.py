@@ -11,6 +11,7 @@ from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from genk3600.i18n import requested_language
+from genk3600.kit.reference import MAX_TYPED_REFERENCE, REFERENCE_EXAMPLE
 from genk3600.models.enums import Language
 from genk3600.public import service
 from genk3600.public.ratelimit import limit_public_lookups
@@ -18,7 +19,6 @@ from genk3600.public.schemas import (
     CODE_EXAMPLE,
     EXAMPLE_NL,
     EXAMPLE_SOCIAL_FR,
-    REFERENCE_EXAMPLE,
     PublicTicketStatus,
 )
 from genk3600.public.service import CACHING_HEADERS
@@ -144,7 +144,13 @@ async def get_public_ticket_status(
     session: Session,
     settings: AppSettings,
     reference: Annotated[
-        str, Path(min_length=1, max_length=40, description="The ticket's reference.", examples=[REFERENCE_EXAMPLE])
+        str,
+        Path(
+            min_length=1,
+            max_length=MAX_TYPED_REFERENCE,
+            description="The ticket's reference.",
+            examples=[REFERENCE_EXAMPLE],
+        ),
     ],
     code: Annotated[
         str,

@@ -10,10 +10,11 @@ from genk3600.config import Settings
 from genk3600.errors import NotFound
 from genk3600.i18n import N_, format_moment, translator
 from genk3600.kit.clock import utcnow
+from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
 from genk3600.models.enums import FINISHED_STATUSES, Confidentiality, Language, Role, TicketStatus, UnitKind
 from genk3600.public import repository
-from genk3600.public.access import code_matches, normalise_reference
+from genk3600.public.access import code_matches
 from genk3600.public.schemas import PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})

@@ -17,6 +17,7 @@ from genk3600.config import Settings
 from genk3600.errors import Forbidden
 from genk3600.events.outbox import record_system_event
 from genk3600.kit.clock import utcnow
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import AccessGrant
 from genk3600.models.enums import Position, TicketEventType
@@ -44,7 +45,7 @@ class BreakGlassIn(InputModel):
 
 class AccessGrantOut(OutputModel):
     id: int
-    ticket: str = Field(description="Reference of the ticket opened.", examples=["G3600-2026-000123"])
+    ticket: str = Field(description="Reference of the ticket opened.", examples=[REFERENCE_EXAMPLE])
     staff_id: int
     staff_name: str
     reason: str

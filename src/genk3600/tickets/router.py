@@ -11,13 +11,12 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.models.enums import TicketStatus
-from genk3600.models.ticket import REFERENCE_PATTERN
 from genk3600.tickets import break_glass, changes, handoff, service
 from genk3600.tickets.break_glass import AccessGrantOut, BreakGlassIn
 from genk3600.tickets.repository import TicketFilter
 from genk3600.tickets.schemas import (
-    REFERENCE_EXAMPLE,
     EscalationIn,
     EscalationOut,
     TicketChange,

@@ -14,6 +14,7 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
+from genk3600.kit.reference import format_reference
 from genk3600.models import Category, Citizen, Staff, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
 from genk3600.public.access import new_access_code
@@ -55,7 +56,7 @@ async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket) 
     if new.confidentiality is Confidentiality.social:
         confidentiality = Confidentiality.social.value
     ticket = Ticket(
-        reference=f"G3600-{year}-{number:06d}",
+        reference=format_reference(year, number),
         subject=new.subject,
         language=new.language.value,
         owning_unit=new.owning_unit,
