@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 
 PROBLEM_BASE = "https://genk3600.genk.be/problems/"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: several things named in one detail."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class AppError(Exception):

@@ -17,10 +17,11 @@ from genk3600.auth.keys import (
 from genk3600.auth.principal import Membership, Principal, staff_scopes
 from genk3600.auth.tokens import verify_staff_token
 from genk3600.config import Settings
-from genk3600.errors import Conflict, UnprocessableInput
+from genk3600.errors import Conflict
 from genk3600.kit.clock import utcnow
 from genk3600.models import ApiClient
 from genk3600.models.enums import Position, Scope
+from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import unit_by_code
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -81,7 +82,7 @@ async def create_api_client(
     if unit_code is not None:
         unit = await unit_by_code(session, unit_code)
         if unit is None:
-            raise UnprocessableInput(f"There is no unit with code {unit_code!r}.")
+            raise UnknownUnit(unit_code)
         unit_id = unit.id
     key = key or generate_api_key()
     client = ApiClient(

@@ -17,8 +17,9 @@ from genk3600.kit.clock import utcnow
 from genk3600.models.enums import Position
 from genk3600.reports import repository
 from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
-from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach, UnknownUnit
+from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach
 from genk3600.reports.schemas import Cell, ColumnOut, ReportInfo, ReportList, ReportTable
+from genk3600.units.errors import UnknownUnit
 
 MAX_DAYS = 366  # a leap year; longer ranges are a data export, not a report
 DEFAULT_DAYS = 30
