@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
@@ -19,7 +19,7 @@ from genk3600.contacts.schemas import (
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
@@ -115,7 +115,7 @@ async def record_contact(
 async def list_contacts(
     session: Session,
     viewer: TicketReader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
     flag: Annotated[ContactFlag | None, Query(description="Only contacts with this flag.")] = None,
     without_ticket: Annotated[bool, Query(description="Only contacts not on any ticket.")] = False,
 ) -> ContactPage:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import Admin, TicketReader
@@ -20,7 +20,7 @@ from genk3600.events.schemas import (
     WebhookReplayOut,
 )
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import MAX_LIMIT, PageParams, page_params
+from genk3600.kit.pagination import MAX_LIMIT, Pages
 
 FEED_DESCRIPTION = """\
 Every committed change (ticket created, routed, assigned, escalated, status changed, participation \
@@ -48,7 +48,6 @@ events_router = APIRouter(prefix="/v1/events", tags=["events"])
 webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 SubscriptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the webhook subscription.")]
-Pages = Annotated[PageParams, Depends(page_params)]
 
 
 @events_router.get(

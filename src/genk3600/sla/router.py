@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
@@ -11,7 +11,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.clock import utcnow
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.sla import service
 from genk3600.sla.schemas import (
     MAX_TARGET_MINUTES,
@@ -29,7 +29,6 @@ from genk3600.sla.schemas import (
 
 router = APIRouter(tags=["administration"])
 
-Pages = Annotated[PageParams, Depends(page_params)]
 EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 IDEMPOTENT = " Honours `Idempotency-Key`."
 

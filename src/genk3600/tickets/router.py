@@ -10,7 +10,7 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.models.enums import TicketStatus
 from genk3600.tickets import break_glass, changes, handoff, service
@@ -60,7 +60,7 @@ async def list_tickets(
     session: Session,
     viewer: TicketReader,
     where: Annotated[TicketFilter, Depends(ticket_filter)],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
 ) -> TicketPage:
     return await service.list_tickets(session, where, params, viewer)
 
@@ -160,7 +160,7 @@ async def list_ticket_events(
     session: Session,
     viewer: TicketReader,
     reference: Reference,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
 ) -> TicketEventPage:
     return await service.list_events(session, reference, params, viewer)
 
