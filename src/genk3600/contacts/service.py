@@ -125,7 +125,7 @@ async def _place(
 ) -> _Placement:
     """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one."""
     if intake.ticket_reference:
-        linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference)
+        linked = await ticket_repository.ticket_by_reference_unchecked(session, intake.ticket_reference)
         if linked is not None and linked.confidentiality == "social":
             # A social case takes contacts only from those who may see it.
             linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
@@ -165,7 +165,7 @@ async def _place(
 
 async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
     for reference in intake.threading.ticket_references:
-        ticket = await ticket_repository.ticket_by_reference(session, reference)
+        ticket = await ticket_repository.ticket_by_reference_unchecked(session, reference)
         if ticket is not None:
             return ticket
     if intake.threading.message_ids:
