@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from genk3600.config import Settings
-from genk3600.db import check_migrations
+from genk3600.db import alembic_config, check_migrations
 from tests.factories import World
+
+
+def test_migration_files_sort_in_revision_order(settings: Settings) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config(settings))
+    oldest_first = [Path(script.path).name for script in reversed(list(scripts.walk_revisions()))]
+    assert oldest_first == sorted(oldest_first)
 
 
 async def test_models_and_migrations_agree(engine: AsyncEngine, database_url: URL, settings: Settings) -> None:
