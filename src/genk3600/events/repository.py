@@ -187,6 +187,8 @@ async def insert_subscription(
     )
     if subscription_id is None:
         raise RuntimeError("INSERT … RETURNING returned nothing")
+    values = {"url": url, "event_types": event_types, "description": description, "unit_id": unit_id, "secret": secret}
+    await trail.record_writes(session, [trail.inserted("webhook_subscription", subscription_id, values)])
     return int(subscription_id)
 
 
