@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from genk3600.app import create_app
+from genk3600.audit import trail
 from genk3600.config import Settings
 from genk3600.db import Database, async_url, embedded_database_url, migrate, start_embedded_postgres
 from tests import factories
@@ -119,7 +120,9 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     # Commits inside the app and the factories only release savepoints of the outer transaction.
-    return async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    sessions = async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    trail.install(sessions)
+    return sessions
 
 
 @pytest.fixture

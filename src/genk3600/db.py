@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from genk3600.audit import trail
 from genk3600.config import Settings
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,14 @@ class Database:
     # caller's transaction (the tests' rolled-back connection): users then fall back to `sessions`.
     autocommit_sessions: async_sessionmaker[AsyncSession] | None = None
 
+    def __post_init__(self) -> None:
+        # Every session of the process comes from here (serve, worker, CLI, tests): each writes the audit trail.
+        trail.install(self.sessions)
+        if self.autocommit_sessions is not None:
+            trail.install(self.autocommit_sessions)
+
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
-        from genk3600.audit import trail  # noqa: F401 - registers the audit trail on every session
-
         # Bounded everywhere, so that a database outage answers 503 quickly instead of hanging requests:
         # a dead pooled connection is noticed before use (pre-ping) and replaced, connecting gives up after
         # CONNECT_TIMEOUT, waiting for a free pooled connection after POOL_TIMEOUT, and a statement is

@@ -14,7 +14,8 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.models import Unit
 from genk3600.models.enums import Language, Scope, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
 from tests import factories
 from tests.events.conftest import TESTER, Committed, outbox_ids, read_all, ticket_with_event
 from tests.factories import assert_problem, web_contact

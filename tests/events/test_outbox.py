@@ -16,7 +16,8 @@ from genk3600.errors import Conflict
 from genk3600.events.outbox import known_event_types, minimal_payload
 from genk3600.models import OutboxEvent, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Language, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
 from tests.events.conftest import TESTER, Committed
 from tests.factories import World, web_contact
 

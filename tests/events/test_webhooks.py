@@ -19,7 +19,8 @@ from genk3600.events.delivery import DeliveryResult, deliver_once
 from genk3600.kit.clock import utcnow
 from genk3600.models import OutboxEvent, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Language, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
 from tests.events.conftest import TESTER, Committed, Receiver, read_all, ticket_with_event
 from tests.factories import assert_problem, free_port
 

@@ -44,6 +44,7 @@ from genk3600.participation.service import record_participation
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
+from genk3600.tickets import timeline
 from genk3600.units.repository import unit_by_code
 
 SUBJECT_FROM_TEXT = 120
@@ -202,7 +203,7 @@ async def _log_placement(
         return
     facts = {"contact_id": contact.id, "channel": contact.channel, "outcome": placement.outcome.value}
     if placement.outcome is Outcome.created:
-        created = tickets.TimelineEntry(
+        created = timeline.TimelineEntry(
             TicketEventType.created,
             f"Ticket created from a {contact.channel} contact; {placement.why}.",
             {
@@ -213,11 +214,11 @@ async def _log_placement(
             },
         )
         routed = routing.routing_entries(placement.routed) if placement.routed is not None else []
-        await tickets.record_events(session, ticket, actor, [created, *routed])
+        await timeline.record_events(session, ticket, actor, [created, *routed])
         return
     if placement.outcome is Outcome.reopened:
         await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")
-    await tickets.record_event(
+    await timeline.record_event(
         session,
         ticket,
         actor,

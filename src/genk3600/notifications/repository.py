@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit import trail
 from genk3600.models import OutboundMail
 from genk3600.models.enums import OutboundMailStatus
 
@@ -29,11 +30,10 @@ async def lease_due(session: AsyncSession, now: datetime, lease_until: datetime,
 
 
 async def mark_sent(session: AsyncSession, mail_id: int, now: datetime) -> None:
-    await session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id)
-        .values(status=OutboundMailStatus.sent.value, sent_at=now, last_error=None)
-    )
+    values = {"status": OutboundMailStatus.sent.value, "sent_at": now, "last_error": None}
+    await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
 async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at: datetime | None) -> None:

@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.audit import trail
 from genk3600.config import Settings
 from genk3600.kit.clock import utcnow
 from genk3600.kit.jobs import backoff, run_every
@@ -80,6 +81,11 @@ async def release_lease(
             .values(next_attempt_at=due_at, attempts=OutboundMail.attempts - 1)
             .returning(OutboundMail.id)
         )
+        if released is not None:
+            changes = {"next_attempt_at": due_at, "attempts": attempts - 1}
+            await trail.record_writes(
+                session, [trail.updated("outbound_mail", mail_id, {"attempts": attempts}, changes)]
+            )
     return released is not None
 
 

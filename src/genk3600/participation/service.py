@@ -47,9 +47,7 @@ from genk3600.participation.schemas import (
     RoleOnTicket,
     StaffRef,
 )
-
-# Imported as a module: tickets.service may import this module (the roles on a ticket) in turn.
-from genk3600.tickets import service as tickets
+from genk3600.tickets import timeline
 from genk3600.units.errors import UnknownUnit
 
 _FRONT_OFFICE = frozenset({Role.informing, Role.registering})
@@ -232,7 +230,7 @@ async def record_participation(
     if participation_id is None:
         raise ParticipationExists(contact.id, staff.id, data.role.value)
     if ticket is not None:
-        await tickets.record_event(
+        await timeline.record_event(
             session,
             ticket,
             actor,

@@ -41,6 +41,7 @@ from genk3600.routing.schemas import (
 )
 from genk3600.sla.deadlines import start_clock
 from genk3600.tickets import service as tickets
+from genk3600.tickets.timeline import TimelineEntry
 
 REPLAY_LIMIT = 100_000
 
@@ -367,11 +368,11 @@ async def _assignee(
     return None, None
 
 
-def routing_entries(routed: RoutedTicket) -> list[tickets.TimelineEntry]:
+def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
     """The decision and the assignment for the timeline, each in a sentence a person understands."""
     decision, ticket = routed.decision, routed.ticket
     entries = [
-        tickets.TimelineEntry(
+        TimelineEntry(
             TicketEventType.routed,
             decision.explanation,
             {
@@ -388,7 +389,7 @@ def routing_entries(routed: RoutedTicket) -> list[tickets.TimelineEntry]:
     ]
     if routed.assignment_note is not None:
         entries.append(
-            tickets.TimelineEntry(
+            TimelineEntry(
                 TicketEventType.assigned,
                 routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
                 {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},

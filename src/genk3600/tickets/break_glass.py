@@ -21,7 +21,7 @@ from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import AccessGrant
 from genk3600.models.enums import Position, TicketEventType
-from genk3600.tickets import repository, service
+from genk3600.tickets import repository, timeline
 from genk3600.tickets.errors import TicketNotFound
 
 
@@ -73,7 +73,7 @@ async def break_glass(
     )
     session.add(grant)
     await session.flush()
-    await service.record_event(
+    await timeline.record_event(
         session,
         ticket,
         actor,

@@ -16,7 +16,8 @@ from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
 from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
 from genk3600.tickets.schemas import TicketChange, TicketOut, etag
-from genk3600.tickets.service import record_event, ticket_out
+from genk3600.tickets.service import ticket_out
+from genk3600.tickets.timeline import record_event
 from genk3600.tickets.transitions import check_transition
 
 
