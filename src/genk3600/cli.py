@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings, get_settings
-from genk3600.db import Database, migrate, resolve_database_url
+from genk3600.db import Database, migrate, resolve_database_urls
 
 log = logging.getLogger("genk3600")
 T = TypeVar("T")
@@ -104,11 +104,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on a migrated database."""
-    url, _server = resolve_database_url(settings)
+    urls = resolve_database_urls(settings)
 
     async def run() -> T:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=1)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=1)
         try:
             async with database.sessions.begin() as session:
                 return await work(session)
@@ -125,8 +125,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    url, server = resolve_database_url(settings)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings)
+    url = urls.service
+    asyncio.run(migrate(urls.migration, settings))
     log.info("Database schema is up to date")
     if args.demo:
         _print_lines(asyncio.run(_load_demo(url, settings)))
@@ -138,7 +139,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_normally)
     # Our own access log (genk3600.access) leaves query strings out; uvicorn's would log them.
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True, access_log=False)
-    del server  # keeps the embedded server handle alive until uvicorn returns
+    del urls  # keeps the embedded server handle alive until uvicorn returns
     return 0
 
 
@@ -169,18 +170,18 @@ async def _load_demo(url: URL, settings: Settings) -> list[str]:
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    url, _server = resolve_database_url(settings)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings)
+    asyncio.run(migrate(urls.migration, settings))
     log.info("Database schema is up to date")
     return 0
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    url, _server = resolve_database_url(settings)
+    urls = resolve_database_urls(settings)
 
     async def run() -> list[str]:
-        await migrate(url, settings)
-        return await _load_demo(url, settings)
+        await migrate(urls.migration, settings)
+        return await _load_demo(urls.service, settings)
 
     _print_lines(asyncio.run(run()))
     return 0
@@ -232,12 +233,12 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 
-    url, _server = resolve_database_url(settings)
+    urls = resolve_database_urls(settings)
     actor = system_principal("SMTP intake")
 
     async def run() -> None:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=settings.db_pool_size)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=settings.db_pool_size)
 
         async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
             actor_var.set(actor)
@@ -262,11 +263,11 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.workers import background_jobs
 
-    url, _server = resolve_database_url(settings)
+    urls = resolve_database_urls(settings)
 
     async def run() -> None:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=2)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=2)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -287,10 +288,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.batch_size <= 100_000:
         raise CommandError("--batch-size must lie between 1 and 100000")
-    url, _server = resolve_database_url(settings)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings)
+    asyncio.run(migrate(urls.migration, settings))
     try:
-        report = run_import(url, settings, args.file, args.batch_size)
+        report = run_import(urls.service, settings, args.file, args.batch_size)
     except (OSError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     _print_lines([report.summary()])

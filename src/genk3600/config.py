@@ -28,7 +28,18 @@ class Settings(BaseSettings):
     )
     database_url: SecretStr | None = Field(
         default=None,
-        description="SQLAlchemy URL of an external PostgreSQL; unset = embedded PostgreSQL in data_dir.",
+        description="SQLAlchemy URL of an external PostgreSQL; unset = embedded PostgreSQL in data_dir. The service "
+        "connects with it: make its role the application role (owns nothing; see README: Database roles).",
+    )
+    migration_database_url: SecretStr | None = Field(
+        default=None,
+        description="URL of the role that owns the schema, for migrations (`migrate`, and the first step of `serve` "
+        "and the other commands); unset = database_url.",
+    )
+    database_app_role: str | None = Field(
+        default=None,
+        description="Role granted the service's table privileges after every migration; unset = the user of "
+        "database_url (genk3600_app on the embedded server).",
     )
     secret_key: SecretStr | None = Field(
         default=None,
