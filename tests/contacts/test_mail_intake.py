@@ -142,7 +142,7 @@ async def test_real_smtp_session_into_the_database(
     limit = 200_000
     server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
     try:
-        for _ in range(50):  # until it listens
+        for _ in range(600):  # until it listens (at most 30 s on a busy machine)
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
