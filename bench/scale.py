@@ -286,13 +286,13 @@ async def measure_requests(
 async def sweeper_pass(postgres: Postgres, settings: Settings) -> dict[str, Any]:
     """One pass of the SLA sweeper, called directly, over the tickets due now."""
     from genk3600.db import Database
-    from genk3600.kit.clock import utcnow
+    from genk3600.kit.clock import SystemClock
     from genk3600.sla.sweeper import sweep_once
 
     database = Database.connect(postgres.url(), pool_size=2)
     try:
         started = time.perf_counter()
-        result = await sweep_once(database.sessions, settings, utcnow())
+        result = await sweep_once(database.sessions, settings, SystemClock().now())
         seconds = time.perf_counter() - started
     finally:
         await database.dispose()

@@ -211,6 +211,7 @@ def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.auth.tokens import issue_dev_token
+    from genk3600.kit.clock import SystemClock
     from genk3600.staff.repository import staff_by_email
 
     if not settings.dev_mode:
@@ -222,7 +223,7 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
 
     if not _with_database(settings, work):
         raise CommandError(f"no active staff member with e-mail {args.staff!r}")
-    _print_lines([issue_dev_token(settings, args.staff.lower(), timedelta(hours=args.hours))])
+    _print_lines([issue_dev_token(settings, SystemClock(), args.staff.lower(), timedelta(hours=args.hours))])
     return 0
 
 
@@ -232,9 +233,11 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.errors import MalformedMessage
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
+    from genk3600.kit.clock import SystemClock
 
     urls = resolve_database_urls(settings)
     actor = system_principal("SMTP intake")
+    clock = SystemClock()
 
     async def run() -> None:
         await migrate(urls.migration, settings)
@@ -244,7 +247,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
             actor_var.set(actor)
             try:
                 async with database.sessions.begin() as session:
-                    await record_mail(session, settings, actor, raw)
+                    await record_mail(session, settings, clock, actor, raw)
             except MalformedMessage as exc:
                 raise Unreadable(exc.detail) from exc
 
@@ -261,6 +264,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.kit.clock import SystemClock
     from genk3600.workers import background_jobs
 
     urls = resolve_database_urls(settings)
@@ -272,7 +276,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        jobs = background_jobs(database, settings, stop)
+        jobs = background_jobs(database, settings, SystemClock(), stop)
         log.info("Worker running %d job(s)", len(jobs))
         try:
             await asyncio.gather(*jobs)

@@ -22,6 +22,7 @@ from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, ContactAttachment, Ticket
 from tests import factories
 from tests.factories import World, assert_problem, free_port
@@ -89,11 +90,11 @@ async def test_corpus_over_http(
 
 
 async def test_reply_reopens_a_recently_resolved_ticket(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     plain = (await _post(client, writer_headers, corpus("plain.eml"))).json()
     reference = plain["ticket"]["reference"]
-    await factories.set_status(session, reference, "resolved", resolved_at=factories.utcnow())
+    await factories.set_status(session, reference, "resolved", resolved_at=clock.now())
     reopened = (await _post(client, writer_headers, reply_to_reference(reference))).json()
 
     assert reopened["outcome"] == "reopened"
@@ -122,7 +123,9 @@ def _send(port: int, raw: bytes, recipient: str = "3600@genk.example") -> None:
         smtp.sendmail("relay@genk.example", [recipient], raw)
 
 
-async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, Database], settings: Settings) -> None:
+async def test_real_smtp_session_into_the_database(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
+) -> None:
     _app, database = scratch_app
     async with database.sessions.begin() as session:
         await factories.small_world(session)
@@ -131,7 +134,7 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
     async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
         try:
             async with database.sessions.begin() as session:
-                await record_mail(session, settings, actor, raw)
+                await record_mail(session, settings, clock, actor, raw)
         except MalformedMessage as exc:
             raise Unreadable(exc.detail) from exc
 
@@ -139,7 +142,7 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
     limit = 200_000
     server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
     try:
-        for _ in range(50):  # until it listens
+        for _ in range(600):  # until it listens (at most 30 s on a busy machine)
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break

@@ -109,6 +109,7 @@ async def ticket_with_event(
                 citizen=citizen,
                 confidentiality=Confidentiality.social if social else None,
             ),
+            factories.OPENED_AT,
         )
         await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {"owning_unit": unit.code})
         for number in range(1, events):

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, IdempotencyKey, Ticket
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
@@ -42,11 +43,11 @@ async def test_same_key_with_another_body_is_409_and_writes_nothing(
 
 
 async def test_an_expired_key_counts_as_new(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     headers = {**writer_headers, "Idempotency-Key": "form-4713"}
     first = await client.post("/v1/contacts", json=web_contact(), headers=headers)
-    await session.execute(update(IdempotencyKey).values(expires_at=factories.utcnow() - timedelta(seconds=1)))
+    await session.execute(update(IdempotencyKey).values(expires_at=clock.now() - timedelta(seconds=1)))
     other_body = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
     retry = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import Staff, StaffMembership, Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType, TicketStatus
@@ -46,7 +47,7 @@ async def _staff_and_tickets(database: Database, claimers: int, tickets: int) ->
 
 
 async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     emails = await _staff_and_tickets(database, CLAIMERS, TICKETS)
@@ -56,7 +57,7 @@ async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
             *(
                 client.post(
                     "/v1/queues/omgeving/claim",
-                    headers={"Authorization": f"Bearer {issue_dev_token(settings, email)}"},
+                    headers={"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"},
                 )
                 for email in emails
             )
@@ -92,7 +93,7 @@ async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
 
 
 async def test_a_locked_ticket_is_skipped_not_waited_for(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     [email] = await _staff_and_tickets(database, claimers=1, tickets=2)
@@ -102,7 +103,8 @@ async def test_a_locked_ticket_is_skipped_not_waited_for(
         await holder.execute(select(Ticket.id).where(Ticket.reference == "G3600-2026-000001").with_for_update())
         response = await asyncio.wait_for(
             client.post(
-                "/v1/queues/omgeving/claim", headers={"Authorization": f"Bearer {issue_dev_token(settings, email)}"}
+                "/v1/queues/omgeving/claim",
+                headers={"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"},
             ),
             timeout=10,
         )

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.service import create_api_client
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock, FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
@@ -161,8 +162,8 @@ async def seeded(session: AsyncSession, world: World) -> Seeded:
     return await _seed(session, world)
 
 
-def _bearer(settings: Settings, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, staff.email)}"}
+def _bearer(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
 
 
 def _row(columns: str, *values: Any) -> dict[str, Any]:
@@ -227,9 +228,9 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 async def test_report_figures_on_the_seeded_data(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str, clock: FixedClock
 ) -> None:
-    admin = _bearer(settings, world.admin)
+    admin = _bearer(settings, clock, world.admin)
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -247,9 +248,9 @@ async def test_report_figures_on_the_seeded_data(
 
 
 async def test_catalogue_describes_every_report_and_its_chart(
-    client: httpx.AsyncClient, settings: Settings, world: World
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    answer = await client.get("/v1/reports", headers=_bearer(settings, world.admin))
+    answer = await client.get("/v1/reports", headers=_bearer(settings, clock, world.admin))
     assert answer.status_code == 200, answer.text
     items = answer.json()["items"]
     assert sorted(item["name"] for item in items) == sorted(EXPECTED)
@@ -263,9 +264,9 @@ async def test_catalogue_describes_every_report_and_its_chart(
 
 
 async def test_a_supervisor_sees_their_units_and_those_below(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    mine = _bearer(settings, seeded.supervisor)
+    mine = _bearer(settings, clock, seeded.supervisor)
     answer = await client.get("/v1/reports/handling-time", params=PERIOD, headers=mine)
     assert answer.status_code == 200, answer.text
     assert [row["unit"] for row in answer.json()["rows"]] == ["burgerzaken", "identiteit"]
@@ -279,9 +280,9 @@ async def test_a_supervisor_sees_their_units_and_those_below(
 
 
 async def test_agents_may_not_read_reports(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    agent = _bearer(settings, seeded.agent)
+    agent = _bearer(settings, clock, seeded.agent)
     assert_problem(await client.get("/v1/reports", headers=agent), 403)
     assert_problem(await client.get("/v1/reports/handling-time", params=PERIOD, headers=agent), 403)
 
@@ -322,25 +323,35 @@ async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(
     ],
 )
 async def test_bad_parameters_are_clear_problems(
-    client: httpx.AsyncClient, settings: Settings, world: World, params: dict[str, str], status: int, words: str
+    client: httpx.AsyncClient,
+    settings: Settings,
+    world: World,
+    params: dict[str, str],
+    status: int,
+    words: str,
+    clock: FixedClock,
 ) -> None:
-    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, world.admin))
+    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, clock, world.admin))
     problem = assert_problem(answer, status)
     assert words in problem["detail"] + str(problem.get("errors"))
 
 
 async def test_unknown_report_is_404_naming_the_reports(
-    client: httpx.AsyncClient, settings: Settings, world: World
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    problem = assert_problem(await client.get("/v1/reports/happiness", headers=_bearer(settings, world.admin)), 404)
+    problem = assert_problem(
+        await client.get("/v1/reports/happiness", headers=_bearer(settings, clock, world.admin)), 404
+    )
     assert "contacts-per-channel" in problem["detail"]
 
 
-async def test_a_full_leap_year_is_allowed(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
+async def test_a_full_leap_year_is_allowed(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
     answer = await client.get(
         "/v1/reports/contacts-per-channel",
         params={"from": "2028-01-01", "to": "2028-12-31"},
-        headers=_bearer(settings, world.admin),
+        headers=_bearer(settings, clock, world.admin),
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == []

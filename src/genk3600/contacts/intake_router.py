@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppSettings, ContactWriter
+from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
@@ -85,13 +85,14 @@ class MessageTooLarge(AppError):
 async def record_call_event(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     event: CallEventIn,
     response: Response,
 ) -> CallOut | JSONResponse:
     return await idempotency.create(
-        response, lambda: handle_call_event(session, settings, actor, event), status_code=status.HTTP_200_OK
+        response, lambda: handle_call_event(session, settings, clock, actor, event), status_code=status.HTTP_200_OK
     )
 
 
@@ -121,6 +122,7 @@ async def record_mail_message(
     request: Request,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     response: Response,
@@ -134,5 +136,5 @@ async def record_mail_message(
     if not raw.strip():
         raise MalformedMessage("The request body is empty; send the whole message.")
     return await idempotency.create(
-        response, lambda: record_mail(session, settings, actor, raw), contact_location, created_status
+        response, lambda: record_mail(session, settings, clock, actor, raw), contact_location, created_status
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,27 +16,29 @@ from genk3600.contacts.intake import IncomingAttachment, Intake, Threading
 from genk3600.contacts.mail import MalformedMail, ParsedMail, parse_mail
 from genk3600.contacts.schemas import CLOCK_SKEW, ContactRecorded
 from genk3600.contacts.service import record_intake
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models.enums import Channel, ContactFlag
 
 
-async def record_mail(session: AsyncSession, settings: Settings, actor: Principal, raw: bytes) -> ContactRecorded:
+async def record_mail(
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, raw: bytes
+) -> ContactRecorded:
     """Parse one message and record it: threaded onto its ticket, a new ticket, or stored (auto-replies)."""
     try:
         # CPU-bound on hostile input (up to about a second): keep it off the event loop.
         parsed = await asyncio.to_thread(parse_mail, raw, settings.max_attachment_bytes)
     except MalformedMail as exc:
         raise MalformedMessage(f"The message cannot be read as e-mail: {exc}") from exc
-    return await record_intake(session, settings, actor, mail_intake(parsed))
+    return await record_intake(session, settings, clock, actor, mail_intake(parsed, clock.now()))
 
 
-def mail_intake(parsed: ParsedMail) -> Intake:
+def mail_intake(parsed: ParsedMail, now: datetime) -> Intake:
     flags = set()
     if parsed.automated:
         flags.add(ContactFlag.automated)
     if parsed.header_defects:
         flags.add(ContactFlag.malformed_headers)
-    sent_at = parsed.sent_at if parsed.sent_at and parsed.sent_at <= utcnow() + CLOCK_SKEW else None
+    sent_at = parsed.sent_at if parsed.sent_at and parsed.sent_at <= now + CLOCK_SKEW else None
     return Intake(
         channel=Channel.mail,
         body=parsed.text,

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
+from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter, TicketReader
 from genk3600.contacts import service
 from genk3600.contacts.schemas import (
     DUPLICATE_RESPONSE,
@@ -94,13 +94,17 @@ CONTACT_EXAMPLES: dict[str, Any] = {
 async def record_contact(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
     response: Response,
 ) -> ContactRecorded | JSONResponse:
     return await idempotency.create(
-        response, lambda: service.record_contact(session, settings, actor, data), contact_location, created_status
+        response,
+        lambda: service.record_contact(session, settings, clock, actor, data),
+        contact_location,
+        created_status,
     )
 
 

@@ -12,7 +12,7 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.citizens.identifiers import e164_phone
 from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -29,7 +29,8 @@ MAX_FIELD_LENGTH = 2_000
 
 def _past_utc(value: datetime) -> datetime:
     """Any offset is accepted; stored and answered in UTC (RFC 3339 with `Z`)."""
-    if value > utcnow() + CLOCK_SKEW:
+    # A validator takes no dependencies: "now" is the app's clock, which the request context carries.
+    if value > context_now() + CLOCK_SKEW:
         raise ValueError("lies in the future")
     return value.astimezone(UTC)
 

@@ -254,7 +254,7 @@ async def queue_deliveries(
     audience: Audience,
     after: Position,
     *,
-    due_at: datetime | None = None,
+    due_at: datetime,
     below_txid: int | None = None,
     up_to: Position | None = None,
     limit: int,
@@ -266,7 +266,7 @@ async def queue_deliveries(
         conditions.append(OutboxEvent.txid < literal(below_txid, Xid8))
     if up_to is not None:
         conditions.append(_up_to(up_to))
-    due = func.now() if due_at is None else literal(due_at, DateTime(timezone=True))
+    due = literal(due_at, DateTime(timezone=True))
     picked = (
         select(literal(subscription.id, BigInteger), OutboxEvent.id, OutboxEvent.ticket_id, OutboxEvent.txid, due)
         .where(*conditions)

@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.dependencies import AppSettings, CurrentPrincipal
+from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal
 from genk3600.db import Session
 from genk3600.errors import Conflict
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import IdempotencyKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -41,12 +41,13 @@ class Idempotency:
     key: str | None
     fingerprint: str
     ttl: timedelta
+    clock: Clock
 
     async def replay(self) -> JSONResponse | None:
         """The stored response if this key was used before; None if this request is the first."""
         if self.key is None:
             return None
-        now = utcnow()
+        now = self.clock.now()
         where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
         claim = insert(IdempotencyKey).values(
             principal=self.principal, key=self.key, fingerprint=self.fingerprint, expires_at=now + self.ttl
@@ -113,6 +114,7 @@ async def idempotency(
     request: Request,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     principal: CurrentPrincipal,
     key: Annotated[
         str | None,
@@ -133,6 +135,7 @@ async def idempotency(
         key=key,
         fingerprint=fingerprint,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        clock=clock,
     )
 
 

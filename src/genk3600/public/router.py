@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from genk3600.auth.dependencies import AppSettings
+from genk3600.auth.dependencies import AppClock, AppSettings
 from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
@@ -143,6 +143,7 @@ async def get_public_ticket_status(
     response: Response,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     reference: Annotated[
         str,
         Path(
@@ -167,6 +168,6 @@ async def get_public_ticket_status(
     ] = None,
 ) -> PublicTicketStatus:
     language = requested_language(accept_language, lang.value if lang else None)
-    status = await service.public_status(session, settings, reference, code, language)
+    status = await service.public_status(session, settings, clock, reference, code, language)
     response.headers.update(CACHING_HEADERS)
     return status

@@ -4,10 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.dependencies import CurrentPrincipal, TicketReader
+from genk3600.auth.dependencies import AppClock, CurrentPrincipal, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import Pages
 from genk3600.models.organisation import CODE_PATTERN
 from genk3600.queues import service
@@ -38,6 +37,7 @@ UnitCodePath = Annotated[
 )
 async def list_queue(
     session: Session,
+    clock: AppClock,
     principal: TicketReader,
     unit_code: UnitCodePath,
     params: Pages,
@@ -51,7 +51,7 @@ async def list_queue(
         unassigned=unassigned,
         assigned_to_me=assignee == "me",
         params=params,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 

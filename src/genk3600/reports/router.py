@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from genk3600.auth.dependencies import AppSettings, require
+from genk3600.auth.dependencies import AppClock, AppSettings, require
 from genk3600.auth.principal import Principal
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
@@ -65,6 +65,7 @@ async def get_report(
     session: Session,
     principal: ReportReader,
     settings: AppSettings,
+    clock: AppClock,
     name: Annotated[
         str,
         Path(
@@ -82,7 +83,7 @@ async def get_report(
     unit: Annotated[UnitCode | None, Query(description="A unit's code: only that unit and the units below it.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
 ) -> ReportTable | Response:
-    asked = service.period(first, last, settings.zone)
+    asked = service.period(first, last, settings.zone, clock.now())
     table = await service.run_report(session, principal, settings.zone, name, asked, unit)
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{service.csv_filename(table)}"'}

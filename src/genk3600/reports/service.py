@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
-from genk3600.kit.clock import utcnow
 from genk3600.models.enums import Position
 from genk3600.reports import repository
 from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
@@ -51,9 +50,9 @@ def report_named(name: str) -> Report:
     return report
 
 
-def period(first: date | None, last: date | None, zone: ZoneInfo) -> Period:
+def period(first: date | None, last: date | None, zone: ZoneInfo, now: datetime) -> Period:
     """The period asked for; without `to` it ends today, without `from` it spans 30 days up to `to`."""
-    last = last or utcnow().astimezone(zone).date()
+    last = last or now.astimezone(zone).date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:

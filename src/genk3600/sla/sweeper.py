@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from genk3600.audit import trail
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
 from genk3600.models import SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
@@ -82,12 +82,16 @@ async def sweep_once(
 
 
 async def run_sweeper(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Sweep every `interval_seconds` until `stop` is set; a failed sweep is logged and tried again."""
 
     async def step() -> bool:
-        result = await sweep_once(sessions, settings, utcnow())
+        result = await sweep_once(sessions, settings, clock.now())
         if result.warned or result.breached or result.escalated:
             log.info(
                 "SLA sweep: %d warned, %d breached, %d handed over", result.warned, result.breached, result.escalated

@@ -16,7 +16,7 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.errors import Forbidden
 from genk3600.events.outbox import record_system_event
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import AccessGrant
@@ -54,7 +54,7 @@ class AccessGrantOut(OutputModel):
 
 
 async def break_glass(
-    session: AsyncSession, settings: Settings, actor: Principal, reference: str, reason: str
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, reference: str, reason: str
 ) -> AccessGrantOut:
     """Grant a supervisor time-limited access to a ticket they cannot otherwise see."""
     if actor.staff_id is None or not any(m.position is Position.supervisor for m in actor.memberships):
@@ -63,7 +63,7 @@ async def break_glass(
     ticket = await repository.ticket_by_reference_unchecked(session, reference)
     if ticket is None:
         raise TicketNotFound(reference)
-    granted_at = utcnow()
+    granted_at = clock.now()
     grant = AccessGrant(
         ticket_id=ticket.id,
         staff_id=actor.staff_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.kit.reference import format_reference
 from genk3600.models import Category, Citizen, Staff, Ticket, Unit
@@ -38,17 +38,17 @@ class NewTicket:
     routing_rule_version_id: int | None = None
 
 
-async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """Insert a ticket with a fresh reference; what routing did not decide comes from the category."""
-    ticket = await add_ticket(session, settings, new)
+    ticket = await add_ticket(session, settings, new, now)
     await session.flush()
     return ticket
 
 
-async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
     flush writes them all."""
-    year = utcnow().astimezone(settings.zone).year
+    year = now.astimezone(settings.zone).year
     number = await repository.next_ticket_number(session)
     category = new.category
     default_priority = category.default_priority if category else Priority.normal.value
