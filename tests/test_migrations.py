@@ -27,6 +27,7 @@ async def test_models_and_migrations_agree(engine: AsyncEngine, database_url: UR
         ("UPDATE ticket SET owning_unit_id = -1", "fk_ticket_owning_unit_id_unit"),
         ("INSERT INTO unit (code, name, kind) VALUES ('x', 'X', 'castle')", "ck_unit_kind"),
         ("UPDATE staff SET languages = ARRAY['nl', 'xx']", "ck_staff_languages"),
+        ("UPDATE staff SET oidc_subject = ' '", "ck_staff_oidc_subject_not_blank"),
         ("UPDATE citizen SET phone = '0470'", "ck_citizen_phone_e164"),
         ("UPDATE contact SET actor_staff_id = 1, actor_api_client_id = 1", "ck_contact_one_actor"),
         (
