@@ -217,13 +217,16 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.dev_mode:
         raise CommandError("dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider")
 
-    async def work(session: AsyncSession) -> bool:
+    async def work(session: AsyncSession) -> tuple[bool, str | None]:
         staff = await staff_by_email(session, args.staff)
-        return staff is not None and staff.active
+        return staff is not None and staff.active, staff.oidc_subject if staff else None
 
-    if not _with_database(settings, work):
+    active, subject = _with_database(settings, work)
+    if not active:
         raise CommandError(f"no active staff member with e-mail {args.staff!r}")
-    _print_lines([issue_dev_token(settings, SystemClock(), args.staff.lower(), timedelta(hours=args.hours))])
+    _print_lines(
+        [issue_dev_token(settings, SystemClock(), args.staff.lower(), timedelta(hours=args.hours), subject=subject)]
+    )
     return 0
 
 

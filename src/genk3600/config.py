@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, le=24 * 30, description="How long an Idempotency-Key keeps its first response."
     )
+    report_small_count_threshold: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="In reports, counts of social (OCMW) rows from 1 up to this number minus one are shown as "
+        '"< N", so that small groups of people cannot be recognised.',
+    )
     follow_up_window_hours: int = Field(
         default=72,
         ge=0,

@@ -60,6 +60,7 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=True,
             pool_timeout=POOL_TIMEOUT_SECONDS,
+            hide_parameters=True,  # errors and logs never carry the statement's values (citizens' data)
             connect_args={
                 "timeout": CONNECT_TIMEOUT_SECONDS,
                 "command_timeout": STATEMENT_TIMEOUT_SECONDS + 5,
@@ -236,7 +237,7 @@ def alembic_config(settings: Settings) -> Config:
 
 # Alembic is synchronous: drive it through run_sync on an asyncpg connection (Alembic's async cookbook).
 async def _run_with_connection(url: URL, settings: Settings, action: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_alembic_action, alembic_config(settings), action, app_role(settings))

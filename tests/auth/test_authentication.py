@@ -144,3 +144,38 @@ async def test_last_used_is_stamped_when_stale_and_left_alone_when_fresh(
     restamped = await session.scalar(stamped)
     assert restamped is not None
     assert restamped > fresh
+
+
+async def _signed_in_as(client: httpx.AsyncClient, settings: Settings, clock: Clock, **claims: object) -> int | None:
+    """The staff id a token with these claims signs in as (via the actor of a recorded contact); None if refused."""
+    token = jwt.encode(
+        {**_claims(settings, clock, "unused@genk.example"), "email": None, **claims}, settings.secret, "HS256"
+    )
+    response = await client.post("/v1/contacts", json=web_contact(), headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 401:
+        return None
+    assert response.status_code == 201, response.text
+    return int(response.json()["contact"]["recorded_by"]["id"])
+
+
+async def test_email_fallback_needs_a_verified_email(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    email = world.agent.email
+    assert await _signed_in_as(client, settings, clock, sub="idp-1", email=email) is None
+    assert await _signed_in_as(client, settings, clock, sub="idp-1", email=email, email_verified=False) is None
+    assert await _signed_in_as(client, settings, clock, sub="idp-1", email=email, email_verified="true") is None
+    assert await _signed_in_as(client, settings, clock, sub="idp-1", email=email, email_verified=True) == world.agent.id
+
+
+async def test_linked_subject_turns_the_email_fallback_off(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    world.agent.oidc_subject = "idp-agent"
+    await session.flush()
+    email = world.agent.email
+    # Another account at the provider with the same (verified) address is not this staff member.
+    assert await _signed_in_as(client, settings, clock, sub="idp-other", email=email, email_verified=True) is None
+    # The linked subject signs in, whatever e-mail the token carries.
+    assert await _signed_in_as(client, settings, clock, sub="idp-agent", email="renamed@genk.example") == world.agent.id
+    assert await _signed_in_as(client, settings, clock, sub="idp-agent") == world.agent.id

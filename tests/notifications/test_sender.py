@@ -19,6 +19,7 @@ from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboundMail
 from genk3600.notifications.sender import new_message_id, send_once
+from genk3600.public.access import REDACTED_CODE, new_access_code
 from tests.factories import free_port
 
 
@@ -107,3 +108,46 @@ async def test_relay_down_retries_later_then_gives_up(
     assert second.dead == 1
     assert row is not None
     assert (row.status, row.attempts) == ("dead", 2)
+
+
+def _acknowledgement(code: str, due: datetime) -> OutboundMail:
+    mail = _mail(7, due)
+    mail.body = (
+        f"Volg uw vraag online: https://genk3600.test/v1/public/tickets/G3600-2026-000007?code={code}\n"
+        f"Uw toegangscode is {code}."
+    )
+    return mail
+
+
+async def test_access_codes_are_removed_from_the_stored_body_once_sent_or_given_up(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, sink: tuple[Sink, int], clock: FixedClock
+) -> None:
+    _app, database = scratch_app
+    handler, port = sink
+    relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
+    down = settings.model_copy(
+        update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": free_port(), "mail_max_attempts": 1}
+    )
+    sent_code, _ = new_access_code(settings.secret)
+    dead_code, _ = new_access_code(settings.secret)
+    async with database.sessions.begin() as session:
+        session.add(_acknowledgement(sent_code, clock.now()))
+    async with database.sessions() as session:
+        assert sent_code in (await session.scalar(select(OutboundMail.body)) or "")  # needed until it is sent
+
+    assert (await send_once(database.sessions, relay, clock)).sent == 1
+    delivered = handler.received[0].get_payload(decode=True).decode()
+    assert f"?code={sent_code}" in delivered
+    assert f"is {sent_code}." in delivered
+
+    async with database.sessions.begin() as session:
+        session.add(_acknowledgement(dead_code, clock.now()))
+    assert (await send_once(database.sessions, down, clock)).dead == 1
+
+    async with database.sessions() as session:
+        bodies = (await session.scalars(select(OutboundMail.body).order_by(OutboundMail.id))).all()
+    assert len(bodies) == 2
+    for body, code in zip(bodies, (sent_code, dead_code), strict=True):
+        assert code not in body
+        assert f"?code={REDACTED_CODE}\n" in body
+        assert body.endswith(f"is {REDACTED_CODE}.")

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
@@ -228,8 +229,16 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 async def test_report_figures_on_the_seeded_data(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str, clock: FixedClock
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    world: World,
+    seeded: Seeded,
+    name: str,
+    clock: FixedClock,
 ) -> None:
+    # The exact figures: no small-group hiding (see the test after this one for that).
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})
     admin = _bearer(settings, clock, world.admin)
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
@@ -247,6 +256,48 @@ async def test_report_figures_on_the_seeded_data(
     assert lines[1:] == [["" if value is None else str(value) for value in row.values()] for row in EXPECTED[name]]
 
 
+HIDDEN = "< 5"
+# With the default threshold, rows about social work show small counts as "< 5" and no derived figures.
+SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
+    "first-contact-resolution": [
+        _row(FCR, "burgerzaken", "Burgerzaken", 3, 1, 33.3),
+        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0),
+        _row(FCR, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, None),
+    ],
+    "sla-compliance": [
+        _row(SLA, "burgerzaken", "Burgerzaken", "civil.id_card", 2, 1, 1, 50.0),
+        _row(SLA, "sociale_dienst", "Sociale Dienst", "social.living_wage", HIDDEN, HIDDEN, 0, None),
+    ],
+    "escalations": [
+        *EXPECTED["escalations"][:-1],
+        _row(ESC, "sociale_dienst", "Sociale Dienst", 0, 0, None, "returned", HIDDEN),
+    ],
+    "handling-time": [
+        *EXPECTED["handling-time"][:-1],
+        _row(AHT, "sociale_dienst", "Sociale Dienst", HIDDEN, None, None),
+    ],
+    # Without a unit column, the figures include the OCMW service's contacts: every small count is hidden.
+    "contacts-per-channel": [
+        {**row, **{k: HIDDEN if isinstance(v, int) and v > 0 else v for k, v in row.items()}}
+        for row in EXPECTED["contacts-per-channel"]
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SOCIAL_GROUPS))
+async def test_small_social_groups_are_not_shown_exactly(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str, clock: FixedClock
+) -> None:
+    admin = _bearer(settings, clock, world.admin)
+    answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == SMALL_SOCIAL_GROUPS[name]
+    exported = await client.get(f"/v1/reports/{name}", params={**PERIOD, "format": "csv"}, headers=admin)
+    lines = list(csv.reader(io.StringIO(exported.text)))
+    expected = SMALL_SOCIAL_GROUPS[name]
+    assert lines[1:] == [["" if value is None else str(value) for value in row.values()] for row in expected]
+
+
 async def test_catalogue_describes_every_report_and_its_chart(
     client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
@@ -261,6 +312,7 @@ async def test_catalogue_describes_every_report_and_its_chart(
         assert {chart["x"], *chart["y"]} <= set(columns)
         assert chart["series"] is None or chart["series"] in columns
         assert "period" in item["description"]
+        assert "`< 5`" in item["description"]
 
 
 async def test_a_supervisor_sees_their_units_and_those_below(
@@ -293,7 +345,7 @@ async def test_an_api_key_with_the_scope_sees_the_whole_organisation(
     key = {"X-API-Key": await factories.api_key(session, "dashboard", ["reports:read"])}
     answer = await client.get("/v1/reports/first-contact-resolution", params=PERIOD, headers=key)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["rows"] == EXPECTED["first-contact-resolution"]
+    assert answer.json()["rows"] == SMALL_SOCIAL_GROUPS["first-contact-resolution"]
 
 
 async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(

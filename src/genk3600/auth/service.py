@@ -54,7 +54,9 @@ async def _authenticate_api_key(session: AsyncSession, clock: Clock, key: str) -
 async def _authenticate_staff(session: AsyncSession, settings: Settings, clock: Clock, token: str) -> Principal:
     claims = await verify_staff_token(settings, token, clock.now())
     email = claims.get("email")
-    staff = await repository.staff_for_token(session, str(claims["sub"]), email if isinstance(email, str) else None)
+    # Only a provider-verified address may stand in for a subject not linked yet (`true`, not a truthy string).
+    verified = email if isinstance(email, str) and claims.get("email_verified") is True else None
+    staff = await repository.staff_for_token(session, str(claims["sub"]), verified)
     if staff is None or not staff.active:
         raise InvalidCredentials("The token is valid, but no active staff member matches it.")
     memberships = tuple(Membership(m.unit_id, Position(m.position)) for m in staff.memberships)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -13,11 +14,12 @@ from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.config import Settings
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.intake import IncomingAttachment, Intake, Threading
-from genk3600.contacts.mail import MalformedMail, ParsedMail, parse_mail
+from genk3600.contacts.mail import MailAttachment, MalformedMail, ParsedMail, parse_mail
 from genk3600.contacts.schemas import CLOCK_SKEW, ContactRecorded
 from genk3600.contacts.service import record_intake
 from genk3600.kit.clock import Clock
 from genk3600.models.enums import Channel, ContactFlag
+from genk3600.public.access import redact_access_codes, redact_access_codes_in_bytes
 
 
 async def record_mail(
@@ -41,8 +43,10 @@ def mail_intake(parsed: ParsedMail, now: datetime) -> Intake:
     sent_at = parsed.sent_at if parsed.sent_at and parsed.sent_at <= now + CLOCK_SKEW else None
     return Intake(
         channel=Channel.mail,
-        body=parsed.text,
-        subject=parsed.subject or None,
+        # Replies and bounces quote our acknowledgement, access code included: it is not stored in clear here
+        # either (bounces have no ticket, so whoever may list contacts would read the code of a social case).
+        body=redact_access_codes(parsed.text),
+        subject=redact_access_codes(parsed.subject) or None,
         citizen=None if parsed.automated else _sender(parsed),
         channel_details={
             "from": parsed.from_address,
@@ -62,12 +66,26 @@ def mail_intake(parsed: ParsedMail, now: datetime) -> Intake:
             message_ids=tuple(dict.fromkeys(parsed.in_reply_to + parsed.references)),
         ),
         flags=frozenset(flags),
-        attachments=tuple(
-            IncomingAttachment(a.filename, a.content_type, a.size, a.sha256, a.content) for a in parsed.attachments
-        ),
+        attachments=tuple(_attachment(a) for a in parsed.attachments),
         # Auto-replies and bounces are kept for the record but never open tickets (mail loops).
         opens_ticket=parsed.automated is None,
     )
+
+
+def _attachment(attachment: MailAttachment) -> IncomingAttachment:
+    content = attachment.content
+    # A bounce carries the undelivered message itself (message/rfc822) or its text: codes come out there too.
+    if content is not None and attachment.content_type.startswith(("text/", "message/")):
+        redacted = redact_access_codes_in_bytes(content)
+        if redacted != content:
+            return IncomingAttachment(
+                attachment.filename,
+                attachment.content_type,
+                len(redacted),
+                hashlib.sha256(redacted).hexdigest(),
+                redacted,
+            )
+    return IncomingAttachment(attachment.filename, attachment.content_type, attachment.size, attachment.sha256, content)
 
 
 def _sender(parsed: ParsedMail) -> CitizenIdentification | None:

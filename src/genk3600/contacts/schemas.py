@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, field_validator, model_validator
 
@@ -242,6 +242,9 @@ class ContactOut(OutputModel):
 
 
 class ContactRecorded(OutputModel):
+    # Only a hash of the access code is kept, and the stored copy for Idempotency-Key replays has no code.
+    never_stored: ClassVar[frozenset[str]] = frozenset({"access_code"})
+
     outcome: Outcome = Field(
         description="`created` a new ticket; `attached`, `threaded` or `reopened` an existing one; `duplicate`: "
         "recorded before, nothing new written; `stored` without a ticket (auto-reply, call awaiting summary)."
@@ -254,7 +257,9 @@ class ContactRecorded(OutputModel):
     access_code: str | None = Field(
         default=None,
         description="Only when this request opened the ticket: the citizen's code for the public status page "
-        "(`GET /v1/public/tickets/{reference}?code=…`). It is shown once; only a hash is kept.",
+        "(`GET /v1/public/tickets/{reference}?code=…`). It is shown once; only a hash is kept, so a retry with "
+        "the same `Idempotency-Key` replays the response with `access_code: null` (the citizen who wrote in "
+        "also has it in the acknowledgement mail).",
         examples=["K7QX-M4PZ-TR"],
     )
 

@@ -1,5 +1,7 @@
 """`Idempotency-Key` on creating POSTs: a retry gets the first response again, never a second record.
 
+A response model may name fields in `never_stored` (a ClassVar): those are stored, and so replayed, as null.
+
 The key is claimed inside the request's own transaction. A concurrent retry's INSERT waits on the
 primary key until the first request commits (then replays its response) or rolls back (then runs itself).
 """
@@ -103,6 +105,10 @@ class Idempotency:
         if self.key is None:
             return
         response: dict[str, Any] = body.model_dump(mode="json")
+        # Secrets shown once (a citizen's access code) are not kept in clear here either: a replay shows null.
+        for name in getattr(body, "never_stored", ()):
+            if name in response:
+                response[name] = None
         await self.session.execute(
             update(IdempotencyKey)
             .where(IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)

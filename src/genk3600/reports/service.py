@@ -88,22 +88,54 @@ async def unit_scope(session: AsyncSession, principal: Principal, unit_code: str
 
 
 async def run_report(
-    session: AsyncSession, principal: Principal, zone: ZoneInfo, name: str, asked: Period, unit_code: str | None
+    session: AsyncSession,
+    principal: Principal,
+    zone: ZoneInfo,
+    name: str,
+    asked: Period,
+    unit_code: str | None,
+    small_count_threshold: int = 5,
 ) -> ReportTable:
-    """Report `name` over `asked` for the units within the reader's reach."""
+    """Report `name` over `asked` for the units within the reader's reach; small social counts shown as "< N"."""
     report = report_named(name)
     unit_ids = await unit_scope(session, principal, unit_code)
     start, end = asked.bounds(zone)
     rows = await repository.report_rows(session, report.name, start, end, zone.key, unit_ids)
     columns = [column.name for column in report.columns]
+    cells = [{column: _cell(row[column]) for column in columns} for row in rows]
+    social_units, social_categories, social_unit_ids = await repository.social_codes(session)
+    for row in cells:
+        if "unit" in row or "category" in row:
+            social = row.get("unit") in social_units or row.get("category") in social_categories
+        else:
+            social = not social_unit_ids.isdisjoint(unit_ids)
+        if social:
+            _hide_small_counts(report, row, small_count_threshold)
     return ReportTable(
         report=report.name,
         title=report.title,
         from_=asked.first,
         to=asked.last,
         columns=[ColumnOut(name=c.name, label=c.label, type=c.type) for c in report.columns],
-        rows=[{column: _cell(row[column]) for column in columns} for row in rows],
+        rows=cells,
     )
+
+
+def _hide_small_counts(report: Report, row: dict[str, Cell], threshold: int) -> None:
+    # 0 identifies nobody; 1..threshold-1 might (see catalogue.SMALL_GROUPS). A share or an average of such a
+    # group would give it away again, so the row's derived figures go too.
+    small = [
+        column.name
+        for column in report.columns
+        if column.type == "integer" and isinstance(count := row[column.name], int) and 0 < count < threshold
+    ]
+    if not small:
+        return
+    for name in small:
+        row[name] = f"< {threshold}"
+    for column in report.columns:
+        if column.type == "number":
+            row[column.name] = None
 
 
 def _cell(value: object) -> Cell:

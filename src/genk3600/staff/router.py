@@ -46,8 +46,9 @@ async def create_staff(session: Session, _: Admin, data: StaffIn, response: Resp
     operation_id="change_staff",
     summary="Change a staff member's availability",
     description="Mark a staff member absent (continuity rules then send their tickets to their unit's queue) or "
-    "back, (in)active, or change the languages they take tickets in.",
-    responses=problem_responses(404, *AUTH_PROBLEMS),
+    "back, (in)active, change the languages they take tickets in, or link their identity provider subject "
+    "(409 when another staff member holds it).",
+    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
 )
 async def change_staff(session: Session, _: Admin, staff_id: StaffId, change: StaffChange) -> StaffOut:
     return await service.change_staff(session, staff_id, change)
