@@ -18,7 +18,7 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events import targets
 from genk3600.events.delivery import deliver_once, fan_out_once
-from genk3600.models import ApiClient, AuditEntry, Unit, WebhookDelivery
+from genk3600.models import ApiClient, AuditEntry, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Scope
 from tests import factories
 from tests.events.conftest import Committed, Receiver, ticket_with_event
@@ -253,3 +253,25 @@ async def test_public_targets_pass_and_a_private_one_is_not_sent_to(
         error = await session.scalar(select(WebhookDelivery.last_error))
     assert error is not None
     assert error.startswith("Refused target")
+
+
+async def test_a_subscription_without_a_recorded_creator_gets_no_social_events(
+    api: httpx.AsyncClient, database: Database, settings: Settings, committed: Committed, receiver: Receiver
+) -> None:
+    """Made before creators were recorded (the migration cannot know them): it reads as a city-wide admin key,
+    whatever unit it names."""
+    body = {"url": receiver.url("/old"), "event_types": ["*"]}
+    created = await api.post("/v1/webhooks", json=body, headers=committed.admin)
+    assert created.status_code == 201, created.text
+    async with database.sessions.begin() as session:
+        await session.execute(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.id == created.json()["id"])
+            .values(created_by_api_client_id=None, unit_id=committed.world.sociale_dienst.id)
+        )
+    normal = await ticket_with_event(database, settings, committed.world.omgeving.id)
+    await ticket_with_event(database, settings, committed.world.sociale_dienst.id, social=True)
+
+    await deliver_once(database.sessions, settings)
+
+    assert [request.event["ticket"] for request in receiver.on("/old")] == [normal.reference]

@@ -41,6 +41,11 @@ SECRET_BYTES = 32  # Standard Webhooks: 24 to 64 bytes
 REPLAY_LIMIT = 10_000  # events per replay call; the answer says where to go on
 
 
+LEGACY_SUBSCRIBER = Principal(
+    kind="api_client", id=0, name="subscription without a recorded creator", scopes=frozenset({Scope.admin})
+)
+
+
 def new_secret() -> str:
     """A Standard Webhooks signing secret: `whsec_` + base64 of random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
@@ -59,8 +64,10 @@ async def _subscription(session: AsyncSession, subscription_id: int, *, lock: bo
 
 
 async def subscriber(session: AsyncSession, subscription: WebhookSubscription) -> Principal | None:
-    """Whom the subscription reads as: its creator as they are now (memberships, unit, scopes), or None when
-    the creator is unknown (older subscriptions), deactivated or revoked."""
+    """Whom the subscription reads as: its creator as they are now (memberships, unit, scopes); None when the
+    creator has been deactivated or revoked. Subscriptions made before creators were recorded read as a
+    city-wide admin key: what they received before, except social events (the old rule's `unit` alone
+    no longer opens those)."""
     if subscription.created_by_staff_id is not None:
         staff = await repository.staff_with_memberships(session, subscription.created_by_staff_id)
         if staff is None or not staff.active:
@@ -84,7 +91,7 @@ async def subscriber(session: AsyncSession, subscription: WebhookSubscription) -
             scopes=frozenset(Scope(scope) for scope in client.scopes),
             unit_id=client.unit_id,
         )
-    return None
+    return LEGACY_SUBSCRIBER
 
 
 def audience_of_subscription(subscription: WebhookSubscription, reader: Principal | None) -> Audience:

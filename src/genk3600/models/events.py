@@ -101,7 +101,7 @@ class WebhookSubscription(IdMixin, Base):
     secret: Mapped[str] = mapped_column(Text)
     # Who subscribed: deliveries carry only the events of tickets this creator could read at the time they
     # are queued and sent (events/webhooks.subscriber). Neither set (subscriptions older than this column):
-    # only events about the integration itself.
+    # read as a city-wide admin key does — normal tickets' events and system events, no social ones.
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
     created_by_api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
