@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     )
     webhook_concurrency: int = Field(default=8, ge=1, le=100, description="Parallel requests per worker.")
     webhook_send_seconds: float = Field(default=2.0, gt=0, description="How often the delivery job looks.")
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, link-local and private addresses (or names resolving "
+        "there). Off: such subscriptions are refused (422) and such deliveries fail.",
+    )
     break_glass_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="How long a supervisor's break-the-glass access lasts."
     )

@@ -40,6 +40,12 @@ def mount_events(app: FastAPI) -> FastAPI:
     return app
 
 
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    """The webhook receiver of these tests listens on 127.0.0.1: allow private targets here (off by default)."""
+    return settings.model_copy(update={"webhook_allow_private_targets": True})
+
+
 @pytest.fixture
 def app(app: FastAPI) -> FastAPI:
     return mount_events(app)

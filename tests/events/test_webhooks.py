@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
+from genk3600.auth.service import create_api_client
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.delivery import DeliveryResult, deliver_once
 from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboxEvent, Ticket, Unit, WebhookDelivery, WebhookSubscription
-from genk3600.models.enums import Language, TicketEventType
+from genk3600.models.enums import Language, Scope, TicketEventType
 from genk3600.tickets.service import NewTicket, open_ticket
 from genk3600.tickets.timeline import record_event
 from tests import factories
@@ -331,16 +332,27 @@ async def test_social_events_go_only_to_a_subscription_for_the_owning_unit(
     clock: FixedClock,
 ) -> None:
     world = committed.world
+    async with database.sessions.begin() as session:
+        _client, ocmw_key = await create_api_client(
+            session, "ocmw-admin", [Scope.admin, Scope.tickets_read], "sociale_dienst"
+        )
+    ocmw_admin = {"X-API-Key": ocmw_key}
     await _subscribe(api, committed, receiver.url("/anyone"))
-    await _subscribe(api, committed, receiver.url("/ocmw"), unit="sociale_dienst")
+    # The unit-less admin key reads no social ticket, so it cannot name the OCMW unit either.
+    refused = {"url": receiver.url("/sneaky"), "event_types": ["*"], "unit": "sociale_dienst"}
+    problem = assert_problem(await api.post("/v1/webhooks", json=refused, headers=committed.admin), 422)
+    assert problem["code"] == "sociale_dienst"
+    ocmw = await api.post("/v1/webhooks", json={**refused, "url": receiver.url("/ocmw")}, headers=ocmw_admin)
+    assert ocmw.status_code == 201, ocmw.text
     normal = await ticket_with_event(database, settings, world.omgeving.id)
     social = await ticket_with_event(database, settings, world.sociale_dienst.id, social=True)
 
     await deliver_once(database.sessions, settings, clock)
 
     assert [request.event["ticket"] for request in receiver.on("/anyone")] == [normal.reference]
-    ocmw = sorted(request.event["ticket"] for request in receiver.on("/ocmw"))
-    assert ocmw == sorted([normal.reference, social.reference])
+    # The unit-bound key reads only its unit's tickets: its subscription gets those, not other units' ones.
+    assert [request.event["ticket"] for request in receiver.on("/ocmw")] == [social.reference]
+    assert receiver.on("/sneaky") == []
 
 
 async def test_fan_out_waits_for_a_slow_transaction(

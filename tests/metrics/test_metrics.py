@@ -44,7 +44,7 @@ async def test_business_figures_after_known_actions(
     before = await scrape(client)
     subscribed = await client.post(
         "/v1/webhooks",
-        json={"url": "http://127.0.0.1:9/hook", "event_types": ["ticket.created"]},
+        json={"url": "https://hooks.genk.example/hook", "event_types": ["ticket.created"]},
         headers=admin_headers,
     )
     assert subscribed.status_code == 201, subscribed.text

@@ -58,16 +58,19 @@ async def test_a_supervisor_breaks_the_glass_and_it_is_on_the_record(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.type == "note")
     )
     assert note is not None
-    assert note.summary == f"A supervisor opened this social case: {REASON}"
+    assert REASON not in note.summary  # the reason is for the audit trail, not for every reader of the case
+    assert "reason" not in note.data
     outbox = await session.scalar(
         select(OutboxEvent).where(OutboxEvent.ticket_id == ticket_id, OutboxEvent.type == "ticket.note")
     )
     assert outbox is not None  # what a DPO's webhook subscription or the event feed receives
     assert outbox.payload["break_glass"] is True
     assert outbox.payload["staff_id"] == supervisor.id
+    assert REASON not in str(outbox.payload)
     system = await session.scalar(select(OutboxEvent).where(OutboxEvent.type == "privacy.break_glass"))
     assert system is not None  # a ticket-less event: reaches admin feeds and every webhook subscription
     assert (system.payload["ticket"], system.payload["staff_id"]) == (reference, supervisor.id)
+    assert REASON not in str(system.payload)
     entries = (
         await session.scalars(
             select(AuditEntry).where(AuditEntry.actor_id == supervisor.id, AuditEntry.actor_kind == "staff")

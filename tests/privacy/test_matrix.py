@@ -38,7 +38,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "set_category_deciders": ADMIN,
     "record_call_event": CONTACTS,
     "record_mail": CONTACTS,
-    "lookup_citizens": READ,
+    "lookup_citizens": Scope.citizens_lookup,
     "who_am_i": READ,
     "list_my_calls": READ,
     "export_citizen": ADMIN,

@@ -145,7 +145,8 @@ async def rows(url: URL, statement: str, **params: Any) -> list[Any]:
 async def in_process_api(url: URL, settings: Settings, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
     """The app in this process on `url` (every request commits), to prepare data for the processes under test."""
     database = Database.connect(url, pool_size=2)
-    app = create_app(settings)
+    # Subscriptions it prepares point at receivers on 127.0.0.1.
+    app = create_app(settings.model_copy(update={"webhook_allow_private_targets": True}))
     app.state.db = database
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
@@ -168,6 +169,8 @@ def service_environment(database_url: URL, data_dir: Path, **extra: str) -> dict
             "GENK3600_DATA_DIR": str(data_dir),
             "GENK3600_LOG_LEVEL": "INFO",
             "GENK3600_DATABASE_URL": database_url.render_as_string(hide_password=False),
+            # The webhook receivers of these tests listen on 127.0.0.1.
+            "GENK3600_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
             **extra,
         }
     )

@@ -215,6 +215,40 @@ async def audit_read(session: Any, viewer: Principal, target_type: str, target_i
     )
 
 
+async def audit_reads(
+    session: Any,
+    viewer: Principal,
+    via: str,
+    tickets: Iterable[tuple[int, str]],
+    *,
+    always: bool = False,
+    target_type: str = "ticket",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record in one entry that `viewer` saw the social tickets among `tickets` ((id, confidentiality) pairs)
+    in one answer — a list page, a search, a queue, a lookup, an export; nothing if none is social, unless
+    `always` (a lookup is on the record even when it shows no social content)."""
+    social = sorted({ticket_id for ticket_id, confidentiality in tickets if confidentiality == Confidentiality.social})
+    if not social and not always:
+        return
+    token = actor_var.set(viewer)
+    try:
+        values = _actor_fields()
+    finally:
+        actor_var.reset(token)
+    await session.execute(
+        insert(AuditEntry).values(
+            **values,
+            action="read",
+            target_type=target_type,
+            target_id=",".join(str(ticket_id) for ticket_id in social) or None,
+            changes={"via": via, "social_ticket_ids": social, **(details or {})},
+            request_id=request_id_var.get(),
+            client_address=client_address_var.get(),
+        )
+    )
+
+
 async def audit_act(
     session: Any, action: str, target_type: str, target_id: str, reason: str, changes: dict[str, Any]
 ) -> None:

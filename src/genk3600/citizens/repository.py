@@ -6,12 +6,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from genk3600.auth.principal import Principal
 from genk3600.models import Call, Citizen, Contact, OutboundMail, Participation, Ticket, TicketEvent
 from genk3600.models.enums import OPEN_STATUSES
+from genk3600.privacy.visibility import visible_tickets
 
 # Enough to tell "one" from "several" without reading every namesake.
 CANDIDATE_LIMIT = 2
-LOOKUP_LIMIT = 20
+# A screen pop finds the caller, it does not browse the register: at most this many people per lookup.
+LOOKUP_LIMIT = 10
 
 
 async def citizen_by_national_number_hash(session: AsyncSession, digest: str) -> Citizen | None:
@@ -40,14 +43,17 @@ async def citizens_by_name(session: AsyncSession, name: str, limit: int = LOOKUP
     return (await session.scalars(statement)).all()
 
 
-async def open_tickets_of(session: AsyncSession, citizen_ids: Sequence[int]) -> Sequence[Ticket]:
+async def open_tickets_of(
+    session: AsyncSession, citizen_ids: Sequence[int], viewer: Principal
+) -> list[tuple[Ticket, bool]]:
+    """The citizens' open tickets, each with whether `viewer` could GET it (the same visibility condition)."""
     statement = (
-        select(Ticket)
+        select(Ticket, visible_tickets(viewer).label("visible"))
         .options(selectinload(Ticket.owning_unit))
         .where(Ticket.citizen_id.in_(citizen_ids), Ticket.status.in_(OPEN_STATUSES))
         .order_by(Ticket.id.desc())
     )
-    return (await session.scalars(statement)).all()
+    return [(ticket, bool(visible)) for ticket, visible in (await session.execute(statement)).all()]
 
 
 # --- GDPR -----------------------------------------------------------------------------------------------

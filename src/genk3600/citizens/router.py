@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings, CurrentPrincipal
+from genk3600.auth.errors import MissingScope
+from genk3600.auth.principal import Principal
 from genk3600.citizens import service
 from genk3600.citizens.schemas import (
     CitizenExport,
@@ -16,9 +18,22 @@ from genk3600.citizens.schemas import (
 )
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.models.enums import Scope
 from genk3600.privacy import gdpr
 
 router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
+
+
+async def lookup_caller(principal: CurrentPrincipal) -> Principal:
+    """Staff at a screen (who read tickets), or a system given the scope made for this: not every reader."""
+    if (principal.kind == "staff" and principal.has(Scope.tickets_read)) or principal.has(Scope.citizens_lookup):
+        return principal
+    raise MissingScope(
+        f"Looking up citizens is for staff, or for an API key with the '{Scope.citizens_lookup.value}' scope."
+    )
+
+
+LookupCaller = Annotated[Principal, Depends(lookup_caller)]
 
 CitizenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The citizen's id.", examples=[42])]
 
@@ -31,14 +46,19 @@ CitizenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The citizen's i
         "Finds citizens by phone (any notation, Belgian by default), e-mail, national number or name, with "
         "their open tickets and whether they have an OCMW case worker. Social (OCMW) tickets show only that "
         "they exist and whom to hand over to, unless the caller belongs to the owning unit or is the "
-        "citizen's case worker. Used by the agent console when a call rings."
+        "citizen's case worker. Used by the agent console when a call rings.\n\n"
+        "For staff, or an API key with the `citizens:lookup` scope (`tickets:read` alone is not enough). "
+        "Phone, e-mail and national number match exactly; a name needs at least 3 characters (422 "
+        "otherwise). At most 10 citizens are returned (`truncated` says when more matched). An open ticket's "
+        "`subject` is shown only if the caller could read that ticket. Every lookup is on the audit trail, "
+        "with the social tickets it showed."
     ),
     responses=problem_responses(*AUTH_PROBLEMS),
 )
 async def lookup_citizens(
     session: Session,
     settings: AppSettings,
-    viewer: TicketReader,
+    viewer: LookupCaller,
     phone: Annotated[str | None, Query(max_length=40, examples=["089 65 36 00"])] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
     national_number: Annotated[str | None, Query(max_length=20)] = None,

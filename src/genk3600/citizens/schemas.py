@@ -66,7 +66,7 @@ class OpenTicketHint(OutputModel):
     owning_unit: str = Field(examples=["sociale_dienst"])
     hand_over_to: str = Field(description="Name of the unit that owns it.", examples=["OCMW Sociale dienst"])
     social: bool = Field(description="An OCMW case: content only for its unit and the case worker.")
-    subject: str | None = Field(description="Null when the caller may not read this social case.")
+    subject: str | None = Field(description="Null when the caller could not read this ticket (GET answers 404).")
 
 
 class CitizenMatch(OutputModel):
@@ -77,6 +77,9 @@ class CitizenMatch(OutputModel):
 
 class CitizenLookup(OutputModel):
     matches: list[CitizenMatch]
+    truncated: bool = Field(
+        default=False, description="More citizens match than a lookup shows (10): ask for more of the name."
+    )
 
 
 # --- GDPR: subject access, erasure, legal hold -------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.citizens import repository
 from genk3600.citizens.identifiers import (
@@ -24,8 +25,7 @@ from genk3600.citizens.schemas import (
 )
 from genk3600.errors import UnprocessableInput
 from genk3600.models import Citizen
-from genk3600.models.enums import Language
-from genk3600.privacy.policy import may_read_content
+from genk3600.models.enums import Confidentiality, Language
 
 
 @dataclass(frozen=True)
@@ -107,24 +107,32 @@ class LookupQuery:
     name: str | None = None
 
 
+MIN_NAME_LENGTH = 3  # a name part, not a letter: a lookup finds a caller, it does not list the register
+
+
 async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query: LookupQuery) -> CitizenLookup:
-    """Screen pop: citizens matching any given identifier, with their open tickets (social ones masked)."""
+    """Screen pop: citizens matching any given identifier, with their open tickets (unreadable ones masked).
+
+    At most LOOKUP_LIMIT people; every lookup is on the audit trail with the social tickets it showed.
+    """
     found: dict[int, Citizen] = {}
     for citizen in await _lookup_candidates(session, secret, query):
         found.setdefault(citizen.id, citizen)
-    tickets = await repository.open_tickets_of(session, list(found)) if found else []
+    truncated = len(found) > repository.LOOKUP_LIMIT
+    shown = dict(list(found.items())[: repository.LOOKUP_LIMIT])
+    tickets = await repository.open_tickets_of(session, list(shown), viewer) if shown else []
     matches = []
-    for citizen in found.values():
+    for citizen in shown.values():
         hints = [
             OpenTicketHint(
                 reference=ticket.reference,
                 status=ticket.status,
                 owning_unit=ticket.owning_unit.code,
                 hand_over_to=ticket.owning_unit.name,
-                social=ticket.confidentiality == "social",
-                subject=ticket.subject if may_read_content(viewer, ticket, citizen.case_worker_id) else None,
+                social=ticket.confidentiality == Confidentiality.social,
+                subject=ticket.subject if visible else None,
             )
-            for ticket in tickets
+            for ticket, visible in tickets
             if ticket.citizen_id == citizen.id
         ]
         matches.append(
@@ -134,12 +142,26 @@ async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query:
                 open_tickets=hints,
             )
         )
-    return CitizenLookup(matches=matches)
+    given = [field for field in ("phone", "email", "national_number", "name") if getattr(query, field)]
+    await audit_reads(
+        session,
+        viewer,
+        "lookup_citizens",
+        [(ticket.id, ticket.confidentiality) for ticket, _visible in tickets],
+        always=True,
+        details={"citizen_ids": sorted(shown), "by": given},
+    )
+    return CitizenLookup(matches=matches, truncated=truncated)
 
 
 async def _lookup_candidates(session: AsyncSession, secret: bytes, query: LookupQuery) -> list[Citizen]:
     if not any((query.phone, query.email, query.national_number, query.name)):
         raise UnprocessableInput("Give at least one of phone, email, national_number or name to look up.")
+    name = query.name.strip() if query.name else ""
+    if name and len(name) < MIN_NAME_LENGTH:
+        raise UnprocessableInput(f"Give at least {MIN_NAME_LENGTH} characters of a name to look up.", field="name")
+    # One more than shown, to tell the caller there are more.
+    limit = repository.LOOKUP_LIMIT + 1
     found: list[Citizen] = []
     try:
         if query.national_number:
@@ -147,11 +169,11 @@ async def _lookup_candidates(session: AsyncSession, secret: bytes, query: Lookup
             by_number = await repository.citizen_by_national_number_hash(session, digest)
             found += [by_number] if by_number else []
         if query.phone:
-            found += await repository.citizens_by_phone(session, e164_phone(query.phone), repository.LOOKUP_LIMIT)
+            found += await repository.citizens_by_phone(session, e164_phone(query.phone), limit)
     except ValueError as exc:
         raise UnprocessableInput(f"Cannot look that up: {exc}.") from exc
     if query.email:
-        found += await repository.citizens_by_email(session, query.email.strip().lower(), repository.LOOKUP_LIMIT)
-    if query.name and query.name.strip():
-        found += await repository.citizens_by_name(session, query.name.strip())
+        found += await repository.citizens_by_email(session, query.email.strip().lower(), limit)
+    if name:
+        found += await repository.citizens_by_name(session, name, limit)
     return found

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.audit.trail import audit_read
+from genk3600.audit.trail import audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.categories.service import active_category
 from genk3600.citizens.service import Identification, identify
@@ -299,6 +299,12 @@ async def list_contacts(
 ) -> ContactPage:
     """Contacts for an agent's attention (flagged, or without a ticket), newest first."""
     rows = await repository.list_contacts(session, flag, without_ticket, params, viewer)
+    await audit_reads(
+        session,
+        viewer,
+        "list_contacts",
+        [(c.ticket.id, c.ticket.confidentiality) for c in rows[: params.limit] if c.ticket is not None],
+    )
     return page_of(
         ContactPage,
         rows,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -36,9 +37,9 @@ from standardwebhooks import Webhook
 from genk3600 import __version__
 from genk3600.config import Settings
 from genk3600.events import repository, webhooks
-from genk3600.events.feed import audience_of_subscription
 from genk3600.events.repository import Position
 from genk3600.events.schemas import EventBody
+from genk3600.events.targets import BlockedTarget, check_target
 from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import backoff as retry_delay
 from genk3600.kit.jobs import run_every
@@ -67,6 +68,7 @@ class DeliveryConfig:
     concurrency: int = 8
     # Far above one round (batch / concurrency x timeout) by default: a live worker keeps what it leased.
     lease_seconds: float = 300.0
+    allow_private_targets: bool = False
 
     @classmethod
     def of(cls, settings: Settings) -> DeliveryConfig:
@@ -78,13 +80,15 @@ class DeliveryConfig:
             disable_after_dead=settings.webhook_disable_after_dead,
             concurrency=settings.webhook_concurrency,
             lease_seconds=settings.job_lease_seconds,
+            allow_private_targets=settings.webhook_allow_private_targets,
         )
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     """What one run did: events queued by fan-out, deliveries leased, delivered, retrying, dead; disabled
-    subscriptions; leases handed back unsent because the worker was stopping."""
+    subscriptions; leases handed back unsent because the worker was stopping; deliveries withheld because
+    the subscription may no longer see their ticket."""
 
     queued: int = 0
     leased: int = 0
@@ -93,6 +97,7 @@ class DeliveryResult:
     dead: int = 0
     disabled: int = 0
     released: int = 0
+    withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,36 @@ def _job(delivery: WebhookDelivery, event: OutboxEvent, subscription: WebhookSub
     )
 
 
+WITHHELD = "Withheld: the subscription's creator can no longer read this ticket."
+
+
+async def _in_sight(
+    session: AsyncSession, rows: Sequence[tuple[WebhookDelivery, OutboxEvent, WebhookSubscription]]
+) -> tuple[list[tuple[WebhookDelivery, OutboxEvent, WebhookSubscription]], int]:
+    """The leased rows whose event the subscription may still receive; the others are given up unsent.
+
+    Queuing checked the same rule, but a retry or a replay can go out hours later: the ticket may have
+    become social or moved, or the creator may have left the unit since.
+    """
+    by_subscription: dict[int, list[tuple[WebhookDelivery, OutboxEvent, WebhookSubscription]]] = {}
+    for row in rows:
+        by_subscription.setdefault(row[2].id, []).append(row)
+    kept: list[tuple[WebhookDelivery, OutboxEvent, WebhookSubscription]] = []
+    withheld: list[int] = []
+    for group in by_subscription.values():
+        audience = await webhooks.subscription_audience(session, group[0][2])
+        allowed = await repository.visible_event_ids(session, audience, [event.id for _d, event, _s in group])
+        for row in group:
+            if row[1].id in allowed:
+                kept.append(row)
+            else:
+                withheld.append(row[0].id)
+    if withheld:
+        await repository.withhold_deliveries(session, withheld, WITHHELD)
+    order = {row[0].id: index for index, row in enumerate(rows)}
+    return sorted(kept, key=lambda row: order[row[0].id]), len(withheld)
+
+
 async def fan_out_once(sessions: async_sessionmaker[AsyncSession], now: datetime, batch: int = FAN_OUT_BATCH) -> int:
     """Queue deliveries (due at `now`) of newly final events for every active subscription; the number queued."""
     due_at = now
@@ -174,7 +209,7 @@ async def fan_out_once(sessions: async_sessionmaker[AsyncSession], now: datetime
             positions = await repository.queue_deliveries(
                 session,
                 subscription,
-                audience_of_subscription(subscription.unit_id),
+                await webhooks.subscription_audience(session, subscription),
                 progress,
                 due_at=due_at,
                 below_txid=horizon,
@@ -188,13 +223,17 @@ async def fan_out_once(sessions: async_sessionmaker[AsyncSession], now: datetime
     return queued
 
 
-async def _attempt(client: httpx.AsyncClient, job: _Job, clock: Clock) -> _Outcome:
-    headers = signed_headers(job.secret, job.event_id, job.body, clock.now())
+async def _attempt(client: httpx.AsyncClient, job: _Job, config: DeliveryConfig, clock: Clock) -> _Outcome:
     started = time.perf_counter()
 
     def elapsed() -> int:
         return round((time.perf_counter() - started) * 1000)
 
+    try:  # again at every attempt: the name may point somewhere else than when the subscription was made
+        await check_target(job.url, allow_private=config.allow_private_targets, unresolvable_ok=True)
+    except BlockedTarget as exc:
+        return _Outcome(False, False, None, elapsed(), f"Refused target: {exc}"[:MAX_ERROR_LENGTH])
+    headers = signed_headers(job.secret, job.event_id, job.body, clock.now())
     try:
         # Streamed and not read: a receiver's answer body is of no use and must not cost us memory.
         async with client.stream("POST", job.url, content=job.body.encode(), headers=headers) as response:
@@ -283,6 +322,7 @@ class _Run:
         self.states: dict[str, int] = {}
         self.disabled: set[int] = set()
         self.limit = asyncio.Semaphore(config.concurrency)
+        self.withheld = 0
 
     async def send(self, client: httpx.AsyncClient, job: _Job) -> None:
         async with self.limit:
@@ -292,7 +332,7 @@ class _Run:
                 if await release_lease(self.sessions, job):
                     self.states["released"] = self.states.get("released", 0) + 1
                 return
-            outcome = await _attempt(client, job, self.clock)
+            outcome = await _attempt(client, job, self.config, self.clock)
             # Retry times count from when the answer came, on the run's clock (a test's clock may stand still).
             state = await _record(self.sessions, self.config, job, outcome, self.clock.now())
         self.states[state] = self.states.get(state, 0) + 1
@@ -318,6 +358,7 @@ class _Run:
             dead=states.get("dead", 0) + states.get("disabled", 0),
             disabled=states.get("disabled", 0),
             released=states.get("released", 0),
+            withheld=self.withheld,
         )
 
 
@@ -348,10 +389,14 @@ async def deliver_once(
                 break
             current = clock.now()  # each round's lease runs from when it is taken, not from the run's start
             async with sessions.begin() as session:
-                rows = await repository.lease_due(session, current, current + lease, batch)
+                leased_rows = await repository.lease_due(session, current, current + lease, batch)
+                rows, withheld = await _in_sight(session, leased_rows)
                 jobs = [_job(delivery, event, subscription) for delivery, event, subscription in rows]
-            if not jobs:
+            run.withheld += withheld
+            if not leased_rows:
                 break
+            if not jobs:
+                continue
             leased += len(jobs)
             outcomes = await asyncio.gather(*(run.send(client, job) for job in jobs), return_exceptions=True)
             for job, outcome in zip(jobs, outcomes, strict=True):

@@ -18,9 +18,10 @@ ends, even those of transactions that committed already. Requests are short, so 
 a transaction left open for minutes (in any database of the same PostgreSQL cluster, since transaction
 ids are cluster-wide) holds the feed back for as long. Read the feed from the primary, not a replica.
 
-Permissions are applied in the query (the SQL twin of `privacy.policy.may_read_content`): social (OCMW)
-events only for staff of the owning unit at the time of the event or the citizen's case worker, and for
-API clients restricted to that unit; events about the integration itself (`webhook.*`) only for admins.
+Permissions are applied in the query, with the very condition a GET of the ticket uses
+(`privacy.visibility.visible_tickets`, evaluated now): an event is listed only if the caller could read its
+ticket, so a ticket that answers 404 contributes nothing to the caller's feed. Events about the integration
+itself (`webhook.*`, `privacy.break_glass`) only for admins.
 Filtering in SQL means a page is full whenever more visible events exist, and the cursor of a page that
 reached the horizon moves to the horizon itself, so rows a reader may not see are not scanned again.
 """
@@ -68,17 +69,9 @@ def decode_position(cursor: str) -> Position:
 
 
 def audience_of(principal: Principal) -> Audience:
-    """A caller of the feed, by the privacy policy: unit staff and case workers, unit-bound API clients."""
-    admin = principal.has(Scope.admin)
-    if principal.kind == "api_client":
-        units = frozenset({principal.unit_id}) if principal.unit_id is not None else frozenset()
-        return Audience(units, None, admin)
-    return Audience(frozenset(membership.unit_id for membership in principal.memberships), principal.staff_id, admin)
-
-
-def audience_of_subscription(unit_id: int | None) -> Audience:
-    """A webhook subscription: social events of its unit only; admins set it up, so webhook events too."""
-    return Audience(frozenset({unit_id}) if unit_id is not None else frozenset(), None, True)
+    """A caller of the feed: the events of the tickets they could GET; `webhook.*` and other system events
+    for admins."""
+    return Audience(principal, principal.has(Scope.admin))
 
 
 def parse_types(types: str | None) -> frozenset[str] | None:

@@ -13,9 +13,9 @@ from sqlalchemy import (
     DateTime,
     Table,
     Text,
-    and_,
     bindparam,
     exists,
+    false,
     func,
     insert,
     literal,
@@ -30,10 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from genk3600.audit import trail
+from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
-from genk3600.models import Citizen, OutboxEvent, Ticket, WebhookDelivery, WebhookSubscription
+from genk3600.models import ApiClient, OutboxEvent, Staff, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Confidentiality
 from genk3600.models.events import WebhookDeliveryStatus, Xid8
+from genk3600.privacy.visibility import units_in_full_sight, visible_tickets
 
 PENDING = WebhookDeliveryStatus.pending.value
 SOCIAL = Confidentiality.social.value
@@ -57,12 +59,13 @@ START = Position(0, 0)
 
 @dataclass(frozen=True)
 class Audience:
-    """Which events a reader may see: social ones of these units or of this case worker's citizens, and
-    events about the integration itself (webhooks) or not."""
+    """Who reads: events of the tickets `viewer` could GET (the same `visible_tickets` decision), events
+    about the integration itself (webhooks, broken glass) or not, and — for a webhook subscription — social
+    events only of the units named here (None: no such narrowing)."""
 
-    social_unit_ids: frozenset[int] = frozenset()
-    case_worker_staff_id: int | None = None
+    viewer: Principal | None = None
     system_events: bool = False
+    social_unit_ids: frozenset[int] | None = None
 
 
 # --- outbox -------------------------------------------------------------------------------------------
@@ -125,23 +128,23 @@ def _up_to(position: Position) -> ColumnElement[bool]:
 
 
 def visible_to(audience: Audience) -> ColumnElement[bool]:
-    """The privacy policy as a WHERE clause, so a page holds only what the reader may see."""
+    """The privacy policy as a WHERE clause, so a page holds only what the reader may see.
+
+    A ticket's event is shown only if its ticket passes `visible_tickets` for the reader now, exactly as a
+    GET of that ticket would: a ticket that answers 404 has no events in the reader's feed either.
+    """
     event = OutboxEvent
-    allowed: list[ColumnElement[bool]] = [and_(event.ticket_id.is_not(None), event.confidentiality == NORMAL)]
-    if audience.social_unit_ids:
-        allowed.append(
-            and_(event.confidentiality == SOCIAL, event.owning_unit_id.in_(sorted(audience.social_unit_ids)))
-        )
-    if audience.case_worker_staff_id is not None:
-        own_citizen = (
-            exists()
-            .where(Ticket.id == event.ticket_id, Citizen.id == Ticket.citizen_id)
-            .where(Citizen.case_worker_id == audience.case_worker_staff_id)
-        )
-        allowed.append(and_(event.confidentiality == SOCIAL, own_citizen))
+    allowed: list[ColumnElement[bool]] = []
+    if audience.viewer is not None:
+        conditions = [Ticket.id == event.ticket_id, visible_tickets(audience.viewer)]
+        if audience.social_unit_ids is not None:
+            units = sorted(audience.social_unit_ids)
+            conditions.append(or_(Ticket.confidentiality != SOCIAL, Ticket.owning_unit_id.in_(units)))
+            conditions.append(or_(event.confidentiality != SOCIAL, event.owning_unit_id.in_(units)))
+        allowed.append(exists().where(*conditions))
     if audience.system_events:
         allowed.append(event.ticket_id.is_(None))
-    return or_(*allowed)
+    return or_(false(), *allowed)
 
 
 def _of_types(types: frozenset[str] | None) -> ColumnElement[bool]:
@@ -169,7 +172,13 @@ async def feed_events(
 
 
 async def insert_subscription(
-    session: AsyncSession, url: str, event_types: list[str], description: str | None, unit_id: int | None, secret: str
+    session: AsyncSession,
+    url: str,
+    event_types: list[str],
+    description: str | None,
+    unit_id: int | None,
+    secret: str,
+    creator: Principal,
 ) -> int:
     """A new subscription starts at the feed's horizon: it receives what happens from now on."""
     subscription_id = await session.scalar(
@@ -180,6 +189,8 @@ async def insert_subscription(
             description=description,
             unit_id=unit_id,
             secret=secret,
+            created_by_staff_id=creator.staff_id,
+            created_by_api_client_id=creator.api_client_id,
             cursor_txid=_horizon(),
             cursor_event_id=0,
         )
@@ -190,6 +201,20 @@ async def insert_subscription(
     values = {"url": url, "event_types": event_types, "description": description, "unit_id": unit_id, "secret": secret}
     await trail.record_writes(session, [trail.inserted("webhook_subscription", subscription_id, values)])
     return int(subscription_id)
+
+
+async def unit_in_full_sight(session: AsyncSession, viewer: Principal, unit_id: int) -> bool:
+    """Whether `viewer` reads every ticket of the unit, social ones included (privacy.visibility)."""
+    found = await session.scalar(select(Unit.id).where(Unit.id == unit_id, units_in_full_sight(viewer)))
+    return found is not None
+
+
+async def staff_with_memberships(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.scalar(select(Staff).options(selectinload(Staff.memberships)).where(Staff.id == staff_id))
+
+
+async def api_client_by_id(session: AsyncSession, client_id: int) -> ApiClient | None:
+    return await session.get(ApiClient, client_id)
 
 
 async def subscription_by_id(
@@ -383,6 +408,23 @@ async def record_attempt(session: AsyncSession, delivery_id: int, attempts: int,
         .returning(WebhookDelivery.id)
     )
     return done is not None
+
+
+async def visible_event_ids(session: AsyncSession, audience: Audience, event_ids: Sequence[int]) -> set[int]:
+    """Which of these events the audience may still see (a delivery's check just before it is sent)."""
+    rows = await session.scalars(
+        select(OutboxEvent.id).where(OutboxEvent.id.in_(sorted(set(event_ids))), visible_to(audience))
+    )
+    return set(rows)
+
+
+async def withhold_deliveries(session: AsyncSession, delivery_ids: Sequence[int], reason: str) -> None:
+    """Give up leased deliveries the subscription may no longer receive; not a failure of the receiver."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(sorted(delivery_ids)), WebhookDelivery.status == PENDING)
+        .values(status=WebhookDeliveryStatus.dead.value, last_error=reason, leased_until=None)
+    )
 
 
 async def list_deliveries(session: AsyncSession, subscription_id: int, params: PageParams) -> Sequence[WebhookDelivery]:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import Admin, AppClock, TicketReader
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.events import feed, webhooks
@@ -38,9 +38,10 @@ the event id, and shows only events of transactions older than the oldest transa
 before a cursor the feed handed out. A long-running transaction delays newer events (it does not lose \
 them).
 
-**Permissions**: events of social (OCMW) tickets are listed only for staff of the ticket's owning unit \
-(at the time of the event) and the citizen's case worker, and for API clients restricted to that unit; \
-`webhook.*` events only for admins. `data` holds ids and changed fields only, never free text: fetch the \
+**Permissions**: an event of a ticket is listed only if you could `GET` that ticket now (the same \
+decision, made in the query): a ticket that answers 404 to you has no events in your feed, social (OCMW) \
+or not. Events about the integration itself (`webhook.*`, `privacy.break_glass`) only for admins. \
+`data` holds ids and changed fields only, never free text: fetch the \
 ticket with your own permissions for details.
 """
 
@@ -92,8 +93,12 @@ async def list_events(
         "returned `secret`, shown only in this answer). Answer 2xx to acknowledge. Timeouts, connection "
         "errors, 408, 429 and 5xx are retried with exponential backoff (honouring `Retry-After`); any other "
         "answer gives the event up. Events of one ticket arrive one at a time, in feed order. A subscription "
-        "whose deliveries keep failing is disabled (a `webhook.disabled` event). Social (OCMW) events are "
-        "delivered only with `unit` set to the ticket's owning unit. Honours `Idempotency-Key`."
+        "whose deliveries keep failing is disabled (a `webhook.disabled` event).\n\n"
+        "**What is delivered**: only events of tickets the subscription's creator could read (`GET` them) at "
+        "the time each event is queued and sent; social (OCMW) events only with `unit` set to the ticket's "
+        "owning unit, and `unit` may name only a unit whose tickets the creator can all read (else 422). "
+        "The `url` must not point at a loopback, link-local or private address, nor a name that resolves "
+        "there (422), unless the service is configured to allow it. Honours `Idempotency-Key`."
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
@@ -101,7 +106,8 @@ async def list_events(
 )
 async def create_webhook(
     session: Session,
-    _: Admin,
+    creator: Admin,
+    settings: AppSettings,
     idempotency: IdempotencyGuard,
     data: Annotated[
         WebhookIn,
@@ -122,7 +128,9 @@ async def create_webhook(
 ) -> WebhookCreated | JSONResponse:
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    created = await webhooks.create_subscription(session, data)
+    created = await webhooks.create_subscription(
+        session, data, creator, allow_private_targets=settings.webhook_allow_private_targets
+    )
     response.headers["Location"] = f"/v1/webhooks/{created.id}"
     await idempotency.remember(status.HTTP_201_CREATED, created, {"Location": response.headers["Location"]})
     return created
@@ -171,7 +179,9 @@ async def disable_webhook(session: Session, clock: AppClock, _: Admin, subscript
     summary="Re-send events",
     description=(
         "Queues again every event after the feed position `from` (a feed cursor; omit for the beginning) "
-        "up to what the subscription has had so far, for a receiver that lost data. Re-sent events keep "
+        "up to what the subscription has had so far, for a receiver that lost data — only those its creator "
+        "can still read. For a subscription with a `unit`, only a caller who can read all that unit's tickets "
+        "may replay (else 403). Re-sent events keep "
         "their `webhook-id`. At most 10 000 events per call: if `complete` is false, replay again from "
         "`until_cursor`."
     ),
@@ -181,14 +191,14 @@ async def disable_webhook(session: Session, clock: AppClock, _: Admin, subscript
 async def replay_webhook(
     session: Session,
     clock: AppClock,
-    _: Admin,
+    caller: Admin,
     subscription_id: SubscriptionId,
     from_: Annotated[
         str | None,
         Query(alias="from", max_length=200, description="Feed cursor to re-send after.", examples=[CURSOR_EXAMPLE]),
     ] = None,
 ) -> WebhookReplayOut:
-    return await webhooks.replay(session, clock, subscription_id, from_)
+    return await webhooks.replay(session, clock, subscription_id, from_, caller)
 
 
 @webhooks_router.get(

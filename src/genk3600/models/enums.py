@@ -132,4 +132,5 @@ class Scope(StrEnum):
     tickets_write = "tickets:write"
     audit_read = "audit:read"  # the DPO's and auditors' tools: the audit trail, nothing else
     reports_read = "reports:read"  # aggregated figures only, for supervisors and dashboards
+    citizens_lookup = "citizens:lookup"  # the screen pop's citizen search, for a system at the phone desk
     admin = "admin"

@@ -87,6 +87,7 @@ class WebhookSubscription(IdMixin, Base):
         CheckConstraint("cardinality(event_types) > 0", name="event_types_not_empty"),
         CheckConstraint("failure_count >= 0", name="failure_count_not_negative"),
         Index("ix_webhook_subscription_active", "active"),
+        CheckConstraint("num_nonnulls(created_by_staff_id, created_by_api_client_id) <= 1", name="one_creator"),
     )
 
     url: Mapped[str] = mapped_column(Text)
@@ -98,6 +99,11 @@ class WebhookSubscription(IdMixin, Base):
     # A signing key (HMAC-SHA256 per Standard Webhooks), not a password: we need it in clear to sign every
     # delivery, so it cannot be stored hashed. Shown to the subscriber once, at creation.
     secret: Mapped[str] = mapped_column(Text)
+    # Who subscribed: deliveries carry only the events of tickets this creator could read at the time they
+    # are queued and sent (events/webhooks.subscriber). Neither set (subscriptions older than this column):
+    # read as a city-wide admin key does — normal tickets' events and system events, no social ones.
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"))
+    created_by_api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # Deliveries that died in a row; reset by every success. Too many disables the subscription.
     failure_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))

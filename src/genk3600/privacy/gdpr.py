@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.audit.trail import audit_act, audit_read
+from genk3600.audit.trail import audit_act, audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.citizens import repository
 from genk3600.citizens.schemas import (
@@ -64,6 +64,8 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     await audit_read(session, viewer, "citizen_export", str(citizen.id), Confidentiality.social.value)
     contacts = await repository.contacts_of_citizen(session, citizen.id)
     tickets = await repository.tickets_of_citizen(session, citizen.id)
+    # And which social tickets went out with it, by name, as every list of social content is recorded.
+    await audit_reads(session, viewer, "export_citizen", [(ticket.id, ticket.confidentiality) for ticket in tickets])
     ticket_ids = [ticket.id for ticket in tickets]
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []

@@ -10,7 +10,7 @@ as "exists, hand over to …" in the screen pop.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from genk3600.auth.principal import Principal
@@ -18,13 +18,18 @@ from genk3600.models import AccessGrant, Citizen, Contact, Participation, StaffM
 from genk3600.models.enums import Confidentiality
 
 
-def _staff_unit_ids(staff_id: int) -> ColumnElement[bool]:
-    """Ticket.owning_unit_id is one of the staff member's units or a unit below them."""
+def _staff_unit_scope(staff_id: int) -> Select[tuple[int]]:
+    """The ids of the staff member's units and of every unit below them."""
     member = select(StaffMembership.unit_id.label("id")).where(StaffMembership.staff_id == staff_id)
     scope = member.cte("unit_scope", recursive=True)
     child = aliased(Unit)
     scope = scope.union(select(child.id).join(scope, child.parent_id == scope.c.id))
-    return Ticket.owning_unit_id.in_(select(scope.c.id))
+    return select(scope.c.id)
+
+
+def _staff_unit_ids(staff_id: int) -> ColumnElement[bool]:
+    """Ticket.owning_unit_id is one of the staff member's units or a unit below them."""
+    return Ticket.owning_unit_id.in_(_staff_unit_scope(staff_id))
 
 
 def _took_part(staff_id: int) -> ColumnElement[bool]:
@@ -86,3 +91,16 @@ def visible_contacts(viewer: Principal) -> ColumnElement[bool]:
     are the front office's work list, open to every reader."""
     on_visible_ticket = exists(select(Ticket.id).where(Ticket.id == Contact.ticket_id, visible_tickets(viewer)))
     return or_(Contact.ticket_id.is_(None), on_visible_ticket)
+
+
+def units_in_full_sight(viewer: Principal) -> ColumnElement[bool]:
+    """The WHERE condition on Unit for units whose every ticket, social ones included, `viewer` sees by the
+    unit rules of `visible_tickets` (not by one assignment, a case load or a grant): what a webhook
+    subscription may name to receive a unit's social events."""
+    if viewer.kind == "system":
+        return true()
+    if viewer.kind == "api_client":
+        return false() if viewer.unit_id is None else Unit.id == viewer.unit_id
+    if viewer.staff_id is None:
+        return false()
+    return Unit.id.in_(_staff_unit_scope(viewer.staff_id))

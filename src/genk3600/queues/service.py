@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import InvalidCursor, PageParams
 from genk3600.models import Ticket, Unit
@@ -89,6 +90,7 @@ async def list_queue(
     rows = await repository.queue_page(session, unit.id, where, after, params.limit, principal)
     shown = list(rows[: params.limit])
     more = len(rows) > params.limit
+    await audit_reads(session, principal, "list_queue", [(ticket.id, ticket.confidentiality) for ticket in shown])
     return QueuePage(
         items=[QueueTicketOut.with_colour(row, deadline_colour(row.resolution_due_at, now)) for row in shown],
         next_cursor=encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
@@ -125,4 +127,5 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
         f"Claimed from the queue of {unit.name} by {principal.display_name}.",
         {"assignee_staff_id": staff_id, "via": "claim"},
     )
+    await audit_reads(session, principal, "claim_from_queue", [(ticket.id, ticket.confidentiality)])
     return await tickets.ticket_out(session, ticket.id)

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.pagination import PageParams
@@ -49,6 +50,7 @@ async def search_tickets(
         session, search, viewer, after, params.limit, settings.search_candidate_limit
     )
     shown = rows[: params.limit]
+    await audit_reads(session, viewer, "search_tickets", [(ticket.id, ticket.confidentiality) for ticket, _ in shown])
     next_cursor = None
     if len(rows) > params.limit and shown:
         last_ticket, last_rank = shown[-1]

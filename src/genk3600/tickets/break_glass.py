@@ -1,8 +1,9 @@
 """Break the glass: a supervisor opens a social (OCMW) ticket out of their sight, for a while, with a reason.
 
 The grant widens `visible_tickets` for that supervisor until it expires. Granting is an ORM insert (so the
-audit trail has it), lands on the ticket's timeline as a note and goes out as an event a DPO can subscribe
-to; every read during the grant is audited like any other read of social content.
+audit trail has it, with the reason), lands on the ticket's timeline as a note and goes out as an event a
+DPO can subscribe to — both without the reason, which may itself describe the case; every read during the
+grant is audited like any other read of social content.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class BreakGlassIn(InputModel):
     reason: str = Field(
         min_length=10,
         max_length=500,
-        description="Why you need to open this case; it is on the audit trail and the ticket's timeline.",
+        description="Why you need to open this case; it is kept on the audit trail only (the ticket's timeline "
+        "and events say that the glass was broken, not why).",
         examples=["Burger belt in crisis, maatschappelijk werker afwezig; dringende doorverwijzing nodig."],
     )
 
@@ -78,12 +80,13 @@ async def break_glass(
         ticket,
         actor,
         TicketEventType.note,
-        f"A supervisor opened this social case: {reason}",
+        # Not the reason: the timeline is read by everyone who sees the case and goes out as an event; the
+        # reason stays on the grant and its audit entry, for the DPO.
+        "A supervisor opened this social case (break the glass); the reason is on the audit trail.",
         {
             "break_glass": True,
             "grant_id": grant.id,
             "staff_id": actor.staff_id,
-            "reason": reason,
             "expires_at": grant.expires_at.isoformat(),
         },
     )

@@ -172,8 +172,9 @@ async def list_ticket_events(
     summary="Break the glass on a social case",
     description=(
         "A supervisor opens a ticket they cannot otherwise see (typically a social OCMW case) with a written "
-        "reason. Access lasts `break_glass_minutes` (60 by default); the grant, every read during it and a "
-        "note on the ticket's timeline (also sent as an event) are on the audit trail. Only staff with the "
+        "reason. Access lasts `break_glass_minutes` (60 by default); the grant (with the reason) and every read "
+        "during it are on the audit trail; a note on the ticket's timeline (also sent as an event) says that "
+        "the glass was broken, never why. Only staff with the "
         "`supervisor` position may do this (403 otherwise); unknown references answer 404. Honours "
         "`Idempotency-Key`."
     ),

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from genk3600.audit.trail import audit_read
+from genk3600.audit.trail import audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.pagination import PageParams, page_of
@@ -136,6 +136,7 @@ async def ticket_out(session: AsyncSession, ticket_id: int, written: Ticket | No
 async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams, viewer: Principal) -> TicketPage:
     """Tickets matching the filter, newest first."""
     rows = await repository.list_tickets(session, where, params, viewer)
+    await audit_reads(session, viewer, "list_tickets", [(t.id, t.confidentiality) for t in rows[: params.limit]])
     return page_of(TicketPage, rows, params, lambda ticket: ticket.id, TicketOut.of)
 
 
