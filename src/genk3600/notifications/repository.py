@@ -33,7 +33,6 @@ async def mark_sent(session: AsyncSession, mail_id: int, now: datetime) -> None:
     values = {"status": OutboundMailStatus.sent.value, "sent_at": now, "last_error": None}
     await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
     await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
-    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
 async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at: datetime | None) -> None:
@@ -43,6 +42,7 @@ async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at:
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
 async def ticket_id_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> int | None:
