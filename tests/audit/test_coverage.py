@@ -7,6 +7,7 @@ the trail fails here, whatever statement (ORM flush or Core) it writes with.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,8 @@ from genk3600.db import Database
 from genk3600.events.delivery import deliver_once
 from genk3600.events.repository import insert_subscription
 from genk3600.events.webhooks import new_secret
-from genk3600.models import AuditEntry, OutboundMail, Staff
+from genk3600.imports.service import ACTOR_NAME, Importer
+from genk3600.models import AuditEntry, Contact, OutboundMail, Staff, Ticket, TicketEvent
 from genk3600.models.enums import Language, TicketEventType
 from genk3600.notifications.sender import new_message_id, send_once
 from genk3600.privacy.retention import RETENTION, retention_once
@@ -560,3 +562,49 @@ async def test_retention_audits_what_it_erases(
     entries = await _entries_since(session, last)
     assert ("erase", "ticket") in {(entry.action, entry.target_type) for entry in entries}
     _assert_audited("retention", job, entries, RETENTION.display_name)
+
+
+async def test_the_bulk_import_audits_each_batch(scratch_url: URL, settings: Settings) -> None:
+    # COPY is not a statement SQLAlchemy sees: what each batch wrote is read off its audit entries instead.
+    history = [
+        json.dumps(
+            {
+                "external_id": f"crm-{number}",
+                "channel": "web",
+                "occurred_at": "2019-03-04T09:12:00+01:00",
+                "category": "waste.pickup",
+                "body": "Mijn grofvuil werd niet opgehaald.",
+                "citizen": {"email": f"burger{number}@example.org"},
+            }
+        )
+        for number in range(3)
+    ]
+    database = Database.connect(scratch_url, pool_size=2)
+    try:
+        async with database.sessions.begin() as session:
+            await factories.small_world(session)
+        async with database.sessions() as session:
+            last = await _last_entry(session)
+        with _acting_as(ACTOR_NAME):
+            importer = Importer(database, settings, "history.ndjson", lambda *_: None, batch_size=2)
+            report = await importer.run(enumerate(history, start=1))
+        async with database.sessions() as session:
+            entries = await _entries_since(session, last)
+            copied = {
+                table: await factories.count(session, model)
+                for table, model in (("ticket", Ticket), ("contact", Contact), ("ticket_event", TicketEvent))
+            }
+    finally:
+        await database.dispose()
+
+    assert report.imported == 3
+    assert {entry.actor_name for entry in entries} == {ACTOR_NAME}
+    by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_kind.setdefault((entry.action, entry.target_type), []).append(entry.changes or {})
+    acts, timelines = by_kind[("import", "contact")], by_kind[("insert", "ticket_event")]
+    assert len(acts) == len(timelines) == 2  # one of each per batch
+    assert sum(act["contacts"] for act in acts) == copied["contact"] == 3
+    assert sum(act["tickets"] for act in acts) == copied["ticket"] == 3
+    assert sum(act["citizens_registered"] for act in acts) == 3
+    assert sum(batch["entries"] for batch in timelines) == copied["ticket_event"] == 6
