@@ -34,9 +34,9 @@ from genk3600.events.delivery import deliver_once
 from genk3600.events.repository import insert_subscription
 from genk3600.events.webhooks import new_secret
 from genk3600.imports.service import ACTOR_NAME, Importer
-from genk3600.models import AuditEntry, Contact, OutboundMail, Staff, Ticket, TicketEvent
+from genk3600.models import AuditEntry, Contact, Staff, Ticket, TicketEvent
 from genk3600.models.enums import Language, TicketEventType
-from genk3600.notifications.sender import new_message_id, send_once
+from genk3600.notifications.sender import send_once
 from genk3600.privacy.retention import RETENTION, retention_once
 from genk3600.sla.sweeper import sweep_once
 from genk3600.tickets import timeline
@@ -484,17 +484,6 @@ async def test_webhook_delivery_audits_the_subscription_it_disables(scratch_url:
     _assert_audited("webhook delivery", job, entries, "webhook delivery")
 
 
-def _mail(number: int) -> OutboundMail:
-    return OutboundMail(
-        purpose="acknowledgement",
-        to_address=f"burger{number}@example.org",
-        language="nl",
-        subject="Wij hebben uw vraag genoteerd",
-        body="Wij hebben uw vraag genoteerd.",
-        message_id=new_message_id("genk3600.test"),
-    )
-
-
 @pytest.fixture
 def smtp_sink() -> Iterator[int]:
     port = factories.free_port()
@@ -513,7 +502,7 @@ async def test_the_mail_sender_audits_what_it_writes(
     settings: Settings,
     smtp_sink: int,
 ) -> None:
-    sent, failing, dying = _mail(1), _mail(2), _mail(3)
+    sent, failing, dying = (factories.outbound_mail(number) for number in range(3))
     session.add_all([sent, failing, dying])
     await session.flush()
     relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": smtp_sink})

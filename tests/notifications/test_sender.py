@@ -17,7 +17,8 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.kit.clock import utcnow
 from genk3600.models import OutboundMail
-from genk3600.notifications.sender import new_message_id, send_once
+from genk3600.notifications.sender import send_once
+from tests import factories
 from tests.factories import free_port
 
 
@@ -43,17 +44,6 @@ def sink() -> Iterator[tuple[Sink, int]]:
         controller.stop()
 
 
-def _mail(number: int, domain: str = "genk3600.test") -> OutboundMail:
-    return OutboundMail(
-        purpose="acknowledgement",
-        to_address=f"burger{number}@example.org",
-        language="nl",
-        subject=f"Wij hebben uw vraag {number} genoteerd",
-        body="Wij hebben uw vraag genoteerd.\nU krijgt een antwoord ten laatste op maandag.",
-        message_id=new_message_id(domain),
-    )
-
-
 async def test_due_mail_is_sent_once_with_its_message_id(
     scratch_app: tuple[FastAPI, Database], settings: Settings, sink: tuple[Sink, int]
 ) -> None:
@@ -61,7 +51,7 @@ async def test_due_mail_is_sent_once_with_its_message_id(
     handler, port = sink
     relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
     async with database.sessions.begin() as session:
-        session.add_all([_mail(n) for n in range(6)])
+        session.add_all([factories.outbound_mail(n) for n in range(6)])
 
     results = await asyncio.gather(send_once(database.sessions, relay), send_once(database.sessions, relay))
 
@@ -86,7 +76,7 @@ async def test_relay_down_retries_later_then_gives_up(
         update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": free_port(), "mail_max_attempts": 2}
     )
     async with database.sessions.begin() as session:
-        session.add(_mail(1))
+        session.add(factories.outbound_mail(1))
 
     first = await send_once(database.sessions, down)
     async with database.sessions() as session:
