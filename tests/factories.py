@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
-from genk3600.models import Base, Category, Citizen, Staff, StaffMembership, Ticket, Unit
+from genk3600.models import Base, Category, Citizen, OutboundMail, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
+from genk3600.notifications.sender import new_message_id
 
 T = TypeVar("T")
 
@@ -137,6 +138,19 @@ async def citizen(session: AsyncSession, **fields: Any) -> Citizen:
     session.add(row)
     await session.flush()
     return row
+
+
+def outbound_mail(number: int, due: datetime, domain: str = "genk3600.test") -> OutboundMail:
+    """An acknowledgement due at `due` for the mail sender (not added to any session)."""
+    return OutboundMail(
+        purpose="acknowledgement",
+        to_address=f"burger{number}@example.org",
+        language="nl",
+        subject=f"Wij hebben uw vraag {number} genoteerd",
+        body="Wij hebben uw vraag genoteerd.\nU krijgt een antwoord ten laatste op maandag.",
+        message_id=new_message_id(domain),
+        next_attempt_at=due,
+    )
 
 
 async def set_status(session: AsyncSession, reference: str, status: str, **fields: Any) -> None:

@@ -7,20 +7,41 @@ the trail fails here, whatever statement (ORM flush or Core) it writes with.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
 from fastapi import FastAPI
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from genk3600.audit import trail
+from genk3600.audit.trail import actor_var
+from genk3600.auth.principal import system_principal
+from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.models import AuditEntry
+from genk3600.db import Database
+from genk3600.events.delivery import deliver_once
+from genk3600.events.repository import insert_subscription
+from genk3600.events.webhooks import new_secret
+from genk3600.imports.service import ACTOR_NAME, Importer
+from genk3600.kit.clock import FixedClock
+from genk3600.models import AuditEntry, Contact, Staff, Ticket, TicketEvent
+from genk3600.models.enums import Language, TicketEventType
+from genk3600.notifications.sender import send_once
+from genk3600.privacy.retention import RETENTION, retention_once
 from genk3600.sla.sweeper import sweep_once
+from genk3600.tickets import timeline
+from genk3600.tickets.service import NewTicket, open_ticket
 from tests import factories
 from tests.factories import World, web_contact
 
@@ -37,14 +58,25 @@ WRITES_NOTHING = {
 class Context:
     client: httpx.AsyncClient
     session: AsyncSession
+    settings: Settings
     world: World
     admin: dict[str, str]
+    clock: FixedClock
 
-    async def ticket(self) -> dict[str, Any]:
-        response = await self.client.post("/v1/contacts", json=web_contact(), headers=self.admin)
-        assert response.status_code == 201, response.text
-        ticket: dict[str, Any] = response.json()["ticket"]
+    def bearer(self, staff: Staff) -> dict[str, str]:
+        """A staff member's own headers (a dev OIDC token), for operations that act as that person."""
+        return {"Authorization": f"Bearer {issue_dev_token(self.settings, self.clock, staff.email)}"}
+
+    async def ticket(self, **overrides: Any) -> dict[str, Any]:
+        ticket: dict[str, Any] = (await self.contact(**overrides))["ticket"]
         return ticket
+
+    async def contact(self, **overrides: Any) -> dict[str, Any]:
+        """A web contact on a ticket: the intake's answer (contact, ticket, outcome)."""
+        response = await self.client.post("/v1/contacts", json=web_contact(**overrides), headers=self.admin)
+        assert response.status_code == 201, response.text
+        recorded: dict[str, Any] = response.json()
+        return recorded
 
     async def created(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.post(path, json=body, headers=self.admin)
@@ -53,7 +85,8 @@ class Context:
         return created
 
 
-Call = Callable[[Context], Awaitable[httpx.Response]]
+# A case answers the response of the operation under test, or several (each must be audited on its own).
+Call = Callable[[Context], Awaitable[httpx.Response | Sequence[httpx.Response]]]
 
 
 async def _record_contact(c: Context) -> httpx.Response:
@@ -160,7 +193,64 @@ async def _disable_webhook(c: Context) -> httpx.Response:
     return await c.client.delete(f"/v1/webhooks/{hook['id']}", headers=c.admin)
 
 
-CASES: dict[str, Call | None] = {
+async def _replay_webhook(c: Context) -> httpx.Response:
+    hook = await c.created("/v1/webhooks", HOOK)
+    return await c.client.post(f"/v1/webhooks/{hook['id']}/replay", headers=c.admin)
+
+
+async def _record_participation(c: Context) -> httpx.Response:
+    contact_id = (await c.contact(citizen=None))["contact"]["id"]
+    body = {"role": "informing", "note": "Uitgelegd wanneer het grofvuil wordt opgehaald."}
+    return await c.client.post(f"/v1/contacts/{contact_id}/participations", json=body, headers=c.bearer(c.world.agent))
+
+
+async def _set_category_deciders(c: Context) -> httpx.Response:
+    body = {"units": ["burgerzaken"]}
+    return await c.client.put("/v1/categories/civil.id_card/deciders", json=body, headers=c.admin)
+
+
+async def _record_call_event(c: Context) -> list[httpx.Response]:
+    events = [
+        {"event": "ringing", "call_id": "cov-1", "caller_number": "0470 12 34 56", "called_number": "3600"},
+        {"event": "answered", "call_id": "cov-1", "agent": c.world.agent.email},
+        {"event": "ended", "call_id": "cov-1"},
+    ]
+    return [await c.client.post("/v1/intake/phone/events", json=event, headers=c.admin) for event in events]
+
+
+MAIL = (
+    b"From: Jan Janssens <jan.janssens@example.org>\r\nTo: 3600@genk.example\r\n"
+    b"Subject: Grofvuil niet opgehaald\r\nMessage-ID: <coverage-1@example.org>\r\n"
+    b"Date: Mon, 23 Nov 2026 09:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Mijn grofvuil staat er nog sinds maandag.\r\n"
+)
+
+
+async def _record_mail(c: Context) -> httpx.Response:
+    headers = {**c.admin, "content-type": "message/rfc822"}
+    return await c.client.post("/v1/intake/mail", content=MAIL, headers=headers)
+
+
+async def _break_glass(c: Context) -> httpx.Response:
+    ticket = await c.ticket(category="social.living_wage")
+    supervisor = await factories.staff(c.session, "sup.burgerzaken@genk.example", c.world.burgerzaken, "supervisor")
+    body = {"reason": "Burger in crisis aan de balie, maatschappelijk werker afwezig."}
+    path = f"/v1/tickets/{ticket['reference']}/break-glass"
+    return await c.client.post(path, json=body, headers=c.bearer(supervisor))
+
+
+async def _claim_from_queue(c: Context) -> httpx.Response:
+    await c.ticket(citizen=None)  # waste.pickup: owned by omgeving, new and unassigned
+    claimer = await factories.staff(c.session, "back.office@genk.example", c.world.omgeving, "back_office")
+    return await c.client.post("/v1/queues/omgeving/claim", headers=c.bearer(claimer))
+
+
+async def _change_staff(c: Context) -> httpx.Response:
+    body = {"absent": True, "languages": ["nl", "fr"]}
+    return await c.client.patch(f"/v1/staff/{c.world.agent.id}", json=body, headers=c.admin)
+
+
+CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
     "create_staff": _create_staff,
@@ -178,16 +268,14 @@ CASES: dict[str, Call | None] = {
     "change_ticket": _change_ticket,
     "create_webhook": _create_webhook,
     "disable_webhook": _disable_webhook,
-    # Listed, not yet driven here (they need a staff bearer token, a PBX call or a raw mail): see the report
-    # of the change that added this module.
-    "record_participation": None,
-    "set_category_deciders": None,
-    "record_call_event": None,
-    "record_mail": None,
-    "break_glass": None,
-    "claim_from_queue": None,
-    "replay_webhook": None,
-    "change_staff": None,
+    "replay_webhook": _replay_webhook,
+    "record_participation": _record_participation,
+    "set_category_deciders": _set_category_deciders,
+    "record_call_event": _record_call_event,
+    "record_mail": _record_mail,
+    "break_glass": _break_glass,
+    "claim_from_queue": _claim_from_queue,
+    "change_staff": _change_staff,
 }
 
 
@@ -214,33 +302,310 @@ async def _audited(session: AsyncSession, request_id: str) -> int:
 
 @pytest.mark.parametrize("operation", sorted(CASES))
 async def test_each_mutating_operation_leaves_an_audit_entry(
-    operation: str, client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+    operation: str,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
-    call = CASES[operation]
-    if call is None:
-        pytest.skip(f"{operation}: no request fixture yet")
-    response = await call(Context(client, session, world, admin_headers))
-    assert response.is_success, response.text
-    # The request's id is on every entry the request wrote, so these were written in its transaction.
-    assert await _audited(session, response.headers["x-request-id"]) > 0, f"{operation} wrote no audit entry"
+    answer = await CASES[operation](Context(client, session, settings, world, admin_headers, clock))
+    for response in [answer] if isinstance(answer, httpx.Response) else answer:
+        assert response.is_success, response.text
+        # The request's id is on every entry the request wrote, so these were written in its transaction.
+        request_id = response.headers["x-request-id"]
+        assert await _audited(session, request_id) > 0, f"{operation} ({request_id}) wrote no audit entry"
+
+
+# --- background jobs ------------------------------------------------------------------------------------
+#
+# A job runs under its own name (workers.background_jobs) and writes through Core as often as through the ORM,
+# so its writes are read off the SQL it sends: every table (and, for an UPDATE, every column) it writes must
+# show up on the audit trail, written by that job, or be listed here as bookkeeping with the reason.
+
+# Columns kept by the schema and the ORM themselves (the update time, the version counter behind a ticket's
+# ETag), never anybody's act.
+MAINTAINED = {"updated_at", "version"}
+
+# Tables the trail never records (audit/trail.py), whoever writes them, with the reason.
+NEVER_AUDITED = {
+    "audit_entry": "the trail itself",
+    "outbox_event": "the event of a change that is audited itself, in the same transaction",
+    "webhook_delivery": "the delivery log (queued, leased, each attempt's outcome, given up when its subscription "
+    "is disabled) is itself the record of what was sent, readable at GET /v1/webhooks/{id}/deliveries",
+    "idempotency_key": "a stored answer to replay, not an act",
+    "rate_limit_bucket": "a request counter, not an act",
+}
+
+# What a job writes without the trail besides NEVER_AUDITED: a table, or one column ("table.column"), with
+# the reason. Everything else a job writes must be on the trail.
+BOOKKEEPING: dict[str, dict[str, str]] = {
+    "webhook delivery": {
+        "webhook_subscription.cursor_txid": "the fan-out's position in the feed: the job's progress, not an act",
+        "webhook_subscription.cursor_event_id": "the fan-out's position in the feed: the job's progress, not an act",
+        "webhook_subscription.failure_count": "a count towards the verdict that disables a subscription; "
+        "the disabling itself is audited",
+    },
+}
+
+
+def test_never_audited_lists_what_the_trail_skips() -> None:
+    assert NEVER_AUDITED.keys() == trail._NOT_AUDITED
+
+
+@dataclass
+class Job:
+    """What a job sent to the database: (table, column) pairs written, '*' for a whole row."""
+
+    statements: list[str]
+
+    def writes(self) -> set[tuple[str, str]]:
+        written: set[tuple[str, str]] = set()
+        for statement in self.statements:
+            text = " ".join(statement.split())
+            if match := re.match(r"(?:INSERT INTO|DELETE FROM) (\w+)", text):
+                written.add((match[1], "*"))
+            elif match := re.match(r"UPDATE (\w+) SET (.*?)(?: WHERE | RETURNING |$)", text):
+                columns = re.findall(r"(?:^|, )(\w+)=", match[2])
+                written |= {(match[1], column) for column in columns if column not in MAINTAINED}
+        return written
+
+
+@contextmanager
+def _watching(engine: AsyncEngine) -> Iterator[Job]:
+    job = Job([])
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        job.statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield job
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+
+@contextmanager
+def _acting_as(name: str) -> Iterator[None]:
+    """As workers.background_jobs runs each job: under its own name on the trail."""
+    token = actor_var.set(system_principal(name))
+    try:
+        yield
+    finally:
+        actor_var.reset(token)
+
+
+async def _last_entry(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))) or 0)
+
+
+async def _entries_since(session: AsyncSession, last: int) -> list[AuditEntry]:
+    statement = select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id)
+    return list((await session.scalars(statement.execution_options(populate_existing=True))).all())
+
+
+def _assert_audited(job_name: str, job: Job, entries: list[AuditEntry], actor: str) -> None:
+    """Every write of the job is on the trail by `actor`, or listed as the job's bookkeeping.
+
+    A row inserted or deleted is on the trail with an entry of its table (a row's own, or an act such as an
+    import batch); an UPDATE with an `update` entry of its table that names each column written.
+    """
+    assert {entry.actor_name for entry in entries} <= {actor}, "entries by someone else than the job"
+    audited: set[tuple[str, str]] = set()
+    for entry in entries:
+        if entry.action == "update":
+            audited |= {(entry.target_type, column) for column in entry.changes or {}}
+        elif entry.action != "read":
+            audited.add((entry.target_type, "*"))
+    listed = {**NEVER_AUDITED, **BOOKKEEPING.get(job_name, {})}
+    unaccounted = sorted(
+        f"{table}.{column}"
+        for table, column in job.writes() - audited
+        if table != "audit_entry" and table not in listed and f"{table}.{column}" not in listed
+    )
+    assert not unaccounted, f"{job_name} writes these without the trail and without a reason: {unaccounted}"
 
 
 async def test_the_sla_sweeper_audits_what_it_writes(
-    session: AsyncSession, sessions: async_sessionmaker[AsyncSession], settings: Settings, world: World
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    world: World,
 ) -> None:
     # The sweeper tests' own factories: a ticket a week overdue on a policy that hands breaches over.
     from tests.sla.test_sweeper import NOW, make_policy, make_tickets
 
     policy = await make_policy(session, breach_unit=world.contact_centre)
     await make_tickets(session, settings, world.omgeving, policy, NOW - timedelta(days=7), 1)
-    last = int(await session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))) or 0)
+    last = await _last_entry(session)
 
-    result = await sweep_once(sessions, settings, NOW)
+    with _acting_as("SLA sweeper"), _watching(engine) as job:
+        result = await sweep_once(sessions, settings, NOW)
 
     assert result.breached == 1
     assert result.escalated == 1
-    written = {
-        (row.target_type, row.action)
-        for row in await session.execute(select(AuditEntry.target_type, AuditEntry.action).where(AuditEntry.id > last))
-    }
+    entries = await _entries_since(session, last)
+    written = {(entry.target_type, entry.action) for entry in entries}
     assert {("ticket", "update"), ("escalation", "insert"), ("ticket_event", "insert")} <= written
+    _assert_audited("SLA sweeper", job, entries, "SLA sweeper")
+
+
+async def test_webhook_delivery_audits_the_subscription_it_disables(
+    scratch_url: URL, settings: Settings, clock: FixedClock
+) -> None:
+    # Real commits: fan-out only queues events that are final (committed below the feed's horizon).
+    database = Database.connect(scratch_url, pool_size=2)
+    try:
+        async with database.sessions.begin() as session:
+            world = await factories.small_world(session)
+            owner = world.omgeving
+            nobody = f"http://127.0.0.1:{factories.free_port()}/hook"  # refuses: each delivery dies at once
+            hook = await insert_subscription(session, nobody, ["*"], None, None, new_secret(), system_principal("test"))
+        async with database.sessions.begin() as session:
+            ticket = await open_ticket(
+                session,
+                settings,
+                NewTicket(subject="Grofvuil", language=Language.nl, owning_unit=owner, category=None, citizen=None),
+                clock.now(),
+            )
+            await timeline.record_event(session, ticket, system_principal("test"), TicketEventType.note, "Note.", {})
+        async with database.sessions() as session:
+            last = await _last_entry(session)
+        strict = settings.model_copy(
+            update={"webhook_max_attempts": 1, "webhook_disable_after_dead": 1, "webhook_allow_private_targets": True}
+        )
+
+        with _acting_as("webhook delivery"), _watching(database.engine) as job:
+            result = await deliver_once(database.sessions, strict, clock)
+
+        assert (result.queued, result.dead, result.disabled) == (1, 1, 1)
+        async with database.sessions() as session:
+            entries = await _entries_since(session, last)
+    finally:
+        await database.dispose()
+    assert [(entry.action, entry.target_type, entry.target_id) for entry in entries] == [
+        ("update", "webhook_subscription", str(hook))
+    ]
+    assert entries[0].changes["active"] == {"from": [True], "to": [False]}
+    _assert_audited("webhook delivery", job, entries, "webhook delivery")
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[int]:
+    port = factories.free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port, server_hostname="sink.test")
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+async def test_the_mail_sender_audits_what_it_writes(
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    smtp_sink: int,
+    clock: FixedClock,
+) -> None:
+    sent, failing, dying = (factories.outbound_mail(number, clock.now()) for number in range(3))
+    session.add_all([sent, failing, dying])
+    await session.flush()
+    relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": smtp_sink})
+    nowhere = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": factories.free_port()})
+    last = await _last_entry(session)
+
+    with _acting_as("mail sender"), _watching(engine) as job:
+        # One message per run, in the order they were queued: sent, then failed (retried later), then given up.
+        assert (await send_once(sessions, relay, clock, batch=1)).sent == 1
+        assert (await send_once(sessions, nowhere, clock, batch=1)).failed == 1
+        assert (
+            await send_once(sessions, nowhere.model_copy(update={"mail_max_attempts": 1}), clock, batch=1)
+        ).dead == 1
+
+    entries = await _entries_since(session, last)
+    outcomes = {
+        (entry.target_id, change)
+        for entry in entries
+        for change in ("status", "next_attempt_at")
+        if change in (entry.changes or {}) and entry.action == "update" and "last_error" in (entry.changes or {})
+    }
+    assert (str(failing.id), "next_attempt_at") in outcomes, "a failed attempt is audited"
+    assert (str(dying.id), "status") in outcomes, "a message given up is audited"
+    assert any(entry.target_id == str(sent.id) and "sent_at" in (entry.changes or {}) for entry in entries)
+    _assert_audited("mail sender", job, entries, "mail sender")
+
+
+async def test_retention_audits_what_it_erases(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    world.waste.retention_days = 30
+    await session.flush()
+    context = Context(client, session, settings, world, admin_headers, clock)
+    reference = (await context.ticket())["reference"]
+    now = clock.now()
+    await factories.set_status(session, reference, "closed", resolved_at=now - timedelta(days=40))
+    last = await _last_entry(session)
+
+    with _acting_as("retention"), _watching(engine) as job:
+        assert await retention_once(sessions, settings, now=now) == 1
+
+    entries = await _entries_since(session, last)
+    assert ("erase", "ticket") in {(entry.action, entry.target_type) for entry in entries}
+    _assert_audited("retention", job, entries, RETENTION.display_name)
+
+
+async def test_the_bulk_import_audits_each_batch(scratch_url: URL, settings: Settings) -> None:
+    # COPY is not a statement SQLAlchemy sees: what each batch wrote is read off its audit entries instead.
+    history = [
+        json.dumps(
+            {
+                "external_id": f"crm-{number}",
+                "channel": "web",
+                "occurred_at": "2019-03-04T09:12:00+01:00",
+                "category": "waste.pickup",
+                "body": "Mijn grofvuil werd niet opgehaald.",
+                "citizen": {"email": f"burger{number}@example.org"},
+            }
+        )
+        for number in range(3)
+    ]
+    database = Database.connect(scratch_url, pool_size=2)
+    try:
+        async with database.sessions.begin() as session:
+            await factories.small_world(session)
+        async with database.sessions() as session:
+            last = await _last_entry(session)
+        with _acting_as(ACTOR_NAME):
+            importer = Importer(database, settings, "history.ndjson", lambda *_: None, batch_size=2)
+            report = await importer.run(enumerate(history, start=1))
+        async with database.sessions() as session:
+            entries = await _entries_since(session, last)
+            copied = {
+                table: await factories.count(session, model)
+                for table, model in (("ticket", Ticket), ("contact", Contact), ("ticket_event", TicketEvent))
+            }
+    finally:
+        await database.dispose()
+
+    assert report.imported == 3
+    assert {entry.actor_name for entry in entries} == {ACTOR_NAME}
+    by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_kind.setdefault((entry.action, entry.target_type), []).append(entry.changes or {})
+    acts, timelines = by_kind[("import", "contact")], by_kind[("insert", "ticket_event")]
+    assert len(acts) == len(timelines) == 2  # one of each per batch
+    assert sum(act["contacts"] for act in acts) == copied["contact"] == 3
+    assert sum(act["tickets"] for act in acts) == copied["ticket"] == 3
+    assert sum(act["citizens_registered"] for act in acts) == 3
+    assert sum(batch["entries"] for batch in timelines) == copied["ticket_event"] == 6

@@ -100,6 +100,14 @@ async def test_history_becomes_finished_tickets_without_side_effects(database: D
     assert tickets["Ma carte d'identité a été volée."].language == "fr"
     assert [c.external_id for c in contacts] == [f"import:crm-{n}" for n in range(1, 6)]
     assert contacts[4].citizen_id is None
+    async with database.sessions() as session:
+        timeline = (await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == second.id))).all()
+    # The timeline keeps when things happened in the old system, by the import (tickets/timeline.copy_many).
+    assert sorted((e.type, e.occurred_at.isoformat(), e.actor_name) for e in timeline) == [
+        ("created", "2019-03-04T08:12:00+00:00", "Bulk import"),
+        ("status_changed", "2019-03-06T14:00:00+00:00", "Bulk import"),
+    ]
+    assert {e.data["to"] for e in timeline if e.type == "status_changed"} == {"closed"}
 
 
 async def test_running_it_again_adds_nothing(database: Database, settings: Settings) -> None:

@@ -18,8 +18,9 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboundMail
-from genk3600.notifications.sender import new_message_id, send_once
+from genk3600.notifications.sender import send_once
 from genk3600.public.access import REDACTED_CODE, new_access_code
+from tests import factories
 from tests.factories import free_port
 
 
@@ -45,18 +46,6 @@ def sink() -> Iterator[tuple[Sink, int]]:
         controller.stop()
 
 
-def _mail(number: int, due: datetime, domain: str = "genk3600.test") -> OutboundMail:
-    return OutboundMail(
-        purpose="acknowledgement",
-        to_address=f"burger{number}@example.org",
-        language="nl",
-        subject=f"Wij hebben uw vraag {number} genoteerd",
-        body="Wij hebben uw vraag genoteerd.\nU krijgt een antwoord ten laatste op maandag.",
-        message_id=new_message_id(domain),
-        next_attempt_at=due,
-    )
-
-
 async def test_due_mail_is_sent_once_with_its_message_id(
     scratch_app: tuple[FastAPI, Database], settings: Settings, sink: tuple[Sink, int], clock: FixedClock
 ) -> None:
@@ -64,7 +53,7 @@ async def test_due_mail_is_sent_once_with_its_message_id(
     handler, port = sink
     relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
     async with database.sessions.begin() as session:
-        session.add_all([_mail(n, clock.now()) for n in range(6)])
+        session.add_all([factories.outbound_mail(n, clock.now()) for n in range(6)])
 
     results = await asyncio.gather(
         send_once(database.sessions, relay, clock), send_once(database.sessions, relay, clock)
@@ -91,7 +80,7 @@ async def test_relay_down_retries_later_then_gives_up(
         update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": free_port(), "mail_max_attempts": 2}
     )
     async with database.sessions.begin() as session:
-        session.add(_mail(1, clock.now()))
+        session.add(factories.outbound_mail(1, clock.now()))
 
     first = await send_once(database.sessions, down, clock)
     async with database.sessions() as session:
@@ -111,7 +100,7 @@ async def test_relay_down_retries_later_then_gives_up(
 
 
 def _acknowledgement(code: str, due: datetime) -> OutboundMail:
-    mail = _mail(7, due)
+    mail = factories.outbound_mail(7, due)
     mail.body = (
         f"Volg uw vraag online: https://genk3600.test/v1/public/tickets/G3600-2026-000007?code={code}\n"
         f"Uw toegangscode is {code}."

@@ -15,7 +15,8 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboundMail
-from genk3600.notifications.sender import new_message_id, send_once
+from genk3600.notifications.sender import send_once
+from tests import factories
 from tests.factories import free_port
 
 
@@ -54,18 +55,7 @@ async def test_a_stopping_sender_hands_back_what_it_did_not_send(
     _app, database = scratch_app
     port, stop, relay = relay_port
     async with database.sessions.begin() as session:
-        session.add_all(
-            OutboundMail(
-                purpose="acknowledgement",
-                to_address=f"burger{number}@example.org",
-                language="nl",
-                subject="Wij hebben uw vraag genoteerd",
-                body="Wij hebben uw vraag genoteerd.",
-                message_id=new_message_id("genk3600.test"),
-                next_attempt_at=clock.now(),
-            )
-            for number in range(4)
-        )
+        session.add_all(factories.outbound_mail(number, clock.now()) for number in range(4))
     configured = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
     result = await send_once(database.sessions, configured, clock, stop=stop)
     after = clock.now()

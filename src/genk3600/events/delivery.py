@@ -16,6 +16,11 @@ Signatures follow the Standard Webhooks spec (`webhook-id`, `webhook-timestamp`,
 HMAC-SHA256 over `id.timestamp.body` with the subscription's secret), made by the `standardwebhooks`
 package. Retries back off exponentially with jitter after timeouts, connection errors, 408, 429 and 5xx,
 honouring `Retry-After`; any other answer outside 2xx is final (the receiver refused this event).
+
+On the audit trail: disabling a subscription (its `active`, `disabled_reason`, `disabled_at`). The rest is
+delivery bookkeeping, not anybody's act: `webhook_delivery` rows (the delivery log is itself the record of
+what was sent), the subscription's feed position and failure count, and the `webhook.disabled` outbox event.
+tests/audit/test_coverage.py lists each with its reason and fails on a write that is neither.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit.trail import audit_act
 from genk3600.auth.principal import Membership, Principal, staff_scopes
 from genk3600.events import outbox, repository
 from genk3600.events.errors import (
@@ -200,12 +201,23 @@ async def replay(
     )
     complete = len(queued) < REPLAY_LIMIT
     until = progress if complete else queued[-1]
-    return WebhookReplayOut(
+    answer = WebhookReplayOut(
         queued=len(queued),
         from_cursor=encode_position(start),
         until_cursor=encode_position(max(start, until)),
         complete=complete,
     )
+    # The deliveries queued are delivery bookkeeping (not on the trail, see audit/trail.py); that an
+    # administrator had a city system sent these events again is an act, recorded once with its range.
+    await audit_act(
+        session,
+        "replay",
+        "webhook_subscription",
+        str(subscription_id),
+        "events re-sent on an administrator's request",
+        answer.model_dump(mode="json"),
+    )
+    return answer
 
 
 async def list_deliveries(session: AsyncSession, subscription_id: int, params: PageParams) -> DeliveryPage:

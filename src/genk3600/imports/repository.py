@@ -1,11 +1,9 @@
-"""The import's queries: what is known already, fresh ids in bulk, and COPY into the tables."""
+"""The import's queries: what is known already and fresh ids in bulk (COPY itself is kit/copy.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,22 +89,3 @@ async def next_ticket_numbers(session: AsyncSession, count: int) -> list[int]:
         text("SELECT nextval('ticket_number_seq') FROM generate_series(1, :count)"), {"count": count}
     )
     return [int(value) for (value,) in rows]
-
-
-async def copy_rows(
-    session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
-) -> None:
-    """COPY `records` into `table` on this session's connection, i.e. inside its transaction."""
-    if not records:
-        return
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    if driver is None:  # an open connection always has its asyncpg connection
-        raise RuntimeError("the session's connection has no driver connection")
-    await driver.copy_records_to_table(table, records=records, columns=list(columns))
-
-
-def as_json(value: dict[str, Any]) -> str:
-    """JSONB values go to COPY as text (the connection's jsonb codec takes strings)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

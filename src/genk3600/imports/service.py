@@ -10,17 +10,22 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_act
+from genk3600.auth.principal import system_principal
 from genk3600.citizens.identifiers import masked_national_number, national_number_hash
 from genk3600.config import Settings
 from genk3600.contacts.service import subject_from_text
 from genk3600.db import Database
 from genk3600.imports import repository
-from genk3600.imports.repository import CategoryFacts, KnownCitizen, as_json
+from genk3600.imports.repository import CategoryFacts, KnownCitizen
 from genk3600.imports.schemas import ImportLine
+from genk3600.kit.copy import copy_json, copy_records
 from genk3600.kit.reference import format_reference
 from genk3600.models.enums import Confidentiality, ContactFlag, Language, TicketEventType, TicketStatus, UnitKind
+from genk3600.tickets import timeline
+from genk3600.tickets.timeline import PastEntry, TimelineEntry
 
 ACTOR_NAME = "Bulk import"
+IMPORTER = system_principal(ACTOR_NAME)  # the author of the imported timeline entries
 EXTERNAL_ID_PREFIX = "import:"  # keeps imported ids apart from live Message-IDs and call ids
 DEFAULT_BATCH_SIZE = 1000
 
@@ -54,7 +59,6 @@ _CONTACT_COLUMNS = (
     "occurred_at",
     "actor_name",
 )
-_EVENT_COLUMNS = ("ticket_id", "type", "summary", "data", "occurred_at", "actor_name")
 _CITIZEN_COLUMNS = (
     "id",
     "national_number_hash",
@@ -232,10 +236,10 @@ class Importer:
                 tickets.append(ticket)
                 contacts.append(contact)
                 events.extend(ticket_events)
-            await repository.copy_rows(session, "citizen", _CITIZEN_COLUMNS, new_citizens.rows)
-            await repository.copy_rows(session, "ticket", _TICKET_COLUMNS, tickets)
-            await repository.copy_rows(session, "contact", _CONTACT_COLUMNS, contacts)
-            await repository.copy_rows(session, "ticket_event", _EVENT_COLUMNS, events)
+            await copy_records(session, "citizen", _CITIZEN_COLUMNS, new_citizens.rows)
+            await copy_records(session, "ticket", _TICKET_COLUMNS, tickets)
+            await copy_records(session, "contact", _CONTACT_COLUMNS, contacts)
+            await timeline.copy_many(session, IMPORTER, events)
             await audit_act(
                 session,
                 "import",
@@ -328,7 +332,7 @@ class Importer:
         ticket_id: int,
         contact_id: int,
         ticket_number: int,
-    ) -> tuple[tuple[object, ...], tuple[object, ...], list[tuple[object, ...]]]:
+    ) -> tuple[tuple[object, ...], tuple[object, ...], list[PastEntry]]:
         category = self._categories.get(line.category) if line.category else None
         if line.unit is not None:
             owner = self._units[line.unit][0]
@@ -368,36 +372,29 @@ class Importer:
             language,
             line.subject,
             line.body,
-            as_json({"imported_from": self.source, "line": number}),
+            copy_json({"imported_from": self.source, "line": number}),
             line.occurred_at,
             ACTOR_NAME,
         )
-        created = (
-            ticket_id,
-            TicketEventType.created.value,
+        created = TimelineEntry(
+            TicketEventType.created,
             f"Ticket imported from historical records ({self.source}, line {number}); owned by {unit_name}.",
-            as_json(
-                {
-                    "contact_id": contact_id,
-                    "channel": line.channel.value,
-                    "outcome": "imported",
-                    "owning_unit": unit_code,
-                    "category": line.category,
-                    "priority": priority,
-                }
-            ),
-            line.occurred_at,
-            ACTOR_NAME,
+            {
+                "contact_id": contact_id,
+                "channel": line.channel.value,
+                "outcome": "imported",
+                "owning_unit": unit_code,
+                "category": line.category,
+                "priority": priority,
+            },
         )
-        status = (
-            ticket_id,
-            TicketEventType.status_changed.value,
+        status = TimelineEntry(
+            TicketEventType.status_changed,
             f"{line.status.capitalize()} in the system it was imported from.",
-            as_json({"from": TicketStatus.new.value, "to": line.status, "reason": "import"}),
-            finished,
-            ACTOR_NAME,
+            {"from": TicketStatus.new.value, "to": line.status, "reason": "import"},
         )
-        return ticket, contact, [created, status]
+        history = [PastEntry(ticket_id, created, line.occurred_at), PastEntry(ticket_id, status, finished)]
+        return ticket, contact, history
 
 
 def _registrable(line: ImportLine, digest: str | None, by_hash: dict[str, KnownCitizen]) -> bool:

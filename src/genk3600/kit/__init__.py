@@ -1,2 +1,2 @@
 """Small shared building blocks: schema bases, cursor pagination, clock, the ticket reference format,
-Idempotency-Key handling and the background job loop."""
+Idempotency-Key handling, the background job loop and COPY for bulk writers."""

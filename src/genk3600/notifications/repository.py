@@ -58,6 +58,7 @@ async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at:
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
 async def ticket_id_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> int | None:

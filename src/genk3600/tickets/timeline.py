@@ -3,12 +3,20 @@
 Every entry goes with its outbox event (events/outbox.py) and its audit entry (audit/trail.py) in the same
 transaction. One set-based form serves everyone: a request writes one ticket's few entries, the SLA sweeper
 a whole batch; the single-entry form is the batch form with one item, so the two cannot drift apart.
+
+History is the one exception, written by `copy_many` (the bulk import's COPY, thousands of entries a batch):
+- each entry keeps the moment it happened in the system it comes from (`occurred_at`), not now;
+- no outbox events: feed readers and webhook receivers would otherwise get years of finished tickets as if
+  they happened today (a webhook storm), and those systems had them long ago;
+- one audit entry per batch (how many entries, on which tickets), not one per entry: the import records its
+  batch as an act of its own, and thousands of per-row entries would double what COPY writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -17,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.events import outbox
+from genk3600.kit.copy import copy_json, copy_records
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType
 
@@ -26,11 +35,32 @@ _TABLE = cast(Table, TicketEvent.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 
 
+_COPY_COLUMNS = (
+    "ticket_id",
+    "type",
+    "summary",
+    "data",
+    "occurred_at",
+    "actor_staff_id",
+    "actor_api_client_id",
+    "actor_name",
+)
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     type: TicketEventType
     summary: str
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PastEntry:
+    """A timeline entry from history: of this ticket, at the moment it happened elsewhere."""
+
+    ticket_id: int
+    entry: TimelineEntry
+    occurred_at: datetime
 
 
 async def record_event(
@@ -71,3 +101,19 @@ async def record_many(session: AsyncSession, actor: Principal, entries: Sequence
         session, [trail.inserted("ticket_event", id_, row) for id_, row in zip(ids, rows, strict=True)]
     )
     await outbox.record_ticket_events(session, [(ticket_id, entry.type, entry.data) for ticket_id, entry in entries])
+
+
+async def copy_many(session: AsyncSession, actor: Principal, entries: Sequence[PastEntry]) -> None:
+    """Historical entries by one actor in one COPY, with one audit entry for them all and no outbox events
+    (see the module's docstring)."""
+    if not entries:
+        return
+    who = (actor.staff_id, actor.api_client_id, actor.display_name)
+    records = [
+        (past.ticket_id, past.entry.type.value, past.entry.summary, copy_json(past.entry.data), past.occurred_at, *who)
+        for past in entries
+    ]
+    await copy_records(session, _TABLE.name, _COPY_COLUMNS, records)
+    tickets = sorted({past.ticket_id for past in entries})
+    batch = {"entries": len(entries), "tickets": len(tickets), "ticket_ids": [tickets[0], tickets[-1]]}
+    await trail.record_writes(session, [trail.Write("insert", _TABLE.name, None, batch)])
