@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.models.category import Category, CategoryDecider
-from genk3600.models.enums import Confidentiality, Language, Position, Priority, UnitKind
+from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Confidentiality, Language, Position, Priority, UnitKind
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, SlaPolicy
@@ -288,7 +288,13 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     # One statement per unit: a multi-row INSERT cannot see the parent it inserts itself.
     for unit in UNITS:
         parent_id = _unit_id(unit.parent) if unit.parent else None
-        row = {"code": unit.code, "name": unit.name, "kind": unit.kind.value, "parent_id": parent_id}
+        row = {
+            "code": unit.code,
+            "name": unit.name,
+            "kind": unit.kind.value,
+            "parent_id": parent_id,
+            "front_office": unit.kind.value in FRONT_OFFICE_UNIT_KINDS,
+        }
         units += await _insert_new(session, Unit, [row], "code")
     staff = await _insert_new(
         session,
