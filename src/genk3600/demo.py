@@ -187,6 +187,11 @@ CLOSING_DAYS = (
     (date(2027, 11, 2), "Allerzielen"),
     (date(2027, 12, 26), "Tweede Kerstdag"),
 )
+# Category families of city departments (not the OCMW's social.* and care.*), for rules that may send
+# tickets outside the OCMW.
+CITY_CATEGORY_FAMILIES = tuple(
+    sorted({c.code.split(".")[0] for c in CATEGORIES if c.confidentiality is not Confidentiality.social})
+)
 ROUTING_RULES = (
     RuleSeed(
         "Sluikstort en grofvuil",
@@ -201,9 +206,15 @@ ROUTING_RULES = (
         {"owning_unit": "sociale_dienst", "confidentiality": "social", "assignment": "case_worker"},
     ),
     RuleSeed(
+        # Only the city's own categories: social (OCMW) calls stay with the OCMW at night too.
         "Avondlijn: naar het contactcenter",
         90,
-        {"channels": ["phone"], "local_time_from": "19:00:00", "local_time_until": "08:30:00"},
+        {
+            "channels": ["phone"],
+            "categories": [f"{family}.*" for family in CITY_CATEGORY_FAMILIES],
+            "local_time_from": "19:00:00",
+            "local_time_until": "08:30:00",
+        },
         {"owning_unit": "contact_centre"},
     ),
 )
