@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.models.category import Category, CategoryDecider
-from genk3600.models.enums import Confidentiality, Language, Position, Priority, UnitKind
+from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Confidentiality, Language, Position, Priority, UnitKind
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, SlaPolicy
@@ -187,6 +187,11 @@ CLOSING_DAYS = (
     (date(2027, 11, 2), "Allerzielen"),
     (date(2027, 12, 26), "Tweede Kerstdag"),
 )
+# Category families of city departments (not the OCMW's social.* and care.*), for rules that may send
+# tickets outside the OCMW.
+CITY_CATEGORY_FAMILIES = tuple(
+    sorted({c.code.split(".")[0] for c in CATEGORIES if c.confidentiality is not Confidentiality.social})
+)
 ROUTING_RULES = (
     RuleSeed(
         "Sluikstort en grofvuil",
@@ -201,9 +206,15 @@ ROUTING_RULES = (
         {"owning_unit": "sociale_dienst", "confidentiality": "social", "assignment": "case_worker"},
     ),
     RuleSeed(
+        # Only the city's own categories: social (OCMW) calls stay with the OCMW at night too.
         "Avondlijn: naar het contactcenter",
         90,
-        {"channels": ["phone"], "local_time_from": "19:00:00", "local_time_until": "08:30:00"},
+        {
+            "channels": ["phone"],
+            "categories": [f"{family}.*" for family in CITY_CATEGORY_FAMILIES],
+            "local_time_from": "19:00:00",
+            "local_time_until": "08:30:00",
+        },
         {"owning_unit": "contact_centre"},
     ),
 )
@@ -288,7 +299,13 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     # One statement per unit: a multi-row INSERT cannot see the parent it inserts itself.
     for unit in UNITS:
         parent_id = _unit_id(unit.parent) if unit.parent else None
-        row = {"code": unit.code, "name": unit.name, "kind": unit.kind.value, "parent_id": parent_id}
+        row = {
+            "code": unit.code,
+            "name": unit.name,
+            "kind": unit.kind.value,
+            "parent_id": parent_id,
+            "front_office": unit.kind.value in FRONT_OFFICE_UNIT_KINDS,
+        }
         units += await _insert_new(session, Unit, [row], "code")
     staff = await _insert_new(
         session,

@@ -182,3 +182,17 @@ def test_command_reads_standard_input_and_exits_1_on_bad_lines(
     assert "Imported 3 contacts" in first.stdout
     assert "Imported 0 contacts" in again.stdout
     assert "3 already imported" in again.stdout
+
+
+async def test_social_history_stays_in_the_ocmw(database: Database, settings: Settings) -> None:
+    lines = [
+        _line("crm-s1", category="social.living_wage", unit="omgeving", body="Leefloon."),
+        _line("crm-s2", category="social.living_wage", body="Leefloon."),
+    ]
+
+    report, bad = await _import(database, settings, lines)
+
+    assert [number for number, _ in bad] == [1]
+    assert "OCMW" in bad[0][1]
+    assert report.imported == 1
+    assert await _count(database, Ticket, Ticket.confidentiality == "social") == 1

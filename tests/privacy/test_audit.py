@@ -57,7 +57,7 @@ async def test_reading_social_content_is_audited_and_the_dpo_can_export(
     clock: FixedClock,
 ) -> None:
     social = web_contact(category="social.living_wage", subject="Leefloon", citizen=None)
-    reference = (await client.post("/v1/contacts", json=social, headers=writer_headers)).json()["ticket"]["reference"]
+    reference = (await client.post("/v1/contacts", json=social, headers=writer_headers)).json()["contact"]["ticket"]
     worker = await factories.staff(session, "mw.audit@genk.example", world.sociale_dienst, "case_worker")
     as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, clock, worker.email)}"}
     normal = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=writer_headers)).json()

@@ -183,7 +183,7 @@ async def social_ticket(
 ) -> str:
     created = await client.post("/v1/contacts", json=web_contact(category="social.living_wage"), headers=writer_headers)
     assert created.status_code == 201, created.text
-    reference: str = created.json()["ticket"]["reference"]
+    reference: str = created.json()["contact"]["ticket"]
     return reference
 
 

@@ -36,7 +36,7 @@ async def _social_ticket(client: httpx.AsyncClient, session: AsyncSession, write
     )
     created = await client.post("/v1/contacts", json=contact, headers=writer_headers)
     assert created.status_code == 201, created.text
-    ticket = await session.scalar(select(Ticket).where(Ticket.reference == created.json()["ticket"]["reference"]))
+    ticket = await session.scalar(select(Ticket).where(Ticket.reference == created.json()["contact"]["ticket"]))
     assert ticket is not None
     assert ticket.confidentiality == "social"
     return ticket

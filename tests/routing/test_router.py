@@ -146,11 +146,13 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     worker = await factories.staff(session, "els.ocmw@genk.example", world.sociale_dienst, "case_worker")
     await factories.citizen(session, email="mila@example.org", case_worker_id=worker.id)
     contact = web_contact(category="social.living_wage", citizen={"email": "mila@example.org"})
-    ticket = (await client.post("/v1/contacts", json=contact, headers=admin_headers)).json()["ticket"]
+    recorded = (await client.post("/v1/contacts", json=contact, headers=admin_headers)).json()
+    # Social content: read as the case worker; the admin system's key does not see it (no ticket, then 404).
+    assert recorded["ticket"] is None
+    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, clock, worker.email)}"}
+    ticket = (await client.get(f"/v1/tickets/{recorded['contact']['ticket']}", headers=as_worker)).json()
     assert ticket["assignee"]["id"] == worker.id
     assert ticket["status"] == "assigned"
-    # Social content: read as the case worker; the admin system's key does not see it (404).
-    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, clock, worker.email)}"}
     assert (await client.get(f"/v1/tickets/{ticket['reference']}/events", headers=admin_headers)).status_code == 404
     assigned = [e for e in await _events(client, as_worker, ticket["reference"]) if e["type"] == "assigned"]
     assert "own case worker" in assigned[0]["summary"]
@@ -159,10 +161,11 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     await session.flush()
     second = web_contact(category="social.living_wage", subject="Andere vraag", citizen={"email": "mila@example.org"})
     await factories.set_status(session, ticket["reference"], "resolved")
-    queued = (await client.post("/v1/contacts", json=second, headers=admin_headers)).json()["ticket"]
-    assert queued["assignee"] is None
-    assert queued["owning_unit"] == "sociale_dienst"
+    queued_ref = (await client.post("/v1/contacts", json=second, headers=admin_headers)).json()["contact"]["ticket"]
     colleague = await factories.staff(session, "an.ocmw@genk.example", world.sociale_dienst, "case_worker")
     as_colleague = {"Authorization": f"Bearer {issue_dev_token(settings, clock, colleague.email)}"}
+    queued = (await client.get(f"/v1/tickets/{queued_ref}", headers=as_colleague)).json()
+    assert queued["assignee"] is None
+    assert queued["owning_unit"] == "sociale_dienst"
     note = [e for e in await _events(client, as_colleague, queued["reference"]) if e["type"] == "assigned"]
     assert "is absent" in note[0]["summary"]

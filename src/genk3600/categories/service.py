@@ -9,6 +9,8 @@ from genk3600.categories.errors import CategoryExists, CategoryNotFound, Unknown
 from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category
+from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality
+from genk3600.privacy.ocmw import SocialStaysInOcmw, is_ocmw_unit
 from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import unit_by_code
 
@@ -20,6 +22,11 @@ async def create_category(session: AsyncSession, data: CategoryIn) -> CategoryOu
     unit = await unit_by_code(session, data.owning_unit)
     if unit is None:
         raise UnknownUnit(data.owning_unit)
+    if data.confidentiality is Confidentiality.social and not is_ocmw_unit(unit):
+        raise SocialStaysInOcmw(
+            f"A social category must be owned by an OCMW unit (kind {OCMW_UNIT_KIND!r}); {unit.name} is not one.",
+            unit=unit.code,
+        )
     category = Category(
         code=data.code,
         name=data.name,

@@ -104,9 +104,11 @@ async def record_call_event(
         "Accepts one message exactly as received (`Content-Type: message/rfc822`). Sender, subject, "
         "plain-text body (HTML-only mail is converted), any charset and attachments are read with Python's "
         f"`email` package. A reply carrying `[{REFERENCE_FORMAT}]` in the subject or answering a known "
-        "Message-ID joins that ticket (reopening it if it was resolved recently). Auto-replies and bounces "
-        "are stored but never open tickets. The same Message-ID twice is recorded once (`duplicate`). "
-        "Honours `Idempotency-Key`."
+        "Message-ID joins that ticket (reopening it if it was resolved recently), but only a ticket the caller "
+        "may see: a reply to one out of sight (a social case, for a key that is not the OCMW's) is a new "
+        "contact, routed as usual, and reopens nothing. Auto-replies and bounces are stored but never open "
+        "tickets. The same Message-ID twice is recorded once (`duplicate`; only `contact_id` when the first "
+        "recording is on a ticket out of the caller's sight). Honours `Idempotency-Key`."
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=ContactRecorded,

@@ -104,7 +104,7 @@ async def _record_call(
         opens_ticket=False,
     )
     recorded = await record_intake(session, settings, clock, actor, intake)
-    return recorded.contact.id
+    return recorded.contact_id
 
 
 async def _call_out(session: AsyncSession, call: Call, pop: CitizenLookup | None) -> CallOut:

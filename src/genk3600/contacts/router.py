@@ -85,7 +85,13 @@ CONTACT_EXAMPLES: dict[str, Any] = {
         "`ambiguous_citizen`), and places it: on the ticket named in `ticket`, on the citizen's open ticket for "
         "the same category (within the follow-up window), or on a new ticket owned by the category's unit "
         "(the contact centre without a category). A phone contact whose `call_id` the PBX already reported "
-        "completes that call. Everything is written in one transaction. Honours `Idempotency-Key`."
+        "completes that call. Everything is written in one transaction. Honours `Idempotency-Key`.\n\n"
+        "**Need-to-know**: a contact joins only a ticket the caller may see (the check of "
+        "`GET /v1/tickets/{reference}`). `ticket` naming one out of sight answers 422 like an unknown "
+        "reference; an open ticket of the same citizen and category out of sight (a social case) is left "
+        "alone, and the contact opens a new ticket routed as usual (a social category still reaches the OCMW "
+        "and the citizen's case worker). The answer carries `ticket` only when the caller may see it; a "
+        "`duplicate` of a contact on a ticket out of sight carries only `contact_id`."
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=ContactRecorded,

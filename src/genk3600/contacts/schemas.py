@@ -249,8 +249,16 @@ class ContactRecorded(OutputModel):
         description="`created` a new ticket; `attached`, `threaded` or `reopened` an existing one; `duplicate`: "
         "recorded before, nothing new written; `stored` without a ticket (auto-reply, call awaiting summary)."
     )
-    contact: ContactOut
-    ticket: TicketOut | None
+    contact_id: int = Field(description="Id of the contact recorded (for `duplicate`: recorded before).")
+    contact: ContactOut | None = Field(
+        description="The contact as recorded. Null only for a `duplicate` whose earlier recording lies on a "
+        "ticket the caller may not see: the answer then says no more than that it was recorded."
+    )
+    ticket: TicketOut | None = Field(
+        description="The ticket the contact is on, only when the caller may see it (the same check as "
+        "`GET /v1/tickets/{reference}`). Null without a ticket, and when this contact opened a ticket the "
+        "caller may not see (a social case routed to the OCMW): `contact.ticket` then still gives its reference."
+    )
     participations: list[ParticipationOut] = Field(
         default_factory=list, description="Roles recorded with this request."
     )
@@ -269,7 +277,7 @@ class ContactPage(Page[ContactOut]):
 
 
 def contact_location(recorded: ContactRecorded) -> str:
-    return f"/v1/contacts/{recorded.contact.id}"
+    return f"/v1/contacts/{recorded.contact_id}"
 
 
 # A POST that records a contact answers 200 instead of 201 when it was already recorded.
@@ -277,7 +285,8 @@ DUPLICATE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "model": ContactRecorded,
         "description": "Already recorded (the same Message-ID or call id): the first recording, `outcome` "
-        "`duplicate`; nothing new was written.",
+        "`duplicate`; nothing new was written. When that recording lies on a ticket the caller may not see, "
+        "only `contact_id` and the outcome are given (`contact` and `ticket` null).",
     }
 }
 

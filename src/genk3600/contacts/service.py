@@ -30,6 +30,7 @@ from genk3600.models import Category, Contact, ContactAttachment, Ticket
 from genk3600.models.enums import (
     FINISHED_STATUSES,
     Channel,
+    Confidentiality,
     ContactFlag,
     DeskKind,
     Language,
@@ -71,7 +72,7 @@ async def record_intake(
         if known is not None:
             if ContactFlag.awaiting_summary.value in known.flags and intake.opens_ticket:
                 return await _complete_call(session, settings, actor, known, intake, now)
-            return await _recorded(session, known, Outcome.duplicate)
+            return await _recorded(session, actor, known, Outcome.duplicate)
     category = await active_category(session, intake.category) if intake.category else None
     found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
     flags = set(intake.flags) | ({ContactFlag.ambiguous_citizen} if found.ambiguous else set())
@@ -114,7 +115,7 @@ async def record_intake(
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
         await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now)
     return await _recorded(
-        session, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
+        session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
     )
 
 
@@ -128,25 +129,27 @@ async def _place(
     language: Language,
     now: datetime,
 ) -> _Placement:
-    """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one."""
+    """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one.
+
+    Only tickets the actor may see are joined (DESIGN.md: visibility is decided once, write paths included).
+    An explicit link to one out of sight answers like an unknown reference; a thread or follow-up whose
+    ticket is out of sight is not followed, so the contact opens a ticket of its own, routed as any new one
+    (continuity of care still sends a social matter to the OCMW and the citizen's case worker)."""
     if intake.ticket_reference:
-        linked = await ticket_repository.ticket_by_reference_unchecked(session, intake.ticket_reference)
-        if linked is not None and linked.confidentiality == "social":
-            # A social case takes contacts only from those who may see it.
-            linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
+        linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
         if linked is None:
             raise UnknownTicket(intake.ticket_reference)
         return _Placement(linked, Outcome.attached, f"linked by {actor.display_name}")
     if not intake.opens_ticket:
         return _Placement(None, Outcome.stored, "not a question: stored without a ticket")
-    threaded = await _thread(session, intake)
+    threaded = await _thread(session, intake, actor)
     if threaded is not None:
         continued = await _continue_thread(session, settings, threaded, now)
         if continued is not None:
             return continued
     if found.citizen is not None and category is not None and settings.follow_up_window_hours:
         since = now - timedelta(hours=settings.follow_up_window_hours)
-        open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since)
+        open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since, actor)
         if open_ticket is not None:
             why = f"same citizen and category {category.code} while {open_ticket.reference} is open"
             return _Placement(open_ticket, Outcome.attached, why)
@@ -168,9 +171,10 @@ async def _place(
     return _Placement(routed.ticket, Outcome.created, why, routed)
 
 
-async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
+async def _thread(session: AsyncSession, intake: Intake, actor: Principal) -> Ticket | None:
+    """The ticket a mail reply continues, among those the actor may see."""
     for reference in intake.threading.ticket_references:
-        ticket = await ticket_repository.ticket_by_reference_unchecked(session, reference)
+        ticket = await ticket_repository.ticket_by_reference(session, reference, actor)
         if ticket is not None:
             return ticket
     if intake.threading.message_ids:
@@ -178,7 +182,7 @@ async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
         # A reply to one of our own messages (an acknowledgement) names its Message-ID.
         ticket_id = ticket_id or await outbound.ticket_id_by_message_ids(session, intake.threading.message_ids)
         if ticket_id is not None:
-            return await ticket_repository.ticket_by_id(session, ticket_id)
+            return await ticket_repository.ticket_by_id(session, ticket_id, actor)
     return None
 
 
@@ -254,7 +258,7 @@ async def _complete_call(
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)
-    return await _recorded(session, pending, placement.outcome, ticket=placement.ticket)
+    return await _recorded(session, actor, pending, placement.outcome, ticket=placement.ticket)
 
 
 def _filled(details: dict[str, object]) -> dict[str, object]:
@@ -263,19 +267,45 @@ def _filled(details: dict[str, object]) -> dict[str, object]:
 
 async def _recorded(
     session: AsyncSession,
+    actor: Principal,
     contact: Contact,
     outcome: Outcome,
     access_code: str | None = None,
     ticket: Ticket | None = None,
 ) -> ContactRecorded:
-    """The answer, built from the rows this transaction holds; only what expired is read back."""
+    """The answer, built from the rows this transaction holds; only what expired is read back.
+
+    It carries a ticket only when the actor may see it, as a GET would. A contact this request wrote is
+    what the actor sent, so it is always shown (with the reference of a ticket it opened out of the actor's
+    sight, which the citizen needs); a duplicate's earlier recording on such a ticket is not shown at all."""
+    visible = contact.ticket_id is None or (
+        # Attached, threaded and reopened tickets were found among those the actor sees.
+        outcome not in (Outcome.created, Outcome.duplicate) or await _may_see(session, actor, contact.ticket_id, ticket)
+    )
+    if outcome is Outcome.duplicate and not visible:
+        return ContactRecorded(contact_id=contact.id, contact=None, ticket=None, outcome=outcome)
     out = await tickets.ticket_out(session, contact.ticket_id, ticket) if contact.ticket_id else None
     reference = out.reference if out else None
     if not tickets.fully_loaded(contact, "attachments"):
         contact = await repository.contact_by_id(session, contact.id) or contact
     return ContactRecorded(
-        contact=ContactOut.of(contact, reference), ticket=out, outcome=outcome, access_code=access_code
+        contact_id=contact.id,
+        contact=ContactOut.of(contact, reference),
+        ticket=out if visible else None,
+        outcome=outcome,
+        access_code=access_code,
     )
+
+
+async def _may_see(session: AsyncSession, actor: Principal, ticket_id: int, written: Ticket | None) -> bool:
+    """`visible_tickets` for one ticket; decided without a query for machines when the ticket is at hand."""
+    if actor.kind == "system":
+        return True
+    if actor.kind == "api_client" and written is not None and written.id == ticket_id:
+        if actor.unit_id is not None:
+            return written.owning_unit_id == actor.unit_id
+        return written.confidentiality != Confidentiality.social.value
+    return await ticket_repository.is_visible(session, ticket_id, actor)
 
 
 def _language(intake: Intake, found: Identification) -> Language:
@@ -350,8 +380,13 @@ async def record_contact(
         roles = [ParticipationIn(role=Role.registering)]
     if not roles:
         return recorded
-    contact = await repository.contact_by_id(session, recorded.contact.id)
+    contact = await repository.contact_by_id(session, recorded.contact_id)
     if contact is None:  # written in this very transaction
-        raise ContactNotFound(recorded.contact.id)
+        raise ContactNotFound(recorded.contact_id)
     played = [await record_participation(session, actor, contact, role) for role in roles]
-    return recorded.model_copy(update={"participations": played})
+    update: dict[str, object] = {"participations": played}
+    if recorded.ticket is None and contact.ticket_id is not None and actor.kind == "staff":
+        # Taking part may just have opened a normal ticket to this staff member (visible_tickets).
+        if await ticket_repository.is_visible(session, contact.ticket_id, actor):
+            update["ticket"] = await tickets.ticket_out(session, contact.ticket_id)
+    return recorded.model_copy(update=update)

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.models import Category, Citizen, Contact, Unit
+from genk3600.models.enums import OCMW_UNIT_KIND
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ async def units(session: AsyncSession) -> dict[str, tuple[int, str]]:
     """Unit code → (id, name), active units only."""
     rows = await session.execute(select(Unit.code, Unit.id, Unit.name).where(Unit.active))
     return {code: (unit_id, name) for code, unit_id, name in rows}
+
+
+async def ocmw_unit_ids(session: AsyncSession) -> set[int]:
+    """Ids of the OCMW units: the only possible owners of social tickets (privacy.ocmw)."""
+    return set((await session.scalars(select(Unit.id).where(Unit.kind == OCMW_UNIT_KIND))).all())
 
 
 async def lock_imports(session: AsyncSession) -> None:

@@ -137,6 +137,7 @@ class Importer:
         self._categories: dict[str, CategoryFacts] = {}
         self._units: dict[str, tuple[int, str]] = {}
         self._unit_names: dict[int, tuple[str, str]] = {}
+        self._ocmw_units: set[int] = set()
         self._front_office = 0
 
     async def run(self, lines: Iterable[tuple[int, bytes | str]]) -> ImportReport:
@@ -177,6 +178,7 @@ class Importer:
         async with self.database.sessions.begin() as session:
             self._categories = await repository.categories(session)
             self._units = await repository.units(session)
+            self._ocmw_units = await repository.ocmw_unit_ids(session)
         self._unit_names = {unit_id: (code, name) for code, (unit_id, name) in self._units.items()}
         front_offices = await self._front_office_id()
         if front_offices is None:
@@ -202,6 +204,13 @@ class Importer:
         if line.unit is not None and line.unit not in self._units:
             self._bad(number, f"unknown or inactive unit {line.unit!r}")
             return None
+        category = self._categories.get(line.category) if line.category else None
+        if category is not None and category.confidentiality == Confidentiality.social.value:
+            owner = self._units[line.unit][0] if line.unit is not None else category.owning_unit_id
+            if owner not in self._ocmw_units:
+                # Social tickets never leave the OCMW (privacy.ocmw), history included.
+                self._bad(number, f"social category {line.category!r} needs an OCMW unit as owner")
+                return None
         return line
 
     def _bad(self, number: int, message: str) -> None:

@@ -19,6 +19,17 @@ class UnitKind(StrEnum):
     thematic_desk = "thematic_desk"
 
 
+# The desks of the one front door; a unit of these kinds is `front_office` unless an admin says otherwise.
+FRONT_OFFICE_UNIT_KINDS: tuple[str, ...] = (
+    UnitKind.contact_centre.value,
+    UnitKind.reception.value,
+    UnitKind.quick_desk.value,
+    UnitKind.thematic_desk.value,
+)
+# Units of this kind make up the OCMW: the only possible owners of social tickets.
+OCMW_UNIT_KIND = UnitKind.ocmw_service.value
+
+
 class Position(StrEnum):
     agent = "agent"
     back_office = "back_office"

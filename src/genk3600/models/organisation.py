@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
-from genk3600.models.enums import Language, Position, UnitKind
+from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Language, Position, UnitKind
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+def _front_office_by_kind(context: DefaultExecutionContext) -> bool:
+    """A unit inserted without saying is front office when its kind is a front-office desk (single-row inserts;
+    multi-row VALUES inserts name the flag themselves, as the demo seed does)."""
+    parameters: dict[str, object] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return parameters.get("kind") in FRONT_OFFICE_UNIT_KINDS
 
 
 class Unit(IdMixin, TimestampMixin, Base):
@@ -28,6 +36,8 @@ class Unit(IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # One front door: staff of a front-office unit read every normal ticket of every department.
+    front_office: Mapped[bool] = mapped_column(Boolean, default=_front_office_by_kind, server_default=text("false"))
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", lazy="raise")
 

@@ -1,10 +1,12 @@
 """Which tickets a caller may see at all, as one SQL condition applied in the repositories.
 
-Normal tickets: staff see those of their units and the units below them, those assigned to them and those
-they took part in; API clients see all of them, or only their unit's when restricted to one.
+Normal tickets: staff of a front-office unit (`unit.front_office`: contact centre, reception, quick and
+thematic desks) see all of them, of every department (one front door); other staff see those of their units
+and the units below them, those assigned to them and those they took part in; API clients see all of them,
+or only their unit's when restricted to one.
 Social (OCMW) tickets: only the owning unit's staff (and units below), the citizen's case worker, the
 assignee, API clients restricted to that unit, and a supervisor holding an unexpired break-the-glass grant
-for it. Everyone else gets 404: a social case shows itself only
+for it. Front-office staff are no exception. Everyone else gets 404: a social case shows itself only
 as "exists, hand over to …" in the screen pop.
 """
 
@@ -15,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from genk3600.auth.principal import Principal
 from genk3600.models import AccessGrant, Citizen, Contact, Participation, StaffMembership, Ticket, Unit
-from genk3600.models.enums import Confidentiality
+from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality
 
 
 def _staff_unit_scope(staff_id: int) -> Select[tuple[int]]:
@@ -30,6 +32,23 @@ def _staff_unit_scope(staff_id: int) -> Select[tuple[int]]:
 def _staff_unit_ids(staff_id: int) -> ColumnElement[bool]:
     """Ticket.owning_unit_id is one of the staff member's units or a unit below them."""
     return Ticket.owning_unit_id.in_(_staff_unit_scope(staff_id))
+
+
+def _front_office(staff_id: int) -> ColumnElement[bool]:
+    """The staff member works in a front-office unit (not correlated: evaluated once per statement)."""
+    return exists(
+        select(StaffMembership.id)
+        .join(Unit, Unit.id == StaffMembership.unit_id)
+        .where(StaffMembership.staff_id == staff_id, Unit.front_office)
+    )
+
+
+def _ocmw_member(staff_id: int) -> ColumnElement[bool]:
+    return exists(
+        select(StaffMembership.id)
+        .join(Unit, Unit.id == StaffMembership.unit_id)
+        .where(StaffMembership.staff_id == staff_id, Unit.kind == OCMW_UNIT_KIND)
+    )
 
 
 def _took_part(staff_id: int) -> ColumnElement[bool]:
@@ -71,10 +90,17 @@ def visible_tickets(viewer: Principal) -> ColumnElement[bool]:
     own = or_(_staff_unit_ids(staff_id), Ticket.assignee_staff_id == staff_id)
     return or_(
         own,
-        and_(~social, _took_part(staff_id)),
+        and_(~social, or_(_front_office(staff_id), _took_part(staff_id))),
         and_(social, _case_worker(staff_id)),
         _granted(staff_id),
     )
+
+
+def may_hold_social_ticket(staff_id: int) -> ColumnElement[bool]:
+    """Who may own or be assigned a social ticket (the WHERE condition on Ticket): OCMW staff who see it by
+    right — through their unit or as the citizen's case worker — not through being its assignee or through
+    a break-the-glass grant, so that a grant's expiry always ends the access it gave."""
+    return and_(_ocmw_member(staff_id), or_(_staff_unit_ids(staff_id), _case_worker(staff_id)))
 
 
 def contacts_open_to_roles(viewer: Principal) -> ColumnElement[bool]:

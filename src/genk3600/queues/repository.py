@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from genk3600.auth.principal import Principal
 from genk3600.models import Staff, Ticket, Unit
-from genk3600.models.enums import OPEN_STATUSES, TicketStatus
+from genk3600.models.enums import OPEN_STATUSES, Confidentiality, TicketStatus
 from genk3600.models.ticket import QUEUE_PRIORITY_ARRAY_SQL, QUEUE_PRIORITY_ORDER
-from genk3600.privacy.visibility import visible_tickets
+from genk3600.privacy.visibility import may_hold_social_ticket, visible_tickets
 
 # Queue order: most urgent first. Lower rank = earlier in the queue.
 PRIORITY_RANK: dict[str, int] = {priority: rank for rank, priority in enumerate(QUEUE_PRIORITY_ORDER)}
@@ -111,8 +111,11 @@ async def queue_page(
     return (await session.scalars(statement)).all()
 
 
-async def lock_next_claimable(session: AsyncSession, unit_id: int, languages: Sequence[str] | None) -> Ticket | None:
-    """Lock the first unassigned new ticket in queue order that no concurrent claimer holds.
+async def lock_next_claimable(
+    session: AsyncSession, unit_id: int, languages: Sequence[str] | None, staff_id: int
+) -> Ticket | None:
+    """Lock the first unassigned new ticket in queue order that no concurrent claimer holds and the claimer
+    may hold (a social ticket only OCMW staff who see it by right: privacy.ocmw).
 
     SKIP LOCKED makes claimers pass each other instead of queueing behind one row; a row another
     claimer assigned and committed meanwhile is re-checked by PostgreSQL and no longer matches.
@@ -125,5 +128,8 @@ async def lock_next_claimable(session: AsyncSession, unit_id: int, languages: Se
     )
     if languages is not None:
         statement = statement.where(Ticket.language.in_(languages))
+    statement = statement.where(
+        or_(Ticket.confidentiality != _constant(Confidentiality.social.value), may_hold_social_ticket(staff_id))
+    )
     statement = statement.order_by(*_in_queue_order()).limit(1).with_for_update(skip_locked=True, of=Ticket)
     return await session.scalar(statement)

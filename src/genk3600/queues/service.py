@@ -112,7 +112,7 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
     if not any(membership.unit_id in lineage for membership in principal.memberships):
         raise NotInUnit(unit.code, unit.name)
     languages = await repository.staff_languages(session, staff_id) or None
-    ticket = await repository.lock_next_claimable(session, unit.id, languages)
+    ticket = await repository.lock_next_claimable(session, unit.id, languages, staff_id)
     if ticket is None:
         raise QueueEmpty(unit.code, unit.name, by_language=languages is not None)
     # Through the ORM, so the UPDATE checks and bumps the ticket's version (its ETag).

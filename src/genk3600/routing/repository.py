@@ -9,7 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from genk3600.audit import trail
-from genk3600.models import Category, Citizen, Contact, RoutingRuleVersion, SlaPolicy, Staff, Ticket, TicketEvent, Unit
+from genk3600.models import (
+    Category,
+    Citizen,
+    Contact,
+    RoutingRuleVersion,
+    SlaPolicy,
+    Staff,
+    StaffMembership,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
+from genk3600.models.enums import OCMW_UNIT_KIND
 
 
 async def current_versions(session: AsyncSession, active_only: bool = False) -> Sequence[RoutingRuleVersion]:
@@ -49,6 +61,10 @@ async def all_units(session: AsyncSession) -> list[Unit]:
     return units
 
 
+async def social_category_codes(session: AsyncSession) -> list[str]:
+    return list((await session.scalars(select(Category.code).where(Category.confidentiality == "social"))).all())
+
+
 async def unit_names(session: AsyncSession) -> dict[str, str]:
     rows = await session.execute(select(Unit.code, Unit.name))
     return {row.code: row.name for row in rows}
@@ -68,6 +84,16 @@ async def staff_exists(session: AsyncSession, staff_id: int) -> bool:
 
 async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
     return await session.get(Staff, staff_id)
+
+
+async def is_ocmw_staff(session: AsyncSession, staff_id: int) -> bool:
+    """The staff member works in an OCMW unit (privacy.ocmw)."""
+    member = (
+        select(StaffMembership.id)
+        .join(Unit, Unit.id == StaffMembership.unit_id)
+        .where(StaffMembership.staff_id == staff_id, Unit.kind == OCMW_UNIT_KIND)
+    )
+    return bool(await session.scalar(select(member.exists())))
 
 
 async def recent_first_contacts(

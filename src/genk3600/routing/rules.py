@@ -256,7 +256,7 @@ def _match(conditions: Conditions, facts: ContactFacts, text: _ContactText) -> t
             return None
         matched.append(f"channel {facts.channel}")
     if conditions.categories is not None:
-        found = _matching_category(conditions.categories, facts.category)
+        found = matching_category(conditions.categories, facts.category)
         if found is None:
             return None
         matched.append(found)
@@ -282,7 +282,7 @@ def _match(conditions: Conditions, facts: ContactFacts, text: _ContactText) -> t
     return tuple(matched)
 
 
-def _matching_category(entries: Sequence[str], category: str | None) -> str | None:
+def matching_category(entries: Sequence[str], category: str | None) -> str | None:
     if category is None:
         return None
     for entry in entries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,8 @@ from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
 from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
-from genk3600.models.enums import Channel, Confidentiality, Language, TicketEventType, UnitKind
+from genk3600.models.enums import OCMW_UNIT_KIND, Channel, Confidentiality, Language, TicketEventType, UnitKind
+from genk3600.privacy.ocmw import SocialStaysInOcmw, is_ocmw_unit
 from genk3600.routing import repository
 from genk3600.routing.errors import InvalidRuleReference, RuleNotFound
 from genk3600.routing.rules import (
@@ -26,6 +27,7 @@ from genk3600.routing.rules import (
     Decision,
     Rule,
     UnitNames,
+    matching_category,
     route,
 )
 from genk3600.routing.schemas import (
@@ -50,6 +52,7 @@ REPLAY_LIMIT = 100_000
 async def create_rule(session: AsyncSession, actor: Principal, data: RuleIn) -> RuleOut:
     """A new rule, version 1."""
     await _check_references(session, data.actions)
+    await _check_social(session, data)
     rule = RoutingRule()
     session.add(rule)
     await session.flush()
@@ -62,6 +65,7 @@ async def change_rule(session: AsyncSession, actor: Principal, rule_id: int, dat
     if current is None:
         raise RuleNotFound(rule_id)
     await _check_references(session, data.actions)
+    await _check_social(session, data)
     await repository.retire(session, current.id)
     await session.flush()
     return RuleOut.of(await _add_version(session, actor, rule_id, current.version + 1, data))
@@ -107,6 +111,41 @@ async def _check_references(session: AsyncSession, actions: Actions) -> None:
         raise InvalidRuleReference(f"The rule assigns staff member {actions.assignee_staff_id}, who does not exist.")
     if actions.sla_policy is not None and await repository.sla_policy_by_code(session, actions.sla_policy) is None:
         raise InvalidRuleReference(f"The rule uses SLA policy {actions.sla_policy!r}, which does not exist.")
+
+
+async def _check_social(session: AsyncSession, data: RuleIn) -> None:
+    """Social tickets never leave the OCMW: a rule that makes tickets social, or names a social category,
+    must send them to an OCMW unit (and assign them only to OCMW staff)."""
+    units = {unit.code: unit for unit in await repository.all_units(session)}
+    owner = units.get(data.actions.owning_unit)
+    if owner is None:
+        return  # _check_references said so already
+    social_categories = [
+        code
+        for code in await repository.social_category_codes(session)
+        if data.conditions.categories is not None and matching_category(data.conditions.categories, code)
+    ]
+    if data.actions.confidentiality is Confidentiality.social:
+        why = "marks tickets social"
+    elif social_categories:
+        why = f"matches the social categor{'y' if len(social_categories) == 1 else 'ies'} " + ", ".join(
+            sorted(social_categories)
+        )
+    else:
+        return
+    if not is_ocmw_unit(owner):
+        raise SocialStaysInOcmw(
+            f"The rule {why}, but sends them to {owner.name}, which is not an OCMW unit (kind "
+            f"{OCMW_UNIT_KIND!r}). Social (OCMW) tickets are need-to-know and never get a non-OCMW owner: send "
+            "them to an OCMW service, or narrow the rule's categories.",
+            unit=owner.code,
+        )
+    staff_id = data.actions.assignee_staff_id
+    if staff_id is not None and not await repository.is_ocmw_staff(session, staff_id):
+        raise SocialStaysInOcmw(
+            f"The rule {why}, but assigns them to staff member {staff_id}, who does not work in an OCMW unit.",
+            staff_id=staff_id,
+        )
 
 
 # --- deciding -------------------------------------------------------------------------------------------------
@@ -319,6 +358,16 @@ async def open_routed_ticket(
     social = actions.confidentiality is Confidentiality.social or (
         category is not None and category.confidentiality == Confidentiality.social.value
     )
+    if social and not is_ocmw_unit(owner):
+        # Social tickets never leave the OCMW, whatever a rule says (rules written before this check, a
+        # rule without categories such as an evening line): the category's OCMW owner keeps it.
+        kept = await _ocmw_owner(session, category)
+        decision = replace(
+            routed.decision,
+            actions=actions.model_copy(update={"owning_unit": kept.code}),
+            explanation=f"{routed.decision.explanation}; a social ticket stays in the OCMW: kept at {kept.name}",
+        )
+        routed, owner, actions = replace(routed, decision=decision, owner=kept), kept, decision.actions
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
     assignee, note = await _assignee(session, actions, case_worker_id, social)
     policy = None
@@ -351,12 +400,31 @@ async def open_routed_ticket(
     return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
 
 
+async def _ocmw_owner(session: AsyncSession, category: Category | None) -> Unit:
+    """The OCMW unit that keeps a social ticket a rule would send elsewhere: the category's owner, else the
+    first active OCMW unit."""
+    if category is not None and is_ocmw_unit(category.owning_unit):
+        return category.owning_unit
+    units = await repository.all_units(session)
+    kept = next((unit for unit in units if is_ocmw_unit(unit) and unit.active), None)
+    if kept is None:
+        raise UnprocessableInput(
+            f"This contact is social, and no OCMW unit (kind {OCMW_UNIT_KIND!r}) exists to own its ticket."
+        )
+    return kept
+
+
 async def _assignee(
     session: AsyncSession, actions: Actions, case_worker_id: int | None, social: bool
 ) -> tuple[int | None, str | None]:
     """Continuity of care (maatzorg): social tickets go straight to the citizen's own case worker."""
     if actions.assignment is AssignmentStrategy.named_staff and actions.assignee_staff_id is not None:
         named = await repository.staff_by_id(session, actions.assignee_staff_id)
+        if social and named is not None and not await repository.is_ocmw_staff(session, named.id):
+            return (
+                None,
+                f"{named.full_name} works outside the OCMW and may not hold a social ticket: to the unit's queue",
+            )
         if named is not None and named.active and not named.absent:
             return named.id, f"assigned to {named.full_name} by the rule"
         return None, "the rule's named staff member is absent or inactive: to the unit's queue"

@@ -23,12 +23,14 @@ from genk3600.config import Settings
 from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
 from genk3600.models import SlaPolicy, Ticket, Unit
-from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
+from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality, EscalationReason, Role, TicketEventType, TicketStatus
 from genk3600.sla import repository
 from genk3600.sla.deadlines import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
 from genk3600.sla.sla import BusinessCalendar
 from genk3600.tickets import handoff, timeline
 from genk3600.tickets.timeline import TimelineEntry
+
+SOCIAL = Confidentiality.social.value
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +188,8 @@ class _Batch:
         handover = None
         if due.breach and policy is not None and policy.breach_unit_id not in (None, ticket.owning_unit_id):
             target = await self._unit(policy.breach_unit_id)
-            if target is not None:
+            # A social ticket never leaves the OCMW: a breach unit outside it leaves the OCMW owner in place.
+            if target is not None and (ticket.confidentiality != SOCIAL or target.kind == OCMW_UNIT_KIND):
                 source = await self._unit(ticket.owning_unit_id)
                 if source is None:  # the foreign key makes this unreachable
                     raise RuntimeError(f"ticket {ticket.reference} has no owning unit")

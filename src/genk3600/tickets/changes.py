@@ -13,6 +13,7 @@ from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
 from genk3600.participation.errors import ContactsWithoutRole
 from genk3600.participation.service import unattributed_contacts
+from genk3600.privacy import ocmw
 from genk3600.sla import deadlines
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
@@ -86,6 +87,7 @@ async def _assign(
         staff = await staff_by_id(session, staff_id)
         if staff is None or not staff.active:
             raise UnknownTarget(f"There is no active staff member with id {staff_id}.")
+        await ocmw.check_assignee(session, ticket, staff)
         name = staff.full_name
     before = ticket.assignee_staff_id
     ticket.assignee_staff_id = staff_id

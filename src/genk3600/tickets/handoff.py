@@ -18,6 +18,7 @@ from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.models import Escalation, Staff, Unit
 from genk3600.models.enums import FINISHED_STATUSES, EscalationReason, TicketEventType, TicketStatus, UnitKind
+from genk3600.privacy import ocmw
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import timeline
 from genk3600.tickets.changes import locked_ticket
@@ -140,6 +141,14 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
         raise IllegalTransition(f"Ticket {reference} is {ticket.status}; reopen it before handing it over.")
     returning = data.reason is EscalationReason.returned
     target_unit, target_staff = await _target(session, data, returning)
+    ocmw.check_owner(ticket, target_unit)
+    if ocmw.is_social(ticket) and actor.staff_id is not None:
+        # Handing a case to oneself or one's own unit while seeing it only through a grant would outlast it.
+        own_units = {membership.unit_id for membership in actor.memberships}
+        if (target_staff is not None and target_staff.id == actor.staff_id) or target_unit.id in own_units:
+            me = await staff_by_id(session, actor.staff_id)
+            if me is not None:
+                await ocmw.check_assignee(session, ticket, me)
     source = ticket.owning_unit
     from_tier = ticket.tier
     to_tier = FRONT_OFFICE_TIER if returning else next_tier(from_tier)

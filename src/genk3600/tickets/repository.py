@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -12,7 +12,7 @@ from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import Category, Ticket, TicketEvent, Unit, ticket_number_seq
 from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
-from genk3600.privacy.visibility import visible_tickets
+from genk3600.privacy.visibility import may_hold_social_ticket, visible_tickets
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -47,10 +47,24 @@ async def ticket_by_reference_unchecked(session: AsyncSession, reference: str) -
     return await session.scalar(_BY_REFERENCE.where(Ticket.reference == reference))
 
 
-async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:
-    """Fresh from the database, relations included, even if this session already holds the ticket."""
+async def ticket_by_id(session: AsyncSession, ticket_id: int, viewer: Principal | None = None) -> Ticket | None:
+    """Fresh from the database, relations included, even if this session already holds the ticket; only if
+    `viewer` (when given) may see it."""
     statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id)
+    if viewer is not None:
+        statement = statement.where(visible_tickets(viewer))
     return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def is_visible(session: AsyncSession, ticket_id: int, viewer: Principal) -> bool:
+    """Whether `viewer` may see the ticket: the very check a GET of it makes."""
+    return bool(await session.scalar(select(exists().where(Ticket.id == ticket_id, visible_tickets(viewer)))))
+
+
+async def may_hold_social(session: AsyncSession, ticket_id: int, staff_id: int) -> bool:
+    """Whether the staff member may be the assignee of this social ticket (see `may_hold_social_ticket`)."""
+    condition = exists().where(Ticket.id == ticket_id, may_hold_social_ticket(staff_id))
+    return bool(await session.scalar(select(condition)))
 
 
 async def list_tickets(
@@ -74,9 +88,12 @@ async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -
 
 
 async def open_ticket_for(
-    session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime
+    session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime, viewer: Principal
 ) -> Ticket | None:
-    """The citizen's newest open ticket on this category, if opened after `created_after`.
+    """The citizen's newest open ticket on this category that `viewer` may see, if opened after `created_after`.
+
+    A follow-up joins only a ticket its caller may see: one out of sight (a social case, for most callers)
+    stays untouched, and the contact opens a ticket of its own, routed as any new one.
 
     Locks the pair (citizen, category) until the transaction ends: two contacts of one citizen arriving at
     once would otherwise both find no open ticket and open one each. The second now waits here for the
@@ -94,10 +111,11 @@ async def open_ticket_for(
             Ticket.category_id == category_id,
             Ticket.status.not_in(FINISHED_STATUSES),
             Ticket.created_at >= created_after,
+            visible_tickets(viewer),
         )
         .order_by(Ticket.id.desc())
         .limit(1)
-        .with_for_update()
+        .with_for_update(of=Ticket)
     )
 
 

@@ -25,6 +25,12 @@ class UnitIn(InputModel):
     name: str = Field(min_length=1, max_length=200, examples=["Burgerzaken"])
     kind: UnitKind = Field(examples=[UnitKind.department])
     parent: UnitCode | None = Field(default=None, description="Code of the parent unit, if any.")
+    front_office: bool | None = Field(
+        default=None,
+        description="Staff of a front-office unit read every normal ticket of every department (one front "
+        "door); social tickets stay need-to-know. Defaults from `kind`: true for `contact_centre`, "
+        "`reception`, `quick_desk` and `thematic_desk`.",
+    )
 
 
 class UnitOut(OutputModel):
@@ -34,6 +40,7 @@ class UnitOut(OutputModel):
     kind: UnitKind
     parent: str | None = Field(description="Code of the parent unit.", examples=["stad_genk"])
     active: bool
+    front_office: bool = Field(description="Its staff read every normal ticket of every department.")
     created_at: datetime
 
     @classmethod
@@ -45,6 +52,7 @@ class UnitOut(OutputModel):
             kind=UnitKind(unit.kind),
             parent=unit.parent.code if unit.parent else None,
             active=unit.active,
+            front_office=unit.front_office,
             created_at=unit.created_at,
         )
 

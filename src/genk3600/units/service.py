@@ -21,6 +21,8 @@ async def create_unit(session: AsyncSession, data: UnitIn) -> UnitOut:
         if parent is None:
             raise UnknownUnit(data.parent)
     unit = Unit(code=data.code, name=data.name, kind=data.kind.value, parent=parent)
+    if data.front_office is not None:  # else the kind decides (see Unit.front_office)
+        unit.front_office = data.front_office
     session.add(unit)
     await session.flush()
     return UnitOut.of(unit)
