@@ -74,6 +74,9 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
     if any(attachment.content is None for attachment in intake.attachments):
         flags.add(ContactFlag.attachment_over_cap)
     language = _language(intake, found)
+    # One instant for both: the column default (the transaction's start) would otherwise put a contact
+    # recorded as it happens before its own occurrence, by however long the request had been running.
+    recorded_at = utcnow()
     contact = Contact(
         citizen_id=found.citizen.id if found.citizen else None,
         channel=intake.channel.value,
@@ -84,7 +87,8 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
         channel_details=intake.channel_details,
         external_id=intake.external_id,
         flags=sorted(flag.value for flag in flags),
-        occurred_at=intake.occurred_at or utcnow(),
+        occurred_at=intake.occurred_at or recorded_at,
+        created_at=recorded_at,
         actor_staff_id=actor.staff_id,
         actor_api_client_id=actor.api_client_id,
         actor_name=actor.display_name,
