@@ -15,11 +15,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings, get_settings
-from genk3600.db import Database, migrate, resolve_database_url
+from genk3600.db import Database, NoEmbeddedDatabase, display_url, migrate, resolve_database_url
 
 log = logging.getLogger("genk3600")
 T = TypeVar("T")
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)
-    except CommandError as exc:
+    except (CommandError, NoEmbeddedDatabase) as exc:
         print(f"genk3600: {exc}", file=sys.stderr)  # noqa: T201
         return 1
 
@@ -103,8 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one committed transaction on a migrated database."""
-    url, _server = resolve_database_url(settings)
+    """Run `work` in one committed transaction on a migrated database (never a newly created one)."""
+    url, _server = resolve_database_url(settings, create=False)
 
     async def run() -> T:
         await migrate(url, settings)
@@ -116,6 +116,13 @@ def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[
             await database.dispose()
 
     return asyncio.run(run())
+
+
+def _database_in_use(settings: Settings) -> str:
+    """Which database a command used, as the person set it (the password left out)."""
+    if settings.database_url is not None:
+        return f"at {display_url(make_url(settings.database_url.get_secret_value()))} (GENK3600_DATABASE_URL)"
+    return f"in {settings.data_dir.resolve()} (GENK3600_DATA_DIR)"
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -176,7 +183,7 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    url, _server = resolve_database_url(settings)
+    url, _server = resolve_database_url(settings, create=False)
 
     async def run() -> list[str]:
         await migrate(url, settings)
@@ -210,17 +217,24 @@ def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.auth.tokens import issue_dev_token
-    from genk3600.staff.repository import staff_by_email
+    from genk3600.staff.repository import count_staff, staff_by_email
 
     if not settings.dev_mode:
         raise CommandError("dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider")
 
-    async def work(session: AsyncSession) -> bool:
+    async def work(session: AsyncSession) -> tuple[bool, int]:
         staff = await staff_by_email(session, args.staff)
-        return staff is not None and staff.active
+        return staff is not None and staff.active, await count_staff(session)
 
-    if not _with_database(settings, work):
-        raise CommandError(f"no active staff member with e-mail {args.staff!r}")
+    found, staff_count = _with_database(settings, work)
+    if not found:
+        where = _database_in_use(settings)
+        if staff_count == 0:
+            raise CommandError(
+                f"the database {where} holds no staff at all: is it the service's? "
+                "(`genk3600 serve --demo` or `genk3600 seed --demo` loads the demo staff)"
+            )
+        raise CommandError(f"no active staff member with e-mail {args.staff!r} in the database {where}")
     _print_lines([issue_dev_token(settings, args.staff.lower(), timedelta(hours=args.hours))])
     return 0
 
@@ -232,7 +246,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 
-    url, _server = resolve_database_url(settings)
+    url, _server = resolve_database_url(settings, create=False)
     actor = system_principal("SMTP intake")
 
     async def run() -> None:
@@ -262,7 +276,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.workers import background_jobs
 
-    url, _server = resolve_database_url(settings)
+    url, _server = resolve_database_url(settings, create=False)
 
     async def run() -> None:
         await migrate(url, settings)
@@ -287,7 +301,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.batch_size <= 100_000:
         raise CommandError("--batch-size must lie between 1 and 100000")
-    url, _server = resolve_database_url(settings)
+    url, _server = resolve_database_url(settings, create=False)
     asyncio.run(migrate(url, settings))
     try:
         report = run_import(url, settings, args.file, args.batch_size)
