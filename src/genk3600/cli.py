@@ -132,6 +132,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # What --host/--port choose counts everywhere, the links in citizen mail (Settings.public_url) included.
+    settings = settings.model_copy(update={"host": host, "port": port})
     url, server = resolve_database_url(settings)
     asyncio.run(migrate(url, settings))
     log.info("Database schema is up to date")
