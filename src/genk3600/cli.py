@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -137,10 +138,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     url, server = resolve_database_url(settings)
     asyncio.run(migrate(url, settings))
     log.info("Database schema is up to date")
-    if args.demo:
-        _print_lines(asyncio.run(_load_demo(url, settings)))
+    lines, demo_key = asyncio.run(_load_demo(url, settings)) if args.demo else ([], None)
     base = f"http://{host}:{port}"
-    _print_lines([f"Genk3600 API on {base}  (docs: {base}/docs, spec: {base}/openapi.json)"])
+    lines.append(f"Genk3600 API on {base}  (docs: {base}/docs, spec: {base}/openapi.json)")
+    _print_lines(lines + (_try_it_lines(settings, demo_key) if demo_key else []))
     app = create_app(settings, url)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; handled like this, the process
     # exits normally (status 0) and atexit stops the embedded PostgreSQL instead of orphaning it.
@@ -155,8 +156,9 @@ def _exit_normally(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-async def _load_demo(url: URL, settings: Settings) -> list[str]:
-    from genk3600.demo import ADMIN_EMAIL, seed_demo
+async def _load_demo(url: URL, settings: Settings) -> tuple[list[str], str | None]:
+    """Load the demo data; what to print, and the demo API key (dev mode only)."""
+    from genk3600.demo import seed_demo
     from genk3600.devtools import ensure_demo_api_key
 
     database = Database.connect(url, pool_size=1)
@@ -173,8 +175,51 @@ async def _load_demo(url: URL, settings: Settings) -> list[str]:
     ]
     if key:
         lines.append(f"Demo API key (all scopes): {key}")
-        lines.append(f"Staff token for the demo admin: genk3600 dev-token --staff {ADMIN_EMAIL}")
+    return lines, key
+
+
+# Printed commands are indented by this, each on a line of its own, and run as printed from any folder.
+COMMAND_INDENT = "    "
+
+
+def _try_it_lines(settings: Settings, demo_key: str | None) -> list[str]:
+    """Commands for another terminal that reach this service and its database (the README's examples use them)."""
+    from genk3600.demo import ADMIN_EMAIL
+
+    environment, note = _command_environment(settings)
+    lines: list[str] = []
+    if demo_key is not None:
+        exports = {**environment, "GENK3600_PORT": str(settings.port), "DEMO_KEY": demo_key}
+        lines.append(f"For the README's examples, paste this into another terminal{note}:")
+        lines.append(f"{COMMAND_INDENT}export {_assignments(exports)}")
+    lines.append(f"A staff token for the demo admin{note}:")
+    lines.append(f"{COMMAND_INDENT}{_assignments(environment)} {_program()} dev-token --staff {ADMIN_EMAIL}")
     return lines
+
+
+def _command_environment(settings: Settings) -> tuple[dict[str, str], str]:
+    """The settings another command needs to find this database, and a note on any it cannot be given here."""
+    environment: dict[str, str] = {"GENK3600_ENV": settings.env}
+    if settings.database_url is None:
+        environment["GENK3600_DATA_DIR"] = str(settings.data_dir.resolve())
+        return environment, ""
+    url = make_url(settings.database_url.get_secret_value())
+    if url.password is None:
+        environment["GENK3600_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        return environment, ""
+    return environment, " (with the GENK3600_DATABASE_URL this service uses: its password is not printed)"
+
+
+def _assignments(environment: dict[str, str]) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in environment.items())
+
+
+def _program() -> str:
+    """This program as a command that works from any folder: the installed script, else `python -m genk3600`."""
+    started = Path(sys.argv[0])
+    if started.name == "genk3600" and started.is_file():
+        return shlex.quote(str(started.absolute()))
+    return f"{shlex.quote(sys.executable)} -m genk3600"
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -187,11 +232,12 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     url, _server = resolve_database_url(settings, create=False)
 
-    async def run() -> list[str]:
+    async def run() -> tuple[list[str], str | None]:
         await migrate(url, settings)
         return await _load_demo(url, settings)
 
-    _print_lines(asyncio.run(run()))
+    lines, key = asyncio.run(run())
+    _print_lines(lines + (_try_it_lines(settings, None) if key else []))
     return 0
 
 
