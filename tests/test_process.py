@@ -60,8 +60,14 @@ def _serving(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[
         stop_process(process)
 
 
-def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def _own_folder(run_dir: Path) -> Path:
+    """A folder for an embedded server. Not tmp_path: as root the server runs as another user, which must be able
+    to enter the parents, and a concurrent pytest run resets pytest's shared base folder to 0700."""
+    return Path(tempfile.mkdtemp(dir=run_dir))
+
+
+def test_serve_with_embedded_database_end_to_end(tmp_path: Path, run_dir: Path) -> None:
+    data_dir = _own_folder(run_dir) / "data"
     env = _environment(data_dir)
     with _serving(tmp_path, env, "--demo") as (base, process, err):
         output = (tmp_path / "serve.out").read_text()
@@ -133,9 +139,7 @@ def test_dev_token_is_refused_outside_dev_mode(tmp_path: Path) -> None:
 
 def test_data_commands_never_create_a_second_database(run_dir: Path) -> None:
     """Without the service's GENK3600_DATA_DIR a command says where it looked instead of initialising a new server."""
-    # In the run's own folder, not tmp_path: as root the server runs as another user, which needs to traverse
-    # the parents, and a concurrent pytest run resets pytest's shared base folder to 0700.
-    elsewhere = Path(tempfile.mkdtemp(dir=run_dir)) / "not-the-service"
+    elsewhere = _own_folder(run_dir) / "not-the-service"
     env = _environment(elsewhere)
     for command in (
         ["dev-token", "--staff", "admin@genk.example"],
