@@ -14,7 +14,8 @@ PYTEST_ARGS ?=
 .PHONY: help run test lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check bench
 
 help:
-	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data"
+	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data in ./.genk3600"
+	@echo "                  (another port or folder: GENK3600_PORT=8001 GENK3600_DATA_DIR=/tmp/genk3600-b make run)"
 	@echo "make test         lint, format check, mypy, then pytest (what CI runs)"
 	@echo "make lint         ruff check + ruff format --check"
 	@echo "make typecheck    mypy (strict on src/)"
