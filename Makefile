@@ -11,12 +11,15 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help run test lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check bench
+.PHONY: help run test test-anyday lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check bench \
+	browser faketime
 
 help:
 	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data in ./.genk3600"
 	@echo "                  (another port or folder: GENK3600_PORT=8001 GENK3600_DATA_DIR=/tmp/genk3600-b make run)"
 	@echo "make test         lint, format check, mypy, then pytest (what CI runs)"
+	@echo "make test-anyday  pytest at three awkward dates under faketime (DST switch, 29 February, New Year's Eve)"
+	@echo "make browser      install Debian's chromium for the console's browser tests (as root)"
 	@echo "make lint         ruff check + ruff format --check"
 	@echo "make typecheck    mypy (strict on src/)"
 	@echo "make format       ruff format + ruff check --fix"
@@ -61,6 +64,45 @@ bench: $(VENV)/.installed-bench
 
 test: lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The whole suite at moments where date arithmetic goes wrong (times in UTC): just before the clocks in
+# Europe/Brussels jump from 02:00 to 03:00, on 29 February, and at 23:30 local time on New Year's Eve.
+# `faketime -f '@…'` starts the clock there and lets it run, so timeouts and polls still work. libfaketime is
+# LD_PRELOADed into child processes too, so the embedded PostgreSQL runs on the same faked date: its now()
+# (column defaults, statement_timestamp()) agrees with the app's clock, and initdb, pg_ctl and asyncpg work
+# under it. FAKETIME_DONT_FAKE_MONOTONIC must stay unset: with it, Python's time.sleep (clock_nanosleep on the
+# monotonic clock with an absolute deadline) fails with EINVAL under libfaketime; faked, the monotonic clock
+# still runs at normal speed from its start, so timeouts, sleeps and asyncio timers behave.
+ANYDAY_MOMENTS := "2027-03-28 01:30:00" "2028-02-29 12:00:00" "2026-12-31 22:30:00"
+test-anyday: $(VENV)/.installed-dev faketime
+	@set -e; for moment in $(ANYDAY_MOMENTS); do \
+		echo "== pytest at $$moment UTC"; \
+		TZ=UTC faketime -f "@$$moment" $(BIN)/pytest $(PYTEST_ARGS); \
+	done
+
+faketime:
+	@command -v faketime >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 faketime \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 faketime; }; \
+		else \
+			echo "make test-anyday needs Debian's faketime; as root: apt-get install -y -o DPkg::Lock::Timeout=300 faketime" >&2; \
+			exit 1; \
+		fi; }
+
+# Debian's chromium for tests/console (the tests never install anything themselves). A mirror or the dpkg
+# lock can fail once on a busy machine, so a failed attempt is retried once after a pause.
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "as root: apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 chromium" >&2; exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	for attempt in 1 2; do \
+		if apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium; then exit 0; fi; \
+		if [ $$attempt = 1 ]; then echo "installing chromium failed; trying again in 30 s" >&2; sleep 30; fi; \
+	done; \
+	exit 1
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -21,6 +21,7 @@ from bench.jwks import IdentityProvider
 from bench.service import Service
 from bench.world import QUEUE_STAFF, QUEUE_UNIT, World
 from genk3600.config import Settings
+from genk3600.kit.reference import format_reference
 
 log = logging.getLogger("bench")
 
@@ -120,7 +121,7 @@ def _ticket_and_contact_rows(
             next_check = first_due
         resolved_at = created + timedelta(days=rng.randrange(0, 20), hours=rng.randrange(24)) if finished else None
         citizen = rng.randrange(1, citizens + 1) if rng.random() < 0.85 else None
-        reference = f"G3600-{created.year}-{1_000_000 + n:07d}"
+        reference = format_reference(created.year, 1_000_000 + n)
         ticket = (
             ticket_id, reference, status, category.priority, subject, language, category.confidentiality, 1,
             category.id, citizen, category.unit_id, assignee, first_due, resolution_due, resolved_at,
@@ -285,13 +286,13 @@ async def measure_requests(
 async def sweeper_pass(postgres: Postgres, settings: Settings) -> dict[str, Any]:
     """One pass of the SLA sweeper, called directly, over the tickets due now."""
     from genk3600.db import Database
-    from genk3600.kit.clock import utcnow
+    from genk3600.kit.clock import SystemClock
     from genk3600.sla.sweeper import sweep_once
 
     database = Database.connect(postgres.url(), pool_size=2)
     try:
         started = time.perf_counter()
-        result = await sweep_once(database.sessions, settings, utcnow())
+        result = await sweep_once(database.sessions, settings, SystemClock().now())
         seconds = time.perf_counter() - started
     finally:
         await database.dispose()

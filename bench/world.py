@@ -20,10 +20,6 @@ QUEUE_UNIT = "omgeving"
 QUEUE_STAFF = "katrien.thys@genk.example"
 
 
-def citizen_email(number: int) -> str:
-    return f"burger{number}@example.org"
-
-
 @dataclass(frozen=True)
 class World:
     writer_key: str

@@ -1,5 +1,6 @@
 """Alembic environment. The service passes a live connection in `config.attributes["connection"]`;
-run by hand, it connects to GENK3600_DATABASE_URL or the embedded server."""
+run by hand, it connects to GENK3600_MIGRATION_DATABASE_URL, GENK3600_DATABASE_URL or the embedded server's
+owner role, and grants the application role its privileges afterwards."""
 
 import asyncio
 
@@ -27,12 +28,14 @@ def run_with(connection: Connection) -> None:
 
 async def run_standalone() -> None:
     from genk3600.config import get_settings
-    from genk3600.db import resolve_database_url
+    from genk3600.db import app_role, grant_app_privileges, resolve_database_urls
 
-    url, _server = resolve_database_url(get_settings())
-    engine = create_async_engine(url)
+    settings = get_settings()
+    urls = resolve_database_urls(settings)
+    engine = create_async_engine(urls.migration)
     async with engine.connect() as connection:
         await connection.run_sync(run_with)
+        await connection.run_sync(grant_app_privileges, app_role(settings))
         await connection.commit()
     await engine.dispose()
 

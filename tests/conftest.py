@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from genk3600.app import create_app
+from genk3600.audit import trail
 from genk3600.config import Settings
 from genk3600.db import Database, async_url, embedded_database_url, migrate, start_embedded_postgres
+from genk3600.kit.clock import FixedClock, SystemClock
 from tests import factories
 
 TEST_DATABASE = "genk3600_test"
@@ -99,10 +101,20 @@ async def scratch_url(database_url: URL, template_url: URL) -> AsyncIterator[URL
 
 
 @pytest.fixture
-async def scratch_app(settings: Settings, scratch_url: URL) -> AsyncIterator[tuple[FastAPI, Database]]:
+def clock() -> FixedClock:
+    """The test's clock, which the `app` and `scratch_app` fixtures use: it starts at the moment the test starts
+    and stands still until the test sets or advances it. Tests state times relative to `clock.now()` (or set it),
+    so they pass on any date; `make test-anyday` runs them at awkward ones."""
+    return FixedClock(SystemClock().now())
+
+
+@pytest.fixture
+async def scratch_app(
+    settings: Settings, scratch_url: URL, clock: FixedClock
+) -> AsyncIterator[tuple[FastAPI, Database]]:
     """The app on a scratch database with a real pool: every request commits for real."""
     database = Database.connect(scratch_url, pool_size=25)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     app.state.db = database
     yield app, database
     await database.dispose()
@@ -119,7 +131,9 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     # Commits inside the app and the factories only release savepoints of the outer transaction.
-    return async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    sessions = async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    trail.install(sessions)
+    return sessions
 
 
 @pytest.fixture
@@ -129,8 +143,10 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 
 @pytest.fixture
-def app(settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
-    app = create_app(settings)
+def app(
+    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> FastAPI:
+    app = create_app(settings, clock=clock)
     # The real get_session dependency runs; only its session factory is bound to the test transaction.
     app.state.db = Database(engine, sessions)
     return app

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
-from genk3600.kit.clock import utcnow
 from genk3600.models import Base, Category, Citizen, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
 
-# Re-exported for tests that set timestamps relative to now.
-__all__ = ["utcnow"]
+T = TypeVar("T")
+
+# When tickets that tests open directly (not through intake) say they were opened: only the year in their
+# reference depends on it.
+OPENED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -163,3 +168,20 @@ def stop_process(process: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], what: str, *, within: float = 30.0, interval: float = 0.05
+) -> T:
+    """Poll `check` until it returns something truthy and return that; fail naming `what` after `within` seconds.
+
+    For outcomes of background work: the limit is generous (a busy CI machine), the wait as short as the work."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {within:g} s: {what} (last seen: {result!r})")
+        await asyncio.sleep(interval)

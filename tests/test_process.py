@@ -73,7 +73,11 @@ def test_serve_with_embedded_database_end_to_end(tmp_path: Path, run_dir: Path) 
         output = (tmp_path / "serve.out").read_text()
         demo_key = next(line for line in output.splitlines() if line.startswith("Demo API key")).split()[-1]
         assert f"{base}/docs" in output
-        assert "Database: embedded PostgreSQL" in err.read_text()
+        log = err.read_text()
+        assert "Database: embedded PostgreSQL" in log
+        # Migrated as the owner, served as the application role (README: Database roles).
+        assert "(postgresql+asyncpg://genk3600_app@/genk3600?" in log
+        assert "privileges granted to the application role genk3600_app" in log
 
         created = httpx.post(f"{base}/v1/contacts", json=web_contact(), headers={"X-API-Key": demo_key}, timeout=10)
         assert created.status_code == 201, created.text

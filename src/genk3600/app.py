@@ -24,6 +24,7 @@ from genk3600.db import Database
 from genk3600.errors import ProblemDetails, problem_responses
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
+from genk3600.kit.clock import Clock, SystemClock
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -73,9 +74,15 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, database_url: URL | None = None) -> FastAPI:
-    """Build the app; the database is connected in the lifespan (tests inject sessions instead)."""
+def create_app(
+    settings: Settings | None = None, database_url: URL | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the app; the database is connected in the lifespan (tests inject sessions instead).
+
+    `clock` is the one source of time for requests and background jobs (the wall clock unless given).
+    """
     settings = settings or get_settings()
+    clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,7 +95,7 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         stop = asyncio.Event()
         jobs: list[asyncio.Task[None]] = []
         if settings.run_jobs:
-            jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, stop)]
+            jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, clock, stop)]
         try:
             yield
         finally:
@@ -106,13 +113,14 @@ def create_app(settings: Settings | None = None, database_url: URL | None = None
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     )
     app.state.settings = settings
+    app.state.clock = clock
     # Added first, so it runs inside the request context: its 413 carries the request id.
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_bytes,
         path_limits={"/v1/intake/mail": settings.max_message_bytes},
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, clock=clock)
     # Outermost, so the latency covers everything the app does for a request (see /metrics).
     app.state.request_histogram = histogram = request_histogram()
     app.add_middleware(RequestMetricsMiddleware, histogram=histogram)

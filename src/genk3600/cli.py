@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings, get_settings
-from genk3600.db import Database, NoEmbeddedDatabase, display_url, migrate, resolve_database_url
+from genk3600.db import Database, NoEmbeddedDatabase, display_url, migrate, resolve_database_urls
 
 log = logging.getLogger("genk3600")
 T = TypeVar("T")
@@ -105,11 +105,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on a migrated database (never a newly created one)."""
-    url, _server = resolve_database_url(settings, create=False)
+    urls = resolve_database_urls(settings, create=False)
 
     async def run() -> T:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=1)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=1)
         try:
             async with database.sessions.begin() as session:
                 return await work(session)
@@ -135,8 +135,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     # What --host/--port choose counts everywhere, the links in citizen mail (Settings.public_url) included.
     settings = settings.model_copy(update={"host": host, "port": port})
-    url, server = resolve_database_url(settings)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings)
+    url = urls.service
+    asyncio.run(migrate(urls.migration, settings))
     log.info("Database schema is up to date")
     lines, demo_key = asyncio.run(_load_demo(url, settings)) if args.demo else ([], None)
     base = f"http://{host}:{port}"
@@ -148,7 +149,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_normally)
     # Our own access log (genk3600.access) leaves query strings out; uvicorn's would log them.
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True, access_log=False)
-    del server  # keeps the embedded server handle alive until uvicorn returns
+    del urls  # keeps the embedded server handle alive until uvicorn returns
     return 0
 
 
@@ -223,18 +224,18 @@ def _program() -> str:
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    url, _server = resolve_database_url(settings)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings)
+    asyncio.run(migrate(urls.migration, settings))
     log.info("Database schema is up to date")
     return 0
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    url, _server = resolve_database_url(settings, create=False)
+    urls = resolve_database_urls(settings, create=False)
 
     async def run() -> tuple[list[str], str | None]:
-        await migrate(url, settings)
-        return await _load_demo(url, settings)
+        await migrate(urls.migration, settings)
+        return await _load_demo(urls.service, settings)
 
     lines, key = asyncio.run(run())
     _print_lines(lines + (_try_it_lines(settings, None) if key else []))
@@ -265,17 +266,19 @@ def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.auth.tokens import issue_dev_token
+    from genk3600.kit.clock import SystemClock
     from genk3600.staff.repository import count_staff, staff_by_email
 
     if not settings.dev_mode:
         raise CommandError("dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider")
 
-    async def work(session: AsyncSession) -> tuple[bool, int]:
+    async def work(session: AsyncSession) -> tuple[bool, str | None, int]:
         staff = await staff_by_email(session, args.staff)
-        return staff is not None and staff.active, await count_staff(session)
+        active = staff is not None and staff.active
+        return active, staff.oidc_subject if staff else None, await count_staff(session)
 
-    found, staff_count = _with_database(settings, work)
-    if not found:
+    active, subject, staff_count = _with_database(settings, work)
+    if not active:
         where = _database_in_use(settings)
         if staff_count == 0:
             raise CommandError(
@@ -283,7 +286,9 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
                 "(`genk3600 serve --demo` or `genk3600 seed --demo` loads the demo staff)"
             )
         raise CommandError(f"no active staff member with e-mail {args.staff!r} in the database {where}")
-    _print_lines([issue_dev_token(settings, args.staff.lower(), timedelta(hours=args.hours))])
+    _print_lines(
+        [issue_dev_token(settings, SystemClock(), args.staff.lower(), timedelta(hours=args.hours), subject=subject)]
+    )
     return 0
 
 
@@ -293,19 +298,21 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.errors import MalformedMessage
     from genk3600.contacts.mail_intake import record_mail
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
+    from genk3600.kit.clock import SystemClock
 
-    url, _server = resolve_database_url(settings, create=False)
+    urls = resolve_database_urls(settings, create=False)
     actor = system_principal("SMTP intake")
+    clock = SystemClock()
 
     async def run() -> None:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=settings.db_pool_size)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=settings.db_pool_size)
 
         async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
             actor_var.set(actor)
             try:
                 async with database.sessions.begin() as session:
-                    await record_mail(session, settings, actor, raw)
+                    await record_mail(session, settings, clock, actor, raw)
             except MalformedMessage as exc:
                 raise Unreadable(exc.detail) from exc
 
@@ -322,18 +329,19 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.kit.clock import SystemClock
     from genk3600.workers import background_jobs
 
-    url, _server = resolve_database_url(settings, create=False)
+    urls = resolve_database_urls(settings, create=False)
 
     async def run() -> None:
-        await migrate(url, settings)
-        database = Database.connect(url, pool_size=2)
+        await migrate(urls.migration, settings)
+        database = Database.connect(urls.service, pool_size=2)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        jobs = background_jobs(database, settings, stop)
+        jobs = background_jobs(database, settings, SystemClock(), stop)
         log.info("Worker running %d job(s)", len(jobs))
         try:
             await asyncio.gather(*jobs)
@@ -349,10 +357,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.batch_size <= 100_000:
         raise CommandError("--batch-size must lie between 1 and 100000")
-    url, _server = resolve_database_url(settings, create=False)
-    asyncio.run(migrate(url, settings))
+    urls = resolve_database_urls(settings, create=False)
+    asyncio.run(migrate(urls.migration, settings))
     try:
-        report = run_import(url, settings, args.file, args.batch_size)
+        report = run_import(urls.service, settings, args.file, args.batch_size)
     except (OSError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     _print_lines([report.summary()])

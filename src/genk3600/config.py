@@ -28,7 +28,18 @@ class Settings(BaseSettings):
     )
     database_url: SecretStr | None = Field(
         default=None,
-        description="SQLAlchemy URL of an external PostgreSQL; unset = embedded PostgreSQL in data_dir.",
+        description="SQLAlchemy URL of an external PostgreSQL; unset = embedded PostgreSQL in data_dir. The service "
+        "connects with it: make its role the application role (owns nothing; see README: Database roles).",
+    )
+    migration_database_url: SecretStr | None = Field(
+        default=None,
+        description="URL of the role that owns the schema, for migrations (`migrate`, and the first step of `serve` "
+        "and the other commands); unset = database_url.",
+    )
+    database_app_role: str | None = Field(
+        default=None,
+        description="Role granted the service's table privileges after every migration; unset = the user of "
+        "database_url (genk3600_app on the embedded server).",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -65,6 +76,13 @@ class Settings(BaseSettings):
     migrations_dir: Path = Field(default=_REPO_ROOT / "migrations")
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, le=24 * 30, description="How long an Idempotency-Key keeps its first response."
+    )
+    report_small_count_threshold: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="In reports, counts of social (OCMW) rows from 1 up to this number minus one are shown as "
+        '"< N", so that small groups of people cannot be recognised.',
     )
     follow_up_window_hours: int = Field(
         default=72,

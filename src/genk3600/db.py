@@ -17,11 +17,16 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from genk3600.audit import trail
 from genk3600.config import Settings
 
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "genk3600"
+# On the embedded server: migrations run as the owner, everything else as the application role (README: Database
+# roles). Neither is a superuser, so the service cannot switch off the audit trail's triggers.
+EMBEDDED_OWNER_ROLE = "genk3600_owner"
+EMBEDDED_APP_ROLE = "genk3600_app"
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
 STATEMENT_TIMEOUT_SECONDS = 30
@@ -38,10 +43,14 @@ class Database:
     # caller's transaction (the tests' rolled-back connection): users then fall back to `sessions`.
     autocommit_sessions: async_sessionmaker[AsyncSession] | None = None
 
+    def __post_init__(self) -> None:
+        # Every session of the process comes from here (serve, worker, CLI, tests): each writes the audit trail.
+        trail.install(self.sessions)
+        if self.autocommit_sessions is not None:
+            trail.install(self.autocommit_sessions)
+
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
-        from genk3600.audit import trail  # noqa: F401 - registers the audit trail on every session
-
         # Bounded everywhere, so that a database outage answers 503 quickly instead of hanging requests:
         # a dead pooled connection is noticed before use (pre-ping) and replaced, connecting gives up after
         # CONNECT_TIMEOUT, waiting for a free pooled connection after POOL_TIMEOUT, and a statement is
@@ -52,6 +61,7 @@ class Database:
             max_overflow=pool_size,
             pool_pre_ping=True,
             pool_timeout=POOL_TIMEOUT_SECONDS,
+            hide_parameters=True,  # errors and logs never carry the statement's values (citizens' data)
             connect_args={
                 "timeout": CONNECT_TIMEOUT_SECONDS,
                 "command_timeout": STATEMENT_TIMEOUT_SECONDS + 5,
@@ -150,19 +160,97 @@ def _create_database_if_missing(server: Any, database: str) -> None:
         server.psql(f'CREATE DATABASE "{database}";')
 
 
-def resolve_database_url(settings: Settings, *, create: bool = True) -> tuple[URL, Any]:
+def embedded_role_urls(server: Any, database: str = EMBEDDED_DATABASE) -> tuple[URL, URL]:
+    """Create the owner and application roles and `database` (owned by the owner) if missing.
+
+    Returns (owner URL, application URL). The embedded server trusts connections over its Unix socket, whose
+    folder only this OS user may enter (pgdata, mode 0700), so the roles need no passwords.
+    """
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", database):
+        raise ValueError(f"unsafe database name {database!r}")
+    server.psql(_EMBEDDED_ROLES_SQL.format(database=database, owner=EMBEDDED_OWNER_ROLE, app=EMBEDDED_APP_ROLE))
+    host = make_url(server.get_uri()).query["host"]
+    owner, app = (
+        URL.create("postgresql+asyncpg", username=role, database=database, query={"host": host})
+        for role in (EMBEDDED_OWNER_ROLE, EMBEDDED_APP_ROLE)
+    )
+    return owner, app
+
+
+# psql script, run as the superuser; idempotent. A session lock keeps two commands starting at once from both
+# creating a role. A database made before the roles existed (owned by postgres) is handed over to the owner:
+# its tables, sequences and functions, not the extensions' members.
+_EMBEDDED_ROLES_SQL = r"""
+\set ON_ERROR_STOP on
+SELECT pg_advisory_lock(36000002);
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{owner}') THEN CREATE ROLE {owner}; END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{app}') THEN CREATE ROLE {app}; END IF;
+END $$;
+ALTER ROLE {owner} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+ALTER ROLE {app} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
+SELECT 'CREATE DATABASE {database} OWNER {owner}'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')
+\gexec
+ALTER DATABASE {database} OWNER TO {owner};
+\connect {database}
+SELECT pg_advisory_lock(36000002);
+DO $$ DECLARE item record; BEGIN
+    FOR item IN
+        SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+          AND c.relowner <> '{owner}'::regrole
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND d.deptype IN ('e', 'a', 'i'))
+        ORDER BY c.relkind = 'S'
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {owner}', CASE item.relkind WHEN 'S' THEN 'SEQUENCE'
+            WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, item.name);
+    END LOOP;
+    FOR item IN
+        SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner <> '{owner}'::regrole
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                          AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO {owner}', item.name);
+    END LOOP;
+END $$;
+"""
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """Where the service connects (as the application role) and where migrations run (as the owner)."""
+
+    service: URL
+    migration: URL
+    server: Any = None  # the embedded server's handle, kept alive by whoever holds this
+
+
+def resolve_database_urls(settings: Settings, *, create: bool = True) -> DatabaseUrls:
     """The configured server if a URL is set (never start one then), else the embedded one.
 
     `create=False` for commands that only use a database: they never initialise a second, empty one.
     """
     if settings.database_url is not None:
         url = async_url(settings.database_url.get_secret_value())
+        migration = settings.migration_database_url
         log.info("Database: external PostgreSQL at %s", display_url(url))
-        return url, None
+        return DatabaseUrls(url, async_url(migration.get_secret_value()) if migration else url)
     server = start_embedded_postgres(settings.data_dir, create=create)
-    url = embedded_database_url(server)
-    log.info("Database: embedded PostgreSQL in %s (%s)", settings.data_dir.resolve(), display_url(url))
-    return url, server
+    owner, app = embedded_role_urls(server)
+    log.info("Database: embedded PostgreSQL in %s (%s)", settings.data_dir.resolve(), display_url(app))
+    return DatabaseUrls(app, owner, server)
+
+
+def app_role(settings: Settings) -> str | None:
+    """The role the service connects as, which migrations grant its privileges to."""
+    if settings.database_app_role:
+        return settings.database_app_role
+    if settings.database_url is None:
+        return EMBEDDED_APP_ROLE
+    return async_url(settings.database_url.get_secret_value()).username
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -173,10 +261,10 @@ def alembic_config(settings: Settings) -> Config:
 
 # Alembic is synchronous: drive it through run_sync on an asyncpg connection (Alembic's async cookbook).
 async def _run_with_connection(url: URL, settings: Settings, action: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_alembic_action, alembic_config(settings), action)
+            await connection.run_sync(_alembic_action, alembic_config(settings), action, app_role(settings))
     finally:
         await engine.dispose()
 
@@ -185,19 +273,58 @@ async def _run_with_connection(url: URL, settings: Settings, action: str) -> Non
 MIGRATION_LOCK_KEY = 3600_0001
 
 
-def _alembic_action(connection: Connection, config: Config, action: str) -> None:
+def _alembic_action(connection: Connection, config: Config, action: str, role: str | None) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     config.attributes["connection"] = connection
     if action == "upgrade":
         command.upgrade(config, "head")
+        grant_app_privileges(connection, role)
     elif action == "check":
         command.check(config)
     else:  # pragma: no cover - internal misuse
         raise ValueError(action)
 
 
+# Exactly these, after every upgrade, so that tables a migration adds are covered and nothing else lingers.
+# The audit trail is append-only: the application role may add and read entries, never change or remove them
+# (the triggers say so too, but an owner or superuser could switch those off; this role cannot).
+_APP_PRIVILEGES = (
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_entry FROM {role}",
+    "REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+)
+
+
+def grant_app_privileges(connection: Connection, role: str | None) -> None:
+    """Give the application role its table and sequence privileges (idempotent), as the migrating role."""
+    current = connection.execute(text("SELECT current_user")).scalar_one()
+    if role is None or role == current:
+        log.info(
+            "Database privileges: the service connects as %s, the role that migrates; no grants made "
+            "(a separate application role keeps the audit trail append-only: README, Database roles)",
+            role or "the login user",
+        )
+        return
+    exists = connection.execute(text("SELECT oid FROM pg_roles WHERE rolname = :role"), {"role": role}).scalar()
+    if exists is None:
+        raise RuntimeError(f"the application role {role!r} does not exist; create it first (README: Database roles)")
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    for statement in _APP_PRIVILEGES:
+        connection.execute(text(statement.format(role=quoted)))
+    owned = connection.execute(
+        text("SELECT count(*) FROM pg_class WHERE relowner = :oid AND relnamespace = 'public'::regnamespace"),
+        {"oid": exists},
+    ).scalar_one()
+    if owned:
+        log.warning("The application role %s owns %d relations and may alter them: give them to the owner", role, owned)
+    log.info("Database privileges granted to the application role %s", role)
+
+
 async def migrate(url: URL, settings: Settings) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision, then grant the application role its privileges."""
     await _run_with_connection(url, settings, "upgrade")
 
 

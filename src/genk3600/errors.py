@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genk3600.kit.reference import REFERENCE_EXAMPLE
+
 PROBLEM_BASE = "https://genk3600.genk.be/problems/"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: several things named in one detail."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class AppError(Exception):
@@ -87,8 +97,8 @@ class ProblemDetails(BaseModel):
     type: str = Field(examples=[PROBLEM_BASE + "not-found"])
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
-    detail: str = Field(examples=["There is no ticket with reference 'G3600-2026-000123'."])
-    instance: str | None = Field(default=None, examples=["/v1/tickets/G3600-2026-000123"])
+    detail: str = Field(examples=[f"There is no ticket with reference '{REFERENCE_EXAMPLE}'."])
+    instance: str | None = Field(default=None, examples=[f"/v1/tickets/{REFERENCE_EXAMPLE}"])
     request_id: str | None = Field(default=None, description="Quote this when you contact support.")
     errors: list[ProblemFieldError] | None = Field(
         default=None, description="For validation problems: every failing field."

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from genk3600.kit.clock import SYSTEM_CLOCK, Clock, clock_var
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
@@ -28,8 +29,9 @@ access_log = logging.getLogger("genk3600.access")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, clock: Clock = SYSTEM_CLOCK) -> None:
         self.app = app
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,6 +42,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         client = scope.get("client")
         address_token = client_address_var.set(client[0] if client else None)
+        clock_token = clock_var.set(self.clock)
         started = time.perf_counter()
         status = 500
 
@@ -59,6 +62,7 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
             client_address_var.reset(address_token)
+            clock_var.reset(clock_token)
 
 
 class RequestTooLarge(HTTPException):

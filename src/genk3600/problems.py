@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -106,9 +107,20 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return problem(request, exc.status_code, title, detail, slug, dict(exc.headers or {}))
 
 
+def describe_database_error(exc: DBAPIError) -> str:
+    """The error's kind, SQLSTATE and statement, without its message: drivers and PostgreSQL quote values there
+    (`invalid input for query argument $1: '…'`, `Key (email)=(…) already exists`), and those are citizens' data."""
+    cause = exc.orig.__cause__ if exc.orig is not None and exc.orig.__cause__ is not None else exc.orig
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    constraint = getattr(cause, "constraint_name", None)
+    where = f", constraint {constraint}" if constraint else ""
+    return f"{type(cause).__name__} (SQLSTATE {sqlstate}{where}) in: {exc.statement}"
+
+
 async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # A race lost against a concurrent writer (e.g. same unique code): the database kept its rules.
-    log.info("integrity error on %s: %s", request.url.path, exc)
+    summary = describe_database_error(exc) if isinstance(exc, DBAPIError) else type(exc).__name__
+    log.info("integrity error on %s: %s", request.url.path, summary)
     return problem(
         request,
         409,
@@ -152,7 +164,13 @@ async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if isinstance(exc, DBAPIError):
+        # Where it happened, but not the message (nor its chained driver error): those quote the values.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        summary = describe_database_error(exc)
+        log.error("unhandled database error on %s %s: %s\n%s", request.method, request.url.path, summary, frames)
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         request,
         500,

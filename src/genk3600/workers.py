@@ -11,19 +11,22 @@ from genk3600.audit.trail import as_actor
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.delivery import run_deliveries
+from genk3600.kit.clock import Clock
 from genk3600.notifications.sender import run_sender
 from genk3600.privacy.retention import run_retention
 from genk3600.sla.sweeper import run_sweeper
 
 
-def background_jobs(database: Database, settings: Settings, stop: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
-    """Every job, each under its own name on the audit trail; citizen mail only with a relay configured."""
+def background_jobs(
+    database: Database, settings: Settings, clock: Clock, stop: asyncio.Event
+) -> list[Coroutine[Any, Any, None]]:
+    """Every job, each under its own name on the audit trail, on `clock`; citizen mail only with a relay configured."""
     sessions = database.sessions
     jobs = [
-        as_actor("SLA sweeper", run_sweeper(sessions, settings, settings.sla_sweep_seconds, stop)),
-        as_actor("retention", run_retention(sessions, settings, settings.retention_seconds, stop)),
-        as_actor("webhook delivery", run_deliveries(sessions, settings, settings.webhook_send_seconds, stop)),
+        as_actor("SLA sweeper", run_sweeper(sessions, settings, clock, settings.sla_sweep_seconds, stop)),
+        as_actor("retention", run_retention(sessions, settings, clock, settings.retention_seconds, stop)),
+        as_actor("webhook delivery", run_deliveries(sessions, settings, clock, settings.webhook_send_seconds, stop)),
     ]
     if settings.smtp_relay_host:
-        jobs.append(as_actor("mail sender", run_sender(sessions, settings, settings.mail_send_seconds, stop)))
+        jobs.append(as_actor("mail sender", run_sender(sessions, settings, clock, settings.mail_send_seconds, stop)))
     return jobs

@@ -134,3 +134,34 @@ async def test_staff_absence(client: httpx.AsyncClient, world: World, admin_head
     assert changed.status_code == 200, changed.text
     assert (changed.json()["absent"], changed.json()["languages"]) == (True, ["nl", "fr"])
     assert_problem(await client.patch("/v1/staff/424242", json={"absent": True}, headers=admin_headers), 404)
+
+
+async def test_oidc_subject_belongs_to_one_staff_member(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    linked = await client.patch(
+        f"/v1/staff/{world.agent.id}", json={"oidc_subject": "idp-agent"}, headers=admin_headers
+    )
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["oidc_subject"] == "idp-agent"
+    before = await factories.count(session, Staff)
+    taken = {"email": "nieuw@genk.example", "full_name": "Nieuw", "oidc_subject": "idp-agent"}
+    assert (
+        "OIDC subject"
+        in assert_problem(await client.post("/v1/staff", json=taken, headers=admin_headers), 409)["detail"]
+    )
+    assert await factories.count(session, Staff) == before
+    # Updating someone else to a subject already linked is refused too; the agent keeps theirs.
+    stolen = await client.patch(
+        f"/v1/staff/{world.admin.id}", json={"oidc_subject": "idp-agent"}, headers=admin_headers
+    )
+    assert "OIDC subject" in assert_problem(stolen, 409)["detail"]
+    # Setting one's own subject again is no conflict; null unlinks; an empty subject is no identity.
+    again = await client.patch(f"/v1/staff/{world.agent.id}", json={"oidc_subject": "idp-agent"}, headers=admin_headers)
+    assert again.status_code == 200, again.text
+    blank = await client.patch(f"/v1/staff/{world.agent.id}", json={"oidc_subject": ""}, headers=admin_headers)
+    assert_problem(blank, 422)
+    unlinked = await client.patch(f"/v1/staff/{world.agent.id}", json={"oidc_subject": None}, headers=admin_headers)
+    assert unlinked.json()["oidc_subject"] is None
+    moved = await client.patch(f"/v1/staff/{world.admin.id}", json={"oidc_subject": "idp-agent"}, headers=admin_headers)
+    assert moved.json()["oidc_subject"] == "idp-agent"

@@ -10,16 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.app import create_app
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock, FixedClock
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 
-def _bearer(settings: Settings, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, email)}"}
+def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
-async def test_who_am_i_names_the_units_to_show(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
-    response = await client.get("/v1/me", headers=_bearer(settings, world.agent.email))
+async def test_who_am_i_names_the_units_to_show(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    response = await client.get("/v1/me", headers=_bearer(settings, clock, world.agent.email))
     assert response.status_code == 200, response.text
     me = response.json()
     assert me["kind"] == "staff"
@@ -31,7 +34,12 @@ async def test_who_am_i_names_the_units_to_show(client: httpx.AsyncClient, setti
 
 
 async def test_my_calls_pop_the_caller_and_leave_out_other_and_ended_calls(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     created = await client.post(
         "/v1/contacts",
@@ -50,7 +58,7 @@ async def test_my_calls_pop_the_caller_and_leave_out_other_and_ended_calls(
         answer = await client.post("/v1/intake/phone/events", json=event, headers=writer_headers)
         assert answer.status_code == 200, answer.text
 
-    response = await client.get("/v1/me/calls", headers=_bearer(settings, world.agent.email))
+    response = await client.get("/v1/me/calls", headers=_bearer(settings, clock, world.agent.email))
     assert response.status_code == 200, response.text
     calls = response.json()["items"]
     assert [call["call_id"] for call in calls] == ["c-mine"]
@@ -58,7 +66,7 @@ async def test_my_calls_pop_the_caller_and_leave_out_other_and_ended_calls(
     assert match["citizen"]["family_name"] == "Claes"
     assert [ticket["reference"] for ticket in match["open_tickets"]] == [created.json()["ticket"]["reference"]]
 
-    ended = await client.get("/v1/me/calls?state=ended", headers=_bearer(settings, world.agent.email))
+    ended = await client.get("/v1/me/calls?state=ended", headers=_bearer(settings, clock, world.agent.email))
     assert [call["call_id"] for call in ended.json()["items"]] == ["c-over"]
 
 

@@ -22,6 +22,7 @@ from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, ContactAttachment, Ticket
 from tests import factories
 from tests.factories import World, assert_problem, free_port
@@ -89,11 +90,11 @@ async def test_corpus_over_http(
 
 
 async def test_reply_reopens_a_recently_resolved_ticket(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     plain = (await _post(client, writer_headers, corpus("plain.eml"))).json()
     reference = plain["ticket"]["reference"]
-    await factories.set_status(session, reference, "resolved", resolved_at=factories.utcnow())
+    await factories.set_status(session, reference, "resolved", resolved_at=clock.now())
     reopened = (await _post(client, writer_headers, reply_to_reference(reference))).json()
 
     assert reopened["outcome"] == "reopened"
@@ -122,7 +123,9 @@ def _send(port: int, raw: bytes, recipient: str = "3600@genk.example") -> None:
         smtp.sendmail("relay@genk.example", [recipient], raw)
 
 
-async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, Database], settings: Settings) -> None:
+async def test_real_smtp_session_into_the_database(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
+) -> None:
     _app, database = scratch_app
     async with database.sessions.begin() as session:
         await factories.small_world(session)
@@ -131,7 +134,7 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
     async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
         try:
             async with database.sessions.begin() as session:
-                await record_mail(session, settings, actor, raw)
+                await record_mail(session, settings, clock, actor, raw)
         except MalformedMessage as exc:
             raise Unreadable(exc.detail) from exc
 
@@ -139,7 +142,7 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
     limit = 200_000
     server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
     try:
-        for _ in range(50):  # until it listens
+        for _ in range(600):  # until it listens (at most 30 s on a busy machine)
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -181,3 +184,51 @@ async def test_real_smtp_session_into_the_database(scratch_app: tuple[FastAPI, D
         assert len(contacts) == 7
         assert sum(1 for c in contacts if c.ticket_id is None) == 1  # the out-of-office reply
         assert await factories.count(session, Ticket) == 4  # plain, photo, latin-1, html; replies threaded
+
+
+def _bounce_quoting(code: str, reference: str) -> bytes:
+    quoted = f"Volg uw vraag online: https://genk3600.test/v1/public/tickets/{reference}?code={code}\r\n"
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: noreply@genk.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-code@mx.example.org>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"Your message could not be delivered.\r\n> Uw toegangscode is {code}.\r\n> {quoted}"
+        "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"From: Stad Genk <noreply@genk.example>\r\nSubject: Wij ontvingen uw vraag [{reference}]\r\n\r\n"
+        f"Uw toegangscode is {code}.\r\n{quoted}"
+        "--B--\r\n"
+    ).encode()
+
+
+async def test_bounces_and_replies_quoting_an_access_code_do_not_keep_it(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    created = await client.post("/v1/contacts", json=factories.web_contact(), headers=writer_headers)
+    code, reference = created.json()["access_code"], created.json()["ticket"]["reference"]
+    assert code
+
+    bounce = await _post(client, writer_headers, _bounce_quoting(code, reference))
+    assert bounce.status_code == 201, bounce.text
+    assert bounce.json()["ticket"] is None
+    reply = reply_to_reference(reference).replace(b"En nu?", f"Mijn code is {code.lower()}, en nu?".encode())
+    threaded = await _post(client, writer_headers, reply)
+    assert threaded.json()["outcome"] == "threaded"
+
+    listed = await client.get("/v1/contacts", headers=writer_headers)
+    assert listed.status_code == 200
+    for response in (bounce, threaded, listed):
+        assert code not in response.text
+        assert code.lower() not in response.text
+    assert "[access code removed]" in bounce.json()["contact"]["body"]
+    contact = await client.get(f"/v1/contacts/{bounce.json()['contact']['id']}", headers=writer_headers)
+    assert code not in contact.text
+    bodies = (await session.scalars(select(Contact.body))).all()
+    assert not [body for body in bodies if code in body or code.lower() in body]
+    attachments = (await session.scalars(select(ContactAttachment.content))).all()
+    assert attachments
+    for content in attachments:
+        assert content is not None
+        assert code.encode() not in content
+        assert b"[access code removed]" in content

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, Ticket
 from tests import factories
 from tests.factories import World, assert_problem
@@ -106,7 +107,12 @@ async def test_unknown_agent_and_bad_events_are_refused(
 
 
 async def test_screen_pop_hides_social_content_outside_the_ocmw(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     case_worker = await factories.staff(session, "cas.worker@genk.example", world.sociale_dienst, "case_worker")
     mila = await factories.citizen(session, phone="+32470123456", family_name="Peeters", case_worker_id=case_worker.id)
@@ -131,7 +137,7 @@ async def test_screen_pop_hides_social_content_outside_the_ocmw(
     assert by_subject["omgeving"]["subject"] == "Grofvuil"
 
     async def social_subject(email: str) -> object:
-        token = issue_dev_token(settings, email)
+        token = issue_dev_token(settings, clock, email)
         found = await client.get(
             "/v1/citizens/lookup", params={"phone": "+32 470 12 34 56"}, headers={"Authorization": f"Bearer {token}"}
         )

@@ -168,7 +168,7 @@ async def test_serve_smtp_delivers_on_the_callers_event_loop() -> None:
 
 
 async def until_listening(port: int) -> None:
-    for _ in range(100):
+    for _ in range(600):  # at most 30 s on a busy machine
         try:
             _, writer = await asyncio.open_connection(HOST, port)
         except OSError:

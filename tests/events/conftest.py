@@ -24,7 +24,8 @@ from genk3600.db import Database
 from genk3600.events.router import router as events_router
 from genk3600.models import Citizen, OutboxEvent, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
 from tests import factories
 from tests.factories import free_port
 
@@ -108,6 +109,7 @@ async def ticket_with_event(
                 citizen=citizen,
                 confidentiality=Confidentiality.social if social else None,
             ),
+            factories.OPENED_AT,
         )
         await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {"owning_unit": unit.code})
         for number in range(1, events):

@@ -16,7 +16,9 @@ from genk3600.errors import Conflict
 from genk3600.events.outbox import known_event_types, minimal_payload
 from genk3600.models import OutboxEvent, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Language, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
+from tests import factories
 from tests.events.conftest import TESTER, Committed
 from tests.factories import World, web_contact
 
@@ -62,6 +64,7 @@ async def test_owner_and_confidentiality_are_those_of_the_transaction(
         session,
         settings,
         NewTicket(subject="Vraag", language=Language.nl, owning_unit=world.omgeving, category=None, citizen=None),
+        factories.OPENED_AT,
     )
     # A bulk UPDATE (as the SLA sweeper's hand-over does) that the ORM object does not see.
     await session.execute(
@@ -88,7 +91,7 @@ async def test_a_failed_transaction_leaves_no_event(
         async with database.sessions.begin() as session:
             unit = await session.get_one(Unit, committed.world.omgeving.id)
             new = NewTicket(subject="Vraag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
-            ticket = await open_ticket(session, settings, new)
+            ticket = await open_ticket(session, settings, new, factories.OPENED_AT)
             await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {})
             raise Boom
 
@@ -109,7 +112,7 @@ async def test_a_request_that_fails_after_writing_leaves_no_event(
     async def fails_after_writing(session: Session) -> None:
         unit = await session.get_one(Unit, unit_id)
         new = NewTicket(subject="Vraag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
-        ticket = await open_ticket(session, settings, new)
+        ticket = await open_ticket(session, settings, new, factories.OPENED_AT)
         await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {})
         raise Conflict("Something after the write went wrong.")
 

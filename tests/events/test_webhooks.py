@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -16,10 +16,12 @@ from standardwebhooks import Webhook
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.delivery import DeliveryResult, deliver_once
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboxEvent, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Language, TicketEventType
-from genk3600.tickets.service import NewTicket, open_ticket, record_event
+from genk3600.tickets.service import NewTicket, open_ticket
+from genk3600.tickets.timeline import record_event
+from tests import factories
 from tests.events.conftest import TESTER, Committed, Receiver, read_all, ticket_with_event
 from tests.factories import assert_problem, free_port
 
@@ -102,7 +104,12 @@ async def test_subscriptions_through_the_api(api: httpx.AsyncClient, database: D
 
 
 async def test_events_arrive_signed_and_only_those_subscribed(
-    api: httpx.AsyncClient, database: Database, settings: Settings, committed: Committed, receiver: Receiver
+    api: httpx.AsyncClient,
+    database: Database,
+    settings: Settings,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     unit_id = committed.world.omgeving.id
     await ticket_with_event(database, settings, unit_id)  # before any subscription: not delivered
@@ -110,7 +117,7 @@ async def test_events_arrive_signed_and_only_those_subscribed(
     notes = await _subscribe(api, committed, receiver.url("/notes"), ["ticket.note"])
     ticket = await ticket_with_event(database, settings, unit_id, events=3)
 
-    result = await deliver_once(database.sessions, settings)
+    result = await deliver_once(database.sessions, settings, clock)
 
     assert result == DeliveryResult(queued=5, leased=5, delivered=5)
     arrived = receiver.on("/all")
@@ -131,25 +138,30 @@ async def test_events_arrive_signed_and_only_those_subscribed(
     assert all(item["last_status_code"] == 200 and item["last_latency_ms"] >= 0 for item in listed)
     assert all(item["attempts"] == 1 and item["next_attempt_at"] is None for item in listed)
     assert [item["event_id"] for item in listed] == sorted((item["event_id"] for item in listed), reverse=True)
-    assert await deliver_once(database.sessions, settings) == DeliveryResult()
+    assert await deliver_once(database.sessions, settings, clock) == DeliveryResult()
 
 
 async def test_server_errors_are_retried_with_backoff_until_delivered(
-    api: httpx.AsyncClient, database: Database, settings: Settings, committed: Committed, receiver: Receiver
+    api: httpx.AsyncClient,
+    database: Database,
+    settings: Settings,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     subscription = await _subscribe(api, committed, receiver.url())
     receiver.script("/hook", 500, 502)
     await ticket_with_event(database, settings, committed.world.omgeving.id)
-    start = utcnow()
+    start = clock.now()
 
-    assert (await deliver_once(database.sessions, settings, now=start)).retrying == 1
+    assert (await deliver_once(database.sessions, settings, FixedClock(start))).retrying == 1
     first = await _only_pending(database)
     assert timedelta(seconds=23) < first.next_attempt_at - start < timedelta(seconds=37)  # 30 s ± 20 %
-    assert (await deliver_once(database.sessions, settings, now=start + timedelta(seconds=20))).leased == 0
-    assert (await deliver_once(database.sessions, settings, now=first.next_attempt_at)).retrying == 1
+    assert (await deliver_once(database.sessions, settings, FixedClock(start + timedelta(seconds=20)))).leased == 0
+    assert (await deliver_once(database.sessions, settings, FixedClock(first.next_attempt_at))).retrying == 1
     second = await _only_pending(database)
     assert timedelta(seconds=47) < second.next_attempt_at - first.next_attempt_at < timedelta(seconds=73)
-    assert (await deliver_once(database.sessions, settings, now=second.next_attempt_at)).delivered == 1
+    assert (await deliver_once(database.sessions, settings, FixedClock(second.next_attempt_at))).delivered == 1
 
     assert [request.status for request in receiver.on("/hook")] == [500, 502, 200]
     assert len({request.headers["webhook-id"] for request in receiver.on("/hook")}) == 1
@@ -159,44 +171,54 @@ async def test_server_errors_are_retried_with_backoff_until_delivered(
 
 
 async def test_429_retry_after_is_honoured_in_seconds_and_as_a_date(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     await _subscribe(api, committed, receiver.url())
     receiver.script("/hook", (429, {"Retry-After": "120"}))
     await ticket_with_event(database, settings, committed.world.omgeving.id)
-    start = utcnow()
+    start = clock.now()
 
-    assert (await deliver_once(database.sessions, settings, now=start)).retrying == 1
+    assert (await deliver_once(database.sessions, settings, FixedClock(start))).retrying == 1
     waiting = await _only_pending(database)
     assert timedelta(seconds=120) <= waiting.next_attempt_at - start < timedelta(seconds=125)
     assert (waiting.last_status_code, waiting.last_error) == (429, "HTTP 429")
-    assert (await deliver_once(database.sessions, settings, now=start + timedelta(seconds=110))).leased == 0
-    assert (await deliver_once(database.sessions, settings, now=waiting.next_attempt_at)).delivered == 1
+    assert (await deliver_once(database.sessions, settings, FixedClock(start + timedelta(seconds=110)))).leased == 0
+    assert (await deliver_once(database.sessions, settings, FixedClock(waiting.next_attempt_at))).delivered == 1
 
-    later = utcnow() + timedelta(minutes=10)
+    later = clock.now() + timedelta(minutes=10)
     receiver.script("/hook", (503, {"Retry-After": format_datetime(later, usegmt=True)}))
     await ticket_with_event(database, settings, committed.world.omgeving.id)
-    assert (await deliver_once(database.sessions, settings)).retrying == 1
+    assert (await deliver_once(database.sessions, settings, clock)).retrying == 1
     waiting = await _only_pending(database)
     assert abs(waiting.next_attempt_at - later) < timedelta(seconds=3)
 
 
 async def test_delivery_gives_up_after_n_attempts_and_at_once_on_a_refusal(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     three = settings.model_copy(update={"webhook_max_attempts": 3})
     subscription = await _subscribe(api, committed, receiver.url())
     receiver.script("/hook", 503, 503, 503, 410)
     await ticket_with_event(database, settings, committed.world.omgeving.id)
-    moment = utcnow()
+    moment = clock.now()
     results = []
     for _ in range(4):
-        results.append(await deliver_once(database.sessions, three, now=moment))
+        results.append(await deliver_once(database.sessions, three, FixedClock(moment)))
         moment += timedelta(hours=7)
     assert [(result.retrying, result.dead) for result in results] == [(1, 0), (1, 0), (0, 1), (0, 0)]
 
     await ticket_with_event(database, settings, committed.world.omgeving.id)
-    assert (await deliver_once(database.sessions, three, now=moment)).dead == 1  # 410: no retry
+    assert (await deliver_once(database.sessions, three, FixedClock(moment))).dead == 1  # 410: no retry
 
     dead = await _deliveries(api, committed, subscription["id"])
     assert [(item["status"], item["attempts"], item["last_status_code"]) for item in dead] == [
@@ -208,7 +230,12 @@ async def test_delivery_gives_up_after_n_attempts_and_at_once_on_a_refusal(
 
 
 async def test_a_subscription_that_keeps_failing_is_disabled_with_an_event(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     strict = settings.model_copy(
         update={"webhook_max_attempts": 1, "webhook_disable_after_dead": 3, "webhook_concurrency": 1}
@@ -219,7 +246,7 @@ async def test_a_subscription_that_keeps_failing_is_disabled_with_an_event(
     for _ in range(7):
         await ticket_with_event(database, settings, committed.world.omgeving.id)
 
-    result = await deliver_once(database.sessions, strict)
+    result = await deliver_once(database.sessions, strict, clock)
 
     assert (result.delivered, result.dead, result.disabled) == (1, 5, 1)
     assert [request.status for request in receiver.on("/hook")] == [400, 400, 200, 400, 400, 400]
@@ -234,11 +261,16 @@ async def test_a_subscription_that_keeps_failing_is_disabled_with_an_event(
     assert [event["data"] for event in events] == [
         {"subscription_id": subscription["id"], "reason": "failing", "failure_count": 3}
     ]
-    assert (await deliver_once(database.sessions, strict)).leased == 0
+    assert (await deliver_once(database.sessions, strict, clock)).leased == 0
 
 
 async def test_timeouts_and_refused_connections_are_retried(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     impatient = settings.model_copy(update={"webhook_timeout_seconds": 0.2})
     receiver.delay_seconds = 1.0
@@ -246,7 +278,7 @@ async def test_timeouts_and_refused_connections_are_retried(
     down = await _subscribe(api, committed, f"http://127.0.0.1:{free_port()}/hook")
     await ticket_with_event(database, settings, committed.world.omgeving.id)
 
-    result = await deliver_once(database.sessions, impatient)
+    result = await deliver_once(database.sessions, impatient, clock)
 
     assert (result.leased, result.retrying) == (2, 2)
     [timed_out] = await _deliveries(api, committed, slow["id"])
@@ -258,12 +290,17 @@ async def test_timeouts_and_refused_connections_are_retried(
 
 
 async def test_replay_sends_again_from_a_position(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     subscription = await _subscribe(api, committed, receiver.url())
     for _ in range(3):
         await ticket_with_event(database, settings, committed.world.omgeving.id)
-    await deliver_once(database.sessions, settings)
+    await deliver_once(database.sessions, settings, clock)
     feed, _ = await read_all(api, committed.admin)
     first_ids = sorted(request.headers["webhook-id"] for request in receiver.on("/hook"))
     assert first_ids == sorted(str(item["id"]) for item in feed)  # three tickets: sent side by side
@@ -275,7 +312,7 @@ async def test_replay_sends_again_from_a_position(
         f"/v1/webhooks/{subscription['id']}/replay", params={"from": feed[1]["cursor"]}, headers=committed.admin
     )
     assert partial.json()["queued"] == 1
-    assert (await deliver_once(database.sessions, settings)).delivered == 4  # two of one ticket: in two rounds
+    assert (await deliver_once(database.sessions, settings, clock)).delivered == 4  # two of one ticket: in two rounds
 
     again = sorted(request.headers["webhook-id"] for request in receiver.on("/hook")[3:])
     assert again == sorted([*first_ids, str(feed[2]["id"])])  # same ids: receivers may drop what they have
@@ -286,7 +323,12 @@ async def test_replay_sends_again_from_a_position(
 
 
 async def test_social_events_go_only_to_a_subscription_for_the_owning_unit(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     world = committed.world
     await _subscribe(api, committed, receiver.url("/anyone"))
@@ -294,7 +336,7 @@ async def test_social_events_go_only_to_a_subscription_for_the_owning_unit(
     normal = await ticket_with_event(database, settings, world.omgeving.id)
     social = await ticket_with_event(database, settings, world.sociale_dienst.id, social=True)
 
-    await deliver_once(database.sessions, settings)
+    await deliver_once(database.sessions, settings, clock)
 
     assert [request.event["ticket"] for request in receiver.on("/anyone")] == [normal.reference]
     ocmw = sorted(request.event["ticket"] for request in receiver.on("/ocmw"))
@@ -302,26 +344,36 @@ async def test_social_events_go_only_to_a_subscription_for_the_owning_unit(
 
 
 async def test_fan_out_waits_for_a_slow_transaction(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     await _subscribe(api, committed, receiver.url())
     unit_id = committed.world.omgeving.id
     async with database.sessions() as slow, slow.begin():
         unit = await slow.get_one(Unit, unit_id)
         new = NewTicket(subject="Traag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
-        ticket_a = await open_ticket(slow, settings, new)
+        ticket_a = await open_ticket(slow, settings, new, factories.OPENED_AT)
         await record_event(slow, ticket_a, TESTER, TicketEventType.created, "Created.", {})
         ticket_b = await ticket_with_event(database, settings, unit_id)
-        assert await deliver_once(database.sessions, settings) == DeliveryResult()  # B waits behind A
-    assert (await deliver_once(database.sessions, settings)).delivered == 2
+        assert await deliver_once(database.sessions, settings, clock) == DeliveryResult()  # B waits behind A
+    assert (await deliver_once(database.sessions, settings, clock)).delivered == 2
     assert sorted(request.event["ticket"] for request in receiver.on("/hook")) == sorted(
         [ticket_a.reference, ticket_b.reference]
     )
-    assert (await deliver_once(database.sessions, settings)).queued == 0
+    assert (await deliver_once(database.sessions, settings, clock)).queued == 0
 
 
 async def test_two_workers_keep_each_tickets_order_and_never_send_twice(
-    database: Database, settings: Settings, api: httpx.AsyncClient, committed: Committed, receiver: Receiver
+    database: Database,
+    settings: Settings,
+    api: httpx.AsyncClient,
+    committed: Committed,
+    receiver: Receiver,
+    clock: FixedClock,
 ) -> None:
     await _subscribe(api, committed, receiver.url())
     receiver.delay_seconds = 0.01
@@ -338,12 +390,12 @@ async def test_two_workers_keep_each_tickets_order_and_never_send_twice(
         events = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.txid, OutboxEvent.id))).all()
     expected = {ticket.reference: [e.id for e in events if e.ticket_id == ticket.id] for ticket in tickets}
 
-    moment = utcnow()
+    moment = clock.now()
     for _ in range(30):
         small = 4  # small batches, so the two workers really take turns and compete
         await asyncio.gather(
-            deliver_once(database.sessions, settings, now=moment, batch=small),
-            deliver_once(database.sessions, settings, now=moment, batch=small),
+            deliver_once(database.sessions, settings, FixedClock(moment), batch=small),
+            deliver_once(database.sessions, settings, FixedClock(moment), batch=small),
         )
         moment += timedelta(hours=7)
         if not await _pending(database):
@@ -362,7 +414,7 @@ async def test_two_workers_keep_each_tickets_order_and_never_send_twice(
 def test_retry_after_parsing() -> None:
     from genk3600.events.delivery import parse_retry_after
 
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=utcnow().tzinfo)
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert parse_retry_after("30", now) == timedelta(seconds=30)
     assert parse_retry_after("Mon, 23 Nov 2026 09:02:00 GMT", now) == timedelta(minutes=2)
     assert parse_retry_after("Mon, 23 Nov 2026 08:00:00 GMT", now) == timedelta(0)

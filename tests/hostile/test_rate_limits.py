@@ -15,6 +15,7 @@ from genk3600.app import create_app
 from genk3600.auth import ratelimit
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import Clock, FixedClock
 from genk3600.models import RateLimitBucket
 from genk3600.public.repository import count_hit
 from tests import factories
@@ -23,18 +24,20 @@ LIMIT = 3
 FROZEN = datetime(2026, 11, 23, 10, 15, 20, tzinfo=UTC)
 
 
-def _replica(settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> httpx.AsyncClient:
-    app = create_app(settings.model_copy(update={"api_key_requests_per_minute": LIMIT}))
+def _replica(
+    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> httpx.AsyncClient:
+    app = create_app(settings.model_copy(update={"api_key_requests_per_minute": LIMIT}), clock=clock)
     app.state.db = Database(engine, sessions)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://genk3600.test")
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
-    now = [FROZEN]
-    monkeypatch.setattr(ratelimit, "utcnow", lambda: now[0])
-    return now
+def frozen_clock(clock: FixedClock) -> FixedClock:
+    """20 seconds into a minute, so the Retry-After is known; both replicas share it, as real ones share time."""
+    clock.set(FROZEN)
+    return clock
 
 
 async def test_a_key_over_its_limit_gets_429_with_retry_after_on_every_replica(
@@ -43,11 +46,14 @@ async def test_a_key_over_its_limit_gets_429_with_retry_after_on_every_replica(
     sessions: async_sessionmaker[AsyncSession],
     session: AsyncSession,
     world: factories.World,
-    frozen_clock: list[datetime],
+    frozen_clock: FixedClock,
 ) -> None:
     busy = {"X-API-Key": await factories.api_key(session, "busy", ["admin"])}
     quiet = {"X-API-Key": await factories.api_key(session, "quiet", ["admin"])}
-    async with _replica(settings, engine, sessions) as one, _replica(settings, engine, sessions) as two:
+    async with (
+        _replica(settings, engine, sessions, frozen_clock) as one,
+        _replica(settings, engine, sessions, frozen_clock) as two,
+    ):
         answers = [await replica.get("/v1/units", headers=busy) for replica in (one, two, one)]
         assert [answer.status_code for answer in answers] == [200] * LIMIT
         refused = await two.get("/v1/units", headers=busy)
@@ -56,7 +62,7 @@ async def test_a_key_over_its_limit_gets_429_with_retry_after_on_every_replica(
         assert problem["retry_after"] == 40
         assert (await one.get("/v1/units", headers=quiet)).status_code == 200
 
-        frozen_clock[0] = FROZEN + timedelta(seconds=40)
+        frozen_clock.set(FROZEN + timedelta(seconds=40))
         assert (await two.get("/v1/units", headers=busy)).status_code == 200
 
 
@@ -64,18 +70,22 @@ async def test_an_unknown_key_is_throttled_before_it_is_looked_up(
     settings: Settings,
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
-    frozen_clock: list[datetime],
+    frozen_clock: FixedClock,
 ) -> None:
     guessed = {"Authorization": "Bearer g3600_not-a-key-anyone-was-given"}
-    async with _replica(settings, engine, sessions) as client:
+    async with _replica(settings, engine, sessions, frozen_clock) as client:
         statuses = [(await client.get("/v1/units", headers=guessed)).status_code for _ in range(LIMIT + 1)]
     assert statuses == [401] * LIMIT + [429]
 
 
 async def test_zero_means_no_limit(
-    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], session: AsyncSession
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    clock: FixedClock,
 ) -> None:
-    app = create_app(settings.model_copy(update={"api_key_requests_per_minute": 0}))
+    app = create_app(settings.model_copy(update={"api_key_requests_per_minute": 0}), clock=clock)
     app.state.db = Database(engine, sessions)
     headers = {"X-API-Key": await factories.api_key(session, "unlimited", ["admin"])}
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, IdempotencyKey, Ticket
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
@@ -22,7 +24,14 @@ async def test_retry_with_same_key_replays_the_first_response(
     again = await client.post("/v1/contacts", json=web_contact(), headers=headers)
 
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json()
+    # The access code is shown once: the stored response has none, in clear or otherwise.
+    code = first.json()["access_code"]
+    assert code
+    assert again.json() == {**first.json(), "access_code": None}
+    stored = await session.scalar(select(IdempotencyKey.response))
+    assert stored is not None
+    assert stored["access_code"] is None
+    assert code not in json.dumps(stored)
     assert again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true"
     assert await factories.count(session, Contact) == 1
@@ -42,11 +51,11 @@ async def test_same_key_with_another_body_is_409_and_writes_nothing(
 
 
 async def test_an_expired_key_counts_as_new(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     headers = {**writer_headers, "Idempotency-Key": "form-4713"}
     first = await client.post("/v1/contacts", json=web_contact(), headers=headers)
-    await session.execute(update(IdempotencyKey).values(expires_at=factories.utcnow() - timedelta(seconds=1)))
+    await session.execute(update(IdempotencyKey).values(expires_at=clock.now() - timedelta(seconds=1)))
     other_body = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
     retry = await client.post("/v1/contacts", json=web_contact(subject="Iets anders"), headers=headers)
 

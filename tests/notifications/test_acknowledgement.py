@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboundMail
 from genk3600.notifications.sender import send_once
 from tests import factories
@@ -50,6 +51,7 @@ async def test_acknowledgement_reaches_the_relay_and_a_reply_threads_back(
     scratch_app: tuple[FastAPI, Database],
     settings: Settings,
     sink: tuple[Sink, int],  # noqa: F811
+    clock: FixedClock,
 ) -> None:
     app, database = scratch_app
     handler, port = sink
@@ -67,7 +69,7 @@ async def test_acknowledgement_reaches_the_relay_and_a_reply_threads_back(
         reference = first.json()["ticket"]["reference"]
 
         relay = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
-        assert (await send_once(database.sessions, relay)).sent == 1
+        assert (await send_once(database.sessions, relay, clock)).sent == 1
         [ack] = handler.received
         assert ack["To"] == "jan.janssens@example.org"
         assert reference in ack["Subject"]

@@ -8,12 +8,13 @@ import httpx
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock
 from genk3600.models import Staff
 from tests.factories import web_contact
 
 
-def staff_headers(settings: Settings, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, staff.email)}"}
+def staff_headers(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
 
 
 async def new_contact(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> tuple[int, str]:

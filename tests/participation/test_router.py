@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Membership, Principal
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from genk3600.models import CategoryDecider, Contact, Participation, Ticket, TicketEvent
 from genk3600.models.enums import Position, Role, Scope
 from genk3600.participation.errors import ContactsWithoutRole
@@ -27,12 +28,12 @@ async def _ticket_id(session: AsyncSession, reference: str) -> int:
 
 
 async def test_staff_record_their_own_role(
-    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     contact_id, reference = await new_contact(client, writer_headers)
 
     response = await participate(
-        client, staff_headers(settings, world.agent), contact_id, "registering", note="Adres nagevraagd."
+        client, staff_headers(settings, clock, world.agent), contact_id, "registering", note="Adres nagevraagd."
     )
 
     assert response.status_code == 201, response.text
@@ -63,24 +64,29 @@ async def test_api_clients_name_the_staff_member(
 
 
 async def test_supervisors_record_roles_of_their_unit_only(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     supervisor = await factories.staff(session, "su.pervisor@genk.example", world.contact_centre, "supervisor")
     elsewhere = await factories.staff(session, "bo.omgeving@genk.example", world.omgeving, "back_office")
     contact_id, reference = await new_contact(client, writer_headers)
 
     for_agent = await participate(
-        client, staff_headers(settings, supervisor), contact_id, "registering", staff_id=world.agent.id
+        client, staff_headers(settings, clock, supervisor), contact_id, "registering", staff_id=world.agent.id
     )
     assert for_agent.status_code == 201, for_agent.text
     assert for_agent.json()["staff"]["id"] == world.agent.id
 
     not_theirs = await participate(
-        client, staff_headers(settings, supervisor), contact_id, "advising", staff_id=elsewhere.id
+        client, staff_headers(settings, clock, supervisor), contact_id, "advising", staff_id=elsewhere.id
     )
     assert assert_problem(not_theirs, 403)["type"].endswith("/not-their-supervisor")
     by_agent = await participate(
-        client, staff_headers(settings, world.agent), contact_id, "informing", staff_id=supervisor.id
+        client, staff_headers(settings, clock, world.agent), contact_id, "informing", staff_id=supervisor.id
     )
     assert assert_problem(by_agent, 403)["type"].endswith("/not-their-supervisor")
 
@@ -91,10 +97,10 @@ async def test_supervisors_record_roles_of_their_unit_only(
 
 
 async def test_the_same_role_twice_is_409_another_role_is_fine(
-    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     contact_id, _ = await new_contact(client, writer_headers)
-    headers = staff_headers(settings, world.agent)
+    headers = staff_headers(settings, clock, world.agent)
     assert (await participate(client, headers, contact_id, "registering")).status_code == 201
 
     problem = assert_problem(await participate(client, headers, contact_id, "registering", note="again"), 409)
@@ -123,10 +129,10 @@ async def test_bad_bodies_are_422(client: httpx.AsyncClient, world: World, write
 
 
 async def test_participation_is_on_the_timeline(
-    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient, settings: Settings, world: World, writer_headers: dict[str, str], clock: FixedClock
 ) -> None:
     contact_id, reference = await new_contact(client, writer_headers)
-    await participate(client, staff_headers(settings, world.agent), contact_id, "registering")
+    await participate(client, staff_headers(settings, clock, world.agent), contact_id, "registering")
 
     events = (await client.get(f"/v1/tickets/{reference}/events", headers=writer_headers)).json()["items"]
     event = events[-1]
@@ -137,12 +143,17 @@ async def test_participation_is_on_the_timeline(
 
 
 async def test_list_is_oldest_first(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     adviser = await factories.staff(session, "cw@genk.example", world.sociale_dienst, "case_worker")
     contact_id, _ = await new_contact(client, writer_headers)
-    await participate(client, staff_headers(settings, world.agent), contact_id, "registering")
-    await participate(client, staff_headers(settings, adviser), contact_id, "advising", note="Premie mogelijk.")
+    await participate(client, staff_headers(settings, clock, world.agent), contact_id, "registering")
+    await participate(client, staff_headers(settings, clock, adviser), contact_id, "advising", note="Premie mogelijk.")
 
     response = await client.get(f"/v1/contacts/{contact_id}/participations", headers=writer_headers)
 
@@ -157,7 +168,12 @@ async def test_list_is_oldest_first(
 
 
 async def test_unattributed_contacts_and_roles_on_ticket(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     first, reference = await new_contact(client, writer_headers)
     second, _ = await new_contact(client, writer_headers, ticket=reference, subject="Nog iets")
@@ -166,9 +182,9 @@ async def test_unattributed_contacts_and_roles_on_ticket(
     ticket_id = await _ticket_id(session, reference)
     assert await unattributed_contacts(session, ticket_id) == [first, second, third]
 
-    await participate(client, staff_headers(settings, world.agent), second, "registering", note="Feiten")
-    await participate(client, staff_headers(settings, world.agent), first, "informing")
-    await participate(client, staff_headers(settings, world.agent), other_ticket_contact, "informing")
+    await participate(client, staff_headers(settings, clock, world.agent), second, "registering", note="Feiten")
+    await participate(client, staff_headers(settings, clock, world.agent), first, "informing")
+    await participate(client, staff_headers(settings, clock, world.agent), other_ticket_contact, "informing")
 
     assert await unattributed_contacts(session, ticket_id) == [third]
     roles = await roles_on_ticket(session, ticket_id)
@@ -222,24 +238,24 @@ async def test_inline_callers_use_the_same_path(
 
 
 async def test_contact_without_ticket_takes_roles_but_no_decisions(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     pending = Contact(
         channel="phone",
         language="nl",
         body="",
         flags=["awaiting_summary"],
-        occurred_at=factories.utcnow(),
+        occurred_at=clock.now(),
         actor_name="PBX",
     )
     session.add(pending)
     await session.flush()
     worker = await factories.staff(session, "bo.bz@genk.example", world.burgerzaken, "back_office")
 
-    informed = await participate(client, staff_headers(settings, world.agent), pending.id, "informing")
+    informed = await participate(client, staff_headers(settings, clock, world.agent), pending.id, "informing")
     assert informed.status_code == 201, informed.text
     assert informed.json()["ticket"] is None
-    decided = await participate(client, staff_headers(settings, worker), pending.id, "deciding")
+    decided = await participate(client, staff_headers(settings, clock, worker), pending.id, "deciding")
     assert assert_problem(decided, 403)["type"].endswith("/decision-needs-category")
 
 
@@ -333,12 +349,15 @@ async def test_deciding_is_written_and_listed(
     world: World,
     writer_headers: dict[str, str],
     admin_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     await set_deciders(client, admin_headers, "civil.id_card", ["burgerzaken"])
     worker = await factories.staff(session, "bo.bz@genk.example", world.burgerzaken, "back_office")
     contact_id, reference = await new_contact(client, writer_headers, category="civil.id_card")
 
-    assert (await participate(client, staff_headers(settings, worker), contact_id, "deciding")).status_code == 201
+    assert (
+        await participate(client, staff_headers(settings, clock, worker), contact_id, "deciding")
+    ).status_code == 201
 
     roles = await roles_on_ticket(session, await _ticket_id(session, reference))
     assert [(role.staff_id, role.role, role.units) for role in roles] == [(worker.id, Role.deciding, ["burgerzaken"])]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from genk3600.models import AuditEntry
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
@@ -53,11 +54,12 @@ async def test_reading_social_content_is_audited_and_the_dpo_can_export(
     world: World,
     writer_headers: dict[str, str],
     admin_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     social = web_contact(category="social.living_wage", subject="Leefloon", citizen=None)
     reference = (await client.post("/v1/contacts", json=social, headers=writer_headers)).json()["ticket"]["reference"]
     worker = await factories.staff(session, "mw.audit@genk.example", world.sociale_dienst, "case_worker")
-    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, worker.email)}"}
+    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, clock, worker.email)}"}
     normal = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=writer_headers)).json()
     assert (await client.get(f"/v1/tickets/{reference}", headers=as_worker)).status_code == 200
     assert (await client.get(f"/v1/tickets/{normal['ticket']['reference']}", headers=writer_headers)).status_code == 200

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock, FixedClock
 from genk3600.models import Citizen
 from genk3600.models.enums import Scope
 from tests import factories
@@ -172,8 +173,8 @@ async def test_scopes_of_every_operation(
     assert failures == []
 
 
-def _bearer(settings: Settings, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, email)}"}
+def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 @pytest.fixture
@@ -187,7 +188,12 @@ async def social_ticket(
 
 
 async def test_staff_kinds_on_a_social_ticket(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, social_ticket: str
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    social_ticket: str,
+    clock: FixedClock,
 ) -> None:
     thuiszorg = await factories.unit(session, "thuiszorg", "ocmw_service")
     other_agent = await factories.staff(session, "agent.omgeving@genk.example", world.omgeving, "agent")
@@ -208,7 +214,7 @@ async def test_staff_kinds_on_a_social_ticket(
         ("admin staff", world.admin.email, 404),
     ]
     seen = {
-        who: (await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, email))).status_code
+        who: (await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, clock, email))).status_code
         for who, email, _ in expected
     }
     assert seen == {who: status for who, _, status in expected}
@@ -216,10 +222,10 @@ async def test_staff_kinds_on_a_social_ticket(
     broken = await client.post(
         f"/v1/tickets/{social_ticket}/break-glass",
         json={"reason": "Crisis, case worker absent: urgent referral."},
-        headers=_bearer(settings, supervisor.email),
+        headers=_bearer(settings, clock, supervisor.email),
     )
     assert broken.status_code == 201, broken.text
-    after = await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, supervisor.email))
+    after = await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, clock, supervisor.email))
     assert after.status_code == 200
 
 
@@ -228,7 +234,7 @@ HANDLER_RULES = {"claim_from_queue": "membership of the unit (tests/queues)"}
 
 
 async def test_staff_kinds_on_every_operation(
-    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     """Every /v1 operation for every staff kind: admin-only operations answer 403 to all but admin staff; the
     others let every staff member past authorisation (need-to-know then decides per record, tested above)."""
@@ -248,7 +254,7 @@ async def test_staff_kinds_on_every_operation(
         url = _url(path, operation)
         needs = EXPECTED_SCOPE[operation_id]
         for kind, staff in kinds.items():
-            response = await _call(client, method, url, _bearer(settings, staff.email))
+            response = await _call(client, method, url, _bearer(settings, clock, staff.email))
             # Staff never hold audit:read (a DPO tool's key does); only admin staff hold admin; reports are
             # for supervisors and admins.
             if (

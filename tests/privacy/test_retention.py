@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from genk3600.models import AuditEntry, Category, Citizen, Contact, Ticket
 from genk3600.privacy.retention import retention_once
 from tests import factories
@@ -39,9 +40,10 @@ async def test_retention_erases_what_is_due_and_nothing_else(
     settings: Settings,
     world: World,
     writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     await session.execute(update(Category).where(Category.id == world.waste.id).values(retention_days=30))
-    now = factories.utcnow()
+    now = clock.now()
     long_ago, recently = now - timedelta(days=40), now - timedelta(days=10)
     due = await _ticket(client, writer_headers, citizen=None)
     fresh = await _ticket(client, writer_headers, citizen=None)
@@ -55,7 +57,7 @@ async def test_retention_erases_what_is_due_and_nothing_else(
     await session.execute(update(Citizen).where(Citizen.email == "held@example.org").values(legal_hold=True))
     await session.flush()
 
-    assert await retention_once(sessions, settings, now=now, batch=1) == 1
+    assert await retention_once(sessions, settings, now, batch=1) == 1
 
     bodies = await _bodies(session)
     assert bodies[due] == "[erased]"
@@ -70,10 +72,10 @@ async def test_retention_erases_what_is_due_and_nothing_else(
     assert entry is not None
     assert (entry.actor_name, entry.target_id) == ("Retention job", str(erased_ticket.id))
     # Done is done: the next run finds nothing, and the ticket itself (statistics) is still there.
-    assert await retention_once(sessions, settings, now=now) == 0
+    assert await retention_once(sessions, settings, now) == 0
     assert await factories.count(session, Ticket) == 5
 
 
 async def test_batch_must_be_positive(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     with pytest.raises(ValueError, match="batch"):
-        await retention_once(sessions, settings, batch=0)
+        await retention_once(sessions, settings, factories.OPENED_AT, batch=0)

@@ -7,13 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock, FixedClock
 from genk3600.models import ApiClient
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 
-def _bearer(settings: Settings, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, email)}"}
+def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 async def _references(client: httpx.AsyncClient, headers: dict[str, str]) -> set[str]:
@@ -22,7 +23,12 @@ async def _references(client: httpx.AsyncClient, headers: dict[str, str]) -> set
 
 
 async def test_staff_see_their_units_their_work_and_nothing_else(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     waste = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=writer_headers)).json()
     social = web_contact(category="social.living_wage", subject="Leefloon", citizen=None)
@@ -33,31 +39,38 @@ async def test_staff_see_their_units_their_work_and_nothing_else(
     ocmw_staff = await factories.staff(session, "mw.ocmw@genk.example", world.sociale_dienst, "case_worker")
     stranger = await factories.staff(session, "bo.burgerzaken@genk.example", world.burgerzaken, "back_office")
 
-    assert await _references(client, _bearer(settings, omgeving_staff.email)) == {waste_ref}
-    assert await _references(client, _bearer(settings, ocmw_staff.email)) == {social_ref}
-    assert await _references(client, _bearer(settings, stranger.email)) == set()
+    assert await _references(client, _bearer(settings, clock, omgeving_staff.email)) == {waste_ref}
+    assert await _references(client, _bearer(settings, clock, ocmw_staff.email)) == {social_ref}
+    assert await _references(client, _bearer(settings, clock, stranger.email)) == set()
     assert await _references(client, writer_headers) == {waste_ref}  # a city system: normal tickets only
 
     for hidden, who in ((waste_ref, stranger), (social_ref, omgeving_staff)):
-        out_of_sight = await client.get(f"/v1/tickets/{hidden}", headers=_bearer(settings, who.email))
-        unknown = await client.get("/v1/tickets/G3600-2026-999999", headers=_bearer(settings, who.email))
+        out_of_sight = await client.get(f"/v1/tickets/{hidden}", headers=_bearer(settings, clock, who.email))
+        unknown = await client.get("/v1/tickets/G3600-2026-999999", headers=_bearer(settings, clock, who.email))
         assert_problem(out_of_sight, 404)
         assert out_of_sight.json()["title"] == unknown.json()["title"]
         assert out_of_sight.json()["detail"] == f"There is no ticket with reference {hidden!r}."
     patch = await client.patch(
         f"/v1/tickets/{social_ref}",
         json={"priority": "low"},
-        headers={**_bearer(settings, stranger.email), "If-Match": '"1"'},
+        headers={**_bearer(settings, clock, stranger.email), "If-Match": '"1"'},
     )
     assert_problem(patch, 404)
     contact_id = waste["contact"]["id"]
-    assert_problem(await client.get(f"/v1/contacts/{contact_id}", headers=_bearer(settings, stranger.email)), 404)
+    assert_problem(
+        await client.get(f"/v1/contacts/{contact_id}", headers=_bearer(settings, clock, stranger.email)), 404
+    )
 
 
 async def test_taking_part_and_unit_restricted_clients(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
-    agent = _bearer(settings, world.agent.email)
+    agent = _bearer(settings, clock, world.agent.email)
     mine = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=agent)).json()
     others = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=writer_headers)).json()
     visible = await _references(client, agent)

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
+from genk3600.kit.reference import format_reference
 from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Ticket, Unit
 from genk3600.models.enums import Language
-from genk3600.public import ratelimit
 from genk3600.public.access import new_access_code
 from genk3600.public.service import public_role, role_sentence
 from tests.factories import World, assert_problem, web_contact
@@ -38,7 +39,7 @@ async def make_ticket(
     code, code_hash = new_access_code(settings.secret)
     fields.setdefault("resolution_due_at", FAR_AWAY)
     fields.setdefault("access_code_hash", code_hash)
-    ticket = Ticket(reference=f"G3600-2026-{next(_numbers):06d}", subject=subject, owning_unit_id=unit.id, **fields)
+    ticket = Ticket(reference=format_reference(2026, next(_numbers)), subject=subject, owning_unit_id=unit.id, **fields)
     session.add(ticket)
     await session.flush()
     return ticket, code
@@ -397,9 +398,10 @@ async def test_ticket_opened_through_the_contacts_api(
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+def frozen_clock(clock: FixedClock) -> datetime:
+    """The app's clock at 23 seconds into a minute, so the Retry-After is known."""
     now = datetime(2026, 11, 23, 12, 0, 23, tzinfo=UTC)
-    monkeypatch.setattr(ratelimit, "utcnow", lambda: now)
+    clock.set(now)
     return now
 
 
@@ -411,6 +413,7 @@ async def test_too_many_lookups_from_one_address(
     world: World,
     monkeypatch: pytest.MonkeyPatch,
     frozen_clock: datetime,
+    clock: FixedClock,
 ) -> None:
     monkeypatch.setattr(app.state, "settings", settings.model_copy(update={"public_lookups_per_address": 3}))
     ticket, code = await make_ticket(session, settings, world.omgeving)
@@ -426,7 +429,7 @@ async def test_too_many_lookups_from_one_address(
     assert problem["retry_after"] == 37
     assert problem["message"] == "Vous avez essayé trop souvent. Réessayez dans une minute."
     # The next window starts afresh.
-    monkeypatch.setattr(ratelimit, "utcnow", lambda: frozen_clock + timedelta(seconds=37))
+    clock.set(frozen_clock + timedelta(seconds=37))
     assert (await lookup(client, ticket.reference, code)).status_code == 200
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
+from genk3600.kit.reference import format_reference
 from genk3600.models import Staff, StaffMembership, Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType, TicketStatus
 from tests import factories
@@ -38,14 +40,14 @@ async def _staff_and_tickets(database: Database, claimers: int, tickets: int) ->
             for n, email in enumerate(emails)
         )
         session.add_all(
-            Ticket(reference=f"G3600-2026-{n:06d}", subject=f"Vraag {n}", owning_unit_id=world.omgeving.id)
+            Ticket(reference=format_reference(2026, n), subject=f"Vraag {n}", owning_unit_id=world.omgeving.id)
             for n in range(1, tickets + 1)
         )
     return emails
 
 
 async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     emails = await _staff_and_tickets(database, CLAIMERS, TICKETS)
@@ -55,7 +57,7 @@ async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
             *(
                 client.post(
                     "/v1/queues/omgeving/claim",
-                    headers={"Authorization": f"Bearer {issue_dev_token(settings, email)}"},
+                    headers={"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"},
                 )
                 for email in emails
             )
@@ -87,11 +89,11 @@ async def test_fifty_concurrent_claimers_never_get_the_same_ticket(
     assert len(unassigned) == TICKETS - CLAIMERS
     assert all(by_reference[reference][1] == TicketStatus.new.value for reference in unassigned)
     # Queue order holds across claimers: with equal priority and no deadlines, the oldest tickets went first.
-    assert references == {f"G3600-2026-{n:06d}" for n in range(1, CLAIMERS + 1)}
+    assert references == {format_reference(2026, n) for n in range(1, CLAIMERS + 1)}
 
 
 async def test_a_locked_ticket_is_skipped_not_waited_for(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     [email] = await _staff_and_tickets(database, claimers=1, tickets=2)
@@ -101,7 +103,8 @@ async def test_a_locked_ticket_is_skipped_not_waited_for(
         await holder.execute(select(Ticket.id).where(Ticket.reference == "G3600-2026-000001").with_for_update())
         response = await asyncio.wait_for(
             client.post(
-                "/v1/queues/omgeving/claim", headers={"Authorization": f"Bearer {issue_dev_token(settings, email)}"}
+                "/v1/queues/omgeving/claim",
+                headers={"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"},
             ),
             timeout=10,
         )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.principal import Principal
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock, FixedClock
 from genk3600.kit.pagination import PageParams
 from genk3600.models import Staff, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Language, Scope
@@ -38,6 +38,7 @@ async def _ticket(
         session,
         settings,
         NewTicket(subject="Vraag", language=Language(language), owning_unit=unit, category=None, citizen=None),
+        factories.OPENED_AT,
     )
     ticket.priority = priority
     ticket.resolution_due_at = due
@@ -47,8 +48,8 @@ async def _ticket(
     return ticket
 
 
-def _bearer(settings: Settings, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, staff.email)}"}
+def _bearer(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
 
 
 async def _queue(
@@ -61,9 +62,14 @@ async def _queue(
 
 
 async def test_queue_orders_by_priority_then_deadline(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
-    base = utcnow() + timedelta(days=2)
+    base = clock.now() + timedelta(days=2)
     unit = world.omgeving
     low = await _ticket(session, settings, unit, priority="low", due=base)
     normal_late = await _ticket(session, settings, unit, due=base + timedelta(hours=2))
@@ -110,10 +116,15 @@ async def test_deadline_colours_against_the_given_now(session: AsyncSession, set
 
 
 async def test_deadline_colour_is_in_the_response(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
-    overdue = await _ticket(session, settings, world.omgeving, due=utcnow() - timedelta(hours=1))
-    far = await _ticket(session, settings, world.omgeving, due=utcnow() + timedelta(days=10))
+    overdue = await _ticket(session, settings, world.omgeving, due=clock.now() - timedelta(hours=1))
+    far = await _ticket(session, settings, world.omgeving, due=clock.now() + timedelta(days=10))
 
     response = await client.get("/v1/queues/omgeving", headers=writer_headers)
 
@@ -126,19 +137,24 @@ async def test_deadline_colour_is_in_the_response(
 
 
 async def test_filters_unassigned_and_mine(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     worker = await factories.staff(session, "om.worker@genk.example", world.omgeving)
     other = await factories.staff(session, "om.other@genk.example", world.omgeving)
     free = await _ticket(session, settings, world.omgeving, priority="high")
     mine = await _ticket(session, settings, world.omgeving, status="assigned", assignee=worker)
     theirs = await _ticket(session, settings, world.omgeving, status="in_progress", assignee=other)
-    headers = _bearer(settings, worker)
+    headers = _bearer(settings, clock, worker)
 
     assert await _queue(client, headers) == [free.reference, mine.reference, theirs.reference]
     assert await _queue(client, headers, unassigned="true") == [free.reference]
     assert await _queue(client, headers, assignee="me") == [mine.reference]
-    assert await _queue(client, _bearer(settings, other), assignee="me") == [theirs.reference]
+    assert await _queue(client, _bearer(settings, clock, other), assignee="me") == [theirs.reference]
     assert await _queue(client, headers, assignee="me", unassigned="true") == []
 
     problem = assert_problem(await client.get("/v1/queues/omgeving?assignee=me", headers=writer_headers), 422)
@@ -147,9 +163,14 @@ async def test_filters_unassigned_and_mine(
 
 
 async def test_pagination_walks_the_queue_without_duplicates_or_gaps(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
-    base = utcnow() + timedelta(days=1)
+    base = clock.now() + timedelta(days=1)
     # Ties on deadline and missing deadlines in several priorities: the cursor must carry the whole sort key.
     for priority, due in [
         ("normal", base),
@@ -195,11 +216,16 @@ async def test_bad_cursor_is_400(client: httpx.AsyncClient, world: World, writer
 
 
 async def test_unknown_unit_is_404(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     problem = assert_problem(await client.get("/v1/queues/no_such_unit", headers=writer_headers), 404)
     assert "no_such_unit" in problem["detail"]
-    claim = await client.post("/v1/queues/no_such_unit/claim", headers=_bearer(settings, world.agent))
+    claim = await client.post("/v1/queues/no_such_unit/claim", headers=_bearer(settings, clock, world.agent))
     assert_problem(claim, 404)
 
 
@@ -209,16 +235,21 @@ async def test_queue_needs_credentials(client: httpx.AsyncClient, world: World) 
 
 
 async def test_claim_assigns_the_first_ticket_in_queue_order_and_records_it(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     worker = await factories.staff(session, "om.worker@genk.example", world.omgeving)
     await _ticket(session, settings, world.omgeving, priority="low")
-    first = await _ticket(session, settings, world.omgeving, priority="high", due=utcnow() + timedelta(hours=4))
+    first = await _ticket(session, settings, world.omgeving, priority="high", due=clock.now() + timedelta(hours=4))
     await _ticket(session, settings, world.omgeving, priority="high")
     await _ticket(session, settings, world.omgeving, priority="urgent", status="assigned", assignee=worker)
     version_before = first.version
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, worker))
+    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, worker))
 
     assert response.status_code == 200, response.text
     claimed = response.json()
@@ -239,37 +270,37 @@ async def test_claim_assigns_the_first_ticket_in_queue_order_and_records_it(
 
 
 async def test_claim_respects_language_skills(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     dutch_only = await factories.staff(session, "nl.only@genk.example", world.omgeving)
     french = await _ticket(session, settings, world.omgeving, priority="urgent", language="fr")
     dutch = await _ticket(session, settings, world.omgeving, priority="low", language="nl")
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, dutch_only))
+    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, dutch_only))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == dutch.reference  # the more urgent French ticket is passed over
 
-    again = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, dutch_only))
+    again = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, dutch_only))
     problem = assert_problem(again, 404)
     assert problem["detail"] == "The queue of Omgeving has no unassigned ticket in your languages."
 
     bilingual = await factories.staff(session, "bi.lingual@genk.example", world.omgeving)
     bilingual.languages = ["nl", "fr"]
     await session.flush()
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, bilingual))
+    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, bilingual))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == french.reference
 
 
 async def test_staff_without_languages_may_take_any_language(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     unrecorded = await factories.staff(session, "no.languages@genk.example", world.omgeving)
     unrecorded.languages = []
     await session.flush()
     german = await _ticket(session, settings, world.omgeving, language="de")
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, unrecorded))
+    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, unrecorded))
 
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == german.reference
@@ -284,26 +315,28 @@ async def test_api_client_cannot_claim(
 
 
 async def test_only_staff_of_the_unit_or_above_may_claim(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     ticket = await _ticket(session, settings, world.omgeving)
     outsider = await factories.staff(session, "burger.zaken@genk.example", world.burgerzaken)
 
     for staff in (outsider, world.agent):  # another department; the contact centre, a sibling unit
-        problem = assert_problem(await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, staff)), 403)
+        problem = assert_problem(
+            await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, staff)), 403
+        )
         assert "Omgeving (omgeving)" in problem["detail"]
         assert problem["unit"] == "omgeving"
 
     root = await unit_by_code(session, "stad")
     assert root is not None
     city_manager = await factories.staff(session, "stads.manager@genk.example", root, "supervisor")
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, city_manager))
+    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, city_manager))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == ticket.reference
 
 
 async def test_empty_queue_is_404(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     worker = await factories.staff(session, "om.worker@genk.example", world.omgeving)
     # Nothing claimable: taken, in progress, resolved, or in another unit.
@@ -312,7 +345,9 @@ async def test_empty_queue_is_404(
     await _ticket(session, settings, world.omgeving, status="resolved")
     await _ticket(session, settings, world.burgerzaken)
 
-    problem = assert_problem(await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, worker)), 404)
+    problem = assert_problem(
+        await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, worker)), 404
+    )
     assert problem["detail"] == "The queue of Omgeving has no unassigned ticket in your languages."
     assigned = await session.scalar(select(TicketEvent.id).where(TicketEvent.type == "assigned"))
     assert assigned is None

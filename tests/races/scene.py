@@ -12,6 +12,7 @@ from sqlalchemy import select
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import Clock
 from genk3600.models import OutboxEvent, Staff, StaffMembership, Ticket, TicketEvent
 from tests import factories
 
@@ -28,7 +29,7 @@ class Scene:
     staff_ids: dict[str, int]
 
 
-async def scene_with_ticket(database: Database, settings: Settings, client: httpx.AsyncClient) -> Scene:
+async def scene_with_ticket(database: Database, settings: Settings, clock: Clock, client: httpx.AsyncClient) -> Scene:
     """A small world, two back-office people per department, and one routed ticket from a web contact."""
     async with database.sessions.begin() as session:
         world = await factories.small_world(session)
@@ -49,7 +50,7 @@ async def scene_with_ticket(database: Database, settings: Settings, client: http
     created = await client.post("/v1/contacts", json=factories.web_contact(), headers=headers)
     assert created.status_code == 201, created.text
     body = created.json()
-    tokens = {email: {"Authorization": f"Bearer {issue_dev_token(settings, email)}"} for email in staff_ids}
+    tokens = {email: {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"} for email in staff_ids}
     return Scene(client, headers, body["ticket"]["reference"], body["contact"]["id"], tokens, staff_ids)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Escalation, OutboxEvent, Participation, TicketEvent
 from tests import factories
 from tests.races.scene import client_of, scene_with_ticket
@@ -19,11 +20,11 @@ RETRIES = 12
 
 
 async def test_concurrent_retries_of_a_hand_off_and_a_role_create_one_of_each(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     async with client_of(app) as client:
-        scene = await scene_with_ticket(database, settings, client)
+        scene = await scene_with_ticket(database, settings, clock, client)
         agent = next(email for email in scene.staff_ids if email.startswith("an.agent"))
 
         async def escalate() -> httpx.Response:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, OutboxEvent, Participation, Ticket, TicketEvent
 from genk3600.models.enums import FINISHED_STATUSES
 from tests import factories
@@ -19,11 +20,11 @@ FOLLOW_UPS = 6
 
 
 async def test_resolving_while_follow_ups_arrive_never_finishes_with_an_unhandled_contact(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     async with client_of(app) as client:
-        scene = await scene_with_ticket(database, settings, client)
+        scene = await scene_with_ticket(database, settings, clock, client)
         agent = next(email for email in scene.staff_ids if email.startswith("an.agent"))
         role = await client.post(
             f"/v1/contacts/{scene.contact_id}/participations",

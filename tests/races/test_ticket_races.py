@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, Participation, TicketEvent, Unit
 from genk3600.models.enums import TicketStatus
 from genk3600.tickets.transitions import TRANSITIONS
@@ -25,11 +26,11 @@ from tests.races.scene import Scene, client_of, scene_with_ticket, ticket_state
 
 
 async def test_the_same_stale_if_match_lets_exactly_one_change_through(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     async with client_of(app) as client:
-        scene = await scene_with_ticket(database, settings, client)
+        scene = await scene_with_ticket(database, settings, clock, client)
         read = await client.get(f"/v1/tickets/{scene.reference}", headers=scene.headers)
         stale = read.headers["etag"]
         _ticket, events_before, _outbox = await ticket_state(database, scene.reference)
@@ -134,11 +135,11 @@ def _replay(events: list[TicketEvent], start: TicketStatus) -> tuple[TicketStatu
 
 
 async def test_concurrent_hand_offs_claims_status_changes_and_roles_leave_a_consistent_ticket(
-    scratch_app: tuple[FastAPI, Database], settings: Settings
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     app, database = scratch_app
     async with client_of(app) as client:
-        scene = await scene_with_ticket(database, settings, client)
+        scene = await scene_with_ticket(database, settings, clock, client)
         ticket, events_before, _outbox = await ticket_state(database, scene.reference)
         start, start_tier = TicketStatus(ticket.status), ticket.tier
         outcomes: Counter[str] = Counter()

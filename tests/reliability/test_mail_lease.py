@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboundMail
 from genk3600.notifications.sender import new_message_id, send_once
 from tests.factories import free_port
@@ -46,7 +46,10 @@ async def relay_port() -> AsyncIterator[tuple[int, asyncio.Event, StopOnFirstMes
 
 
 async def test_a_stopping_sender_hands_back_what_it_did_not_send(
-    scratch_app: tuple[FastAPI, Database], settings: Settings, relay_port: tuple[int, asyncio.Event, StopOnFirstMessage]
+    scratch_app: tuple[FastAPI, Database],
+    settings: Settings,
+    relay_port: tuple[int, asyncio.Event, StopOnFirstMessage],
+    clock: FixedClock,
 ) -> None:
     _app, database = scratch_app
     port, stop, relay = relay_port
@@ -59,12 +62,13 @@ async def test_a_stopping_sender_hands_back_what_it_did_not_send(
                 subject="Wij hebben uw vraag genoteerd",
                 body="Wij hebben uw vraag genoteerd.",
                 message_id=new_message_id("genk3600.test"),
+                next_attempt_at=clock.now(),
             )
             for number in range(4)
         )
     configured = settings.model_copy(update={"smtp_relay_host": "127.0.0.1", "smtp_relay_port": port})
-    result = await send_once(database.sessions, configured, stop=stop)
-    after = utcnow()
+    result = await send_once(database.sessions, configured, clock, stop=stop)
+    after = clock.now()
 
     assert (result.sent, result.released, relay.accepted) == (1, 3, 1)
     async with database.sessions() as session:
@@ -74,4 +78,4 @@ async def test_a_stopping_sender_hands_back_what_it_did_not_send(
     assert [mail.attempts for mail in mails[1:]] == [0, 0, 0]
     assert all(mail.next_attempt_at <= after for mail in mails[1:])
     stop.clear()
-    assert (await send_once(database.sessions, configured)).sent == 3
+    assert (await send_once(database.sessions, configured, clock)).sent == 3

@@ -34,11 +34,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.reference import format_reference
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
 from tests import factories
@@ -70,7 +73,7 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
 
     async def ticket(unit: Unit, category: int, created: str, **fields: Any) -> Ticket:
         row = Ticket(
-            reference=f"G3600-2026-{next(numbers):06d}",
+            reference=format_reference(2026, next(numbers)),
             subject="test",
             owning_unit_id=unit.id,
             category_id=category,
@@ -160,8 +163,8 @@ async def seeded(session: AsyncSession, world: World) -> Seeded:
     return await _seed(session, world)
 
 
-def _bearer(settings: Settings, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, staff.email)}"}
+def _bearer(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
 
 
 def _row(columns: str, *values: Any) -> dict[str, Any]:
@@ -226,9 +229,17 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 async def test_report_figures_on_the_seeded_data(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    world: World,
+    seeded: Seeded,
+    name: str,
+    clock: FixedClock,
 ) -> None:
-    admin = _bearer(settings, world.admin)
+    # The exact figures: no small-group hiding (see the test after this one for that).
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})
+    admin = _bearer(settings, clock, world.admin)
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -245,10 +256,52 @@ async def test_report_figures_on_the_seeded_data(
     assert lines[1:] == [["" if value is None else str(value) for value in row.values()] for row in EXPECTED[name]]
 
 
-async def test_catalogue_describes_every_report_and_its_chart(
-    client: httpx.AsyncClient, settings: Settings, world: World
+HIDDEN = "< 5"
+# With the default threshold, rows about social work show small counts as "< 5" and no derived figures.
+SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
+    "first-contact-resolution": [
+        _row(FCR, "burgerzaken", "Burgerzaken", 3, 1, 33.3),
+        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0),
+        _row(FCR, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, None),
+    ],
+    "sla-compliance": [
+        _row(SLA, "burgerzaken", "Burgerzaken", "civil.id_card", 2, 1, 1, 50.0),
+        _row(SLA, "sociale_dienst", "Sociale Dienst", "social.living_wage", HIDDEN, HIDDEN, 0, None),
+    ],
+    "escalations": [
+        *EXPECTED["escalations"][:-1],
+        _row(ESC, "sociale_dienst", "Sociale Dienst", 0, 0, None, "returned", HIDDEN),
+    ],
+    "handling-time": [
+        *EXPECTED["handling-time"][:-1],
+        _row(AHT, "sociale_dienst", "Sociale Dienst", HIDDEN, None, None),
+    ],
+    # Without a unit column, the figures include the OCMW service's contacts: every small count is hidden.
+    "contacts-per-channel": [
+        {**row, **{k: HIDDEN if isinstance(v, int) and v > 0 else v for k, v in row.items()}}
+        for row in EXPECTED["contacts-per-channel"]
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SOCIAL_GROUPS))
+async def test_small_social_groups_are_not_shown_exactly(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str, clock: FixedClock
 ) -> None:
-    answer = await client.get("/v1/reports", headers=_bearer(settings, world.admin))
+    admin = _bearer(settings, clock, world.admin)
+    answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == SMALL_SOCIAL_GROUPS[name]
+    exported = await client.get(f"/v1/reports/{name}", params={**PERIOD, "format": "csv"}, headers=admin)
+    lines = list(csv.reader(io.StringIO(exported.text)))
+    expected = SMALL_SOCIAL_GROUPS[name]
+    assert lines[1:] == [["" if value is None else str(value) for value in row.values()] for row in expected]
+
+
+async def test_catalogue_describes_every_report_and_its_chart(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    answer = await client.get("/v1/reports", headers=_bearer(settings, clock, world.admin))
     assert answer.status_code == 200, answer.text
     items = answer.json()["items"]
     assert sorted(item["name"] for item in items) == sorted(EXPECTED)
@@ -259,12 +312,13 @@ async def test_catalogue_describes_every_report_and_its_chart(
         assert {chart["x"], *chart["y"]} <= set(columns)
         assert chart["series"] is None or chart["series"] in columns
         assert "period" in item["description"]
+        assert "`< 5`" in item["description"]
 
 
 async def test_a_supervisor_sees_their_units_and_those_below(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    mine = _bearer(settings, seeded.supervisor)
+    mine = _bearer(settings, clock, seeded.supervisor)
     answer = await client.get("/v1/reports/handling-time", params=PERIOD, headers=mine)
     assert answer.status_code == 200, answer.text
     assert [row["unit"] for row in answer.json()["rows"]] == ["burgerzaken", "identiteit"]
@@ -278,9 +332,9 @@ async def test_a_supervisor_sees_their_units_and_those_below(
 
 
 async def test_agents_may_not_read_reports(
-    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    agent = _bearer(settings, seeded.agent)
+    agent = _bearer(settings, clock, seeded.agent)
     assert_problem(await client.get("/v1/reports", headers=agent), 403)
     assert_problem(await client.get("/v1/reports/handling-time", params=PERIOD, headers=agent), 403)
 
@@ -291,7 +345,7 @@ async def test_an_api_key_with_the_scope_sees_the_whole_organisation(
     key = {"X-API-Key": await factories.api_key(session, "dashboard", ["reports:read"])}
     answer = await client.get("/v1/reports/first-contact-resolution", params=PERIOD, headers=key)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["rows"] == EXPECTED["first-contact-resolution"]
+    assert answer.json()["rows"] == SMALL_SOCIAL_GROUPS["first-contact-resolution"]
 
 
 async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(
@@ -321,25 +375,35 @@ async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(
     ],
 )
 async def test_bad_parameters_are_clear_problems(
-    client: httpx.AsyncClient, settings: Settings, world: World, params: dict[str, str], status: int, words: str
+    client: httpx.AsyncClient,
+    settings: Settings,
+    world: World,
+    params: dict[str, str],
+    status: int,
+    words: str,
+    clock: FixedClock,
 ) -> None:
-    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, world.admin))
+    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, clock, world.admin))
     problem = assert_problem(answer, status)
     assert words in problem["detail"] + str(problem.get("errors"))
 
 
 async def test_unknown_report_is_404_naming_the_reports(
-    client: httpx.AsyncClient, settings: Settings, world: World
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    problem = assert_problem(await client.get("/v1/reports/happiness", headers=_bearer(settings, world.admin)), 404)
+    problem = assert_problem(
+        await client.get("/v1/reports/happiness", headers=_bearer(settings, clock, world.admin)), 404
+    )
     assert "contacts-per-channel" in problem["detail"]
 
 
-async def test_a_full_leap_year_is_allowed(client: httpx.AsyncClient, settings: Settings, world: World) -> None:
+async def test_a_full_leap_year_is_allowed(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
     answer = await client.get(
         "/v1/reports/contacts-per-channel",
         params={"from": "2028-01-01", "to": "2028-12-31"},
-        headers=_bearer(settings, world.admin),
+        headers=_bearer(settings, clock, world.admin),
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == []

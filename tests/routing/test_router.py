@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Staff
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
@@ -135,7 +136,12 @@ async def test_replay_counts_what_would_move(
 
 
 async def test_social_ticket_goes_to_the_citizens_own_case_worker(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, admin_headers: dict[str, str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
 ) -> None:
     worker = await factories.staff(session, "els.ocmw@genk.example", world.sociale_dienst, "case_worker")
     await factories.citizen(session, email="mila@example.org", case_worker_id=worker.id)
@@ -144,7 +150,7 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     assert ticket["assignee"]["id"] == worker.id
     assert ticket["status"] == "assigned"
     # Social content: read as the case worker; the admin system's key does not see it (404).
-    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, worker.email)}"}
+    as_worker = {"Authorization": f"Bearer {issue_dev_token(settings, clock, worker.email)}"}
     assert (await client.get(f"/v1/tickets/{ticket['reference']}/events", headers=admin_headers)).status_code == 404
     assigned = [e for e in await _events(client, as_worker, ticket["reference"]) if e["type"] == "assigned"]
     assert "own case worker" in assigned[0]["summary"]
@@ -157,6 +163,6 @@ async def test_social_ticket_goes_to_the_citizens_own_case_worker(
     assert queued["assignee"] is None
     assert queued["owning_unit"] == "sociale_dienst"
     colleague = await factories.staff(session, "an.ocmw@genk.example", world.sociale_dienst, "case_worker")
-    as_colleague = {"Authorization": f"Bearer {issue_dev_token(settings, colleague.email)}"}
+    as_colleague = {"Authorization": f"Bearer {issue_dev_token(settings, clock, colleague.email)}"}
     note = [e for e in await _events(client, as_colleague, queued["reference"]) if e["type"] == "assigned"]
     assert "is absent" in note[0]["summary"]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
+from genk3600.kit.clock import FixedClock
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
@@ -116,7 +117,12 @@ async def test_cursor_pages_through_every_match_once(
 
 
 async def test_never_shows_tickets_out_of_sight(
-    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str], settings: Settings
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    world: World,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    clock: FixedClock,
 ) -> None:
     waste = await _record(client, admin_headers, subject="Dringend", body="Afval op straat.", citizen=_citizen(1))
     await _record(
@@ -136,7 +142,7 @@ async def test_never_shows_tickets_out_of_sight(
         citizen=_citizen(3),
     )
     worker = await factories.staff(session, "mo.geving@genk.example", world.omgeving, "back_office")
-    token = issue_dev_token(settings, worker.email, timedelta(hours=1))
+    token = issue_dev_token(settings, clock, worker.email, timedelta(hours=1))
     staff_headers = {"Authorization": f"Bearer {token}"}
 
     assert await _search(client, staff_headers, "dringend") == [waste]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
+from genk3600.kit.reference import format_reference
 from genk3600.models import ClosingDay, SlaPolicy, Ticket, Unit
 from genk3600.models import OpeningHours as OpeningHoursRow
 from genk3600.sla import deadlines
@@ -46,7 +47,7 @@ async def make_policy(
 
 
 async def make_ticket(session: AsyncSession, unit: Unit, **fields: object) -> Ticket:
-    ticket = Ticket(reference=f"G3600-2026-{next(_numbers)}", subject="Vraag", owning_unit=unit, **fields)
+    ticket = Ticket(reference=format_reference(2026, next(_numbers)), subject="Vraag", owning_unit=unit, **fields)
     session.add(ticket)
     await session.flush()
     return ticket
@@ -220,7 +221,7 @@ async def test_start_clock_before_the_ticket_is_flushed(
 ) -> None:
     await weekday_hours(session, world.burgerzaken, time(8, 30), time(17, 0))
     policy = await make_policy(session, "standard", first_response=120, resolution=960)
-    ticket = Ticket(reference=f"G3600-2026-{next(_numbers)}", subject="Vraag", owning_unit=world.burgerzaken)
+    ticket = Ticket(reference=format_reference(2026, next(_numbers)), subject="Vraag", owning_unit=world.burgerzaken)
     session.add(ticket)
     await deadlines.start_clock(session, settings, ticket, policy, local(2026, 11, 27, 16, 0).astimezone(UTC))
     assert ticket.first_response_due_at == local(2026, 11, 30, 9, 30)

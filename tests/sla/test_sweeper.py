@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
+from genk3600.kit.reference import format_reference
 from genk3600.models import Escalation, SlaPolicy, Ticket, TicketEvent, Unit
 from genk3600.sla import deadlines
 from genk3600.sla.sla import default_calendar
@@ -58,7 +60,7 @@ async def make_tickets(
         template.next_sla_check_at = await deadlines.exact_next_check(session, settings, template)
     tickets = [
         Ticket(
-            reference=f"G3600-2026-{next(_numbers)}",
+            reference=format_reference(2026, next(_numbers)),
             subject="Vraag",
             owning_unit_id=unit.id,
             sla_policy_id=policy.id,
@@ -316,18 +318,21 @@ async def test_two_sweepers_never_act_twice_on_a_ticket(
     assert warnings == dict.fromkeys(ids[60:], 1)
 
 
-async def test_run_sweeper_sweeps_until_stopped(scratch_app: tuple[FastAPI, Database], settings: Settings) -> None:
+async def test_run_sweeper_sweeps_until_stopped(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
+) -> None:
     _app, database = scratch_app
     ids = await _commit_setup(database, settings, overdue=3, warning=0)
+    clock.set(NOW)  # the setup's deadlines are relative to NOW, so the job must sweep at NOW too
     stop = asyncio.Event()
-    task = asyncio.create_task(run_sweeper(database.sessions, settings, 0.05, stop))
+    task = asyncio.create_task(run_sweeper(database.sessions, settings, clock, 0.05, stop))
+
+    async def all_breached() -> bool:
+        async with database.sessions() as session:
+            return len(await events_of(session, "sla_breach")) == len(ids)
+
     try:
-        async with asyncio.timeout(10):
-            while True:
-                async with database.sessions() as session:
-                    if len(await events_of(session, "sla_breach")) == len(ids):
-                        break
-                await asyncio.sleep(0.05)
+        await factories.eventually(all_breached, "every overdue ticket has its breach event")
     finally:
         stop.set()
     async with asyncio.timeout(5):
@@ -341,12 +346,12 @@ async def test_run_sweeper_survives_failing_sweeps(
     stop = asyncio.Event()
     try:
         with caplog.at_level(logging.ERROR, logger="genk3600.sla.sweeper"):
-            task = asyncio.create_task(run_sweeper(async_sessionmaker(engine), settings, 0.01, stop))
-            failures = 0
-            async with asyncio.timeout(10):
-                while failures < 2:
-                    await asyncio.sleep(0.02)
-                    failures = sum("SLA sweep failed" in r.getMessage() for r in caplog.records)
+            task = asyncio.create_task(run_sweeper(async_sessionmaker(engine), settings, FixedClock(NOW), 0.01, stop))
+
+            async def failed_twice() -> bool:
+                return sum("SLA sweep failed" in r.getMessage() for r in caplog.records) >= 2
+
+            await factories.eventually(failed_twice, "two failed sweeps logged")
             assert not task.done()
             stop.set()
             async with asyncio.timeout(5):

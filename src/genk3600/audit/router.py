@@ -11,7 +11,7 @@ from genk3600.audit.schemas import AuditPage
 from genk3600.auth.dependencies import Auditor
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.kit.schemas import MAX_ID
 
 router = APIRouter(prefix="/v1/audit", tags=["privacy"])
@@ -49,7 +49,7 @@ async def list_audit_entries(
     session: Session,
     _: Auditor,
     where: Annotated[AuditFilter, Depends(audit_filter)],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
     response: Response,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
 ) -> AuditPage | Response:

@@ -1,19 +1,23 @@
 """The audit trail, written in the same transaction as what it records.
 
-Writes are captured centrally: after each flush, every inserted, updated or deleted ORM row becomes an
-audit entry for the acting principal (set per request by authentication, per job by the job). Reads of
-social (OCMW) content are recorded explicitly by the services that show it.
+The only writer of audit entries. Writes are captured for the acting principal (set per request by
+authentication, per job by the job): ORM rows by a flush listener, `install`ed on each session factory;
+rows written with Core statements (the jobs' set-based writes) by their writer calling `record_writes`,
+the batch form the listener uses too. Reads of social (OCMW) content are recorded explicitly by the
+services that show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from genk3600.auth.principal import Principal, system_principal
 from genk3600.middleware import client_address_var, request_id_var
@@ -46,6 +50,9 @@ _REDACTED = {
 }
 
 
+_INSERT = insert(AuditEntry)
+
+
 def _actor_fields() -> dict[str, Any]:
     actor = actor_var.get()
     if actor is None:
@@ -74,51 +81,117 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _changes(row: Base, action: str) -> dict[str, Any]:
-    state = inspect(row)
-    changed: dict[str, Any] = {}
-    for attribute in state.mapper.column_attrs:
-        key = attribute.key
-        history = state.attrs[key].history
-        if action == "update" and not history.has_changes():
-            continue
-        if key in _REDACTED:
-            changed[key] = "<redacted>"
-            continue
-        if action == "update":
-            changed[key] = {"from": [_plain(v) for v in history.deleted], "to": [_plain(v) for v in history.added]}
-        elif action == "insert":
-            changed[key] = _plain(state.attrs[key].value)
-    return changed
+@dataclass(frozen=True)
+class Write:
+    """One row written: what the trail records of it (changes as given, redacted and made JSON-safe there)."""
+
+    action: str  # insert, update, delete
+    target_type: str  # the table
+    target_id: str | None
+    changes: Mapping[str, Any]
 
 
-def _entry(row: Base, action: str) -> dict[str, Any] | None:
-    table = row.__tablename__
-    if table in _NOT_AUDITED:
-        return None
-    # In after_flush new rows carry their keys but no identity yet: read the key columns themselves.
-    identity = inspect(row).mapper.primary_key_from_instance(row)
-    return {
-        **_actor_fields(),
-        "action": action,
-        "target_type": table,
-        "target_id": ",".join(str(part) for part in identity) if any(p is not None for p in identity) else None,
-        "changes": _changes(row, action) if action != "delete" else {},
-        "request_id": request_id_var.get(),
-        "client_address": client_address_var.get(),
+def inserted(table: str, row_id: object, values: Mapping[str, Any]) -> Write:
+    """A row inserted with these column values."""
+    return Write("insert", table, _key(row_id), {"id": row_id, **values})
+
+
+def updated(table: str, row_id: object, before: Mapping[str, Any], after: Mapping[str, Any]) -> Write:
+    """A row updated: the columns written, each from its value `before` (when known) to `after`."""
+    changes = {
+        column: {"from": [before[column]] if column in before else [], "to": [value]} for column, value in after.items()
     }
+    return Write("update", table, _key(row_id), changes)
 
 
-@event.listens_for(Session, "after_flush")
-def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
-    rows = [
-        *(_entry(row, "insert") for row in session.new if isinstance(row, Base)),
-        *(_entry(row, "update") for row in session.dirty if isinstance(row, Base) and session.is_modified(row)),
-        *(_entry(row, "delete") for row in session.deleted if isinstance(row, Base)),
+def deleted(table: str, row_id: object) -> Write:
+    return Write("delete", table, _key(row_id), {})
+
+
+def _key(row_id: object) -> str | None:
+    return None if row_id is None else str(row_id)
+
+
+def _redacted(write: Write) -> dict[str, Any]:
+    return {key: "<redacted>" if key in _REDACTED else _plain(value) for key, value in write.changes.items()}
+
+
+def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:
+    actor = _actor_fields()
+    request_id, client_address = request_id_var.get(), client_address_var.get()
+    return [
+        {
+            **actor,
+            "action": write.action,
+            "target_type": write.target_type,
+            "target_id": write.target_id,
+            "changes": _redacted(write),
+            "request_id": request_id,
+            "client_address": client_address,
+        }
+        for write in writes
+        if write.target_type not in _NOT_AUDITED
     ]
-    entries = [row for row in rows if row is not None]
+
+
+async def record_writes(session: AsyncSession, writes: Sequence[Write]) -> None:
+    """The audit entries of rows written with Core statements (bulk and set-based writes, which the ORM's
+    flush does not see): one multi-row INSERT for all of them, by the current actor."""
+    entries = _entries(writes)
     if entries:
-        session.connection().execute(insert(AuditEntry), entries)
+        await session.execute(_INSERT, entries)
+
+
+def _orm_write(row: Base, action: str) -> Write:
+    state = inspect(row)
+    # In after_flush new rows carry their keys but no identity yet: read the key columns themselves.
+    identity = state.mapper.primary_key_from_instance(row)
+    target_id = ",".join(str(part) for part in identity) if any(p is not None for p in identity) else None
+    changes: dict[str, Any] = {}
+    if action != "delete":
+        for attribute in state.mapper.column_attrs:
+            key = attribute.key
+            history = state.attrs[key].history
+            if action == "update":
+                if history.has_changes():
+                    changes[key] = {"from": list(history.deleted), "to": list(history.added)}
+            else:
+                changes[key] = state.attrs[key].value
+    return Write(action, row.__tablename__, target_id, changes)
+
+
+def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
+    """After each flush, every inserted, updated or deleted ORM row becomes an audit entry."""
+    writes = [
+        *(_orm_write(row, "insert") for row in session.new if isinstance(row, Base)),
+        *(_orm_write(row, "update") for row in session.dirty if isinstance(row, Base) and session.is_modified(row)),
+        *(_orm_write(row, "delete") for row in session.deleted if isinstance(row, Base)),
+    ]
+    entries = _entries(writes)
+    if entries:
+        session.connection().execute(_INSERT, entries)
+
+
+class AuditedSession(Session):
+    """The session class of every session factory the trail is installed on (see `install`)."""
+
+
+def install(factory: async_sessionmaker[Any] | sessionmaker[Any]) -> None:
+    """Put the audit trail on every session `factory` makes: each ORM flush writes its audit entries.
+
+    Called where session factories are made (db.Database, the tests' fixtures). Core statements are not
+    seen by a flush; their writers call `record_writes` themselves.
+    """
+    if isinstance(factory, async_sessionmaker):
+        current = factory.kw.get("sync_session_class")
+        if current is not None and not issubclass(current, AuditedSession):
+            raise TypeError(f"cannot audit sessions of class {current.__name__}")
+        factory.configure(sync_session_class=AuditedSession)
+        target: Any = AuditedSession
+    else:
+        target = factory
+    if not event.contains(target, "after_flush", _audit_flush):
+        event.listen(target, "after_flush", _audit_flush)
 
 
 async def audit_read(session: Any, viewer: Principal, target_type: str, target_id: str, confidentiality: str) -> None:

@@ -16,6 +16,7 @@ from genk3600.auth.ratelimit import count_api_key_request
 from genk3600.auth.service import authenticate
 from genk3600.config import Settings
 from genk3600.db import Session
+from genk3600.kit.clock import Clock
 from genk3600.models.enums import Scope
 
 bearer = HTTPBearer(
@@ -36,10 +37,20 @@ async def get_app_settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 
+async def get_app_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+# The app's one clock (`create_app(clock=...)`); routers pass it on to services instead of reading the time.
+AppClock = Annotated[Clock, Depends(get_app_clock)]
+
+
 async def current_principal(
     request: Request,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     authorization: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
@@ -49,8 +60,8 @@ async def current_principal(
             "Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token."
         )
     if looks_like_api_key(credential):
-        await count_api_key_request(request, settings, credential)
-    principal = await authenticate(session, settings, credential)
+        await count_api_key_request(request, settings, clock, credential)
+    principal = await authenticate(session, settings, clock, credential)
     # Every row this request writes is audited as this principal's act.
     actor_var.set(principal)
     return principal

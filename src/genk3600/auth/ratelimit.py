@@ -21,7 +21,7 @@ from genk3600.auth.errors import TooManyRequests
 from genk3600.auth.keys import hash_api_key
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import RateLimitBucket
 from genk3600.public.ratelimit import CLEANUP_BATCH, KEEP_BUCKETS, seconds_to_next_window, window_of
 from genk3600.public.repository import delete_buckets_before
@@ -54,14 +54,14 @@ async def _count_hit(session: AsyncSession, key: str, window_start: datetime) ->
     return int((await session.execute(statement)).scalar_one())
 
 
-async def count_api_key_request(request: Request, settings: Settings, api_key: str) -> None:
+async def count_api_key_request(request: Request, settings: Settings, clock: Clock, api_key: str) -> None:
     """Count one request of the key; 429 with Retry-After once the key is over its limit for this minute."""
     limit = settings.api_key_requests_per_minute
     if limit == 0:
         return
     database: Database = request.app.state.db
     sessions = database.autocommit_sessions or database.sessions
-    now = utcnow()
+    now = clock.now()
     async with sessions() as session, session.begin():
         hits = await _count_hit(session, bucket_key(api_key), window_of(now))
         if hits == 1:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,11 +27,14 @@ async def touch_api_client(session: AsyncSession, client_id: int, now: datetime,
     )
 
 
-async def staff_for_token(session: AsyncSession, subject: str, email: str | None) -> Staff | None:
-    """Match the token's `sub` to a linked OIDC subject first, then its e-mail to a staff e-mail."""
+async def staff_for_token(session: AsyncSession, subject: str, verified_email: str | None) -> Staff | None:
+    """The staff member linked to the token's `sub`; failing that, and only for an e-mail address the identity
+    provider verified, the staff member with that e-mail who has no linked subject yet."""
+    # A linked subject is the identity: another `sub` with the same e-mail (a second account at the provider,
+    # an address reused later) must not sign in as that person.
     conditions = [Staff.oidc_subject == subject]
-    if email:
-        conditions.append(Staff.email == email.lower())
+    if verified_email:
+        conditions.append(and_(Staff.email == verified_email.lower(), Staff.oidc_subject.is_(None)))
     rows = await session.scalars(
         select(Staff).options(selectinload(Staff.memberships)).where(or_(*conditions)).order_by(Staff.id)
     )

@@ -17,27 +17,28 @@ from genk3600.auth.keys import (
 from genk3600.auth.principal import Membership, Principal, staff_scopes
 from genk3600.auth.tokens import verify_staff_token
 from genk3600.config import Settings
-from genk3600.errors import Conflict, UnprocessableInput
-from genk3600.kit.clock import utcnow
+from genk3600.errors import Conflict
+from genk3600.kit.clock import Clock
 from genk3600.models import ApiClient
 from genk3600.models.enums import Position, Scope
+from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import unit_by_code
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
-async def authenticate(session: AsyncSession, settings: Settings, credential: str) -> Principal:
+async def authenticate(session: AsyncSession, settings: Settings, clock: Clock, credential: str) -> Principal:
     """Resolve an API key or a staff bearer token to the caller."""
     if looks_like_api_key(credential):
-        return await _authenticate_api_key(session, credential)
-    return await _authenticate_staff(session, settings, credential)
+        return await _authenticate_api_key(session, clock, credential)
+    return await _authenticate_staff(session, settings, clock, credential)
 
 
-async def _authenticate_api_key(session: AsyncSession, key: str) -> Principal:
+async def _authenticate_api_key(session: AsyncSession, clock: Clock, key: str) -> Principal:
     client = await repository.api_client_by_key_hash(session, hash_api_key(key))
     if client is None or not client.active:
         raise InvalidCredentials("The API key is unknown or has been revoked.")
-    now = utcnow()
+    now = clock.now()
     # The row just read says whether the stamp is stale: a fresh one costs no statement at all.
     if client.last_used_at is None or client.last_used_at < now - LAST_USED_RESOLUTION:
         await repository.touch_api_client(session, client.id, now, now - LAST_USED_RESOLUTION)
@@ -50,10 +51,12 @@ async def _authenticate_api_key(session: AsyncSession, key: str) -> Principal:
     )
 
 
-async def _authenticate_staff(session: AsyncSession, settings: Settings, token: str) -> Principal:
-    claims = await verify_staff_token(settings, token)
+async def _authenticate_staff(session: AsyncSession, settings: Settings, clock: Clock, token: str) -> Principal:
+    claims = await verify_staff_token(settings, token, clock.now())
     email = claims.get("email")
-    staff = await repository.staff_for_token(session, str(claims["sub"]), email if isinstance(email, str) else None)
+    # Only a provider-verified address may stand in for a subject not linked yet (`true`, not a truthy string).
+    verified = email if isinstance(email, str) and claims.get("email_verified") is True else None
+    staff = await repository.staff_for_token(session, str(claims["sub"]), verified)
     if staff is None or not staff.active:
         raise InvalidCredentials("The token is valid, but no active staff member matches it.")
     memberships = tuple(Membership(m.unit_id, Position(m.position)) for m in staff.memberships)
@@ -81,7 +84,7 @@ async def create_api_client(
     if unit_code is not None:
         unit = await unit_by_code(session, unit_code)
         if unit is None:
-            raise UnprocessableInput(f"There is no unit with code {unit_code!r}.")
+            raise UnknownUnit(unit_code)
         unit_id = unit.id
     key = key or generate_api_key()
     client = ApiClient(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -11,10 +11,11 @@ import jwt
 
 from genk3600.auth.errors import InvalidCredentials
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
 DEV_ALGORITHM = "HS256"
+LEEWAY = timedelta(seconds=30)
 
 
 @lru_cache(maxsize=4)
@@ -22,25 +23,29 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
 
 
-def issue_dev_token(settings: Settings, email: str, ttl: timedelta = timedelta(hours=8)) -> str:
+def issue_dev_token(
+    settings: Settings, clock: Clock, email: str, ttl: timedelta = timedelta(hours=8), subject: str | None = None
+) -> str:
     """Sign a staff token with the local key; only dev mode accepts such tokens."""
     if not settings.dev_mode:
         raise RuntimeError("dev tokens exist only with GENK3600_ENV=dev")
-    now = utcnow()
+    now = clock.now()
     claims = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
-        "sub": email,
+        "sub": subject or email,
         "email": email,
+        "email_verified": True,
         "iat": now,
         "exp": now + ttl,
     }
     return jwt.encode(claims, settings.secret, algorithm=DEV_ALGORITHM)
 
 
-async def verify_staff_token(settings: Settings, token: str) -> dict[str, Any]:
-    """Check signature, issuer, audience and expiry; return the claims."""
-    options = {"require": ["exp", "iss", "aud", "sub"]}
+async def verify_staff_token(settings: Settings, token: str, now: datetime) -> dict[str, Any]:
+    """Check signature, issuer, audience and expiry (at `now`); return the claims."""
+    # PyJWT would judge exp/nbf/iat by the wall clock; they are judged by the app's clock below instead.
+    options = {"require": ["exp", "iss", "aud", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False}
     try:
         if settings.jwks_url:
             # PyJWKClient fetches over blocking urllib; keep it off the event loop.
@@ -60,10 +65,34 @@ async def verify_staff_token(settings: Settings, token: str) -> dict[str, Any]:
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options=options,  # type: ignore[arg-type]
-            leeway=30,
+            leeway=LEEWAY,
         )
+        _check_times(claims, now)
     except jwt.ExpiredSignatureError as exc:
         raise InvalidCredentials("The bearer token has expired; sign in again.") from exc
     except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
         raise InvalidCredentials(f"The bearer token is not valid: {exc}.") from exc
     return claims
+
+
+def _check_times(claims: dict[str, Any], now: datetime) -> None:
+    """PyJWT's iat, nbf and exp checks (same order, leeway and errors), judged at `now`."""
+    moment, leeway = now.timestamp(), LEEWAY.total_seconds()
+    if "iat" in claims:
+        iat = _integer(claims["iat"], jwt.InvalidIssuedAtError("Issued At claim (iat) must be an integer."))
+        if iat > moment + leeway:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    if "nbf" in claims:
+        nbf = _integer(claims["nbf"], jwt.DecodeError("Not Before claim (nbf) must be an integer."))
+        if nbf > moment + leeway:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    exp = _integer(claims["exp"], jwt.DecodeError("Expiration Time claim (exp) must be an integer."))
+    if exp <= moment - leeway:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def _integer(value: Any, error: jwt.PyJWTError) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise error from None

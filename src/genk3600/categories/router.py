@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from genk3600.auth.dependencies import Admin
 from genk3600.categories import service
 from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 
 router = APIRouter(prefix="/v1/categories", tags=["administration"])
 
@@ -21,9 +21,7 @@ router = APIRouter(prefix="/v1/categories", tags=["administration"])
     description="All categories with their defaults (owning unit, confidentiality, priority), oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_categories(
-    session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]
-) -> CategoryPage:
+async def list_categories(session: Session, _: Admin, params: Pages) -> CategoryPage:
     return await service.list_categories(session, params)
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.dependencies import Admin, AppSettings, TicketReader
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader
 from genk3600.citizens import service
 from genk3600.citizens.schemas import (
     CitizenExport,
@@ -59,8 +59,8 @@ async def lookup_citizens(
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def export_citizen(session: Session, viewer: Admin, citizen_id: CitizenId) -> CitizenExport:
-    return await gdpr.export_citizen(session, viewer, citizen_id)
+async def export_citizen(session: Session, clock: AppClock, viewer: Admin, citizen_id: CitizenId) -> CitizenExport:
+    return await gdpr.export_citizen(session, clock, viewer, citizen_id)
 
 
 @router.post(
@@ -75,8 +75,10 @@ async def export_citizen(session: Session, viewer: Admin, citizen_id: CitizenId)
     ),
     responses=problem_responses(404, 409, *AUTH_PROBLEMS),
 )
-async def erase_citizen(session: Session, actor: Admin, citizen_id: CitizenId, data: ErasureIn) -> ErasureOut:
-    return await gdpr.erase_citizen(session, citizen_id, data.reason)
+async def erase_citizen(
+    session: Session, clock: AppClock, actor: Admin, citizen_id: CitizenId, data: ErasureIn
+) -> ErasureOut:
+    return await gdpr.erase_citizen(session, clock, citizen_id, data.reason)
 
 
 @router.put(

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
 from genk3600.citizens.identifiers import e164_phone, valid_national_number
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Citizen
 from genk3600.models.enums import Language
@@ -60,7 +61,7 @@ class CitizenSummary(OutputModel):
 class OpenTicketHint(OutputModel):
     """An open ticket as the screen pop shows it; social cases show only that they exist."""
 
-    reference: str = Field(examples=["G3600-2026-000123"])
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
     status: str
     owning_unit: str = Field(examples=["sociale_dienst"])
     hand_over_to: str = Field(description="Name of the unit that owns it.", examples=["OCMW Sociale dienst"])

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
 
-from genk3600.auth.dependencies import AppSettings, TicketReader
+from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader
 from genk3600.console import service
 from genk3600.console.schemas import AgentCallList, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
 from genk3600.db import Session
@@ -91,8 +91,8 @@ async def list_demo_staff(session: Session, settings: AppSettings) -> DemoStaffL
 
 
 @dev_router.post("/tokens")
-async def mint_dev_token(session: Session, settings: AppSettings, data: DevTokenIn) -> DevTokenOut:
-    return await service.dev_token(session, settings, str(data.email))
+async def mint_dev_token(session: Session, settings: AppSettings, clock: AppClock, data: DevTokenIn) -> DevTokenOut:
+    return await service.dev_token(session, settings, clock, str(data.email))
 
 
 @pages_router.get("/status")

@@ -23,6 +23,7 @@ from genk3600.console.schemas import (
 )
 from genk3600.contacts.schemas import WITHHELD
 from genk3600.errors import NotFound, UnprocessableInput
+from genk3600.kit.clock import Clock
 from genk3600.models.enums import CallState, Position
 
 DEV_TOKEN_TTL = timedelta(hours=8)
@@ -97,10 +98,11 @@ async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList
     )
 
 
-async def dev_token(session: AsyncSession, settings: Settings, email: str) -> DevTokenOut:
+async def dev_token(session: AsyncSession, settings: Settings, clock: Clock, email: str) -> DevTokenOut:
     """Dev mode only: a signed staff token for a demo staff member, as `genk3600 dev-token` prints."""
     _require_dev_mode(settings)
-    if await repository.active_staff_by_email(session, email) is None:
+    staff = await repository.active_staff_by_email(session, email)
+    if staff is None:
         raise UnprocessableInput(f"No active staff member has the e-mail {email!r}.")
-    token = issue_dev_token(settings, email.lower(), DEV_TOKEN_TTL)
+    token = issue_dev_token(settings, clock, email.lower(), DEV_TOKEN_TTL, subject=staff.oidc_subject)
     return DevTokenOut(token=token, expires_in_seconds=int(DEV_TOKEN_TTL.total_seconds()))

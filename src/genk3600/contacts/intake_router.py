@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppSettings, ContactWriter
+from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
@@ -15,6 +15,7 @@ from genk3600.contacts.schemas import DUPLICATE_RESPONSE, ContactRecorded, conta
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_FORMAT
 
 router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
@@ -22,7 +23,7 @@ MAIL_MEDIA_TYPE = "message/rfc822"
 MAIL_EXAMPLE = (
     "From: Jan Janssens <jan.janssens@example.org>\r\n"
     "To: 3600@genk.example\r\n"
-    "Subject: Re: [G3600-2026-000123] Grofvuil\r\n"
+    f"Subject: Re: [{REFERENCE_EXAMPLE}] Grofvuil\r\n"
     "Message-ID: <reply-1@example.org>\r\n"
     "Date: Mon, 23 Nov 2026 10:15:00 +0100\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n"
@@ -84,13 +85,14 @@ class MessageTooLarge(AppError):
 async def record_call_event(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     event: CallEventIn,
     response: Response,
 ) -> CallOut | JSONResponse:
     return await idempotency.create(
-        response, lambda: handle_call_event(session, settings, actor, event), status_code=status.HTTP_200_OK
+        response, lambda: handle_call_event(session, settings, clock, actor, event), status_code=status.HTTP_200_OK
     )
 
 
@@ -101,7 +103,7 @@ async def record_call_event(
     description=(
         "Accepts one message exactly as received (`Content-Type: message/rfc822`). Sender, subject, "
         "plain-text body (HTML-only mail is converted), any charset and attachments are read with Python's "
-        "`email` package. A reply carrying `[G3600-YYYY-NNNNNN]` in the subject or answering a known "
+        f"`email` package. A reply carrying `[{REFERENCE_FORMAT}]` in the subject or answering a known "
         "Message-ID joins that ticket (reopening it if it was resolved recently). Auto-replies and bounces "
         "are stored but never open tickets. The same Message-ID twice is recorded once (`duplicate`). "
         "Honours `Idempotency-Key`."
@@ -120,6 +122,7 @@ async def record_mail_message(
     request: Request,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     response: Response,
@@ -133,5 +136,5 @@ async def record_mail_message(
     if not raw.strip():
         raise MalformedMessage("The request body is empty; send the whole message.")
     return await idempotency.create(
-        response, lambda: record_mail(session, settings, actor, raw), contact_location, created_status
+        response, lambda: record_mail(session, settings, clock, actor, raw), contact_location, created_status
     )

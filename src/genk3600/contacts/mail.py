@@ -22,6 +22,8 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
+from genk3600.kit.reference import REFERENCE_IN_TEXT
+
 MAX_RECIPIENTS = 10_000
 # A citizen's mail has a handful of parts; thousands only make every later step (storage, scanning) slow.
 MAX_PARTS = 1_000
@@ -40,7 +42,6 @@ MAX_SUBJECT_SOURCE = 4_000
 DERIVED_ID_DOMAIN = "genk3600.invalid"
 OCTET_STREAM = "application/octet-stream"
 
-TICKET_REFERENCE = re.compile(r"(?<![A-Za-z0-9])G3600-[0-9]{4}-[0-9]{6,}(?![A-Za-z0-9])", re.IGNORECASE)
 PRECEDENCE_AUTOMATED = frozenset({"bulk", "junk", "list", "auto_reply"})
 DAEMON_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
 
@@ -94,7 +95,7 @@ class ParsedMail:
     text: str  # the plain-text body, or the HTML body as readable text; LF line ends
     in_reply_to: tuple[str, ...]  # message-ids without <>
     references: tuple[str, ...]  # message-ids without <>, the newest MAX_THREAD_IDS
-    ticket_references: tuple[str, ...]  # G3600-YYYY-NNNNNN found in the subject, upper-cased, in order
+    ticket_references: tuple[str, ...]  # references (kit/reference.py) found in the subject, upper-cased, in order
     automated: str | None  # why this is an auto-reply, bounce or list mail; None for a person's mail
     sent_at: datetime | None  # the Date header in UTC; None when missing or unreadable
     attachments: tuple[MailAttachment, ...]
@@ -138,7 +139,7 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMail:
         text=text,
         in_reply_to=tuple(_message_ids(" ".join(_values(message, "in-reply-to")))[-MAX_THREAD_IDS:]),
         references=tuple(_message_ids(" ".join(_values(message, "references")))[-MAX_THREAD_IDS:]),
-        ticket_references=tuple(_unique(match.upper() for match in TICKET_REFERENCE.findall(subject))),
+        ticket_references=tuple(_unique(match.upper() for match in REFERENCE_IN_TEXT.findall(subject))),
         automated=_automated(message, sender),
         sent_at=_sent_at(_first(message, "date"), defects),
         attachments=attachments,

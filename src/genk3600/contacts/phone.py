@@ -18,7 +18,7 @@ from genk3600.contacts.intake import Intake
 from genk3600.contacts.schemas import WITHHELD, CallerNumber, PastMoment, call_details
 from genk3600.contacts.service import record_intake
 from genk3600.errors import UnprocessableInput
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Call
 from genk3600.models.enums import CallState, Channel, ContactFlag, Direction
@@ -54,14 +54,16 @@ class CallOut(OutputModel):
     )
 
 
-async def handle_call_event(session: AsyncSession, settings: Settings, actor: Principal, event: CallEventIn) -> CallOut:
+async def handle_call_event(
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, event: CallEventIn
+) -> CallOut:
     """Advance the call; on `ended`, record it as a contact awaiting the agent's summary (or a missed call)."""
     await repository.lock_external_id(session, Channel.phone, event.call_id)
     call = await repository.call_by_call_id(session, event.call_id)
     if call is None:
         call = Call(call_id=event.call_id, state=event.event)
         session.add(call)
-    at = event.at or utcnow()
+    at = event.at or clock.now()
     call.caller_number = call.caller_number or event.caller_number
     call.called_number = call.called_number or event.called_number
     if event.agent:
@@ -79,7 +81,7 @@ async def handle_call_event(session: AsyncSession, settings: Settings, actor: Pr
         call.state = event.event
     await session.flush()
     if call.state == CallState.ended.value and call.contact_id is None:
-        call.contact_id = await _record_call(session, settings, actor, call, event.direction)
+        call.contact_id = await _record_call(session, settings, clock, actor, call, event.direction)
     pop = None
     if event.event != "ended" and call.caller_number and call.caller_number != WITHHELD:
         pop = await lookup(session, settings.secret, actor, LookupQuery(phone=call.caller_number))
@@ -87,7 +89,7 @@ async def handle_call_event(session: AsyncSession, settings: Settings, actor: Pr
 
 
 async def _record_call(
-    session: AsyncSession, settings: Settings, actor: Principal, call: Call, direction: Direction
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, call: Call, direction: Direction
 ) -> int:
     missed = call.answered_at is None
     started = call.answered_at or call.ringing_at
@@ -101,7 +103,7 @@ async def _record_call(
         flags=frozenset({ContactFlag.missed_call} if missed else {ContactFlag.awaiting_summary}),
         opens_ticket=False,
     )
-    recorded = await record_intake(session, settings, actor, intake)
+    recorded = await record_intake(session, settings, clock, actor, intake)
     return recorded.contact.id
 
 

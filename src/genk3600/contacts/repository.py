@@ -64,10 +64,5 @@ async def list_contacts(
     return (await session.scalars(keyset(statement, Contact.id, params, newest_first=True))).all()
 
 
-async def remove_flag(session: AsyncSession, contact: Contact, flag: ContactFlag) -> None:
-    contact.flags = [value for value in contact.flags if value != flag.value]
-    await session.flush()
-
-
 async def call_by_call_id(session: AsyncSession, call_id: str) -> Call | None:
     return await session.scalar(select(Call).where(Call.call_id == call_id))

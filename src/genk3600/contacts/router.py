@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppSettings, ContactWriter, TicketReader
+from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter, TicketReader
 from genk3600.contacts import service
 from genk3600.contacts.schemas import (
     DUPLICATE_RESPONSE,
@@ -19,7 +19,8 @@ from genk3600.contacts.schemas import (
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
 
@@ -67,7 +68,7 @@ CONTACT_EXAMPLES: dict[str, Any] = {
         "summary": "Follow-up on an existing ticket",
         "value": {
             "channel": "phone",
-            "ticket": "G3600-2026-000123",
+            "ticket": REFERENCE_EXAMPLE,
             "summary": "Belt terug: grofvuil is intussen opgehaald.",
         },
     },
@@ -93,13 +94,17 @@ CONTACT_EXAMPLES: dict[str, Any] = {
 async def record_contact(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
     response: Response,
 ) -> ContactRecorded | JSONResponse:
     return await idempotency.create(
-        response, lambda: service.record_contact(session, settings, actor, data), contact_location, created_status
+        response,
+        lambda: service.record_contact(session, settings, clock, actor, data),
+        contact_location,
+        created_status,
     )
 
 
@@ -114,7 +119,7 @@ async def record_contact(
 async def list_contacts(
     session: Session,
     viewer: TicketReader,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
     flag: Annotated[ContactFlag | None, Query(description="Only contacts with this flag.")] = None,
     without_ticket: Annotated[bool, Query(description="Only contacts not on any ticket.")] = False,
 ) -> ContactPage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, field_validator, model_validator
 
@@ -12,12 +12,12 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.citizens.identifiers import e164_phone
 from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Contact
 from genk3600.models.enums import Channel, ContactFlag, DeskKind, Direction, Language
-from genk3600.models.ticket import REFERENCE_PATTERN
 from genk3600.participation.schemas import ParticipationIn, ParticipationOut
 from genk3600.tickets.schemas import ActorOut, TicketOut
 from genk3600.units.schemas import UnitCode
@@ -29,7 +29,8 @@ MAX_FIELD_LENGTH = 2_000
 
 def _past_utc(value: datetime) -> datetime:
     """Any offset is accepted; stored and answered in UTC (RFC 3339 with `Z`)."""
-    if value > utcnow() + CLOCK_SKEW:
+    # A validator takes no dependencies: "now" is the app's clock, which the request context carries.
+    if value > context_now() + CLOCK_SKEW:
         raise ValueError("lies in the future")
     return value.astimezone(UTC)
 
@@ -203,7 +204,7 @@ class ContactOut(OutputModel):
     ticket: str | None = Field(
         description="Reference of the ticket the contact belongs to; null for auto-replies and for calls "
         "awaiting the agent's summary.",
-        examples=["G3600-2026-000123"],
+        examples=[REFERENCE_EXAMPLE],
     )
     channel: Channel
     direction: Direction
@@ -241,6 +242,9 @@ class ContactOut(OutputModel):
 
 
 class ContactRecorded(OutputModel):
+    # Only a hash of the access code is kept, and the stored copy for Idempotency-Key replays has no code.
+    never_stored: ClassVar[frozenset[str]] = frozenset({"access_code"})
+
     outcome: Outcome = Field(
         description="`created` a new ticket; `attached`, `threaded` or `reopened` an existing one; `duplicate`: "
         "recorded before, nothing new written; `stored` without a ticket (auto-reply, call awaiting summary)."
@@ -253,7 +257,9 @@ class ContactRecorded(OutputModel):
     access_code: str | None = Field(
         default=None,
         description="Only when this request opened the ticket: the citizen's code for the public status page "
-        "(`GET /v1/public/tickets/{reference}?code=…`). It is shown once; only a hash is kept.",
+        "(`GET /v1/public/tickets/{reference}?code=…`). It is shown once; only a hash is kept, so a retry with "
+        "the same `Idempotency-Key` replays the response with `access_code: null` (the citizen who wrote in "
+        "also has it in the acknowledgement mail).",
         examples=["K7QX-M4PZ-TR"],
     )
 

@@ -4,7 +4,7 @@ identify the citizen, find or open the ticket, write the contact and the timelin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, Ticket
 from genk3600.models.enums import (
@@ -44,6 +44,7 @@ from genk3600.participation.service import record_participation
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
+from genk3600.tickets import timeline
 from genk3600.units.repository import unit_by_code
 
 SUBJECT_FROM_TEXT = 120
@@ -59,14 +60,17 @@ class _Placement:
     routed: routing.RoutedTicket | None = None
 
 
-async def record_intake(session: AsyncSession, settings: Settings, actor: Principal, intake: Intake) -> ContactRecorded:
+async def record_intake(
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, intake: Intake
+) -> ContactRecorded:
     """Record one contact from any channel and put it on the right ticket (or none, for auto-replies)."""
+    now = clock.now()
     if intake.external_id:
         await repository.lock_external_id(session, intake.channel, intake.external_id)
         known = await repository.contact_by_external_id(session, intake.channel, intake.external_id)
         if known is not None:
             if ContactFlag.awaiting_summary.value in known.flags and intake.opens_ticket:
-                return await _complete_call(session, settings, actor, known, intake)
+                return await _complete_call(session, settings, actor, known, intake, now)
             return await _recorded(session, known, Outcome.duplicate)
     category = await active_category(session, intake.category) if intake.category else None
     found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
@@ -74,9 +78,6 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
     if any(attachment.content is None for attachment in intake.attachments):
         flags.add(ContactFlag.attachment_over_cap)
     language = _language(intake, found)
-    # One instant for both: the column default (the transaction's start) would otherwise put a contact
-    # recorded as it happens before its own occurrence, by however long the request had been running.
-    recorded_at = utcnow()
     contact = Contact(
         citizen_id=found.citizen.id if found.citizen else None,
         channel=intake.channel.value,
@@ -87,8 +88,10 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
         channel_details=intake.channel_details,
         external_id=intake.external_id,
         flags=sorted(flag.value for flag in flags),
-        occurred_at=intake.occurred_at or recorded_at,
-        created_at=recorded_at,
+        occurred_at=intake.occurred_at or now,
+        # The same instant: the column default (the transaction's start, the database's clock) would put a
+        # contact recorded as it happens before its own occurrence, by however long the request had been running.
+        created_at=now,
         actor_staff_id=actor.staff_id,
         actor_api_client_id=actor.api_client_id,
         actor_name=actor.display_name,
@@ -103,7 +106,7 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
             for a in intake.attachments
         ],
     )
-    placement = await _place(session, settings, actor, intake, category, found, language)
+    placement = await _place(session, settings, actor, intake, category, found, language, now)
     # Through the relationship: a new ticket gets its id in the same flush that writes the contact.
     contact.ticket = placement.ticket
     session.add(contact)
@@ -112,7 +115,7 @@ async def record_intake(session: AsyncSession, settings: Settings, actor: Princi
         await _log_placement(session, settings, actor, placement, contact, category)
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
-        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email)
+        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now)
     return await _recorded(
         session, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
     )
@@ -126,10 +129,11 @@ async def _place(
     category: Category | None,
     found: Identification,
     language: Language,
+    now: datetime,
 ) -> _Placement:
     """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one."""
     if intake.ticket_reference:
-        linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference)
+        linked = await ticket_repository.ticket_by_reference_unchecked(session, intake.ticket_reference)
         if linked is not None and linked.confidentiality == "social":
             # A social case takes contacts only from those who may see it.
             linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
@@ -140,11 +144,11 @@ async def _place(
         return _Placement(None, Outcome.stored, "not a question: stored without a ticket")
     threaded = await _thread(session, intake)
     if threaded is not None:
-        continued = await _continue_thread(session, settings, threaded)
+        continued = await _continue_thread(session, settings, threaded, now)
         if continued is not None:
             return continued
     if found.citizen is not None and category is not None and settings.follow_up_window_hours:
-        since = utcnow() - timedelta(hours=settings.follow_up_window_hours)
+        since = now - timedelta(hours=settings.follow_up_window_hours)
         open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since)
         if open_ticket is not None:
             why = f"same citizen and category {category.code} while {open_ticket.reference} is open"
@@ -157,10 +161,10 @@ async def _place(
         intake.body,
         language,
         bool(found.citizen and found.citizen.case_worker_id),
-        intake.occurred_at or utcnow(),
+        intake.occurred_at or now,
     )
     draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
-    routed = await routing.open_routed_ticket(session, settings, facts, draft)
+    routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
     why = f"owned by {routed.ticket.owning_unit.name}"
     if threaded is not None:
         why += f"; follows up on {threaded.reference}, which was already {threaded.status}"
@@ -169,7 +173,7 @@ async def _place(
 
 async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
     for reference in intake.threading.ticket_references:
-        ticket = await ticket_repository.ticket_by_reference(session, reference)
+        ticket = await ticket_repository.ticket_by_reference_unchecked(session, reference)
         if ticket is not None:
             return ticket
     if intake.threading.message_ids:
@@ -181,14 +185,16 @@ async def _thread(session: AsyncSession, intake: Intake) -> Ticket | None:
     return None
 
 
-async def _continue_thread(session: AsyncSession, settings: Settings, ticket: Ticket) -> _Placement | None:
+async def _continue_thread(
+    session: AsyncSession, settings: Settings, ticket: Ticket, now: datetime
+) -> _Placement | None:
     """A reply joins its ticket; a recently resolved one reopens; an older or closed one starts afresh (None)."""
     locked = await ticket_repository.lock_ticket(session, ticket.id)
     ticket = locked or ticket
     if ticket.status not in FINISHED_STATUSES:
         return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference}")
     window = timedelta(days=settings.reopen_window_days)
-    if ticket.status == "resolved" and ticket.resolved_at and utcnow() - ticket.resolved_at <= window:
+    if ticket.status == "resolved" and ticket.resolved_at and now - ticket.resolved_at <= window:
         return _Placement(ticket, Outcome.reopened, f"reply within {settings.reopen_window_days} days of resolution")
     return None
 
@@ -206,7 +212,7 @@ async def _log_placement(
         return
     facts = {"contact_id": contact.id, "channel": contact.channel, "outcome": placement.outcome.value}
     if placement.outcome is Outcome.created:
-        created = tickets.TimelineEntry(
+        created = timeline.TimelineEntry(
             TicketEventType.created,
             f"Ticket created from a {contact.channel} contact; {placement.why}.",
             {
@@ -217,11 +223,11 @@ async def _log_placement(
             },
         )
         routed = routing.routing_entries(placement.routed) if placement.routed is not None else []
-        await tickets.record_events(session, ticket, actor, [created, *routed])
+        await timeline.record_events(session, ticket, actor, [created, *routed])
         return
     if placement.outcome is Outcome.reopened:
         await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")
-    await tickets.record_event(
+    await timeline.record_event(
         session,
         ticket,
         actor,
@@ -232,13 +238,13 @@ async def _log_placement(
 
 
 async def _complete_call(
-    session: AsyncSession, settings: Settings, actor: Principal, pending: Contact, intake: Intake
+    session: AsyncSession, settings: Settings, actor: Principal, pending: Contact, intake: Intake, now: datetime
 ) -> ContactRecorded:
     """The agent's summary of a call the PBX already reported: the pending contact gets its ticket now."""
     category = await active_category(session, intake.category) if intake.category else None
     found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
     language = _language(intake, found)
-    placement = await _place(session, settings, actor, intake, category, found, language)
+    placement = await _place(session, settings, actor, intake, category, found, language, now)
     pending.body = intake.body
     pending.subject = intake.subject
     pending.language = language.value
@@ -322,6 +328,7 @@ _DESK_UNIT_KINDS = {
 async def record_contact(
     session: AsyncSession,
     settings: Settings,
+    clock: Clock,
     actor: Principal,
     data: WebContactIn | PhoneContactIn | CounterContactIn,
 ) -> ContactRecorded:
@@ -333,7 +340,7 @@ async def record_contact(
                 f"There is no {data.desk.value.replace('_', ' ')} unit with code {data.unit!r}.",
                 unit=data.unit,
             )
-    recorded = await record_intake(session, settings, actor, data.to_intake())
+    recorded = await record_intake(session, settings, clock, actor, data.to_intake())
     roles = data.participations
     if not roles and actor.kind == "staff" and recorded.outcome is not Outcome.duplicate:
         # The staff member who writes a contact down has at least registered its facts.

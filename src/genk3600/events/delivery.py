@@ -39,7 +39,7 @@ from genk3600.events import repository, webhooks
 from genk3600.events.feed import audience_of_subscription
 from genk3600.events.repository import Position
 from genk3600.events.schemas import EventBody
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import backoff as retry_delay
 from genk3600.kit.jobs import run_every
 from genk3600.models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -163,11 +163,9 @@ def _job(delivery: WebhookDelivery, event: OutboxEvent, subscription: WebhookSub
     )
 
 
-async def fan_out_once(
-    sessions: async_sessionmaker[AsyncSession], now: datetime | None = None, batch: int = FAN_OUT_BATCH
-) -> int:
+async def fan_out_once(sessions: async_sessionmaker[AsyncSession], now: datetime, batch: int = FAN_OUT_BATCH) -> int:
     """Queue deliveries (due at `now`) of newly final events for every active subscription; the number queued."""
-    due_at = now or utcnow()
+    due_at = now
     queued = 0
     async with sessions.begin() as session:
         horizon = await repository.feed_horizon(session)
@@ -190,8 +188,8 @@ async def fan_out_once(
     return queued
 
 
-async def _attempt(client: httpx.AsyncClient, job: _Job) -> _Outcome:
-    headers = signed_headers(job.secret, job.event_id, job.body, utcnow())
+async def _attempt(client: httpx.AsyncClient, job: _Job, clock: Clock) -> _Outcome:
+    headers = signed_headers(job.secret, job.event_id, job.body, clock.now())
     started = time.perf_counter()
 
     def elapsed() -> int:
@@ -201,7 +199,7 @@ async def _attempt(client: httpx.AsyncClient, job: _Job) -> _Outcome:
         # Streamed and not read: a receiver's answer body is of no use and must not cost us memory.
         async with client.stream("POST", job.url, content=job.body.encode(), headers=headers) as response:
             status = response.status_code
-            retry_after = parse_retry_after(response.headers.get("retry-after"), utcnow())
+            retry_after = parse_retry_after(response.headers.get("retry-after"), clock.now())
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # timeouts, refused or broken connections, bad URLs
         return _Outcome(False, True, None, elapsed(), f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])
     latency = elapsed()
@@ -246,7 +244,7 @@ async def _record(
             return "lost"
         failures = await repository.add_failure(session, job.subscription_id)
         if failures is not None and failures >= config.disable_after_dead:
-            if await webhooks.disable_after_failures(session, job.subscription_id, failures):
+            if await webhooks.disable_after_failures(session, job.subscription_id, failures, base):
                 log.warning("Webhook subscription %s disabled after %s dead deliveries", job.subscription_id, failures)
                 return "disabled"
         return "dead"
@@ -275,21 +273,16 @@ class _Run:
         self,
         sessions: async_sessionmaker[AsyncSession],
         config: DeliveryConfig,
-        moment: datetime,
+        clock: Clock,
         stop: asyncio.Event | None = None,
     ) -> None:
         self.sessions = sessions
         self.config = config
-        self.moment = moment
+        self.clock = clock
         self.stop = stop or asyncio.Event()
-        self.started = time.monotonic()
         self.states: dict[str, int] = {}
         self.disabled: set[int] = set()
         self.limit = asyncio.Semaphore(config.concurrency)
-
-    def clock(self) -> datetime:
-        """Now, on the run's clock: `moment` plus the time the run has taken so far."""
-        return self.moment + timedelta(seconds=time.monotonic() - self.started)
 
     async def send(self, client: httpx.AsyncClient, job: _Job) -> None:
         async with self.limit:
@@ -299,9 +292,9 @@ class _Run:
                 if await release_lease(self.sessions, job):
                     self.states["released"] = self.states.get("released", 0) + 1
                 return
-            outcome = await _attempt(client, job)
-            # Retry times count from when the answer came, on the run's clock (`now` may be simulated).
-            state = await _record(self.sessions, self.config, job, outcome, self.clock())
+            outcome = await _attempt(client, job, self.clock)
+            # Retry times count from when the answer came, on the run's clock (a test's clock may stand still).
+            state = await _record(self.sessions, self.config, job, outcome, self.clock.now())
         self.states[state] = self.states.get(state, 0) + 1
         if state == "disabled":
             self.disabled.add(job.subscription_id)
@@ -331,11 +324,11 @@ class _Run:
 async def deliver_once(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
-    now: datetime | None = None,
+    clock: Clock,
     batch: int = 50,
     stop: asyncio.Event | None = None,
 ) -> DeliveryResult:
-    """One run of the job: fan out new events, then send what is due at `now` (default: the clock).
+    """One run of the job: fan out new events, then send what is due by `clock`.
 
     Sends in rounds of at most `batch` leased deliveries, until nothing is due or MAX_ROUNDS: a delivered
     event lets the next event of its ticket go in the following round, instead of a whole interval later.
@@ -345,16 +338,15 @@ async def deliver_once(
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     config = DeliveryConfig.of(settings)
-    moment = now or utcnow()
-    queued = await fan_out_once(sessions, moment)
-    run = _Run(sessions, config, moment, stop)
+    queued = await fan_out_once(sessions, clock.now())
+    run = _Run(sessions, config, clock, stop)
     lease = timedelta(seconds=config.lease_seconds)
     leased = 0
     async with httpx.AsyncClient(timeout=httpx.Timeout(config.timeout_seconds), follow_redirects=False) as client:
         for _round in range(MAX_ROUNDS):
             if run.stop.is_set():
                 break
-            current = run.clock()  # each round's lease runs from when it is taken, not from the run's start
+            current = clock.now()  # each round's lease runs from when it is taken, not from the run's start
             async with sessions.begin() as session:
                 rows = await repository.lease_due(session, current, current + lease, batch)
                 jobs = [_job(delivery, event, subscription) for delivery, event, subscription in rows]
@@ -371,13 +363,17 @@ async def deliver_once(
 
 
 async def run_deliveries(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Deliver until `stop` is set: at once again while there is a backlog, else every `interval_seconds`."""
     batch = 50
 
     async def step() -> bool:
-        result = await deliver_once(sessions, settings, batch=batch, stop=stop)
+        result = await deliver_once(sessions, settings, clock, batch=batch, stop=stop)
         return result.leased >= batch * MAX_ROUNDS or result.queued >= FAN_OUT_BATCH
 
     await run_every("Webhook delivery run", step, interval_seconds, stop, log)

@@ -7,7 +7,7 @@ job that reads committed rows (events/delivery.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,12 +52,22 @@ def _minimal(value: Any) -> Any:
 async def record_ticket_event(
     session: AsyncSession, ticket_id: int, kind: TicketEventType, data: Mapping[str, Any]
 ) -> None:
-    """Add the outbox row for a timeline entry; the ticket's current owner and confidentiality go with it.
+    """Add the outbox row for a timeline entry; the ticket's current owner and confidentiality go with it."""
+    await record_ticket_events(session, [(ticket_id, kind, data)])
+
+
+async def record_ticket_events(
+    session: AsyncSession, events: Sequence[tuple[int, TicketEventType, Mapping[str, Any]]]
+) -> None:
+    """Outbox rows for timeline entries (ticket id, type, data), in the given order, in one statement.
 
     Owner and confidentiality are read from the ticket row inside the same INSERT, so they are the values
     of this transaction even when the caller changed them with a bulk UPDATE the ORM object did not see.
     """
-    await repository.insert_ticket_event(session, ticket_id, ticket_event_type(kind), minimal_payload(data))
+    if events:
+        await repository.insert_ticket_events(
+            session, [(ticket_id, ticket_event_type(kind), minimal_payload(data)) for ticket_id, kind, data in events]
+        )
 
 
 async def record_system_event(session: AsyncSession, event_type: str, payload: Mapping[str, Any]) -> None:

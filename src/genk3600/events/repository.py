@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
+    Table,
     Text,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -27,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
+from genk3600.audit import trail
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import Citizen, OutboxEvent, Ticket, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Confidentiality
@@ -65,20 +68,26 @@ class Audience:
 # --- outbox -------------------------------------------------------------------------------------------
 
 
-async def insert_ticket_event(session: AsyncSession, ticket_id: int, event_type: str, payload: dict[str, Any]) -> None:
-    """INSERT … SELECT from the ticket row: its owner and confidentiality as this transaction sees them."""
-    source = select(
-        literal(event_type, Text),
+_OUTBOX = cast(Table, OutboxEvent.__table__)
+# INSERT … SELECT from the ticket row: its owner and confidentiality as this transaction sees them. The Table,
+# not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
+_INSERT_TICKET_EVENT = insert(_OUTBOX).from_select(
+    ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"],
+    select(
+        bindparam("o_type", type_=Text),
         Ticket.id,
         Ticket.reference,
         Ticket.confidentiality,
         Ticket.owning_unit_id,
-        literal(payload, JSONB),
-    ).where(Ticket.id == ticket_id)
-    columns = ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"]
-    result = await session.execute(insert(OutboxEvent).from_select(columns, source).returning(OutboxEvent.id))
-    if result.first() is None:  # the caller just wrote a timeline entry for this ticket, so only a bug gets here
-        raise RuntimeError(f"no ticket {ticket_id} to write an outbox event for")
+        bindparam("o_payload", type_=JSONB),
+    ).where(Ticket.id == bindparam("o_ticket_id")),
+)
+
+
+async def insert_ticket_events(session: AsyncSession, events: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Outbox rows (ticket id, event type, payload) in the given order: one executemany."""
+    rows = [{"o_ticket_id": ticket_id, "o_type": kind, "o_payload": payload} for ticket_id, kind, payload in events]
+    await session.execute(_INSERT_TICKET_EVENT, rows)
 
 
 async def insert_system_event(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
@@ -178,6 +187,8 @@ async def insert_subscription(
     )
     if subscription_id is None:
         raise RuntimeError("INSERT … RETURNING returned nothing")
+    values = {"url": url, "event_types": event_types, "description": description, "unit_id": unit_id, "secret": secret}
+    await trail.record_writes(session, [trail.inserted("webhook_subscription", subscription_id, values)])
     return int(subscription_id)
 
 
@@ -212,6 +223,10 @@ async def disable_subscription(session: AsyncSession, subscription_id: int, reas
     )
     if disabled is None:
         return False
+    changes = {"active": False, "disabled_reason": reason, "disabled_at": now}
+    await trail.record_writes(
+        session, [trail.updated("webhook_subscription", subscription_id, {"active": True}, changes)]
+    )
     await session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == PENDING)
@@ -239,7 +254,7 @@ async def queue_deliveries(
     audience: Audience,
     after: Position,
     *,
-    due_at: datetime | None = None,
+    due_at: datetime,
     below_txid: int | None = None,
     up_to: Position | None = None,
     limit: int,
@@ -251,7 +266,7 @@ async def queue_deliveries(
         conditions.append(OutboxEvent.txid < literal(below_txid, Xid8))
     if up_to is not None:
         conditions.append(_up_to(up_to))
-    due = func.now() if due_at is None else literal(due_at, DateTime(timezone=True))
+    due = literal(due_at, DateTime(timezone=True))
     picked = (
         select(literal(subscription.id, BigInteger), OutboxEvent.id, OutboxEvent.ticket_id, OutboxEvent.txid, due)
         .where(*conditions)
@@ -273,6 +288,8 @@ async def lock_subscription(session: AsyncSession, subscription_id: int) -> None
     )
 
 
+# The cursor and the failure count are the delivery job's bookkeeping (like webhook_delivery rows), not
+# anybody's act: not on the audit trail. Disabling a subscription is, and is audited above.
 async def advance_cursor(session: AsyncSession, subscription_id: int, position: Position) -> None:
     await session.execute(
         update(WebhookSubscription)

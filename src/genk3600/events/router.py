@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import Admin, TicketReader
+from genk3600.auth.dependencies import Admin, AppClock, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.events import feed, webhooks
@@ -20,7 +20,7 @@ from genk3600.events.schemas import (
     WebhookReplayOut,
 )
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import MAX_LIMIT, PageParams, page_params
+from genk3600.kit.pagination import MAX_LIMIT, Pages
 
 FEED_DESCRIPTION = """\
 Every committed change (ticket created, routed, assigned, escalated, status changed, participation \
@@ -48,7 +48,6 @@ events_router = APIRouter(prefix="/v1/events", tags=["events"])
 webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 SubscriptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Id of the webhook subscription.")]
-Pages = Annotated[PageParams, Depends(page_params)]
 
 
 @events_router.get(
@@ -162,8 +161,8 @@ async def get_webhook(session: Session, _: Admin, subscription_id: SubscriptionI
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def disable_webhook(session: Session, _: Admin, subscription_id: SubscriptionId) -> None:
-    await webhooks.disable_subscription(session, subscription_id)
+async def disable_webhook(session: Session, clock: AppClock, _: Admin, subscription_id: SubscriptionId) -> None:
+    await webhooks.disable_subscription(session, clock, subscription_id)
 
 
 @webhooks_router.post(
@@ -181,6 +180,7 @@ async def disable_webhook(session: Session, _: Admin, subscription_id: Subscript
 )
 async def replay_webhook(
     session: Session,
+    clock: AppClock,
     _: Admin,
     subscription_id: SubscriptionId,
     from_: Annotated[
@@ -188,7 +188,7 @@ async def replay_webhook(
         Query(alias="from", max_length=200, description="Feed cursor to re-send after.", examples=[CURSOR_EXAMPLE]),
     ] = None,
 ) -> WebhookReplayOut:
-    return await webhooks.replay(session, subscription_id, from_)
+    return await webhooks.replay(session, clock, subscription_id, from_)
 
 
 @webhooks_router.get(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from genk3600.kit.pagination import Page
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.events import WebhookDeliveryStatus
@@ -18,7 +19,7 @@ EVENT_EXAMPLE: dict[str, Any] = {
     "id": 42,
     "type": "ticket.routed",
     "occurred_at": "2026-11-23T09:12:03.512Z",
-    "ticket": "G3600-2026-000123",
+    "ticket": REFERENCE_EXAMPLE,
     "data": {"rule_id": 3, "rule_version": 1, "owning_unit": "omgeving", "priority": "high", "tier": 1},
 }
 EventType = Annotated[str, Field(min_length=1, max_length=64, examples=["ticket.created"])]
@@ -130,7 +131,7 @@ class DeliveryOut(OutputModel):
     id: int
     event_id: int
     event_type: str = Field(examples=["ticket.created"])
-    ticket: str | None = Field(examples=["G3600-2026-000123"])
+    ticket: str | None = Field(examples=[REFERENCE_EXAMPLE])
     status: WebhookDeliveryStatus
     attempts: int
     next_attempt_at: datetime | None = Field(description="When the next attempt is due (pending deliveries only).")

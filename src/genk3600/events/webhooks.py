@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from genk3600.events.schemas import (
     WebhookPage,
     WebhookReplayOut,
 )
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import WebhookSubscription
 from genk3600.units.errors import UnknownUnit
@@ -80,20 +81,22 @@ async def list_subscriptions(session: AsyncSession, params: PageParams) -> Webho
     return page_of(WebhookPage, rows, params, lambda row: row.id, _out)
 
 
-async def disable_subscription(session: AsyncSession, subscription_id: int) -> None:
+async def disable_subscription(session: AsyncSession, clock: Clock, subscription_id: int) -> None:
     """Stop delivering to a subscription (an admin's DELETE); a disabled one stays disabled."""
     subscription = await _subscription(session, subscription_id, lock=True)
-    await _disable(session, subscription.id, "disabled_by_admin", "Disabled by an administrator.", 0)
+    await _disable(session, subscription.id, "disabled_by_admin", "Disabled by an administrator.", 0, clock.now())
 
 
-async def disable_after_failures(session: AsyncSession, subscription_id: int, failures: int) -> bool:
+async def disable_after_failures(session: AsyncSession, subscription_id: int, failures: int, now: datetime) -> bool:
     """The delivery worker's verdict: too many deliveries died in a row."""
     reason = f"Disabled after {failures} deliveries in a row failed."
-    return await _disable(session, subscription_id, "failing", reason, failures)
+    return await _disable(session, subscription_id, "failing", reason, failures, now)
 
 
-async def _disable(session: AsyncSession, subscription_id: int, code: str, reason: str, failures: int) -> bool:
-    disabled = await repository.disable_subscription(session, subscription_id, reason, utcnow())
+async def _disable(
+    session: AsyncSession, subscription_id: int, code: str, reason: str, failures: int, now: datetime
+) -> bool:
+    disabled = await repository.disable_subscription(session, subscription_id, reason, now)
     if disabled:
         await outbox.record_system_event(
             session,
@@ -103,7 +106,7 @@ async def _disable(session: AsyncSession, subscription_id: int, code: str, reaso
     return disabled
 
 
-async def replay(session: AsyncSession, subscription_id: int, after: str | None) -> WebhookReplayOut:
+async def replay(session: AsyncSession, clock: Clock, subscription_id: int, after: str | None) -> WebhookReplayOut:
     """Queue again every event after `after` that the subscription has already had (or skipped)."""
     start = decode_position(after) if after else START
     subscription = await _subscription(session, subscription_id, lock=True)
@@ -115,6 +118,7 @@ async def replay(session: AsyncSession, subscription_id: int, after: str | None)
         subscription,
         audience_of_subscription(subscription.unit_id),
         start,
+        due_at=clock.now(),
         up_to=progress,
         limit=REPLAY_LIMIT,
     )

@@ -17,6 +17,7 @@ from genk3600.db import Database
 from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen, as_json
 from genk3600.imports.schemas import ImportLine
+from genk3600.kit.reference import format_reference
 from genk3600.models.enums import Confidentiality, ContactFlag, Language, TicketEventType, TicketStatus, UnitKind
 
 ACTOR_NAME = "Bulk import"
@@ -342,7 +343,7 @@ class Importer:
         finished = line.finished_at
         ticket = (
             ticket_id,
-            f"G3600-{year}-{ticket_number:06d}",
+            format_reference(year, ticket_number),
             line.status,
             priority,
             subject,

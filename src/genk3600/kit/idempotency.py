@@ -1,5 +1,7 @@
 """`Idempotency-Key` on creating POSTs: a retry gets the first response again, never a second record.
 
+A response model may name fields in `never_stored` (a ClassVar): those are stored, and so replayed, as null.
+
 The key is claimed inside the request's own transaction. A concurrent retry's INSERT waits on the
 primary key until the first request commits (then replays its response) or rolls back (then runs itself).
 """
@@ -19,10 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.dependencies import AppSettings, CurrentPrincipal
+from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal
 from genk3600.db import Session
 from genk3600.errors import Conflict
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import IdempotencyKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -41,12 +43,13 @@ class Idempotency:
     key: str | None
     fingerprint: str
     ttl: timedelta
+    clock: Clock
 
     async def replay(self) -> JSONResponse | None:
         """The stored response if this key was used before; None if this request is the first."""
         if self.key is None:
             return None
-        now = utcnow()
+        now = self.clock.now()
         where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
         claim = insert(IdempotencyKey).values(
             principal=self.principal, key=self.key, fingerprint=self.fingerprint, expires_at=now + self.ttl
@@ -102,6 +105,10 @@ class Idempotency:
         if self.key is None:
             return
         response: dict[str, Any] = body.model_dump(mode="json")
+        # Secrets shown once (a citizen's access code) are not kept in clear here either: a replay shows null.
+        for name in getattr(body, "never_stored", ()):
+            if name in response:
+                response[name] = None
         await self.session.execute(
             update(IdempotencyKey)
             .where(IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
@@ -113,6 +120,7 @@ async def idempotency(
     request: Request,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     principal: CurrentPrincipal,
     key: Annotated[
         str | None,
@@ -133,6 +141,7 @@ async def idempotency(
         key=key,
         fingerprint=fingerprint,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        clock=clock,
     )
 
 

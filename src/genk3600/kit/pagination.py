@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -71,6 +71,10 @@ async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
 ) -> PageParams:
     return PageParams(cursor=cursor, limit=limit)
+
+
+# What a list endpoint declares to take `?cursor=&limit=`.
+Pages = Annotated[PageParams, Depends(page_params)]
 
 
 def keyset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -20,15 +21,30 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_non_finite(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(item) for item in value.values())
+    return False
+
+
 class InputModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
+    def _storable(cls, value: Any) -> Any:
         # PostgreSQL text cannot hold U+0000: refuse it here (422) rather than fail in the database (500).
         if _has_nul(value):
             raise ValueError("text must not contain NUL (U+0000) characters")
+        # JSON has no NaN or Infinity, but Python's parser reads them (and 1e400 as infinity). PostgreSQL
+        # refuses them in JSONB (a 500 whose log carried the statement), and they mean nothing anyway. Typed
+        # floats refuse them by `allow_inf_nan=False`; this catches them in free-form values (`Any`, dicts).
+        if _has_non_finite(value):
+            raise ValueError("numbers must be finite: no NaN, Infinity, or values beyond the float range")
         return value
 
 

@@ -39,6 +39,7 @@ class Staff(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         all_of("languages", Language),
         CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("btrim(oidc_subject) <> ''", name="oidc_subject_not_blank"),
     )
 
     email: Mapped[str] = mapped_column(Text, unique=True)

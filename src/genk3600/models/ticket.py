@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, Unmapped, column_property, mapped_column, relationship, unmapped_column
 
+from genk3600.kit.reference import REFERENCE_PATTERN
 from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
 from genk3600.models.category import Category
 from genk3600.models.citizen import Citizen
@@ -46,7 +47,6 @@ from genk3600.models.organisation import Staff, Unit
 
 # Numbers for references; unique, not gap-free (the issue allows gaps, a sequence never blocks writers).
 ticket_number_seq = Sequence("ticket_number_seq", metadata=Base.metadata)
-REFERENCE_PATTERN = r"^G3600-[0-9]{4}-[0-9]{6,}$"
 ONE_ACTOR_AT_MOST = "num_nonnulls(actor_staff_id, actor_api_client_id) <= 1"
 # genk3600_search_vector() is defined by the migration 0008_ticket_search (stemmed per language, unaccented).
 TICKET_SEARCH_VECTOR = "genk3600_search_vector(language, subject, NULL)"

@@ -3,6 +3,7 @@ the reference, the access link and what the handling service does with it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +23,13 @@ def status_link(settings: Settings, reference: str, code: str) -> str:
 
 
 async def acknowledge(
-    session: AsyncSession, settings: Settings, ticket: Ticket, access_code: str, to_address: str
+    session: AsyncSession, settings: Settings, ticket: Ticket, access_code: str, to_address: str, now: datetime
 ) -> OutboundMail:
     """Queue the acknowledgement in this transaction; the sender job mails it after commit."""
     language = Language(ticket.language)
     t = translator(language)
     # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
-    status = await status_of(session, settings, ticket, language, handed_over=False)
+    status = await status_of(session, settings, ticket, language, now, handed_over=False)
     lines = [
         t.gettext("Hello,"),
         "",
@@ -59,6 +60,7 @@ async def acknowledge(
         subject=t.gettext("We received your question [{reference}]").format(reference=ticket.reference),
         body="\n".join(line for line in lines if line is not None),
         message_id=new_message_id(settings.mail_domain),
+        next_attempt_at=now,  # due at once by the app's clock, not the database's
     )
     session.add(mail)
     await session.flush()

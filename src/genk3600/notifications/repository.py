@@ -3,11 +3,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit import trail
 from genk3600.models import OutboundMail
 from genk3600.models.enums import OutboundMailStatus
+from genk3600.public.access import CODE_PATTERN, LINK_CODE_PATTERN, REDACTED_CODE
+
+# Once a message is sent or given up, its body no longer needs the citizen's access code: the row keeps a
+# placeholder instead, so the code exists in clear only while the message waits to be sent.
+REDACTED_BODY = func.regexp_replace(
+    func.regexp_replace(OutboundMail.body, LINK_CODE_PATTERN, rf"\1{REDACTED_CODE}", "g"),
+    CODE_PATTERN,
+    REDACTED_CODE,
+    "g",
+)
 
 
 async def lease_due(session: AsyncSession, now: datetime, lease_until: datetime, batch: int) -> Sequence[OutboundMail]:
@@ -29,17 +40,21 @@ async def lease_due(session: AsyncSession, now: datetime, lease_until: datetime,
 
 
 async def mark_sent(session: AsyncSession, mail_id: int, now: datetime) -> None:
-    await session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id)
-        .values(status=OutboundMailStatus.sent.value, sent_at=now, last_error=None)
-    )
+    values = {
+        "status": OutboundMailStatus.sent.value,
+        "sent_at": now,
+        "last_error": None,
+        "body": REDACTED_BODY,
+    }
+    await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
 async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at: datetime | None) -> None:
     values: dict[str, object] = {"last_error": error[:1000]}
     if retry_at is None:
         values["status"] = OutboundMailStatus.dead.value
+        values["body"] = REDACTED_BODY
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))

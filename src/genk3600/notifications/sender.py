@@ -18,8 +18,9 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.audit import trail
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import backoff, run_every
 from genk3600.models import OutboundMail
 from genk3600.models.enums import OutboundMailStatus
@@ -80,19 +81,24 @@ async def release_lease(
             .values(next_attempt_at=due_at, attempts=OutboundMail.attempts - 1)
             .returning(OutboundMail.id)
         )
+        if released is not None:
+            changes = {"next_attempt_at": due_at, "attempts": attempts - 1}
+            await trail.record_writes(
+                session, [trail.updated("outbound_mail", mail_id, {"attempts": attempts}, changes)]
+            )
     return released is not None
 
 
 async def send_once(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
-    now: datetime | None = None,
+    clock: Clock,
     batch: int = 50,
     stop: asyncio.Event | None = None,
 ) -> SendResult:
     """Send what is due now; each message's outcome is recorded in its own short transaction. Once `stop` is
     set, the messages not yet started are handed back."""
-    moment = now or utcnow()
+    moment = clock.now()
     async with sessions.begin() as session:
         leased = await repository.lease_due(
             session, moment, moment + timedelta(seconds=settings.job_lease_seconds), batch
@@ -107,7 +113,7 @@ async def send_once(
             await asyncio.to_thread(_deliver, settings, message)
         except (OSError, smtplib.SMTPException, RuntimeError) as exc:
             give_up = attempts >= settings.mail_max_attempts
-            retry_at = None if give_up else utcnow() + backoff(attempts, FIRST_RETRY, MAX_RETRY)
+            retry_at = None if give_up else clock.now() + backoff(attempts, FIRST_RETRY, MAX_RETRY)
             async with sessions.begin() as session:
                 await repository.mark_failed(session, mail_id, f"{type(exc).__name__}: {exc}", retry_at)
             dead += give_up
@@ -115,18 +121,22 @@ async def send_once(
             log.warning("Outbound mail %s failed (attempt %s): %s", mail_id, attempts, exc)
             continue
         async with sessions.begin() as session:
-            await repository.mark_sent(session, mail_id, utcnow())
+            await repository.mark_sent(session, mail_id, clock.now())
         sent += 1
     return SendResult(sent, failed, dead, released)
 
 
 async def run_sender(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Send until `stop` is set; errors are logged and the loop goes on."""
 
     async def step() -> bool:
-        await send_once(sessions, settings, stop=stop)
+        await send_once(sessions, settings, clock, stop=stop)
         return False
 
     await run_every("Outbound mail run", step, interval_seconds, stop, log)

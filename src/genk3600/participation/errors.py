@@ -2,14 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from genk3600.errors import Conflict, Forbidden, UnprocessableInput
-
-
-def and_list(items: Sequence[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+from genk3600.errors import Conflict, Forbidden, UnprocessableInput, and_list
 
 
 class ContactsWithoutRole(Conflict):
@@ -101,11 +94,3 @@ class UnknownStaff(UnprocessableInput):
 
     def __init__(self, staff_id: int) -> None:
         super().__init__(f"There is no active staff member with id {staff_id}.", staff_id=staff_id)
-
-
-class UnknownUnits(UnprocessableInput):
-    slug = "unknown-unit"
-
-    def __init__(self, codes: Sequence[str]) -> None:
-        names = and_list([repr(code) for code in codes])
-        super().__init__(f"There is no active unit with code {names}.", codes=list(codes))

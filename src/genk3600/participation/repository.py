@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.models import Category, CategoryDecider, Contact, Participation, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Position, Role
@@ -128,12 +129,16 @@ async def insert_participation(
     ON CONFLICT keeps the surrounding transaction usable (a failed INSERT would abort it), and
     settles concurrent duplicates in the database rather than by a check-then-insert race.
     """
-    return await session.scalar(
+    values = {"contact_id": contact_id, "staff_id": staff_id, "role": role.value, "note": note}
+    participation_id = await session.scalar(
         insert(Participation)
-        .values(contact_id=contact_id, staff_id=staff_id, role=role.value, note=note)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["contact_id", "staff_id", "role"])
         .returning(Participation.id)
     )
+    if participation_id is not None:
+        await trail.record_writes(session, [trail.inserted("participation", participation_id, values)])
+    return participation_id
 
 
 def _participation_rows() -> Select[Any]:
@@ -231,6 +236,8 @@ async def active_units_by_codes(session: AsyncSession, codes: Sequence[str]) -> 
 
 async def replace_deciders(session: AsyncSession, category_id: int, unit_ids: Sequence[int]) -> None:
     """Make exactly `unit_ids` the deciders: remove the others, add the missing ones."""
+    changes = {"decider_unit_ids": sorted(unit_ids)}
+    await trail.record_writes(session, [trail.updated("category", category_id, {}, changes)])
     await session.execute(
         delete(CategoryDecider).where(
             CategoryDecider.category_id == category_id, CategoryDecider.unit_id.not_in(unit_ids)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models.enums import Channel, Role
 from genk3600.units.schemas import UnitCode
@@ -53,7 +54,7 @@ class ParticipationOut(OutputModel):
     contact_id: int
     ticket: str | None = Field(
         description="Reference of the contact's ticket; null for a contact without one.",
-        examples=["G3600-2026-000123"],
+        examples=[REFERENCE_EXAMPLE],
     )
     staff: StaffRef
     role: Role

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.principal import Principal
 from genk3600.categories.errors import CategoryNotFound
 from genk3600.contacts.errors import ContactNotFound
+from genk3600.errors import and_list
 from genk3600.models import Contact, Ticket
 from genk3600.models.enums import Position, Role, TicketEventType
 from genk3600.participation import repository
@@ -35,8 +36,6 @@ from genk3600.participation.errors import (
     RoleNotForPosition,
     StaffRequired,
     UnknownStaff,
-    UnknownUnits,
-    and_list,
 )
 from genk3600.participation.repository import ParticipationRow, Seat, StaffFacts, UnitRef
 from genk3600.participation.schemas import (
@@ -48,9 +47,8 @@ from genk3600.participation.schemas import (
     RoleOnTicket,
     StaffRef,
 )
-
-# Imported as a module: tickets.service may import this module (the roles on a ticket) in turn.
-from genk3600.tickets import service as tickets
+from genk3600.tickets import timeline
+from genk3600.units.errors import UnknownUnit
 
 _FRONT_OFFICE = frozenset({Role.informing, Role.registering})
 _ALL_ROLES = frozenset(Role)
@@ -232,7 +230,7 @@ async def record_participation(
     if participation_id is None:
         raise ParticipationExists(contact.id, staff.id, data.role.value)
     if ticket is not None:
-        await tickets.record_event(
+        await timeline.record_event(
             session,
             ticket,
             actor,
@@ -329,6 +327,6 @@ async def set_deciders(session: AsyncSession, code: str, data: DecidersIn) -> De
     known = {unit.code for unit in units}
     missing = [unit_code for unit_code in data.units if unit_code not in known]
     if missing:
-        raise UnknownUnits(missing)
+        raise UnknownUnit(*missing, active=True)
     await repository.replace_deciders(session, category.id, [unit.id for unit in units])
     return DecidersOut(category=category.code, units=[unit.code for unit in units])

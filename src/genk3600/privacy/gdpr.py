@@ -30,7 +30,7 @@ from genk3600.citizens.schemas import (
     LegalHoldOut,
 )
 from genk3600.errors import Conflict, NotFound
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, Ticket
 from genk3600.models.enums import Confidentiality
 
@@ -57,7 +57,7 @@ async def _citizen(session: AsyncSession, citizen_id: int, *, lock: bool = False
     return citizen
 
 
-async def export_citizen(session: AsyncSession, viewer: Principal, citizen_id: int) -> CitizenExport:
+async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal, citizen_id: int) -> CitizenExport:
     """Everything held about a citizen, as one document; always on the audit trail."""
     citizen = await _citizen(session, citizen_id)
     # Logged as a read of social content whatever the tickets are: a full export is always worth a record.
@@ -68,7 +68,7 @@ async def export_citizen(session: AsyncSession, viewer: Principal, citizen_id: i
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
     return CitizenExport(
-        exported_at=utcnow(),
+        exported_at=clock.now(),
         citizen=ExportedCitizen.model_validate(citizen),
         contacts=[
             ExportedContact(
@@ -160,7 +160,7 @@ async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], ti
     return erased
 
 
-async def erase_citizen(session: AsyncSession, citizen_id: int, reason: str) -> ErasureOut:
+async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, reason: str) -> ErasureOut:
     """Pseudonymise a citizen and their free text, unless a legal hold applies."""
     citizen = await _citizen(session, citizen_id, lock=True)
     if citizen.legal_hold:
@@ -177,7 +177,7 @@ async def erase_citizen(session: AsyncSession, citizen_id: int, reason: str) -> 
         session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
     )
     return ErasureOut(
-        citizen_id=citizen.id, reason=reason, erased_at=utcnow(), citizen_fields=cleared, **erased.as_dict()
+        citizen_id=citizen.id, reason=reason, erased_at=clock.now(), citizen_fields=cleared, **erased.as_dict()
     )
 
 

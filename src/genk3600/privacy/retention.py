@@ -20,7 +20,7 @@ from genk3600.audit.trail import actor_var, audit_act
 from genk3600.auth.principal import system_principal
 from genk3600.citizens import repository as citizens
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
 from genk3600.models import Category, Citizen, Contact, Ticket
 from genk3600.models.enums import FINISHED_STATUSES
@@ -54,12 +54,11 @@ async def _claim_due(session: AsyncSession, now: datetime, batch: int) -> list[T
 
 
 async def retention_once(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None, batch: int = 100
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime, batch: int = 100
 ) -> int:
     """Erase the free text of every ticket past its category's retention; returns how many tickets."""
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
-    now = now or utcnow()
     token = actor_var.set(RETENTION)
     total = 0
     seen: set[int] = set()
@@ -90,12 +89,16 @@ async def retention_once(
 
 
 async def run_retention(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Apply retention every `interval_seconds` until `stop` is set; a failed run is logged and tried again."""
 
     async def step() -> bool:
-        erased = await retention_once(sessions, settings)
+        erased = await retention_once(sessions, settings, clock.now())
         if erased:
             log.info("Retention: erased the free text of %d tickets", erased)
         return False

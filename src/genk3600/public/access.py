@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 # No 0/O, 1/I/L: a code read aloud on the phone or copied from paper must not be misread.
@@ -52,6 +53,25 @@ def code_matches(secret: bytes, code: str, stored_hash: str | None) -> bool:
     return hmac.compare_digest(candidate, stored_hash or _NO_HASH) and stored_hash is not None
 
 
-def normalise_reference(reference: str) -> str:
-    """References as citizens type them: `g3600-2026-000123 ` → `G3600-2026-000123` (capped in length)."""
-    return reference.strip().upper()[:40]
+# Where a code shows up in text: as we print it (`K7QX-M4PZ-TR`, any case, as citizens type it back) and as the
+# `code` parameter of a status link. The ungrouped spelling is left alone: ten capitals match ordinary words.
+# Both patterns are valid in Python and in PostgreSQL (which redacts stored rows with the same expressions).
+_CODE_CHAR = "[2-9A-HJKMNP-Za-hjkmnp-z]"
+CODE_PATTERN = rf"(?<![0-9A-Za-z]){_CODE_CHAR}{{4}}-{_CODE_CHAR}{{4}}-{_CODE_CHAR}{{2}}(?![0-9A-Za-z])"
+LINK_CODE_PATTERN = r"([?&]code=)[^&\s\"'<>\[]+"  # not `[`: the placeholder is not redacted twice
+REDACTED_CODE = "[access code removed]"
+_CODE = re.compile(CODE_PATTERN)
+_LINK_CODE = re.compile(LINK_CODE_PATTERN)
+_CODE_BYTES = re.compile(CODE_PATTERN.encode())
+_LINK_CODE_BYTES = re.compile(LINK_CODE_PATTERN.encode())
+
+
+def redact_access_codes(text: str) -> str:
+    """The text with every access code (and status-link `code=`) replaced by a placeholder."""
+    return _CODE.sub(REDACTED_CODE, _LINK_CODE.sub(rf"\1{REDACTED_CODE}", text))
+
+
+def redact_access_codes_in_bytes(data: bytes) -> bytes:
+    """The same for a file kept as bytes (a bounced message quoting our acknowledgement)."""
+    placeholder = REDACTED_CODE.encode()
+    return _CODE_BYTES.sub(placeholder, _LINK_CODE_BYTES.sub(rb"\1" + placeholder, data))

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from genk3600.config import Settings
 from genk3600.errors import AppError
 from genk3600.i18n import requested_language, translator
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
+from genk3600.kit.reference import normalise_reference
 from genk3600.models.enums import Language
 from genk3600.public import repository
-from genk3600.public.access import normalise_reference
 
 WINDOW = timedelta(minutes=1)
 KEEP_BUCKETS = timedelta(hours=1)
@@ -79,10 +79,11 @@ async def limit_public_lookups(request: Request) -> None:
     """FastAPI dependency: 429 with Retry-After when the client or the reference is over its limit."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.db.sessions
     settings: Settings = request.app.state.settings
+    clock: Clock = request.app.state.clock
     address = request.client.host if request.client else "unknown"
     reference = normalise_reference(str(request.path_params.get("reference", "")))
     async with sessions() as session, session.begin():
-        verdict = await count_lookup(session, settings, address, reference, utcnow())
+        verdict = await count_lookup(session, settings, address, reference, clock.now())
     if not verdict.allowed:
         language = requested_language(request.headers.get("accept-language"), request.query_params.get("lang"))
         raise TooManyLookups(verdict.retry_after, language or Language.nl)

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from genk3600.auth.dependencies import AppSettings
+from genk3600.auth.dependencies import AppClock, AppSettings
 from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from genk3600.i18n import requested_language
+from genk3600.kit.reference import MAX_TYPED_REFERENCE, REFERENCE_EXAMPLE
 from genk3600.models.enums import Language
 from genk3600.public import service
 from genk3600.public.ratelimit import limit_public_lookups
@@ -18,7 +19,6 @@ from genk3600.public.schemas import (
     CODE_EXAMPLE,
     EXAMPLE_NL,
     EXAMPLE_SOCIAL_FR,
-    REFERENCE_EXAMPLE,
     PublicTicketStatus,
 )
 from genk3600.public.service import CACHING_HEADERS
@@ -143,8 +143,15 @@ async def get_public_ticket_status(
     response: Response,
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     reference: Annotated[
-        str, Path(min_length=1, max_length=40, description="The ticket's reference.", examples=[REFERENCE_EXAMPLE])
+        str,
+        Path(
+            min_length=1,
+            max_length=MAX_TYPED_REFERENCE,
+            description="The ticket's reference.",
+            examples=[REFERENCE_EXAMPLE],
+        ),
     ],
     code: Annotated[
         str,
@@ -161,6 +168,6 @@ async def get_public_ticket_status(
     ] = None,
 ) -> PublicTicketStatus:
     language = requested_language(accept_language, lang.value if lang else None)
-    status = await service.public_status(session, settings, reference, code, language)
+    status = await service.public_status(session, settings, clock, reference, code, language)
     response.headers.update(CACHING_HEADERS)
     return status

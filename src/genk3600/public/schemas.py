@@ -5,10 +5,10 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
+from genk3600.kit.reference import REFERENCE_EXAMPLE, format_reference
 from genk3600.kit.schemas import OutputModel
 from genk3600.models.enums import Language
 
-REFERENCE_EXAMPLE = "G3600-2026-000123"
 CODE_EXAMPLE = "K7QX-M4PZ-TR"
 
 EXAMPLE_NL: JsonDict = {
@@ -25,7 +25,7 @@ EXAMPLE_NL: JsonDict = {
 }
 EXAMPLE_SOCIAL_FR: JsonDict = {
     "language": "fr",
-    "reference": "G3600-2026-000124",
+    "reference": format_reference(2026, 124),
     "status_text": "Votre assistant social traite votre demande.",
     "registered": "Votre assistant social traite votre demande.",
     "handled_by": "Votre assistant social traite votre demande.",

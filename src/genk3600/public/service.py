@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.config import Settings
 from genk3600.errors import NotFound
 from genk3600.i18n import N_, format_moment, translator
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
+from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
 from genk3600.models.enums import FINISHED_STATUSES, Confidentiality, Language, Role, TicketStatus, UnitKind
 from genk3600.public import repository
-from genk3600.public.access import code_matches, normalise_reference
+from genk3600.public.access import code_matches
 from genk3600.public.schemas import PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
@@ -113,7 +115,9 @@ def _your_part(language: Language, status: TicketStatus) -> str:
     return t.gettext("You do not need to do anything now.")
 
 
-def _expected_answer(language: Language, settings: Settings, ticket: Ticket, status: TicketStatus) -> str:
+def _expected_answer(
+    language: Language, settings: Settings, ticket: Ticket, status: TicketStatus, now: datetime
+) -> str:
     t = translator(language)
     if status in FINISHED_STATUSES:
         moment = format_moment(ticket.resolved_at or ticket.updated_at, language, settings.zone)
@@ -123,7 +127,7 @@ def _expected_answer(language: Language, settings: Settings, ticket: Ticket, sta
     due = ticket.resolution_due_at
     if due is None:
         return t.gettext("We will answer you as soon as possible.")
-    if due < utcnow():
+    if due < now:
         return t.gettext("Our answer is late. We are sorry. We will answer you as soon as possible.")
     moment = format_moment(due, language, settings.zone)
     return t.gettext("You will get an answer by {moment} at the latest.").format(moment=moment)
@@ -146,7 +150,13 @@ def _social_status(ticket: Ticket, language: Language) -> PublicTicketStatus:
 
 
 async def status_of(
-    session: AsyncSession, settings: Settings, ticket: Ticket, language: Language, *, handed_over: bool = True
+    session: AsyncSession,
+    settings: Settings,
+    ticket: Ticket,
+    language: Language,
+    now: datetime,
+    *,
+    handed_over: bool = True,
 ) -> PublicTicketStatus:
     """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code.
 
@@ -176,13 +186,18 @@ async def status_of(
         ),
         staff_name=staff_name,
         your_part=_your_part(language, status),
-        expected_answer=_expected_answer(language, settings, ticket, status),
+        expected_answer=_expected_answer(language, settings, ticket, status, now),
         updated_at=ticket.updated_at,
     )
 
 
 async def public_status(
-    session: AsyncSession, settings: Settings, reference: str, code: str, language: Language | None = None
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    reference: str,
+    code: str,
+    language: Language | None = None,
 ) -> PublicTicketStatus:
     """The status page of the ticket behind `reference` and `code`, in `language` or else the ticket's own."""
     ticket = await repository.ticket_by_reference(session, normalise_reference(reference))
@@ -190,4 +205,4 @@ async def public_status(
     matches = code_matches(settings.secret, code, ticket.access_code_hash if ticket else None)
     if ticket is None or not matches:
         raise PublicTicketNotFound(language or Language.nl)
-    return await status_of(session, settings, ticket, language or Language(ticket.language))
+    return await status_of(session, settings, ticket, language or Language(ticket.language), clock.now())

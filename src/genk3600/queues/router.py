@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.dependencies import CurrentPrincipal, TicketReader
+from genk3600.auth.dependencies import AppClock, CurrentPrincipal, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.clock import utcnow
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.models.organisation import CODE_PATTERN
 from genk3600.queues import service
 from genk3600.queues.schemas import QueuePage
@@ -38,9 +37,10 @@ UnitCodePath = Annotated[
 )
 async def list_queue(
     session: Session,
+    clock: AppClock,
     principal: TicketReader,
     unit_code: UnitCodePath,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
     unassigned: Annotated[bool, Query(description="Only tickets without an assignee.")] = False,
     assignee: Annotated[Literal["me"] | None, Query(description="`me`: only tickets assigned to the caller.")] = None,
 ) -> QueuePage:
@@ -51,7 +51,7 @@ async def list_queue(
         unassigned=unassigned,
         assigned_to_me=assignee == "me",
         params=params,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 

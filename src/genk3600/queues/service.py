@@ -18,6 +18,7 @@ from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInU
 from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
 from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
 from genk3600.tickets import service as tickets
+from genk3600.tickets import timeline
 from genk3600.tickets.schemas import TicketOut
 from genk3600.units.errors import UnitNotFound
 from genk3600.units.repository import unit_by_code
@@ -116,7 +117,7 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
     ticket.assignee_staff_id = staff_id
     ticket.status = TicketStatus.assigned.value
     await session.flush()
-    await tickets.record_event(
+    await timeline.record_event(
         session,
         ticket,
         principal,

@@ -4,8 +4,8 @@ Common rules (also in every description, so the numbers can be read without this
 - the period is `from`..`to`, both inclusive, as calendar days in the service's time zone (Europe/Brussels),
   so a contact at 23:30 local time on 31 March counts on 31 March, whatever UTC says;
 - a ticket counts for the unit that owns it now (unless a report says otherwise), contacts and participations
-  for their ticket's or staff member's unit; social (OCMW) tickets are counted like any other, as figures
-  carry no personal data;
+  for their ticket's or staff member's unit; social (OCMW) tickets are counted like any other, but small
+  social groups are not shown exactly (SMALL_GROUPS below);
 - the reader sees the units they supervise and every unit below them (admins and unrestricted API keys:
   the whole organisation); `unit` narrows that to one unit and the units below it.
 """
@@ -42,6 +42,14 @@ class Report:
     chart: Chart
 
 
+# Small groups of OCMW clients could be recognised (two home visits on a day in a small unit): not shown exactly.
+SMALL_GROUPS = (
+    " Small social groups: in a row about social work — its unit is an OCMW service, its category is "
+    "confidential (social), or, without a unit or category column, the figures include an OCMW service — a count "
+    "from 1 to the threshold minus one (setting `GENK3600_REPORT_SMALL_COUNT_THRESHOLD`, default 5) is shown as the "
+    "text `< 5` (JSON and CSV), and that row's percentages and averages are null (empty in CSV); 0 stays 0."
+)
+
 UNIT = Column("unit", "Unit", "string")
 UNIT_NAME = Column("unit_name", "Unit name", "string")
 
@@ -53,7 +61,7 @@ REPORTS: tuple[Report, ...] = (
             "Contacts recorded on tickets in the period, by the local day (Europe/Brussels) on which they "
             "occurred and by channel, split into inbound and outbound. Contacts that opened no ticket "
             "(auto-replies, calls still awaiting their summary) are not counted. A contact counts for the unit "
-            "owning its ticket. Only days and channels with at least one contact have a row."
+            "owning its ticket. Only days and channels with at least one contact have a row." + SMALL_GROUPS
         ),
         columns=(
             Column("day", "Day", "date"),
@@ -71,7 +79,7 @@ REPORTS: tuple[Report, ...] = (
             "Per owning unit: tickets resolved in the period (`resolved_at` on a local day of the period; "
             "closing counts as resolving; a reopened ticket counts when resolved again), how many of them were "
             "resolved on first contact — exactly one inbound contact and never escalated — and the rate "
-            "`first_contact` ÷ `resolved` as a percentage, rounded to one decimal."
+            "`first_contact` ÷ `resolved` as a percentage, rounded to one decimal." + SMALL_GROUPS
         ),
         columns=(
             UNIT,
@@ -89,7 +97,7 @@ REPORTS: tuple[Report, ...] = (
             "Per owning unit and category: tickets with a resolution deadline that were resolved in the period, "
             "how many on time (`resolved_at` ≤ the resolution deadline, which moves by the time spent waiting "
             "on the citizen) and how many late, and `on_time` ÷ `resolved` as a percentage, rounded to one decimal. "
-            "Tickets without an SLA policy have no deadline and are left out."
+            "Tickets without an SLA policy have no deadline and are left out." + SMALL_GROUPS
         ),
         columns=(
             UNIT,
@@ -109,7 +117,7 @@ REPORTS: tuple[Report, ...] = (
             "Per owning unit: the tickets open at the end of the period (the end of `to`, or now if that is "
             "later than now) — created before that moment and not resolved or closed by then — by wall-clock "
             "age at that moment in bands `<1d`, `1-3d`, `3-7d`, `7-30d`, `30d+` (lower bound inclusive). "
-            "A ticket reopened since counts as open from its creation. `from` only bounds the range."
+            "A ticket reopened since counts as open from its creation. `from` only bounds the range." + SMALL_GROUPS
         ),
         columns=(
             UNIT,
@@ -129,7 +137,7 @@ REPORTS: tuple[Report, ...] = (
             "`escalated_tickets` ÷ `tickets` as a percentage, rounded to one decimal. Reasons: escalations the "
             "unit made (as from-unit) in the period, one row per reason, returns included; a unit with tickets but no "
             "escalations has one row with reason null (empty in CSV) and 0 escalations. The rate columns repeat "
-            "on each of the unit's rows."
+            "on each of the unit's rows." + SMALL_GROUPS
         ),
         columns=(
             UNIT,
@@ -149,7 +157,7 @@ REPORTS: tuple[Report, ...] = (
             "Per unit of the staff member (a member of several units counts in each) and role (informing, "
             "registering, advising, deciding): the roles recorded on contacts that occurred in the period, and "
             "each role's share of the unit's roles as a percentage, rounded to one decimal. Units are the staff "
-            "member's current memberships."
+            "member's current memberships." + SMALL_GROUPS
         ),
         columns=(
             UNIT,
@@ -166,7 +174,7 @@ REPORTS: tuple[Report, ...] = (
         description=(
             "Per owning unit: tickets resolved in the period (as in first-contact resolution) and their handling "
             "time from creation to resolution in wall-clock hours (not business hours: nights, weekends and "
-            "time waiting on the citizen count), as the mean and the median, rounded to two decimals."
+            "time waiting on the citizen count), as the mean and the median, rounded to two decimals." + SMALL_GROUPS
         ),
         columns=(
             UNIT,

@@ -14,13 +14,6 @@ class InvalidPeriod(UnprocessableInput):
     slug = "invalid-period"
 
 
-class UnknownUnit(UnprocessableInput):
-    slug = "unknown-unit"
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"There is no unit with code '{code}'.")
-
-
 class UnitOutOfReach(Forbidden):
     slug = "unit-out-of-reach"
 

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 
-from genk3600.models import Unit
+from genk3600.models import Category, Unit
+from genk3600.models.enums import Confidentiality, UnitKind
 
 _SQL: dict[str, str] = {
     "contacts-per-channel": """
@@ -212,3 +213,12 @@ async def units_below(session: AsyncSession, roots: Sequence[int] | None) -> set
     child = aliased(Unit)
     tree = tree.union(select(child.id).join(tree, child.parent_id == tree.c.id))
     return set((await session.scalars(select(tree.c.id))).all())
+
+
+async def social_codes(session: AsyncSession) -> tuple[set[str], set[str], set[int]]:
+    """The codes of OCMW units and of social categories, and the OCMW units' ids: rows about social work."""
+    units = (await session.execute(select(Unit.id, Unit.code).where(Unit.kind == UnitKind.ocmw_service.value))).all()
+    categories = await session.scalars(
+        select(Category.code).where(Category.confidentiality == Confidentiality.social.value)
+    )
+    return {unit.code for unit in units}, set(categories.all()), {unit.id for unit in units}

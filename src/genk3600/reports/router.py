@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from genk3600.auth.dependencies import AppSettings, require
+from genk3600.auth.dependencies import AppClock, AppSettings, require
 from genk3600.auth.principal import Principal
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
@@ -24,7 +24,9 @@ ReportReader = Annotated[Principal, Depends(require(Scope.reports_read))]
 REACH = (
     "Figures are aggregates only (no names, no ticket contents) and cover the units the caller supervises and "
     "the units below them; admin staff and API keys without a unit restriction see the whole organisation. "
-    "Social (OCMW) tickets count in the figures of their unit. Needs the `reports:read` scope (staff "
+    "Social (OCMW) tickets count in the figures of their unit, but in rows about social work a count below "
+    "the threshold (setting, default 5) is the text `< 5` and the row's percentages and averages are null, so "
+    "that small groups cannot be recognised. Needs the `reports:read` scope (staff "
     "supervisors and admins have it)."
 )
 
@@ -65,6 +67,7 @@ async def get_report(
     session: Session,
     principal: ReportReader,
     settings: AppSettings,
+    clock: AppClock,
     name: Annotated[
         str,
         Path(
@@ -82,8 +85,10 @@ async def get_report(
     unit: Annotated[UnitCode | None, Query(description="A unit's code: only that unit and the units below it.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
 ) -> ReportTable | Response:
-    asked = service.period(first, last, settings.zone)
-    table = await service.run_report(session, principal, settings.zone, name, asked, unit)
+    asked = service.period(first, last, settings.zone, clock.now())
+    table = await service.run_report(
+        session, principal, settings.zone, name, asked, unit, settings.report_small_count_threshold
+    )
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{service.csv_filename(table)}"'}
         return Response(service.as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)

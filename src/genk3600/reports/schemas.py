@@ -73,4 +73,8 @@ class ReportTable(BaseModel):
     from_: date = Field(alias="from")
     to: date
     columns: list[ColumnOut]
-    rows: list[dict[str, Cell]]
+    rows: list[dict[str, Cell]] = Field(
+        description="One object per row, keyed by column name. In rows about social work an `integer` cell "
+        "below the small-group threshold is the string `< 5` (threshold per setting, default 5) and that row's "
+        "`number` cells are null."
+    )

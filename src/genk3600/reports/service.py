@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
-from genk3600.kit.clock import utcnow
 from genk3600.models.enums import Position
 from genk3600.reports import repository
 from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
-from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach, UnknownUnit
+from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach
 from genk3600.reports.schemas import Cell, ColumnOut, ReportInfo, ReportList, ReportTable
+from genk3600.units.errors import UnknownUnit
 
 MAX_DAYS = 366  # a leap year; longer ranges are a data export, not a report
 DEFAULT_DAYS = 30
@@ -50,9 +50,9 @@ def report_named(name: str) -> Report:
     return report
 
 
-def period(first: date | None, last: date | None, zone: ZoneInfo) -> Period:
+def period(first: date | None, last: date | None, zone: ZoneInfo, now: datetime) -> Period:
     """The period asked for; without `to` it ends today, without `from` it spans 30 days up to `to`."""
-    last = last or utcnow().astimezone(zone).date()
+    last = last or now.astimezone(zone).date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:
@@ -88,22 +88,54 @@ async def unit_scope(session: AsyncSession, principal: Principal, unit_code: str
 
 
 async def run_report(
-    session: AsyncSession, principal: Principal, zone: ZoneInfo, name: str, asked: Period, unit_code: str | None
+    session: AsyncSession,
+    principal: Principal,
+    zone: ZoneInfo,
+    name: str,
+    asked: Period,
+    unit_code: str | None,
+    small_count_threshold: int = 5,
 ) -> ReportTable:
-    """Report `name` over `asked` for the units within the reader's reach."""
+    """Report `name` over `asked` for the units within the reader's reach; small social counts shown as "< N"."""
     report = report_named(name)
     unit_ids = await unit_scope(session, principal, unit_code)
     start, end = asked.bounds(zone)
     rows = await repository.report_rows(session, report.name, start, end, zone.key, unit_ids)
     columns = [column.name for column in report.columns]
+    cells = [{column: _cell(row[column]) for column in columns} for row in rows]
+    social_units, social_categories, social_unit_ids = await repository.social_codes(session)
+    for row in cells:
+        if "unit" in row or "category" in row:
+            social = row.get("unit") in social_units or row.get("category") in social_categories
+        else:
+            social = not social_unit_ids.isdisjoint(unit_ids)
+        if social:
+            _hide_small_counts(report, row, small_count_threshold)
     return ReportTable(
         report=report.name,
         title=report.title,
         from_=asked.first,
         to=asked.last,
         columns=[ColumnOut(name=c.name, label=c.label, type=c.type) for c in report.columns],
-        rows=[{column: _cell(row[column]) for column in columns} for row in rows],
+        rows=cells,
     )
+
+
+def _hide_small_counts(report: Report, row: dict[str, Cell], threshold: int) -> None:
+    # 0 identifies nobody; 1..threshold-1 might (see catalogue.SMALL_GROUPS). A share or an average of such a
+    # group would give it away again, so the row's derived figures go too.
+    small = [
+        column.name
+        for column in report.columns
+        if column.type == "integer" and isinstance(count := row[column.name], int) and 0 < count < threshold
+    ]
+    if not small:
+        return
+    for name in small:
+        row[name] = f"< {threshold}"
+    for column in report.columns:
+        if column.type == "number":
+            row[column.name] = None
 
 
 def _cell(value: object) -> Cell:

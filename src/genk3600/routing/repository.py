@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from genk3600.audit import trail
 from genk3600.models import Category, Citizen, Contact, RoutingRuleVersion, SlaPolicy, Staff, Ticket, TicketEvent, Unit
 
 
@@ -33,6 +34,9 @@ async def history(session: AsyncSession, rule_id: int) -> Sequence[RoutingRuleVe
 
 async def retire(session: AsyncSession, version_id: int) -> None:
     await session.execute(update(RoutingRuleVersion).where(RoutingRuleVersion.id == version_id).values(current=False))
+    await trail.record_writes(
+        session, [trail.updated("routing_rule_version", version_id, {"current": True}, {"current": False})]
+    )
 
 
 async def all_units(session: AsyncSession) -> list[Unit]:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import Admin, AppSettings, TicketReader
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
@@ -108,10 +108,11 @@ async def rule_history(session: Session, _: Admin, rule_id: RuleId) -> RuleHisto
 async def simulate(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     _: TicketReader,
     data: Annotated[SimulateIn, Body(openapi_examples=SIMULATE_EXAMPLES)],
 ) -> DecisionOut:
-    return await service.simulate(session, settings, data)
+    return await service.simulate(session, settings, clock, data)
 
 
 @router.post(
@@ -122,5 +123,5 @@ async def simulate(
     "and reports, per unit, how many tickets it got and would get. Writes nothing.",
     responses=problem_responses(*AUTH_PROBLEMS),
 )
-async def replay(session: Session, settings: AppSettings, _: Admin, data: ReplayIn) -> ReplayOut:
-    return await service.replay(session, settings, data)
+async def replay(session: Session, settings: AppSettings, clock: AppClock, _: Admin, data: ReplayIn) -> ReplayOut:
+    return await service.replay(session, settings, clock, data)

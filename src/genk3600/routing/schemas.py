@@ -6,7 +6,6 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from genk3600.categories.schemas import CategoryCode
-from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import RoutingRuleVersion
 from genk3600.models.enums import Channel, Language
@@ -57,10 +56,6 @@ class RuleOut(OutputModel):
             changed_by=row.actor_name,
             created_at=row.created_at,
         )
-
-
-class RulePage(Page[RuleOut]):
-    """A page of routing rules."""
 
 
 class RuleHistory(OutputModel):

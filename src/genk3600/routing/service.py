@@ -13,7 +13,7 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
 from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import Channel, Confidentiality, Language, TicketEventType, UnitKind
 from genk3600.routing import repository
@@ -41,6 +41,7 @@ from genk3600.routing.schemas import (
 )
 from genk3600.sla.deadlines import start_clock
 from genk3600.tickets import service as tickets
+from genk3600.tickets.timeline import TimelineEntry
 
 REPLAY_LIMIT = 100_000
 
@@ -222,18 +223,18 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
 
 
-async def simulate(session: AsyncSession, settings: Settings, data: SimulateIn) -> DecisionOut:
+async def simulate(session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn) -> DecisionOut:
     """A dry run: the decision and its explanation, nothing written."""
     context = await _context(session, data.rules)
-    facts = _sketch_facts(settings, data.contact)
+    facts = _sketch_facts(settings, data.contact, clock.now())
     owner = await _category_owner(session, data.contact.category)
     return DecisionOut.of(_decide(facts, context, owner))
 
 
-async def replay(session: AsyncSession, settings: Settings, data: ReplayIn) -> ReplayOut:
+async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn) -> ReplayOut:
     """Route the last N days' tickets again under a draft rule set and count what would move."""
     context = await _context(session, data.rules)
-    rows = await repository.recent_first_contacts(session, utcnow() - timedelta(days=data.days), REPLAY_LIMIT)
+    rows = await repository.recent_first_contacts(session, clock.now() - timedelta(days=data.days), REPLAY_LIMIT)
     owners: dict[str, str | None] = {}
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
@@ -264,7 +265,7 @@ async def replay(session: AsyncSession, settings: Settings, data: ReplayIn) -> R
     )
 
 
-def _sketch_facts(settings: Settings, sketch: ContactSketch) -> ContactFacts:
+def _sketch_facts(settings: Settings, sketch: ContactSketch, now: datetime) -> ContactFacts:
     return facts_of(
         settings,
         sketch.channel,
@@ -273,7 +274,7 @@ def _sketch_facts(settings: Settings, sketch: ContactSketch) -> ContactFacts:
         sketch.body,
         sketch.language,
         sketch.citizen_has_case_worker,
-        sketch.at or utcnow(),
+        sketch.at or now,
     )
 
 
@@ -303,7 +304,7 @@ class RoutedTicket:
 
 
 async def open_routed_ticket(
-    session: AsyncSession, settings: Settings, facts: ContactFacts, draft: TicketDraft
+    session: AsyncSession, settings: Settings, facts: ContactFacts, draft: TicketDraft, now: datetime
 ) -> RoutedTicket:
     """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock.
 
@@ -343,8 +344,9 @@ async def open_routed_ticket(
                 assignee_staff_id=assignee,
                 routing_rule_version_id=routed.version_id,
             ),
+            now,
         )
-        await start_clock(session, settings, ticket, policy, utcnow())
+        await start_clock(session, settings, ticket, policy, now)
         code = tickets.issue_access_code(settings, ticket)
     return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
 
@@ -367,11 +369,11 @@ async def _assignee(
     return None, None
 
 
-def routing_entries(routed: RoutedTicket) -> list[tickets.TimelineEntry]:
+def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
     """The decision and the assignment for the timeline, each in a sentence a person understands."""
     decision, ticket = routed.decision, routed.ticket
     entries = [
-        tickets.TimelineEntry(
+        TimelineEntry(
             TicketEventType.routed,
             decision.explanation,
             {
@@ -388,7 +390,7 @@ def routing_entries(routed: RoutedTicket) -> list[tickets.TimelineEntry]:
     ]
     if routed.assignment_note is not None:
         entries.append(
-            tickets.TimelineEntry(
+            TimelineEntry(
                 TicketEventType.assigned,
                 routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
                 {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},

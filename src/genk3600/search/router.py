@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from genk3600.auth.dependencies import AppSettings, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.search import service
 from genk3600.search.service import MAX_QUERY_CHARS
 from genk3600.tickets.schemas import TicketPage
@@ -41,6 +41,6 @@ async def search_tickets(
             examples=["grofvuil opgehaald", "carte d'identité"],
         ),
     ],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
 ) -> TicketPage:
     return await service.search_tickets(session, settings, q, params, viewer)

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.audit import trail
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import ClosingDay, OpeningHours, Unit
 
@@ -43,7 +44,10 @@ async def opening_hours_by_id(session: AsyncSession, hours_id: int) -> OpeningHo
 
 async def delete_opening_hours(session: AsyncSession, hours_id: int) -> bool:
     result = await session.execute(delete(OpeningHours).where(OpeningHours.id == hours_id).returning(OpeningHours.id))
-    return result.scalar_one_or_none() is not None
+    if result.scalar_one_or_none() is None:
+        return False
+    await trail.record_writes(session, [trail.deleted("opening_hours", hours_id)])
+    return True
 
 
 async def list_closing_days(session: AsyncSession, params: PageParams) -> Sequence[ClosingDay]:
@@ -61,4 +65,7 @@ async def closing_day_exists(session: AsyncSession, unit_id: int | None, day: da
 
 async def delete_closing_day(session: AsyncSession, day_id: int) -> bool:
     result = await session.execute(delete(ClosingDay).where(ClosingDay.id == day_id).returning(ClosingDay.id))
-    return result.scalar_one_or_none() is not None
+    if result.scalar_one_or_none() is None:
+        return False
+    await trail.record_writes(session, [trail.deleted("closing_day", day_id)])
+    return True

@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
-from genk3600.models import OutboxEvent, SlaPolicy, Ticket, TicketEvent, Unit
+from genk3600.models import SlaPolicy, Ticket, Unit
 
 
 async def list_policies(session: AsyncSession, params: PageParams) -> Sequence[SlaPolicy]:
@@ -80,37 +78,3 @@ async def write_sla_fields_many(session: AsyncSession, writes: Sequence[tuple[in
         if bump_version:
             statement = statement.values(version=table.c.version + 1)
         await session.execute(statement, rows)
-
-
-async def insert_outbox_events(session: AsyncSession, events: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    """Outbox rows (ticket id, event type, payload) in the given order, each with its ticket's owner and
-    confidentiality as this transaction sees them (as events.outbox.record_ticket_event writes one)."""
-    if not events:
-        return
-    source = select(
-        bindparam("o_type", type_=Text),
-        Ticket.id,
-        Ticket.reference,
-        Ticket.confidentiality,
-        Ticket.owning_unit_id,
-        bindparam("o_payload", type_=JSONB),
-    ).where(Ticket.id == bindparam("o_ticket_id"))
-    columns = ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"]
-    rows = [{"o_ticket_id": ticket_id, "o_type": kind, "o_payload": payload} for ticket_id, kind, payload in events]
-    # The Table, not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
-    outbox = cast(Table, OutboxEvent.__table__)
-    await session.execute(insert(outbox).from_select(columns, source), rows)
-
-
-async def insert_timeline_entries(session: AsyncSession, entries: Sequence[dict[str, Any]], actor: Principal) -> None:
-    """Timeline entries (ticket_id, type, summary, data) by one actor, in the given order: one executemany
-    without RETURNING (nobody reads their ids back), where ORM objects would cost a flush over them all."""
-    if not entries:
-        return
-    table = cast(Table, TicketEvent.__table__)
-    who = {
-        "actor_staff_id": actor.staff_id,
-        "actor_api_client_id": actor.api_client_id,
-        "actor_name": actor.display_name,
-    }
-    await session.execute(insert(table), [{**entry, **who} for entry in entries])

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from genk3600.auth.dependencies import Admin, AppSettings
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.clock import utcnow
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.sla import service
 from genk3600.sla.schemas import (
     MAX_TARGET_MINUTES,
@@ -29,7 +28,6 @@ from genk3600.sla.schemas import (
 
 router = APIRouter(tags=["administration"])
 
-Pages = Annotated[PageParams, Depends(page_params)]
 EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 IDEMPOTENT = " Honours `Idempotency-Key`."
 
@@ -207,6 +205,7 @@ async def delete_closing_day(session: Session, _: Admin, day_id: EntryId) -> Non
 async def compute_unit_deadline(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     _: Admin,
     code: Annotated[str, Path(max_length=64)],
     minutes: Annotated[int, Query(ge=0, le=MAX_TARGET_MINUTES, description="Business minutes to count.")],
@@ -215,4 +214,4 @@ async def compute_unit_deadline(
         Query(alias="from", description="Start moment, RFC 3339 with offset (e.g. `2026-11-27T16:00:00+01:00`)."),
     ] = None,
 ) -> DeadlineOut:
-    return await service.unit_deadline(session, settings, code, minutes, start or utcnow())
+    return await service.unit_deadline(session, settings, code, minutes, start or clock.now())

@@ -14,24 +14,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.audit import trail
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
-from genk3600.events.outbox import minimal_payload, ticket_event_type
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
-from genk3600.models import Escalation, SlaPolicy, Ticket, Unit
+from genk3600.models import SlaPolicy, Ticket, Unit
 from genk3600.models.enums import EscalationReason, Role, TicketEventType, TicketStatus
 from genk3600.sla import repository
 from genk3600.sla.deadlines import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
 from genk3600.sla.sla import BusinessCalendar
-from genk3600.tickets.service import TimelineEntry
+from genk3600.tickets import handoff, timeline
+from genk3600.tickets.timeline import TimelineEntry
 
 log = logging.getLogger(__name__)
 
 SWEEPER = system_principal("SLA sweeper")
-TOP_TIER = 3
 # A ticket whose check fails (e.g. a calendar without any opening) is retried later instead of blocking
 # the tickets behind it on every run.
 RETRY_FAILED_AFTER = timedelta(minutes=15)
@@ -81,12 +82,16 @@ async def sweep_once(
 
 
 async def run_sweeper(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, interval_seconds: float, stop: asyncio.Event
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    interval_seconds: float,
+    stop: asyncio.Event,
 ) -> None:
     """Sweep every `interval_seconds` until `stop` is set; a failed sweep is logged and tried again."""
 
     async def step() -> bool:
-        result = await sweep_once(sessions, settings, utcnow())
+        result = await sweep_once(sessions, settings, clock.now())
         if result.warned or result.breached or result.escalated:
             log.info(
                 "SLA sweep: %d warned, %d breached, %d handed over", result.warned, result.breached, result.escalated
@@ -154,6 +159,7 @@ class _Batch:
             log.exception("SLA check of ticket %s failed; retrying in %s", plan.ticket.reference, RETRY_FAILED_AFTER)
             retry = self._retry(plan.ticket)
             await repository.write_sla_fields(self.session, retry.ticket.id, retry.values, bump_version=False)
+            await trail.record_writes(self.session, [_audited(retry)])
             return
         self.result += plan.result
 
@@ -188,7 +194,7 @@ class _Batch:
         if handover is not None:
             values.update(
                 owning_unit_id=handover[1].id,
-                tier=min(ticket.tier + 1, TOP_TIER),
+                tier=handoff.next_tier(ticket.tier),
                 # Into the breach unit's queue, as any hand-over to a unit without a named person.
                 assignee_staff_id=None,
                 status=TicketStatus.new.value,
@@ -208,32 +214,20 @@ class _Batch:
     async def _write(self, plans: Sequence[_Plan]) -> None:
         """The batch's writes in the order a ticket-by-ticket sweep made them: tickets, escalations, then
         each ticket's timeline entries (the hand-over last) with their outbox rows, which snapshot the
-        ticket's new owner."""
+        ticket's new owner. Each writer audits its rows, set-based as well."""
         await repository.write_sla_fields_many(
             self.session, [(plan.ticket.id, plan.values, plan.bump_version) for plan in plans]
         )
-        escalations = {
-            id(plan): self._escalation(plan.ticket, plan.handover) for plan in plans if plan.handover is not None
-        }
-        self.session.add_all(escalations.values())
-        await self.session.flush()
-        events: list[dict[str, Any]] = []
+        await trail.record_writes(self.session, [_audited(plan) for plan in plans])
+        handovers = {id(plan): self._handover(plan.ticket, plan.handover) for plan in plans if plan.handover}
+        escalated = await handoff.write_escalations(self.session, SWEEPER, list(handovers.values()))
+        entry_of = {key: escalation.entry for key, escalation in zip(handovers, escalated, strict=True)}
+        entries: list[tuple[int, TimelineEntry]] = []
         for plan in plans:
-            entries = list(plan.entries)
-            if plan.handover is not None:
-                entries.append(self._escalated(plan.handover, escalations[id(plan)]))
-            events += [
-                {"ticket_id": plan.ticket.id, "type": entry.type.value, "summary": entry.summary, "data": entry.data}
-                for entry in entries
-            ]
-        await repository.insert_timeline_entries(self.session, events, SWEEPER)
-        await repository.insert_outbox_events(
-            self.session,
-            [
-                (event["ticket_id"], ticket_event_type(TicketEventType(event["type"])), minimal_payload(event["data"]))
-                for event in events
-            ],
-        )
+            entries += [(plan.ticket.id, entry) for entry in plan.entries]
+            if id(plan) in entry_of:
+                entries.append((plan.ticket.id, entry_of[id(plan)]))
+        await timeline.record_many(self.session, SWEEPER, entries)
 
     def _local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M} ({self.settings.timezone})"
@@ -274,44 +268,23 @@ class _Batch:
             "policy": policy.code if policy is not None else None,
         }
 
-    def _escalation(self, ticket: Ticket, handover: tuple[Unit, Unit, DueNow]) -> Escalation:
+    def _handover(self, ticket: Ticket, handover: tuple[Unit, Unit, DueNow]) -> handoff.Handover:
         source, target, due = handover
         deadline = "resolution" if due.resolution_breach else "first_response"
-        return Escalation(
+        return handoff.Handover(
             ticket_id=ticket.id,
-            from_unit_id=source.id,
-            to_unit_id=target.id,
-            to_staff_id=None,
+            source=source,
+            target=target,
+            target_staff=None,
             from_tier=ticket.tier,
-            to_tier=min(ticket.tier + 1, TOP_TIER),
-            reason=EscalationReason.sla_breach.value,
+            to_tier=handoff.next_tier(ticket.tier),
+            reason=EscalationReason.sla_breach,
             requested_role=Role.deciding.value,
             note=f"The {deadline.replace('_', '-')} deadline passed.",
-            actor_staff_id=None,
-            actor_api_client_id=None,
-            actor_name=SWEEPER.display_name,
+            why=f"the {deadline.replace('_', '-')} deadline passed",
+            note_on_timeline=False,
+            details={"deadline": deadline},
         )
-
-    def _escalated(self, handover: tuple[Unit, Unit, DueNow], escalation: Escalation) -> TimelineEntry:
-        source, target, due = handover
-        from_tier, to_tier = escalation.from_tier, escalation.to_tier
-        deadline = "resolution" if due.resolution_breach else "first_response"
-        summary = (
-            f"Escalated by {SWEEPER.display_name} from {source.name} to {target.name}, tier {from_tier} → {to_tier}, "
-            f"asking for a decision (the {deadline.replace('_', '-')} deadline passed)."
-        )
-        data = {
-            "escalation_id": escalation.id,
-            "from_unit": source.code,
-            "to_unit": target.code,
-            "to_staff_id": None,
-            "from_tier": from_tier,
-            "to_tier": to_tier,
-            "reason": EscalationReason.sla_breach.value,
-            "requested_role": Role.deciding.value,
-            "deadline": deadline,
-        }
-        return TimelineEntry(TicketEventType.escalated, summary, data)
 
     async def _policy(self, policy_id: int | None) -> SlaPolicy | None:
         if policy_id is None:
@@ -331,3 +304,15 @@ class _Batch:
         if unit_id not in self._units:
             self._units[unit_id] = await repository.unit_by_id(self.session, unit_id)
         return self._units[unit_id]
+
+
+def _audited(plan: _Plan) -> trail.Write:
+    """The audit entry of a ticket's SLA update: the columns written, from the values the claim read."""
+    ticket = plan.ticket
+    # From the loaded state, never a lazy load (after a failed batch the ticket may be expired).
+    loaded = inspect(ticket).dict
+    before = {column: loaded[column] for column in [*plan.values, "version"] if column in loaded}
+    after = dict(plan.values)
+    if plan.bump_version and "version" in before:
+        after["version"] = before["version"] + 1
+    return trail.updated("ticket", ticket.id, before, after)

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.kit.schemas import MAX_ID
 from genk3600.staff import service
 from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/staff", tags=["administration"])
     description="All staff members with their positions per unit, oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_staff(session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]) -> StaffPage:
+async def list_staff(session: Session, _: Admin, params: Pages) -> StaffPage:
     return await service.list_staff(session, params)
 
 
@@ -46,8 +46,9 @@ async def create_staff(session: Session, _: Admin, data: StaffIn, response: Resp
     operation_id="change_staff",
     summary="Change a staff member's availability",
     description="Mark a staff member absent (continuity rules then send their tickets to their unit's queue) or "
-    "back, (in)active, or change the languages they take tickets in.",
-    responses=problem_responses(404, *AUTH_PROBLEMS),
+    "back, (in)active, change the languages they take tickets in, or link their identity provider subject "
+    "(409 when another staff member holds it).",
+    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
 )
 async def change_staff(session: Session, _: Admin, staff_id: StaffId, change: StaffChange) -> StaffOut:
     return await service.change_staff(session, staff_id, change)

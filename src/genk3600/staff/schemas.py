@@ -36,7 +36,12 @@ class StaffIn(InputModel):
         default_factory=lambda: [Language.nl], min_length=1, max_length=4, examples=[["nl", "fr"]]
     )
     oidc_subject: str | None = Field(
-        default=None, max_length=255, description="The identity provider's `sub` for this person, if known."
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="The identity provider's `sub` for this person, if known. Once linked, only tokens with this "
+        "`sub` sign this person in (no e-mail fallback). One subject per staff member: a subject already linked "
+        "to someone else answers 409.",
     )
     memberships: list[MembershipIn] = Field(default_factory=list, max_length=50)
 
@@ -62,13 +67,22 @@ class StaffIn(InputModel):
 class StaffChange(InputModel):
     """Availability and skills; fields left out stay as they are."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"absent": True}, {"languages": ["nl", "en"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"absent": True}, {"languages": ["nl", "en"]}, {"oidc_subject": "8f3c2a"}]}
+    )
 
     absent: bool | None = Field(
         default=None, description="Absent staff get no tickets by continuity or rules; their unit's queue does."
     )
     active: bool | None = Field(default=None, description="Inactive staff cannot sign in or be assigned.")
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=4)
+    oidc_subject: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Link the identity provider's `sub` (409 if another staff member has it); `null` unlinks, "
+        "which turns the verified e-mail sign-in back on for this person.",
+    )
 
 
 class MembershipOut(OutputModel):

@@ -17,8 +17,8 @@ async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
     """Add a staff member with positions in existing units."""
     if await repository.staff_by_email(session, data.email) is not None:
         raise StaffExists(f"A staff member with e-mail {data.email!r} already exists.", email=data.email)
-    if data.oidc_subject and await repository.staff_by_oidc_subject(session, data.oidc_subject):
-        raise StaffExists("Another staff member is already linked to that OIDC subject.")
+    if data.oidc_subject is not None:
+        await _subject_free(session, data.oidc_subject)
     units = await units_by_codes(session, {membership.unit for membership in data.memberships})
     for membership in data.memberships:
         if membership.unit not in units:
@@ -46,8 +46,18 @@ async def change_staff(session: AsyncSession, staff_id: int, change: StaffChange
         staff.active = change.active
     if change.languages is not None:
         staff.languages = list(dict.fromkeys(language.value for language in change.languages))
+    if "oidc_subject" in change.model_fields_set and change.oidc_subject != staff.oidc_subject:
+        if change.oidc_subject is not None:
+            await _subject_free(session, change.oidc_subject)
+        staff.oidc_subject = change.oidc_subject
     await session.flush()
     return StaffOut.of(staff)
+
+
+async def _subject_free(session: AsyncSession, subject: str) -> None:
+    # The unique constraint backs this up for a concurrent admin (its IntegrityError is a 409 too).
+    if await repository.staff_by_oidc_subject(session, subject) is not None:
+        raise StaffExists("Another staff member is already linked to that OIDC subject.")
 
 
 async def get_staff(session: AsyncSession, staff_id: int) -> StaffOut:

@@ -16,11 +16,12 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.errors import Forbidden
 from genk3600.events.outbox import record_system_event
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import AccessGrant
 from genk3600.models.enums import Position, TicketEventType
-from genk3600.tickets import repository, service
+from genk3600.tickets import repository, timeline
 from genk3600.tickets.errors import TicketNotFound
 
 
@@ -44,7 +45,7 @@ class BreakGlassIn(InputModel):
 
 class AccessGrantOut(OutputModel):
     id: int
-    ticket: str = Field(description="Reference of the ticket opened.", examples=["G3600-2026-000123"])
+    ticket: str = Field(description="Reference of the ticket opened.", examples=[REFERENCE_EXAMPLE])
     staff_id: int
     staff_name: str
     reason: str
@@ -53,16 +54,16 @@ class AccessGrantOut(OutputModel):
 
 
 async def break_glass(
-    session: AsyncSession, settings: Settings, actor: Principal, reference: str, reason: str
+    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, reference: str, reason: str
 ) -> AccessGrantOut:
     """Grant a supervisor time-limited access to a ticket they cannot otherwise see."""
     if actor.staff_id is None or not any(m.position is Position.supervisor for m in actor.memberships):
         raise NotASupervisor("Only a supervisor may break the glass on a ticket.")
     # Deliberately without the viewer's sight: opening what one cannot see is the point. It must exist.
-    ticket = await repository.ticket_by_reference(session, reference)
+    ticket = await repository.ticket_by_reference_unchecked(session, reference)
     if ticket is None:
         raise TicketNotFound(reference)
-    granted_at = utcnow()
+    granted_at = clock.now()
     grant = AccessGrant(
         ticket_id=ticket.id,
         staff_id=actor.staff_id,
@@ -72,7 +73,7 @@ async def break_glass(
     )
     session.add(grant)
     await session.flush()
-    await service.record_event(
+    await timeline.record_event(
         session,
         ticket,
         actor,

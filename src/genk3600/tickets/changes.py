@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
+from genk3600.kit.clock import Clock
 from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
 from genk3600.participation.errors import ContactsWithoutRole
@@ -16,7 +18,8 @@ from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
 from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
 from genk3600.tickets.schemas import TicketChange, TicketOut, etag
-from genk3600.tickets.service import record_event, ticket_out
+from genk3600.tickets.service import ticket_out
+from genk3600.tickets.timeline import record_event
 from genk3600.tickets.transitions import check_transition
 
 
@@ -47,6 +50,7 @@ async def locked_ticket(session: AsyncSession, reference: str, viewer: Principal
 async def change_ticket(
     session: AsyncSession,
     settings: Settings,
+    clock: Clock,
     actor: Principal,
     reference: str,
     if_match: str | None,
@@ -69,7 +73,7 @@ async def change_ticket(
             {"field": "priority", "from": before, "to": ticket.priority},
         )
     if change.status is not None and change.status.value != ticket.status:
-        await _move(session, settings, actor, ticket, change.status, change.note)
+        await _move(session, settings, actor, ticket, change.status, change.note, clock.now())
     await session.flush()
     return await ticket_out(session, ticket.id)
 
@@ -104,6 +108,7 @@ async def _move(
     ticket: Ticket,
     target: TicketStatus,
     note: str | None,
+    moment: datetime,
 ) -> None:
     current = TicketStatus(ticket.status)
     check_transition(current, target)
@@ -112,7 +117,6 @@ async def _move(
         missing = await unattributed_contacts(session, ticket.id)
         if missing:
             raise ContactsWithoutRole(missing)
-    moment = utcnow()
     if current is TicketStatus.new:
         await deadlines.record_first_response(session, ticket, moment)
     if current is TicketStatus.waiting_on_citizen and ticket.paused_at is not None:

@@ -1,23 +1,136 @@
-"""Hand-offs: escalation to a higher tier or another unit/person, and the return to the front office."""
+"""Hand-offs: escalation to a higher tier or another unit/person, and the return to the front office.
+
+The only writer of escalations (and the one place the tiers are defined), for the API and the SLA sweeper.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.models import Escalation, Staff, Unit
 from genk3600.models.enums import FINISHED_STATUSES, EscalationReason, TicketEventType, TicketStatus, UnitKind
 from genk3600.staff.repository import staff_by_id
+from genk3600.tickets import timeline
 from genk3600.tickets.changes import locked_ticket
 from genk3600.tickets.errors import UnknownTarget
 from genk3600.tickets.schemas import EscalationIn, EscalationOut
-from genk3600.tickets.service import record_event, ticket_out
+from genk3600.tickets.service import ticket_out
+from genk3600.tickets.timeline import TimelineEntry
 from genk3600.tickets.transitions import IllegalTransition
 from genk3600.units.repository import first_unit_of_kind, unit_by_code, unit_by_id
 
 FRONT_OFFICE_TIER = 1
 TOP_TIER = 3
+
+_TABLE = cast(Table, Escalation.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.created_at, sort_by_parameter_order=True)
+
+
+def next_tier(tier: int) -> int:
+    """The tier an escalation hands a ticket at `tier` to."""
+    return min(tier + 1, TOP_TIER)
+
+
+@dataclass(frozen=True)
+class Handover:
+    """One hand-off of a ticket, as the escalation row and its timeline entry record it."""
+
+    ticket_id: int
+    source: Unit
+    target: Unit
+    target_staff: Staff | None
+    from_tier: int
+    to_tier: int
+    reason: EscalationReason
+    requested_role: str
+    note: str | None
+    # The timeline's "(…)" after the role asked for; by default the reason in words.
+    why: str | None = None
+    note_on_timeline: bool = True
+    # More facts for the timeline entry (and its event), e.g. which deadline the sweeper saw pass.
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """A written escalation: its id, when, and the timeline entry that tells of it (for the caller to write
+    in its place among the ticket's other entries)."""
+
+    id: int
+    created_at: datetime
+    entry: TimelineEntry
+
+
+async def write_escalations(session: AsyncSession, actor: Principal, handovers: Sequence[Handover]) -> list[Escalated]:
+    """Escalation rows for the hand-offs, by one actor, in one multi-row INSERT, with their audit entries.
+
+    The only writer of escalations: the API's hand-off is this with one item, the SLA sweeper's a batch.
+    """
+    if not handovers:
+        return []
+    who = {
+        "actor_staff_id": actor.staff_id,
+        "actor_api_client_id": actor.api_client_id,
+        "actor_name": actor.display_name,
+    }
+    rows = [
+        {
+            "ticket_id": handover.ticket_id,
+            "from_unit_id": handover.source.id,
+            "to_unit_id": handover.target.id,
+            "to_staff_id": handover.target_staff.id if handover.target_staff else None,
+            "from_tier": handover.from_tier,
+            "to_tier": handover.to_tier,
+            "reason": handover.reason.value,
+            "requested_role": handover.requested_role,
+            "note": handover.note,
+            **who,
+        }
+        for handover in handovers
+    ]
+    written = (await session.execute(_INSERT, rows)).all()
+    await trail.record_writes(
+        session, [trail.inserted("escalation", id_, row) for (id_, _), row in zip(written, rows, strict=True)]
+    )
+    return [
+        Escalated(id_, created_at, _entry(actor, handover, id_))
+        for (id_, created_at), handover in zip(written, handovers, strict=True)
+    ]
+
+
+def _entry(actor: Principal, handover: Handover, escalation_id: int) -> TimelineEntry:
+    returning = handover.reason is EscalationReason.returned
+    staff = handover.target_staff
+    to = handover.target.name + (f" ({staff.full_name})" if staff else "")
+    verb = "Returned" if returning else "Escalated"
+    role = "advice" if handover.requested_role == "advising" else "a decision"
+    why = handover.why or handover.reason.value.replace("_", " ")
+    summary = f"{verb} by {actor.display_name} from {handover.source.name} to {to}, "
+    summary += f"tier {handover.from_tier} → {handover.to_tier}"
+    summary += "." if returning else f", asking for {role} ({why})."
+    if handover.note and handover.note_on_timeline:
+        summary += f" Note: {handover.note}"
+    data = {
+        "escalation_id": escalation_id,
+        "from_unit": handover.source.code,
+        "to_unit": handover.target.code,
+        "to_staff_id": staff.id if staff else None,
+        "from_tier": handover.from_tier,
+        "to_tier": handover.to_tier,
+        "reason": handover.reason.value,
+        "requested_role": handover.requested_role,
+        **handover.details,
+    }
+    return TimelineEntry(TicketEventType.escalated, summary, data)
 
 
 async def escalate(session: AsyncSession, actor: Principal, reference: str, data: EscalationIn) -> EscalationOut:
@@ -29,7 +142,7 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
     target_unit, target_staff = await _target(session, data, returning)
     source = ticket.owning_unit
     from_tier = ticket.tier
-    to_tier = FRONT_OFFICE_TIER if returning else min(from_tier + 1, TOP_TIER)
+    to_tier = FRONT_OFFICE_TIER if returning else next_tier(from_tier)
     ticket.owning_unit_id, ticket.owning_unit = target_unit.id, target_unit
     ticket.tier = to_tier
     ticket.assignee_staff_id = target_staff.id if target_staff else None
@@ -37,51 +150,26 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
     # A hand-off is a change of the ticket even when owner, tier and status stay the same (a second escalation
     # at the top tier): the UPDATE must still run, so the version (the ETag) moves and stale If-Match fails.
     flag_modified(ticket, "tier")
-    escalation = Escalation(
+    handover = Handover(
         ticket_id=ticket.id,
-        from_unit_id=source.id,
-        to_unit_id=target_unit.id,
-        to_staff_id=target_staff.id if target_staff else None,
+        source=source,
+        target=target_unit,
+        target_staff=target_staff,
         from_tier=from_tier,
         to_tier=to_tier,
-        reason=data.reason.value,
+        reason=data.reason,
         requested_role=data.requested_role,
         note=data.note,
-        actor_staff_id=actor.staff_id,
-        actor_api_client_id=actor.api_client_id,
-        actor_name=actor.display_name,
     )
-    session.add(escalation)
-    await session.flush()
-    to = target_unit.name + (f" ({target_staff.full_name})" if target_staff else "")
-    verb = "Returned" if returning else "Escalated"
-    role = "advice" if data.requested_role == "advising" else "a decision"
-    summary = f"{verb} by {actor.display_name} from {source.name} to {to}, tier {from_tier} → {to_tier}"
-    summary += "." if returning else f", asking for {role} ({data.reason.value.replace('_', ' ')})."
-    if data.note:
-        summary += f" Note: {data.note}"
-    await record_event(
-        session,
-        ticket,
-        actor,
-        TicketEventType.escalated,
-        summary,
-        {
-            "escalation_id": escalation.id,
-            "from_unit": source.code,
-            "to_unit": target_unit.code,
-            "to_staff_id": escalation.to_staff_id,
-            "from_tier": from_tier,
-            "to_tier": to_tier,
-            "reason": data.reason.value,
-            "requested_role": data.requested_role,
-        },
+    (escalation,) = await write_escalations(session, actor, [handover])
+    await timeline.record_event(
+        session, ticket, actor, escalation.entry.type, escalation.entry.summary, escalation.entry.data
     )
     return EscalationOut(
         id=escalation.id,
         from_unit=source.code,
         to_unit=target_unit.code,
-        to_staff_id=escalation.to_staff_id,
+        to_staff_id=target_staff.id if target_staff else None,
         from_tier=from_tier,
         to_tier=to_tier,
         reason=data.reason,

@@ -33,12 +33,18 @@ async def next_ticket_number(session: AsyncSession) -> int:
     return int(await session.scalar(ticket_number_seq.next_value()) or 0)
 
 
-async def ticket_by_reference(session: AsyncSession, reference: str, viewer: Principal | None = None) -> Ticket | None:
-    """The ticket, if it exists and `viewer` (when given) may see it."""
-    statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.reference == reference)
-    if viewer is not None:
-        statement = statement.where(visible_tickets(viewer))
-    return await session.scalar(statement)
+_BY_REFERENCE = select(Ticket).options(*_TICKET_DETAILS)
+
+
+async def ticket_by_reference(session: AsyncSession, reference: str, viewer: Principal) -> Ticket | None:
+    """The ticket, if it exists and `viewer` may see it."""
+    return await session.scalar(_BY_REFERENCE.where(Ticket.reference == reference, visible_tickets(viewer)))
+
+
+async def ticket_by_reference_unchecked(session: AsyncSession, reference: str) -> Ticket | None:
+    """The ticket, whoever asks: for callers that must find it beyond the caller's sight and answer for what
+    they do with it (breaking the glass, a contact's link or mail thread); the rest pass their viewer."""
+    return await session.scalar(_BY_REFERENCE.where(Ticket.reference == reference))
 
 
 async def ticket_by_id(session: AsyncSession, ticket_id: int) -> Ticket | None:

@@ -5,19 +5,18 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppSettings, TicketReader, TicketWriter
+from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader, TicketWriter
 from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
+from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.models.enums import TicketStatus
-from genk3600.models.ticket import REFERENCE_PATTERN
 from genk3600.tickets import break_glass, changes, handoff, service
 from genk3600.tickets.break_glass import AccessGrantOut, BreakGlassIn
 from genk3600.tickets.repository import TicketFilter
 from genk3600.tickets.schemas import (
-    REFERENCE_EXAMPLE,
     EscalationIn,
     EscalationOut,
     TicketChange,
@@ -61,7 +60,7 @@ async def list_tickets(
     session: Session,
     viewer: TicketReader,
     where: Annotated[TicketFilter, Depends(ticket_filter)],
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
 ) -> TicketPage:
     return await service.list_tickets(session, where, params, viewer)
 
@@ -97,13 +96,14 @@ async def get_ticket(
 async def change_ticket(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: TicketWriter,
     reference: Reference,
     change: TicketChange,
     response: Response,
     if_match: Annotated[str | None, Header(description="The ETag from GET /v1/tickets/{reference}.")] = None,
 ) -> TicketOut:
-    ticket = await changes.change_ticket(session, settings, actor, reference, if_match, change)
+    ticket = await changes.change_ticket(session, settings, clock, actor, reference, if_match, change)
     response.headers["ETag"] = etag(ticket.version)
     return ticket
 
@@ -161,7 +161,7 @@ async def list_ticket_events(
     session: Session,
     viewer: TicketReader,
     reference: Reference,
-    params: Annotated[PageParams, Depends(page_params)],
+    params: Pages,
 ) -> TicketEventPage:
     return await service.list_events(session, reference, params, viewer)
 
@@ -184,6 +184,7 @@ async def list_ticket_events(
 async def break_glass_on_ticket(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     actor: TicketReader,
     idempotency: IdempotencyGuard,
     reference: Reference,
@@ -191,6 +192,6 @@ async def break_glass_on_ticket(
 ) -> AccessGrantOut | JSONResponse:
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    grant = await break_glass.break_glass(session, settings, actor, reference, data.reason)
+    grant = await break_glass.break_glass(session, settings, clock, actor, reference, data.reason)
     await idempotency.remember(status.HTTP_201_CREATED, grant)
     return grant

@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
 from genk3600.kit.pagination import Page
+from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import (
@@ -20,8 +21,6 @@ from genk3600.models.enums import (
 )
 from genk3600.models.ticket import ActorMixin
 from genk3600.participation.schemas import RoleOnTicket
-
-REFERENCE_EXAMPLE = "G3600-2026-000123"
 
 
 class ActorOut(OutputModel):

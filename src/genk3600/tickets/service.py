@@ -1,9 +1,9 @@
-"""Tickets: opening them, their timeline, and reading them back."""
+"""Tickets: opening them and reading them back (their timeline is written by tickets/timeline.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,12 +12,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
-from genk3600.kit.clock import utcnow
 from genk3600.kit.pagination import PageParams, page_of
-from genk3600.models import Category, Citizen, Staff, Ticket, TicketEvent, Unit
+from genk3600.kit.reference import format_reference
+from genk3600.models import Category, Citizen, Staff, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
+from genk3600.participation.service import roles_on_ticket
 from genk3600.public.access import new_access_code
-from genk3600.tickets import repository
+from genk3600.tickets import repository, timeline
 from genk3600.tickets.errors import TicketNotFound
 from genk3600.tickets.repository import TicketFilter
 from genk3600.tickets.schemas import TicketDetailOut, TicketEventOut, TicketEventPage, TicketOut, TicketPage
@@ -37,17 +38,17 @@ class NewTicket:
     routing_rule_version_id: int | None = None
 
 
-async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """Insert a ticket with a fresh reference; what routing did not decide comes from the category."""
-    ticket = await add_ticket(session, settings, new)
+    ticket = await add_ticket(session, settings, new, now)
     await session.flush()
     return ticket
 
 
-async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket) -> Ticket:
+async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
     flush writes them all."""
-    year = utcnow().astimezone(settings.zone).year
+    year = now.astimezone(settings.zone).year
     number = await repository.next_ticket_number(session)
     category = new.category
     default_priority = category.default_priority if category else Priority.normal.value
@@ -55,7 +56,7 @@ async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket) 
     if new.confidentiality is Confidentiality.social:
         confidentiality = Confidentiality.social.value
     ticket = Ticket(
-        reference=f"G3600-{year}-{number:06d}",
+        reference=format_reference(year, number),
         subject=new.subject,
         language=new.language.value,
         owning_unit=new.owning_unit,
@@ -83,51 +84,6 @@ def issue_access_code(settings: Settings, ticket: Ticket) -> str:
     return code
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    type: TicketEventType
-    summary: str
-    data: dict[str, Any]
-
-
-async def record_event(
-    session: AsyncSession,
-    ticket: Ticket,
-    actor: Principal,
-    type: TicketEventType,
-    summary: str,
-    data: dict[str, Any],
-) -> TicketEvent:
-    """Append one entry to a ticket's timeline, and its event to the outbox in the same transaction."""
-    (event,) = await record_events(session, ticket, actor, [TimelineEntry(type, summary, data)])
-    return event
-
-
-async def record_events(
-    session: AsyncSession, ticket: Ticket, actor: Principal, entries: list[TimelineEntry]
-) -> list[TicketEvent]:
-    """Append several entries at once: one flush (one INSERT) for all of them, then their outbox rows."""
-    from genk3600.events.outbox import record_ticket_event
-
-    events = [
-        TicketEvent(
-            ticket_id=ticket.id,
-            type=entry.type.value,
-            summary=entry.summary,
-            data=entry.data,
-            actor_staff_id=actor.staff_id,
-            actor_api_client_id=actor.api_client_id,
-            actor_name=actor.display_name,
-        )
-        for entry in entries
-    ]
-    session.add_all(events)
-    await session.flush()  # also writes pending ticket changes, which the outbox rows snapshot
-    for entry in entries:
-        await record_ticket_event(session, ticket.id, entry.type, entry.data)
-    return events
-
-
 async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> Ticket:
     """Out of the viewer's sight answers exactly like a ticket that does not exist."""
     ticket = await repository.ticket_by_reference(session, reference, viewer)
@@ -138,8 +94,6 @@ async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> T
 
 async def get_ticket(session: AsyncSession, reference: str, viewer: Principal) -> TicketDetailOut:
     """One ticket by reference, with who did what in which role."""
-    from genk3600.participation.service import roles_on_ticket  # participation records events through us
-
     ticket = await _ticket(session, reference, viewer)
     await audit_read(session, viewer, "ticket", str(ticket.id), ticket.confidentiality)
     out = TicketOut.of(ticket)
@@ -199,7 +153,7 @@ async def reopen(session: AsyncSession, ticket: Ticket, actor: Principal, summar
     ticket.status = TicketStatus.assigned.value if ticket.assignee_staff_id else TicketStatus.new.value
     ticket.resolved_at = None
     await session.flush()
-    await record_event(
+    await timeline.record_event(
         session,
         ticket,
         actor,

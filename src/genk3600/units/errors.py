@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from genk3600.errors import Conflict, NotFound, UnprocessableInput
+from genk3600.errors import Conflict, NotFound, UnprocessableInput, and_list
 
 
 class UnitNotFound(NotFound):
@@ -11,12 +11,17 @@ class UnitNotFound(NotFound):
 
 
 class UnknownUnit(UnprocessableInput):
-    """A request refers to a unit that does not exist (422: the request itself was found)."""
+    """A request names units that do not exist (422: the request itself was found); `active` where only units
+    that still take work count. Carries `codes`, and `code` too when there is one."""
 
     slug = "unknown-unit"
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"There is no unit with code {code!r}.", code=code)
+    def __init__(self, code: str, *more: str, active: bool = False) -> None:
+        codes = [code, *more]
+        names = and_list([repr(unit_code) for unit_code in codes])
+        kind = "active unit" if active else "unit"
+        single = {"code": code} if not more else {}
+        super().__init__(f"There is no {kind} with code {names}.", codes=codes, **single)
 
 
 class UnitExists(Conflict):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.pagination import PageParams, page_params
+from genk3600.kit.pagination import Pages
 from genk3600.units import service
 from genk3600.units.schemas import UnitIn, UnitOut, UnitPage
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/units", tags=["administration"])
     description="All organisational units (departments, OCMW services, front-office desks), oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_units(session: Session, _: Admin, params: Annotated[PageParams, Depends(page_params)]) -> UnitPage:
+async def list_units(session: Session, _: Admin, params: Pages) -> UnitPage:
     return await service.list_units(session, params)
 
 
