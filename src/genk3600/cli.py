@@ -283,7 +283,7 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
         if staff_count == 0:
             raise CommandError(
                 f"the database {where} holds no staff at all: is it the service's? "
-                "(`genk3600 serve --demo` or `genk3600 seed --demo` loads the demo staff)"
+                "(the demo staff come with the --demo option of the serve and seed commands)"
             )
         raise CommandError(f"no active staff member with e-mail {args.staff!r} in the database {where}")
     _print_lines(

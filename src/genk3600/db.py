@@ -116,8 +116,8 @@ class NoEmbeddedDatabase(RuntimeError):
     def __init__(self, data_dir: Path) -> None:
         super().__init__(
             f"no embedded database in {data_dir.resolve()} (GENK3600_DATA_DIR); this command does not create "
-            "one. Set GENK3600_DATA_DIR to the folder the service uses (`genk3600 serve` logs it), or "
-            "GENK3600_DATABASE_URL to its server; `genk3600 serve` or `genk3600 migrate` creates a new one."
+            "one. Set GENK3600_DATA_DIR to the folder the service uses (its startup log names it), or "
+            "GENK3600_DATABASE_URL to its server. Only the serve and migrate commands create a new database."
         )
 
 
