@@ -15,7 +15,8 @@ PYTEST_ARGS ?=
 	browser faketime
 
 help:
-	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data"
+	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data in ./.genk3600"
+	@echo "                  (another port or folder: GENK3600_PORT=8001 GENK3600_DATA_DIR=/tmp/genk3600-b make run)"
 	@echo "make test         lint, format check, mypy, then pytest (what CI runs)"
 	@echo "make test-anyday  pytest at three awkward dates under faketime (DST switch, 29 February, New Year's Eve)"
 	@echo "make browser      install Debian's chromium for the console's browser tests (as root)"

@@ -28,3 +28,12 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
 def test_unknown_timezone_is_refused() -> None:
     with pytest.raises(ValidationError, match="time zone"):
         Settings(env="dev", timezone="Mars/Olympus_Mons")
+
+
+def test_public_links_follow_the_port_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENK3600_PORT", "9123")
+    assert Settings(env="dev").public_url == "http://127.0.0.1:9123"
+    assert Settings(env="dev", host="0.0.0.0").public_url == "http://127.0.0.1:9123"  # noqa: S104
+    assert Settings(env="dev").model_copy(update={"port": 8001}).public_url == "http://127.0.0.1:8001"  # serve --port
+    chosen = Settings(env="dev", public_base_url="https://3600.genk.be/")
+    assert chosen.public_url == "https://3600.genk.be"

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,8 +60,14 @@ def _serving(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[
         stop_process(process)
 
 
-def test_serve_with_embedded_database_end_to_end(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def _own_folder(run_dir: Path) -> Path:
+    """A folder for an embedded server. Not tmp_path: as root the server runs as another user, which must be able
+    to enter the parents, and a concurrent pytest run resets pytest's shared base folder to 0700."""
+    return Path(tempfile.mkdtemp(dir=run_dir))
+
+
+def test_serve_with_embedded_database_end_to_end(tmp_path: Path, run_dir: Path) -> None:
+    data_dir = _own_folder(run_dir) / "data"
     env = _environment(data_dir)
     with _serving(tmp_path, env, "--demo") as (base, process, err):
         output = (tmp_path / "serve.out").read_text()
@@ -132,3 +139,29 @@ def test_dev_token_is_refused_outside_dev_mode(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "GENK3600_ENV=dev" in result.stderr
     assert not (tmp_path / "pgdata").exists()
+
+
+def test_data_commands_never_create_a_second_database(run_dir: Path) -> None:
+    """Without the service's GENK3600_DATA_DIR a command says where it looked instead of initialising a new server."""
+    elsewhere = _own_folder(run_dir) / "not-the-service"
+    env = _environment(elsewhere)
+    for command in (
+        ["dev-token", "--staff", "admin@genk.example"],
+        ["create-api-key", "--name", "mijngenk", "--scope", "tickets:read"],
+        ["seed", "--demo"],
+        ["worker"],
+    ):
+        result = _genk3600(*command, env=env)
+        assert result.returncode == 1, (command, result.stderr)
+        assert f"no embedded database in {elsewhere}" in result.stderr
+        assert "GENK3600_DATA_DIR" in result.stderr
+        assert "Warning" not in result.stderr
+    assert not elsewhere.exists()
+
+    # A database that exists but was never given staff: the answer names it and says it is empty.
+    migrated = _genk3600("migrate", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    result = _genk3600("dev-token", "--staff", "admin@genk.example", env=env)
+    assert result.returncode == 1
+    assert f"the database in {elsewhere} (GENK3600_DATA_DIR) holds no staff at all" in result.stderr
+    assert "Warning" not in result.stderr

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,11 +16,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings, get_settings
-from genk3600.db import Database, migrate, resolve_database_urls
+from genk3600.db import Database, NoEmbeddedDatabase, display_url, migrate, resolve_database_urls
 
 log = logging.getLogger("genk3600")
 T = TypeVar("T")
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)
-    except CommandError as exc:
+    except (CommandError, NoEmbeddedDatabase) as exc:
         print(f"genk3600: {exc}", file=sys.stderr)  # noqa: T201
         return 1
 
@@ -103,8 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one committed transaction on a migrated database."""
-    urls = resolve_database_urls(settings)
+    """Run `work` in one committed transaction on a migrated database (never a newly created one)."""
+    urls = resolve_database_urls(settings, create=False)
 
     async def run() -> T:
         await migrate(urls.migration, settings)
@@ -118,6 +119,13 @@ def _with_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     return asyncio.run(run())
 
 
+def _database_in_use(settings: Settings) -> str:
+    """Which database a command used, as the person set it (the password left out)."""
+    if settings.database_url is not None:
+        return f"at {display_url(make_url(settings.database_url.get_secret_value()))} (GENK3600_DATABASE_URL)"
+    return f"in {settings.data_dir.resolve()} (GENK3600_DATA_DIR)"
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -125,14 +133,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    # What --host/--port choose counts everywhere, the links in citizen mail (Settings.public_url) included.
+    settings = settings.model_copy(update={"host": host, "port": port})
     urls = resolve_database_urls(settings)
     url = urls.service
     asyncio.run(migrate(urls.migration, settings))
     log.info("Database schema is up to date")
-    if args.demo:
-        _print_lines(asyncio.run(_load_demo(url, settings)))
+    lines, demo_key = asyncio.run(_load_demo(url, settings)) if args.demo else ([], None)
     base = f"http://{host}:{port}"
-    _print_lines([f"Genk3600 API on {base}  (docs: {base}/docs, spec: {base}/openapi.json)"])
+    lines.append(f"Genk3600 API on {base}  (docs: {base}/docs, spec: {base}/openapi.json)")
+    _print_lines(lines + (_try_it_lines(settings, demo_key) if demo_key else []))
     app = create_app(settings, url)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; handled like this, the process
     # exits normally (status 0) and atexit stops the embedded PostgreSQL instead of orphaning it.
@@ -147,8 +157,9 @@ def _exit_normally(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-async def _load_demo(url: URL, settings: Settings) -> list[str]:
-    from genk3600.demo import ADMIN_EMAIL, seed_demo
+async def _load_demo(url: URL, settings: Settings) -> tuple[list[str], str | None]:
+    """Load the demo data; what to print, and the demo API key (dev mode only)."""
+    from genk3600.demo import seed_demo
     from genk3600.devtools import ensure_demo_api_key
 
     database = Database.connect(url, pool_size=1)
@@ -165,8 +176,51 @@ async def _load_demo(url: URL, settings: Settings) -> list[str]:
     ]
     if key:
         lines.append(f"Demo API key (all scopes): {key}")
-        lines.append(f"Staff token for the demo admin: genk3600 dev-token --staff {ADMIN_EMAIL}")
+    return lines, key
+
+
+# Printed commands are indented by this, each on a line of its own, and run as printed from any folder.
+COMMAND_INDENT = "    "
+
+
+def _try_it_lines(settings: Settings, demo_key: str | None) -> list[str]:
+    """Commands for another terminal that reach this service and its database (the README's examples use them)."""
+    from genk3600.demo import ADMIN_EMAIL
+
+    environment, note = _command_environment(settings)
+    lines: list[str] = []
+    if demo_key is not None:
+        exports = {**environment, "GENK3600_PORT": str(settings.port), "DEMO_KEY": demo_key}
+        lines.append(f"For the README's examples, paste this into another terminal{note}:")
+        lines.append(f"{COMMAND_INDENT}export {_assignments(exports)}")
+    lines.append(f"A staff token for the demo admin{note}:")
+    lines.append(f"{COMMAND_INDENT}{_assignments(environment)} {_program()} dev-token --staff {ADMIN_EMAIL}")
     return lines
+
+
+def _command_environment(settings: Settings) -> tuple[dict[str, str], str]:
+    """The settings another command needs to find this database, and a note on any it cannot be given here."""
+    environment: dict[str, str] = {"GENK3600_ENV": settings.env}
+    if settings.database_url is None:
+        environment["GENK3600_DATA_DIR"] = str(settings.data_dir.resolve())
+        return environment, ""
+    url = make_url(settings.database_url.get_secret_value())
+    if url.password is None:
+        environment["GENK3600_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        return environment, ""
+    return environment, " (with the GENK3600_DATABASE_URL this service uses: its password is not printed)"
+
+
+def _assignments(environment: dict[str, str]) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in environment.items())
+
+
+def _program() -> str:
+    """This program as a command that works from any folder: the installed script, else `python -m genk3600`."""
+    started = Path(sys.argv[0])
+    if started.name == "genk3600" and started.is_file():
+        return shlex.quote(str(started.absolute()))
+    return f"{shlex.quote(sys.executable)} -m genk3600"
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,13 +231,14 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
-    urls = resolve_database_urls(settings)
+    urls = resolve_database_urls(settings, create=False)
 
-    async def run() -> list[str]:
+    async def run() -> tuple[list[str], str | None]:
         await migrate(urls.migration, settings)
         return await _load_demo(urls.service, settings)
 
-    _print_lines(asyncio.run(run()))
+    lines, key = asyncio.run(run())
+    _print_lines(lines + (_try_it_lines(settings, None) if key else []))
     return 0
 
 
@@ -212,18 +267,25 @@ def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
 def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.auth.tokens import issue_dev_token
     from genk3600.kit.clock import SystemClock
-    from genk3600.staff.repository import staff_by_email
+    from genk3600.staff.repository import count_staff, staff_by_email
 
     if not settings.dev_mode:
         raise CommandError("dev-token works only with GENK3600_ENV=dev; production uses the city's identity provider")
 
-    async def work(session: AsyncSession) -> tuple[bool, str | None]:
+    async def work(session: AsyncSession) -> tuple[bool, str | None, int]:
         staff = await staff_by_email(session, args.staff)
-        return staff is not None and staff.active, staff.oidc_subject if staff else None
+        active = staff is not None and staff.active
+        return active, staff.oidc_subject if staff else None, await count_staff(session)
 
-    active, subject = _with_database(settings, work)
+    active, subject, staff_count = _with_database(settings, work)
     if not active:
-        raise CommandError(f"no active staff member with e-mail {args.staff!r}")
+        where = _database_in_use(settings)
+        if staff_count == 0:
+            raise CommandError(
+                f"the database {where} holds no staff at all: is it the service's? "
+                "(the demo staff come with the --demo option of the serve and seed commands)"
+            )
+        raise CommandError(f"no active staff member with e-mail {args.staff!r} in the database {where}")
     _print_lines(
         [issue_dev_token(settings, SystemClock(), args.staff.lower(), timedelta(hours=args.hours), subject=subject)]
     )
@@ -238,7 +300,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
     from genk3600.kit.clock import SystemClock
 
-    urls = resolve_database_urls(settings)
+    urls = resolve_database_urls(settings, create=False)
     actor = system_principal("SMTP intake")
     clock = SystemClock()
 
@@ -270,7 +332,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.kit.clock import SystemClock
     from genk3600.workers import background_jobs
 
-    urls = resolve_database_urls(settings)
+    urls = resolve_database_urls(settings, create=False)
 
     async def run() -> None:
         await migrate(urls.migration, settings)
@@ -295,7 +357,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.batch_size <= 100_000:
         raise CommandError("--batch-size must lie between 1 and 100000")
-    urls = resolve_database_urls(settings)
+    urls = resolve_database_urls(settings, create=False)
     asyncio.run(migrate(urls.migration, settings))
     try:
         report = run_import(urls.service, settings, args.file, args.batch_size)

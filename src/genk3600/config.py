@@ -109,8 +109,10 @@ class Settings(BaseSettings):
     mail_domain: str = Field(default="genk3600.genk.example", description="Right-hand side of our Message-IDs.")
     mail_send_seconds: float = Field(default=10.0, gt=0, description="How often the mail sender looks.")
     mail_max_attempts: int = Field(default=8, ge=1, le=50, description="Sending attempts before giving up.")
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Where citizens reach the public status page (links in mail)."
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where citizens reach the public status page (links in mail); unset = where `serve` listens "
+        "(see public_url).",
     )
     public_show_staff_names: bool = Field(default=False, description="Name the handling staff member publicly.")
     webhook_max_attempts: int = Field(default=8, ge=1, le=50, description="Attempts before a delivery is dead.")
@@ -191,6 +193,15 @@ class Settings(BaseSettings):
         if self.secret_key is None:  # _refuse_placeholder_secrets makes this unreachable
             raise RuntimeError("no secret key configured")
         return self.secret_key.get_secret_value().encode()
+
+    @property
+    def public_url(self) -> str:
+        """Base of the links citizens get: GENK3600_PUBLIC_BASE_URL, else the address `serve` listens on, so that
+        choosing another port does not leave the links in mail pointing at the old one."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host  # noqa: S104 - compared, not bound
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
 
     @property
     def mail_addresses(self) -> tuple[str, ...]:

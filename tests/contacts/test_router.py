@@ -27,6 +27,8 @@ async def test_web_contact_opens_ticket_with_created_event(
     assert ticket["citizen"]["email"] == "jan.janssens@example.org"
     assert contact["ticket"] == ticket["reference"]
     assert contact["channel_details"]["form_id"] == "melding-afval"
+    # Recorded as it happened: it cannot have occurred after it was recorded.
+    assert contact["occurred_at"] == contact["created_at"]
     assert contact["recorded_by"] == {
         "kind": "api_client",
         "id": contact["recorded_by"]["id"],

@@ -90,6 +90,9 @@ async def record_intake(
         external_id=intake.external_id,
         flags=sorted(flag.value for flag in flags),
         occurred_at=intake.occurred_at or now,
+        # The same instant: the column default (the transaction's start, the database's clock) would put a
+        # contact recorded as it happens before its own occurrence, by however long the request had been running.
+        created_at=now,
         actor_staff_id=actor.staff_id,
         actor_api_client_id=actor.api_client_id,
         actor_name=actor.display_name,

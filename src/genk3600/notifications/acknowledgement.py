@@ -19,7 +19,7 @@ PURPOSE = "acknowledgement"
 
 
 def status_link(settings: Settings, reference: str, code: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/v1/public/tickets/{reference}?code={quote(code)}"
+    return f"{settings.public_url}/v1/public/tickets/{reference}?code={quote(code)}"
 
 
 async def acknowledge(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,10 @@ async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
 
 async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
     return await session.scalar(select(Staff).options(_WITH_UNITS).where(Staff.email == email.lower()))
+
+
+async def count_staff(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Staff)) or 0)
 
 
 async def staff_by_oidc_subject(session: AsyncSession, subject: str) -> Staff | None:
