@@ -250,8 +250,7 @@ async def test_staff_kinds_on_every_operation(
         for kind, staff in kinds.items():
             response = await _call(client, method, url, _bearer(settings, staff.email))
             # Staff never hold audit:read or citizens:export (the DPO's tool keys do); only admin staff hold admin;
-            # reports are
-            # for supervisors and admins.
+            # reports are for supervisors and admins.
             if (
                 needs in {AUDIT, EXPORT}
                 or (needs is ADMIN and kind != "admin")

@@ -55,7 +55,8 @@ async def lookup_citizens(
     description=(
         "GDPR subject access: the citizen record (national number masked only), their contacts with bodies, "
         "channel facts and attachment metadata, and their tickets with timelines and roles, as one JSON "
-        "document. Needs the `citizens:export` scope (the DPO's key; `admin` alone does not reach it); every export is on the audit trail."
+        "document. Needs the `citizens:export` scope (the DPO's key; `admin` alone does not reach it); every "
+        "export is on the audit trail."
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
@@ -89,5 +90,7 @@ async def erase_citizen(session: Session, actor: SubjectAccess, citizen_id: Citi
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def set_legal_hold(session: Session, actor: SubjectAccess, citizen_id: CitizenId, data: LegalHoldIn) -> LegalHoldOut:
+async def set_legal_hold(
+    session: Session, actor: SubjectAccess, citizen_id: CitizenId, data: LegalHoldIn
+) -> LegalHoldOut:
     return await gdpr.set_legal_hold(session, citizen_id, data.hold, data.reason)
