@@ -179,7 +179,5 @@ async def test_a_legal_hold_stops_erasure(
     assert lifted.json()["legal_hold"] is False
     erased = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "Asked"}, headers=dpo_headers)
     assert erased.status_code == 200
-    assert_problem(
-        await client.post("/v1/citizens/999999/erasure", json={"reason": "Asked"}, headers=dpo_headers), 404
-    )
+    assert_problem(await client.post("/v1/citizens/999999/erasure", json={"reason": "Asked"}, headers=dpo_headers), 404)
     assert await factories.count(session, Citizen) == 1
