@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,16 +59,22 @@ async def _counts_per_category_and_unit(session: AsyncSession) -> list[tuple[int
     return [(row[0], row[1], row[2]) for row in (await session.execute(statement)).all()]
 
 
+@pytest.fixture
+async def dpo_headers(session: AsyncSession) -> dict[str, str]:
+    """The DPO's key: subject access needs its own scope, `admin` alone does not reach it."""
+    return {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export", "contacts:write"])}
+
+
 async def test_export_holds_everything_and_is_audited(
     client: httpx.AsyncClient,
     session: AsyncSession,
     world: World,
-    admin_headers: dict[str, str],
+    dpo_headers: dict[str, str],
     writer_headers: dict[str, str],
 ) -> None:
     citizen, _ = await _citizen_with_history(client, session, writer_headers)
 
-    response = await client.get(f"/v1/citizens/{citizen.id}/export", headers=admin_headers)
+    response = await client.get(f"/v1/citizens/{citizen.id}/export", headers=dpo_headers)
 
     assert response.status_code == 200, response.text
     export = response.json()
@@ -86,7 +93,7 @@ async def test_export_holds_everything_and_is_audited(
     )
     assert read is not None
     assert read.target_id == str(citizen.id)
-    assert_problem(await client.get("/v1/citizens/999999/export", headers=admin_headers), 404)
+    assert_problem(await client.get("/v1/citizens/999999/export", headers=dpo_headers), 404)
     assert_problem(await client.get(f"/v1/citizens/{citizen.id}/export", headers=writer_headers), 403)
 
 
@@ -94,7 +101,7 @@ async def test_erasure_pseudonymises_and_keeps_the_statistics(
     client: httpx.AsyncClient,
     session: AsyncSession,
     world: World,
-    admin_headers: dict[str, str],
+    dpo_headers: dict[str, str],
     writer_headers: dict[str, str],
 ) -> None:
     citizen, contact = await _citizen_with_history(client, session, writer_headers)
@@ -103,7 +110,7 @@ async def test_erasure_pseudonymises_and_keeps_the_statistics(
     response = await client.post(
         f"/v1/citizens/{citizen.id}/erasure",
         json={"reason": "Request of the citizen (GDPR art. 17)"},
-        headers=admin_headers,
+        headers=dpo_headers,
     )
 
     assert response.status_code == 200, response.text
@@ -150,29 +157,27 @@ async def test_a_legal_hold_stops_erasure(
     client: httpx.AsyncClient,
     session: AsyncSession,
     world: World,
-    admin_headers: dict[str, str],
+    dpo_headers: dict[str, str],
     writer_headers: dict[str, str],
 ) -> None:
     citizen, _ = await _citizen_with_history(client, session, writer_headers)
     hold = await client.put(
-        f"/v1/citizens/{citizen.id}/legal-hold", json={"hold": True, "reason": "Court case"}, headers=admin_headers
+        f"/v1/citizens/{citizen.id}/legal-hold", json={"hold": True, "reason": "Court case"}, headers=dpo_headers
     )
     assert hold.status_code == 200, hold.text
     assert hold.json() == {"citizen_id": citizen.id, "legal_hold": True, "reason": "Court case"}
 
-    refused = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "Asked"}, headers=admin_headers)
+    refused = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "Asked"}, headers=dpo_headers)
 
     assert_problem(refused, 409)
     await session.refresh(citizen)
     assert citizen.email == "jan.janssens@example.org"
 
     lifted = await client.put(
-        f"/v1/citizens/{citizen.id}/legal-hold", json={"hold": False, "reason": "Case closed"}, headers=admin_headers
+        f"/v1/citizens/{citizen.id}/legal-hold", json={"hold": False, "reason": "Case closed"}, headers=dpo_headers
     )
     assert lifted.json()["legal_hold"] is False
-    erased = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "Asked"}, headers=admin_headers)
+    erased = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "Asked"}, headers=dpo_headers)
     assert erased.status_code == 200
-    assert_problem(
-        await client.post("/v1/citizens/999999/erasure", json={"reason": "Asked"}, headers=admin_headers), 404
-    )
+    assert_problem(await client.post("/v1/citizens/999999/erasure", json={"reason": "Asked"}, headers=dpo_headers), 404)
     assert await factories.count(session, Citizen) == 1

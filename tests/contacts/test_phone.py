@@ -126,7 +126,11 @@ async def test_screen_pop_hides_social_content_outside_the_ocmw(
         }
         assert (await client.post("/v1/contacts", json=payload, headers=writer_headers)).status_code == 201
 
-    pop = await _event(client, writer_headers, event="ringing", call_id="c-5", caller_number="0470123456")
+    # A bare PBX key (contacts:write) gets the call without the register; one given citizens:lookup, the pop.
+    bare = await _event(client, writer_headers, event="ringing", call_id="c-5", caller_number="0470123456")
+    assert bare["screen_pop"] is None
+    pbx = {"X-API-Key": await factories.api_key(session, "pbx", ["contacts:write", "citizens:lookup"])}
+    pop = await _event(client, pbx, event="answered", call_id="c-5", caller_number="0470123456")
     [match] = pop["screen_pop"]["matches"]  # type: ignore[index]
     assert match["citizen"]["id"] == mila.id
     assert match["has_case_worker"] is True

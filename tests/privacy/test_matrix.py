@@ -25,7 +25,7 @@ from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
 ADMIN, READ, WRITE, CONTACTS = Scope.admin, Scope.tickets_read, Scope.tickets_write, Scope.contacts_write
-AUDIT, REPORTS = Scope.audit_read, Scope.reports_read
+AUDIT, REPORTS, EXPORT = Scope.audit_read, Scope.reports_read, Scope.citizens_export
 STAFF_ONLY = "staff"  # any authenticated principal gets past the scope check; the operation itself wants staff
 
 EXPECTED_SCOPE: dict[str, Scope | str] = {
@@ -41,9 +41,9 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "lookup_citizens": Scope.citizens_lookup,
     "who_am_i": READ,
     "list_my_calls": READ,
-    "export_citizen": ADMIN,
-    "erase_citizen": ADMIN,
-    "set_citizen_legal_hold": ADMIN,
+    "export_citizen": EXPORT,
+    "erase_citizen": EXPORT,
+    "set_citizen_legal_hold": EXPORT,
     "list_tickets": READ,
     "search_tickets": READ,
     "get_ticket": READ,
@@ -255,10 +255,10 @@ async def test_staff_kinds_on_every_operation(
         needs = EXPECTED_SCOPE[operation_id]
         for kind, staff in kinds.items():
             response = await _call(client, method, url, _bearer(settings, clock, staff.email))
-            # Staff never hold audit:read (a DPO tool's key does); only admin staff hold admin; reports are
-            # for supervisors and admins.
+            # Staff never hold audit:read or citizens:export (the DPO's tool keys do); only admin staff hold admin;
+            # reports are for supervisors and admins.
             if (
-                needs is AUDIT
+                needs in {AUDIT, EXPORT}
                 or (needs is ADMIN and kind != "admin")
                 or (needs is REPORTS and kind not in {"supervisor", "admin"})
             ):

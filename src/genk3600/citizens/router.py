@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from genk3600.auth.dependencies import Admin, AppClock, AppSettings, CurrentPrincipal
+from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal, SubjectAccess
 from genk3600.auth.errors import MissingScope
 from genk3600.auth.principal import Principal
 from genk3600.citizens import service
@@ -25,8 +25,7 @@ router = APIRouter(prefix="/v1/citizens", tags=["citizens"])
 
 
 async def lookup_caller(principal: CurrentPrincipal) -> Principal:
-    """Staff at a screen (who read tickets), or a system given the scope made for this: not every reader."""
-    if (principal.kind == "staff" and principal.has(Scope.tickets_read)) or principal.has(Scope.citizens_lookup):
+    if service.may_look_up(principal):
         return principal
     raise MissingScope(
         f"Looking up citizens is for staff, or for an API key with the '{Scope.citizens_lookup.value}' scope."
@@ -75,11 +74,14 @@ async def lookup_citizens(
     description=(
         "GDPR subject access: the citizen record (national number masked only), their contacts with bodies, "
         "channel facts and attachment metadata, and their tickets with timelines and roles, as one JSON "
-        "document. Needs the `admin` scope; every export is on the audit trail."
+        "document. Needs the `citizens:export` scope (the DPO's key; `admin` alone does not reach it); every "
+        "export is on the audit trail."
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def export_citizen(session: Session, clock: AppClock, viewer: Admin, citizen_id: CitizenId) -> CitizenExport:
+async def export_citizen(
+    session: Session, clock: AppClock, viewer: SubjectAccess, citizen_id: CitizenId
+) -> CitizenExport:
     return await gdpr.export_citizen(session, clock, viewer, citizen_id)
 
 
@@ -91,12 +93,12 @@ async def export_citizen(session: Session, clock: AppClock, viewer: Admin, citiz
         "GDPR erasure by pseudonymisation: names, e-mail, phone and national number become null and the free "
         "text of their contacts and tickets becomes `[erased]` (attachment contents removed). Rows and keys "
         "stay, so counts per category and unit remain true. 409 while a legal hold is set. The answer says "
-        "what was erased; the audit trail keeps it with the reason. Needs the `admin` scope."
+        "what was erased; the audit trail keeps it with the reason. Needs the `citizens:export` scope (the DPO's key)."
     ),
     responses=problem_responses(404, 409, *AUTH_PROBLEMS),
 )
 async def erase_citizen(
-    session: Session, clock: AppClock, actor: Admin, citizen_id: CitizenId, data: ErasureIn
+    session: Session, clock: AppClock, actor: SubjectAccess, citizen_id: CitizenId, data: ErasureIn
 ) -> ErasureOut:
     return await gdpr.erase_citizen(session, clock, citizen_id, data.reason)
 
@@ -107,9 +109,11 @@ async def erase_citizen(
     summary="Set or lift a legal hold",
     description=(
         "While a legal hold is set, neither erasure nor the retention job touches the citizen's data. The "
-        "reason is on the audit trail. Needs the `admin` scope."
+        "reason is on the audit trail. Needs the `citizens:export` scope (the DPO's key)."
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def set_legal_hold(session: Session, actor: Admin, citizen_id: CitizenId, data: LegalHoldIn) -> LegalHoldOut:
+async def set_legal_hold(
+    session: Session, actor: SubjectAccess, citizen_id: CitizenId, data: LegalHoldIn
+) -> LegalHoldOut:
     return await gdpr.set_legal_hold(session, citizen_id, data.hold, data.reason)

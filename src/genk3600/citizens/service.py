@@ -25,7 +25,7 @@ from genk3600.citizens.schemas import (
 )
 from genk3600.errors import UnprocessableInput
 from genk3600.models import Citizen
-from genk3600.models.enums import Confidentiality, Language
+from genk3600.models.enums import Confidentiality, Language, Scope
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,11 @@ class LookupQuery:
 
 
 MIN_NAME_LENGTH = 3  # a name part, not a letter: a lookup finds a caller, it does not list the register
+
+
+def may_look_up(principal: Principal) -> bool:
+    """Staff at a screen (who read tickets), or a system given the scope made for this: not every reader."""
+    return (principal.kind == "staff" and principal.has(Scope.tickets_read)) or principal.has(Scope.citizens_lookup)
 
 
 async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query: LookupQuery) -> CitizenLookup:

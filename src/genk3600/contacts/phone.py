@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.citizens.schemas import CitizenLookup
-from genk3600.citizens.service import LookupQuery, lookup
+from genk3600.citizens.service import LookupQuery, lookup, may_look_up
 from genk3600.config import Settings
 from genk3600.contacts import repository
 from genk3600.contacts.intake import Intake
@@ -50,7 +50,10 @@ class CallOut(OutputModel):
     duration_seconds: int | None = Field(description="From answer (or ringing) to end.")
     contact_id: int | None = Field(description="The contact the ended call became.")
     screen_pop: CitizenLookup | None = Field(
-        description="On ringing/answered: citizens matching the caller number, for the agent's screen."
+        description=(
+            "On ringing/answered: citizens matching the caller number, for the agent's screen. Only for callers "
+            "who may look citizens up (staff, or a key with `citizens:lookup`); null for a bare PBX key."
+        )
     )
 
 
@@ -83,7 +86,9 @@ async def handle_call_event(
     if call.state == CallState.ended.value and call.contact_id is None:
         call.contact_id = await _record_call(session, settings, clock, actor, call, event.direction)
     pop = None
-    if event.event != "ended" and call.caller_number and call.caller_number != WITHHELD:
+    # The PBX itself is no reader of the register: the pop is for callers who may look citizens up (the agent's
+    # console reads it through /v1/me/calls); a bare contacts:write key gets the call without it.
+    if event.event != "ended" and call.caller_number and call.caller_number != WITHHELD and may_look_up(actor):
         pop = await lookup(session, settings.secret, actor, LookupQuery(phone=call.caller_number))
     return await _call_out(session, call, pop)
 

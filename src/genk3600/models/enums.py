@@ -144,4 +144,7 @@ class Scope(StrEnum):
     audit_read = "audit:read"  # the DPO's and auditors' tools: the audit trail, nothing else
     reports_read = "reports:read"  # aggregated figures only, for supervisors and dashboards
     citizens_lookup = "citizens:lookup"  # the screen pop's citizen search, for a system at the phone desk
+    # The DPO's subject-access tools (export, erasure, legal hold): they read and change every record of a
+    # citizen, social cases included, so `admin` alone does not reach them.
+    citizens_export = "citizens:export"
     admin = "admin"
