@@ -281,3 +281,28 @@ async def test_a_social_category_needs_an_ocmw_owner(
         "/v1/categories", json={**category, "owning_unit": "sociale_dienst"}, headers=admin_headers
     )
     assert created.status_code == 201, created.text
+
+
+async def test_dry_runs_show_a_social_contact_kept_in_the_ocmw(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    """Simulate and replay decide as routing does: an admin's dry run never shows a social case leaving."""
+    evening = {
+        "name": "Avondlijn",
+        "position": 1,
+        "conditions": {"channels": ["web"]},
+        "actions": {"owning_unit": "contact_centre"},
+    }
+    social = {"channel": "web", "category": "social.living_wage", "subject": "Leefloon", "body": "..."}
+    normal = {**social, "category": "waste.pickup"}
+    for rules in ([evening], None):
+        if rules is None:  # the same rule, saved: the current rule set
+            assert (await client.post("/v1/routing/rules", json=evening, headers=admin_headers)).status_code == 201
+        dry = {"contact": social} if rules is None else {"contact": social, "rules": rules}
+        decision = (await client.post("/v1/routing/simulate", json=dry, headers=admin_headers)).json()
+        assert decision["owning_unit"] == world.sociale_dienst.code, decision
+        assert "stays in the OCMW" in decision["explanation"]
+        city = {"contact": normal} if rules is None else {"contact": normal, "rules": rules}
+        assert (await client.post("/v1/routing/simulate", json=city, headers=admin_headers)).json()[
+            "owning_unit"
+        ] == world.contact_centre.code

@@ -215,20 +215,58 @@ async def _context(session: AsyncSession, drafts: Sequence[RuleIn] | None = None
     )
 
 
-def _decide(facts: ContactFacts, context: _Context, category_owner: str | None) -> Decision:
+@dataclass(frozen=True)
+class CategoryFacts:
+    """What routing needs of a contact's category: its default owner and whether its tickets are social."""
+
+    owner: str
+    social: bool
+
+    @classmethod
+    def of(cls, category: Category | None) -> CategoryFacts | None:
+        if category is None:
+            return None
+        return cls(category.owning_unit.code, category.confidentiality == Confidentiality.social.value)
+
+
+def _decide(facts: ContactFacts, context: _Context, category: CategoryFacts | None) -> Decision:
     decision = route(facts, context.rules, context.units, context.front_office)
-    if decision.rule_id is None and category_owner is not None:
+    if decision.rule_id is None and category is not None:
         # No rule spoke up: the category's own default owner, before the front office.
-        return Decision(
+        decision = Decision(
             rule_id=None,
             rule_version=None,
             rule_name="category default",
-            actions=Actions(owning_unit=category_owner),
+            actions=Actions(owning_unit=category.owner),
             matched=(f"category {facts.category}",),
-            explanation=f"no rule matched: category {facts.category} → {context.units.display(category_owner)} "
+            explanation=f"no rule matched: category {facts.category} → {context.units.display(category.owner)} "
             "(the category's default unit)",
         )
-    return decision
+    return _kept_in_ocmw(decision, context, category)
+
+
+def _kept_in_ocmw(decision: Decision, context: _Context, category: CategoryFacts | None) -> Decision:
+    """Social tickets never leave the OCMW, whatever a rule says (rules written before that was checked, a rule
+    without categories such as an evening line): the category's OCMW owner keeps it, else the first OCMW unit.
+    Here, so that a dry run and a replay show what routing really does."""
+    social = decision.actions.confidentiality is Confidentiality.social or (category is not None and category.social)
+    owner = context.by_code.get(decision.actions.owning_unit)
+    if not social or owner is None or is_ocmw_unit(owner):
+        return decision
+    by_category = context.by_code.get(category.owner) if category is not None else None
+    if by_category is not None and is_ocmw_unit(by_category):
+        kept: Unit | None = by_category
+    else:
+        kept = next((unit for unit in context.by_code.values() if is_ocmw_unit(unit) and unit.active), None)
+    if kept is None:
+        raise UnprocessableInput(
+            f"This contact is social, and no OCMW unit (kind {OCMW_UNIT_KIND!r}) exists to own its ticket."
+        )
+    return replace(
+        decision,
+        actions=decision.actions.model_copy(update={"owning_unit": kept.code}),
+        explanation=f"{decision.explanation}; a social ticket stays in the OCMW: kept at {kept.name}",
+    )
 
 
 def facts_of(
@@ -255,7 +293,7 @@ def facts_of(
 async def decide(session: AsyncSession, facts: ContactFacts, category: Category | None) -> Routing:
     """Where a new ticket goes, by the current rules; the category's owner if none matches."""
     context = await _context(session)
-    decision = _decide(facts, context, category.owning_unit.code if category else None)
+    decision = _decide(facts, context, CategoryFacts.of(category))
     version_id = None
     if decision.rule_id is not None and decision.rule_version is not None:
         version_id = context.versions.get((decision.rule_id, decision.rule_version))
@@ -266,21 +304,21 @@ async def simulate(session: AsyncSession, settings: Settings, clock: Clock, data
     """A dry run: the decision and its explanation, nothing written."""
     context = await _context(session, data.rules)
     facts = _sketch_facts(settings, data.contact, clock.now())
-    owner = await _category_owner(session, data.contact.category)
-    return DecisionOut.of(_decide(facts, context, owner))
+    category = await _category_facts(session, data.contact.category)
+    return DecisionOut.of(_decide(facts, context, category))
 
 
 async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn) -> ReplayOut:
     """Route the last N days' tickets again under a draft rule set and count what would move."""
     context = await _context(session, data.rules)
     rows = await repository.recent_first_contacts(session, clock.now() - timedelta(days=data.days), REPLAY_LIMIT)
-    owners: dict[str, str | None] = {}
+    categories: dict[str, CategoryFacts | None] = {}
     before: Counter[str] = Counter()
     after: Counter[str] = Counter()
     moved = 0
     for contact, category, routed_to, has_case_worker in rows:
-        if category is not None and category not in owners:
-            owners[category] = await _category_owner(session, category)
+        if category is not None and category not in categories:
+            categories[category] = await _category_facts(session, category)
         facts = facts_of(
             settings,
             Channel(contact.channel),
@@ -291,7 +329,7 @@ async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: 
             has_case_worker,
             contact.occurred_at,
         )
-        now_to = _decide(facts, context, owners.get(category) if category else None).actions.owning_unit
+        now_to = _decide(facts, context, categories.get(category) if category else None).actions.owning_unit
         then_to = routed_to or now_to
         before[then_to] += 1
         after[now_to] += 1
@@ -317,11 +355,8 @@ def _sketch_facts(settings: Settings, sketch: ContactSketch, now: datetime) -> C
     )
 
 
-async def _category_owner(session: AsyncSession, code: str | None) -> str | None:
-    if code is None:
-        return None
-    category = await category_by_code(session, code)
-    return category.owning_unit.code if category else None
+async def _category_facts(session: AsyncSession, code: str | None) -> CategoryFacts | None:
+    return CategoryFacts.of(await category_by_code(session, code)) if code is not None else None
 
 
 # --- opening a routed ticket ----------------------------------------------------------------------------------
@@ -355,19 +390,10 @@ async def open_routed_ticket(
     if owner is None:  # the unit was removed after the rule was written
         raise UnprocessableInput(f"Routing sends this contact to unit {actions.owning_unit!r}, which does not exist.")
     category = draft.category
+    # decide() already kept a social ticket in the OCMW (_kept_in_ocmw).
     social = actions.confidentiality is Confidentiality.social or (
         category is not None and category.confidentiality == Confidentiality.social.value
     )
-    if social and not is_ocmw_unit(owner):
-        # Social tickets never leave the OCMW, whatever a rule says (rules written before this check, a
-        # rule without categories such as an evening line): the category's OCMW owner keeps it.
-        kept = await _ocmw_owner(session, category)
-        decision = replace(
-            routed.decision,
-            actions=actions.model_copy(update={"owning_unit": kept.code}),
-            explanation=f"{routed.decision.explanation}; a social ticket stays in the OCMW: kept at {kept.name}",
-        )
-        routed, owner, actions = replace(routed, decision=decision, owner=kept), kept, decision.actions
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
     assignee, note = await _assignee(session, actions, case_worker_id, social)
     policy = None
@@ -398,20 +424,6 @@ async def open_routed_ticket(
         await start_clock(session, settings, ticket, policy, now)
         code = tickets.issue_access_code(settings, ticket)
     return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
-
-
-async def _ocmw_owner(session: AsyncSession, category: Category | None) -> Unit:
-    """The OCMW unit that keeps a social ticket a rule would send elsewhere: the category's owner, else the
-    first active OCMW unit."""
-    if category is not None and is_ocmw_unit(category.owning_unit):
-        return category.owning_unit
-    units = await repository.all_units(session)
-    kept = next((unit for unit in units if is_ocmw_unit(unit) and unit.active), None)
-    if kept is None:
-        raise UnprocessableInput(
-            f"This contact is social, and no OCMW unit (kind {OCMW_UNIT_KIND!r}) exists to own its ticket."
-        )
-    return kept
 
 
 async def _assignee(
