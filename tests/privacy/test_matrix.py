@@ -42,6 +42,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "who_am_i": READ,
     "list_my_calls": READ,
     "stream_my_console": READ,
+    "list_my_choices": READ,
     "export_citizen": EXPORT,
     "erase_citizen": EXPORT,
     "set_citizen_legal_hold": EXPORT,

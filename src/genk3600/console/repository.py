@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from genk3600.models import Call, OutboxEvent
+from genk3600.models import Call, Category, OutboxEvent
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 
 # A ringing call whose `ended` event never arrived must not pop up forever.
@@ -51,6 +51,17 @@ async def event_owners(session: AsyncSession, event_ids: Sequence[int]) -> dict[
         select(OutboxEvent.id, OutboxEvent.owning_unit_id).where(OutboxEvent.id.in_(event_ids))
     )
     return {row.id: row.owning_unit_id for row in rows}
+
+
+async def active_categories(session: AsyncSession) -> Sequence[Category]:
+    statement = (
+        select(Category).options(selectinload(Category.owning_unit)).where(Category.active).order_by(Category.name)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def active_units(session: AsyncSession) -> Sequence[Unit]:
+    return (await session.scalars(select(Unit).where(Unit.active).order_by(Unit.name))).all()
 
 
 async def active_staff_with_units(session: AsyncSession) -> Sequence[Staff]:

@@ -14,7 +14,7 @@ from starlette.types import Scope
 
 from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader
 from genk3600.console import service, stream
-from genk3600.console.schemas import AgentCallList, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
+from genk3600.console.schemas import AgentCallList, ChoiceLists, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.models.enums import CallState
@@ -86,6 +86,22 @@ async def list_my_calls(
     return await service.calls_of_agent(session, settings, principal, states)
 
 
+@router.get(
+    "/choices",
+    operation_id="list_my_choices",
+    summary="Pick lists for the console",
+    description=(
+        "Every active category (code, name, synonyms the city uses for it, owning unit, whether it is social) "
+        "and every active unit (code, name, kind), so the console offers searchable pick lists instead of "
+        "asking for codes: the category of a contact, the unit to escalate to. Reference data only, no "
+        "ticket or citizen data."
+    ),
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def list_my_choices(session: Session, _: TicketReader) -> ChoiceLists:
+    return await service.choice_lists(session)
+
+
 STREAM_DESCRIPTION = f"""\
 One server-sent events stream (`text/event-stream`) per open console, so it never has to poll. Messages:
 
@@ -115,9 +131,22 @@ stream behaves as with `once=true`.
             "description": "The event stream.",
             "content": {
                 "text/event-stream": {
-                    "schema": {"type": "string"},
-                    "example": 'id: WzgyMSw0Ml0\nevent: queue\ndata: {"units":["contact_centre"],'
-                    '"ticket":"G3600-2026-000123"}\n\n',
+                    "schema": {
+                        "type": "object",
+                        "description": "One message of the stream.",
+                        "required": ["event", "data"],
+                        "properties": {
+                            "event": {"type": "string", "enum": ["calls", "ticket", "queue", "end"]},
+                            "data": {"type": "string", "description": "The message as JSON (see above)."},
+                            "id": {"type": "string", "description": "A feed cursor, for `Last-Event-ID`."},
+                            "retry": {"type": "integer", "description": "Milliseconds to wait before reconnecting."},
+                        },
+                    },
+                    "example": {
+                        "id": "WzgyMSw0Ml0",
+                        "event": "queue",
+                        "data": '{"units":["contact_centre"],"ticket":"G3600-2026-000123"}',
+                    },
                 }
             },
         },
