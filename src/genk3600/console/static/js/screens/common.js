@@ -98,7 +98,6 @@ export function picker({ label, hint, name, items, required = false }) {
     input.setCustomValidity("");
     open();
   });
-  input.addEventListener("focus", open);
   input.addEventListener("blur", () => window.setTimeout(close, 100));
   input.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
