@@ -21,6 +21,7 @@ from genk3600.console.router import install_console
 from genk3600.contacts.intake_router import router as intake_router
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
+from genk3600.docs.router import install_docs
 from genk3600.errors import ProblemDetails, problem_responses
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
@@ -104,6 +105,8 @@ def create_app(
             await database.dispose()
 
     app = FastAPI(
+        docs_url=None,  # served by genk3600.docs, from packaged assets instead of CDNs
+        redoc_url=None,
         title="Genk3600 API",
         version=__version__,
         description=DESCRIPTION,
@@ -147,6 +150,7 @@ def create_app(
     ):
         app.include_router(router)
     install_console(app)
+    install_docs(app)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

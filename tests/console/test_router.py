@@ -5,12 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.app import create_app
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.kit.clock import Clock, FixedClock
+from genk3600.models import Ticket
 from tests import factories
 from tests.factories import World, assert_problem, web_contact
 
@@ -126,3 +128,39 @@ async def test_console_and_status_pages_are_served_but_not_in_the_spec(client: h
     paths = app.openapi()["paths"]
     assert not [path for path in paths if path.startswith(("/console", "/status"))]
     assert_problem(await client.get("/console/nothing-here.js"), 404)
+
+
+async def test_choices_offer_categories_with_synonyms_and_units_instead_of_codes(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    response = await client.get("/v1/me/choices", headers=_bearer(settings, clock, world.agent.email))
+    assert response.status_code == 200, response.text
+    choices = response.json()
+    by_code = {category["code"]: category for category in choices["categories"]}
+    assert "identiteitskaart" in by_code["civil.id_card"]["synonyms"]
+    assert by_code["social.living_wage"]["social"] is True
+    assert by_code["civil.id_card"]["owning_unit_name"] == world.burgerzaken.name
+    assert {"code": "burgerzaken", "name": world.burgerzaken.name, "kind": "department"} in choices["units"]
+
+
+async def test_the_screen_pop_shows_recent_closed_tickets_across_departments(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    writer_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    citizen = {"phone": "089 30 30 31", "given_name": "Mira", "family_name": "Claes"}
+    created = await client.post("/v1/contacts", json=web_contact(citizen=citizen), headers=writer_headers)
+    assert created.status_code == 201, created.text
+    reference = created.json()["ticket"]["reference"]
+    await session.execute(update(Ticket).where(Ticket.reference == reference).values(status="resolved"))
+    pop = await client.get(
+        "/v1/citizens/lookup", params={"phone": "+32 89 30 30 31"}, headers=_bearer(settings, clock, world.agent.email)
+    )
+    assert pop.status_code == 200, pop.text
+    (match,) = pop.json()["matches"]
+    assert match["open_tickets"] == []
+    assert [hint["reference"] for hint in match["recent_closed_tickets"]] == [reference]
+    assert match["recent_closed_tickets"][0]["subject"] == "Grofvuil niet opgehaald"

@@ -29,7 +29,7 @@ async def test_web_contact_gets_an_acknowledgement_in_the_citizens_language(
     [mail] = (await session.scalars(select(OutboundMail))).all()
     assert (mail.to_address, mail.language, mail.purpose) == ("marie@example.be", "fr", "acknowledgement")
     assert mail.subject == f"Nous avons bien reçu votre demande [{reference}]"
-    assert f"/v1/public/tickets/{reference}?code={code}" in mail.body
+    assert f"/status?reference={reference}&code={code}" in mail.body
     assert "Omgeving" in mail.body
 
     status = await client.get(f"/v1/public/tickets/{reference}", params={"code": code})

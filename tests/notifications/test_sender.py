@@ -102,7 +102,7 @@ async def test_relay_down_retries_later_then_gives_up(
 def _acknowledgement(code: str, due: datetime) -> OutboundMail:
     mail = factories.outbound_mail(7, due)
     mail.body = (
-        f"Volg uw vraag online: https://genk3600.test/v1/public/tickets/G3600-2026-000007?code={code}\n"
+        f"Volg uw vraag online: https://genk3600.test/status?reference=G3600-2026-000007&code={code}\n"
         f"Uw toegangscode is {code}."
     )
     return mail
@@ -126,7 +126,7 @@ async def test_access_codes_are_removed_from_the_stored_body_once_sent_or_given_
 
     assert (await send_once(database.sessions, relay, clock)).sent == 1
     delivered = handler.received[0].get_payload(decode=True).decode()
-    assert f"?code={sent_code}" in delivered
+    assert f"&code={sent_code}" in delivered
     assert f"is {sent_code}." in delivered
 
     async with database.sessions.begin() as session:
@@ -138,5 +138,5 @@ async def test_access_codes_are_removed_from_the_stored_body_once_sent_or_given_
     assert len(bodies) == 2
     for body, code in zip(bodies, (sent_code, dead_code), strict=True):
         assert code not in body
-        assert f"?code={REDACTED_CODE}\n" in body
+        assert f"&code={REDACTED_CODE}\n" in body
         assert body.endswith(f"is {REDACTED_CODE}.")

@@ -41,6 +41,8 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "lookup_citizens": Scope.citizens_lookup,
     "who_am_i": READ,
     "list_my_calls": READ,
+    "stream_my_console": READ,
+    "list_my_choices": READ,
     "export_citizen": EXPORT,
     "erase_citizen": EXPORT,
     "set_citizen_legal_hold": EXPORT,

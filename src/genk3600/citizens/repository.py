@@ -15,6 +15,7 @@ from genk3600.privacy.visibility import visible_tickets
 CANDIDATE_LIMIT = 2
 # A screen pop finds the caller, it does not browse the register: at most this many people per lookup.
 LOOKUP_LIMIT = 10
+HISTORY_LIMIT = 5  # closed tickets per citizen in the screen pop: the recent past, not the archive
 
 
 async def citizen_by_national_number_hash(session: AsyncSession, digest: str) -> Citizen | None:
@@ -51,6 +52,28 @@ async def open_tickets_of(
         select(Ticket, visible_tickets(viewer).label("visible"))
         .options(selectinload(Ticket.owning_unit))
         .where(Ticket.citizen_id.in_(citizen_ids), Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id.desc())
+    )
+    return [(ticket, bool(visible)) for ticket, visible in (await session.execute(statement)).all()]
+
+
+async def closed_tickets_of(
+    session: AsyncSession, citizen_ids: Sequence[int], viewer: Principal
+) -> list[tuple[Ticket, bool]]:
+    """Each citizen's latest HISTORY_LIMIT resolved or closed tickets, with whether `viewer` could GET each."""
+    ranked = (
+        select(
+            Ticket.id,
+            func.row_number().over(partition_by=Ticket.citizen_id, order_by=Ticket.id.desc()).label("rank"),
+        )
+        .where(Ticket.citizen_id.in_(citizen_ids), Ticket.status.not_in(OPEN_STATUSES))
+        .subquery()
+    )
+    statement = (
+        select(Ticket, visible_tickets(viewer).label("visible"))
+        .options(selectinload(Ticket.owning_unit))
+        .join(ranked, ranked.c.id == Ticket.id)
+        .where(ranked.c.rank <= HISTORY_LIMIT)
         .order_by(Ticket.id.desc())
     )
     return [(ticket, bool(visible)) for ticket, visible in (await session.execute(statement)).all()]

@@ -73,6 +73,11 @@ class CitizenMatch(OutputModel):
     citizen: CitizenSummary
     has_case_worker: bool = Field(description="The citizen has an OCMW case worker (existence only).")
     open_tickets: list[OpenTicketHint]
+    recent_closed_tickets: list[OpenTicketHint] = Field(
+        default_factory=list,
+        description="The citizen's latest resolved or closed tickets (at most 5), in every department, masked "
+        "as open ones are: the history an agent needs when the same person calls again.",
+    )
 
 
 class CitizenLookup(OutputModel):

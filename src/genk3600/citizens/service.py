@@ -24,7 +24,7 @@ from genk3600.citizens.schemas import (
     OpenTicketHint,
 )
 from genk3600.errors import UnprocessableInput
-from genk3600.models import Citizen
+from genk3600.models import Citizen, Ticket
 from genk3600.models.enums import Confidentiality, Language, Scope
 
 
@@ -126,27 +126,20 @@ async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query:
     truncated = len(found) > repository.LOOKUP_LIMIT
     shown = dict(list(found.items())[: repository.LOOKUP_LIMIT])
     tickets = await repository.open_tickets_of(session, list(shown), viewer) if shown else []
+    closed = await repository.closed_tickets_of(session, list(shown), viewer) if shown else []
     matches = []
     for citizen in shown.values():
-        hints = [
-            OpenTicketHint(
-                reference=ticket.reference,
-                status=ticket.status,
-                owning_unit=ticket.owning_unit.code,
-                hand_over_to=ticket.owning_unit.name,
-                social=ticket.confidentiality == Confidentiality.social,
-                subject=ticket.subject if visible else None,
-            )
-            for ticket, visible in tickets
-            if ticket.citizen_id == citizen.id
-        ]
         matches.append(
             CitizenMatch(
                 citizen=CitizenSummary.of(citizen),
                 has_case_worker=citizen.case_worker_id is not None,
-                open_tickets=hints,
+                open_tickets=[_hint(ticket, visible) for ticket, visible in tickets if ticket.citizen_id == citizen.id],
+                recent_closed_tickets=[
+                    _hint(ticket, visible) for ticket, visible in closed if ticket.citizen_id == citizen.id
+                ],
             )
         )
+    tickets = tickets + closed
     given = [field for field in ("phone", "email", "national_number", "name") if getattr(query, field)]
     await audit_reads(
         session,
@@ -157,6 +150,17 @@ async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query:
         details={"citizen_ids": sorted(shown), "by": given},
     )
     return CitizenLookup(matches=matches, truncated=truncated)
+
+
+def _hint(ticket: Ticket, visible: bool) -> OpenTicketHint:
+    return OpenTicketHint(
+        reference=ticket.reference,
+        status=ticket.status,
+        owning_unit=ticket.owning_unit.code,
+        hand_over_to=ticket.owning_unit.name,
+        social=ticket.confidentiality == Confidentiality.social,
+        subject=ticket.subject if visible else None,
+    )
 
 
 async def _lookup_candidates(session: AsyncSession, secret: bytes, query: LookupQuery) -> list[Citizen]:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Header, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
 
 from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader
-from genk3600.console import service
-from genk3600.console.schemas import AgentCallList, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
+from genk3600.console import service, stream
+from genk3600.console.schemas import AgentCallList, ChoiceLists, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.models.enums import CallState
@@ -83,6 +84,107 @@ async def list_my_calls(
 ) -> AgentCallList:
     states = state or [CallState.ringing, CallState.answered]
     return await service.calls_of_agent(session, settings, principal, states)
+
+
+@router.get(
+    "/choices",
+    operation_id="list_my_choices",
+    summary="Pick lists for the console",
+    description=(
+        "Every active category (code, name, synonyms the city uses for it, owning unit, whether it is social) "
+        "and every active unit (code, name, kind), so the console offers searchable pick lists instead of "
+        "asking for codes: the category of a contact, the unit to escalate to. Reference data only, no "
+        "ticket or citizen data."
+    ),
+    responses=problem_responses(*AUTH_PROBLEMS),
+)
+async def list_my_choices(session: Session, _: TicketReader) -> ChoiceLists:
+    return await service.choice_lists(session)
+
+
+STREAM_DESCRIPTION = f"""\
+One server-sent events stream (`text/event-stream`) per open console, so it never has to poll. Messages:
+
+- `calls` — the calls at the signed-in staff member's phone, as `list_my_calls` answers them (with the screen \
+pop); sent when the stream opens and whenever a call rings, is answered or ends. Not sent to API clients.
+- `ticket` — a feed event, as `list_events` lists it, of a ticket you could `GET` now (the feed's visibility \
+rule: a social case out of your sight sends nothing).
+- `queue` — `{{"units": [...], "ticket": "G3600-…"}}`: which of your units' queues that event touched.
+- `end` — only with `once=true`: the backlog is sent and the stream closes.
+
+Every `id` is a feed cursor: reconnect with the `Last-Event-ID` header (browsers' `EventSource` does it by \
+itself) to resume without gaps or repeats; without it the stream starts at the present. Lines starting with \
+`:` are keep-alives. The server closes a stream after {int(stream.MAX_SECONDS)} s; reconnect (the `retry` \
+field says after how long). Send `Accept: text/event-stream`: without it (a plain JSON client) the \
+stream behaves as with `once=true`.
+"""
+
+
+@router.get(
+    "/stream",
+    operation_id="stream_my_console",
+    summary="Live updates for my console",
+    description=STREAM_DESCRIPTION,
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The event stream.",
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "description": "One message of the stream.",
+                        "required": ["event", "data"],
+                        "properties": {
+                            "event": {"type": "string", "enum": ["calls", "ticket", "queue", "end"]},
+                            "data": {"type": "string", "description": "The message as JSON (see above)."},
+                            "id": {"type": "string", "description": "A feed cursor, for `Last-Event-ID`."},
+                            "retry": {"type": "integer", "description": "Milliseconds to wait before reconnecting."},
+                        },
+                    },
+                    "example": {
+                        "id": "WzgyMSw0Ml0",
+                        "event": "queue",
+                        "data": '{"units":["contact_centre"],"ticket":"G3600-2026-000123"}',
+                    },
+                }
+            },
+        },
+        **problem_responses(400, *AUTH_PROBLEMS),
+    },
+)
+async def stream_my_console(
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    principal: TicketReader,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="The `id` of the last message received, to resume after it.",
+            examples=["WzgyMSw0Ml0"],
+        ),
+    ] = None,
+    once: Annotated[
+        bool,
+        Query(description="Send what is there now (calls and the events after `Last-Event-ID`), then close."),
+    ] = False,
+) -> StreamingResponse:
+    # A client that does not ask for an event stream gets what is there now and an end, never a hanging read.
+    once = once or "text/event-stream" not in request.headers.get("accept", "")
+    begin = await stream.start(session, principal, last_event_id)
+    messages = stream.events(
+        request.app.state.db.sessions,
+        settings,
+        principal,
+        begin,
+        once=once,
+        disconnected=request.is_disconnected,
+        clock=time.monotonic,
+    )
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(messages, media_type="text/event-stream", headers=headers)
 
 
 @dev_router.get("/staff")

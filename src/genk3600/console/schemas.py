@@ -9,7 +9,7 @@ from pydantic import EmailStr, Field
 
 from genk3600.citizens.schemas import CitizenLookup
 from genk3600.kit.schemas import InputModel, OutputModel
-from genk3600.models.enums import CallState, Position, Scope
+from genk3600.models.enums import CallState, Position, Scope, UnitKind
 
 
 class UnitMembership(OutputModel):
@@ -41,6 +41,27 @@ class AgentCall(OutputModel):
 
 class AgentCallList(OutputModel):
     items: list[AgentCall]
+
+
+class CategoryChoice(OutputModel):
+    code: str = Field(examples=["civil.id_card"])
+    name: str = Field(examples=["Identiteitskaart"])
+    synonyms: list[str] = Field(description="Other words for it, for searching.", examples=[["eID", "pincode"]])
+    owning_unit_name: str = Field(examples=["Burgerzaken"])
+    social: bool = Field(description="An OCMW (social) category: the ticket stays with the OCMW.")
+
+
+class UnitChoice(OutputModel):
+    code: str = Field(examples=["burgerzaken"])
+    name: str = Field(examples=["Burgerzaken"])
+    kind: UnitKind
+
+
+class ChoiceLists(OutputModel):
+    """What the console's pick lists offer, so nobody types a code."""
+
+    categories: list[CategoryChoice]
+    units: list[UnitChoice]
 
 
 class DemoStaff(OutputModel):

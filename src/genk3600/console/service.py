@@ -9,22 +9,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.auth.tokens import issue_dev_token
+from genk3600.categories.synonyms import SYNONYMS
 from genk3600.citizens.service import LookupQuery, lookup
 from genk3600.config import Settings
 from genk3600.console import repository
 from genk3600.console.schemas import (
     AgentCall,
     AgentCallList,
+    CategoryChoice,
+    ChoiceLists,
     DemoStaff,
     DemoStaffList,
     DevTokenOut,
     MeOut,
+    UnitChoice,
     UnitMembership,
 )
 from genk3600.contacts.schemas import WITHHELD
 from genk3600.errors import NotFound, UnprocessableInput
 from genk3600.kit.clock import Clock
-from genk3600.models.enums import CallState, Position
+from genk3600.models.enums import CallState, Confidentiality, Position, UnitKind
 
 DEV_TOKEN_TTL = timedelta(hours=8)
 
@@ -71,6 +75,25 @@ async def calls_of_agent(
             )
         )
     return AgentCallList(items=items)
+
+
+async def choice_lists(session: AsyncSession) -> ChoiceLists:
+    """Active categories (with their synonyms) and units, for the console's pick lists."""
+    categories = await repository.active_categories(session)
+    units = await repository.active_units(session)
+    return ChoiceLists(
+        categories=[
+            CategoryChoice(
+                code=category.code,
+                name=category.name,
+                synonyms=list(SYNONYMS.get(category.code, ())),
+                owning_unit_name=category.owning_unit.name,
+                social=category.confidentiality == Confidentiality.social,
+            )
+            for category in categories
+        ],
+        units=[UnitChoice(code=unit.code, name=unit.name, kind=UnitKind(unit.kind)) for unit in units],
+    )
 
 
 def _require_dev_mode(settings: Settings) -> None:

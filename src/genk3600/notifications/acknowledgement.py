@@ -18,8 +18,10 @@ from genk3600.public.service import status_of
 PURPOSE = "acknowledgement"
 
 
-def status_link(settings: Settings, reference: str, code: str) -> str:
-    return f"{settings.public_url}/v1/public/tickets/{reference}?code={quote(code)}"
+def status_link(settings: Settings, reference: str, code: str, language: str | None = None) -> str:
+    """The citizen's status page (a page to read, not the JSON API), opened on this ticket."""
+    link = f"{settings.public_url}/status?reference={quote(reference)}&code={quote(code)}"
+    return f"{link}&lang={quote(language)}" if language else link
 
 
 async def acknowledge(

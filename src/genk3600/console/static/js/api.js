@@ -1,4 +1,6 @@
 // Calls to the Genk3600 API with the signed-in staff member's bearer token; problems become ApiError.
+import { language } from "./i18n.js";
+
 const TOKEN_KEY = "genk3600.token";
 
 export class ApiError extends Error {
@@ -29,7 +31,8 @@ function idempotencyKey() {
 
 // Returns {data, headers}; `options.json` is sent as the body, `options.headers` are added.
 export async function request(method, path, options = {}) {
-  const headers = { Accept: "application/json, application/problem+json", ...(options.headers || {}) };
+  // Accept-Language: texts the server renders (timeline, role sentences) come in the console's language.
+  const headers = { Accept: "application/json, application/problem+json", "Accept-Language": language(), ...(options.headers || {}) };
   const current = token();
   if (current && !options.anonymous) headers.Authorization = `Bearer ${current}`;
   let body;
@@ -55,4 +58,8 @@ export async function get(path, options) {
 
 export async function post(path, json, options = {}) {
   return (await request("POST", path, { ...options, json })).data;
+}
+
+export function unauthorised() {
+  onUnauthorised();
 }

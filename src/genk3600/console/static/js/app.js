@@ -1,18 +1,20 @@
-// The console shell: sign-in state, language switch, navigation by hash, and the call watcher.
+// The console shell: sign-in state, language switch, navigation by hash, and the live stream (no polling).
 import { get, setToken, token, whenUnauthorised } from "./api.js";
 import { h } from "./dom.js";
 import { LANGUAGES, language, setLanguage, t } from "./i18n.js";
+import { connect } from "./live.js";
+import * as counter from "./screens/counter.js";
 import * as incoming from "./screens/incoming.js";
 import * as login from "./screens/login.js";
+import * as mail from "./screens/mail.js";
 import * as phone from "./screens/phone.js";
 import * as routing from "./screens/routing.js";
 import * as supervisor from "./screens/supervisor.js";
 import * as ticket from "./screens/ticket.js";
 
-const SCREENS = { login, incoming, phone, ticket, routing, supervisor };
-const CALL_POLL_MS = 2000;
+const SCREENS = { login, incoming, phone, counter, mail, ticket, routing, supervisor };
 
-const state = { me: null, calls: [], cleanup: null, callTimer: null, callListeners: new Set(), rendered: false };
+const state = { me: null, calls: [], cleanup: null, stopStream: null, listeners: { calls: new Set(), ticket: new Set(), queue: new Set() }, rendered: false };
 
 const main = document.getElementById("main");
 const announcer = document.getElementById("announcer");
@@ -57,7 +59,17 @@ async function render() {
   translateShell();
   main.replaceChildren();
   main.dataset.screen = screen;
-  const context = { me: state.me, argument, announce, calls: () => state.calls, onCalls, signedIn, navigate };
+  const context = {
+    me: state.me,
+    argument,
+    announce,
+    calls: () => state.calls,
+    onCalls: (listener) => listen("calls", listener),
+    onTicketEvent: (listener) => listen("ticket", listener),
+    onQueue: (listener) => listen("queue", listener),
+    signedIn,
+    navigate,
+  };
   state.cleanup = (await SCREENS[screen].render(main, context)) || null;
   const heading = main.querySelector("h1");
   if (heading) heading.tabIndex = -1;
@@ -72,35 +84,45 @@ function navigate(hash) {
   else window.location.hash = hash;
 }
 
-function onCalls(listener) {
-  state.callListeners.add(listener);
-  return () => state.callListeners.delete(listener);
+function listen(kind, listener) {
+  state.listeners[kind].add(listener);
+  return () => state.listeners[kind].delete(listener);
 }
 
-async function pollCalls() {
-  if (!state.me || state.me.staff_id === null) return;
-  try {
-    const { items } = await get("/v1/me/calls");
-    const known = new Set(state.calls.map((call) => call.call_id));
-    const fresh = items.filter((call) => !known.has(call.call_id));
-    state.calls = items;
-    for (const listener of state.callListeners) listener(items);
-    if (fresh.length) {
-      const number = fresh[0].caller_number || t("phone.withheld");
-      announce(t("phone.announce", { number }));
-      if (parseRoute().screen !== "phone") navigate("#/phone");
-    }
-  } catch {
-    // A failed poll is retried at the next tick; a 401 already sent the user to the sign-in screen.
+function emit(kind, data) {
+  for (const listener of state.listeners[kind]) listener(data);
+}
+
+function receiveCalls({ items }) {
+  const known = new Set(state.calls.map((call) => call.call_id));
+  const fresh = items.filter((call) => !known.has(call.call_id));
+  state.calls = items;
+  emit("calls", items);
+  if (fresh.length) {
+    const number = fresh[0].caller_number || t("phone.withheld");
+    announce(t("phone.announce", { number }));
+    if (parseRoute().screen !== "phone") navigate("#/phone");
   }
+}
+
+function startStream() {
+  if (state.stopStream) state.stopStream();
+  state.stopStream = connect({
+    calls: receiveCalls,
+    ticket: (event) => emit("ticket", event),
+    queue: (change) => emit("queue", change),
+  });
+}
+
+function stopStream() {
+  if (state.stopStream) state.stopStream();
+  state.stopStream = null;
 }
 
 async function signedIn() {
   state.me = await get("/v1/me");
   state.calls = [];
-  window.clearInterval(state.callTimer);
-  state.callTimer = window.setInterval(pollCalls, CALL_POLL_MS);
-  await pollCalls();
+  startStream();
   const { screen } = parseRoute();
   navigate(screen === "login" || !screen ? "#/incoming" : window.location.hash || "#/incoming");
 }
@@ -109,7 +131,7 @@ function signOut(message) {
   setToken(null);
   state.me = null;
   state.calls = [];
-  window.clearInterval(state.callTimer);
+  stopStream();
   navigate("#/login");
   if (message) announce(message);
 }
@@ -121,6 +143,8 @@ function setUpShell() {
   setLanguage(language());
   select.addEventListener("change", () => {
     setLanguage(select.value);
+    // The stream's texts follow the language too: reconnect (it resumes where it was).
+    if (state.me) startStream();
     render();
   });
   document.getElementById("sign-out").addEventListener("click", () => signOut());

@@ -35,7 +35,7 @@ async function show() {
   const code = $("code").value.trim();
   if (!ref || !code) return;
   const url = new URL(window.location.href);
-  url.search = new URLSearchParams({ ref, code, lang }).toString();
+  url.search = new URLSearchParams({ reference: ref, code, lang }).toString();
   window.history.replaceState(null, "", url);
   const result = $("result");
   const words = TEXTS[lang];
@@ -58,7 +58,13 @@ async function show() {
       [words.expected, data.expected_answer],
       [words.updated, data.updated_at ? new Intl.DateTimeFormat(`${lang}-BE`, { dateStyle: "long", timeStyle: "short" }).format(new Date(data.updated_at)) : null],
     ];
-    for (const [term, value] of rows) if (value) facts.append(el("dt", term), el("dd", value));
+    // Each sentence once: a text already said (e.g. the one sentence a social case gets) is not repeated.
+    const said = new Set([data.status_text]);
+    for (const [term, value] of rows) {
+      if (!value || said.has(value)) continue;
+      said.add(value);
+      facts.append(el("dt", term), el("dd", value));
+    }
     result.replaceChildren(el("h2", data.reference), el("p", data.status_text, { class: "notice", "data-status-text": "" }), facts);
   } catch {
     result.replaceChildren(el("p", words.error, { class: "notice error", role: "alert" }));
@@ -80,7 +86,7 @@ $("lookup").addEventListener("submit", (event) => {
   event.preventDefault();
   show();
 });
-$("ref").value = params.get("ref") || "";
+$("ref").value = params.get("reference") || params.get("ref") || "";
 $("code").value = params.get("code") || "";
 translate();
 show();

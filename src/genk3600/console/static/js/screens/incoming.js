@@ -1,30 +1,9 @@
-// Incoming: the queues of the signed-in staff member's units, refreshed from the event feed (no reloads).
-import { get } from "../api.js";
+// Incoming: the queues of the signed-in staff member's units, refreshed when the live stream says one changed
+// (no polling, no reloads), each with a button to claim the next ticket.
+import { ApiError, get, post } from "../api.js";
 import { formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { deadlineBadge, errorNotice, ticketLink } from "./common.js";
-
-const FEED_POLL_MS = 2000;
-const FEED_PAGE = 200;
-
-function cursorKey(me) {
-  return `genk3600.feed-cursor.${me.email || me.name}`;
-}
-
-// The feed starts at the beginning of time; the first visit skips to its end and remembers the cursor.
-async function feedCursor(me) {
-  let cursor = sessionStorage.getItem(cursorKey(me));
-  if (cursor) return cursor;
-  let page;
-  do {
-    const query = new URLSearchParams({ limit: FEED_PAGE });
-    if (cursor) query.set("after", cursor);
-    page = await get(`/v1/events?${query}`);
-    cursor = page.next_cursor;
-  } while (page.has_more);
-  sessionStorage.setItem(cursorKey(me), cursor);
-  return cursor;
-}
 
 function queueTable(unit, items) {
   const rows = items.map((ticket) =>
@@ -65,47 +44,57 @@ export async function render(main, context) {
     return null;
   }
   const sections = new Map();
+  const tables = new Map();
+  const status = h("p", { class: "meta", role: "status" });
   for (const unit of units) {
-    const section = h("section", { "aria-label": t("incoming.unit", { unit: unit.unit_name }) });
+    const table = h("div", {});
+    const claim = h("button", { type: "button", "data-claim": unit.unit }, t("incoming.claim"));
+    claim.addEventListener("click", async () => {
+      try {
+        const ticket = await post(`/v1/queues/${encodeURIComponent(unit.unit)}/claim`);
+        context.announce(t("incoming.claimed", { reference: ticket.reference }));
+        context.navigate(`#/ticket/${encodeURIComponent(ticket.reference)}`);
+      } catch (error) {
+        status.textContent = error instanceof ApiError && error.status === 404 ? t("incoming.nothing_to_claim", { unit: unit.unit_name }) : t("common.error", { detail: error.message });
+      }
+    });
+    const section = h("section", { "aria-label": t("incoming.unit", { unit: unit.unit_name }) }, h("div", { class: "buttons" }, claim), table);
     sections.set(unit.unit, section);
+    tables.set(unit.unit, table);
     main.append(section);
   }
-  const status = h("p", { class: "meta", role: "status" });
   main.append(status);
 
-  async function refreshQueues() {
-    for (const unit of units) {
-      const section = sections.get(unit.unit);
-      try {
-        const page = await get(`/v1/queues/${encodeURIComponent(unit.unit)}?limit=100`);
-        section.replaceChildren(queueTable(unit, page.items));
-      } catch (error) {
-        section.replaceChildren(errorNotice(error));
-      }
+  async function refreshQueue(unit) {
+    const table = tables.get(unit.unit);
+    try {
+      const page = await get(`/v1/queues/${encodeURIComponent(unit.unit)}?limit=100`);
+      table.replaceChildren(queueTable(unit, page.items));
+    } catch (error) {
+      table.replaceChildren(errorNotice(error));
     }
+  }
+
+  async function refresh(which) {
+    for (const unit of units) if (which.has(unit.unit)) await refreshQueue(unit);
     status.textContent = t("incoming.refreshed", { time: new Date().toLocaleTimeString(`${language()}-BE`) });
   }
 
-  let stopped = false;
+  // Changes arrive in bursts (created, routed, assigned): gather them for a moment, then reload once.
+  let pending = new Set();
   let timer = null;
-  let cursor = null;
-  async function followFeed() {
-    try {
-      cursor = cursor || (await feedCursor(me));
-      const page = await get(`/v1/events?${new URLSearchParams({ after: cursor, limit: FEED_PAGE })}`);
-      cursor = page.next_cursor;
-      sessionStorage.setItem(cursorKey(me), cursor);
-      if (page.items.some((event) => event.ticket)) await refreshQueues();
-    } catch {
-      // Retried at the next tick.
-    }
-    if (!stopped) timer = window.setTimeout(followFeed, FEED_POLL_MS);
-  }
-
-  await refreshQueues();
-  followFeed();
+  const stop = context.onQueue((change) => {
+    for (const code of change.units) pending.add(code);
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      const which = pending;
+      pending = new Set();
+      refresh(which);
+    }, 150);
+  });
+  await refresh(new Set(units.map((unit) => unit.unit)));
   return () => {
-    stopped = true;
+    stop();
     window.clearTimeout(timer);
   };
 }

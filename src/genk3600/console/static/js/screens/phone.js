@@ -1,22 +1,13 @@
-// Phone: a screen pop for each call at this agent's phone, and one click to record it with a role.
+// Phone: a screen pop for each call at this agent's phone (pushed by the live stream), the caller's history
+// across departments, and one click to record the call with a role — categories and people picked, not typed.
 import { post } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorNotice, ticketLink } from "./common.js";
+import { categoryPicker, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
 // Calls recorded in this browser stay listed until the PBX says they ended; they show their outcome instead.
 const recorded = new Map();
-
-function citizenName(citizen) {
-  return [citizen.given_name, citizen.family_name].filter(Boolean).join(" ") || citizen.email || citizen.phone || `#${citizen.id}`;
-}
-
-function ticketHint(hint) {
-  const item = h("li", { "data-reference": hint.reference }, ticketLink(hint.reference), " — ", hint.subject || "", ` (${t(`status.${hint.status}`)})`);
-  if (hint.social) item.append(h("p", { class: "notice warning" }, t("phone.social_hint", { unit: hint.hand_over_to })));
-  return item;
-}
 
 function screenPop(call) {
   const matches = call.screen_pop ? call.screen_pop.matches : [];
@@ -29,24 +20,27 @@ function screenPop(call) {
       h(
         "dl",
         { class: "facts" },
-        h("dt", {}, "Tel."),
+        h("dt", {}, t("citizen.phone")),
         h("dd", {}, match.citizen.phone || "—"),
-        h("dt", {}, "E-mail"),
+        h("dt", {}, t("citizen.email")),
         h("dd", {}, match.citizen.email || "—"),
         h("dt", {}, t("app.language")),
-        h("dd", {}, match.citizen.preferred_language),
+        h("dd", {}, t(`language.${match.citizen.preferred_language}`)),
       ),
       match.has_case_worker ? h("p", {}, t("phone.case_worker")) : null,
-      h("h4", {}, t("phone.open_tickets")),
-      match.open_tickets.length ? h("ul", {}, match.open_tickets.map(ticketHint)) : h("p", {}, t("phone.no_open_tickets")),
+      historyList(match),
     ),
   );
 }
 
-function recordForm(call, context, panel) {
+async function recordForm(call, context, panel) {
   const summary = h("textarea", { name: "summary", rows: 3, cols: 60, required: true });
-  const category = h("input", { name: "category", type: "text", pattern: "[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+", autocomplete: "off" });
-  const openTickets = (call.screen_pop?.matches || []).flatMap((match) => match.open_tickets.filter((hint) => !hint.social));
+  const category = await categoryPicker();
+  const matches = call.screen_pop?.matches || [];
+  const known = matches.length === 1 ? matches[0].citizen : null;
+  const caller = call.caller_number && call.caller_number !== "withheld" ? call.caller_number : "";
+  const citizen = citizenFields(known ? { ...known, phone: known.phone || caller } : { phone: caller });
+  const openTickets = matches.flatMap((match) => match.open_tickets.filter((hint) => !hint.social && hint.subject !== null));
   const target = h("select", { name: "ticket" }, h("option", { value: "" }, t("phone.new_ticket")));
   for (const hint of openTickets) target.append(h("option", { value: hint.reference }, `${hint.reference} — ${hint.subject || ""}`));
   const message = h("div", { "aria-live": "polite" });
@@ -55,8 +49,9 @@ function recordForm(call, context, panel) {
     "form",
     { "aria-label": t("phone.record") },
     h("h3", {}, t("phone.record")),
+    citizen.element,
     field(t("phone.summary"), summary),
-    field(t("phone.category"), category),
+    category.element,
     field(t("phone.join_ticket"), target),
     h(
       "fieldset",
@@ -68,21 +63,23 @@ function recordForm(call, context, panel) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!category.check()) return;
     const role = event.submitter?.value || "registering";
     const body = {
       channel: "phone",
       call_id: call.call_id,
-      caller_number: call.caller_number === "withheld" ? null : call.caller_number,
+      caller_number: caller || null,
       summary: summary.value.trim(),
       participations: [{ role }],
     };
-    if (category.value.trim()) body.category = category.value.trim();
+    if (category.value()) body.category = category.value();
     if (target.value) body.ticket = target.value;
-    if (call.caller_number && call.caller_number !== "withheld") body.citizen = { phone: call.caller_number };
+    const who = citizen.citizen();
+    if (who) body.citizen = who;
     try {
       const result = await post("/v1/contacts", body);
       recorded.set(call.call_id, { role, result });
-      panel.replaceWith(callPanel(call, context));
+      panel.replaceWith(await callPanel(call, context));
       context.announce(t("phone.recorded", { reference: result.ticket?.reference || "—", role: t(`role.${role}`) }));
     } catch (error) {
       message.replaceChildren(errorNotice(error));
@@ -91,19 +88,18 @@ function recordForm(call, context, panel) {
   return form;
 }
 
-function outcome(call) {
-  const { role, result } = recorded.get(call.call_id);
+export function outcome(role, result) {
   const reference = result.ticket?.reference;
   return h(
     "div",
     { class: "notice success", "data-recorded": reference || "" },
     h("p", {}, t("phone.recorded", { reference: reference || "—", role: t(`role.${role}`) })),
     reference ? h("p", {}, h("a", { href: `#/ticket/${encodeURIComponent(reference)}` }, t("phone.open_ticket", { reference }))) : null,
-    result.access_code ? h("p", { class: "meta" }, `Code: `, h("span", { "data-access-code": "" }, result.access_code)) : null,
+    result.access_code ? h("p", { class: "meta" }, `${t("phone.access_code")}: `, h("span", { "data-access-code": "" }, result.access_code)) : null,
   );
 }
 
-function callPanel(call, context) {
+async function callPanel(call, context) {
   const number = call.caller_number && call.caller_number !== "withheld" ? call.caller_number : t("phone.withheld");
   const panel = h(
     "section",
@@ -111,7 +107,16 @@ function callPanel(call, context) {
     h("h2", {}, t("phone.incoming_call", { number })),
     screenPop(call),
   );
-  panel.append(recorded.has(call.call_id) ? outcome(call) : recordForm(call, context, panel));
+  if (recorded.has(call.call_id)) {
+    const { role, result } = recorded.get(call.call_id);
+    panel.append(outcome(role, result));
+  } else {
+    try {
+      panel.append(await recordForm(call, context, panel));
+    } catch (error) {
+      panel.append(errorNotice(error));
+    }
+  }
   return panel;
 }
 
@@ -120,13 +125,15 @@ export async function render(main, context) {
   const area = h("div", {});
   main.append(area);
   let shown = "";
-  function show(calls) {
-    // Redraw only when the set of calls changes, so a half-typed summary is never wiped by a poll.
+  async function show(calls) {
+    // Redraw only when the set of calls changes, so a half-typed summary is never wiped by an update.
     const ids = calls.map((call) => call.call_id).join(",");
     if (ids === shown) return;
     shown = ids;
-    area.replaceChildren(...(calls.length ? calls.map((call) => callPanel(call, context)) : [h("p", {}, t("phone.waiting"))]));
+    const panels = [];
+    for (const call of calls) panels.push(await callPanel(call, context));
+    area.replaceChildren(...(panels.length ? panels : [h("p", {}, t("phone.waiting"))]));
   }
-  show(context.calls());
+  await show(context.calls());
   return context.onCalls(show);
 }

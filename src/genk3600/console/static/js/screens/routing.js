@@ -2,7 +2,7 @@
 import { ApiError, get, post } from "../api.js";
 import { field, h } from "../dom.js";
 import { LANGUAGES, t } from "../i18n.js";
-import { errorNotice } from "./common.js";
+import { categoryPicker, errorNotice } from "./common.js";
 
 const CHANNELS = ["phone", "mail", "web", "counter", "home_visit", "appointment"];
 
@@ -38,11 +38,11 @@ async function rulesSection() {
   return section;
 }
 
-function simulator() {
-  const channel = h("select", { name: "channel" }, CHANNELS.map((value) => h("option", { value }, value)));
+async function simulator() {
+  const channel = h("select", { name: "channel" }, CHANNELS.map((value) => h("option", { value }, t(`channel.${value}`))));
   const subject = h("input", { name: "subject", type: "text", maxlength: 300 });
   const body = h("textarea", { name: "body", rows: 3, maxlength: 20000 });
-  const category = h("input", { name: "category", type: "text", autocomplete: "off" });
+  const category = await categoryPicker();
   const language = h("select", { name: "language" }, LANGUAGES.map(([code, name]) => h("option", { value: code }, name)));
   const caseWorker = h("input", { name: "case_worker", type: "checkbox" });
   const result = h("div", { "aria-live": "polite", "data-simulation": "" });
@@ -53,7 +53,7 @@ function simulator() {
     field(t("routing.channel"), channel),
     field(t("routing.subject"), subject),
     field(t("routing.body"), body),
-    field(t("routing.category"), category),
+    category.element,
     field(t("routing.language"), language),
     h("div", { class: "field inline" }, caseWorker, h("label", { for: (caseWorker.id = "case-worker") }, t("routing.case_worker"))),
     h("button", { type: "submit" }, t("routing.run")),
@@ -68,7 +68,8 @@ function simulator() {
       language: language.value,
       citizen_has_case_worker: caseWorker.checked,
     };
-    if (category.value.trim()) contact.category = category.value.trim();
+    if (!category.check()) return;
+    if (category.value()) contact.category = category.value();
     try {
       const decision = await post("/v1/routing/simulate", { contact });
       result.replaceChildren(
@@ -84,6 +85,6 @@ function simulator() {
 }
 
 export async function render(main) {
-  main.append(h("h1", {}, t("routing.title")), await rulesSection(), simulator());
+  main.append(h("h1", {}, t("routing.title")), await rulesSection(), await simulator());
   return null;
 }

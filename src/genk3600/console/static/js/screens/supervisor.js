@@ -3,7 +3,7 @@
 import { ApiError, get, token } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorNotice } from "./common.js";
+import { errorNotice, unitPicker } from "./common.js";
 
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -79,14 +79,19 @@ export async function render(main) {
   const monthAgo = new Date(today.getTime() - 30 * 24 * 3600 * 1000);
   const from = h("input", { type: "date", name: "from", value: isoDay(monthAgo), required: true });
   const to = h("input", { type: "date", name: "to", value: isoDay(today), required: true });
-  const unit = h("input", { type: "text", name: "unit", autocomplete: "off" });
+  let unit = null;
+  try {
+    unit = await unitPicker("unit", { label: t("supervisor.unit") });
+  } catch {
+    // Without the pick list the reports still show, for every unit.
+  }
   const results = h("div", {});
   const form = h(
     "form",
     { "aria-label": t("supervisor.title") },
     field(t("supervisor.from"), from),
     field(t("supervisor.to"), to),
-    field(t("supervisor.unit"), unit),
+    unit ? unit.element : null,
     h("button", { type: "submit" }, t("supervisor.show")),
   );
   main.append(h("h1", {}, t("supervisor.title")), form, results);
@@ -98,7 +103,7 @@ export async function render(main) {
     try {
       const { items } = await get("/v1/reports");
       const query = new URLSearchParams({ from: from.value, to: to.value });
-      if (unit.value.trim()) query.set("unit", unit.value.trim());
+      if (unit && unit.value()) query.set("unit", unit.value());
       const sections = [];
       for (const item of items) sections.push(await reportSection(item, query.toString(), charts));
       results.replaceChildren(...(sections.length ? sections : [h("p", {}, t("supervisor.none"))]));

@@ -1,8 +1,9 @@
-// Ticket: details, roles and timeline in plain words; status changes guarded by ETag; escalation; roles.
+// Ticket: details, the citizen's own words, roles and timeline in plain words; status changes guarded by
+// ETag; escalation to a unit picked by name; roles; a notice when someone else changes it meanwhile (live).
 import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
-import { errorNotice } from "./common.js";
+import { choices, errorNotice, unitPicker } from "./common.js";
 
 const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
 const REASONS = ["needs_decision", "needs_expertise", "sla_breach", "citizen_request", "complaint"];
@@ -12,7 +13,7 @@ function options(values, prefix, selected) {
   return values.map((value) => h("option", { value, selected: value === selected }, t(`${prefix}.${value}`)));
 }
 
-function details(ticket) {
+function details(ticket, categoryNames) {
   const citizen = ticket.citizen ? [ticket.citizen.given_name, ticket.citizen.family_name].filter(Boolean).join(" ") : "—";
   const rows = [
     [t("col.subject"), ticket.subject],
@@ -20,7 +21,7 @@ function details(ticket) {
     [t("col.priority"), t(`priority.${ticket.priority}`)],
     [t("ticket.owner"), ticket.owning_unit_name],
     [t("ticket.tier"), String(ticket.tier)],
-    [t("ticket.category"), ticket.category || "—"],
+    [t("ticket.category"), ticket.category ? categoryNames.get(ticket.category) || ticket.category : "—"],
     [t("ticket.citizen"), citizen],
     [t("col.assignee"), ticket.assignee ? ticket.assignee.full_name : "—"],
     [t("ticket.due"), formatDateTime(ticket.resolution_due_at, language())],
@@ -92,8 +93,8 @@ function statusForm(ticket, etag, reload, context) {
   return form;
 }
 
-function escalateDialog(ticket, reload, context) {
-  const unit = h("input", { name: "to_unit", type: "text", required: true, autocomplete: "off" });
+async function escalateDialog(ticket, reload, context) {
+  const unit = await unitPicker("to_unit", { required: true, label: t("escalate.unit"), filter: (candidate) => candidate.code !== ticket.owning_unit });
   const reason = h("select", { name: "reason" }, options(REASONS, "reason", "needs_decision"));
   const role = h("select", { name: "requested_role" }, options(["advising", "deciding"], "role", "deciding"));
   const note = h("textarea", { name: "note", rows: 3, maxlength: 2000 });
@@ -106,7 +107,7 @@ function escalateDialog(ticket, reload, context) {
       "form",
       {},
       h("h2", { id: "escalate-heading" }, t("escalate.title")),
-      field(t("escalate.unit"), unit),
+      unit.element,
       field(t("escalate.reason"), reason),
       field(t("escalate.role"), role),
       field(t("escalate.note"), note),
@@ -117,7 +118,12 @@ function escalateDialog(ticket, reload, context) {
   cancel.addEventListener("click", () => dialog.close());
   dialog.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = { to_unit: unit.value.trim(), reason: reason.value, requested_role: role.value };
+    if (!unit.value()) {
+      unit.input.setCustomValidity(t("picker.no_choice"));
+      unit.input.reportValidity();
+      return;
+    }
+    const body = { to_unit: unit.value(), reason: reason.value, requested_role: role.value };
     if (note.value.trim()) body.note = note.value.trim();
     try {
       const result = await post(`/v1/tickets/${encodeURIComponent(ticket.reference)}/escalations`, body);
@@ -131,14 +137,37 @@ function escalateDialog(ticket, reload, context) {
   return dialog;
 }
 
-function participationForm(events, reload, context) {
-  const contactIds = [...new Set(events.map((event) => event.data?.contact_id).filter(Boolean))];
+function contactLabel(contact) {
+  return `${t(`channel.${contact.channel}`)} · ${formatDateTime(contact.occurred_at, language())}`;
+}
+
+// The citizen's own words: every contact on the ticket, in full.
+function contactsSection(contacts) {
+  return h(
+    "section",
+    { "aria-labelledby": "contacts-heading" },
+    h("h2", { id: "contacts-heading" }, t("ticket.contacts")),
+    contacts.length
+      ? contacts.map((contact) =>
+          h(
+            "article",
+            { class: "panel contact", "data-contact": contact.id },
+            h("h3", {}, contactLabel(contact), contact.subject ? ` — ${contact.subject}` : ""),
+            h("p", { class: "meta" }, t("ticket.recorded_by", { name: contact.recorded_by.name })),
+            h("div", { class: "contact-body", lang: contact.language }, contact.body),
+          ),
+        )
+      : h("p", {}, t("ticket.no_contacts")),
+  );
+}
+
+function participationForm(contacts, reload, context) {
   const section = h("section", { "aria-labelledby": "participation-heading" }, h("h2", { id: "participation-heading" }, t("ticket.participation")));
-  if (!contactIds.length) {
+  if (!contacts.length) {
     section.append(h("p", {}, t("ticket.no_contacts")));
     return section;
   }
-  const contact = h("select", { name: "contact" }, contactIds.map((id) => h("option", { value: id }, `${t("ticket.contact")} #${id}`)));
+  const contact = h("select", { name: "contact" }, contacts.map((item) => h("option", { value: item.id }, contactLabel(item))));
   const role = h("select", { name: "role" }, options(ROLES, "role", "registering"));
   const note = h("input", { name: "note", type: "text", maxlength: 2000 });
   const message = h("div", {});
@@ -171,20 +200,28 @@ export async function render(main, context) {
   const reference = context.argument;
   const heading = h("h1", {}, t("ticket.title", { reference }));
   const body = h("div", {}, h("p", {}, t("common.loading")));
-  main.append(heading, body);
+  const live = h("div", { role: "status" });
+  main.append(heading, live, body);
+  let shownEtag = null;
 
   async function load() {
     const path = `/v1/tickets/${encodeURIComponent(reference)}`;
     try {
-      const [{ data: ticket, headers }, events] = await Promise.all([request("GET", path), get(`${path}/events?limit=200`)]);
-      const dialog = escalateDialog(ticket, load, context);
+      const [{ data: ticket, headers }, events, lists] = await Promise.all([request("GET", path), get(`${path}/events?limit=200`), choices()]);
+      shownEtag = headers.get("ETag");
+      live.replaceChildren();
+      const contactIds = [...new Set(events.items.map((event) => event.data?.contact_id).filter(Boolean))];
+      const contacts = (await Promise.all(contactIds.map((id) => get(`/v1/contacts/${id}`).catch(() => null)))).filter(Boolean);
+      const categoryNames = new Map(lists.categories.map((category) => [category.code, category.name]));
+      const dialog = await escalateDialog(ticket, load, context);
       const escalate = h("button", { type: "button", class: "secondary", onclick: () => dialog.showModal() }, t("ticket.escalate"));
       body.replaceChildren(
-        details(ticket),
+        details(ticket, categoryNames),
+        contactsSection(contacts),
         h("div", { class: "buttons" }, escalate),
         dialog,
-        statusForm(ticket, headers.get("ETag"), load, context),
-        participationForm(events.items, load, context),
+        statusForm(ticket, shownEtag, load, context),
+        participationForm(contacts, load, context),
         roles(ticket),
         timeline(events.items),
       );
@@ -192,6 +229,18 @@ export async function render(main, context) {
       body.replaceChildren(error instanceof ApiError && error.status === 404 ? h("p", {}, t("common.not_found")) : errorNotice(error));
     }
   }
+  // Live: when the stream reports a change to this ticket that this screen does not show yet, say so; the
+  // agent reloads when ready (a half-written note is never wiped, and a stale save still meets the 412).
+  const stop = context.onTicketEvent(async (event) => {
+    if (event.ticket !== reference) return;
+    try {
+      const { headers } = await request("GET", `/v1/tickets/${encodeURIComponent(reference)}`);
+      if (headers.get("ETag") === shownEtag || live.childElementCount) return;
+      live.replaceChildren(h("div", { class: "notice warning", "data-changed": "" }, h("p", {}, t("ticket.changed_meanwhile")), h("button", { type: "button", onclick: () => load() }, t("ticket.reload"))));
+    } catch {
+      // The next change tries again.
+    }
+  });
   await load();
-  return null;
+  return stop;
 }
