@@ -22,17 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
 from genk3600.contacts.mail import parse_mail
-from genk3600.contacts.mail_intake import smtp_delivery
-from genk3600.contacts.smtp import IntakeHandler, serve_smtp
 from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import Citizen, Contact, OutboundMail, Ticket, TicketEvent
 from tests import factories
-from tests.contacts.test_smtp import until_listening
-from tests.factories import World, free_port
+from tests.factories import World
 
 MAILBOXES = Path(__file__).parent / "mail_corpus" / "mailboxes"
 INTAKE = "3600@genk.example"
@@ -269,23 +265,13 @@ async def test_the_corpus_over_smtp(
     scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     _app, database = scratch_app
-    async with database.sessions.begin() as session:
-        await factories.small_world(session)
-    port = free_port()
-    handler = IntakeHandler([INTAKE], smtp_delivery(database.sessions, settings, clock, system_principal("SMTP")))
-    server = asyncio.create_task(serve_smtp(handler, "127.0.0.1", port, settings.max_message_bytes))
+    async with factories.smtp_intake(database, settings, clock) as port:
 
-    def send(raw: bytes) -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-            smtp.sendmail("relay@genk.example", [INTAKE], raw)  # 11: a line over 1,000 bytes is no 500
+        def send(raw: bytes) -> None:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+                smtp.sendmail("relay@genk.example", [INTAKE], raw)  # 11: a line over 1,000 bytes is no 500
 
-    async def deliver(raw: bytes) -> None:
-        await asyncio.to_thread(send, raw)
+        async def deliver(raw: bytes) -> None:
+            await asyncio.to_thread(send, raw)
 
-    try:
-        await until_listening(port)
         await _run_corpus(deliver, database.sessions)
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import io
 import smtplib
 import tracemalloc
@@ -17,25 +16,20 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
 from genk3600.contacts.mail import MAX_RECIPIENTS
-from genk3600.contacts.mail_intake import smtp_delivery
-from genk3600.contacts.smtp import IntakeHandler, serve_smtp
 from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, ContactAttachment, OutboundMail
 from genk3600.notifications.sender import to_email
 from tests import factories
-from tests.contacts.test_smtp import until_listening
-from tests.factories import free_port
 from tests.hostile.conftest import row_counts
-from tests.hostile.strategies import hostile_text
+from tests.hostile.strategies import bounded, hostile_text
 
 MAIL = {"Content-Type": "message/rfc822"}
 FROM = "From: Jan Janssens <jan.janssens@example.org>\r\n"
@@ -241,14 +235,7 @@ def any_bytes() -> st.SearchStrategy[bytes]:
     )
 
 
-PROPERTY = settings(
-    max_examples=40,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+PROPERTY = bounded(40)
 
 
 async def test_hostile_mail_is_stored_or_refused_never_a_500_nor_a_half_write(
@@ -288,33 +275,21 @@ async def test_any_bytes_over_smtp_are_taken_or_refused_never_a_retry(
 ) -> None:
     """451 (try again) is the SMTP door's answer to an unhandled error: no byte string may earn it."""
     _app, database = scratch_app
-    async with database.sessions.begin() as session:
-        await factories.small_world(session)
-    port = free_port()
-    handler = IntakeHandler(
-        ["3600@genk.example"], smtp_delivery(database.sessions, settings, clock, system_principal("SMTP"))
-    )
-    server = asyncio.create_task(serve_smtp(handler, "127.0.0.1", port, settings.max_message_bytes))
     codes: Counter[int] = Counter()
+    async with factories.smtp_intake(database, settings, clock) as port:
 
-    @given(raw=any_bytes())
-    @example(raw=b"From: jan@example.org\r\nSubject: lang\r\n\r\n" + b"x" * 1_500)  # once 500 Line too long
-    @PROPERTY
-    def taken_or_refused(raw: bytes) -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-            smtp.ehlo()
-            smtp.mail("relay@genk.example")
-            smtp.rcpt("3600@genk.example")
-            code, reply = smtp.data(raw)
-        codes[code] += 1
-        assert code in (250, 554), (raw, code, reply)
+        @given(raw=any_bytes())
+        @example(raw=b"From: jan@example.org\r\nSubject: lang\r\n\r\n" + b"x" * 1_500)  # once 500 Line too long
+        @PROPERTY
+        def taken_or_refused(raw: bytes) -> None:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+                smtp.ehlo()
+                smtp.mail("relay@genk.example")
+                smtp.rcpt("3600@genk.example")
+                code, reply = smtp.data(raw)
+            codes[code] += 1
+            assert code in (250, 554), (raw, code, reply)
 
-    try:
-        await until_listening(port)
         await asyncio.to_thread(taken_or_refused)
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
     assert codes[250] > 0, codes  # both sides were exercised
     assert codes[554] > 0, codes

@@ -94,7 +94,7 @@ _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _NULL_PATH = re.compile(r"<\s*>")
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Declared "no charset" and "latin-1" are, in practice, UTF-8 or Windows-1252 (as browsers assume too).
+# Declared "no charset" is, in practice, anything: UTF-8 if it decodes, else a guess (_guess).
 _UNDECLARED_CHARSETS = frozenset({"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "unknown"})
 # Mailers declare the old standard charset and write its vendor superset (as browsers assume too): GB2312
 # mail holds GBK characters, Shift_JIS mail Microsoft's extensions, and so on.
@@ -117,7 +117,7 @@ _NON_LATIN = frozenset({"cp1251", "koi8_r", "cp1253", "cp1255", "cp1256"})
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _ENCODED_WORD_CHARSET = re.compile(r"(=\?)([^?\s*]+)((?:\*[^?\s]*)?\?[bBqQ]\?)")
 _WHITESPACE_ONLY = re.compile(r"\s*")
-_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+_HEADER_LINE = re.compile(_HEADER_NAME)  # a line that starts a header
 _UNBRACKETED_MAILBOX = re.compile(r"([^<>@()\",;:]*[^\s<>@()\",;:])\s+([^\s<>@()\",;:]+@[^\s<>@()\",;:]+)")
 _TRAILING_DOTS = re.compile(r"(@[^\s<>@,;]*?)\.+(?=[>\s,;]|$)")
 _FILENAME_PARAM = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*("(?:[^"\\]|\\.)*"|[^;]+)""", re.IGNORECASE)
