@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,13 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.principal import system_principal
 from genk3600.auth.service import create_api_client
+from genk3600.config import Settings
+from genk3600.contacts.mail_intake import smtp_delivery
+from genk3600.contacts.smtp import IntakeHandler, serve_smtp
+from genk3600.db import Database
+from genk3600.kit.clock import Clock
 from genk3600.models import Base, Category, Citizen, OutboundMail, Staff, StaffMembership, Ticket, Unit
 from genk3600.models.enums import Scope
 from genk3600.notifications.sender import new_message_id
@@ -104,6 +111,39 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+async def until_listening(port: int, host: str = "127.0.0.1") -> None:
+    for _ in range(600):  # at most 30 s on a busy machine
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError(f"nothing listens on {host}:{port}")
+
+
+@contextlib.asynccontextmanager
+async def smtp_intake(
+    database: Database, settings: Settings, clock: Clock, limit: int | None = None
+) -> AsyncIterator[int]:
+    """The SMTP door as `genk3600 smtp` runs it, into a scratch database with the small world: yields its port."""
+    async with database.sessions.begin() as session:
+        await small_world(session)
+    deliver = smtp_delivery(database.sessions, settings, clock, system_principal("SMTP intake"))
+    port = free_port()
+    handler = IntakeHandler(["3600@genk.example"], deliver)
+    server = asyncio.create_task(serve_smtp(handler, "127.0.0.1", port, limit or settings.max_message_bytes))
+    try:
+        await until_listening(port)
+        yield port
+    finally:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server
 
 
 def web_contact(**overrides: Any) -> dict[str, Any]:

@@ -293,11 +293,9 @@ def _dev_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _smtp(args: argparse.Namespace, settings: Settings) -> int:
-    from genk3600.audit.trail import actor_var
     from genk3600.auth.principal import system_principal
-    from genk3600.contacts.errors import MalformedMessage
-    from genk3600.contacts.mail_intake import record_mail
-    from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
+    from genk3600.contacts.mail_intake import smtp_delivery
+    from genk3600.contacts.smtp import IntakeHandler, serve_smtp
     from genk3600.kit.clock import SystemClock
 
     urls = resolve_database_urls(settings, create=False)
@@ -307,15 +305,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
         await migrate(urls.migration, settings)
         database = Database.connect(urls.service, pool_size=settings.db_pool_size)
-
-        async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
-            actor_var.set(actor)
-            try:
-                async with database.sessions.begin() as session:
-                    await record_mail(session, settings, clock, actor, raw)
-            except MalformedMessage as exc:
-                raise Unreadable(exc.detail) from exc
-
+        deliver = smtp_delivery(database.sessions, settings, clock, actor)
         host, port = args.host or settings.smtp_host, args.port or settings.smtp_port
         log.info("SMTP intake for %s on %s:%s", ", ".join(settings.mail_addresses), host, port)
         try:

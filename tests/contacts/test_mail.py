@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import time
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from genk3600.contacts.mail import (
     ParsedMail,
     parse_mail,
 )
+from genk3600.contacts.mail_policy import MailKind, classify
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 CAP = 1_000_000
@@ -67,7 +69,7 @@ class Expected:
     subject: str
     body: tuple[str, ...]
     ticket_references: tuple[str, ...] = ()
-    automated: str | None = None
+    kind: MailKind = MailKind.person
 
 
 EXPECTED = [
@@ -131,7 +133,7 @@ EXPECTED = [
         "Automatisch antwoord: Uw vraag G3600-2026-000125 is ontvangen",
         ("Ik ben afwezig tot 7 december",),
         ticket_references=("G3600-2026-000125",),
-        automated="Auto-Submitted: auto-replied",
+        kind=MailKind.auto_reply,
     ),
     Expected(
         "bounce.eml",
@@ -139,7 +141,7 @@ EXPECTED = [
         "Mail Delivery System",
         "Undelivered Mail Returned to Sender",
         ("your message could not\nbe delivered", "<nobody@example.invalid>: Host or domain name not found."),
-        automated="delivery or read report (multipart/report)",
+        kind=MailKind.bounce,
     ),
     Expected(
         "no_message_id.eml",
@@ -161,7 +163,7 @@ def test_corpus_mail_is_read_as_written(expected: Expected) -> None:
     for snippet in expected.body:
         assert snippet in parsed.text
     assert parsed.ticket_references == expected.ticket_references
-    assert parsed.automated == expected.automated
+    assert classify(parsed).kind is expected.kind
     assert "\r" not in parsed.text
     assert parsed.header_defects == ()
 
@@ -169,7 +171,7 @@ def test_corpus_mail_is_read_as_written(expected: Expected) -> None:
 @pytest.mark.parametrize(
     ("file", "reason"),
     [
-        ("malformed_no_from.eml", "neither a From nor a Return-Path"),
+        ("malformed_no_from.eml", "no From, Sender or Return-Path"),
         ("garbage.eml", "no header lines"),
     ],
 )
@@ -250,8 +252,8 @@ def test_bounce_is_a_report_with_its_parts_kept() -> None:
     parsed = parse(corpus("bounce.eml"))
 
     assert [(a.filename, a.content_type) for a in parsed.attachments] == [
-        (None, "message/delivery-status"),
-        (None, "message/rfc822"),
+        ("attachment-1.txt", "message/delivery-status"),
+        ("Uw vraag G3600-2026-000126 is ontvangen.eml", "message/rfc822"),
     ]
     status, original = (a.content or b"" for a in parsed.attachments)
     assert status.startswith(b"Reporting-MTA: dns; mx.genk.be\r\n")
@@ -259,14 +261,16 @@ def test_bounce_is_a_report_with_its_parts_kept() -> None:
     assert parsed.ticket_references == ()  # only the subject counts, not the returned message
 
 
-def test_missing_message_id_is_derived_from_the_bytes() -> None:
+def test_missing_message_id_is_derived_from_the_message_not_its_transport() -> None:
     raw = corpus("no_message_id.eml")
 
     parsed = parse(raw)
 
-    assert parsed.message_id == f"sha256-{hashlib.sha256(raw).hexdigest()}@genk3600.invalid"
-    assert parse(raw).message_id == parsed.message_id  # a relay's retry is recognisable
-    assert parse(raw + b"\n").message_id != parsed.message_id
+    assert re.fullmatch(r"sha256-[0-9a-f]{64}@genk3600\.invalid", parsed.message_id)
+    relayed = b"Received: from relay.example.org by mx.genk.be;\n Mon, 7 Dec 2026 10:00:00 +0100\n" + raw
+    for same in (raw, raw + b"\n", raw.replace(b"\n", b"\r\n"), relayed, b"Return-Path: <x@example.org>\n" + raw):
+        assert parse(same).message_id == parsed.message_id  # a relay's retry is recognisable
+    assert parse(raw.replace(b"bijlage", b"bijlagen")).message_id != parsed.message_id
 
 
 @pytest.mark.parametrize(
@@ -295,6 +299,10 @@ def test_message_id_is_normalised(header: str, message_id: str) -> None:
         ("Precedence: auto_reply", "Precedence: auto_reply"),
         ("X-Autoreply: yes", "X-Autoreply header present"),
         ("X-Autorespond: Afwezig", "X-Autorespond header present"),
+        ("X-Auto-Response-Suppress: DR, OOF, AutoReply", "X-Auto-Response-Suppress: DR, OOF, AutoReply"),
+        ("X-Loop: helpdesk@example.org", "X-Loop header present"),
+        ("List-Id: <buurt.genk.example>", "List-Id header present"),
+        ("List-Unsubscribe: <mailto:leave@example.org>", "List-Unsubscribe header present"),
         ("Return-Path: <>", "null sender (Return-Path: <>)"),
         ("From: <>", "null sender (From: <>)"),
         ("From: Postmaster <POSTMASTER@example.org>", "sent by postmaster"),
@@ -302,15 +310,23 @@ def test_message_id_is_normalised(header: str, message_id: str) -> None:
     ],
 )
 def test_automated_mail_says_why(headers: str, reason: str) -> None:
-    assert parse(mail(headers)).automated == reason
+    verdict = classify(parse(mail(headers)))
+
+    assert verdict.automated
+    assert reason in verdict.why
 
 
-PERSONAL = ["Auto-Submitted: no", "Precedence: first-class", "Return-Path: <jan@example.org>"]
+PERSONAL = [
+    "Auto-Submitted: no",
+    "Precedence: first-class",
+    "Return-Path: <jan@example.org>",
+    "X-Auto-Response-Suppress: DR",  # asks only for no delivery reports: a person's mail from Outlook
+]
 
 
 @pytest.mark.parametrize("headers", PERSONAL)
 def test_mail_from_a_person_is_not_automated(headers: str) -> None:
-    assert parse(mail(headers)).automated is None
+    assert classify(parse(mail(headers))).kind is MailKind.person
 
 
 def test_return_path_alone_names_the_sender() -> None:
@@ -318,22 +334,22 @@ def test_return_path_alone_names_the_sender() -> None:
 
     parsed = parse(raw)
 
-    assert (parsed.from_address, parsed.automated) == ("jan@example.org", "null sender (no From header)")
+    assert (parsed.from_address, parsed.sender_header) == ("jan@example.org", "Return-Path")
+    assert classify(parsed).kind is MailKind.person  # a person's mail without From is no bounce
 
 
 def test_bounce_may_name_its_daemon_without_a_domain() -> None:
     parsed = parse(mail("From: Mail Delivery Subsystem <MAILER-DAEMON>\nReturn-Path: <>"))
 
     assert (parsed.from_address, parsed.from_name) == (None, "Mail Delivery Subsystem")
-    assert parsed.automated == "null sender (Return-Path: <>)"
+    assert "null sender (Return-Path: <>)" in classify(parsed).why
 
 
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
-        ("From: Jan Janssens", "holds no usable address"),
-        ("From: jan@", "holds no usable address"),
-        ("From: a@example.org\nFrom: b@example.org", "2 From headers"),
+        ("From: Jan Janssens", "holds a usable address"),
+        ("From: jan@", "holds a usable address"),
         ("From: =?utf-8?q?Jan=0D=0ABcc=3A_x=40evil.example?= <jan@example.org>", "header injection"),
         ("Cc: =?utf-8?q?x=0ABcc:_y@evil.example?= <x@example.org>", "header injection"),
     ],
@@ -424,7 +440,7 @@ def test_unnamed_inline_image_and_hostile_filenames_are_attachments() -> None:
 
     assert parsed.text == "Zie foto."
     assert [(a.filename, a.content_type, a.content) for a in parsed.attachments] == [
-        (None, "image/png", b"\x89PNG\r\n\x1a\n"),
+        ("image-1.png", "image/png", b"\x89PNG\r\n\x1a\n"),
         ("evil.txt", "application/octet-stream", b"x"),
         ("café.pdf", "application/octet-stream", b"y"),
     ]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import smtplib
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
-from genk3600.contacts.errors import MalformedMessage
-from genk3600.contacts.mail_intake import record_mail
-from genk3600.contacts.smtp import IntakeHandler, Unreadable, serve_smtp
 from genk3600.db import Database
 from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, ContactAttachment, Ticket
 from tests import factories
-from tests.factories import World, assert_problem, free_port
+from tests.factories import World, assert_problem
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 MAIL = {"content-type": "message/rfc822"}
@@ -127,26 +121,8 @@ async def test_real_smtp_session_into_the_database(
     scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
 ) -> None:
     _app, database = scratch_app
-    async with database.sessions.begin() as session:
-        await factories.small_world(session)
-    actor = system_principal("SMTP intake")
-
-    async def deliver(raw: bytes, sender: str | None, recipients: tuple[str, ...]) -> None:
-        try:
-            async with database.sessions.begin() as session:
-                await record_mail(session, settings, clock, actor, raw)
-        except MalformedMessage as exc:
-            raise Unreadable(exc.detail) from exc
-
-    port = free_port()
     limit = 200_000
-    server = asyncio.create_task(serve_smtp(IntakeHandler(["3600@genk.example"], deliver), "127.0.0.1", port, limit))
-    try:
-        for _ in range(600):  # until it listens (at most 30 s on a busy machine)
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            await asyncio.sleep(0.05)
+    async with factories.smtp_intake(database, settings, clock, limit) as port:
         for name in (
             "plain.eml",
             "multipart_attachment.eml",
@@ -173,10 +149,6 @@ async def test_real_smtp_session_into_the_database(
             await asyncio.to_thread(_send, port, corpus("plain.eml"), "someone.else@genk.example")
         with pytest.raises((smtplib.SMTPDataError, smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected)):
             await asyncio.to_thread(_send, port, corpus("plain.eml") + b"x" * (limit + 1))
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
 
     async with database.sessions() as session:
         contacts = (await session.scalars(select(Contact).order_by(Contact.id))).all()

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from genk3600.contacts.smtp import IntakeHandler, serve_smtp, smtp_controller
-from tests.factories import free_port
+from tests.factories import free_port, until_listening
 
 HOST = "127.0.0.1"
 LIMIT = 10_000
@@ -165,16 +165,3 @@ async def test_serve_smtp_delivers_on_the_callers_event_loop() -> None:
     assert seen == [(loop, b"Subject: x\r\n\r\nHallo\r\n")]
     with pytest.raises(ConnectionRefusedError):  # cancelled: nothing listens any more
         await asyncio.open_connection(HOST, port)
-
-
-async def until_listening(port: int) -> None:
-    for _ in range(600):  # at most 30 s on a busy machine
-        try:
-            _, writer = await asyncio.open_connection(HOST, port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise AssertionError(f"nothing listens on {HOST}:{port}")

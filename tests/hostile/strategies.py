@@ -6,7 +6,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+
+
+def bounded(max_examples: int) -> settings:
+    """The hostile tests' hypothesis settings: a fixed number of reproducible examples, no shrinking (a failure
+    shows the example as found), no deadline (a busy shared machine), no health checks (fixtures are shared)."""
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "openapi" / "openapi.json").read_text())
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests import factories
 from tests.hostile.conftest import row_counts
-from tests.hostile.strategies import bodies_for, json_operations
+from tests.hostile.strategies import bodies_for, bounded, json_operations
 
 EXAMPLES = 10
 OPERATIONS = json_operations()
@@ -60,14 +60,7 @@ async def test_hostile_bodies_are_refused_cleanly(
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=60)
 
     @given(body=bodies_for(content))
-    @settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @bounded(EXAMPLES)
     def never_a_500_nor_a_half_write(body: Any) -> None:
         before = on_loop(row_counts(session))
         # ensure_ascii: a lone surrogate travels as a \\ud800 escape, which is valid JSON but not valid UTF-8.

@@ -1,11 +1,13 @@
-"""Hostile mail over the HTTP door, down to the rows: injection never reaches our outbound headers, huge or
-malformed messages are refused (nothing written) or stored flagged, and memory stays bounded."""
+"""Hostile mail over both doors, down to the rows: injection never reaches our outbound headers, huge or
+malformed messages are refused (nothing written) or stored flagged, memory stays bounded, and any bytes at
+all get an answer (HTTP 2xx or 422, SMTP 250 or 554), never an unhandled error."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import io
+import smtplib
 import tracemalloc
 import zipfile
 from collections import Counter
@@ -13,17 +15,21 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
+from fastapi import FastAPI
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.config import Settings
 from genk3600.contacts.mail import MAX_RECIPIENTS
+from genk3600.db import Database
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Contact, ContactAttachment, OutboundMail
 from genk3600.notifications.sender import to_email
 from tests import factories
 from tests.hostile.conftest import row_counts
-from tests.hostile.strategies import hostile_text
+from tests.hostile.strategies import bounded, hostile_text
 
 MAIL = {"Content-Type": "message/rfc822"}
 FROM = "From: Jan Janssens <jan.janssens@example.org>\r\n"
@@ -220,6 +226,18 @@ def hostile_mails(draw: st.DrawFn) -> bytes:
     return raw
 
 
+def any_bytes() -> st.SearchStrategy[bytes]:
+    """Hostile mails, and bytes that are no mail at all (and a mail-like start with anything after it)."""
+    return st.one_of(
+        hostile_mails(),
+        st.binary(max_size=2_000),
+        st.builds(lambda tail: b"From: jan@example.org\r\nSubject: x\r\n" + tail, st.binary(max_size=500)),
+    )
+
+
+PROPERTY = bounded(40)
+
+
 async def test_hostile_mail_is_stored_or_refused_never_a_500_nor_a_half_write(
     client: httpx.AsyncClient, session: AsyncSession, world: factories.World, writer_headers: dict[str, str]
 ) -> None:
@@ -229,15 +247,8 @@ async def test_hostile_mail_is_stored_or_refused_never_a_500_nor_a_half_write(
     def on_loop(coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=60)
 
-    @given(raw=hostile_mails())
-    @settings(
-        max_examples=40,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @given(raw=any_bytes())
+    @PROPERTY
     def stored_or_refused(raw: bytes) -> None:
         before = on_loop(row_counts(session))
         response: httpx.Response = on_loop(_post(client, writer_headers, raw))
@@ -257,3 +268,28 @@ async def test_hostile_mail_is_stored_or_refused_never_a_500_nor_a_half_write(
     await asyncio.to_thread(stored_or_refused)
     assert outcomes[201] > 0, outcomes  # both sides were exercised
     assert outcomes[422] > 0, outcomes
+
+
+async def test_any_bytes_over_smtp_are_taken_or_refused_never_a_retry(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
+) -> None:
+    """451 (try again) is the SMTP door's answer to an unhandled error: no byte string may earn it."""
+    _app, database = scratch_app
+    codes: Counter[int] = Counter()
+    async with factories.smtp_intake(database, settings, clock) as port:
+
+        @given(raw=any_bytes())
+        @example(raw=b"From: jan@example.org\r\nSubject: lang\r\n\r\n" + b"x" * 1_500)  # once 500 Line too long
+        @PROPERTY
+        def taken_or_refused(raw: bytes) -> None:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+                smtp.ehlo()
+                smtp.mail("relay@genk.example")
+                smtp.rcpt("3600@genk.example")
+                code, reply = smtp.data(raw)
+            codes[code] += 1
+            assert code in (250, 554), (raw, code, reply)
+
+        await asyncio.to_thread(taken_or_refused)
+    assert codes[250] > 0, codes  # both sides were exercised
+    assert codes[554] > 0, codes

@@ -12,23 +12,16 @@ from datetime import time
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from genk3600.models.enums import Channel, Language
 from genk3600.routing.rules import Actions, Conditions, ContactFacts, Rule, UnitNames, route
 from tests import factories
-from tests.hostile.strategies import hostile_json, hostile_text
+from tests.hostile.strategies import bounded, hostile_json, hostile_text
 
-BOUNDED = settings(
-    max_examples=150,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+BOUNDED = bounded(150)
 
 
 def _maybe_hostile(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

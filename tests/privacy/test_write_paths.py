@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.kit.clock import FixedClock
-from genk3600.models import ApiClient, Citizen, Contact, Ticket
+from genk3600.models import ApiClient, Citizen, Contact, OutboundMail, Ticket, TicketEvent
 from tests import factories
 from tests.factories import World, web_contact
 
@@ -171,6 +171,55 @@ async def test_mail_threading_to_a_ticket_out_of_sight_is_a_new_contact(
     ticket = await _ticket(session, reference)
     assert ticket.status == "resolved"  # not reopened
     assert await _contacts_on(session, reference) == 1
+
+
+def _bounce(message_id: str, returned_id: str) -> bytes:
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: 3600@genk.example\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; canary@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{returned_id}>\r\n\r\n--B--\r\n"
+    ).encode()
+
+
+async def test_a_bounce_of_our_mail_on_a_ticket_out_of_sight_is_stored_apart(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    gateway = await _key(session, "mail-gateway", ["contacts:write"])
+    first = await client.post(
+        "/v1/intake/mail", content=_mail("b1@example.org", "Vraag", f"Eerste {CANARY}"), headers={**gateway, **MAIL}
+    )
+    reference = first.json()["ticket"]["reference"]
+    ack = await session.scalar(select(OutboundMail).join(Ticket).where(Ticket.reference == reference))
+    assert ack is not None
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.reference == reference)
+        .values(confidentiality="social", owning_unit_id=world.sociale_dienst.id, subject=f"Leefloon {CANARY}")
+    )
+    await session.flush()
+
+    bounce = await client.post(
+        "/v1/intake/mail", content=_bounce("b2@example.org", ack.message_id), headers={**gateway, **MAIL}
+    )
+    assert bounce.status_code == 201, bounce.text
+    assert_clean(bounce)
+    assert (bounce.json()["outcome"], bounce.json()["contact"]["ticket"]) == ("stored", None)
+    assert "mail_bounced" not in bounce.json()["contact"]["flags"]
+    await session.refresh(ack)
+    assert ack.status == "pending"  # the OCMW's own mail, not this caller's to mark
+    events = await session.scalars(select(TicketEvent.type).where(TicketEvent.ticket_id == ack.ticket_id))
+    assert "mail_bounced" not in events.all()
+
+    ocmw = await _ocmw_key(session, world)
+    seen = await client.post(
+        "/v1/intake/mail", content=_bounce("b3@example.org", ack.message_id), headers={**ocmw, **MAIL}
+    )
+    assert (seen.json()["outcome"], seen.json()["contact"]["ticket"]) == ("attached", reference)
+    await session.refresh(ack)
+    assert ack.status == "bounced"
 
 
 async def test_mail_threading_still_joins_a_ticket_the_caller_sees(

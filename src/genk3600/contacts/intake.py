@@ -22,10 +22,20 @@ class IncomingAttachment:
 
 @dataclass(frozen=True)
 class Threading:
-    """Hints that a contact continues an existing ticket (mail replies)."""
+    """Hints that a contact continues an existing ticket (mail replies), tried in this order."""
 
-    ticket_references: tuple[str, ...] = ()
-    message_ids: tuple[str, ...] = ()
+    ticket_references: tuple[str, ...] = ()  # named in the subject
+    in_reply_to: tuple[str, ...] = ()  # Message-IDs the mail answers
+    references: tuple[str, ...] = ()  # Message-IDs of the thread
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A report that one of our own messages (by its Message-ID) did not reach the citizen: a bounce."""
+
+    message_ids: tuple[str, ...]
+    reason: str
+    recipient: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Intake:
     flags: frozenset[ContactFlag] = frozenset()
     attachments: tuple[IncomingAttachment, ...] = ()
     opens_ticket: bool = True  # False for auto-replies and bounces
+    delivery_failure: DeliveryFailure | None = None  # a bounce: joins the ticket of the mail that bounced
 
 
 class Outcome(StrEnum):

@@ -106,8 +106,11 @@ async def record_call_event(
         f"`email` package. A reply carrying `[{REFERENCE_FORMAT}]` in the subject or answering a known "
         "Message-ID joins that ticket (reopening it if it was resolved recently), but only a ticket the caller "
         "may see: a reply to one out of sight (a social case, for a key that is not the OCMW's) is a new "
-        "contact, routed as usual, and reopens nothing. Auto-replies and bounces are stored but never open "
-        "tickets. The same Message-ID twice is recorded once (`duplicate`; only `contact_id` when the first "
+        "contact, routed as usual, and reopens nothing. The citizen is the `Reply-To` address if any, else "
+        "the sender. Auto-replies, bounces and list mail are stored but never open tickets; a bounce of one of "
+        "our own mails joins that mail's ticket (`attached`, flagged `mail_bounced`, a `mail_bounced` timeline "
+        "entry) and marks it bounced. `contact.channel_details.classification` says why a mail was treated as "
+        "it was. The same Message-ID twice is recorded once (`duplicate`; only `contact_id` when the first "
         "recording is on a ticket out of the caller's sight). Honours `Idempotency-Key`."
     ),
     status_code=status.HTTP_201_CREATED,

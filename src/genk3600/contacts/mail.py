@@ -7,6 +7,8 @@ yet some inputs still make it raise, recurse too deep or mislead; `parse_mail` t
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import re
@@ -22,13 +24,16 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
+from charset_normalizer import from_bytes
+
 from genk3600.kit.reference import REFERENCE_IN_TEXT
 
 MAX_RECIPIENTS = 10_000
 # A citizen's mail has a handful of parts; thousands only make every later step (storage, scanning) slow.
 MAX_PARTS = 1_000
-# References grows by one id per reply; the newest ids name the closest ancestors, which is what matching
-# a ticket needs, and a bound keeps a hostile header from turning into thousands of lookups.
+# References grows by one id per reply. The root (the first id, which RFC 5322 says to keep when trimming)
+# and the newest ids name the thread's known ends; a bound keeps a hostile header from turning into
+# thousands of lookups.
 MAX_THREAD_IDS = 50
 MAX_FILENAME = 255
 # The stdlib's header grammar is quadratic on some input (100 kB of `"` in To takes minutes), so it only
@@ -38,12 +43,34 @@ MAX_MIME_HEADERS = 256_000  # all of them together: hundreds of parts
 MAX_MIME_SPECIALS = 100  # quotes, brackets, `;` ... in one; a long RFC 2231 file name needs some 30 `;`
 MAX_ADDRESS_HEADER = 2_000  # From, Return-Path
 MAX_STRUCTURED_RECIPIENTS = 4_000  # To and Cc together; a longer list is read with the lenient parser
-MAX_SUBJECT_SOURCE = 4_000
+MAX_SUBJECT_SOURCE = 100_000  # raw, before decoding; decoding is linear, this only bounds the work
+MAX_SUBJECT = 4_000  # decoded: a subject, not a document
+# Enough of a body to tell its charset; the detector costs some 1 ms per 4 kB, and a hostile mail may have
+# a thousand undeclared 8-bit parts.
+CHARSET_SAMPLE = 4_096
 DERIVED_ID_DOMAIN = "genk3600.invalid"
 OCTET_STREAM = "application/octet-stream"
 
-PRECEDENCE_AUTOMATED = frozenset({"bulk", "junk", "list", "auto_reply"})
-DAEMON_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
+# Headers that tell a machine's mail from a person's; their values go to the policy (mail_policy.py) as read.
+AUTOMATION_HEADERS = (
+    "Auto-Submitted",
+    "X-Autoreply",
+    "X-Autorespond",
+    "X-Auto-Response-Suppress",
+    "X-Loop",
+    "Precedence",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Post",
+)
+# Headers relays add or rewrite in transit: the same message relayed twice differs only in these.
+TRACE_HEADERS = frozenset(
+    {
+        "received", "return-path", "delivered-to", "x-original-to", "x-received", "authentication-results",
+        "arc-seal", "arc-message-signature", "arc-authentication-results", "received-spf", "x-spam-status",
+        "x-spam-score", "x-spam-level", "x-spam-flag", "x-virus-scanned", "x-forwarded-to", "x-forwarded-for",
+    }
+)  # fmt: skip
 
 _POLICY = policy.default
 # Serialising an attached message keeps its header lines as they arrived instead of refolding them.
@@ -58,6 +85,7 @@ _MIME_HEADER = re.compile(
 )
 _MIME_SPECIALS = b'"\\;()<>@,:[]'
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -67,9 +95,39 @@ _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _NULL_PATH = re.compile(r"<\s*>")
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Declared "no charset" and "latin-1" are, in practice, UTF-8 or Windows-1252 (as browsers assume too).
+# Declared "no charset" is, in practice, anything: UTF-8 if it decodes, else a guess (_guess).
 _UNDECLARED_CHARSETS = frozenset({"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "unknown"})
-_LATIN1_CHARSETS = frozenset({"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1"})
+# Mailers declare the old standard charset and write its vendor superset (as browsers assume too): GB2312
+# mail holds GBK characters, Shift_JIS mail Microsoft's extensions, and so on.
+_SUPERSETS = {
+    **dict.fromkeys(("iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1"), "cp1252"),
+    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "euc-cn", "cp936", "gb_2312-80", "csgb2312"), "gb18030"),
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis"), "cp932"),
+    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601", "ksc5601", "cseuckr"), "cp949"),
+    **dict.fromkeys(("big5", "csbig5", "x-x-big5"), "big5hkscs"),
+    **dict.fromkeys(("tis-620", "iso-8859-11"), "cp874"),
+}
+# Undeclared 8-bit text: what the detector may answer. Single-byte Western text is ambiguous between the
+# cp125x code pages, so cp1252 (the Western European one, as a Belgian mailbox gets most) wins a tie.
+_DETECTABLE = [
+    "cp1252", "cp932", "euc_jp", "iso2022_jp", "gb18030", "big5hkscs", "cp949", "cp1251", "koi8_r", "cp1250",
+    "cp1253", "cp1254", "cp1255", "cp1256",
+]  # fmt: skip
+_MULTIBYTE = frozenset({"cp932", "euc_jp", "iso2022_jp", "gb18030", "big5hkscs", "cp949"})
+_NON_LATIN = frozenset({"cp1251", "koi8_r", "cp1253", "cp1255", "cp1256"})
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
+_ENCODED_WORD_CHARSET = re.compile(r"(=\?)([^?\s*]+)((?:\*[^?\s]*)?\?[bBqQ]\?)")
+_WHITESPACE_ONLY = re.compile(r"\s*")
+_HEADER_LINE = re.compile(_HEADER_NAME)  # a line that starts a header
+_UNBRACKETED_MAILBOX = re.compile(r"([^<>@()\",;:]*[^\s<>@()\",;:])\s+([^\s<>@()\",;:]+@[^\s<>@()\",;:]+)")
+_TRAILING_DOTS = re.compile(r"(@[^\s<>@,;]*?)\.+(?=[>\s,;]|$)")
+_FILENAME_PARAM = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*("(?:[^"\\]|\\.)*"|[^;]+)""", re.IGNORECASE)
+_EXTENSIONS = {
+    "message/rfc822": ".eml", "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+    "image/heic": ".heic", "image/bmp": ".bmp", "image/tiff": ".tif", "application/pdf": ".pdf", "text/plain": ".txt",
+    "text/html": ".html", "text/calendar": ".ics", "text/rfc822-headers": ".txt",
+    "message/delivery-status": ".txt", "application/zip": ".zip",
+}  # fmt: skip
 
 
 class MalformedMail(ValueError):
@@ -86,17 +144,35 @@ class MailAttachment:
 
 
 @dataclass(frozen=True)
+class DeliveryReport:
+    """What a delivery status notification (RFC 3464) says about the message it returns."""
+
+    recipients: tuple[str, ...]  # Final-Recipient addresses, lower-cased
+    action: str | None  # failed, delayed, delivered, relayed, expanded
+    status: str | None  # e.g. 5.1.1
+    diagnostic: str | None  # the remote server's own words, on one line
+    returned_message_ids: tuple[str, ...]  # Message-ID of the returned message (or its headers)
+
+
+@dataclass(frozen=True)
 class ParsedMail:
-    message_id: str  # without <>; "sha256-<hex of the raw bytes>@genk3600.invalid" when the header is missing
+    message_id: str  # without <>; "sha256-<hex of the message without trace headers>@genk3600.invalid" if missing
     from_address: str | None  # lower-cased; None only for a null sender (bounce)
     from_name: str | None
+    sender_header: str | None  # which header named from_address: From, Sender or Return-Path
+    null_sender: str | None  # why the sender is the null sender of a bounce (`<>`), if it is
+    reply_to: str | None  # the first usable Reply-To address, lower-cased
+    reply_to_name: str | None
     to: tuple[str, ...]  # To and Cc, lower-cased, each once
     subject: str  # decoded, on one line, "" when missing
     text: str  # the plain-text body, or the HTML body as readable text; LF line ends
     in_reply_to: tuple[str, ...]  # message-ids without <>
-    references: tuple[str, ...]  # message-ids without <>, the newest MAX_THREAD_IDS
+    references: tuple[str, ...]  # message-ids without <>: the first (the root) and the newest, MAX_THREAD_IDS
     ticket_references: tuple[str, ...]  # references (kit/reference.py) found in the subject, upper-cased, in order
-    automated: str | None  # why this is an auto-reply, bounce or list mail; None for a person's mail
+    content_type: str  # of the message itself, e.g. multipart/report
+    report_type: str | None  # the report-type of a multipart/report, lower-cased
+    automation_headers: tuple[tuple[str, str], ...]  # (name, value) of AUTOMATION_HEADERS present, as read
+    delivery_report: DeliveryReport | None  # for a delivery status notification
     sent_at: datetime | None  # the Date header in UTC; None when missing or unreadable
     attachments: tuple[MailAttachment, ...]
     header_defects: tuple[str, ...]  # names of the parser's defect classes (headers and MIME structure)
@@ -119,37 +195,101 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMail:
         raise MalformedMail("The message is empty.")
     _refuse_header_injection(raw)
     _refuse_oversized_mime_headers(raw)
-    message = message_from_bytes(raw, policy=_POLICY)
+    defects: list[str] = []
+    message = message_from_bytes(_repair_header_block(raw, defects), policy=_POLICY)
     if not message.keys():
         raise MalformedMail("The message has no header lines, so it is not an e-mail message.")
-    defects: list[str] = []
     sender = _sender(message, defects)
+    reply_to = _reply_to(message, defects)
     to = _recipients(message, defects)
-    subject_source = (_first(message, "subject") or "")[:MAX_SUBJECT_SOURCE]  # a subject, not a document
-    subject = _one_line(_unstructured("subject", subject_source, defects))
+    subject = _one_line(_decode_words(_first(message, "subject") or "", defects))[:MAX_SUBJECT]
     parts = _leaves(message, defects)
     text, attachments = _content(parts, max_attachment_bytes)
     message_ids = _message_ids(_first(message, "message-id") or "")
+    content_type = _content_type(message)
     return ParsedMail(
         message_id=message_ids[0] if message_ids else _derived_message_id(raw),
         from_address=sender.address,
         from_name=sender.name,
+        sender_header=sender.header,
+        null_sender=sender.null,
+        reply_to=reply_to.address if reply_to else None,
+        reply_to_name=(reply_to.name or None) if reply_to else None,
         to=to,
         subject=subject,
         text=text,
-        in_reply_to=tuple(_message_ids(" ".join(_values(message, "in-reply-to")))[-MAX_THREAD_IDS:]),
-        references=tuple(_message_ids(" ".join(_values(message, "references")))[-MAX_THREAD_IDS:]),
+        in_reply_to=_thread_ids(_message_ids(" ".join(_values(message, "in-reply-to")))),
+        references=_thread_ids(_message_ids(" ".join(_values(message, "references")))),
         ticket_references=tuple(_unique(match.upper() for match in REFERENCE_IN_TEXT.findall(subject))),
-        automated=_automated(message, sender),
+        content_type=content_type,
+        report_type=_report_type(message) if content_type == "multipart/report" else None,
+        automation_headers=tuple(
+            (name, _one_line(value)[:200]) for name in AUTOMATION_HEADERS for value in _values(message, name)[:1]
+        ),
+        delivery_report=_delivery_report(parts),
         sent_at=_sent_at(_first(message, "date"), defects),
         attachments=attachments,
         header_defects=tuple(_unique(defects)),
     )
 
 
+def _thread_ids(ids: list[str]) -> tuple[str, ...]:
+    if len(ids) <= MAX_THREAD_IDS:
+        return tuple(ids)
+    return (ids[0], *ids[-(MAX_THREAD_IDS - 1) :])
+
+
 def _derived_message_id(raw: bytes) -> str:
-    """The same bytes delivered twice get the same id, so a relay's retry is recognised as a duplicate."""
-    return f"sha256-{hashlib.sha256(raw).hexdigest()}@{DERIVED_ID_DOMAIN}"
+    """The same message delivered twice gets the same id, so a relay's retry is recognised as a duplicate.
+
+    Relays change what is not the message: line ends (CRLF, LF), trace headers they add (Received ...),
+    trailing white space. Those are left out of the hash; every other byte counts.
+    """
+    lines = _LINE_BREAK_BYTES.split(raw)
+    kept: list[bytes] = []
+    in_headers, dropping = True, False
+    for line in lines:
+        if in_headers:
+            if not line.strip():
+                in_headers = False
+            elif line[:1] in (b" ", b"\t"):
+                if dropping:
+                    continue
+            else:
+                dropping = line.partition(b":")[0].strip().lower().decode("ascii", "replace") in TRACE_HEADERS
+                if dropping:
+                    continue
+        kept.append(line.rstrip())
+    normalised = b"\n".join(kept).strip()
+    return f"sha256-{hashlib.sha256(normalised).hexdigest()}@{DERIVED_ID_DOMAIN}"
+
+
+def _repair_header_block(raw: bytes, defects: list[str]) -> bytes:
+    """Read what a mature mail reader reads: junk before the first header goes, and a line in the middle of
+    the headers that is neither a header nor indented is a continuation its mailer forgot to indent.
+
+    Only lines followed by more header lines are touched: the first line that is not a header and has no
+    header after it is where the body starts (a message without the empty separator line).
+    """
+    end = _HEADER_END.search(raw)
+    block = raw[: end.start()] if end else raw
+    lines = block.splitlines(keepends=True)
+    headers = [index for index, line in enumerate(lines) if _HEADER_LINE.match(line)]
+    if not headers:
+        return raw
+    last = headers[-1]
+    if headers[0] == 0 and all(_HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") for line in lines[:last]):
+        return raw  # the usual case: headers and indented continuations only
+    repaired: list[bytes] = []
+    for line in lines[: last + 1]:
+        if _HEADER_LINE.match(line) or (repaired and line[:1] in (b" ", b"\t")):
+            repaired.append(line)
+        elif not repaired:
+            defects.append("JunkBeforeHeadersDefect")  # e.g. a gateway's banner or an mbox separator
+        elif line.strip():
+            defects.append("UnindentedContinuationDefect")
+            repaired.append(b" " + line)
+    return b"".join(repaired) + b"".join(lines[last + 1 :]) + raw[len(block) :]
 
 
 def _refuse_header_injection(raw: bytes) -> None:
@@ -192,42 +332,65 @@ def _refuse_oversized_mime_headers(raw: bytes) -> None:
 class _Sender:
     address: str | None
     name: str | None
-    local_part: str | None
+    header: str | None  # which header named the address
     null: str | None  # why the sender counts as a null sender (bounce), if it does
 
 
 def _sender(message: EmailMessage, defects: list[str]) -> _Sender:
+    """Who sent it: the first usable address of From, then Sender, then Return-Path.
+
+    A person's mail with a missing or unreadable From still names its sender elsewhere (its mailer's
+    Sender, the envelope's Return-Path); only the null path `<>` makes a null sender, as bounces have.
+    Several From headers are read in order (a mature helpdesk does not refuse them) and flagged.
+    """
     from_values = _values(message, "from")
     return_path = _first(message, "return-path")
     if len(from_values) > 1:
-        # Which one would a reply reach? Refused outright, as large mail providers do.
-        raise MalformedMail(f"The message has {len(from_values)} From headers; exactly one is allowed.")
-    if not from_values and return_path is None:
-        raise MalformedMail("The message has neither a From nor a Return-Path header, so it has no sender.")
-    from_value = from_values[0] if from_values else None
+        defects.append("MultipleFromHeadersDefect")
     null = None
-    if from_value is None:
-        null = "null sender (no From header)"
-    elif _is_null_path(from_value):
+    if from_values and all(_is_null_path(value) for value in from_values):
         null = "null sender (From: <>)"
     elif return_path is not None and _is_null_path(return_path):
         null = "null sender (Return-Path: <>)"
-    if from_value is not None and not _is_null_path(from_value):
-        mailboxes = _mailboxes("From", from_value, defects)
-        usable = [box for box in mailboxes if box.address]
-        if usable:
-            return _Sender(usable[0].address, usable[0].name or None, usable[0].local_part, null)
-        if null is None:
-            raise MalformedMail(f"The From header {_one_line(from_value)[:100]!r} holds no usable address.")
+    first_name = None
+    for header, values in (("From", from_values), ("Sender", _values(message, "sender")[:1])):
+        for value in values:
+            if _is_null_path(value):
+                continue
+            mailboxes = _mailboxes(header, _mend_address(value, defects), defects)
+            first_name = first_name or next((box.name for box in mailboxes if box.name), None)
+            usable = next((box for box in mailboxes if box.address), None)
+            if usable is not None:
+                return _Sender(usable.address, usable.name or first_name, header, null)
+    if return_path is not None and not _is_null_path(return_path):
+        usable = next((box for box in _mailboxes("Return-Path", return_path, defects) if box.address), None)
+        if usable is not None:
+            return _Sender(usable.address, first_name, "Return-Path", null)
+    if null is not None:
         # A bounce may name its daemon without a domain (`<MAILER-DAEMON>`); the null path excuses it.
-        first = mailboxes[0] if mailboxes else _Mailbox("", None, "")
-        return _Sender(None, first.name or None, first.local_part, null)
-    if from_value is None and return_path is not None and not _is_null_path(return_path):
-        box = next((box for box in _mailboxes("Return-Path", return_path, defects) if box.address), None)
-        if box is None:
-            raise MalformedMail("The message has no From header and its Return-Path holds no usable address.")
-        return _Sender(box.address, None, box.local_part, null)
-    return _Sender(None, None, None, null)
+        return _Sender(None, first_name, None, null)
+    if not from_values and return_path is None:
+        raise MalformedMail("The message has no From, Sender or Return-Path header, so it has no sender.")
+    raise MalformedMail("Neither From, Sender nor Return-Path holds a usable address.")
+
+
+def _reply_to(message: EmailMessage, defects: list[str]) -> _Mailbox | None:
+    for value in _values(message, "reply-to")[:1]:
+        boxes = _mailboxes("Reply-To", _mend_address(value, defects), defects)
+        return next((box for box in boxes if box.address), None)
+    return None
+
+
+def _mend_address(value: str, defects: list[str]) -> str:
+    """What people mean by two common slips: `Jan Peeters jan@x.be` (no brackets) and `jan@x.be.`."""
+    if len(value) > MAX_ADDRESS_HEADER:
+        return value  # refused by _mailboxes; the patterns below need not read it
+    mended = _TRAILING_DOTS.sub(r"\1", value)
+    if "<" not in mended and (bare := _UNBRACKETED_MAILBOX.fullmatch(mended.strip())):
+        mended = f'"{bare.group(1)}" <{bare.group(2)}>'
+    if mended != value:
+        defects.append("MendedAddressDefect")
+    return mended
 
 
 def _recipients(message: EmailMessage, defects: list[str]) -> tuple[str, ...]:
@@ -308,26 +471,6 @@ def _is_null_path(value: str) -> bool:
     return not value.strip() or _NULL_PATH.fullmatch(value.strip()) is not None
 
 
-def _automated(message: EmailMessage, sender: _Sender) -> str | None:
-    """Why this mail came from a machine (auto-reply, bounce, list), so intake must not answer it."""
-    if _content_type(message) == "multipart/report":
-        return "delivery or read report (multipart/report)"
-    if sender.null:
-        return sender.null
-    if sender.local_part and sender.local_part.lower() in DAEMON_LOCAL_PARTS:
-        return f"sent by {sender.local_part.lower()}"
-    auto_submitted = (_first(message, "auto-submitted") or "").split(";")[0].strip().lower()
-    if auto_submitted and auto_submitted != "no":
-        return f"Auto-Submitted: {_one_line(auto_submitted)[:100]}"
-    for header in ("X-Autoreply", "X-Autorespond"):
-        if _first(message, header) is not None:
-            return f"{header} header present"
-    precedence = (_first(message, "precedence") or "").strip().lower()
-    if precedence in PRECEDENCE_AUTOMATED:
-        return f"Precedence: {precedence}"
-    return None
-
-
 def _sent_at(value: str | None, defects: list[str]) -> datetime | None:
     if value is None:
         return None
@@ -363,7 +506,62 @@ def _values(message: MIMEPart, name: str) -> list[str]:
     the raw value is decoded first (UTF-8, else Windows-1252) and only then parsed.
     """
     wanted = name.lower()
-    return [_unfold(str(value)) for key, value in message.raw_items() if key.lower() == wanted]
+    return [_supersets(_unfold(str(value))) for key, value in message.raw_items() if key.lower() == wanted]
+
+
+def _supersets(value: str) -> str:
+    """Encoded-words name their charset's superset, so the stdlib's own decoding (names) reads them too."""
+    if "=?" not in value:
+        return value
+    return _ENCODED_WORD_CHARSET.sub(lambda word: word[1] + _charset(word[2]) + word[3], value)
+
+
+def _charset(name: str) -> str:
+    name = name.strip().lower()
+    return _SUPERSETS.get(name, name)
+
+
+def _decode_words(value: str, defects: list[str]) -> str:
+    """Decode RFC 2047 encoded-words with our charset rules; white space between two of them goes.
+
+    Adjacent words in one charset are joined as bytes before decoding: mailers split a multi-byte
+    character across two words.
+    """
+    value = value[:MAX_SUBJECT_SOURCE]
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_charset = ""
+    position = 0
+
+    def flush() -> None:
+        if pending:
+            out.append(_decode(b"".join(pending), pending_charset))
+            pending.clear()
+
+    for word in _ENCODED_WORD.finditer(value):
+        gap = value[position : word.start()]
+        if not (pending and _WHITESPACE_ONLY.fullmatch(gap)):
+            flush()
+            out.append(gap)
+        position = word.end()
+        charset, encoding, payload = word[1], word[2].lower(), word[3]
+        try:
+            if encoding == "b":
+                data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+            else:
+                data = binascii.a2b_qp(payload.encode("utf-8"), header=True)
+        except (binascii.Error, ValueError):
+            defects.append("InvalidBase64CharactersDefect")
+            flush()
+            out.append(word.group())
+            continue
+        if pending and _charset(charset) != pending_charset:
+            flush()
+        pending.append(data)
+        pending_charset = _charset(charset)
+    flush()
+    out.append(value[position:])
+    return "".join(out)
 
 
 def _first(message: MIMEPart, name: str) -> str | None:
@@ -375,16 +573,6 @@ def _unfold(value: str) -> str:
     return _LINE_BREAK.sub("", _clean(value))
 
 
-def _unstructured(name: str, value: str, defects: list[str]) -> str:
-    try:
-        header = _POLICY.header_factory(name, value)
-    except Exception:
-        defects.append("InvalidHeaderDefect")
-        return value
-    defects.extend(type(defect).__name__ for defect in header.defects)
-    return str(header)
-
-
 def _one_line(value: str) -> str:
     """Subjects and names go into lists and outgoing headers: no control characters, no line breaks."""
     return _SPACE.sub(" ", _CONTROL.sub("", _clean(value))).strip()
@@ -393,8 +581,12 @@ def _one_line(value: str) -> str:
 def _clean(value: str) -> str:
     """Text safe for PostgreSQL and for encoding: undecoded bytes decoded, NUL characters gone."""
     if _SURROGATE.search(value):
-        # Raw 8-bit bytes, and encoded-words in an unknown charset, come back as escaped bytes.
-        value = _ESCAPED_BYTES.sub(lambda run: _guess(run.group().encode("utf-8", "surrogateescape")), value)
+        # Raw 8-bit bytes, and encoded-words in an unknown charset, come back as escaped bytes. Read whole
+        # when the rest is ASCII: multi-byte charsets (Shift_JIS) have ASCII bytes inside their characters.
+        try:
+            value = _guess(value.encode("ascii", "surrogateescape"))
+        except UnicodeEncodeError:
+            value = _ESCAPED_BYTES.sub(lambda run: _guess(run.group().encode("utf-8", "surrogateescape")), value)
         value = _SURROGATE.sub("\ufffd", value)
     return value.replace("\x00", "")
 
@@ -402,54 +594,139 @@ def _clean(value: str) -> str:
 # -- body and attachments -----------------------------------------------------------------------------------
 
 
-def _leaves(message: EmailMessage, defects: list[str]) -> list[MIMEPart]:
+@dataclass(frozen=True)
+class _Leaf:
+    part: MIMEPart
+    # For each multipart/alternative above the part: (that multipart's position, which of its children).
+    alternatives: tuple[tuple[int, int], ...]
+
+
+def _leaves(message: EmailMessage, defects: list[str]) -> list[_Leaf]:
     """The non-multipart parts in document order (attached messages stay whole: they are attachments)."""
-    leaves: list[MIMEPart] = []
-    stack: list[MIMEPart] = [message]
+    leaves: list[_Leaf] = []
+    stack: list[tuple[MIMEPart, tuple[tuple[int, int], ...]]] = [(message, ())]
     seen = 0
     while stack:  # a loop, not recursion: nesting depth is the sender's choice
-        part = stack.pop()
+        part, alternatives = stack.pop()
         seen += 1
         if seen > MAX_PARTS:
             raise MalformedMail(f"The message has more than {MAX_PARTS} MIME parts.")
         defects.extend(type(defect).__name__ for defect in part.defects)
-        if part.is_multipart() and _content_type(part).startswith("multipart/"):
-            stack.extend(reversed(list(part.iter_parts())))
+        content_type = _content_type(part)
+        if part.is_multipart() and content_type.startswith("multipart/"):
+            children = list(part.iter_parts())
+            if content_type == "multipart/alternative":
+                stack.extend((child, (*alternatives, (seen, n))) for n, child in reversed(list(enumerate(children))))
+            else:
+                stack.extend((child, alternatives) for child in reversed(children))
         else:
-            leaves.append(part)
+            leaves.append(_Leaf(part, alternatives))
     return leaves
 
 
-def _content(parts: list[MIMEPart], max_attachment_bytes: int) -> tuple[str, tuple[MailAttachment, ...]]:
-    plain: list[MIMEPart] = []
-    html: list[MIMEPart] = []
+def _content(leaves: list[_Leaf], max_attachment_bytes: int) -> tuple[str, tuple[MailAttachment, ...]]:
+    """The body text and the attachments.
+
+    Every inline text part counts, plain or HTML (a mixed message's unnamed HTML part is part of what was
+    written), except within a multipart/alternative: there one child is the body, the first with plain
+    text, else the first with any text, and its siblings are other renderings of the same words.
+    """
+    texts: list[tuple[_Leaf, str, bool]] = []  # leaf, its text, whether it is plain text
     attachments: list[MailAttachment] = []
-    for part in parts:
+    for leaf in leaves:
+        part = leaf.part
         content_type = _content_type(part)
         filename = _filename(part)
         if filename is None and _disposition(part) != "attachment":
             # A multipart without a usable boundary arrives as one text blob: shown, not lost.
             if content_type == "text/plain" or content_type.startswith("multipart/"):
-                plain.append(part)
+                texts.append((leaf, _tidy(_part_text(part)), True))
                 continue
             if content_type == "text/html":
-                html.append(part)
+                texts.append((leaf, _tidy(html_to_text(_part_text(part))), False))
                 continue
         # Anything else the sender put in (named or not, e.g. an inline photo) is kept as an attachment.
         content = _part_bytes(part)
         attachments.append(
             MailAttachment(
-                filename=filename,
+                filename=filename or _unnamed(part, content_type, len(attachments) + 1),
                 content_type=content_type,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
                 content=content if len(content) <= max_attachment_bytes else None,
             )
         )
-    texts = [text for part in plain if (text := _tidy(_part_text(part)))]
-    if not texts:  # no plain text, or only an empty plain alternative next to the real HTML
-        texts = [text for part in html if (text := _tidy(html_to_text(_part_text(part))))]
-    return "\n\n".join(texts), tuple(attachments)
+    chosen: dict[int, int] = {}  # alternative -> the child that is the body
+    for prefer_plain in (True, False):
+        for leaf, text, plain in texts:
+            for alternative, child in leaf.alternatives:
+                if text and (plain or not prefer_plain):
+                    chosen.setdefault(alternative, child)
+    body = [
+        text
+        for leaf, text, _plain in texts
+        if text and all(chosen.get(alternative) == child for alternative, child in leaf.alternatives)
+    ]
+    return "\n\n".join(body), tuple(attachments)
+
+
+def _unnamed(part: MIMEPart, content_type: str, number: int) -> str:
+    """A name for a file its sender did not name: a forwarded mail by its subject, others by kind."""
+    extension = _EXTENSIONS.get(content_type, ".bin")
+    if content_type == "message/rfc822":
+        inner: Any = part.get_payload()
+        forwarded = inner[0] if isinstance(inner, list) and inner else None
+        subject = _one_line(_decode_words(str(forwarded.get("subject", "")), [])) if forwarded is not None else ""
+        stem = re.sub(r"[/\\]", "-", subject)[: MAX_FILENAME - len(extension)].strip() or "forwarded message"
+        return stem + extension
+    kind = "image" if content_type.startswith("image/") else "attachment"
+    return f"{kind}-{number}{extension}"
+
+
+def _report_type(message: EmailMessage) -> str | None:
+    try:
+        value = message.get_param("report-type")
+    except Exception:
+        return None
+    return _one_line(str(value)).lower()[:100] if isinstance(value, str) else None
+
+
+def _delivery_report(leaves: list[_Leaf]) -> DeliveryReport | None:
+    """The facts of a delivery status notification: its per-recipient fields and the returned message's id."""
+    status_blocks: list[Any] = []
+    returned: list[str] = []
+    for leaf in leaves:
+        content_type = _content_type(leaf.part)
+        if content_type in ("message/delivery-status", "message/global-delivery-status"):
+            payload: Any = leaf.part.get_payload()
+            if isinstance(payload, list):
+                status_blocks.extend(payload)
+        elif content_type in ("message/rfc822", "message/global"):
+            payload = leaf.part.get_payload()
+            if isinstance(payload, list) and payload:
+                returned += _message_ids(_clean(str(payload[0].get("message-id", ""))))
+        elif content_type in ("text/rfc822-headers", "message/global-headers"):
+            headers = message_from_bytes(_part_bytes(leaf.part), policy=_POLICY)
+            returned += _message_ids(_clean(str(headers.get("message-id", ""))))
+    if not status_blocks:
+        return None
+    recipients: list[str] = []
+    fields: dict[str, str] = {}
+    for block in status_blocks:
+        recipient = _clean(str(block.get("final-recipient", ""))).rpartition(";")[2].strip().strip("<>").lower()
+        if recipient:
+            recipients.append(_one_line(recipient)[:MAX_ADDRESS_HEADER])
+        for name in ("action", "status", "diagnostic-code"):
+            value = block.get(name)
+            if value is not None and name not in fields:
+                fields[name] = _one_line(_clean(str(value)))[:1000]
+    return DeliveryReport(
+        recipients=tuple(_unique(recipients)),
+        action=fields.get("action", "").lower() or None,
+        status=fields.get("status") or None,
+        diagnostic=fields.get("diagnostic-code") or None,
+        returned_message_ids=tuple(_unique(returned))[:MAX_THREAD_IDS],
+    )
 
 
 def _content_type(part: MIMEPart) -> str:
@@ -475,6 +752,8 @@ def _filename(part: MIMEPart) -> str | None:
         return None
     if name is None:
         return None
+    if "\ufffd" in str(name):
+        name = _raw_filename(part) or name
     name = _one_line(re.split(r"[/\\]", _clean(str(name)))[-1])
     if name in ("", ".", ".."):
         return None
@@ -483,6 +762,17 @@ def _filename(part: MIMEPart) -> str | None:
         extension = f".{extension}" if dot and stem and len(extension) <= 16 else ""
         name = name[: MAX_FILENAME - len(extension)] + extension
     return name
+
+
+def _raw_filename(part: MIMEPart) -> str | None:
+    """A file name written in raw 8-bit bytes, which the header registry reads as U+FFFD: read the raw
+    header instead, whose undecoded bytes _clean then decodes like any undeclared text."""
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type") and _SURROGATE.search(value):
+            found = _FILENAME_PARAM.search(_LINE_BREAK.sub("", value))
+            if found:
+                return found[1].strip().strip('"')
+    return None
 
 
 def _part_bytes(part: MIMEPart) -> bytes:
@@ -517,21 +807,41 @@ def _part_text(part: MIMEPart) -> str:
 
 def _decode(data: bytes, charset: str | None) -> str:
     """Decode whatever the sender claims; an unknown or lying charset falls back, never fails."""
-    name = (charset or "").strip().lower()
+    name = _charset(charset or "")
     if name in _UNDECLARED_CHARSETS:
         return _guess(data)
-    codec = "cp1252" if name in _LATIN1_CHARSETS else name
     try:
-        return data.decode(codec, errors="replace")
+        return data.decode(name, errors="replace")
     except Exception:  # unknown names, and codecs that are not text codecs (zlib, hex, idna ...)
         return _guess(data)
 
 
 def _guess(data: bytes) -> str:
+    """Text in an undeclared charset: UTF-8 if it is, else what the detector finds (cp1252 on a tie)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    return data.decode(_detect(data[:CHARSET_SAMPLE]), errors="replace")
+
+
+def _detect(sample: bytes) -> str:
+    try:
+        matches = list(from_bytes(sample, cp_isolation=_DETECTABLE))
+    except Exception:  # a detector's failure must not cost the mail
+        return "cp1252"
+    if not matches:
+        return "cp1252"
+    best = min(match.chaos for match in matches)
+    close = [match for match in matches if match.chaos <= best + 0.01]
+    if any("cp1252" in match.could_be_from_charset for match in close):
+        return "cp1252"
+    chosen = close[0]
+    # Multi-byte text (Japanese, Chinese, Korean) and non-Latin scripts are told apart reliably; for the
+    # Latin code pages the detector's pick among cp125x is a coin toss on short text, so cp1252 stays.
+    if chosen.encoding in _MULTIBYTE or chosen.encoding in _NON_LATIN:
+        return str(chosen.encoding)
+    return "cp1252"
 
 
 def _tidy(text: str) -> str:

@@ -15,7 +15,7 @@ from genk3600.citizens.service import Identification, identify
 from genk3600.config import Settings
 from genk3600.contacts import repository
 from genk3600.contacts.errors import ContactNotFound, UnknownDesk, UnknownTicket
-from genk3600.contacts.intake import Intake, Outcome
+from genk3600.contacts.intake import DeliveryFailure, Intake, Outcome, Threading
 from genk3600.contacts.schemas import (
     ContactOut,
     ContactPage,
@@ -26,7 +26,7 @@ from genk3600.contacts.schemas import (
 )
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
-from genk3600.models import Category, Contact, ContactAttachment, Ticket
+from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket
 from genk3600.models.enums import (
     FINISHED_STATUSES,
     Channel,
@@ -59,6 +59,9 @@ class _Placement:
     outcome: Outcome
     why: str
     routed: routing.RoutedTicket | None = None
+    threaded_by: str | None = None  # the mail header (or subject reference) that named the ticket
+    bounced: OutboundMail | None = None  # our mail this contact (a bounce) reports undelivered
+    bounce_reason: str = ""
 
 
 async def record_intake(
@@ -110,6 +113,7 @@ async def record_intake(
     placement = await _place(session, settings, actor, intake, category, found, language, now)
     # Through the relationship: a new ticket gets its id in the same flush that writes the contact.
     contact.ticket = placement.ticket
+    _note_placement(contact, placement)
     session.add(contact)
     await session.flush()
     if placement.ticket is not None:
@@ -143,11 +147,15 @@ async def _place(
         if linked is None:
             raise UnknownTicket(intake.ticket_reference)
         return _Placement(linked, Outcome.attached, f"linked by {actor.display_name}")
+    if intake.delivery_failure is not None:
+        bounced = await _bounced(session, intake.delivery_failure, actor)
+        if bounced is not None:
+            return bounced
     if not intake.opens_ticket:
         return _Placement(None, Outcome.stored, "not a question: stored without a ticket")
-    threaded = await _thread(session, intake, actor)
+    threaded, threaded_by = await _thread(session, intake.threading, actor)
     if threaded is not None:
-        continued = await _continue_thread(session, settings, threaded, now)
+        continued = await _continue_thread(session, settings, threaded, now, threaded_by)
         if continued is not None:
             return continued
     if found.citizen is not None and category is not None and settings.follow_up_window_hours:
@@ -170,36 +178,59 @@ async def _place(
     routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
     why = f"owned by {routed.ticket.owning_unit.name}"
     if threaded is not None:
-        why += f"; follows up on {threaded.reference}, which was already {threaded.status}"
-    return _Placement(routed.ticket, Outcome.created, why, routed)
+        why += f"; follows up on {threaded.reference} ({threaded_by}), which was already {threaded.status}"
+    return _Placement(routed.ticket, Outcome.created, why, routed, threaded_by)
 
 
-async def _thread(session: AsyncSession, intake: Intake, actor: Principal) -> Ticket | None:
-    """The ticket a mail reply continues, among those the actor may see."""
-    for reference in intake.threading.ticket_references:
+async def _thread(session: AsyncSession, threading: Threading, actor: Principal) -> tuple[Ticket | None, str | None]:
+    """The ticket a mail reply continues, among those the actor may see, and what named it."""
+    for reference in threading.ticket_references:
         ticket = await ticket_repository.ticket_by_reference(session, reference, actor)
         if ticket is not None:
-            return ticket
-    if intake.threading.message_ids:
-        ticket_id = await repository.ticket_id_of_mail(session, intake.threading.message_ids)
+            return ticket, f"subject reference {reference}"
+    for header, message_ids in (("In-Reply-To", threading.in_reply_to), ("References", threading.references)):
+        if not message_ids:
+            continue
+        ticket_id = await repository.ticket_id_of_mail(session, message_ids)
         # A reply to one of our own messages (an acknowledgement) names its Message-ID.
-        ticket_id = ticket_id or await outbound.ticket_id_by_message_ids(session, intake.threading.message_ids)
+        ticket_id = ticket_id or await outbound.ticket_id_by_message_ids(session, message_ids)
         if ticket_id is not None:
-            return await ticket_repository.ticket_by_id(session, ticket_id, actor)
-    return None
+            return await ticket_repository.ticket_by_id(session, ticket_id, actor), header
+    return None, None
+
+
+async def _bounced(session: AsyncSession, failure: DeliveryFailure, actor: Principal) -> _Placement | None:
+    """A bounce of our own mail joins that mail's ticket, if the actor may see it (as any thread would)."""
+    mail = await outbound.mail_by_message_ids(session, failure.message_ids)
+    if mail is None or mail.ticket_id is None:
+        return None
+    ticket = await ticket_repository.ticket_by_id(session, mail.ticket_id, actor)
+    if ticket is None:
+        return None
+    why = f"our {mail.purpose} mail <{mail.message_id}> to the citizen bounced"
+    return _Placement(ticket, Outcome.attached, why, None, "returned Message-ID", mail, failure.reason)
+
+
+def _note_placement(contact: Contact, placement: _Placement) -> None:
+    """What the contact itself keeps of its placement: the header that threaded it, a bounce's flag."""
+    if placement.threaded_by is not None:
+        contact.channel_details = {**contact.channel_details, "threaded_by": placement.threaded_by}
+    if placement.bounced is not None:
+        contact.flags = sorted({*contact.flags, ContactFlag.mail_bounced.value})
 
 
 async def _continue_thread(
-    session: AsyncSession, settings: Settings, ticket: Ticket, now: datetime
+    session: AsyncSession, settings: Settings, ticket: Ticket, now: datetime, threaded_by: str | None
 ) -> _Placement | None:
     """A reply joins its ticket; a recently resolved one reopens; an older or closed one starts afresh (None)."""
     locked = await ticket_repository.lock_ticket(session, ticket.id)
     ticket = locked or ticket
     if ticket.status not in FINISHED_STATUSES:
-        return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference}")
+        return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference} ({threaded_by})", None, threaded_by)
     window = timedelta(days=settings.reopen_window_days)
     if ticket.status == "resolved" and ticket.resolved_at and now - ticket.resolved_at <= window:
-        return _Placement(ticket, Outcome.reopened, f"reply within {settings.reopen_window_days} days of resolution")
+        why = f"reply within {settings.reopen_window_days} days of resolution ({threaded_by})"
+        return _Placement(ticket, Outcome.reopened, why, None, threaded_by)
     return None
 
 
@@ -228,6 +259,18 @@ async def _log_placement(
         )
         routed = routing.routing_entries(placement.routed) if placement.routed is not None else []
         await timeline.record_events(session, ticket, actor, [created, *routed])
+        return
+    if placement.bounced is not None:
+        reason = placement.bounce_reason
+        await outbound.mark_bounced(session, placement.bounced.id, reason)
+        await timeline.record_event(
+            session,
+            ticket,
+            actor,
+            TicketEventType.mail_bounced,
+            f"Mail to the citizen bounced: {reason or 'no reason given'}.",
+            {**facts, "outbound_mail_id": placement.bounced.id, "purpose": placement.bounced.purpose, "reason": reason},
+        )
         return
     if placement.outcome is Outcome.reopened:
         await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -74,6 +75,26 @@ class IntakeHandler:
         return TRY_AGAIN
 
 
+class IntakeSMTP(SMTP):
+    """aiosmtpd's protocol without its 1,000-byte line limit (RFC 5321's, which it answers with a permanent
+    500): mailers do send longer lines (HTML on one line), and the HTTP door takes them, so this door does
+    too. A line is bounded by the message size limit instead."""
+
+    def __init__(self, handler: Any, *, max_line_bytes: int, **kwargs: Any) -> None:
+        # Read by SMTP.__init__ for its stream reader's buffer limit, so set before it runs.
+        self.line_length_limit = max_line_bytes + 2  # the CRLF
+        super().__init__(handler, **kwargs)
+
+
+class _IntakeController(Controller):
+    def __init__(self, handler: Any, max_line_bytes: int, **kwargs: Any) -> None:
+        self._max_line_bytes = max_line_bytes
+        super().__init__(handler, **kwargs)
+
+    def factory(self) -> SMTP:
+        return IntakeSMTP(self.handler, max_line_bytes=self._max_line_bytes, **self.SMTP_kwargs)
+
+
 def _size_limit(max_message_bytes: int) -> int:
     if max_message_bytes < 1:  # aiosmtpd reads 0 (and None) as "no limit at all"
         raise ValueError(f"max_message_bytes must be at least 1, not {max_message_bytes}")
@@ -94,8 +115,9 @@ def smtp_controller(
     server_hostname: str | None = None,
 ) -> Controller:
     """A listener in its own thread and event loop (deliver() runs there); the caller starts and stops it."""
-    return Controller(
+    return _IntakeController(
         handler,
+        _size_limit(max_message_bytes),
         hostname=host,
         port=port,
         server_hostname=_server_name(server_hostname),
@@ -125,8 +147,9 @@ async def serve_smtp(
     limit, name = _size_limit(max_message_bytes), _server_name(server_hostname)
 
     def connection() -> SMTP:  # one SMTP protocol object per client connection, as aiosmtpd expects
-        return SMTP(
+        return IntakeSMTP(
             handler,
+            max_line_bytes=limit,
             data_size_limit=limit,
             decode_data=False,
             enable_SMTPUTF8=True,

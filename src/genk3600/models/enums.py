@@ -97,6 +97,7 @@ class TicketEventType(StrEnum):
     merged = "merged"
     sla_warning = "sla_warning"
     sla_breach = "sla_breach"
+    mail_bounced = "mail_bounced"  # our mail to the citizen came back undelivered
 
 
 class DeskKind(StrEnum):
@@ -114,6 +115,7 @@ class ContactFlag(StrEnum):
     awaiting_summary = "awaiting_summary"  # a call ended; the agent has not recorded it yet
     malformed_headers = "malformed_headers"
     attachment_over_cap = "attachment_over_cap"
+    mail_bounced = "mail_bounced"  # a bounce of our mail to the citizen: their address needs checking
 
 
 class CallState(StrEnum):
@@ -135,6 +137,7 @@ class OutboundMailStatus(StrEnum):
     pending = "pending"
     sent = "sent"
     dead = "dead"  # gave up after the configured number of attempts
+    bounced = "bounced"  # sent, then reported undeliverable by the citizen's mail server (a bounce)
 
 
 class Scope(StrEnum):

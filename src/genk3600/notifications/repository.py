@@ -61,6 +61,23 @@ async def mark_failed(session: AsyncSession, mail_id: int, error: str, retry_at:
     await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
 
 
+async def mark_bounced(session: AsyncSession, mail_id: int, reason: str) -> None:
+    """The citizen's mail server returned the message: it failed after all, whatever was recorded before."""
+    values = {"status": OutboundMailStatus.bounced.value, "last_error": reason[:1000], "body": REDACTED_BODY}
+    await session.execute(update(OutboundMail).where(OutboundMail.id == mail_id).values(**values))
+    await trail.record_writes(session, [trail.updated("outbound_mail", mail_id, {}, values)])
+
+
+async def mail_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> OutboundMail | None:
+    """The newest of our own messages about a ticket among `message_ids` (what a bounce returns)."""
+    return await session.scalar(
+        select(OutboundMail)
+        .where(OutboundMail.message_id.in_(message_ids), OutboundMail.ticket_id.is_not(None))
+        .order_by(OutboundMail.id.desc())
+        .limit(1)
+    )
+
+
 async def ticket_id_by_message_ids(session: AsyncSession, message_ids: Sequence[str]) -> int | None:
     """The ticket one of our own outgoing messages was about (a citizen replying to an acknowledgement)."""
     return await session.scalar(
