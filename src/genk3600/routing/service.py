@@ -13,6 +13,8 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
 from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.names import load_names
+from genk3600.i18n.texts import Message, legacy, render_message
 from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Channel, Confidentiality, Language, TicketEventType, UnitKind
@@ -30,6 +32,7 @@ from genk3600.routing.rules import (
     matching_category,
     route,
 )
+from genk3600.routing.rules import decision as decision_of
 from genk3600.routing.schemas import (
     ContactSketch,
     DecisionOut,
@@ -219,14 +222,14 @@ def _decide(facts: ContactFacts, context: _Context, category_owner: str | None) 
     decision = route(facts, context.rules, context.units, context.front_office)
     if decision.rule_id is None and category_owner is not None:
         # No rule spoke up: the category's own default owner, before the front office.
-        return Decision(
-            rule_id=None,
-            rule_version=None,
-            rule_name="category default",
-            actions=Actions(owning_unit=category_owner),
-            matched=(f"category {facts.category}",),
-            explanation=f"no rule matched: category {facts.category} → {context.units.display(category_owner)} "
-            "(the category's default unit)",
+        return decision_of(
+            None,
+            None,
+            "category default",
+            Actions(owning_unit=category_owner),
+            (Message("routing.matched.category", {"category": facts.category}),),
+            Message("routing.category_default", {"category": facts.category, "unit": category_owner}),
+            context.units,
         )
     return decision
 
@@ -262,15 +265,19 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
 
 
-async def simulate(session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn) -> DecisionOut:
-    """A dry run: the decision and its explanation, nothing written."""
+async def simulate(
+    session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn, language: Language = Language.en
+) -> DecisionOut:
+    """A dry run: the decision and its explanation in `language`, nothing written."""
     context = await _context(session, data.rules)
     facts = _sketch_facts(settings, data.contact, clock.now())
     owner = await _category_owner(session, data.contact.category)
-    return DecisionOut.of(_decide(facts, context, owner))
+    return DecisionOut.of(_decide(facts, context, owner), language, await load_names(session))
 
 
-async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn) -> ReplayOut:
+async def replay(
+    session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn, language: Language = Language.en
+) -> ReplayOut:
     """Route the last N days' tickets again under a draft rule set and count what would move."""
     context = await _context(session, data.rules)
     rows = await repository.recent_first_contacts(session, clock.now() - timedelta(days=data.days), REPLAY_LIMIT)
@@ -297,10 +304,14 @@ async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: 
         after[now_to] += 1
         moved += now_to != then_to
     units = sorted(set(before) | set(after))
+    names = await load_names(session)
     return ReplayOut(
         tickets=len(rows),
         would_move=moved,
-        per_unit=[UnitShift(unit=unit, before=before[unit], after=after[unit]) for unit in units],
+        per_unit=[
+            UnitShift(unit=unit, unit_name=names.unit(unit, language), before=before[unit], after=after[unit])
+            for unit in units
+        ],
     )
 
 
@@ -338,7 +349,7 @@ class RoutedTicket:
     ticket: Ticket
     decision: Decision
     version_id: int | None
-    assignment_note: str | None  # why this assignee, or why the queue instead
+    assignment_note: Message | None  # why this assignee, or why the queue instead
     access_code: str  # shown to the citizen once; the ticket keeps only its hash
 
 
@@ -362,10 +373,14 @@ async def open_routed_ticket(
         # Social tickets never leave the OCMW, whatever a rule says (rules written before this check, a
         # rule without categories such as an evening line): the category's OCMW owner keeps it.
         kept = await _ocmw_owner(session, category)
+        before = routed.decision
+        kept_text = Message("routing.kept_in_ocmw", {"explanation": before.text.as_json(), "unit": kept.code})
+        english = Message("routing.kept_in_ocmw", {"explanation": legacy(before.explanation), "unit": kept.code})
         decision = replace(
-            routed.decision,
+            before,
             actions=actions.model_copy(update={"owning_unit": kept.code}),
-            explanation=f"{routed.decision.explanation}; a social ticket stays in the OCMW: kept at {kept.name}",
+            explanation=render_message(english, Language.en, UnitNames({kept.code: kept.name})),
+            text=kept_text,
         )
         routed, owner, actions = replace(routed, decision=decision, owner=kept), kept, decision.actions
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
@@ -416,24 +431,20 @@ async def _ocmw_owner(session: AsyncSession, category: Category | None) -> Unit:
 
 async def _assignee(
     session: AsyncSession, actions: Actions, case_worker_id: int | None, social: bool
-) -> tuple[int | None, str | None]:
+) -> tuple[int | None, Message | None]:
     """Continuity of care (maatzorg): social tickets go straight to the citizen's own case worker."""
     if actions.assignment is AssignmentStrategy.named_staff and actions.assignee_staff_id is not None:
         named = await repository.staff_by_id(session, actions.assignee_staff_id)
         if social and named is not None and not await repository.is_ocmw_staff(session, named.id):
-            return (
-                None,
-                f"{named.full_name} works outside the OCMW and may not hold a social ticket: to the unit's queue",
-            )
+            return None, Message("routing.outside_ocmw", {"assignee": named.full_name})
         if named is not None and named.active and not named.absent:
-            return named.id, f"assigned to {named.full_name} by the rule"
-        return None, "the rule's named staff member is absent or inactive: to the unit's queue"
+            return named.id, Message("routing.assigned_by_rule", {"assignee": named.full_name})
+        return None, Message("routing.named_staff_away")
     if case_worker_id is not None and (social or actions.assignment is AssignmentStrategy.case_worker):
         worker = await repository.staff_by_id(session, case_worker_id)
         if worker is not None and worker.active and not worker.absent:
-            return worker.id, f"assigned to {worker.full_name}, the citizen's own case worker"
-        name = worker.full_name if worker else "the case worker"
-        return None, f"{name}, the citizen's case worker, is absent: to the unit's queue"
+            return worker.id, Message("routing.assigned_case_worker", {"assignee": worker.full_name})
+        return None, Message("routing.case_worker_absent", {"assignee": worker.full_name if worker else "?"})
     return None, None
 
 
@@ -443,7 +454,7 @@ def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
     entries = [
         TimelineEntry(
             TicketEventType.routed,
-            decision.explanation,
+            decision.text,
             {
                 "rule_id": decision.rule_id,
                 "rule_version": decision.rule_version,
@@ -460,7 +471,7 @@ def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 TicketEventType.assigned,
-                routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
+                routed.assignment_note,
                 {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},
             )
         )
