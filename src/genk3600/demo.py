@@ -161,6 +161,55 @@ CATEGORIES: tuple[CategorySeed, ...] = (
 )
 
 
+# The names in French (Genk's second language at the desks) and English; Dutch is each seed's own name.
+FRENCH_NAMES: dict[str, str] = {
+    "stad_genk": "Ville et CPAS de Genk",
+    "contact_centre": "Centre de contact Genk3600",
+    "onthaal": "Accueil de l'hôtel de ville",
+    "snelbalie": "Guichet rapide",
+    "themabalie_wonen": "Guichet thématique Logement",
+    "themabalie_sociaal": "Guichet thématique Social",
+    "burgerzaken": "Population et état civil",
+    "financien": "Finances",
+    "omgeving": "Environnement",
+    "vrije_tijd": "Loisirs",
+    "onderwijs": "Enseignement",
+    "ocmw": "CPAS de Genk",
+    "sociale_dienst": "CPAS Service social",
+    "thuiszorg": "Soins à domicile",
+    "woonzorg": "Maison de repos et de soins",
+    "waste.pickup": "Collecte des déchets ménagers",
+    "waste.container": "Conteneur à déchets",
+    "waste.illegal_dumping": "Dépôt clandestin",
+    "civil.id_card": "Carte d'identité",
+    "civil.passport": "Passeport",
+    "civil.driving_licence": "Permis de conduire",
+    "civil.address_change": "Changement d'adresse",
+    "civil.birth_certificate": "Acte de naissance",
+    "finance.tax_bill": "Avertissement-extrait de rôle taxe communale",
+    "finance.invoice": "Facture de la ville",
+    "environment.permit": "Permis d'environnement",
+    "environment.tree_felling": "Abattage d'arbres",
+    "roads.damage": "Dégâts à la route ou au trottoir",
+    "roads.street_light": "Éclairage public défectueux",
+    "leisure.sports_hall": "Réserver une salle de sport",
+    "leisure.library": "Bibliothèque",
+    "education.school_registration": "Inscription à l'école",
+    "social.living_wage": "Revenu d'intégration",
+    "social.energy_support": "Aide énergie",
+    "social.debt_mediation": "Médiation de dettes",
+    "care.home_care": "Aide et soins à domicile",
+    "care.meals": "Repas à domicile",
+    "care.residential": "Maison de repos",
+    "general.question": "Question générale",
+}
+
+
+def names_of(code: str, dutch: str) -> dict[str, str]:
+    """A seed's names per language: its own (Dutch) name and, where there is one, the French."""
+    return {"nl": dutch, **({"fr": FRENCH_NAMES[code]} if code in FRENCH_NAMES else {})}
+
+
 def _unit_id(code: str) -> ScalarSelect[int]:
     return select(Unit.id).where(Unit.code == code).scalar_subquery()
 
@@ -302,6 +351,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         row = {
             "code": unit.code,
             "name": unit.name,
+            "names": names_of(unit.code, unit.name),
             "kind": unit.kind.value,
             "parent_id": parent_id,
             "front_office": unit.kind.value in FRONT_OFFICE_UNIT_KINDS,
@@ -330,6 +380,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
             {
                 "code": c.code,
                 "name": c.name,
+                "names": names_of(c.code, c.name),
                 "owning_unit_id": _unit_id(c.unit),
                 "confidentiality": c.confidentiality.value,
                 "default_priority": c.default_priority.value,

@@ -33,6 +33,7 @@ from genk3600.db import Database
 from genk3600.events.delivery import deliver_once
 from genk3600.events.repository import insert_subscription
 from genk3600.events.webhooks import new_secret
+from genk3600.i18n.texts import Message
 from genk3600.imports.service import ACTOR_NAME, Importer
 from genk3600.kit.clock import FixedClock
 from genk3600.models import AuditEntry, Contact, Staff, Ticket, TicketEvent
@@ -476,7 +477,14 @@ async def test_webhook_delivery_audits_the_subscription_it_disables(
                 NewTicket(subject="Grofvuil", language=Language.nl, owning_unit=owner, category=None, citizen=None),
                 clock.now(),
             )
-            await timeline.record_event(session, ticket, system_principal("test"), TicketEventType.note, "Note.", {})
+            await timeline.record_event(
+                session,
+                ticket,
+                system_principal("test"),
+                TicketEventType.note,
+                Message("legacy", {"text": "Note."}),
+                {},
+            )
         async with database.sessions() as session:
             last = await _last_entry(session)
         strict = settings.model_copy(

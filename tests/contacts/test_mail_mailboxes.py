@@ -224,7 +224,8 @@ async def _run_corpus(
         ).all()
         bounced = [event for event in events if event.type == "mail_bounced"]
         assert len(bounced) == 1
-        assert bounced[0].summary.startswith("Mail to the citizen bounced: 5.1.1")
+        assert bounced[0].code == "ticket.mail_bounced"
+        assert bounced[0].params["reason"].startswith("5.1.1")
         assert bounced[0].data["outbound_mail_id"] == ack.id
         # 7: machines' mail opens no ticket and is never answered.
         automated = [tickets[e.file] for e in CORPUS if e.file.startswith("07")]

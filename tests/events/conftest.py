@@ -22,6 +22,7 @@ from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.router import router as events_router
+from genk3600.i18n.texts import Message
 from genk3600.models import Citizen, OutboxEvent, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, TicketEventType
 from genk3600.tickets.service import NewTicket, open_ticket
@@ -117,9 +118,18 @@ async def ticket_with_event(
             ),
             factories.OPENED_AT,
         )
-        await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {"owning_unit": unit.code})
+        await record_event(
+            session, ticket, TESTER, TicketEventType.created, Message("ticket.created"), {"owning_unit": unit.code}
+        )
         for number in range(1, events):
-            await record_event(session, ticket, TESTER, TicketEventType.note, "Note.", {"n": number, "note": "x"})
+            await record_event(
+                session,
+                ticket,
+                TESTER,
+                TicketEventType.note,
+                Message("legacy", {"text": "Note."}),
+                {"n": number, "note": "x"},
+            )
     return ticket
 
 

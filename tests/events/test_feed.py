@@ -12,6 +12,7 @@ from genk3600.auth.service import create_api_client
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import FixedClock
 from genk3600.models import Unit
 from genk3600.models.enums import Language, Scope, TicketEventType
@@ -68,7 +69,7 @@ async def test_a_slow_transaction_is_never_skipped(
             unit = await slow.get_one(Unit, unit_id)
             new = NewTicket(subject="Traag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
             ticket_a = await open_ticket(slow, settings, new, factories.OPENED_AT)
-            await record_event(slow, ticket_a, TESTER, TicketEventType.created, "Created.", {})
+            await record_event(slow, ticket_a, TESTER, TicketEventType.created, Message("ticket.created"), {})
             # … while transaction B writes and commits after it.
             ticket_b = await ticket_with_event(database, settings, unit_id)
 
@@ -95,7 +96,7 @@ async def test_a_rolled_back_transaction_leaves_no_hole_and_no_event(
         unit = await doomed.get_one(Unit, unit_id)
         new = NewTicket(subject="Weg", language=Language.nl, owning_unit=unit, category=None, citizen=None)
         ticket = await open_ticket(doomed, settings, new, factories.OPENED_AT)
-        await record_event(doomed, ticket, TESTER, TicketEventType.created, "Created.", {})
+        await record_event(doomed, ticket, TESTER, TicketEventType.created, Message("ticket.created"), {})
         after = await ticket_with_event(database, settings, unit_id)
         await transaction.rollback()
 

@@ -14,6 +14,7 @@ from genk3600.config import Settings
 from genk3600.db import Database, Session
 from genk3600.errors import Conflict
 from genk3600.events.outbox import known_event_types, minimal_payload
+from genk3600.i18n.texts import Message
 from genk3600.models import OutboxEvent, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Language, TicketEventType
 from genk3600.tickets.service import NewTicket, open_ticket
@@ -72,7 +73,9 @@ async def test_owner_and_confidentiality_are_those_of_the_transaction(
         .where(Ticket.id == ticket.id)
         .values(owning_unit_id=world.sociale_dienst.id, confidentiality="social")
     )
-    await record_event(session, ticket, TESTER, TicketEventType.escalated, "Handed over.", {"to_unit": "sociale"})
+    await record_event(
+        session, ticket, TESTER, TicketEventType.escalated, Message("ticket.returned"), {"to_unit": "sociale"}
+    )
 
     event = await session.scalar(select(OutboxEvent).where(OutboxEvent.ticket_id == ticket.id))
     assert event is not None
@@ -92,7 +95,7 @@ async def test_a_failed_transaction_leaves_no_event(
             unit = await session.get_one(Unit, committed.world.omgeving.id)
             new = NewTicket(subject="Vraag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
             ticket = await open_ticket(session, settings, new, factories.OPENED_AT)
-            await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {})
+            await record_event(session, ticket, TESTER, TicketEventType.created, Message("ticket.created"), {})
             raise Boom
 
     with pytest.raises(Boom):
@@ -113,7 +116,7 @@ async def test_a_request_that_fails_after_writing_leaves_no_event(
         unit = await session.get_one(Unit, unit_id)
         new = NewTicket(subject="Vraag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
         ticket = await open_ticket(session, settings, new, factories.OPENED_AT)
-        await record_event(session, ticket, TESTER, TicketEventType.created, "Created.", {})
+        await record_event(session, ticket, TESTER, TicketEventType.created, Message("ticket.created"), {})
         raise Conflict("Something after the write went wrong.")
 
     assert (await api.post("/test/fails-after-writing")).status_code == 409

@@ -17,6 +17,7 @@ from genk3600.auth.service import create_api_client
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.delivery import DeliveryResult, deliver_once
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import FixedClock
 from genk3600.models import OutboxEvent, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Language, Scope, TicketEventType
@@ -369,7 +370,7 @@ async def test_fan_out_waits_for_a_slow_transaction(
         unit = await slow.get_one(Unit, unit_id)
         new = NewTicket(subject="Traag", language=Language.nl, owning_unit=unit, category=None, citizen=None)
         ticket_a = await open_ticket(slow, settings, new, factories.OPENED_AT)
-        await record_event(slow, ticket_a, TESTER, TicketEventType.created, "Created.", {})
+        await record_event(slow, ticket_a, TESTER, TicketEventType.created, Message("ticket.created"), {})
         ticket_b = await ticket_with_event(database, settings, unit_id)
         assert await deliver_once(database.sessions, settings, clock) == DeliveryResult()  # B waits behind A
     assert (await deliver_once(database.sessions, settings, clock)).delivered == 2
@@ -397,7 +398,14 @@ async def test_two_workers_keep_each_tickets_order_and_never_send_twice(
         for ticket in tickets:
             async with database.sessions.begin() as session:
                 row = await session.get_one(Ticket, ticket.id)
-                await record_event(session, row, TESTER, TicketEventType.note, "Note.", {"n": round_number})
+                await record_event(
+                    session,
+                    row,
+                    TESTER,
+                    TicketEventType.note,
+                    Message("legacy", {"text": "Note."}),
+                    {"n": round_number},
+                )
     async with database.sessions() as session:
         events = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.txid, OutboxEvent.id))).all()
     expected = {ticket.reference: [e.id for e in events if e.ticket_id == ticket.id] for ticket in tickets}

@@ -12,10 +12,11 @@ from genk3600.auth.principal import Membership, Principal
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
 from genk3600.models import CategoryDecider, Contact, Participation, Ticket, TicketEvent
-from genk3600.models.enums import Position, Role, Scope
+from genk3600.models.enums import Language, Position, Role, Scope
 from genk3600.participation.errors import ContactsWithoutRole
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation, roles_on_ticket, unattributed_contacts
+from genk3600.tickets.schemas import TicketEventOut
 from tests import factories
 from tests.factories import World, assert_problem
 from tests.participation import new_contact, participate, set_deciders, staff_headers
@@ -232,8 +233,12 @@ async def test_inline_callers_use_the_same_path(
 
     assert (out.contact_id, out.ticket, out.staff.id) == (contact_id, reference, world.agent.id)
     assert out.role is Role.registering
-    assert await session.scalar(select(TicketEvent.summary).where(TicketEvent.type == "participation_recorded")) == (
-        "An Agent registered the facts of a web contact."
+    event = await session.scalar(select(TicketEvent).where(TicketEvent.type == "participation_recorded"))
+    assert event is not None
+    assert (event.code, event.params) == ("participation.registering", {"who": "agent", "contact": "web"})
+    assert TicketEventOut.of(event).summary == "An Agent registered the facts of a web contact."
+    assert TicketEventOut.of(event, Language.nl).summary == (
+        "Een medewerker van het contactcenter registreerde de gegevens van een webformulier."
     )
 
 
@@ -361,5 +366,7 @@ async def test_deciding_is_written_and_listed(
 
     roles = await roles_on_ticket(session, await _ticket_id(session, reference))
     assert [(role.staff_id, role.role, role.units) for role in roles] == [(worker.id, Role.deciding, ["burgerzaken"])]
-    summaries = await session.scalars(select(TicketEvent.summary).where(TicketEvent.type == "participation_recorded"))
-    assert list(summaries) == ["A Back-office employee took the decision in a web contact."]
+    events = await session.scalars(select(TicketEvent).where(TicketEvent.type == "participation_recorded"))
+    assert [TicketEventOut.of(event).summary for event in events] == [
+        "A Back-office employee took the decision in a web contact."
+    ]

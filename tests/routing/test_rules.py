@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from genk3600.i18n.texts import Message, render_message
 from genk3600.models.enums import Channel, Confidentiality, Language, Priority
 from genk3600.routing.rules import (
     Actions,
@@ -254,7 +255,7 @@ def test_matched_phrases_name_every_condition() -> None:
     assert decide(facts, rule(conditions)).matched == (
         "channel phone",
         "category waste.pickup (waste.*)",
-        "language nl",
+        "language Dutch",
         "citizen has no case worker",
         "local time 23:15 in 22:00-06:00",
         "keyword 'grof vuil'",
@@ -316,7 +317,7 @@ def test_a_case_worker_rule_assigns_to_the_case_worker() -> None:
     assert decision.actions == LIVING_WAGE.actions
     assert decision.explanation == (
         "rule 'Leefloon' v2: category social.living_wage (social.*) → Sociale dienst "
-        "(confidentiality social, assigned to the citizen's case worker)"
+        "(confidentiality social (OCMW), assigned to the citizen's case worker)"
     )
 
 
@@ -326,15 +327,15 @@ def test_a_case_worker_rule_falls_back_to_the_units_queue_without_a_case_worker(
     assert decision.actions == LIVING_WAGE.actions.model_copy(update={"assignment": AssignmentStrategy.queue})
     assert decision.explanation == (
         "rule 'Leefloon' v2: category social.living_wage (social.*) → Sociale dienst "
-        "(confidentiality social, to the unit's queue: the citizen has no case worker)"
+        "(confidentiality social (OCMW), to the unit's queue: the citizen has no case worker)"
     )
 
 
 def test_explain_uses_the_rules_own_actions() -> None:
-    matched = ["category waste.pickup"]
-    assert explain(LIVING_WAGE, matched, UnitNames({})) == (
+    matched = [Message("routing.matched.category", {"category": "waste.pickup"})]
+    assert render_message(explain(LIVING_WAGE, matched), Language.en, UnitNames({})) == (
         "rule 'Leefloon' v2: category waste.pickup → sociale_dienst "
-        "(confidentiality social, assigned to the citizen's case worker)"
+        "(confidentiality social (OCMW), assigned to the citizen's case worker)"
     )
 
 

@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from genk3600.config import Settings
 from genk3600.db import Database
+from genk3600.i18n.names import load_names
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import Escalation, SlaPolicy, Ticket, TicketEvent, Unit
+from genk3600.models.enums import Language
 from genk3600.sla import deadlines
 from genk3600.sla.sla import default_calendar
 from genk3600.sla.sweeper import SweepResult, run_sweeper, sweep_once
+from genk3600.tickets.schemas import TicketEventOut
 from tests import factories
 from tests.factories import World
 
@@ -134,7 +137,12 @@ async def test_one_sweep_acts_on_exactly_the_due_tickets(
     assert event.actor_api_client_id is None
     # 960 business minutes from Wednesday 18 November 12:00: 210 that afternoon, 570 on Thursday (evening
     # opening), 180 on Friday from 08:30.
-    assert event.summary == "Resolution deadline 2026-11-20 11:30 (Europe/Brussels) passed without resolution."
+    assert event.code == "sla.resolution_missed"
+    assert event.params == {"due": "2026-11-20T10:30:00+00:00"}
+    assert (await said(session, event)).startswith("Resolution deadline 20 Nov 2026, 11:30")
+    assert (await said(session, event, "nl")) == (
+        "De termijn voor de afhandeling (20 nov 2026, 11:30:00) is verstreken zonder afhandeling."
+    )
     assert event.data == {"deadline": "resolution", "due_at": "2026-11-20T10:30:00+00:00", "policy": "standard"}
 
     again = await sweep_once(sessions, settings, NOW)
@@ -175,9 +183,9 @@ async def test_first_response_then_resolution_breach_each_once(
         ("sla_warning", "resolution"),
         ("sla_breach", "resolution"),
     ]
-    assert timeline[0].summary.startswith("First-response deadline 2026-11-25 ")
-    assert timeline[0].summary.endswith("(Europe/Brussels) passed without a first response.")
-    assert timeline[1].summary.startswith("80% of the resolution time is used up")
+    assert (await said(session, timeline[0])).startswith("First-response deadline 25 Nov 2026, ")
+    assert (await said(session, timeline[0])).endswith("passed without a first response.")
+    assert (await said(session, timeline[1])).startswith("80% of the resolution time is used up")
 
     # A reopened ticket is looked at again, but nothing is recorded twice.
     await deadlines.watch_again(session, done, resolution_due + timedelta(days=31))
@@ -200,7 +208,7 @@ async def test_late_first_response_is_still_recorded(
     assert await sweep_once(sessions, settings, NOW) == SweepResult(checked=1, breached=1)
     event = await session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     assert event is not None
-    assert "the first response came at" in event.summary
+    assert "the first response came at" in await said(session, event)
 
 
 async def test_breach_hands_the_ticket_to_the_breach_unit(
@@ -243,7 +251,7 @@ async def test_breach_hands_the_ticket_to_the_breach_unit(
     assert escalated.data["escalation_id"] == escalation.id
     assert (escalated.data["from_unit"], escalated.data["to_unit"]) == ("omgeving", "klachtenbeheer")
     assert escalated.data["reason"] == "sla_breach"
-    assert "Klachtenbeheer" in escalated.summary
+    assert "Klachtenbeheer" in await said(session, escalated)
 
     assert await sweep_once(sessions, settings, NOW + timedelta(days=1)) == SweepResult()
     assert await factories.count(session, Escalation) == 1
@@ -386,3 +394,8 @@ async def test_a_ticket_the_database_refuses_does_not_block_its_batch(
     [retried] = await fresh(session, [refused.id])
     assert retried.sla_breached_at is None
     assert retried.next_sla_check_at == NOW + timedelta(minutes=15)
+
+
+async def said(session: AsyncSession, event: TicketEvent, language: str = "en") -> str:
+    """The entry's text as a reader in `language` gets it."""
+    return TicketEventOut.of(event, Language(language), await load_names(session)).summary

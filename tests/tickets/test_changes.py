@@ -124,7 +124,7 @@ async def test_escalation_and_return(
         if e["type"] == "escalated"
     ]
     assert summaries[0].startswith("Escalated by admin-test (API) from Omgeving to Burgerzaken")
-    assert "asking for a decision (needs decision)" in summaries[0]
+    assert "asking for a decision (needs a decision)" in summaries[0]
     assert summaries[1].startswith("Returned by")
     assert await factories.count(session, Escalation) == 2
 

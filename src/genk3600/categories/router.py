@@ -10,6 +10,7 @@ from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
+from genk3600.kit.reader import ReaderLanguage
 
 router = APIRouter(prefix="/v1/categories", tags=["administration"])
 
@@ -21,8 +22,8 @@ router = APIRouter(prefix="/v1/categories", tags=["administration"])
     description="All categories with their defaults (owning unit, confidentiality, priority), oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_categories(session: Session, _: Admin, params: Pages) -> CategoryPage:
-    return await service.list_categories(session, params)
+async def list_categories(session: Session, _: Admin, params: Pages, language: ReaderLanguage) -> CategoryPage:
+    return await service.list_categories(session, params, language)
 
 
 @router.post(
@@ -33,8 +34,10 @@ async def list_categories(session: Session, _: Admin, params: Pages) -> Category
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(409, *AUTH_PROBLEMS),
 )
-async def create_category(session: Session, _: Admin, data: CategoryIn, response: Response) -> CategoryOut:
-    category = await service.create_category(session, data)
+async def create_category(
+    session: Session, _: Admin, data: CategoryIn, response: Response, language: ReaderLanguage
+) -> CategoryOut:
+    category = await service.create_category(session, data, language)
     response.headers["Location"] = f"/v1/categories/{category.code}"
     return category
 
@@ -46,5 +49,7 @@ async def create_category(session: Session, _: Admin, data: CategoryIn, response
     description="One category by its code.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_category(session: Session, _: Admin, code: Annotated[str, Path(max_length=100)]) -> CategoryOut:
-    return await service.get_category(session, code)
+async def get_category(
+    session: Session, _: Admin, code: Annotated[str, Path(max_length=100)], language: ReaderLanguage
+) -> CategoryOut:
+    return await service.get_category(session, code, language)

@@ -5,11 +5,12 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Category
 from genk3600.models.category import CATEGORY_CODE_PATTERN
-from genk3600.models.enums import Confidentiality, Priority
+from genk3600.models.enums import Confidentiality, Language, Priority
 from genk3600.units.schemas import UnitCode
 
 CategoryCode = Annotated[
@@ -34,6 +35,11 @@ class CategoryIn(InputModel):
 
     code: CategoryCode = Field(description="Dotted code, e.g. `civil.id_card`.")
     name: str = Field(min_length=1, max_length=200, examples=["Ophaling huisvuil"])
+    names: dict[Language, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=dict,
+        description="The name per language (nl, fr, en, de; any of them); `name` stands in for a language left out.",
+        examples=[{"nl": "Ophaling huisvuil", "fr": "Collecte des déchets"}],
+    )
     owning_unit: UnitCode = Field(description="Code of the unit that owns tickets in this category.")
     confidentiality: Confidentiality = Field(
         default=Confidentiality.normal, description="`social` marks OCMW matters: need-to-know access."
@@ -44,7 +50,15 @@ class CategoryIn(InputModel):
 class CategoryOut(OutputModel):
     id: int
     code: str = Field(examples=["waste.pickup"])
-    name: str = Field(examples=["Ophaling huisvuil"])
+    name: str = Field(description="The canonical (Dutch) name.", examples=["Ophaling huisvuil"])
+    names: dict[str, str] = Field(
+        description="The name per language, as given.",
+        examples=[{"nl": "Ophaling huisvuil", "fr": "Collecte des déchets"}],
+    )
+    display_name: str = Field(
+        description="The name in the reader's language (`Accept-Language`), else `name`.",
+        examples=["Ophaling huisvuil"],
+    )
     owning_unit: str = Field(description="Unit code.", examples=["omgeving"])
     confidentiality: Confidentiality
     default_priority: Priority
@@ -52,11 +66,13 @@ class CategoryOut(OutputModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, category: Category) -> CategoryOut:
+    def of(cls, category: Category, language: Language = Language.en) -> CategoryOut:
         return cls(
             id=category.id,
             code=category.code,
             name=category.name,
+            names=category.names,
+            display_name=localised_name(category.name, category.names, language),
             owning_unit=category.owning_unit.code,
             confidentiality=Confidentiality(category.confidentiality),
             default_priority=Priority(category.default_priority),

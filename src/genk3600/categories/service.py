@@ -9,13 +9,13 @@ from genk3600.categories.errors import CategoryExists, CategoryNotFound, Unknown
 from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category
-from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality
+from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality, Language
 from genk3600.privacy.ocmw import SocialStaysInOcmw, is_ocmw_unit
 from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import unit_by_code
 
 
-async def create_category(session: AsyncSession, data: CategoryIn) -> CategoryOut:
+async def create_category(session: AsyncSession, data: CategoryIn, language: Language = Language.en) -> CategoryOut:
     """Add a category owned by an existing unit."""
     if await repository.category_by_code(session, data.code) is not None:
         raise CategoryExists(data.code)
@@ -30,21 +30,22 @@ async def create_category(session: AsyncSession, data: CategoryIn) -> CategoryOu
     category = Category(
         code=data.code,
         name=data.name,
+        names={lang.value: text for lang, text in data.names.items()},
         owning_unit=unit,
         confidentiality=data.confidentiality.value,
         default_priority=data.default_priority.value,
     )
     session.add(category)
     await session.flush()
-    return CategoryOut.of(category)
+    return CategoryOut.of(category, language)
 
 
-async def get_category(session: AsyncSession, code: str) -> CategoryOut:
+async def get_category(session: AsyncSession, code: str, language: Language = Language.en) -> CategoryOut:
     """One category by code."""
     category = await repository.category_by_code(session, code)
     if category is None:
         raise CategoryNotFound(code)
-    return CategoryOut.of(category)
+    return CategoryOut.of(category, language)
 
 
 async def active_category(session: AsyncSession, code: str) -> Category:
@@ -55,7 +56,7 @@ async def active_category(session: AsyncSession, code: str) -> Category:
     return category
 
 
-async def list_categories(session: AsyncSession, params: PageParams) -> CategoryPage:
+async def list_categories(session: AsyncSession, params: PageParams, language: Language = Language.en) -> CategoryPage:
     """All categories, oldest first."""
     rows = await repository.list_categories(session, params)
-    return page_of(CategoryPage, rows, params, lambda category: category.id, CategoryOut.of)
+    return page_of(CategoryPage, rows, params, lambda category: category.id, lambda row: CategoryOut.of(row, language))

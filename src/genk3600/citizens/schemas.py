@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
 from genk3600.citizens.identifiers import e164_phone, valid_national_number
+from genk3600.i18n.texts import LEGACY, Names, render
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
-from genk3600.models import Citizen
+from genk3600.models import Citizen, TicketEvent
 from genk3600.models.enums import Language
 
 NationalNumber = Annotated[
@@ -132,10 +133,28 @@ class ExportedContact(OutputModel):
 class ExportedEvent(OutputModel):
     id: int
     type: str
-    summary: str
+    summary: str = Field(description="The entry in words, in the citizen's preferred language.")
+    code: str
+    params: dict[str, Any]
     data: dict[str, Any]
     actor_name: str
     occurred_at: datetime
+
+    @classmethod
+    def of(cls, event: TicketEvent, language: Language, names: Names) -> ExportedEvent:
+        params = {**event.params, "actor": event.actor_name}
+        if event.code == LEGACY and event.summary is not None:
+            params.setdefault("text", event.summary)
+        return cls(
+            id=event.id,
+            type=event.type,
+            summary=render(event.code, params, language, names),
+            code=event.code,
+            params=event.params,
+            data=event.data,
+            actor_name=event.actor_name,
+            occurred_at=event.occurred_at,
+        )
 
 
 class ExportedParticipation(OutputModel):

@@ -24,6 +24,7 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket
@@ -57,7 +58,7 @@ ACKNOWLEDGED_CHANNELS = (Channel.mail, Channel.web)
 class _Placement:
     ticket: Ticket | None
     outcome: Outcome
-    why: str
+    why: Message  # the timeline's text, without the contact (filled in when the contact is written)
     routed: routing.RoutedTicket | None = None
     threaded_by: str | None = None  # the mail header (or subject reference) that named the ticket
     bounced: OutboundMail | None = None  # our mail this contact (a bounce) reports undelivered
@@ -146,13 +147,13 @@ async def _place(
         linked = await ticket_repository.ticket_by_reference(session, intake.ticket_reference, actor)
         if linked is None:
             raise UnknownTicket(intake.ticket_reference)
-        return _Placement(linked, Outcome.attached, f"linked by {actor.display_name}")
+        return _Placement(linked, Outcome.attached, Message("ticket.contact_linked", {"who": actor.display_name}))
     if intake.delivery_failure is not None:
         bounced = await _bounced(session, intake.delivery_failure, actor)
         if bounced is not None:
             return bounced
     if not intake.opens_ticket:
-        return _Placement(None, Outcome.stored, "not a question: stored without a ticket")
+        return _Placement(None, Outcome.stored, Message("ticket.contact_added"))
     threaded, threaded_by = await _thread(session, intake.threading, actor)
     if threaded is not None:
         continued = await _continue_thread(session, settings, threaded, now, threaded_by)
@@ -162,7 +163,9 @@ async def _place(
         since = now - timedelta(hours=settings.follow_up_window_hours)
         open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since, actor)
         if open_ticket is not None:
-            why = f"same citizen and category {category.code} while {open_ticket.reference} is open"
+            why = Message(
+                "ticket.contact_same_question", {"category": category.code, "reference": open_ticket.reference}
+            )
             return _Placement(open_ticket, Outcome.attached, why)
     facts = routing.facts_of(
         settings,
@@ -176,9 +179,12 @@ async def _place(
     )
     draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
     routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
-    why = f"owned by {routed.ticket.owning_unit.name}"
+    why = Message("ticket.created", {"unit": routed.ticket.owning_unit.code})
     if threaded is not None:
-        why += f"; follows up on {threaded.reference} ({threaded_by}), which was already {threaded.status}"
+        why = Message(
+            "ticket.created_follow_up",
+            {**why.params, "reference": threaded.reference, "status": threaded.status},
+        )
     return _Placement(routed.ticket, Outcome.created, why, routed, threaded_by)
 
 
@@ -207,7 +213,8 @@ async def _bounced(session: AsyncSession, failure: DeliveryFailure, actor: Princ
     ticket = await ticket_repository.ticket_by_id(session, mail.ticket_id, actor)
     if ticket is None:
         return None
-    why = f"our {mail.purpose} mail <{mail.message_id}> to the citizen bounced"
+    # Its timeline entry is the bounce itself (_log_placement), not "contact added".
+    why = Message("ticket.contact_added")
     return _Placement(ticket, Outcome.attached, why, None, "returned Message-ID", mail, failure.reason)
 
 
@@ -226,11 +233,12 @@ async def _continue_thread(
     locked = await ticket_repository.lock_ticket(session, ticket.id)
     ticket = locked or ticket
     if ticket.status not in FINISHED_STATUSES:
-        return _Placement(ticket, Outcome.threaded, f"reply on {ticket.reference} ({threaded_by})", None, threaded_by)
+        reply = Message("ticket.contact_reply", {"reference": ticket.reference})
+        return _Placement(ticket, Outcome.threaded, reply, None, threaded_by)
     window = timedelta(days=settings.reopen_window_days)
     if ticket.status == "resolved" and ticket.resolved_at and now - ticket.resolved_at <= window:
-        why = f"reply within {settings.reopen_window_days} days of resolution ({threaded_by})"
-        return _Placement(ticket, Outcome.reopened, why, None, threaded_by)
+        reopens = Message("ticket.contact_reply_reopens", {"days": settings.reopen_window_days})
+        return _Placement(ticket, Outcome.reopened, reopens, None, threaded_by)
     return None
 
 
@@ -249,7 +257,7 @@ async def _log_placement(
     if placement.outcome is Outcome.created:
         created = timeline.TimelineEntry(
             TicketEventType.created,
-            f"Ticket created from a {contact.channel} contact; {placement.why}.",
+            Message(placement.why.code, {**placement.why.params, "contact": contact.channel}),
             {
                 **facts,
                 "owning_unit": ticket.owning_unit.code,
@@ -268,18 +276,21 @@ async def _log_placement(
             ticket,
             actor,
             TicketEventType.mail_bounced,
-            f"Mail to the citizen bounced: {reason or 'no reason given'}.",
+            Message("ticket.mail_bounced", {"reason": reason})
+            if reason
+            else Message("ticket.mail_bounced_unexplained"),
             {**facts, "outbound_mail_id": placement.bounced.id, "purpose": placement.bounced.purpose, "reason": reason},
         )
         return
     if placement.outcome is Outcome.reopened:
-        await tickets.reopen(session, ticket, actor, f"Reopened: the citizen replied ({placement.why}).")
+        reopened = Message("ticket.reopened", {"days": settings.reopen_window_days})
+        await tickets.reopen(session, ticket, actor, reopened)
     await timeline.record_event(
         session,
         ticket,
         actor,
         TicketEventType.contact_added,
-        f"{contact.channel.capitalize()} contact added: {placement.why}.",
+        Message(placement.why.code, {**placement.why.params, "contact": contact.channel}),
         facts,
     )
 

@@ -15,6 +15,7 @@ from genk3600.citizens.identifiers import masked_national_number, national_numbe
 from genk3600.config import Settings
 from genk3600.contacts.service import subject_from_text
 from genk3600.db import Database
+from genk3600.i18n.texts import Message
 from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen
 from genk3600.imports.schemas import ImportLine
@@ -347,7 +348,7 @@ class Importer:
             owner = self._units[line.unit][0]
         else:
             owner = category.owning_unit_id if category else self._front_office
-        unit_code, unit_name = self._unit_names[owner]
+        unit_code, _unit_name = self._unit_names[owner]
         language = (line.language.value if line.language else None) or citizenship.language or Language.nl.value
         priority = line.priority.value if line.priority else (category.default_priority if category else "normal")
         confidentiality = category.confidentiality if category else Confidentiality.normal.value
@@ -387,7 +388,7 @@ class Importer:
         )
         created = TimelineEntry(
             TicketEventType.created,
-            f"Ticket imported from historical records ({self.source}, line {number}); owned by {unit_name}.",
+            Message("ticket.imported", {"source": self.source, "line": number, "unit": unit_code}),
             {
                 "contact_id": contact_id,
                 "channel": line.channel.value,
@@ -399,7 +400,7 @@ class Importer:
         )
         status = TimelineEntry(
             TicketEventType.status_changed,
-            f"{line.status.capitalize()} in the system it was imported from.",
+            Message("ticket.imported_status", {"status": line.status}),
             {"from": TicketStatus.new.value, "to": line.status, "reason": "import"},
         )
         history = [PastEntry(ticket_id, created, line.occurred_at), PastEntry(ticket_id, status, finished)]

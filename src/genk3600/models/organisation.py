@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +11,8 @@ from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
 from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Language, Position, UnitKind
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Names per language: an object whose keys are languages (genk3600/i18n/texts.py renders with them).
+NAMES_SHAPE = "jsonb_typeof(names) = 'object' AND (names - ARRAY['nl', 'fr', 'en', 'de']) = '{}'::jsonb"
 
 
 def _front_office_by_kind(context: DefaultExecutionContext) -> bool:
@@ -26,6 +28,7 @@ class Unit(IdMixin, TimestampMixin, Base):
     __tablename__ = "unit"
     __table_args__ = (
         one_of("kind", UnitKind),
+        CheckConstraint(NAMES_SHAPE, name="names_shape"),
         CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         Index("ix_unit_parent_id", "parent_id"),
@@ -33,6 +36,8 @@ class Unit(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
+    # The name per language ({"nl": …, "fr": …, "en": …, "de": …}, any subset); `name` is the fallback.
+    names: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     kind: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

@@ -286,11 +286,16 @@ class TicketEvent(IdMixin, ActorMixin, Base):
         one_of("type", TicketEventType),
         CheckConstraint(ONE_ACTOR_AT_MOST, name="one_actor"),
         Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),
+        CheckConstraint("code ~ '^[a-z][a-z_.]*$'", name="code_format"),
     )
 
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="RESTRICT"))
     type: Mapped[str] = mapped_column(Text)
-    summary: Mapped[str] = mapped_column(Text)
+    # The text is a message code plus parameters, rendered in the reader's language (genk3600/i18n/texts.py);
+    # `summary` is the English sentence of entries written before texts had a code (code `legacy`).
+    code: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    summary: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -9,6 +9,7 @@ from genk3600.auth.dependencies import Admin, ContactWriter, TicketReader
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.participation import service
 from genk3600.participation.schemas import (
     MAX_ID,
@@ -83,8 +84,11 @@ async def record_participation(
     contact_id: ContactId,
     data: Annotated[ParticipationIn, Body(openapi_examples=PARTICIPATION_EXAMPLES)],
     response: Response,
+    language: ReaderLanguage,
 ) -> ParticipationOut | JSONResponse:
-    return await idempotency.create(response, lambda: service.record_for_contact(session, actor, contact_id, data))
+    return await idempotency.create(
+        response, lambda: service.record_for_contact(session, actor, contact_id, data, language)
+    )
 
 
 @router.get(
@@ -96,8 +100,10 @@ async def record_participation(
     tags=["contacts"],
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def list_participations(session: Session, viewer: TicketReader, contact_id: ContactId) -> ParticipationList:
-    return await service.list_participations(session, contact_id, viewer)
+async def list_participations(
+    session: Session, viewer: TicketReader, contact_id: ContactId, language: ReaderLanguage
+) -> ParticipationList:
+    return await service.list_participations(session, contact_id, viewer, language)
 
 
 @router.get(

@@ -25,8 +25,9 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.errors import CategoryNotFound
 from genk3600.contacts.errors import ContactNotFound
 from genk3600.errors import and_list
+from genk3600.i18n.texts import Message, render_message
 from genk3600.models import Contact, Ticket
-from genk3600.models.enums import Position, Role, TicketEventType
+from genk3600.models.enums import Language, Position, Role, TicketEventType
 from genk3600.participation import repository
 from genk3600.participation.errors import (
     AuthorityMissing,
@@ -110,16 +111,20 @@ def _role_phrase(position: Position | None, role: Role) -> str:
     return f"{words.article} {words.name} {ROLE_WORDS[role].done}"
 
 
-def role_explanation(position: Position | None, role: Role) -> str:
-    """The role in one English sentence for staff: "An Agent registered the facts."."""
-    return _role_phrase(position, role) + "."
+def role_text(position: Position | None, role: Role) -> Message:
+    """The role in one sentence for staff, as stored: "An Agent registered the facts."."""
+    return Message(f"role.{role.value}", {"who": position.value if position is not None else None})
 
 
-def event_summary(position: Position | None, role: Role, channel: str) -> str:
+def role_explanation(position: Position | None, role: Role, language: Language = Language.en) -> str:
+    """The role in one sentence for staff, in `language`."""
+    return render_message(role_text(position, role), language)
+
+
+def event_text(position: Position | None, role: Role, channel: str) -> Message:
     """The timeline line: "An Agent registered the facts of a phone contact."."""
-    words = POSITION_WORDS[position] if position is not None else SOMEONE
-    contact = _a(f"{channel.replace('_', ' ')} contact")
-    return f"{words.article} {words.name} {ROLE_WORDS[role].done_in} {contact}."
+    who = position.value if position is not None else None
+    return Message(f"participation.{role.value}", {"who": who, "contact": channel})
 
 
 def positions_for(role: Role) -> list[Position]:
@@ -213,7 +218,11 @@ async def _ticket_of(session: AsyncSession, contact: Contact) -> Ticket | None:
 
 
 async def record_participation(
-    session: AsyncSession, actor: Principal, contact: Contact, data: ParticipationIn
+    session: AsyncSession,
+    actor: Principal,
+    contact: Contact,
+    data: ParticipationIn,
+    language: Language = Language.en,
 ) -> ParticipationOut:
     """Record the role a staff member played in a contact, if their position and unit allow it."""
     if contact.id is None or inspect(contact).modified:
@@ -235,31 +244,33 @@ async def record_participation(
             ticket,
             actor,
             TicketEventType.participation_recorded,
-            event_summary(seat.position, data.role, contact.channel),
+            event_text(seat.position, data.role, contact.channel),
             {"contact_id": contact.id, "staff_id": staff.id, "role": data.role.value},
         )
     row = await repository.participation_by_id(session, participation_id)
     if row is None:  # inserted above in this transaction, so only a bug can get here
         raise RuntimeError(f"participation {participation_id} vanished within its own transaction")
-    return _out(row)
+    return _out(row, language)
 
 
 async def record_for_contact(
-    session: AsyncSession, actor: Principal, contact_id: int, data: ParticipationIn
+    session: AsyncSession, actor: Principal, contact_id: int, data: ParticipationIn, language: Language = Language.en
 ) -> ParticipationOut:
     """The POST: the contact by id (404 if unknown), then `record_participation`."""
     contact = await repository.contact_by_id(session, contact_id, actor)
     if contact is None:
         raise ContactNotFound(contact_id)
-    return await record_participation(session, actor, contact, data)
+    return await record_participation(session, actor, contact, data, language)
 
 
-async def list_participations(session: AsyncSession, contact_id: int, viewer: Principal) -> ParticipationList:
+async def list_participations(
+    session: AsyncSession, contact_id: int, viewer: Principal, language: Language = Language.en
+) -> ParticipationList:
     """Every role recorded on a contact, oldest first."""
     if not await repository.contact_exists(session, contact_id, viewer):
         raise ContactNotFound(contact_id)
     rows = await repository.participations_of_contact(session, contact_id)
-    return ParticipationList(items=[_out(row) for row in rows])
+    return ParticipationList(items=[_out(row, language) for row in rows])
 
 
 async def unattributed_contacts(session: AsyncSession, ticket_id: int) -> list[int]:
@@ -267,7 +278,9 @@ async def unattributed_contacts(session: AsyncSession, ticket_id: int) -> list[i
     return await repository.unattributed_contact_ids(session, ticket_id)
 
 
-async def roles_on_ticket(session: AsyncSession, ticket_id: int) -> list[RoleOnTicket]:
+async def roles_on_ticket(
+    session: AsyncSession, ticket_id: int, language: Language = Language.en
+) -> list[RoleOnTicket]:
     """Who did what in which role on the ticket's contacts, oldest first."""
     rows = await repository.participations_on_ticket(session, ticket_id)
     return [
@@ -278,7 +291,7 @@ async def roles_on_ticket(session: AsyncSession, ticket_id: int) -> list[RoleOnT
             staff_name=row.staff_name,
             units=row.units,
             role=Role(row.role),
-            role_explanation=_explanation(row),
+            role_explanation=_explanation(row, language),
             note=row.note,
             created_at=row.created_at,
         )
@@ -286,24 +299,24 @@ async def roles_on_ticket(session: AsyncSession, ticket_id: int) -> list[RoleOnT
     ]
 
 
-def _explanation(row: ParticipationRow) -> str:
+def _explanation(row: ParticipationRow, language: Language) -> str:
     # Positions are not stored per participation: name the first current position that may play the role.
     role = Role(row.role)
     position = next(
         (Position(p) for p in row.positions if role in ROLES_BY_POSITION[Position(p)]),
         None,
     )
-    return role_explanation(position, role)
+    return role_explanation(position, role, language)
 
 
-def _out(row: ParticipationRow) -> ParticipationOut:
+def _out(row: ParticipationRow, language: Language = Language.en) -> ParticipationOut:
     return ParticipationOut(
         id=row.id,
         contact_id=row.contact_id,
         ticket=row.ticket_reference,
         staff=StaffRef(id=row.staff_id, full_name=row.staff_name, units=row.units),
         role=Role(row.role),
-        role_explanation=_explanation(row),
+        role_explanation=_explanation(row, language),
         note=row.note,
         created_at=row.created_at,
     )

@@ -30,9 +30,10 @@ from genk3600.citizens.schemas import (
     LegalHoldOut,
 )
 from genk3600.errors import Conflict, NotFound
+from genk3600.i18n.names import load_names
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, Ticket
-from genk3600.models.enums import Confidentiality
+from genk3600.models.enums import Confidentiality, Language
 
 ERASED = "[erased]"
 CITIZEN_FIELDS = ("given_name", "family_name", "email", "phone", "national_number_hash", "national_number_masked")
@@ -69,6 +70,8 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     ticket_ids = [ticket.id for ticket in tickets]
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
+    # The citizen reads their export: the timeline's texts in their own language.
+    language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
         exported_at=clock.now(),
         citizen=ExportedCitizen.model_validate(citizen),
@@ -98,7 +101,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                 confidentiality=ticket.confidentiality,
                 created_at=ticket.created_at,
                 resolved_at=ticket.resolved_at,
-                timeline=[ExportedEvent.model_validate(e) for e in events if e.ticket_id == ticket.id],
+                timeline=[ExportedEvent.of(e, language, names) for e in events if e.ticket_id == ticket.id],
                 participations=[
                     ExportedParticipation.model_validate(p) for ticket_id, p in roles if ticket_id == ticket.id
                 ],

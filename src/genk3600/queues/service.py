@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
+from genk3600.i18n.texts import Message
 from genk3600.kit.pagination import InvalidCursor, PageParams
 from genk3600.models import Ticket, Unit
 from genk3600.models.enums import TicketEventType, TicketStatus
@@ -124,7 +125,7 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
         ticket,
         principal,
         TicketEventType.assigned,
-        f"Claimed from the queue of {unit.name} by {principal.display_name}.",
+        Message("ticket.claimed", {"unit": unit.code}),
         {"assignee_staff_id": staff_id, "via": "claim"},
     )
     await audit_reads(session, principal, "claim_from_queue", [(ticket.id, ticket.confidentiality)])

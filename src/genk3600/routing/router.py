@@ -9,6 +9,7 @@ from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReade
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.schemas import MAX_ID
 from genk3600.routing import service
 from genk3600.routing.schemas import (
@@ -111,8 +112,9 @@ async def simulate(
     clock: AppClock,
     _: TicketReader,
     data: Annotated[SimulateIn, Body(openapi_examples=SIMULATE_EXAMPLES)],
+    language: ReaderLanguage,
 ) -> DecisionOut:
-    return await service.simulate(session, settings, clock, data)
+    return await service.simulate(session, settings, clock, data, language)
 
 
 @router.post(
@@ -123,5 +125,7 @@ async def simulate(
     "and reports, per unit, how many tickets it got and would get. Writes nothing.",
     responses=problem_responses(*AUTH_PROBLEMS),
 )
-async def replay(session: Session, settings: AppSettings, clock: AppClock, _: Admin, data: ReplayIn) -> ReplayOut:
-    return await service.replay(session, settings, clock, data)
+async def replay(
+    session: Session, settings: AppSettings, clock: AppClock, _: Admin, data: ReplayIn, language: ReaderLanguage
+) -> ReplayOut:
+    return await service.replay(session, settings, clock, data, language)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from genk3600.i18n.texts import LEGACY, Message, render_message
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Channel, Confidentiality, Language, Priority
@@ -148,11 +149,19 @@ class ContactFacts:
 
 @dataclass(frozen=True)
 class UnitNames:
+    """The units' canonical names, for the English sentences the engine keeps next to its messages."""
+
     names: Mapping[str, str]
 
     def display(self, code: str) -> str:
         """The unit's display name, or its code when the name is unknown."""
         return self.names.get(code, code)
+
+    def unit(self, code: str, language: Language) -> str:
+        return self.display(code)
+
+    def category(self, code: str, language: Language) -> str:
+        return code
 
 
 @dataclass(frozen=True)
@@ -161,20 +170,38 @@ class Decision:
     rule_version: int | None
     rule_name: str
     actions: Actions  # as applied, which may differ from the rule's (see route)
-    matched: tuple[str, ...]
-    explanation: str
+    matched: tuple[str, ...]  # what matched, in English (`reasons` in any language)
+    explanation: str  # in English (`text` in any language)
+    reasons: tuple[Message, ...] = field(default=(), compare=False)
+    text: Message = field(default=Message(LEGACY), compare=False)
+
+
+def decision(
+    rule_id: int | None,
+    rule_version: int | None,
+    rule_name: str,
+    actions: Actions,
+    reasons: Sequence[Message],
+    text: Message,
+    units: UnitNames,
+) -> Decision:
+    """A decision with its texts as messages and, for logs and older readers, in English."""
+    return Decision(
+        rule_id=rule_id,
+        rule_version=rule_version,
+        rule_name=rule_name,
+        actions=actions,
+        matched=tuple(render_message(reason, Language.en, units) for reason in reasons),
+        explanation=render_message(text, Language.en, units),
+        reasons=tuple(reasons),
+        text=text,
+    )
 
 
 def default_decision(front_office_unit: str, units: UnitNames) -> Decision:
     """What happens when no rule matches: the contact centre's tier-1 queue."""
-    return Decision(
-        rule_id=None,
-        rule_version=None,
-        rule_name=DEFAULT_RULE_NAME,
-        actions=Actions(owning_unit=front_office_unit),
-        matched=(),
-        explanation=f"no rule matched: default → {units.display(front_office_unit)} (front office)",
-    )
+    text = Message("routing.default", {"unit": front_office_unit})
+    return decision(None, None, DEFAULT_RULE_NAME, Actions(owning_unit=front_office_unit), (), text, units)
 
 
 def route(facts: ContactFacts, rules: Sequence[Rule], units: UnitNames, front_office_unit: str) -> Decision:
@@ -192,42 +219,38 @@ def route(facts: ContactFacts, rules: Sequence[Rule], units: UnitNames, front_of
             # The rule still knows the right unit; falling through would send an OCMW matter to the
             # front office instead.
             actions = actions.model_copy(update={"assignment": AssignmentStrategy.queue})
-        return Decision(
-            rule_id=rule.id,
-            rule_version=rule.version,
-            rule_name=rule.name,
-            actions=actions,
-            matched=matched,
-            explanation=explain(rule, matched, units, applied=actions),
-        )
+        sentence = explain(rule, matched, applied=actions)
+        return decision(rule.id, rule.version, rule.name, actions, matched, sentence, units)
     return default_decision(front_office_unit, units)
 
 
-def explain(rule: Rule, matched: Sequence[str], units: UnitNames, *, applied: Actions | None = None) -> str:
+def explain(rule: Rule, matched: Sequence[Message], *, applied: Actions | None = None) -> Message:
     """One sentence for the ticket timeline; `applied` when the actions taken differ from the rule's."""
     actions = applied if applied is not None else rule.actions
-    reasons = ", ".join(matched) if matched else "any contact"
-    sentence = f"rule '{rule.name}' v{rule.version}: {reasons} → {units.display(actions.owning_unit)}"
+    reasons = [reason.as_json() for reason in matched] or [Message("routing.matched.any").as_json()]
+    params = {"rule": rule.name, "version": rule.version, "reasons": reasons, "unit": actions.owning_unit}
     details = _action_details(actions, requested=rule.actions)
-    return f"{sentence} ({', '.join(details)})" if details else sentence
+    if not details:
+        return Message("routing.rule", params)
+    return Message("routing.rule_with_details", {**params, "details": [detail.as_json() for detail in details]})
 
 
-def _action_details(actions: Actions, requested: Actions) -> list[str]:
-    details: list[str] = []
+def _action_details(actions: Actions, requested: Actions) -> list[Message]:
+    details: list[Message] = []
     if actions.priority is not None:
-        details.append(f"priority {actions.priority}")
+        details.append(Message("routing.action.priority", {"priority": actions.priority.value}))
     if actions.confidentiality is not None:
-        details.append(f"confidentiality {actions.confidentiality}")
+        details.append(Message("routing.action.confidentiality", {"confidentiality": actions.confidentiality.value}))
     if actions.sla_policy is not None:
-        details.append(f"SLA policy {actions.sla_policy}")
+        details.append(Message("routing.action.sla_policy", {"policy": actions.sla_policy}))
     if actions.tier != 1:
-        details.append(f"tier {actions.tier}")
+        details.append(Message("routing.action.tier", {"tier": actions.tier}))
     if actions.assignment is AssignmentStrategy.case_worker:
-        details.append("assigned to the citizen's case worker")
+        details.append(Message("routing.action.case_worker"))
     elif actions.assignment is AssignmentStrategy.named_staff:
-        details.append(f"assigned to staff member {actions.assignee_staff_id}")
+        details.append(Message("routing.action.named_staff", {"staff_id": actions.assignee_staff_id}))
     elif requested.assignment is AssignmentStrategy.case_worker:
-        details.append("to the unit's queue: the citizen has no case worker")
+        details.append(Message("routing.action.no_case_worker"))
     return details
 
 
@@ -248,13 +271,13 @@ class _ContactText:
         return any(needle in field for field in self._padded)
 
 
-def _match(conditions: Conditions, facts: ContactFacts, text: _ContactText) -> tuple[str, ...] | None:
-    """Phrases saying what matched, or None when a condition fails; keywords go last as the costliest."""
-    matched: list[str] = []
+def _match(conditions: Conditions, facts: ContactFacts, text: _ContactText) -> tuple[Message, ...] | None:
+    """What matched, or None when a condition fails; keywords go last as the costliest."""
+    matched: list[Message] = []
     if conditions.channels is not None:
         if facts.channel not in conditions.channels:
             return None
-        matched.append(f"channel {facts.channel}")
+        matched.append(Message("routing.matched.channel", {"channel": facts.channel.value}))
     if conditions.categories is not None:
         found = matching_category(conditions.categories, facts.category)
         if found is None:
@@ -263,34 +286,35 @@ def _match(conditions: Conditions, facts: ContactFacts, text: _ContactText) -> t
     if conditions.languages is not None:
         if facts.language not in conditions.languages:
             return None
-        matched.append(f"language {facts.language}")
+        matched.append(Message("routing.matched.language", {"language": facts.language.value}))
     if conditions.citizen_has_case_worker is not None:
         if facts.citizen_has_case_worker != conditions.citizen_has_case_worker:
             return None
-        has = "has" if facts.citizen_has_case_worker else "has no"
-        matched.append(f"citizen {has} case worker")
+        has = "case_worker" if facts.citizen_has_case_worker else "no_case_worker"
+        matched.append(Message(f"routing.matched.{has}"))
     if conditions.local_time_from is not None and conditions.local_time_until is not None:
         start, end = conditions.local_time_from, conditions.local_time_until
         if not _within(facts.local_time, start, end):
             return None
-        matched.append(f"local time {facts.local_time:%H:%M} in {start:%H:%M}-{end:%H:%M}")
+        window = {"time": f"{facts.local_time:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+        matched.append(Message("routing.matched.local_time", window))
     if conditions.keywords is not None:
         keyword = next((keyword for keyword in conditions.keywords if text.contains(keyword)), None)
         if keyword is None:
             return None
-        matched.append(f"keyword '{keyword}'")
+        matched.append(Message("routing.matched.keyword", {"keyword": keyword}))
     return tuple(matched)
 
 
-def matching_category(entries: Sequence[str], category: str | None) -> str | None:
+def matching_category(entries: Sequence[str], category: str | None) -> Message | None:
     if category is None:
         return None
     for entry in entries:
         if entry == category:
-            return f"category {category}"
+            return Message("routing.matched.category", {"category": category})
         # "waste.*" covers what lies under waste, not a category called "waste" itself.
         if entry.endswith(".*") and category.startswith(entry[:-1]):
-            return f"category {category} ({entry})"
+            return Message("routing.matched.category_prefix", {"category": category, "prefix": entry})
     return None
 
 

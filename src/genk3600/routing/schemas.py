@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from genk3600.categories.schemas import CategoryCode
+from genk3600.i18n.texts import NO_NAMES, Names, render_message
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import RoutingRuleVersion
 from genk3600.models.enums import Channel, Language
@@ -85,21 +86,29 @@ class DecisionOut(OutputModel):
     rule_id: int | None
     rule_version: int | None
     rule_name: str
-    owning_unit: str
+    owning_unit: str = Field(description="Unit code.", examples=["omgeving"])
+    owning_unit_name: str = Field(description="The unit's name in the reader's language.", examples=["Omgeving"])
     actions: Actions
-    matched: list[str]
-    explanation: str = Field(examples=["rule 'Afval ophaling' v3: category waste.pickup → Omgeving"])
+    matched: list[str] = Field(
+        description="What matched, one phrase per condition, in the reader's language (`Accept-Language`).",
+        examples=[["categorie Ophaling huisvuil"]],
+    )
+    explanation: str = Field(
+        description="The decision in one sentence, in the reader's language (`Accept-Language`).",
+        examples=["regel 'Afval ophaling' v3: categorie Ophaling huisvuil → Omgeving"],
+    )
 
     @classmethod
-    def of(cls, decision: Decision) -> DecisionOut:
+    def of(cls, decision: Decision, language: Language = Language.en, names: Names = NO_NAMES) -> DecisionOut:
         return cls(
             rule_id=decision.rule_id,
             rule_version=decision.rule_version,
             rule_name=decision.rule_name,
             owning_unit=decision.actions.owning_unit,
+            owning_unit_name=names.unit(decision.actions.owning_unit, language),
             actions=decision.actions,
-            matched=list(decision.matched),
-            explanation=decision.explanation,
+            matched=[render_message(reason, language, names) for reason in decision.reasons],
+            explanation=render_message(decision.text, language, names),
         )
 
 
@@ -111,7 +120,8 @@ class ReplayIn(InputModel):
 
 
 class UnitShift(OutputModel):
-    unit: str
+    unit: str = Field(description="Unit code.")
+    unit_name: str = Field(description="The unit's name in the reader's language (`Accept-Language`).")
     before: int = Field(description="Tickets the unit got.")
     after: int = Field(description="Tickets the unit would get under the draft.")
 

@@ -13,6 +13,8 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
 from genk3600.config import Settings
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.names import load_names
+from genk3600.i18n.texts import Message, legacy, render_message
 from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Channel, Confidentiality, Language, TicketEventType, UnitKind
@@ -30,6 +32,7 @@ from genk3600.routing.rules import (
     matching_category,
     route,
 )
+from genk3600.routing.rules import decision as decision_of
 from genk3600.routing.schemas import (
     ContactSketch,
     DecisionOut,
@@ -233,14 +236,14 @@ def _decide(facts: ContactFacts, context: _Context, category: CategoryFacts | No
     decision = route(facts, context.rules, context.units, context.front_office)
     if decision.rule_id is None and category is not None:
         # No rule spoke up: the category's own default owner, before the front office.
-        decision = Decision(
-            rule_id=None,
-            rule_version=None,
-            rule_name="category default",
-            actions=Actions(owning_unit=category.owner),
-            matched=(f"category {facts.category}",),
-            explanation=f"no rule matched: category {facts.category} → {context.units.display(category.owner)} "
-            "(the category's default unit)",
+        decision = decision_of(
+            None,
+            None,
+            "category default",
+            Actions(owning_unit=category.owner),
+            (Message("routing.matched.category", {"category": facts.category}),),
+            Message("routing.category_default", {"category": facts.category, "unit": category.owner}),
+            context.units,
         )
     return _kept_in_ocmw(decision, context, category)
 
@@ -262,10 +265,13 @@ def _kept_in_ocmw(decision: Decision, context: _Context, category: CategoryFacts
         raise UnprocessableInput(
             f"This contact is social, and no OCMW unit (kind {OCMW_UNIT_KIND!r}) exists to own its ticket."
         )
+    text = Message("routing.kept_in_ocmw", {"explanation": decision.text.as_json(), "unit": kept.code})
+    english = Message("routing.kept_in_ocmw", {"explanation": legacy(decision.explanation), "unit": kept.code})
     return replace(
         decision,
         actions=decision.actions.model_copy(update={"owning_unit": kept.code}),
-        explanation=f"{decision.explanation}; a social ticket stays in the OCMW: kept at {kept.name}",
+        explanation=render_message(english, Language.en, context.units),
+        text=text,
     )
 
 
@@ -300,15 +306,19 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
 
 
-async def simulate(session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn) -> DecisionOut:
-    """A dry run: the decision and its explanation, nothing written."""
+async def simulate(
+    session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn, language: Language = Language.en
+) -> DecisionOut:
+    """A dry run: the decision and its explanation in `language`, nothing written."""
     context = await _context(session, data.rules)
     facts = _sketch_facts(settings, data.contact, clock.now())
     category = await _category_facts(session, data.contact.category)
-    return DecisionOut.of(_decide(facts, context, category))
+    return DecisionOut.of(_decide(facts, context, category), language, await load_names(session))
 
 
-async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn) -> ReplayOut:
+async def replay(
+    session: AsyncSession, settings: Settings, clock: Clock, data: ReplayIn, language: Language = Language.en
+) -> ReplayOut:
     """Route the last N days' tickets again under a draft rule set and count what would move."""
     context = await _context(session, data.rules)
     rows = await repository.recent_first_contacts(session, clock.now() - timedelta(days=data.days), REPLAY_LIMIT)
@@ -335,10 +345,14 @@ async def replay(session: AsyncSession, settings: Settings, clock: Clock, data: 
         after[now_to] += 1
         moved += now_to != then_to
     units = sorted(set(before) | set(after))
+    names = await load_names(session)
     return ReplayOut(
         tickets=len(rows),
         would_move=moved,
-        per_unit=[UnitShift(unit=unit, before=before[unit], after=after[unit]) for unit in units],
+        per_unit=[
+            UnitShift(unit=unit, unit_name=names.unit(unit, language), before=before[unit], after=after[unit])
+            for unit in units
+        ],
     )
 
 
@@ -373,7 +387,7 @@ class RoutedTicket:
     ticket: Ticket
     decision: Decision
     version_id: int | None
-    assignment_note: str | None  # why this assignee, or why the queue instead
+    assignment_note: Message | None  # why this assignee, or why the queue instead
     access_code: str  # shown to the citizen once; the ticket keeps only its hash
 
 
@@ -428,24 +442,20 @@ async def open_routed_ticket(
 
 async def _assignee(
     session: AsyncSession, actions: Actions, case_worker_id: int | None, social: bool
-) -> tuple[int | None, str | None]:
+) -> tuple[int | None, Message | None]:
     """Continuity of care (maatzorg): social tickets go straight to the citizen's own case worker."""
     if actions.assignment is AssignmentStrategy.named_staff and actions.assignee_staff_id is not None:
         named = await repository.staff_by_id(session, actions.assignee_staff_id)
         if social and named is not None and not await repository.is_ocmw_staff(session, named.id):
-            return (
-                None,
-                f"{named.full_name} works outside the OCMW and may not hold a social ticket: to the unit's queue",
-            )
+            return None, Message("routing.outside_ocmw", {"assignee": named.full_name})
         if named is not None and named.active and not named.absent:
-            return named.id, f"assigned to {named.full_name} by the rule"
-        return None, "the rule's named staff member is absent or inactive: to the unit's queue"
+            return named.id, Message("routing.assigned_by_rule", {"assignee": named.full_name})
+        return None, Message("routing.named_staff_away")
     if case_worker_id is not None and (social or actions.assignment is AssignmentStrategy.case_worker):
         worker = await repository.staff_by_id(session, case_worker_id)
         if worker is not None and worker.active and not worker.absent:
-            return worker.id, f"assigned to {worker.full_name}, the citizen's own case worker"
-        name = worker.full_name if worker else "the case worker"
-        return None, f"{name}, the citizen's case worker, is absent: to the unit's queue"
+            return worker.id, Message("routing.assigned_case_worker", {"assignee": worker.full_name})
+        return None, Message("routing.case_worker_absent", {"assignee": worker.full_name if worker else "?"})
     return None, None
 
 
@@ -455,7 +465,7 @@ def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
     entries = [
         TimelineEntry(
             TicketEventType.routed,
-            decision.explanation,
+            decision.text,
             {
                 "rule_id": decision.rule_id,
                 "rule_version": decision.rule_version,
@@ -472,7 +482,7 @@ def routing_entries(routed: RoutedTicket) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 TicketEventType.assigned,
-                routed.assignment_note[0].upper() + routed.assignment_note[1:] + ".",
+                routed.assignment_note,
                 {"assignee_staff_id": ticket.assignee_staff_id, "via": "routing"},
             )
         )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from genk3600.audit import trail
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
 from genk3600.models import SlaPolicy, Ticket, Unit
@@ -232,37 +233,33 @@ class _Batch:
                 entries.append((plan.ticket.id, entry_of[id(plan)]))
         await timeline.record_many(self.session, SWEEPER, entries)
 
-    def _local(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.settings.zone):%Y-%m-%d %H:%M} ({self.settings.timezone})"
-
     def _first_response_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.first_response_due_at
         if due is None:  # due_now only reports a breach of a deadline that exists
             return []
         answered = ticket.first_responded_at
-        summary = f"First-response deadline {self._local(due)} passed without a first response."
+        text = Message("sla.first_response_missed", {"due": due.isoformat()})
         if answered is not None:
-            summary = f"First-response deadline {self._local(due)} passed; the first response came at "
-            summary += f"{self._local(answered)}."
+            text = Message("sla.first_response_late", {"due": due.isoformat(), "answered": answered.isoformat()})
         data = self._deadline_data("first_response", due, policy)
-        return [TimelineEntry(TicketEventType.sla_breach, summary, data)]
+        return [TimelineEntry(TicketEventType.sla_breach, text, data)]
 
     def _resolution_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None:
             return []
-        summary = f"Resolution deadline {self._local(due)} passed without resolution."
+        text = Message("sla.resolution_missed", {"due": due.isoformat()})
         data = self._deadline_data("resolution", due, policy)
-        return [TimelineEntry(TicketEventType.sla_breach, summary, data)]
+        return [TimelineEntry(TicketEventType.sla_breach, text, data)]
 
     def _warning(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None or policy is None:
             return []
         used = round(policy.warning_fraction * 100)
-        summary = f"{used}% of the resolution time is used up: the resolution deadline is {self._local(due)}."
+        text = Message("sla.warning", {"percent": used, "due": due.isoformat()})
         data = {**self._deadline_data("resolution", due, policy), "warning_fraction": policy.warning_fraction}
-        return [TimelineEntry(TicketEventType.sla_warning, summary, data)]
+        return [TimelineEntry(TicketEventType.sla_warning, text, data)]
 
     def _deadline_data(self, deadline: str, due: datetime, policy: SlaPolicy | None) -> dict[str, Any]:
         return {
@@ -284,7 +281,6 @@ class _Batch:
             reason=EscalationReason.sla_breach,
             requested_role=Role.deciding.value,
             note=f"The {deadline.replace('_', '-')} deadline passed.",
-            why=f"the {deadline.replace('_', '-')} deadline passed",
             note_on_timeline=False,
             details={"deadline": deadline},
         )

@@ -17,6 +17,7 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.errors import Forbidden
 from genk3600.events.outbox import record_system_event
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -82,7 +83,7 @@ async def break_glass(
         TicketEventType.note,
         # Not the reason: the timeline is read by everyone who sees the case and goes out as an event; the
         # reason stays on the grant and its audit entry, for the DPO.
-        "A supervisor opened this social case (break the glass); the reason is on the audit trail.",
+        Message("ticket.break_glass"),
         {
             "break_glass": True,
             "grant_id": grant.id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
+from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
@@ -70,7 +72,7 @@ async def change_ticket(
             ticket,
             actor,
             TicketEventType.note,
-            f"Priority changed from {before} to {ticket.priority}." + _note(change.note),
+            Message("ticket.priority_changed", _noted({"old": before, "new": ticket.priority}, change.note)),
             {"field": "priority", "from": before, "to": ticket.priority},
         )
     if change.status is not None and change.status.value != ticket.status:
@@ -82,7 +84,7 @@ async def change_ticket(
 async def _assign(
     session: AsyncSession, actor: Principal, ticket: Ticket, staff_id: int | None, note: str | None
 ) -> None:
-    name = "nobody"
+    name = None
     if staff_id is not None:
         staff = await staff_by_id(session, staff_id)
         if staff is None or not staff.active:
@@ -98,7 +100,9 @@ async def _assign(
         ticket,
         actor,
         TicketEventType.assigned,
-        f"Assigned to {name} by {actor.display_name}." + _note(note),
+        Message("ticket.assigned", _noted({"assignee": name}, note))
+        if name is not None
+        else Message("ticket.unassigned", _noted({}, note)),
         {"from": before, "assignee_staff_id": staff_id, "via": "change"},
     )
 
@@ -137,10 +141,11 @@ async def _move(
         ticket,
         actor,
         TicketEventType.status_changed,
-        f"Status changed from {current.value} to {target.value} by {actor.display_name}." + _note(note),
+        Message("ticket.status_changed", _noted({"old": current.value, "new": target.value}, note)),
         {"from": current.value, "to": target.value},
     )
 
 
-def _note(note: str | None) -> str:
-    return f" Note: {note}" if note else ""
+def _noted(params: dict[str, Any], note: str | None) -> dict[str, Any]:
+    """The note is said in the timeline's text (its parameters), not in the data that goes out as the event."""
+    return {**params, "note": note} if note else params

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
+from genk3600.i18n.texts import Message
 from genk3600.models import Escalation, Staff, Unit
 from genk3600.models.enums import FINISHED_STATUSES, EscalationReason, TicketEventType, TicketStatus, UnitKind
 from genk3600.privacy import ocmw
@@ -54,8 +55,6 @@ class Handover:
     reason: EscalationReason
     requested_role: str
     note: str | None
-    # The timeline's "(…)" after the role asked for; by default the reason in words.
-    why: str | None = None
     note_on_timeline: bool = True
     # More facts for the timeline entry (and its event), e.g. which deadline the sweeper saw pass.
     details: Mapping[str, Any] = field(default_factory=dict)
@@ -111,15 +110,21 @@ async def write_escalations(session: AsyncSession, actor: Principal, handovers: 
 def _entry(actor: Principal, handover: Handover, escalation_id: int) -> TimelineEntry:
     returning = handover.reason is EscalationReason.returned
     staff = handover.target_staff
-    to = handover.target.name + (f" ({staff.full_name})" if staff else "")
-    verb = "Returned" if returning else "Escalated"
-    role = "advice" if handover.requested_role == "advising" else "a decision"
-    why = handover.why or handover.reason.value.replace("_", " ")
-    summary = f"{verb} by {actor.display_name} from {handover.source.name} to {to}, "
-    summary += f"tier {handover.from_tier} → {handover.to_tier}"
-    summary += "." if returning else f", asking for {role} ({why})."
+    params: dict[str, Any] = {
+        "source": handover.source.code,
+        "target": [handover.target.code, staff.full_name if staff else None],
+        "old_tier": handover.from_tier,
+        "new_tier": handover.to_tier,
+        "reason": handover.reason.value,
+    }
     if handover.note and handover.note_on_timeline:
-        summary += f" Note: {handover.note}"
+        params["note"] = handover.note
+    if returning:
+        code = "ticket.returned"
+    elif handover.requested_role == "advising":
+        code = "ticket.escalated_for_advice"
+    else:
+        code = "ticket.escalated_for_decision"
     data = {
         "escalation_id": escalation_id,
         "from_unit": handover.source.code,
@@ -131,7 +136,7 @@ def _entry(actor: Principal, handover: Handover, escalation_id: int) -> Timeline
         "requested_role": handover.requested_role,
         **handover.details,
     }
-    return TimelineEntry(TicketEventType.escalated, summary, data)
+    return TimelineEntry(TicketEventType.escalated, Message(code, params), data)
 
 
 async def escalate(session: AsyncSession, actor: Principal, reference: str, data: EscalationIn) -> EscalationOut:
@@ -172,7 +177,7 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
     )
     (escalation,) = await write_escalations(session, actor, [handover])
     await timeline.record_event(
-        session, ticket, actor, escalation.entry.type, escalation.entry.summary, escalation.entry.data
+        session, ticket, actor, escalation.entry.type, escalation.entry.text, escalation.entry.data
     )
     return EscalationOut(
         id=escalation.id,

@@ -11,6 +11,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import Pages
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.models.enums import TicketStatus
 from genk3600.tickets import break_glass, changes, handoff, service
@@ -74,9 +75,9 @@ async def list_tickets(
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
 async def get_ticket(
-    session: Session, viewer: TicketReader, reference: Reference, response: Response
+    session: Session, viewer: TicketReader, reference: Reference, response: Response, language: ReaderLanguage
 ) -> TicketDetailOut:
-    ticket = await service.get_ticket(session, reference, viewer)
+    ticket = await service.get_ticket(session, reference, viewer, language)
     response.headers["ETag"] = etag(ticket.version)
     return ticket
 
@@ -154,7 +155,9 @@ async def escalate_ticket(
     "/{reference}/events",
     operation_id="list_ticket_events",
     summary="Ticket timeline",
-    description="The ticket's append-only timeline, oldest first: created, routed, assigned, escalated, ...",
+    description="The ticket's append-only timeline, oldest first: created, routed, assigned, escalated, ... "
+    "Each entry's `summary` is rendered in the reader's language (`Accept-Language`) from its `code` and "
+    "`params`; `data` holds the facts as codes.",
     responses=problem_responses(400, 404, *AUTH_PROBLEMS),
 )
 async def list_ticket_events(
@@ -162,8 +165,10 @@ async def list_ticket_events(
     viewer: TicketReader,
     reference: Reference,
     params: Pages,
+    settings: AppSettings,
+    language: ReaderLanguage,
 ) -> TicketEventPage:
-    return await service.list_events(session, reference, params, viewer)
+    return await service.list_events(session, reference, params, viewer, language, settings.zone)
 
 
 @router.post(

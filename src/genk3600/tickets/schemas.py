@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
+from genk3600.i18n.texts import BRUSSELS, LEGACY, NO_NAMES, Names, localised_name, render
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
@@ -53,8 +54,13 @@ class TicketOut(OutputModel):
     confidentiality: Confidentiality
     tier: int = Field(ge=1, le=3, description="1 = front office, 2 = back office, 3 = decision level.")
     category: str | None = Field(description="Category code.", examples=["waste.pickup"])
+    category_name: str | None = Field(
+        description="The category's name in the reader's language (`Accept-Language`).", examples=["Ophaling huisvuil"]
+    )
     owning_unit: str = Field(description="Code of the unit that owns the ticket.", examples=["omgeving"])
-    owning_unit_name: str = Field(examples=["Omgeving"])
+    owning_unit_name: str = Field(
+        description="The unit's name in the reader's language (`Accept-Language`).", examples=["Omgeving"]
+    )
     assignee: AssigneeOut | None
     citizen: CitizenSummary | None
     first_response_due_at: datetime | None
@@ -68,7 +74,8 @@ class TicketOut(OutputModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketOut:
+    def of(cls, ticket: Ticket, language: Language = Language.en) -> TicketOut:
+        category, unit = ticket.category, ticket.owning_unit
         return cls(
             reference=ticket.reference,
             status=TicketStatus(ticket.status),
@@ -77,9 +84,10 @@ class TicketOut(OutputModel):
             language=Language(ticket.language),
             confidentiality=Confidentiality(ticket.confidentiality),
             tier=ticket.tier,
-            category=ticket.category.code if ticket.category else None,
-            owning_unit=ticket.owning_unit.code,
-            owning_unit_name=ticket.owning_unit.name,
+            category=category.code if category else None,
+            category_name=localised_name(category.name, category.names, language) if category else None,
+            owning_unit=unit.code,
+            owning_unit_name=localised_name(unit.name, unit.names, language),
             assignee=AssigneeOut.model_validate(ticket.assignee) if ticket.assignee else None,
             citizen=CitizenSummary.of(ticket.citizen) if ticket.citizen else None,
             first_response_due_at=ticket.first_response_due_at,
@@ -101,17 +109,34 @@ class TicketDetailOut(TicketOut):
 class TicketEventOut(OutputModel):
     id: int
     type: TicketEventType
-    summary: str = Field(examples=["Ticket created from a web contact; owned by Omgeving (category waste.pickup)."])
+    summary: str = Field(
+        description="The entry in one sentence, in the reader's language (`Accept-Language`), rendered from "
+        "`code` and `params`.",
+        examples=["Vraag aangemaakt uit een webformulier; eigenaar Omgeving."],
+    )
+    code: str = Field(
+        description="The message code of the sentence (`legacy`: an entry from before texts had codes, shown "
+        "in English as written).",
+        examples=["ticket.created"],
+    )
+    params: dict[str, Any] = Field(description="The sentence's parameters (codes, names, numbers, notes).")
     actor: ActorOut
     data: dict[str, Any] = Field(description="Facts of the event (ids, codes, changed fields).")
     occurred_at: datetime
 
     @classmethod
-    def of(cls, event: TicketEvent) -> TicketEventOut:
+    def of(
+        cls, event: TicketEvent, language: Language = Language.en, names: Names = NO_NAMES, zone: tzinfo = BRUSSELS
+    ) -> TicketEventOut:
+        params = {**event.params, "actor": event.actor_name}
+        if event.code == LEGACY and event.summary is not None:
+            params.setdefault("text", event.summary)
         return cls(
             id=event.id,
             type=TicketEventType(event.type),
-            summary=event.summary,
+            summary=render(event.code, params, language, names, zone),
+            code=event.code,
+            params=event.params,
             actor=ActorOut.of(event),
             data=event.data,
             occurred_at=event.occurred_at,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from genk3600.audit.trail import audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
+from genk3600.i18n.names import load_names
+from genk3600.i18n.texts import BRUSSELS, Message
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.kit.reference import format_reference
 from genk3600.models import Category, Citizen, Staff, Ticket, Unit
@@ -92,12 +94,14 @@ async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> T
     return ticket
 
 
-async def get_ticket(session: AsyncSession, reference: str, viewer: Principal) -> TicketDetailOut:
-    """One ticket by reference, with who did what in which role."""
+async def get_ticket(
+    session: AsyncSession, reference: str, viewer: Principal, language: Language = Language.en
+) -> TicketDetailOut:
+    """One ticket by reference, with who did what in which role (sentences in `language`)."""
     ticket = await _ticket(session, reference, viewer)
     await audit_read(session, viewer, "ticket", str(ticket.id), ticket.confidentiality)
-    out = TicketOut.of(ticket)
-    return TicketDetailOut(**out.model_dump(), roles=await roles_on_ticket(session, ticket.id))
+    out = TicketOut.of(ticket, language)
+    return TicketDetailOut(**out.model_dump(), roles=await roles_on_ticket(session, ticket.id, language))
 
 
 def fully_loaded(row: object, *relations: str) -> bool:
@@ -140,15 +144,25 @@ async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageP
     return page_of(TicketPage, rows, params, lambda ticket: ticket.id, TicketOut.of)
 
 
-async def list_events(session: AsyncSession, reference: str, params: PageParams, viewer: Principal) -> TicketEventPage:
-    """A ticket's timeline, oldest first."""
+async def list_events(
+    session: AsyncSession,
+    reference: str,
+    params: PageParams,
+    viewer: Principal,
+    language: Language = Language.en,
+    zone: tzinfo = BRUSSELS,
+) -> TicketEventPage:
+    """A ticket's timeline, oldest first, its texts in `language` (moments in `zone`)."""
     ticket = await _ticket(session, reference, viewer)
     await audit_read(session, viewer, "ticket_event", str(ticket.id), ticket.confidentiality)
     rows = await repository.events_of(session, ticket.id, params)
-    return page_of(TicketEventPage, rows, params, lambda event: event.id, TicketEventOut.of)
+    names = await load_names(session)
+    return page_of(
+        TicketEventPage, rows, params, lambda event: event.id, lambda row: TicketEventOut.of(row, language, names, zone)
+    )
 
 
-async def reopen(session: AsyncSession, ticket: Ticket, actor: Principal, summary: str) -> None:
+async def reopen(session: AsyncSession, ticket: Ticket, actor: Principal, text: Message) -> None:
     """Back to work: to the assignee if there is one, else to the owning unit's queue."""
     previous = ticket.status
     ticket.status = TicketStatus.assigned.value if ticket.assignee_staff_id else TicketStatus.new.value
@@ -159,6 +173,6 @@ async def reopen(session: AsyncSession, ticket: Ticket, actor: Principal, summar
         ticket,
         actor,
         TicketEventType.status_changed,
-        summary,
+        text,
         {"from": previous, "to": ticket.status, "reason": "citizen_reply"},
     )

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.events import outbox
+from genk3600.i18n.texts import Message
 from genk3600.kit.copy import copy_json, copy_records
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType
@@ -38,7 +39,8 @@ _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
 _COPY_COLUMNS = (
     "ticket_id",
     "type",
-    "summary",
+    "code",
+    "params",
     "data",
     "occurred_at",
     "actor_staff_id",
@@ -49,8 +51,11 @@ _COPY_COLUMNS = (
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """What happened (`type`, `data`: ids, codes and changed fields, which also go out as the event) and how
+    it reads (`text`: a message code plus parameters, rendered in the reader's language)."""
+
     type: TicketEventType
-    summary: str
+    text: Message
     data: dict[str, Any]
 
 
@@ -68,11 +73,11 @@ async def record_event(
     ticket: Ticket,
     actor: Principal,
     type: TicketEventType,
-    summary: str,
+    text: Message,
     data: dict[str, Any],
 ) -> None:
     """Append one entry to a ticket's timeline, and its event to the outbox in the same transaction."""
-    await record_many(session, actor, [(ticket.id, TimelineEntry(type, summary, data))])
+    await record_many(session, actor, [(ticket.id, TimelineEntry(type, text, data))])
 
 
 async def record_events(session: AsyncSession, ticket: Ticket, actor: Principal, entries: list[TimelineEntry]) -> None:
@@ -93,7 +98,14 @@ async def record_many(session: AsyncSession, actor: Principal, entries: Sequence
         "actor_name": actor.display_name,
     }
     rows = [
-        {"ticket_id": ticket_id, "type": entry.type.value, "summary": entry.summary, "data": entry.data, **who}
+        {
+            "ticket_id": ticket_id,
+            "type": entry.type.value,
+            "code": entry.text.code,
+            "params": dict(entry.text.params),
+            "data": entry.data,
+            **who,
+        }
         for ticket_id, entry in entries
     ]
     ids = (await session.scalars(_INSERT, rows)).all()
@@ -110,7 +122,15 @@ async def copy_many(session: AsyncSession, actor: Principal, entries: Sequence[P
         return
     who = (actor.staff_id, actor.api_client_id, actor.display_name)
     records = [
-        (past.ticket_id, past.entry.type.value, past.entry.summary, copy_json(past.entry.data), past.occurred_at, *who)
+        (
+            past.ticket_id,
+            past.entry.type.value,
+            past.entry.text.code,
+            copy_json(dict(past.entry.text.params)),
+            copy_json(past.entry.data),
+            past.occurred_at,
+            *who,
+        )
         for past in entries
     ]
     await copy_records(session, _TABLE.name, _COPY_COLUMNS, records)

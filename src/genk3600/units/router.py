@@ -8,6 +8,7 @@ from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.units import service
 from genk3600.units.schemas import UnitIn, UnitOut, UnitPage
 
@@ -21,8 +22,8 @@ router = APIRouter(prefix="/v1/units", tags=["administration"])
     description="All organisational units (departments, OCMW services, front-office desks), oldest first.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_units(session: Session, _: Admin, params: Pages) -> UnitPage:
-    return await service.list_units(session, params)
+async def list_units(session: Session, _: Admin, params: Pages, language: ReaderLanguage) -> UnitPage:
+    return await service.list_units(session, params, language)
 
 
 @router.post(
@@ -33,8 +34,10 @@ async def list_units(session: Session, _: Admin, params: Pages) -> UnitPage:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(409, *AUTH_PROBLEMS),
 )
-async def create_unit(session: Session, _: Admin, data: UnitIn, response: Response) -> UnitOut:
-    unit = await service.create_unit(session, data)
+async def create_unit(
+    session: Session, _: Admin, data: UnitIn, response: Response, language: ReaderLanguage
+) -> UnitOut:
+    unit = await service.create_unit(session, data, language)
     response.headers["Location"] = f"/v1/units/{unit.code}"
     return unit
 
@@ -46,5 +49,7 @@ async def create_unit(session: Session, _: Admin, data: UnitIn, response: Respon
     description="One unit by its code.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_unit(session: Session, _: Admin, code: Annotated[str, Path(max_length=64)]) -> UnitOut:
-    return await service.get_unit(session, code)
+async def get_unit(
+    session: Session, _: Admin, code: Annotated[str, Path(max_length=64)], language: ReaderLanguage
+) -> UnitOut:
+    return await service.get_unit(session, code, language)

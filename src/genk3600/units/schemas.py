@@ -5,10 +5,11 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Unit
-from genk3600.models.enums import UnitKind
+from genk3600.models.enums import Language, UnitKind
 from genk3600.models.organisation import CODE_PATTERN
 
 UnitCode = Annotated[str, Field(min_length=2, max_length=64, pattern=CODE_PATTERN, examples=["burgerzaken"])]
@@ -24,6 +25,11 @@ class UnitIn(InputModel):
     code: UnitCode = Field(description="Stable identifier: lower case letters, digits and `_`.")
     name: str = Field(min_length=1, max_length=200, examples=["Burgerzaken"])
     kind: UnitKind = Field(examples=[UnitKind.department])
+    names: dict[Language, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=dict,
+        description="The name per language (nl, fr, en, de; any of them); `name` stands in for a language left out.",
+        examples=[{"nl": "Burgerzaken", "fr": "Population et état civil"}],
+    )
     parent: UnitCode | None = Field(default=None, description="Code of the parent unit, if any.")
     front_office: bool | None = Field(
         default=None,
@@ -36,7 +42,15 @@ class UnitIn(InputModel):
 class UnitOut(OutputModel):
     id: int
     code: str = Field(examples=["burgerzaken"])
-    name: str = Field(examples=["Burgerzaken"])
+    name: str = Field(description="The canonical (Dutch) name.", examples=["Burgerzaken"])
+    names: dict[str, str] = Field(
+        description="The name per language, as given.",
+        examples=[{"nl": "Burgerzaken", "fr": "Population et état civil"}],
+    )
+    display_name: str = Field(
+        description="The name in the reader's language (`Accept-Language`), else `name`.",
+        examples=["Burgerzaken"],
+    )
     kind: UnitKind
     parent: str | None = Field(description="Code of the parent unit.", examples=["stad_genk"])
     active: bool
@@ -44,11 +58,13 @@ class UnitOut(OutputModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, unit: Unit) -> UnitOut:
+    def of(cls, unit: Unit, language: Language = Language.en) -> UnitOut:
         return cls(
             id=unit.id,
             code=unit.code,
             name=unit.name,
+            names=unit.names,
+            display_name=localised_name(unit.name, unit.names, language),
             kind=UnitKind(unit.kind),
             parent=unit.parent.code if unit.parent else None,
             active=unit.active,

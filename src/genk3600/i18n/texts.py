@@ -1,0 +1,418 @@
+"""Texts staff read — timeline entries, role sentences, routing explanations — as a code plus parameters.
+
+DESIGN.md: "texts people read are stored as a code plus parameters and rendered in the reader's language".
+A writer stores `Message(code, params)`; a reader renders it with `render(...)` in the language it asks for.
+Parameters hold codes (units, categories, statuses, channels …), never words: the words come from the
+catalogues (closed vocabularies, below) or from the per-language names of units and categories (`Names`),
+so one stored entry reads in Dutch, French, English or German and follows a unit's renaming.
+
+Free text (a note, a staff member's or rule's name, a keyword) is a parameter too and stays as written.
+
+The message ids here are the staff's register: the klantentaal rules for citizens' texts (B1, no jargon,
+tests/i18n) do not apply to them, but every one is translated in every catalogue like any other text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from genk3600.i18n.catalogue import N_, locale_of, translator
+from genk3600.models.enums import (
+    Channel,
+    Confidentiality,
+    EscalationReason,
+    Language,
+    Position,
+    Priority,
+    Role,
+    TicketStatus,
+)
+
+LEGACY = "legacy"  # entries written before texts had a code: their English text, shown as stored
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+class Kind(StrEnum):
+    """How a parameter becomes words."""
+
+    text = "text"  # as written (names of people and rules, notes, numbers, references)
+    unit = "unit"  # a unit code → the unit's name in the language
+    unit_staff = "unit_staff"  # [unit code, staff name or null] → "Omgeving (An Peeters)"
+    category = "category"  # a category code → the category's name in the language
+    status = "status"
+    priority = "priority"
+    channel = "channel"  # "phone" → "phone"
+    contact = "contact"  # a channel → "a phone contact"
+    position = "position"  # a position (or null) as the subject of a sentence: "An Agent"
+    reason = "reason"  # an escalation reason
+    confidentiality = "confidentiality"
+    language = "language"
+    moment = "moment"  # an ISO 8601 moment → local date and time in the language
+    message = "message"  # a nested message {"code", "params"}
+    messages = "messages"  # a list of nested messages, joined with commas
+
+
+@dataclass(frozen=True)
+class Spec:
+    text: str
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text as stored: its code and its parameters (JSON values only)."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+
+class Names(Protocol):
+    """Names of units and categories per language (translated data, not catalogue entries)."""
+
+    def unit(self, code: str, language: Language) -> str: ...
+
+    def category(self, code: str, language: Language) -> str: ...
+
+
+@dataclass(frozen=True)
+class NameBook:
+    """Names by code: `{code: {"nl": "Omgeving", "fr": "Environnement", ...}}`, with the code's canonical
+    name under "" as the fallback for a language without its own."""
+
+    units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    categories: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def unit(self, code: str, language: Language) -> str:
+        return _pick(self.units.get(code), language) or code
+
+    def category(self, code: str, language: Language) -> str:
+        return _pick(self.categories.get(code), language) or code
+
+
+def _pick(names: Mapping[str, str] | None, language: Language) -> str | None:
+    if not names:
+        return None
+    return names.get(language.value) or names.get("")
+
+
+def localised_name(canonical: str, names: Mapping[str, str] | None, language: Language) -> str:
+    """A unit's or category's name in `language`, else its canonical name."""
+    return (names or {}).get(language.value) or canonical
+
+
+NO_NAMES = NameBook()
+
+# --- closed vocabularies ------------------------------------------------------------------------------
+
+STATUS_LABELS: Mapping[str, str] = {
+    TicketStatus.new: N_("new"),
+    TicketStatus.assigned: N_("assigned"),
+    TicketStatus.in_progress: N_("in progress"),
+    TicketStatus.waiting_on_citizen: N_("waiting on the citizen"),
+    TicketStatus.resolved: N_("resolved"),
+    TicketStatus.closed: N_("closed"),
+}
+PRIORITY_LABELS: Mapping[str, str] = {
+    Priority.low: N_("low"),
+    Priority.normal: N_("normal"),
+    Priority.high: N_("high"),
+    Priority.urgent: N_("urgent"),
+}
+CHANNEL_LABELS: Mapping[str, str] = {
+    Channel.phone: N_("phone"),
+    Channel.mail: N_("e-mail"),
+    Channel.web: N_("web form"),
+    Channel.counter: N_("counter"),
+    Channel.home_visit: N_("home visit"),
+    Channel.appointment: N_("appointment"),
+}
+CONTACT_PHRASES: Mapping[str, str] = {
+    Channel.phone: N_("a phone contact"),
+    Channel.mail: N_("a mail contact"),
+    Channel.web: N_("a web contact"),
+    Channel.counter: N_("a counter contact"),
+    Channel.home_visit: N_("a home visit"),
+    Channel.appointment: N_("an appointment"),
+}
+ROLE_LABELS: Mapping[str, str] = {
+    Role.informing: N_("informing"),
+    Role.registering: N_("registering"),
+    Role.advising: N_("advising"),
+    Role.deciding: N_("deciding"),
+}
+POSITION_LABELS: Mapping[str, str] = {
+    Position.agent: N_("Agent"),
+    Position.back_office: N_("Back-office employee"),
+    Position.case_worker: N_("Case worker"),
+    Position.supervisor: N_("Supervisor"),
+    Position.admin: N_("Administrator"),
+}
+# A position as the subject of a sentence ("An Agent registered the facts."); "" for an unknown position.
+POSITION_SUBJECTS: Mapping[str, str] = {
+    Position.agent: N_("An Agent"),
+    Position.back_office: N_("A Back-office employee"),
+    Position.case_worker: N_("A Case worker"),
+    Position.supervisor: N_("A Supervisor"),
+    Position.admin: N_("An Administrator"),
+    "": N_("A staff member"),
+}
+REASON_LABELS: Mapping[str, str] = {
+    EscalationReason.needs_decision: N_("needs a decision"),
+    EscalationReason.needs_expertise: N_("needs expertise"),
+    EscalationReason.sla_breach: N_("a deadline passed"),
+    EscalationReason.citizen_request: N_("the citizen asked for it"),
+    EscalationReason.complaint: N_("complaint"),
+    EscalationReason.returned: N_("returned to the front office"),
+}
+CONFIDENTIALITY_LABELS: Mapping[str, str] = {
+    Confidentiality.normal: N_("normal"),
+    Confidentiality.social: N_("social (OCMW)"),
+}
+LANGUAGE_LABELS: Mapping[str, str] = {
+    Language.nl: N_("Dutch"),
+    Language.fr: N_("French"),
+    Language.en: N_("English"),
+    Language.de: N_("German"),
+}
+_LABELS: Mapping[Kind, Mapping[str, str]] = {
+    Kind.status: STATUS_LABELS,
+    Kind.priority: PRIORITY_LABELS,
+    Kind.channel: CHANNEL_LABELS,
+    Kind.contact: CONTACT_PHRASES,
+    Kind.reason: REASON_LABELS,
+    Kind.confidentiality: CONFIDENTIALITY_LABELS,
+    Kind.language: LANGUAGE_LABELS,
+}
+
+# --- the messages --------------------------------------------------------------------------------------
+
+_UNIT = {"unit": Kind.unit}
+_CONTACT = {"contact": Kind.contact}
+_WHO = {"who": Kind.position, "contact": Kind.contact}
+_STATUS_CHANGE = {"old": Kind.status, "new": Kind.status}
+_HANDOVER = {"source": Kind.unit, "target": Kind.unit_staff, "reason": Kind.reason}
+_RULE = {"unit": Kind.unit, "reasons": Kind.messages}
+
+MESSAGES: Mapping[str, Spec] = {
+    # The ticket's life
+    "ticket.created": Spec(N_("Ticket created from {contact}; owned by {unit}."), {**_CONTACT, **_UNIT}),
+    "ticket.created_follow_up": Spec(
+        N_("Ticket created from {contact}; owned by {unit}; follows up on {reference}, which was already {status}."),
+        {**_CONTACT, **_UNIT, "status": Kind.status},
+    ),
+    "ticket.imported": Spec(
+        N_("Ticket imported from historical records ({source}, line {line}); owned by {unit}."), _UNIT
+    ),
+    "ticket.imported_status": Spec(N_("Status in the system it was imported from: {status}."), {"status": Kind.status}),
+    "ticket.contact_added": Spec(N_("Added {contact}."), _CONTACT),
+    "ticket.contact_linked": Spec(N_("Added {contact}: linked by {who}."), _CONTACT),
+    "ticket.contact_same_question": Spec(
+        N_("Added {contact}: same citizen and category {category} while {reference} is open."),
+        {**_CONTACT, "category": Kind.category},
+    ),
+    "ticket.contact_reply": Spec(N_("Added {contact}: a reply on {reference}."), _CONTACT),
+    "ticket.contact_reply_reopens": Spec(N_("Added {contact}: a reply within {days} days of resolution."), _CONTACT),
+    "ticket.mail_bounced": Spec(N_("Mail to the citizen bounced: {reason}.")),
+    "ticket.mail_bounced_unexplained": Spec(N_("Mail to the citizen bounced; the mail server gave no reason.")),
+    "ticket.reopened": Spec(N_("Reopened: the citizen replied within {days} days of resolution.")),
+    "ticket.status_changed": Spec(N_("Status changed from {old} to {new} by {actor}."), _STATUS_CHANGE),
+    "ticket.priority_changed": Spec(
+        N_("Priority changed from {old} to {new}."), {"old": Kind.priority, "new": Kind.priority}
+    ),
+    "ticket.assigned": Spec(N_("Assigned to {assignee} by {actor}.")),
+    "ticket.unassigned": Spec(N_("Assigned to nobody by {actor}.")),
+    "ticket.claimed": Spec(N_("Claimed from the queue of {unit} by {actor}."), _UNIT),
+    "ticket.escalated_for_advice": Spec(
+        N_(
+            "Escalated by {actor} from {source} to {target}, tier {old_tier} → {new_tier}, "
+            "asking for advice ({reason})."
+        ),
+        _HANDOVER,
+    ),
+    "ticket.escalated_for_decision": Spec(
+        N_(
+            "Escalated by {actor} from {source} to {target}, tier {old_tier} → {new_tier}, "
+            "asking for a decision ({reason})."
+        ),
+        _HANDOVER,
+    ),
+    "ticket.returned": Spec(
+        N_("Returned by {actor} from {source} to {target}, tier {old_tier} → {new_tier}."), _HANDOVER
+    ),
+    "ticket.break_glass": Spec(
+        N_("A supervisor opened this social case (break the glass); the reason is on the audit trail.")
+    ),
+    # Deadlines
+    "sla.first_response_missed": Spec(
+        N_("First-response deadline {due} passed without a first response."), {"due": Kind.moment}
+    ),
+    "sla.first_response_late": Spec(
+        N_("First-response deadline {due} passed; the first response came at {answered}."),
+        {"due": Kind.moment, "answered": Kind.moment},
+    ),
+    "sla.resolution_missed": Spec(N_("Resolution deadline {due} passed without resolution."), {"due": Kind.moment}),
+    "sla.warning": Spec(
+        N_("{percent}% of the resolution time is used up: the resolution deadline is {due}."), {"due": Kind.moment}
+    ),
+    # Roles: the timeline entry and the sentence on a participation
+    "participation.informing": Spec(N_("{who} informed the citizen in {contact}."), _WHO),
+    "participation.registering": Spec(N_("{who} registered the facts of {contact}."), _WHO),
+    "participation.advising": Spec(N_("{who} gave advice on {contact}."), _WHO),
+    "participation.deciding": Spec(N_("{who} took the decision in {contact}."), _WHO),
+    "role.informing": Spec(N_("{who} informed the citizen."), {"who": Kind.position}),
+    "role.registering": Spec(N_("{who} registered the facts."), {"who": Kind.position}),
+    "role.advising": Spec(N_("{who} gave advice for a later decision."), {"who": Kind.position}),
+    "role.deciding": Spec(N_("{who} took the decision."), {"who": Kind.position}),
+    # Routing: the decision, what matched, what the rule did
+    "routing.rule": Spec(N_("rule '{rule}' v{version}: {reasons} → {unit}"), _RULE),
+    "routing.rule_with_details": Spec(
+        N_("rule '{rule}' v{version}: {reasons} → {unit} ({details})"), {**_RULE, "details": Kind.messages}
+    ),
+    "routing.default": Spec(N_("no rule matched: default → {unit} (front office)"), _UNIT),
+    "routing.category_default": Spec(
+        N_("no rule matched: category {category} → {unit} (the category's default unit)"),
+        {**_UNIT, "category": Kind.category},
+    ),
+    "routing.kept_in_ocmw": Spec(
+        N_("{explanation}; a social ticket stays in the OCMW: kept at {unit}"),
+        {**_UNIT, "explanation": Kind.message},
+    ),
+    "routing.matched.any": Spec(N_("any contact")),
+    "routing.matched.channel": Spec(N_("channel {channel}"), {"channel": Kind.channel}),
+    "routing.matched.category": Spec(N_("category {category}"), {"category": Kind.category}),
+    "routing.matched.category_prefix": Spec(N_("category {category} ({prefix})"), {"category": Kind.category}),
+    "routing.matched.language": Spec(N_("language {language}"), {"language": Kind.language}),
+    "routing.matched.case_worker": Spec(N_("citizen has case worker")),
+    "routing.matched.no_case_worker": Spec(N_("citizen has no case worker")),
+    "routing.matched.local_time": Spec(N_("local time {time} in {start}-{end}")),
+    "routing.matched.keyword": Spec(N_("keyword '{keyword}'")),
+    "routing.action.priority": Spec(N_("priority {priority}"), {"priority": Kind.priority}),
+    "routing.action.confidentiality": Spec(
+        N_("confidentiality {confidentiality}"), {"confidentiality": Kind.confidentiality}
+    ),
+    "routing.action.sla_policy": Spec(N_("SLA policy {policy}")),
+    "routing.action.tier": Spec(N_("tier {tier}")),
+    "routing.action.case_worker": Spec(N_("assigned to the citizen's case worker")),
+    "routing.action.named_staff": Spec(N_("assigned to staff member {staff_id}")),
+    "routing.action.no_case_worker": Spec(N_("to the unit's queue: the citizen has no case worker")),
+    "routing.assigned_by_rule": Spec(N_("Assigned to {assignee} by the rule.")),
+    "routing.assigned_case_worker": Spec(N_("Assigned to {assignee}, the citizen's own case worker.")),
+    "routing.outside_ocmw": Spec(
+        N_("{assignee} works outside the OCMW and may not hold a social ticket: to the unit's queue.")
+    ),
+    "routing.named_staff_away": Spec(N_("The rule's named staff member is absent or inactive: to the unit's queue.")),
+    "routing.case_worker_absent": Spec(N_("{assignee}, the citizen's case worker, is absent: to the unit's queue.")),
+}
+
+NOTE = N_("Note: {note}")
+
+
+def _label(language: Language, table: Mapping[str, str], value: Any) -> str:
+    text = table.get(str(value)) if value is not None else None
+    return translator(language).gettext(text) if text is not None else str(value)
+
+
+def _moment(value: Any, language: Language, zone: tzinfo) -> str:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    local = moment.astimezone(zone)
+    return format_datetime(local, format="medium", locale=locale_of(language))
+
+
+def _word(kind: Kind, value: Any, language: Language, names: Names, zone: tzinfo) -> str:
+    if kind is Kind.unit:
+        return names.unit(str(value), language) if value is not None else "—"
+    if kind is Kind.unit_staff:
+        unit, staff = [*value, None, None][:2] if isinstance(value, list) else (value, None)
+        shown = names.unit(str(unit), language)
+        return f"{shown} ({staff})" if staff else shown
+    if kind is Kind.category:
+        return names.category(str(value), language) if value is not None else "—"
+    if kind is Kind.position:
+        subject = POSITION_SUBJECTS.get(str(value) if value is not None else "", POSITION_SUBJECTS[""])
+        return translator(language).gettext(subject)
+    if kind is Kind.moment:
+        return _moment(value, language, zone)
+    if kind is Kind.message:
+        nested = value if isinstance(value, Mapping) else {}
+        return render(str(nested.get("code", LEGACY)), nested.get("params") or {}, language, names, zone)
+    if kind is Kind.messages:
+        items = value if isinstance(value, list) else []
+        return ", ".join(
+            render(str(item.get("code", LEGACY)), item.get("params") or {}, language, names, zone)
+            for item in items
+            if isinstance(item, Mapping)
+        )
+    if kind in _LABELS:
+        return _label(language, _LABELS[kind], value)
+    return "" if value is None else str(value)
+
+
+def render(
+    code: str,
+    params: Mapping[str, Any],
+    language: Language | str,
+    names: Names = NO_NAMES,
+    zone: tzinfo = BRUSSELS,
+) -> str:
+    """A stored text in `language`: the catalogue's sentence with its parameters put into words.
+
+    An unknown code (written by a newer version) or a legacy entry shows the stored `text`, if any.
+    """
+    language = Language(language)
+    spec = MESSAGES.get(code)
+    if spec is None:
+        return str(params.get("text") or code)
+    t = translator(language)
+    words = {name: _word(kind, params.get(name), language, names, zone) for name, kind in spec.kinds.items()}
+    values = {key: ("" if value is None else value) for key, value in params.items() if key not in words}
+    text = t.gettext(spec.text).format_map(_Defaulting({**values, **words}))
+    note = params.get("note")
+    if note:
+        text += " " + t.gettext(NOTE).format(note=note)
+    return text
+
+
+def render_message(message: Message, language: Language | str, names: Names = NO_NAMES, zone: tzinfo = BRUSSELS) -> str:
+    return render(message.code, message.params, language, names, zone)
+
+
+class _Defaulting(dict[str, Any]):
+    """A missing parameter shows as "?" rather than failing the whole timeline page."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def label(kind: Kind, value: str, language: Language | str) -> str:
+    """One word of a closed vocabulary (status, priority, channel, reason …) in `language`."""
+    return _label(Language(language), _LABELS.get(kind, {}), value)
+
+
+def role_label(role: str, language: Language | str) -> str:
+    return _label(Language(language), ROLE_LABELS, role)
+
+
+def position_label(position: str, language: Language | str) -> str:
+    return _label(Language(language), POSITION_LABELS, position)
+
+
+def legacy(text: str) -> dict[str, Any]:
+    """A sentence without a code (already in words), nested where a message is expected."""
+    return Message(LEGACY, {"text": text}).as_json()
+
+
+def messages_json(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    return [message.as_json() for message in messages]
