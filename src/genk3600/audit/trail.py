@@ -27,6 +27,7 @@ from genk3600.kit import at_commit
 from genk3600.middleware import client_address_var, request_id_var
 from genk3600.models import AuditEntry, Base
 from genk3600.models.enums import Confidentiality
+from genk3600.reference import cache as reference_cache
 
 actor_var: ContextVar[Principal | None] = ContextVar("audit_actor", default=None)
 
@@ -246,7 +247,10 @@ def install(factory: async_sessionmaker[Any] | sessionmaker[Any]) -> None:
         target = factory
     if not event.contains(target, "after_flush", _audit_flush):
         event.listen(target, "after_flush", _audit_flush)
+    # The same sessions collect their audit and outbox rows for the commit, and notice their own writes of
+    # reference data (which the in-process cache must not answer for in that transaction).
     at_commit.install(target)
+    reference_cache.install(target)
 
 
 async def audit_read(session: Any, viewer: Principal, target_type: str, target_id: str, confidentiality: str) -> None:
