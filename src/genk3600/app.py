@@ -33,6 +33,7 @@ from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
+from genk3600.reference import cache as reference_cache
 from genk3600.reports.router import router as reports_router
 from genk3600.routing.router import router as routing_router
 from genk3600.search.router import router as search_router
@@ -97,11 +98,14 @@ def create_app(
         jobs: list[asyncio.Task[None]] = []
         if settings.run_jobs:
             jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, clock, stop)]
+        # Changes of reference data made by any replica reach this one's cache (reference/cache.py).
+        listener = asyncio.create_task(reference_cache.listen(database.engine))
         try:
             yield
         finally:
             stop.set()
-            await asyncio.gather(*jobs, return_exceptions=True)
+            listener.cancel()
+            await asyncio.gather(listener, *jobs, return_exceptions=True)
             await database.dispose()
 
     app = FastAPI(

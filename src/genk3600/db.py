@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from genk3600.audit import trail
 from genk3600.config import Settings
+from genk3600.kit import at_commit
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class Database:
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         return cls(
             engine,
-            async_sessionmaker(engine, expire_on_commit=False),
+            # The jobs' sessions write their audit and outbox rows at commit, like the requests' (get_session).
+            async_sessionmaker(engine, expire_on_commit=False, info={at_commit.COLLECT: True}),
             async_sessionmaker(autocommit, expire_on_commit=False),
         )
 
@@ -83,6 +85,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on any error."""
     database: Database = request.app.state.db
     async with database.sessions() as session:
+        at_commit.collect(session)  # audit entries and outbox events: one INSERT each, at the commit
         try:
             yield session
             await session.commit()

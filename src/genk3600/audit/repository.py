@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.kit import at_commit
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import AuditEntry
 
@@ -23,6 +24,7 @@ class AuditFilter:
 
 
 async def entries(session: AsyncSession, where: AuditFilter, params: PageParams) -> Sequence[AuditEntry]:
+    await at_commit.write_pending(session)  # this transaction's own entries, if any, first
     statement = select(AuditEntry)
     for column, value in (
         (AuditEntry.actor_kind, where.actor_kind),

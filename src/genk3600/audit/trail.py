@@ -9,20 +9,25 @@ services that show it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from typing import cast as typing_cast
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import BigInteger, Table, Text, bindparam, cast, column, event, func, insert, inspect, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from genk3600.auth.principal import Principal, system_principal
+from genk3600.kit import at_commit
 from genk3600.middleware import client_address_var, request_id_var
 from genk3600.models import AuditEntry, Base
 from genk3600.models.enums import Confidentiality
+from genk3600.reference import cache as reference_cache
 
 actor_var: ContextVar[Principal | None] = ContextVar("audit_actor", default=None)
 
@@ -50,7 +55,59 @@ _REDACTED = {
 }
 
 
-_INSERT = insert(AuditEntry)
+_TABLE = typing_cast(Table, AuditEntry.__table__)
+_COLUMNS = (
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "actor_positions",
+    "action",
+    "target_type",
+    "target_id",
+    "changes",
+    "reason",
+    "request_id",
+    "client_address",
+)
+# Any number of entries in one INSERT … SELECT FROM unnest(one array per column): one statement, built once.
+# The changes travel as JSON text (None: the column's empty object).
+_ROWS = (
+    func.unnest(*(bindparam(name, type_=ARRAY(BigInteger if name == "actor_id" else Text)) for name in _COLUMNS))
+    .table_valued(*(column(name, BigInteger if name == "actor_id" else Text) for name in _COLUMNS), with_ordinality="n")
+    .render_derived("entry")
+)
+_INSERT = insert(_TABLE).from_select(
+    list(_COLUMNS),
+    select(
+        *(
+            func.coalesce(cast(_ROWS.c.changes, JSONB), literal({}, JSONB)) if name == "changes" else _ROWS.c[name]
+            for name in _COLUMNS
+        )
+    ).order_by(_ROWS.c.n),
+)
+AUDIT = "audit"
+
+
+def _parameters(entries: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    for entry in entries:
+        for name, values in columns.items():
+            value = entry.get(name)
+            values.append(json.dumps(value) if name == "changes" and value is not None else value)
+    return columns
+
+
+def _write_collected(session: Session, entries: list[dict[str, Any]]) -> None:
+    session.connection().execute(_INSERT, _parameters(entries))
+
+
+at_commit.register(AUDIT, _write_collected)
+
+
+async def _store(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """Entries of this transaction: kept for its commit where the session collects, else written now."""
+    if entries and not at_commit.add(session, AUDIT, entries):
+        await session.execute(_INSERT, _parameters(entries))
 
 
 def _actor_fields() -> dict[str, Any]:
@@ -137,9 +194,7 @@ def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:
 async def record_writes(session: AsyncSession, writes: Sequence[Write]) -> None:
     """The audit entries of rows written with Core statements (bulk and set-based writes, which the ORM's
     flush does not see): one multi-row INSERT for all of them, by the current actor."""
-    entries = _entries(writes)
-    if entries:
-        await session.execute(_INSERT, entries)
+    await _store(session, _entries(writes))
 
 
 def _orm_write(row: Base, action: str) -> Write:
@@ -168,8 +223,8 @@ def _audit_flush(session: Session, flush_context: UOWTransaction) -> None:
         *(_orm_write(row, "delete") for row in session.deleted if isinstance(row, Base)),
     ]
     entries = _entries(writes)
-    if entries:
-        session.connection().execute(_INSERT, entries)
+    if entries and not at_commit.add(session, AUDIT, entries):
+        _write_collected(session, entries)
 
 
 class AuditedSession(Session):
@@ -192,6 +247,10 @@ def install(factory: async_sessionmaker[Any] | sessionmaker[Any]) -> None:
         target = factory
     if not event.contains(target, "after_flush", _audit_flush):
         event.listen(target, "after_flush", _audit_flush)
+    # The same sessions collect their audit and outbox rows for the commit, and notice their own writes of
+    # reference data (which the in-process cache must not answer for in that transaction).
+    at_commit.install(target)
+    reference_cache.install(target)
 
 
 async def audit_read(session: Any, viewer: Principal, target_type: str, target_id: str, confidentiality: str) -> None:
@@ -203,16 +262,15 @@ async def audit_read(session: Any, viewer: Principal, target_type: str, target_i
         values = _actor_fields()
     finally:
         actor_var.reset(token)
-    await session.execute(
-        insert(AuditEntry).values(
-            **values,
-            action="read",
-            target_type=target_type,
-            target_id=target_id,
-            request_id=request_id_var.get(),
-            client_address=client_address_var.get(),
-        )
-    )
+    entry = {
+        **values,
+        "action": "read",
+        "target_type": target_type,
+        "target_id": target_id,
+        "request_id": request_id_var.get(),
+        "client_address": client_address_var.get(),
+    }
+    await _store(session, [entry])
 
 
 async def audit_reads(
@@ -236,35 +294,33 @@ async def audit_reads(
         values = _actor_fields()
     finally:
         actor_var.reset(token)
-    await session.execute(
-        insert(AuditEntry).values(
-            **values,
-            action="read",
-            target_type=target_type,
-            target_id=",".join(str(ticket_id) for ticket_id in social) or None,
-            changes={"via": via, "social_ticket_ids": social, **(details or {})},
-            request_id=request_id_var.get(),
-            client_address=client_address_var.get(),
-        )
-    )
+    entry = {
+        **values,
+        "action": "read",
+        "target_type": target_type,
+        "target_id": ",".join(str(ticket_id) for ticket_id in social) or None,
+        "changes": {"via": via, "social_ticket_ids": social, **(details or {})},
+        "request_id": request_id_var.get(),
+        "client_address": client_address_var.get(),
+    }
+    await _store(session, [entry])
 
 
 async def audit_act(
     session: Any, action: str, target_type: str, target_id: str, reason: str, changes: dict[str, Any]
 ) -> None:
     """Record an act that is more than its row writes (an erasure, a legal hold) with its reason."""
-    await session.execute(
-        insert(AuditEntry).values(
-            **_actor_fields(),
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason,
-            changes=changes,
-            request_id=request_id_var.get(),
-            client_address=client_address_var.get(),
-        )
-    )
+    entry = {
+        **_actor_fields(),
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "reason": reason,
+        "changes": _plain(changes),
+        "request_id": request_id_var.get(),
+        "client_address": client_address_var.get(),
+    }
+    await _store(session, [entry])
 
 
 async def as_actor(name: str, job: Coroutine[Any, Any, None]) -> None:

@@ -4,13 +4,20 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from genk3600.models import ApiClient, Staff
+from genk3600.reference.cache import CACHE
 
 
 async def api_client_by_key_hash(session: AsyncSession, key_hash: str) -> ApiClient | None:
-    return await session.scalar(select(ApiClient).where(ApiClient.key_hash == key_hash))
+    """The API client of a key, from the in-process reference cache (shared: read it, never change it)."""
+    clients: dict[str, ApiClient] = await CACHE.get(session, "api_clients", _api_clients)
+    return clients.get(key_hash)
+
+
+def _api_clients(session: Session) -> dict[str, ApiClient]:
+    return {client.key_hash: client for client in session.scalars(select(ApiClient))}
 
 
 async def api_client_by_name(session: AsyncSession, name: str) -> ApiClient | None:

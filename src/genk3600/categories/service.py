@@ -50,7 +50,7 @@ async def get_category(session: AsyncSession, code: str, language: Language = La
 
 async def active_category(session: AsyncSession, code: str) -> Category:
     """The category a contact refers to; unknown or inactive codes are the client's mistake (422)."""
-    category = await repository.category_by_code(session, code)
+    category = await repository.cached_category(session, code)
     if category is None or not category.active:
         raise UnknownCategory(code)
     return category

@@ -1,5 +1,7 @@
 """Writing events: one outbox row per state change, in the transaction that makes the change.
 
+The rows of a transaction are written together, in one statement, when it commits (kit/at_commit.py; at
+once where the session does not collect), each with its ticket's owner and confidentiality as committed.
 Because the row commits or rolls back with the change itself, the feed and the webhooks can never report
 a change that did not happen, nor miss one that did. Nothing leaves the process from here: delivery is a
 job that reads committed rows (events/delivery.py).
@@ -11,8 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from genk3600.events import repository
+from genk3600.kit import at_commit
 from genk3600.models.enums import TicketEventType
 
 TICKET_PREFIX = "ticket."
@@ -61,15 +65,30 @@ async def record_ticket_events(
 ) -> None:
     """Outbox rows for timeline entries (ticket id, type, data), in the given order, in one statement.
 
-    Owner and confidentiality are read from the ticket row inside the same INSERT, so they are the values
-    of this transaction even when the caller changed them with a bulk UPDATE the ORM object did not see.
+    Owner and confidentiality are read from the ticket row inside the INSERT, so they are the values of this
+    transaction even when the caller changed them with a bulk UPDATE the ORM object did not see.
     """
-    if events:
-        await repository.insert_ticket_events(
-            session, [(ticket_id, ticket_event_type(kind), minimal_payload(data)) for ticket_id, kind, data in events]
-        )
+    await _store(
+        session, [(ticket_id, ticket_event_type(kind), minimal_payload(data)) for ticket_id, kind, data in events]
+    )
 
 
 async def record_system_event(session: AsyncSession, event_type: str, payload: Mapping[str, Any]) -> None:
     """Add an outbox row that is about the integration itself (no ticket), e.g. `webhook.disabled`."""
-    await repository.insert_system_event(session, event_type, minimal_payload(payload))
+    await _store(session, [(None, event_type, minimal_payload(payload))])
+
+
+OUTBOX = "outbox"
+_Row = tuple[int | None, str, dict[str, Any]]
+
+
+def _write_collected(session: Session, rows: list[_Row]) -> None:
+    repository.insert_events(session.connection(), rows)
+
+
+at_commit.register(OUTBOX, _write_collected)
+
+
+async def _store(session: AsyncSession, rows: list[_Row]) -> None:
+    if rows and not at_commit.add(session, OUTBOX, rows):
+        await session.run_sync(_write_collected, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    column,
     exists,
     false,
     func,
@@ -25,12 +27,15 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
+from genk3600.kit import at_commit
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import ApiClient, OutboxEvent, Staff, Ticket, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Confidentiality
@@ -72,29 +77,44 @@ class Audience:
 
 
 _OUTBOX = cast(Table, OutboxEvent.__table__)
-# INSERT … SELECT from the ticket row: its owner and confidentiality as this transaction sees them. The Table,
-# not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
-_INSERT_TICKET_EVENT = insert(_OUTBOX).from_select(
+# INSERT … SELECT from the ticket row: its owner and confidentiality as this transaction sees them when the
+# rows are written (at its commit, events/outbox.py). Any number of events in one statement, built once: one
+# array per column, unnested in order; events without a ticket (the integration's own) keep the defaults.
+_EVENTS = (
+    func.unnest(
+        bindparam("o_type", type_=ARRAY(Text)),
+        bindparam("o_ticket_id", type_=ARRAY(BigInteger)),
+        bindparam("o_payload", type_=ARRAY(Text)),
+    )
+    .table_valued(column("type", Text), column("ticket_id", BigInteger), column("payload", Text), with_ordinality="n")
+    .render_derived("event")
+)
+_INSERT_EVENTS = insert(_OUTBOX).from_select(
     ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"],
     select(
-        bindparam("o_type", type_=Text),
-        Ticket.id,
+        _EVENTS.c.type,
+        _EVENTS.c.ticket_id,
         Ticket.reference,
-        Ticket.confidentiality,
+        func.coalesce(Ticket.confidentiality, NORMAL),
         Ticket.owning_unit_id,
-        bindparam("o_payload", type_=JSONB),
-    ).where(Ticket.id == bindparam("o_ticket_id")),
+        sql_cast(_EVENTS.c.payload, JSONB),
+    )
+    .select_from(_EVENTS.outerjoin(Ticket, Ticket.id == _EVENTS.c.ticket_id))
+    .where(or_(_EVENTS.c.ticket_id.is_(None), Ticket.id.is_not(None)))
+    .order_by(_EVENTS.c.n),
 )
 
 
-async def insert_ticket_events(session: AsyncSession, events: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
-    """Outbox rows (ticket id, event type, payload) in the given order: one executemany."""
-    rows = [{"o_ticket_id": ticket_id, "o_type": kind, "o_payload": payload} for ticket_id, kind, payload in events]
-    await session.execute(_INSERT_TICKET_EVENT, rows)
-
-
-async def insert_system_event(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
-    await session.execute(insert(OutboxEvent).values(type=event_type, payload=payload))
+def insert_events(connection: Connection, events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> None:
+    """Outbox rows (ticket id or None, event type, payload) in the given order: one statement."""
+    connection.execute(
+        _INSERT_EVENTS,
+        {
+            "o_type": [kind for _, kind, _ in events],
+            "o_ticket_id": [ticket_id for ticket_id, _, _ in events],
+            "o_payload": [json.dumps(payload) for _, _, payload in events],
+        },
+    )
 
 
 # --- feed ---------------------------------------------------------------------------------------------
@@ -159,6 +179,7 @@ async def feed_events(
     audience: Audience,
     limit: int,
 ) -> Sequence[OutboxEvent]:
+    await at_commit.write_pending(session)  # this transaction's own events, if any, first
     statement = (
         select(OutboxEvent)
         .where(_after(after), OutboxEvent.txid < literal(horizon, Xid8), _of_types(types), visible_to(audience))
@@ -285,6 +306,7 @@ async def queue_deliveries(
     limit: int,
 ) -> list[Position]:
     """Queue a delivery of each matching event after `after` (in feed order); the positions queued."""
+    await at_commit.write_pending(session)  # this transaction's own events, if any, first
     types = None if "*" in subscription.event_types else frozenset(subscription.event_types)
     conditions = [_after(after), _of_types(types), visible_to(audience)]
     if below_txid is not None:

@@ -8,6 +8,7 @@ from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.privacy import AccessGrant
+from genk3600.models.reference import ReferenceVersion
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, OpeningHours, SlaPolicy
 from genk3600.models.ticket import (
@@ -41,6 +42,7 @@ __all__ = [
     "OutboxEvent",
     "Participation",
     "RateLimitBucket",
+    "ReferenceVersion",
     "RoutingRule",
     "RoutingRuleVersion",
     "SlaPolicy",

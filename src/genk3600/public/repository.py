@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Staff, Ticket
 from genk3600.models.enums import EscalationReason
+from genk3600.reference.cache import CACHE
 
 
 async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket | None:
@@ -30,8 +31,12 @@ async def unit_decides(session: AsyncSession, category_id: int | None, unit_id: 
     """Whether the unit holds decision authority for the category."""
     if category_id is None:
         return False
-    statement = select(exists().where(CategoryDecider.category_id == category_id, CategoryDecider.unit_id == unit_id))
-    return bool(await session.scalar(statement))
+    return (category_id, unit_id) in await CACHE.get(session, "deciders", _deciders)
+
+
+def _deciders(session: Session) -> frozenset[tuple[int, int]]:
+    rows = session.execute(select(CategoryDecider.category_id, CategoryDecider.unit_id))
+    return frozenset((category_id, unit_id) for category_id, unit_id in rows)
 
 
 async def latest_escalation_to(session: AsyncSession, ticket_id: int, unit_id: int) -> Escalation | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from genk3600.audit import trail
@@ -49,6 +50,23 @@ async def retire(session: AsyncSession, version_id: int) -> None:
     await trail.record_writes(
         session, [trail.updated("routing_rule_version", version_id, {"current": True}, {"current": False})]
     )
+
+
+_ALL_UNITS = select(Unit).order_by(Unit.id)
+_ACTIVE_RULES = (
+    select(RoutingRuleVersion)
+    .where(RoutingRuleVersion.current, RoutingRuleVersion.active)
+    .order_by(RoutingRuleVersion.position, RoutingRuleVersion.rule_id)
+)
+
+
+def load_routing_data(session: Session) -> tuple[list[Unit], list[RoutingRuleVersion]]:
+    """Every unit (parents set) and the current active rule versions, for the reference cache."""
+    units = list(session.scalars(_ALL_UNITS).all())
+    by_id = {unit.id: unit for unit in units}
+    for unit in units:
+        set_committed_value(unit, "parent", by_id.get(unit.parent_id) if unit.parent_id is not None else None)
+    return units, list(session.scalars(_ACTIVE_RULES).all())
 
 
 async def all_units(session: AsyncSession) -> list[Unit]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
@@ -19,6 +20,7 @@ from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Channel, Confidentiality, Language, TicketEventType, UnitKind
 from genk3600.privacy.ocmw import SocialStaysInOcmw, is_ocmw_unit
+from genk3600.reference.cache import CACHE, attach
 from genk3600.routing import repository
 from genk3600.routing.errors import InvalidRuleReference, RuleNotFound
 from genk3600.routing.rules import (
@@ -197,7 +199,18 @@ class _Context:
 
 
 async def _context(session: AsyncSession, drafts: Sequence[RuleIn] | None = None) -> _Context:
-    units = await repository.all_units(session)
+    if drafts is None:
+        # The current rules: reference data, from the in-process cache (reference/cache.py).
+        return await CACHE.get(session, "routing", _current_context)
+    return _context_of(await repository.all_units(session), [], drafts)
+
+
+def _current_context(session: Session) -> _Context:
+    units, rows = repository.load_routing_data(session)
+    return _context_of(units, rows, None)
+
+
+def _context_of(units: Sequence[Unit], rows: Sequence[RoutingRuleVersion], drafts: Sequence[RuleIn] | None) -> _Context:
     by_code = {unit.code: unit for unit in units}
     names = {unit.code: unit.name for unit in units}
     # The first active contact centre (lowest id), as units.repository.first_unit_of_kind chooses it.
@@ -208,7 +221,6 @@ async def _context(session: AsyncSession, drafts: Sequence[RuleIn] | None = None
         )
     if drafts is not None:
         return _Context(_draft_rules(drafts), {}, UnitNames(names), front_office.code, by_code)
-    rows = await repository.current_versions(session, active_only=True)
     return _Context(
         [_as_rule(row) for row in rows],
         {(row.rule_id, row.version): row.id for row in rows},
@@ -303,7 +315,9 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     version_id = None
     if decision.rule_id is not None and decision.rule_version is not None:
         version_id = context.versions.get((decision.rule_id, decision.rule_version))
-    return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
+    owner = context.by_code.get(decision.actions.owning_unit)
+    # The cached unit is shared by every request: the ticket gets this session's own copy.
+    return Routing(decision, version_id, attach(session, owner) if owner is not None else None)
 
 
 async def simulate(
