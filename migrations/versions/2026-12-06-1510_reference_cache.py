@@ -7,7 +7,7 @@ delivered on commit only. An API key's `last_used_at` stamp counts as a change t
 five minutes per key, and the cached row must know it to decide when to stamp again.
 
 Revision ID: 0018_reference_cache
-Revises: 0016_citizens_export_scope
+Revises: 0017_mail_intake
 Create Date: 2026-12-06 15:10:00.000000+00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_reference_cache"
-down_revision: str | None = "0016_citizens_export_scope"
+down_revision: str | None = "0017_mail_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

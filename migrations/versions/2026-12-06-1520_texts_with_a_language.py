@@ -10,8 +10,8 @@ per language.
 - `unit.names` and `category.names`: `{"nl": …, "fr": …, "en": …, "de": …}`, any subset; the `name` column
   stays the canonical (Dutch) name and the fallback.
 
-Revision ID: 0018_texts_with_a_language
-Revises: 0017_mail_intake
+Revision ID: 0019_texts_with_a_language
+Revises: 0018_reference_cache
 Create Date: 2026-12-06 15:20:00.000000+00:00
 """
 
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0018_texts_with_a_language"
-down_revision: str | None = "0017_mail_intake"
+revision: str = "0019_texts_with_a_language"
+down_revision: str | None = "0018_reference_cache"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

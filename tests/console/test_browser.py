@@ -142,7 +142,9 @@ async def test_phone_call_to_decision_and_the_citizen_status_page(
     await screenshot(page, artifacts, "05-escalate-dialog")
     await dialog.get_by_role("button", name="Escaleren").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.locator("[data-event='escalated']")).to_contain_text("from Contactcenter Genk3600 to Burgerzaken")
+    await expect(page.locator("[data-event='escalated']")).to_contain_text(
+        "van Contactcenter Genk3600 naar Burgerzaken"
+    )  # in Dutch: #18
 
     # The call ends: it leaves the phone screen, and the PBX's `ended` joins the contact already recorded.
     ended = await api.post("/v1/intake/phone/events", json={"event": "ended", "call_id": "pbx-e2e-1"}, headers=admin)
