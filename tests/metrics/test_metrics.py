@@ -72,7 +72,9 @@ async def test_business_figures_after_known_actions(
     assert ticket is not None
     assert ticket.owning_unit_id == world.omgeving.id
     await session.execute(update(Ticket).where(Ticket.id == ticket.id).values(sla_breached_at=func.now()))
-    session.add(TicketEvent(ticket_id=ticket.id, type="sla_breach", summary="SLA breached", actor_name="test"))
+    session.add(
+        TicketEvent(ticket_id=ticket.id, type="sla_breach", code="legacy", summary="SLA breached", actor_name="test")
+    )
     events = (
         await session.scalars(select(OutboxEvent).where(OutboxEvent.type == "ticket.created").order_by(OutboxEvent.id))
     ).all()[-2:]
