@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import system_principal
 from genk3600.auth.service import create_api_client
+from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.contacts.mail_intake import smtp_delivery
 from genk3600.contacts.smtp import IntakeHandler, serve_smtp
@@ -239,3 +240,8 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"not within {within:g} s: {what} (last seen: {result!r})")
         await asyncio.sleep(interval)
+
+
+def bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
+    """A staff member's headers: a dev-mode token for `email`, issued on the test's clock."""
+    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}

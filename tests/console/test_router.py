@@ -9,22 +9,17 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.app import create_app
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Ticket
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
+from tests.factories import World, assert_problem, bearer, web_contact
 
 
 async def test_who_am_i_names_the_units_to_show(
     client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    response = await client.get("/v1/me", headers=_bearer(settings, clock, world.agent.email))
+    response = await client.get("/v1/me", headers=bearer(settings, clock, world.agent.email))
     assert response.status_code == 200, response.text
     me = response.json()
     assert me["kind"] == "staff"
@@ -60,7 +55,7 @@ async def test_my_calls_pop_the_caller_and_leave_out_other_and_ended_calls(
         answer = await client.post("/v1/intake/phone/events", json=event, headers=writer_headers)
         assert answer.status_code == 200, answer.text
 
-    response = await client.get("/v1/me/calls", headers=_bearer(settings, clock, world.agent.email))
+    response = await client.get("/v1/me/calls", headers=bearer(settings, clock, world.agent.email))
     assert response.status_code == 200, response.text
     calls = response.json()["items"]
     assert [call["call_id"] for call in calls] == ["c-mine"]
@@ -68,7 +63,7 @@ async def test_my_calls_pop_the_caller_and_leave_out_other_and_ended_calls(
     assert match["citizen"]["family_name"] == "Claes"
     assert [ticket["reference"] for ticket in match["open_tickets"]] == [created.json()["ticket"]["reference"]]
 
-    ended = await client.get("/v1/me/calls?state=ended", headers=_bearer(settings, clock, world.agent.email))
+    ended = await client.get("/v1/me/calls?state=ended", headers=bearer(settings, clock, world.agent.email))
     assert [call["call_id"] for call in ended.json()["items"]] == ["c-over"]
 
 
@@ -133,7 +128,7 @@ async def test_console_and_status_pages_are_served_but_not_in_the_spec(client: h
 async def test_choices_offer_categories_with_synonyms_and_units_instead_of_codes(
     client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    response = await client.get("/v1/me/choices", headers=_bearer(settings, clock, world.agent.email))
+    response = await client.get("/v1/me/choices", headers=bearer(settings, clock, world.agent.email))
     assert response.status_code == 200, response.text
     choices = response.json()
     by_code = {category["code"]: category for category in choices["categories"]}
@@ -157,7 +152,7 @@ async def test_the_screen_pop_shows_recent_closed_tickets_across_departments(
     reference = created.json()["ticket"]["reference"]
     await session.execute(update(Ticket).where(Ticket.reference == reference).values(status="resolved"))
     pop = await client.get(
-        "/v1/citizens/lookup", params={"phone": "+32 89 30 30 31"}, headers=_bearer(settings, clock, world.agent.email)
+        "/v1/citizens/lookup", params={"phone": "+32 89 30 30 31"}, headers=bearer(settings, clock, world.agent.email)
     )
     assert pop.status_code == 200, pop.text
     (match,) = pop.json()["matches"]

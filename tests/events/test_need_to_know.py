@@ -13,17 +13,16 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from genk3600.auth.service import create_api_client
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events import targets
 from genk3600.events.delivery import deliver_once, fan_out_once
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import ApiClient, AuditEntry, Unit, WebhookDelivery, WebhookSubscription
 from genk3600.models.enums import Scope
 from tests import factories
 from tests.events.conftest import Committed, Receiver, ticket_with_event
-from tests.factories import assert_problem, web_contact
+from tests.factories import assert_problem, bearer, web_contact
 
 SUBJECT = "Kanarie-onderwerp-7731"
 BODY = "Kanarie-bericht-7731 schulden en huur"
@@ -36,10 +35,6 @@ def _clean(*texts: str) -> None:
     for text in texts:
         for canary in CANARIES:
             assert canary not in text, f"{canary!r} leaked"
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 async def _social_case(
@@ -69,7 +64,7 @@ async def _social_case(
     social = created.json()["contact"]["ticket"]  # the key records the case but may not read it
     normal = await ticket_with_event(database, settings, world.omgeving.id)
     glass = await api.post(
-        f"/v1/tickets/{social}/break-glass", json={"reason": REASON}, headers=_bearer(settings, clock, supervisor.email)
+        f"/v1/tickets/{social}/break-glass", json={"reason": REASON}, headers=bearer(settings, clock, supervisor.email)
     )
     assert glass.status_code == 201, glass.text
     return {
@@ -80,9 +75,9 @@ async def _social_case(
             "unit-less admin": committed.admin,
             "social unit client": {"X-API-Key": ocmw_key},
             "other unit client": {"X-API-Key": omgeving_key},
-            "front office agent": _bearer(settings, clock, world.agent.email),
-            "social unit staff": _bearer(settings, clock, worker.email),
-            "supervisor with a grant": _bearer(settings, clock, supervisor.email),
+            "front office agent": bearer(settings, clock, world.agent.email),
+            "social unit staff": bearer(settings, clock, worker.email),
+            "supervisor with a grant": bearer(settings, clock, supervisor.email),
         },
     }
 

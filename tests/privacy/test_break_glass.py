@@ -8,18 +8,13 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import AccessGrant, AuditEntry, OutboxEvent, Ticket, TicketEvent
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, bearer, web_contact
 
 REASON = "Citizen in crisis at the desk, case worker absent."
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 async def _social(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -41,7 +36,7 @@ async def test_a_supervisor_breaks_the_glass_and_it_is_on_the_record(
 ) -> None:
     reference = await _social(client, writer_headers)
     supervisor = await factories.staff(session, "sup.omgeving@genk.example", world.omgeving, "supervisor")
-    headers = _bearer(settings, clock, supervisor.email)
+    headers = bearer(settings, clock, supervisor.email)
     assert_problem(await client.get(f"/v1/tickets/{reference}", headers=headers), 404)
 
     response = await client.post(f"/v1/tickets/{reference}/break-glass", json={"reason": REASON}, headers=headers)
@@ -93,7 +88,7 @@ async def test_the_grant_expires(
 ) -> None:
     reference = await _social(client, writer_headers)
     supervisor = await factories.staff(session, "sup.omgeving@genk.example", world.omgeving, "supervisor")
-    headers = _bearer(settings, clock, supervisor.email)
+    headers = bearer(settings, clock, supervisor.email)
     assert (
         await client.post(f"/v1/tickets/{reference}/break-glass", json={"reason": REASON}, headers=headers)
     ).status_code == 201
@@ -119,16 +114,16 @@ async def test_only_supervisors_and_only_existing_tickets(
     body = {"reason": REASON}
 
     agent = await client.post(
-        f"/v1/tickets/{reference}/break-glass", json=body, headers=_bearer(settings, clock, world.agent.email)
+        f"/v1/tickets/{reference}/break-glass", json=body, headers=bearer(settings, clock, world.agent.email)
     )
     system = await client.post(f"/v1/tickets/{reference}/break-glass", json=body, headers=writer_headers)
     unknown = await client.post(
-        "/v1/tickets/G3600-2026-999999/break-glass", json=body, headers=_bearer(settings, clock, supervisor.email)
+        "/v1/tickets/G3600-2026-999999/break-glass", json=body, headers=bearer(settings, clock, supervisor.email)
     )
     too_short = await client.post(
         f"/v1/tickets/{reference}/break-glass",
         json={"reason": "because"},
-        headers=_bearer(settings, clock, supervisor.email),
+        headers=bearer(settings, clock, supervisor.email),
     )
 
     assert assert_problem(agent, 403)["title"] == "Not a supervisor"

@@ -23,15 +23,14 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.events.delivery import fan_out_once
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import ApiClient, Citizen, Ticket, WebhookDelivery
 from genk3600.models.enums import TicketEventType
 from tests import factories
-from tests.factories import World
+from tests.factories import World, bearer
 
 CASE_CANARY = "Kanariezaak7F3C"  # what the case says: only those with a need to know may read it
 PERSON_CANARY = "Kanariepersoon9D1"  # who the citizen is: staff may identify a caller, machines and strangers not
@@ -113,10 +112,6 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw)
 
 
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
-
-
 async def _principals(session: AsyncSession, settings: Settings, world: World, clock: FixedClock) -> list[Principal]:
     """Everyone who must not read the case. Staff may identify a citizen (the agent's screen pop); keys that
     were not made for lookups, and anonymous callers, may not."""
@@ -124,10 +119,10 @@ async def _principals(session: AsyncSession, settings: Settings, world: World, c
     supervisor = await factories.staff(session, "sup.omgeving@genk.example", world.omgeving, "supervisor")
     every_key_scope = ["admin", "contacts:write", "tickets:read", "tickets:write", "audit:read", "reports:read"]
     return [
-        Principal("contact-centre agent", _bearer(settings, clock, world.agent.email), True),
-        Principal("contact-centre admin", _bearer(settings, clock, world.admin.email), True),
-        Principal("back office of another unit", _bearer(settings, clock, back_office.email), True),
-        Principal("supervisor of another unit", _bearer(settings, clock, supervisor.email), True),
+        Principal("contact-centre agent", bearer(settings, clock, world.agent.email), True),
+        Principal("contact-centre admin", bearer(settings, clock, world.admin.email), True),
+        Principal("back office of another unit", bearer(settings, clock, back_office.email), True),
+        Principal("supervisor of another unit", bearer(settings, clock, supervisor.email), True),
         Principal("admin key", {"X-API-Key": await factories.api_key(session, "admin-key", every_key_scope)}, False),
         Principal(
             "writer key",
@@ -329,7 +324,7 @@ async def test_feed_and_webhook_deliveries_show_no_social_case_to_an_admin_subsc
         assert case.reference not in feed.text
         for member in (world.agent, back_office):
             staff_feed = await client.get(
-                "/v1/events", params={"limit": 200}, headers=_bearer(settings, clock, member.email)
+                "/v1/events", params={"limit": 200}, headers=bearer(settings, clock, member.email)
             )
             assert staff_feed.status_code == 200, staff_feed.text
             assert case.reference not in staff_feed.text, f"{member.email} reads events of a case out of sight"

@@ -9,17 +9,12 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, bearer, web_contact
 
 CANARY = "Zwaluwstaart"  # in the social ticket only
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 def _clean(response: httpx.Response) -> None:
@@ -59,7 +54,7 @@ async def test_front_office_staff_read_every_normal_ticket_but_no_social_one(
     desk_agent = await factories.staff(session, "desk.agent@genk.example", desk, "agent")
 
     for agent in (world.agent, desk_agent):  # contact centre and quick desk
-        headers = _bearer(settings, clock, agent.email)
+        headers = bearer(settings, clock, agent.email)
         got = await client.get(f"/v1/tickets/{waste_ref}", headers=headers)
         assert got.status_code == 200, got.text  # was 404: owned by Omgeving
         assert got.json()["owning_unit"] == "omgeving"
@@ -97,7 +92,7 @@ async def test_back_office_staff_keep_the_unit_rule(
 ) -> None:
     waste, _social_ref = await _tickets(client, writer_headers)
     clerk = await factories.staff(session, "clerk@genk.example", world.burgerzaken, "agent")
-    headers = _bearer(settings, clock, clerk.email)
+    headers = bearer(settings, clock, clerk.email)
     assert_problem(await client.get(f"/v1/tickets/{waste['ticket']['reference']}", headers=headers), 404)  # type: ignore[index]
     assert (await client.get("/v1/tickets", headers=headers)).json()["items"] == []
 
@@ -132,6 +127,6 @@ async def test_front_office_flag_defaults_from_the_kind_and_can_be_set(
     await session.flush()
     helper = await factories.staff(session, "info@genk.example", infopunt, "agent")
     got = await client.get(
-        f"/v1/tickets/{waste.json()['ticket']['reference']}", headers=_bearer(settings, clock, helper.email)
+        f"/v1/tickets/{waste.json()['ticket']['reference']}", headers=bearer(settings, clock, helper.email)
     )
     assert got.status_code == 200

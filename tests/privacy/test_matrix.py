@@ -16,13 +16,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import Citizen
 from genk3600.models.enums import Scope
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, bearer, web_contact
 
 ADMIN, READ, WRITE, CONTACTS = Scope.admin, Scope.tickets_read, Scope.tickets_write, Scope.contacts_write
 AUDIT, REPORTS, EXPORT = Scope.audit_read, Scope.reports_read, Scope.citizens_export
@@ -175,10 +174,6 @@ async def test_scopes_of_every_operation(
     assert failures == []
 
 
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
-
-
 @pytest.fixture
 async def social_ticket(
     client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
@@ -216,7 +211,7 @@ async def test_staff_kinds_on_a_social_ticket(
         ("admin staff", world.admin.email, 404),
     ]
     seen = {
-        who: (await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, clock, email))).status_code
+        who: (await client.get(f"/v1/tickets/{social_ticket}", headers=bearer(settings, clock, email))).status_code
         for who, email, _ in expected
     }
     assert seen == {who: status for who, _, status in expected}
@@ -224,10 +219,10 @@ async def test_staff_kinds_on_a_social_ticket(
     broken = await client.post(
         f"/v1/tickets/{social_ticket}/break-glass",
         json={"reason": "Crisis, case worker absent: urgent referral."},
-        headers=_bearer(settings, clock, supervisor.email),
+        headers=bearer(settings, clock, supervisor.email),
     )
     assert broken.status_code == 201, broken.text
-    after = await client.get(f"/v1/tickets/{social_ticket}", headers=_bearer(settings, clock, supervisor.email))
+    after = await client.get(f"/v1/tickets/{social_ticket}", headers=bearer(settings, clock, supervisor.email))
     assert after.status_code == 200
 
 
@@ -256,7 +251,7 @@ async def test_staff_kinds_on_every_operation(
         url = _url(path, operation)
         needs = EXPECTED_SCOPE[operation_id]
         for kind, staff in kinds.items():
-            response = await _call(client, method, url, _bearer(settings, clock, staff.email))
+            response = await _call(client, method, url, bearer(settings, clock, staff.email))
             # Staff never hold audit:read or citizens:export (the DPO's tool keys do); only admin staff hold admin;
             # reports are for supervisors and admins.
             if (

@@ -10,21 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import AuditEntry, Citizen, Ticket
 from genk3600.models.enums import Scope
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, bearer, web_contact
 
 SUBJECT = "Kanarie-onderwerp-4417"
 BODY = "Kanarie-bericht-4417 over huurschulden"
 NAME = "Kanarievogel"
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 async def _social_ticket(client: httpx.AsyncClient, session: AsyncSession, writer_headers: dict[str, str]) -> Ticket:
@@ -61,7 +56,7 @@ async def test_lists_search_queues_and_exports_name_the_social_tickets_they_retu
     ticket = await _social_ticket(client, session, writer_headers)
     assert (await client.post("/v1/contacts", json=web_contact(), headers=writer_headers)).status_code == 201
     worker = await factories.staff(session, "maat.schappelijk@genk.example", world.sociale_dienst, "case_worker")
-    staff = _bearer(settings, clock, worker.email)
+    staff = bearer(settings, clock, worker.email)
     dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
     reads = [
         ("list", "/v1/tickets", {}, staff, "list_tickets"),
@@ -80,7 +75,7 @@ async def test_lists_search_queues_and_exports_name_the_social_tickets_they_retu
 
     # A list without social tickets costs no audit entry: normal content is not logged on read.
     normal_only = await client.get(
-        "/v1/tickets", headers={**_bearer(settings, clock, world.agent.email), "X-Request-ID": "req-normal"}
+        "/v1/tickets", headers={**bearer(settings, clock, world.agent.email), "X-Request-ID": "req-normal"}
     )
     assert normal_only.status_code == 200
     assert await _reads(session, "req-normal") == []
@@ -147,7 +142,7 @@ async def test_lookup_needs_a_real_query_is_capped_and_always_audited(
     # Staff may look up too; the case's own unit sees the subject, and that read is on the record as well.
     worker = await factories.staff(session, "maat.schappelijk@genk.example", world.sociale_dienst, "case_worker")
     for number, (email, subject) in enumerate(((world.agent.email, None), (worker.email, SUBJECT))):
-        headers = {**_bearer(settings, clock, email), "X-Request-ID": f"r-staff-{number}"}
+        headers = {**bearer(settings, clock, email), "X-Request-ID": f"r-staff-{number}"}
         answer = await client.get("/v1/citizens/lookup", params={"email": "kanarie@example.org"}, headers=headers)
         assert answer.status_code == 200, answer.text
         assert answer.json()["matches"][0]["open_tickets"][0]["subject"] == subject

@@ -13,23 +13,18 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.demo import CATEGORIES, ROUTING_RULES, UNITS
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import AccessGrant, RoutingRule, RoutingRuleVersion, Ticket
 from genk3600.models.enums import Channel, Confidentiality, Language, UnitKind
 from genk3600.routing.rules import Actions, Conditions, ContactFacts, Rule, UnitNames, route
 from genk3600.sla.sweeper import SweepResult, sweep_once
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, bearer, web_contact
 from tests.sla.test_sweeper import NOW, make_policy, make_tickets
 
 CANARY = "Zwaluwstaart"
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
 
 
 async def _owner(session: AsyncSession, reference: str) -> tuple[int, int | None]:
@@ -121,7 +116,7 @@ async def test_at_routing_time_a_social_ticket_keeps_its_ocmw_owner(
     owner, assignee = await _owner(session, reference)
     assert (owner, assignee) == (world.sociale_dienst.id, None)
     worker = await factories.staff(session, "mw.route@genk.example", world.sociale_dienst, "case_worker")
-    events = await client.get(f"/v1/tickets/{reference}/events", headers=_bearer(settings, clock, worker.email))
+    events = await client.get(f"/v1/tickets/{reference}/events", headers=bearer(settings, clock, worker.email))
     routed = next(e for e in events.json()["items"] if e["type"] == "routed")
     assert "stays in the OCMW" in routed["summary"]
 
@@ -160,7 +155,7 @@ async def test_escalation_and_assignment_stay_in_the_ocmw(
     thuiszorg = await factories.unit(session, "thuiszorg", "ocmw_service", world.sociale_dienst)
     colleague = await factories.staff(session, "mw.thuis@genk.example", thuiszorg, "case_worker")
     clerk = await factories.staff(session, "bo.omgeving@genk.example", world.omgeving, "back_office")
-    headers = _bearer(settings, clock, worker.email)
+    headers = bearer(settings, clock, worker.email)
 
     for target in ({"to_unit": "omgeving"}, {"to_staff_id": clerk.id}, {}):
         reason = "returned" if not target else "needs_expertise"
@@ -218,11 +213,11 @@ async def test_claims_never_give_a_social_ticket_to_staff_outside_the_ocmw(
     root = await session.get(type(world.sociale_dienst), world.sociale_dienst.parent_id)
     assert root is not None
     director = await factories.staff(session, "dir.stad@genk.example", root, "supervisor")
-    claimed = await client.post("/v1/queues/sociale_dienst/claim", headers=_bearer(settings, clock, director.email))
+    claimed = await client.post("/v1/queues/sociale_dienst/claim", headers=bearer(settings, clock, director.email))
     assert_problem(claimed, 404)
     assert CANARY not in claimed.text
     worker = await factories.staff(session, "mw.claim@genk.example", world.sociale_dienst, "case_worker")
-    mine = await client.post("/v1/queues/sociale_dienst/claim", headers=_bearer(settings, clock, worker.email))
+    mine = await client.post("/v1/queues/sociale_dienst/claim", headers=bearer(settings, clock, worker.email))
     assert mine.status_code == 200, mine.text
 
 
@@ -239,7 +234,7 @@ async def test_break_the_glass_ends_when_the_grant_ends(
     ocmw_supervisor = await factories.unit(session, "woonzorg", "ocmw_service", world.sociale_dienst.parent)
     other_ocmw = await factories.staff(session, "sup.woonzorg@genk.example", ocmw_supervisor, "supervisor")
     for who in (supervisor, other_ocmw):
-        headers = _bearer(settings, clock, who.email)
+        headers = bearer(settings, clock, who.email)
         broken = await client.post(
             f"/v1/tickets/{reference}/break-glass", json={"reason": "Crisis aan de balie, dringend."}, headers=headers
         )

@@ -5,16 +5,11 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.models import ApiClient
 from tests import factories
-from tests.factories import World, assert_problem, web_contact
-
-
-def _bearer(settings: Settings, clock: Clock, email: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, email)}"}
+from tests.factories import World, assert_problem, bearer, web_contact
 
 
 async def _references(client: httpx.AsyncClient, headers: dict[str, str]) -> set[str]:
@@ -39,27 +34,25 @@ async def test_staff_see_their_units_their_work_and_nothing_else(
     ocmw_staff = await factories.staff(session, "mw.ocmw@genk.example", world.sociale_dienst, "case_worker")
     stranger = await factories.staff(session, "bo.burgerzaken@genk.example", world.burgerzaken, "back_office")
 
-    assert await _references(client, _bearer(settings, clock, omgeving_staff.email)) == {waste_ref}
-    assert await _references(client, _bearer(settings, clock, ocmw_staff.email)) == {social_ref}
-    assert await _references(client, _bearer(settings, clock, stranger.email)) == set()
+    assert await _references(client, bearer(settings, clock, omgeving_staff.email)) == {waste_ref}
+    assert await _references(client, bearer(settings, clock, ocmw_staff.email)) == {social_ref}
+    assert await _references(client, bearer(settings, clock, stranger.email)) == set()
     assert await _references(client, writer_headers) == {waste_ref}  # a city system: normal tickets only
 
     for hidden, who in ((waste_ref, stranger), (social_ref, omgeving_staff)):
-        out_of_sight = await client.get(f"/v1/tickets/{hidden}", headers=_bearer(settings, clock, who.email))
-        unknown = await client.get("/v1/tickets/G3600-2026-999999", headers=_bearer(settings, clock, who.email))
+        out_of_sight = await client.get(f"/v1/tickets/{hidden}", headers=bearer(settings, clock, who.email))
+        unknown = await client.get("/v1/tickets/G3600-2026-999999", headers=bearer(settings, clock, who.email))
         assert_problem(out_of_sight, 404)
         assert out_of_sight.json()["title"] == unknown.json()["title"]
         assert out_of_sight.json()["detail"] == f"There is no ticket with reference {hidden!r}."
     patch = await client.patch(
         f"/v1/tickets/{social_ref}",
         json={"priority": "low"},
-        headers={**_bearer(settings, clock, stranger.email), "If-Match": '"1"'},
+        headers={**bearer(settings, clock, stranger.email), "If-Match": '"1"'},
     )
     assert_problem(patch, 404)
     contact_id = waste["contact"]["id"]
-    assert_problem(
-        await client.get(f"/v1/contacts/{contact_id}", headers=_bearer(settings, clock, stranger.email)), 404
-    )
+    assert_problem(await client.get(f"/v1/contacts/{contact_id}", headers=bearer(settings, clock, stranger.email)), 404)
 
 
 async def test_taking_part_and_unit_restricted_clients(
@@ -72,7 +65,7 @@ async def test_taking_part_and_unit_restricted_clients(
 ) -> None:
     # A back-office member: front-office staff see every normal ticket anyway (tests/privacy/test_front_door.py).
     clerk = await factories.staff(session, "clerk.burgerzaken@genk.example", world.burgerzaken, "back_office")
-    agent = _bearer(settings, clock, clerk.email)
+    agent = bearer(settings, clock, clerk.email)
     mine = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=agent)).json()
     others = (await client.post("/v1/contacts", json=web_contact(citizen=None), headers=writer_headers)).json()
     visible = await _references(client, agent)

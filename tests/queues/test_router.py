@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.kit.pagination import PageParams
 from genk3600.models import Staff, Ticket, TicketEvent, Unit
 from genk3600.models.enums import Language, Scope
@@ -18,7 +17,7 @@ from genk3600.queues.schemas import DeadlineColour
 from genk3600.tickets.service import NewTicket, open_ticket
 from genk3600.units.repository import unit_by_code
 from tests import factories
-from tests.factories import World, assert_problem
+from tests.factories import World, assert_problem, bearer
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -46,10 +45,6 @@ async def _ticket(
     ticket.assignee_staff_id = assignee.id if assignee else None
     await session.flush()
     return ticket
-
-
-def _bearer(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
 
 
 async def _queue(
@@ -149,12 +144,12 @@ async def test_filters_unassigned_and_mine(
     free = await _ticket(session, settings, world.omgeving, priority="high")
     mine = await _ticket(session, settings, world.omgeving, status="assigned", assignee=worker)
     theirs = await _ticket(session, settings, world.omgeving, status="in_progress", assignee=other)
-    headers = _bearer(settings, clock, worker)
+    headers = bearer(settings, clock, worker.email)
 
     assert await _queue(client, headers) == [free.reference, mine.reference, theirs.reference]
     assert await _queue(client, headers, unassigned="true") == [free.reference]
     assert await _queue(client, headers, assignee="me") == [mine.reference]
-    assert await _queue(client, _bearer(settings, clock, other), assignee="me") == [theirs.reference]
+    assert await _queue(client, bearer(settings, clock, other.email), assignee="me") == [theirs.reference]
     assert await _queue(client, headers, assignee="me", unassigned="true") == []
 
     problem = assert_problem(await client.get("/v1/queues/omgeving?assignee=me", headers=writer_headers), 422)
@@ -225,7 +220,7 @@ async def test_unknown_unit_is_404(
 ) -> None:
     problem = assert_problem(await client.get("/v1/queues/no_such_unit", headers=writer_headers), 404)
     assert "no_such_unit" in problem["detail"]
-    claim = await client.post("/v1/queues/no_such_unit/claim", headers=_bearer(settings, clock, world.agent))
+    claim = await client.post("/v1/queues/no_such_unit/claim", headers=bearer(settings, clock, world.agent.email))
     assert_problem(claim, 404)
 
 
@@ -249,7 +244,7 @@ async def test_claim_assigns_the_first_ticket_in_queue_order_and_records_it(
     await _ticket(session, settings, world.omgeving, priority="urgent", status="assigned", assignee=worker)
     version_before = first.version
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, worker))
+    response = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, worker.email))
 
     assert response.status_code == 200, response.text
     claimed = response.json()
@@ -276,18 +271,18 @@ async def test_claim_respects_language_skills(
     french = await _ticket(session, settings, world.omgeving, priority="urgent", language="fr")
     dutch = await _ticket(session, settings, world.omgeving, priority="low", language="nl")
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, dutch_only))
+    response = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, dutch_only.email))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == dutch.reference  # the more urgent French ticket is passed over
 
-    again = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, dutch_only))
+    again = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, dutch_only.email))
     problem = assert_problem(again, 404)
     assert problem["detail"] == "The queue of Omgeving has no unassigned ticket in your languages."
 
     bilingual = await factories.staff(session, "bi.lingual@genk.example", world.omgeving)
     bilingual.languages = ["nl", "fr"]
     await session.flush()
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, bilingual))
+    response = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, bilingual.email))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == french.reference
 
@@ -300,7 +295,7 @@ async def test_staff_without_languages_may_take_any_language(
     await session.flush()
     german = await _ticket(session, settings, world.omgeving, language="de")
 
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, unrecorded))
+    response = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, unrecorded.email))
 
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == german.reference
@@ -322,7 +317,7 @@ async def test_only_staff_of_the_unit_or_above_may_claim(
 
     for staff in (outsider, world.agent):  # another department; the contact centre, a sibling unit
         problem = assert_problem(
-            await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, staff)), 403
+            await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, staff.email)), 403
         )
         assert "Omgeving (omgeving)" in problem["detail"]
         assert problem["unit"] == "omgeving"
@@ -330,7 +325,7 @@ async def test_only_staff_of_the_unit_or_above_may_claim(
     root = await unit_by_code(session, "stad")
     assert root is not None
     city_manager = await factories.staff(session, "stads.manager@genk.example", root, "supervisor")
-    response = await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, city_manager))
+    response = await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, city_manager.email))
     assert response.status_code == 200, response.text
     assert response.json()["reference"] == ticket.reference
 
@@ -346,7 +341,7 @@ async def test_empty_queue_is_404(
     await _ticket(session, settings, world.burgerzaken)
 
     problem = assert_problem(
-        await client.post("/v1/queues/omgeving/claim", headers=_bearer(settings, clock, worker)), 404
+        await client.post("/v1/queues/omgeving/claim", headers=bearer(settings, clock, worker.email)), 404
     )
     assert problem["detail"] == "The queue of Omgeving has no unassigned ticket in your languages."
     assigned = await session.scalar(select(TicketEvent.id).where(TicketEvent.type == "assigned"))

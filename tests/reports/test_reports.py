@@ -38,14 +38,13 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
-from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.kit.clock import Clock, FixedClock
+from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
 from tests import factories
-from tests.factories import World, assert_problem
+from tests.factories import World, assert_problem, bearer
 
 PERIOD = {"from": "2026-03-28", "to": "2026-03-30"}
 
@@ -163,10 +162,6 @@ async def seeded(session: AsyncSession, world: World) -> Seeded:
     return await _seed(session, world)
 
 
-def _bearer(settings: Settings, clock: Clock, staff: Staff) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_dev_token(settings, clock, staff.email)}"}
-
-
 def _row(columns: str, *values: Any) -> dict[str, Any]:
     return dict(zip(columns.split(), values, strict=True))
 
@@ -239,7 +234,7 @@ async def test_report_figures_on_the_seeded_data(
 ) -> None:
     # The exact figures: no small-group hiding (see the test after this one for that).
     app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})
-    admin = _bearer(settings, clock, world.admin)
+    admin = bearer(settings, clock, world.admin.email)
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -288,7 +283,7 @@ SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
 async def test_small_social_groups_are_not_shown_exactly(
     client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, name: str, clock: FixedClock
 ) -> None:
-    admin = _bearer(settings, clock, world.admin)
+    admin = bearer(settings, clock, world.admin.email)
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == SMALL_SOCIAL_GROUPS[name]
@@ -301,7 +296,7 @@ async def test_small_social_groups_are_not_shown_exactly(
 async def test_catalogue_describes_every_report_and_its_chart(
     client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
-    answer = await client.get("/v1/reports", headers=_bearer(settings, clock, world.admin))
+    answer = await client.get("/v1/reports", headers=bearer(settings, clock, world.admin.email))
     assert answer.status_code == 200, answer.text
     items = answer.json()["items"]
     assert sorted(item["name"] for item in items) == sorted(EXPECTED)
@@ -318,7 +313,7 @@ async def test_catalogue_describes_every_report_and_its_chart(
 async def test_a_supervisor_sees_their_units_and_those_below(
     client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    mine = _bearer(settings, clock, seeded.supervisor)
+    mine = bearer(settings, clock, seeded.supervisor.email)
     answer = await client.get("/v1/reports/handling-time", params=PERIOD, headers=mine)
     assert answer.status_code == 200, answer.text
     assert [row["unit"] for row in answer.json()["rows"]] == ["burgerzaken", "identiteit"]
@@ -334,7 +329,7 @@ async def test_a_supervisor_sees_their_units_and_those_below(
 async def test_agents_may_not_read_reports(
     client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
 ) -> None:
-    agent = _bearer(settings, clock, seeded.agent)
+    agent = bearer(settings, clock, seeded.agent.email)
     assert_problem(await client.get("/v1/reports", headers=agent), 403)
     assert_problem(await client.get("/v1/reports/handling-time", params=PERIOD, headers=agent), 403)
 
@@ -383,7 +378,9 @@ async def test_bad_parameters_are_clear_problems(
     words: str,
     clock: FixedClock,
 ) -> None:
-    answer = await client.get("/v1/reports/handling-time", params=params, headers=_bearer(settings, clock, world.admin))
+    answer = await client.get(
+        "/v1/reports/handling-time", params=params, headers=bearer(settings, clock, world.admin.email)
+    )
     problem = assert_problem(answer, status)
     assert words in problem["detail"] + str(problem.get("errors"))
 
@@ -392,7 +389,7 @@ async def test_unknown_report_is_404_naming_the_reports(
     client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
 ) -> None:
     problem = assert_problem(
-        await client.get("/v1/reports/happiness", headers=_bearer(settings, clock, world.admin)), 404
+        await client.get("/v1/reports/happiness", headers=bearer(settings, clock, world.admin.email)), 404
     )
     assert "contacts-per-channel" in problem["detail"]
 
@@ -403,7 +400,7 @@ async def test_a_full_leap_year_is_allowed(
     answer = await client.get(
         "/v1/reports/contacts-per-channel",
         params={"from": "2028-01-01", "to": "2028-12-31"},
-        headers=_bearer(settings, clock, world.admin),
+        headers=bearer(settings, clock, world.admin.email),
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == []
