@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import re
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +19,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from genk3600.audit import trail
 from genk3600.config import Settings
@@ -30,6 +34,12 @@ EMBEDDED_APP_ROLE = "genk3600_app"
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
 STATEMENT_TIMEOUT_SECONDS = 30
+# /readyz's own bound on taking a connection and one round trip: a probe must answer before the prober gives up.
+READY_TIMEOUT_SECONDS = 1.0
+# A backend whose client went away (a request cut at its bound) notices within this and stops its statement.
+CLIENT_CHECK_INTERVAL = "2s"
+# After a deadline has cut a request's connections, how long its own unwinding may take before it is cancelled.
+_CANCEL_AFTER_CUT_SECONDS = 0.1
 
 
 @dataclass
@@ -57,6 +67,7 @@ class Database:
         # cancelled by the server after STATEMENT_TIMEOUT (and abandoned by the client a little later).
         engine = create_async_engine(
             url,
+            poolclass=DeadlinePool,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
@@ -65,7 +76,11 @@ class Database:
             connect_args={
                 "timeout": CONNECT_TIMEOUT_SECONDS,
                 "command_timeout": STATEMENT_TIMEOUT_SECONDS + 5,
-                "server_settings": {"timezone": "UTC", "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s"},
+                "server_settings": {
+                    "timezone": "UTC",
+                    "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s",
+                    "client_connection_check_interval": CLIENT_CHECK_INTERVAL,
+                },
             },
         )
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -79,7 +94,87 @@ class Database:
         await self.engine.dispose()
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+# --- deadlines: a hung server (SIGSTOP, a stuck disk, a frozen VM) still answers in bounded time ----------------
+#
+# A hung PostgreSQL accepts TCP and Unix connections (the kernel does) and never answers: every round trip waits
+# for asyncpg's command_timeout, and cleaning up (ROLLBACK, the pool's reset, a graceful close) waits again. A
+# deadline therefore does two things when it passes: it cuts the connections the work holds (asyncpg's terminate:
+# the socket is closed, whatever awaits it fails at once and SQLAlchemy invalidates it, no goodbye round trip),
+# and a moment later cancels the work, for what was not waiting on a held connection (the pool's queue, a
+# connect in progress). It holds every connection from the moment the pool hands it out, before the pool's
+# liveness check, which is itself a round trip.
+
+_deadline_holder: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar("deadline", default=None)
+
+
+class _Deadline:
+    """The connections one bounded piece of work has taken from the pool, to cut them when its time is up."""
+
+    def __init__(self) -> None:
+        self.entries: list[ConnectionPoolEntry] = []
+        self.passed = False
+
+    def cut(self) -> None:
+        self.passed = True
+        for entry in self.entries:
+            if entry.info.get(_HOLDER) is self and entry.dbapi_connection is not None:
+                entry.dbapi_connection.driver_connection.terminate()
+
+
+_HOLDER = "genk3600.deadline"
+
+
+class DeadlinePool(AsyncAdaptedQueuePool):
+    """The usual asyncio pool; it records which deadline (if any) holds each connection it hands out."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        entry = super()._do_get()
+        deadline = _deadline_holder.get()
+        if deadline is not None:
+            entry.info[_HOLDER] = deadline
+            deadline.entries.append(entry)
+        return entry
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        record.info.pop(_HOLDER, None)
+        super()._do_return_conn(record)
+
+
+@asynccontextmanager
+async def database_deadline(seconds: float, what: str) -> AsyncIterator[None]:
+    """Bound all the database work inside: at `seconds` its connections are cut, and TimeoutError raised (503)."""
+    if _deadline_holder.get() is not None:  # already bounded by an outer deadline (one per request)
+        yield
+        return
+    deadline = _Deadline()
+    token = _deadline_holder.set(deadline)
+    loop = asyncio.get_running_loop()
+    cutting = loop.call_later(seconds, deadline.cut)
+    try:
+        async with asyncio.timeout(seconds + _CANCEL_AFTER_CUT_SECONDS):
+            yield
+    except BaseException:
+        if deadline.passed:
+            log.warning("%s: the database did not answer within %.1f s; its connections were cut", what, seconds)
+        raise
+    finally:
+        cutting.cancel()
+        _deadline_holder.reset(token)
+
+
+async def request_deadline(request: Request) -> AsyncIterator[None]:
+    """All of one request's database work, from the first checkout to the commit, within GENK3600_DB_REQUEST_SECONDS."""
+    settings: Settings = request.app.state.settings
+    async with database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}"):
+        yield
+
+
+# A dependency of its own, shared (FastAPI runs it once per request) by everything that uses the database in a
+# request: the session, and the rate limits that count in their own short transactions.
+RequestDeadline = Annotated[None, Depends(request_deadline, scope="function")]
+
+
+async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on any error."""
     database: Database = request.app.state.db
     async with database.sessions() as session:
@@ -335,3 +430,9 @@ async def check_migrations(url: URL, settings: Settings) -> None:
 
 async def ping(session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
+
+
+async def ready(database: Database) -> None:
+    """One round trip on a pooled connection within READY_TIMEOUT_SECONDS; TimeoutError or a database error if not."""
+    async with database_deadline(READY_TIMEOUT_SECONDS, "readiness"), database.sessions() as session:
+        await ping(session)
