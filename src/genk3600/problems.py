@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable
 from genk3600.middleware import request_id_var
@@ -104,7 +105,27 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no resource at {request.url.path}; see /docs for the API."
-    return problem(request, exc.status_code, title, detail, slug, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(request, exc.status_code, title, detail, slug, headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (RFC 9110 §15.5.6), asked of the app's own routing.
+
+    Starlette's 405 names only the methods of the first route whose path matched, and FastAPI makes a route per
+    method: `/v1/units` answered `Allow: GET` although it takes POST as well.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 def describe_database_error(exc: DBAPIError) -> str:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from genk3600.db import Session, ping
+from genk3600.db import READY_TIMEOUT_SECONDS, ready
 from genk3600.errors import problem_responses
 
 router = APIRouter(tags=["health"])
@@ -27,9 +27,10 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="readyz",
     summary="Readiness",
-    description="The database answers. Load balancers should route traffic only while this is 200.",
+    description="The database answers. Load balancers should route traffic only while this is 200. Answers within "
+    f"{READY_TIMEOUT_SECONDS:g} s even when the database hangs (503 then).",
     responses=problem_responses(503),
 )
-async def readyz(session: Session) -> Health:
-    await ping(session)
+async def readyz(request: Request) -> Health:
+    await ready(request.app.state.db)
     return Health(status="ready")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from datetime import time
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, field_validator
+
+# A wall-clock time of day without offset ("19:00", "19:00:00"), read in the calendar's time zone. Not JSON
+# Schema's `format: time`: that is RFC 3339's full-time, which requires an offset, and the server neither
+# writes one nor accepts one. The pattern is RFC 3339's partial-time (seconds optional on input).
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+LocalTime = Annotated[time, WithJsonSchema({"type": "string", "pattern": LOCAL_TIME_PATTERN})]
 
 # Keys are bigint identities: larger ids cannot exist, and would overflow in the driver (a 500, not a 404).
 MAX_ID = 2**63 - 1

@@ -15,6 +15,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
+from genk3600.db import RequestDeadline
 from genk3600.errors import AppError
 from genk3600.i18n import requested_language, translator
 from genk3600.kit.clock import Clock
@@ -75,7 +76,7 @@ async def count_lookup(
     )
 
 
-async def limit_public_lookups(request: Request) -> None:
+async def limit_public_lookups(request: Request, _deadline: RequestDeadline) -> None:
     """FastAPI dependency: 429 with Retry-After when the client or the reference is over its limit."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.db.sessions
     settings: Settings = request.app.state.settings

@@ -17,7 +17,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from genk3600.i18n.texts import LEGACY, Message, render_message
-from genk3600.kit.schemas import MAX_ID
+from genk3600.kit.schemas import MAX_ID, LocalTime
 from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Channel, Confidentiality, Language, Priority
 
@@ -55,8 +55,8 @@ class Conditions(BaseModel):
     )
     languages: Annotated[list[Language], Field(min_length=1)] | None = None
     citizen_has_case_worker: bool | None = None
-    local_time_from: time | None = Field(default=None, description="Europe/Brussels time of day, inclusive.")
-    local_time_until: time | None = Field(
+    local_time_from: LocalTime | None = Field(default=None, description="Europe/Brussels time of day, inclusive.")
+    local_time_until: LocalTime | None = Field(
         default=None, description="Exclusive; earlier than `local_time_from` means the window wraps midnight."
     )
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from genk3600.kit.pagination import Page
-from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.kit.schemas import InputModel, LocalTime, OutputModel
 from genk3600.models import ClosingDay, OpeningHours, SlaPolicy
 from genk3600.models.organisation import CODE_PATTERN
 from genk3600.sla.deadlines import HoursSource
@@ -92,8 +92,8 @@ class OpeningHoursIn(InputModel):
 
     unit: CalendarUnit = None
     weekday: Weekday
-    opens: time = Field(description="Local wall-clock time.", examples=["08:30"])
-    closes: time = Field(description="Local wall-clock time, after `opens`.", examples=["12:00"])
+    opens: LocalTime = Field(description="Local wall-clock time.", examples=["08:30"])
+    closes: LocalTime = Field(description="Local wall-clock time, after `opens`.", examples=["12:00"])
 
     @field_validator("opens", "closes")
     @classmethod
@@ -113,8 +113,8 @@ class OpeningHoursOut(OutputModel):
     id: int
     unit: str | None = Field(description="Unit code; null for the city-wide hours.", examples=["burgerzaken"])
     weekday: int = Field(description="0 = Monday … 6 = Sunday.", examples=[0])
-    opens: time = Field(examples=["08:30:00"])
-    closes: time = Field(examples=["12:00:00"])
+    opens: LocalTime = Field(examples=["08:30:00"])
+    closes: LocalTime = Field(examples=["12:00:00"])
 
     @classmethod
     def of(cls, hours: OpeningHours, unit: str | None) -> OpeningHoursOut:
