@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL
 
 from genk3600 import __version__
 from genk3600.audit.router import router as audit_router
+from genk3600.auth.ratelimit import KeyLimiter, flush_forever
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
@@ -96,6 +97,9 @@ def create_app(
         jobs: list[asyncio.Task[None]] = []
         if settings.run_jobs:
             jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, clock, stop)]
+        # Every API process shares its per-key request counts with the other replicas (auth/ratelimit.py).
+        counts = database.autocommit_sessions or database.sessions
+        jobs.append(asyncio.create_task(flush_forever(app.state.api_key_limiter, counts, clock, stop)))
         try:
             yield
         finally:
@@ -114,6 +118,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.api_key_limiter = KeyLimiter()
     # Added first, so it runs inside the request context: its 413 carries the request id.
     app.add_middleware(
         BodySizeLimitMiddleware,
