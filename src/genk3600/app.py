@@ -28,7 +28,7 @@ from genk3600.health.router import router as health_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
-from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, queue_access_log
 from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
@@ -91,6 +91,7 @@ def create_app(
             yield
             return
         app.state.db = database = Database.connect(database_url, pool_size=settings.db_pool_size)
+        unqueue_access_log = queue_access_log()
         # Background jobs run inside `serve` unless they run as `genk3600 worker` elsewhere; they claim work
         # with SKIP LOCKED, so any number of replicas may run them side by side.
         stop = asyncio.Event()
@@ -106,6 +107,7 @@ def create_app(
             stop.set()
             await asyncio.gather(*jobs, return_exceptions=True)
             await database.dispose()
+            unqueue_access_log()
 
     app = FastAPI(
         title="Genk3600 API",
