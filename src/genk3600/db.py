@@ -37,7 +37,7 @@ POOL_RECYCLE_SECONDS = 1800
 # Read-only operations whose statements stand on their own (the hot reads): run without BEGIN and COMMIT, each
 # statement its own transaction. Their one read plus authentication needs no common snapshot; an audit entry
 # a social read writes is a fact the moment it is written.
-AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket"})
+AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket", "list_queue"})
 
 
 @dataclass

@@ -32,9 +32,11 @@ from tests.round_trips import Counter, RoundTrips
 GET_TICKET = 2
 # A social ticket's read is on the audit trail: one INSERT more.
 GET_SOCIAL_TICKET = 3
-# Queue page and claim-next, staff token: BEGIN, the staff member and their memberships, the unit, the page or
-# the claim with the ORM's selectinloads, COMMIT.
-QUEUE_PAGE = 10
+# Queue page, staff token: the staff member and their memberships (authentication), then the unit and its page
+# in one statement, without BEGIN and COMMIT (a hot read).
+QUEUE_PAGE = 3
+# Claim-next, still through the ORM unit of work: BEGIN, the staff member and memberships, the unit, its parents,
+# the claimer's languages, the locked ticket, its UPDATE, audit entries, timeline, outbox, the read back, COMMIT.
 CLAIM_NEXT = 19
 # The citizen's status page (no credentials): its per-address and per-reference counts on a connection of their
 # own (exact across replicas, as guessed codes must count), then the ticket and what the page shows.

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
 from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
 from genk3600.tickets import service as tickets
 from genk3600.tickets import timeline
-from genk3600.tickets.schemas import TicketOut
+from genk3600.tickets.schemas import TicketOut, ticket_fields
 from genk3600.units.errors import UnitNotFound
 from genk3600.units.repository import unit_by_code
 
@@ -60,7 +61,8 @@ def decode_queue_cursor(cursor: str) -> QueueKey:
     return QueueKey(rank=rank, due=due_at, id=ticket_id)
 
 
-def _key_of(ticket: Ticket) -> QueueKey:
+def _key_of(ticket: Ticket | Any) -> QueueKey:
+    """The queue key of a ticket, or of a row with its priority, resolution deadline and id."""
     return QueueKey(rank=PRIORITY_RANK[ticket.priority], due=ticket.resolution_due_at, id=ticket.id)
 
 
@@ -84,15 +86,23 @@ async def list_queue(
     """A unit's open tickets by priority, then earliest resolution deadline, each with its deadline colour."""
     if assigned_to_me and principal.staff_id is None:
         raise AssigneeMeNeedsStaff()
-    unit = await _unit(session, unit_code)
-    after = decode_queue_cursor(params.cursor) if params.cursor else None
+    try:
+        after = decode_queue_cursor(params.cursor) if params.cursor else None
+    except InvalidCursor:
+        await _unit(session, unit_code)  # an unknown unit answers 404 before a bad cursor 400, as it always did
+        raise
     where = QueueFilter(unassigned=unassigned, assignee_staff_id=principal.staff_id if assigned_to_me else None)
-    rows = await repository.queue_page(session, unit.id, where, after, params.limit, principal)
-    shown = list(rows[: params.limit])
+    rows = await repository.queue_page_rows(session, unit_code, where, after, params.limit, principal)
+    if rows is None:
+        raise UnitNotFound(unit_code)
+    shown = rows[: params.limit]
     more = len(rows) > params.limit
-    await audit_reads(session, principal, "list_queue", [(ticket.id, ticket.confidentiality) for ticket in shown])
+    await audit_reads(session, principal, "list_queue", [(row.id, row.confidentiality) for row in shown])
     return QueuePage(
-        items=[QueueTicketOut.with_colour(row, deadline_colour(row.resolution_due_at, now)) for row in shown],
+        items=[
+            QueueTicketOut(**ticket_fields(row), deadline_colour=deadline_colour(row.resolution_due_at, now))
+            for row in shown
+        ],
         next_cursor=encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
     )
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Text, bindparam, exists, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
+from genk3600.kit.prepared import Prepared
 from genk3600.models import (
     Category,
     Citizen,
@@ -55,33 +55,46 @@ async def ticket_by_reference(session: AsyncSession, reference: str, viewer: Pri
     return await session.scalar(_BY_REFERENCE.where(Ticket.reference == reference, visible_tickets(viewer)))
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A statement compiled once, at import, for asyncpg: its SQL and the order of its bind parameters."""
-
-    sql: str
-    names: tuple[str, ...]
-    constants: dict[str, Any]  # the values the statement itself binds (JSON keys, enum values)
-
-    @classmethod
-    def of(cls, statement: Any) -> Prepared:
-        compiled = statement.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
-        names = tuple(compiled.positiontup or ())
-        constants = {name: value for name, value in compiled.params.items() if value is not None}
-        return cls(str(compiled), names, constants)
-
-    async def fetch(self, session: AsyncSession, **values: Any) -> Any:
-        """The rows, executed on the session's connection (within its transaction) with no SQL built per call."""
-        values = {**self.constants, **values}
-        connection = await session.connection()
-        return await connection.exec_driver_sql(self.sql, tuple(values[name] for name in self.names))
+def ticket_columns(owner: Any, category: Any, assignee: Any, citizen: Any) -> list[Any]:
+    """The ticket's columns and those of its owner, category, assignee and citizen that `TicketOut` shows
+    (tickets/schemas.ticket_fields), for hot-path statements that join them. The joined tables are aliases, so
+    the visibility condition's own subqueries on the same tables are never correlated to them."""
+    return [
+        Ticket.id,
+        Ticket.reference,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.subject,
+        Ticket.language,
+        Ticket.confidentiality,
+        Ticket.tier,
+        Ticket.citizen_id,
+        Ticket.assignee_staff_id,
+        Ticket.first_response_due_at,
+        Ticket.resolution_due_at,
+        Ticket.resolved_at,
+        Ticket.first_responded_at,
+        Ticket.paused_at,
+        Ticket.routing_rule_version_id,
+        Ticket.version,
+        Ticket.created_at,
+        Ticket.updated_at,
+        category.code.label("category_code"),
+        owner.code.label("owning_unit_code"),
+        owner.name.label("owning_unit_name"),
+        assignee.full_name.label("assignee_full_name"),
+        citizen.given_name.label("citizen_given_name"),
+        citizen.family_name.label("citizen_family_name"),
+        citizen.national_number_masked.label("citizen_national_number_masked"),
+        citizen.email.label("citizen_email"),
+        citizen.phone.label("citizen_phone"),
+        citizen.preferred_language.label("citizen_preferred_language"),
+    ]
 
 
 def _detail_statement() -> Any:
     """A ticket by reference, as far as the viewer may see it, with everything its detail shows: owner, category,
     assignee, citizen and, as one JSON array, who played which role in its contacts (oldest first)."""
-    # Aliases, so the visibility condition's own subqueries on these tables are never correlated to the joins.
-    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
     units = (
         select(func.array_agg(aggregate_order_by(Unit.code, StaffMembership.id)))
         .select_from(StaffMembership)
@@ -110,39 +123,9 @@ def _detail_statement() -> Any:
         .correlate(Ticket)
         .scalar_subquery()
     )
+    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
     return (
-        select(
-            Ticket.id,
-            Ticket.reference,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.subject,
-            Ticket.language,
-            Ticket.confidentiality,
-            Ticket.tier,
-            Ticket.citizen_id,
-            Ticket.assignee_staff_id,
-            Ticket.first_response_due_at,
-            Ticket.resolution_due_at,
-            Ticket.resolved_at,
-            Ticket.first_responded_at,
-            Ticket.paused_at,
-            Ticket.routing_rule_version_id,
-            Ticket.version,
-            Ticket.created_at,
-            Ticket.updated_at,
-            category.code.label("category_code"),
-            owner.code.label("owning_unit_code"),
-            owner.name.label("owning_unit_name"),
-            assignee.full_name.label("assignee_full_name"),
-            citizen.given_name.label("citizen_given_name"),
-            citizen.family_name.label("citizen_family_name"),
-            citizen.national_number_masked.label("citizen_national_number_masked"),
-            citizen.email.label("citizen_email"),
-            citizen.phone.label("citizen_phone"),
-            citizen.preferred_language.label("citizen_preferred_language"),
-            roles.label("roles"),
-        )
+        select(*ticket_columns(owner, category, assignee, citizen), roles.label("roles"))
         .select_from(Ticket)
         .join(owner, owner.id == Ticket.owning_unit_id)
         .outerjoin(category, category.id == Ticket.category_id)
