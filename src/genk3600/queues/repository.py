@@ -94,17 +94,43 @@ def _after_values(key_rank: Any, key_due: Any, key_id: Any, *, due_is_none: bool
     return and_(rank >= key_rank, or_(rank > key_rank, and_(rank == key_rank, same_rank_later)))
 
 
-async def unit_lineage(session: AsyncSession, unit_id: int) -> set[int]:
-    """The unit and every unit above it."""
-    lineage = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("lineage", recursive=True)
+def _claim_context_statement() -> Prepared:
+    """The unit by code with the ids of it and every unit above it, and the claimer's languages: one statement
+    where claiming used three."""
+    start = select(Unit.id, Unit.parent_id).where(Unit.code == bindparam("unit_code", type_=Text))
+    lineage = start.cte("lineage", recursive=True)
     # UNION (not UNION ALL) drops rows already seen, so even a cycle in the tree ends the recursion.
     lineage = lineage.union(select(Unit.id, Unit.parent_id).where(Unit.id == lineage.c.parent_id))
-    return set((await session.scalars(select(lineage.c.id))).all())
+    queue_unit = aliased(Unit)
+    languages = select(Staff.languages).where(Staff.id == bindparam("staff_id", type_=BigInteger)).scalar_subquery()
+    statement = select(
+        queue_unit.id,
+        queue_unit.code,
+        queue_unit.name,
+        select(func.array_agg(lineage.c.id)).scalar_subquery().label("lineage"),
+        languages.label("languages"),
+    ).where(queue_unit.code == bindparam("unit_code", type_=Text))
+    return Prepared.of(statement)
 
 
-async def staff_languages(session: AsyncSession, staff_id: int) -> list[str]:
-    languages = await session.scalar(select(Staff.languages).where(Staff.id == staff_id))
-    return list(languages or [])
+_CLAIM_CONTEXT = _claim_context_statement()
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    lineage: frozenset[int]  # the unit and every unit above it
+    languages: tuple[str, ...]  # the claimer's; empty: any language
+
+
+async def claim_context(session: AsyncSession, unit_code: str, staff_id: int) -> ClaimContext | None:
+    """What claiming in the unit with `unit_code` needs to know first; None if there is no such unit."""
+    row = (await _CLAIM_CONTEXT.fetch(session, unit_code=unit_code, staff_id=staff_id)).first()
+    if row is None:
+        return None
+    return ClaimContext(row.id, row.code, row.name, frozenset(row.lineage or ()), tuple(row.languages or ()))
 
 
 @cache

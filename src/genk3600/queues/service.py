@@ -19,7 +19,7 @@ from genk3600.queues import repository
 from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInUnit, QueueEmpty
 from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
 from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
-from genk3600.tickets import service as tickets
+from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import timeline
 from genk3600.tickets.schemas import TicketOut, ticket_fields
 from genk3600.units.errors import UnitNotFound
@@ -117,14 +117,15 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
     staff_id = principal.staff_id
     if staff_id is None:
         raise ClaimNeedsStaff()
-    unit = await _unit(session, unit_code)
-    lineage = await repository.unit_lineage(session, unit.id)
-    if not any(membership.unit_id in lineage for membership in principal.memberships):
-        raise NotInUnit(unit.code, unit.name)
-    languages = await repository.staff_languages(session, staff_id) or None
-    ticket = await repository.lock_next_claimable(session, unit.id, languages, staff_id)
+    unit = await repository.claim_context(session, unit_code, staff_id)
+    if unit is None:
+        raise UnitNotFound(unit_code)
+    if not any(membership.unit_id in unit.lineage for membership in principal.memberships):
+        raise NotInUnit(unit.unit_code, unit.unit_name)
+    languages = list(unit.languages) or None
+    ticket = await repository.lock_next_claimable(session, unit.unit_id, languages, staff_id)
     if ticket is None:
-        raise QueueEmpty(unit.code, unit.name, by_language=languages is not None)
+        raise QueueEmpty(unit.unit_code, unit.unit_name, by_language=languages is not None)
     # Through the ORM, so the UPDATE checks and bumps the ticket's version (its ETag).
     ticket.assignee_staff_id = staff_id
     ticket.status = TicketStatus.assigned.value
@@ -134,8 +135,9 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
         ticket,
         principal,
         TicketEventType.assigned,
-        f"Claimed from the queue of {unit.name} by {principal.display_name}.",
+        f"Claimed from the queue of {unit.unit_name} by {principal.display_name}.",
         {"assignee_staff_id": staff_id, "via": "claim"},
     )
     await audit_reads(session, principal, "claim_from_queue", [(ticket.id, ticket.confidentiality)])
-    return await tickets.ticket_out(session, ticket.id)
+    # Read back in one statement (not the ORM's five): written and flushed above, in this transaction.
+    return TicketOut(**ticket_fields(await ticket_repository.ticket_row_by_id(session, ticket.id)))

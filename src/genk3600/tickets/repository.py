@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, bindparam, exists, func, select, text
+from sqlalchemy import BigInteger, Text, bindparam, exists, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -92,6 +92,19 @@ def ticket_columns(owner: Any, category: Any, assignee: Any, citizen: Any) -> li
     ]
 
 
+def _with_details(*extra: Any) -> Any:
+    """SELECT the ticket with `ticket_columns` (and `extra`) FROM the ticket joined to what they come from."""
+    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
+    return (
+        select(*ticket_columns(owner, category, assignee, citizen), *extra)
+        .select_from(Ticket)
+        .join(owner, owner.id == Ticket.owning_unit_id)
+        .outerjoin(category, category.id == Ticket.category_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_staff_id)
+        .outerjoin(citizen, citizen.id == Ticket.citizen_id)
+    )
+
+
 def _detail_statement() -> Any:
     """A ticket by reference, as far as the viewer may see it, with everything its detail shows: owner, category,
     assignee, citizen and, as one JSON array, who played which role in its contacts (oldest first)."""
@@ -123,19 +136,19 @@ def _detail_statement() -> Any:
         .correlate(Ticket)
         .scalar_subquery()
     )
-    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
-    return (
-        select(*ticket_columns(owner, category, assignee, citizen), roles.label("roles"))
-        .select_from(Ticket)
-        .join(owner, owner.id == Ticket.owning_unit_id)
-        .outerjoin(category, category.id == Ticket.category_id)
-        .outerjoin(assignee, assignee.id == Ticket.assignee_staff_id)
-        .outerjoin(citizen, citizen.id == Ticket.citizen_id)
-        .where(Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER)
+    return _with_details(roles.label("roles")).where(
+        Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER
     )
 
 
 _DETAIL_BY_REFERENCE = Prepared.of(_detail_statement())
+_ROW_BY_ID = Prepared.of(_with_details().where(Ticket.id == bindparam("ticket_id", type_=BigInteger)))
+
+
+async def ticket_row_by_id(session: AsyncSession, ticket_id: int) -> Any:
+    """The ticket with what `TicketOut` shows (tickets/schemas.ticket_fields), whoever asks: one statement, for a
+    ticket the caller just wrote (flushed) in this transaction."""
+    return (await _ROW_BY_ID.fetch(session, ticket_id=ticket_id)).one()
 
 
 async def ticket_detail_by_reference(session: AsyncSession, reference: str, viewer: Principal) -> Any:
