@@ -32,14 +32,14 @@ from tests.round_trips import Counter, RoundTrips
 GET_TICKET = 2
 # A social ticket's read is on the audit trail: one INSERT more.
 GET_SOCIAL_TICKET = 3
-# Queue page, staff token: the staff member and their memberships (authentication), then the unit and its page
-# in one statement, without BEGIN and COMMIT (a hot read).
-QUEUE_PAGE = 3
+# Queue page, staff token: the staff member with their memberships (authentication, one statement), then the
+# unit and its page in one statement, without BEGIN and COMMIT (a hot read).
+QUEUE_PAGE = 2
 # Claim-next, whose writes still go through the ORM unit of work and the one writers: BEGIN, the staff member
-# and memberships, the unit with its parents and the claimer's languages (one statement), the locked ticket, its
+# with memberships, the unit with its parents and the claimer's languages (one statement), the locked ticket, its
 # UPDATE, the audit entries of the UPDATE and of the timeline entry, the timeline entry, the outbox event, the
 # ticket read back (one statement), COMMIT. Not yet the 3: that needs the writes batched per request.
-CLAIM_NEXT = 12
+CLAIM_NEXT = 11
 # The citizen's status page (no credentials): its per-address and per-reference counts on a connection of their
 # own (exact across replicas, as guessed codes must count), then the ticket and what the page shows.
 PUBLIC_STATUS = 9
