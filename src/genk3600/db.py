@@ -36,8 +36,11 @@ STATEMENT_TIMEOUT_SECONDS = 30
 POOL_RECYCLE_SECONDS = 1800
 # Read-only operations whose statements stand on their own (the hot reads): run without BEGIN and COMMIT, each
 # statement its own transaction. Their one read plus authentication needs no common snapshot; an audit entry
-# a social read writes is a fact the moment it is written.
-AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket", "list_queue"})
+# a social read writes is a fact the moment it is written. The feed's horizon (events/feed.py) stays right
+# across two snapshots: every transaction below it had ended before the first, so the later page's snapshot
+# sees the same of them. The public status page reads the ticket, its last hand-off and the deciders apart: a
+# change between them shows for one answer, and its lookup counts stand (they are written first, on their own).
+AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket", "list_queue", "list_events", "get_public_ticket_status"})
 
 
 @dataclass
@@ -97,9 +100,16 @@ def _replace_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError("the pooled connection was closed")
 
 
-def _sessions_for(request: Request, database: Database) -> async_sessionmaker[AsyncSession]:
+def autocommits(request: Request) -> bool:
+    """Whether the request's session commits every statement by itself (AUTOCOMMIT_OPERATIONS, where the app's
+    database has such sessions: not on the tests' rolled-back connection)."""
+    database: Database = request.app.state.db
     route = request.scope.get("route")
-    if database.autocommit_sessions is not None and getattr(route, "operation_id", None) in AUTOCOMMIT_OPERATIONS:
+    return database.autocommit_sessions is not None and getattr(route, "operation_id", None) in AUTOCOMMIT_OPERATIONS
+
+
+def _sessions_for(request: Request, database: Database) -> async_sessionmaker[AsyncSession]:
+    if autocommits(request) and database.autocommit_sessions is not None:
         return database.autocommit_sessions
     return database.sessions
 
