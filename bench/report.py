@@ -6,6 +6,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+# The CPU budgets (#16): server CPU per request, from /proc of the service's processes (bench/cpu.py).
+CPU_TARGETS_MS = {"intake": 4.0, "by_reference": 1.5, "queue_page": 2.0}
+
+
+def _cpu_row(label: str, figures: dict[str, Any], limit: float | None) -> tuple[str, str, str, str] | None:
+    if "server_cpu_ms_per_request" not in figures:
+        return None
+    spent = figures["server_cpu_ms_per_request"]
+    measured = f"{spent:.2f} ({figures['involuntary_switches_per_request']:.2f} invol. cs/req)"
+    return (
+        f"{label} server CPU ms/req",
+        measured,
+        f"<= {limit:g}" if limit is not None else "",
+        _met(spent <= limit) if limit is not None else "",
+    )
+
 
 def table(results: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, str]] = []
@@ -23,6 +39,8 @@ def table(results: dict[str, Any]) -> str:
         failed = ", ".join(f"{code}: {n}" for code, n in sorted(run.get("statuses", {}).items()) if code[0] != "2")
         errors = f"{run['errors']} ({failed})" if failed else str(run["errors"])
         rows.append((f"intake c={c} errors", errors, "0", _met(run["errors"] == 0)))
+        if (row := _cpu_row(f"intake c={c}", run, CPU_TARGETS_MS["intake"])) is not None:
+            rows.append(row)
     for run in ceiling.get("runs", []):
         c = run["clients"]
         rows.append((f"ceiling c={c} pgbench TPS", f"{run['tps']:.0f}", "", ""))
@@ -48,6 +66,8 @@ def table(results: dict[str, Any]) -> str:
                 (f"scale {name} p50/p99 ms", f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}",
                  f"p99 <= {limit}" if limit else "", _met(figures["p99_ms"] <= limit) if limit else "")
             )  # fmt: skip
+            if (row := _cpu_row(f"scale {name}", figures, CPU_TARGETS_MS.get(name))) is not None:
+                rows.append(row)
         sweep = scale.get("sweeper")
         if sweep:
             rows.append(

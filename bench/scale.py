@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench import cpu
 from bench.environment import DATABASE, Postgres
 from bench.jwks import IdentityProvider
 from bench.service import Service
@@ -269,6 +270,7 @@ async def measure_requests(
                 await _timed(client, *make(i))
             postgres.psql("SELECT pg_stat_statements_reset()")
             timings: list[float] = []
+            before = cpu.usage(service.process.pid)
             started = time.monotonic()
             # Up to `samples` requests, but no more than SECONDS_PER_KIND once MIN_SAMPLES are in: a slow
             # endpoint must not stretch the run past its 15 minutes; the sample count is reported.
@@ -276,10 +278,12 @@ async def measure_requests(
                 len(timings) < MIN_SAMPLES or time.monotonic() - started < SECONDS_PER_KIND
             ):
                 timings.append(await _timed(client, *make(len(timings))))
+            server = cpu.per_request(before, cpu.usage(service.process.pid), len(timings))
             # What bounds the latency: the database's share of it, and its most expensive statements.
-            out[name] = {**summarise(timings), **database_share(postgres, len(timings))}
-            log.info("scale %s: p50 %.1f ms, p99 %.1f ms; database %.1f ms per request", name, out[name]["p50_ms"],
-                     out[name]["p99_ms"], out[name]["db_ms_per_request"])  # fmt: skip
+            out[name] = {**summarise(timings), **server, **database_share(postgres, len(timings))}
+            log.info("scale %s: p50 %.1f ms, p99 %.1f ms; server CPU %.2f ms, database %.1f ms per request", name,
+                     out[name]["p50_ms"], out[name]["p99_ms"], out[name]["server_cpu_ms_per_request"],
+                     out[name]["db_ms_per_request"])  # fmt: skip
     return out
 
 

@@ -9,6 +9,7 @@ import os
 import time
 from typing import Any
 
+from bench import cpu
 from bench.ceiling import (
     capture_intake_statements,
     captured_citizen,
@@ -62,11 +63,18 @@ def run_intake_and_ceiling(
     for connections in args.connection_levels:
         if "intake" in chosen:
             log.info("intake: %.0f s at %d connections", args.seconds, connections)
+            before = cpu.usage(service.process.pid)
             result = run_wrk(wrk, script, service.base_url, connections, args.seconds, threads)
+            # Requests still in flight when wrk stops are not counted: a few in thousands.
+            server = cpu.per_request(before, cpu.usage(service.process.pid), result.requests)
             log.info(
-                "intake: %.0f req/s, p99 %.1f ms, %d errors", result.requests_per_second, result.p99_ms, result.errors
+                "intake: %.0f req/s, p99 %.1f ms, %d errors, server CPU %.2f ms per request",
+                result.requests_per_second,
+                result.p99_ms,
+                result.errors,
+                server["server_cpu_ms_per_request"],
             )
-            intake["runs"].append(result.as_dict())
+            intake["runs"].append({**result.as_dict(), **server})
         if ceiling is not None and "error" not in ceiling:
             log.info("ceiling: pgbench %.0f s with %d clients", args.seconds, connections)
             try:

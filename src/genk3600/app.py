@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL
 
 from genk3600 import __version__
 from genk3600.audit.router import router as audit_router
+from genk3600.auth.ratelimit import KeyLimiter, flush_forever
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
@@ -28,7 +29,7 @@ from genk3600.health.router import router as health_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
-from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, queue_access_log
 from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
@@ -92,6 +93,7 @@ def create_app(
             yield
             return
         app.state.db = database = Database.connect(database_url, pool_size=settings.db_pool_size)
+        unqueue_access_log = queue_access_log()
         # Background jobs run inside `serve` unless they run as `genk3600 worker` elsewhere; they claim work
         # with SKIP LOCKED, so any number of replicas may run them side by side.
         stop = asyncio.Event()
@@ -100,6 +102,9 @@ def create_app(
             jobs = [asyncio.create_task(job) for job in background_jobs(database, settings, clock, stop)]
         # Changes of reference data made by any replica reach this one's cache (reference/cache.py).
         listener = asyncio.create_task(reference_cache.listen(database.engine))
+        # Every API process shares its per-key request counts with the other replicas (auth/ratelimit.py).
+        counts = database.autocommit_sessions or database.sessions
+        jobs.append(asyncio.create_task(flush_forever(app.state.api_key_limiter, counts, clock, stop)))
         try:
             yield
         finally:
@@ -107,6 +112,7 @@ def create_app(
             listener.cancel()
             await asyncio.gather(listener, *jobs, return_exceptions=True)
             await database.dispose()
+            unqueue_access_log()
 
     app = FastAPI(
         docs_url=None,  # served by genk3600.docs, from packaged assets instead of CDNs
@@ -121,6 +127,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.api_key_limiter = KeyLimiter()
     # Added first, so it runs inside the request context: its 413 carries the request id.
     app.add_middleware(
         BodySizeLimitMiddleware,

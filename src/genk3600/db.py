@@ -21,8 +21,9 @@ from typing import Annotated, Any
 from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Request
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
@@ -46,6 +47,16 @@ READY_TIMEOUT_SECONDS = 1.0
 CLIENT_CHECK_INTERVAL = "2s"
 # After a deadline has cut a request's connections, how long its own unwinding may take before it is cancelled.
 _CANCEL_AFTER_CUT_SECONDS = 0.1
+# A pooled connection older than this is replaced at checkout: middleboxes and server settings that drop idle
+# connections silently would otherwise leave ones that look open.
+POOL_RECYCLE_SECONDS = 1800
+# Read-only operations whose statements stand on their own (the hot reads): run without BEGIN and COMMIT, each
+# statement its own transaction. Their one read plus authentication needs no common snapshot; an audit entry
+# a social read writes is a fact the moment it is written. The feed's horizon (events/feed.py) stays right
+# across two snapshots: every transaction below it had ended before the first, so the later page's snapshot
+# sees the same of them. The public status page reads the ticket, its last hand-off and the deciders apart: a
+# change between them shows for one answer, and its lookup counts stand (they are written first, on their own).
+AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket", "list_queue", "list_events", "get_public_ticket_status"})
 
 
 @dataclass
@@ -68,15 +79,15 @@ class Database:
     @classmethod
     def connect(cls, url: str | URL, pool_size: int = 10) -> Database:
         # Bounded everywhere, so that a database outage answers 503 quickly instead of hanging requests:
-        # a dead pooled connection is noticed before use (pre-ping) and replaced, connecting gives up after
-        # CONNECT_TIMEOUT, waiting for a free pooled connection after POOL_TIMEOUT, and a statement is
+        # a dead pooled connection is noticed before use (`_replace_closed`) and replaced, connecting gives up
+        # after CONNECT_TIMEOUT, waiting for a free pooled connection after POOL_TIMEOUT, and a statement is
         # cancelled by the server after STATEMENT_TIMEOUT (and abandoned by the client a little later).
         engine = create_async_engine(
             url,
             poolclass=DeadlinePool,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_recycle=POOL_RECYCLE_SECONDS,
             pool_timeout=POOL_TIMEOUT_SECONDS,
             hide_parameters=True,  # errors and logs never carry the statement's values (citizens' data)
             connect_args={
@@ -89,6 +100,7 @@ class Database:
                 },
             },
         )
+        event.listen(engine.sync_engine.pool, "checkout", _replace_closed)
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         return cls(
             engine,
@@ -181,10 +193,34 @@ async def request_deadline(request: Request) -> AsyncIterator[None]:
 RequestDeadline = Annotated[None, Depends(request_deadline, scope="function")]
 
 
-async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed before the response is sent, rolled back on any error."""
+def _replace_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """The liveness check at checkout, instead of a pre-ping's three round trips (BEGIN, `;`, ROLLBACK): a
+    connection whose socket the server (or a crash) closed is known to asyncpg without asking, and the pool
+    replaces it. One that died silently fails its first statement, which invalidates the pool (503, then
+    fresh connections); `pool_recycle` bounds how old a connection can get."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the pooled connection was closed")
+
+
+def autocommits(request: Request) -> bool:
+    """Whether the request's session commits every statement by itself (AUTOCOMMIT_OPERATIONS, where the app's
+    database has such sessions: not on the tests' rolled-back connection)."""
     database: Database = request.app.state.db
-    async with database.sessions() as session:
+    route = request.scope.get("route")
+    return database.autocommit_sessions is not None and getattr(route, "operation_id", None) in AUTOCOMMIT_OPERATIONS
+
+
+def _sessions_for(request: Request, database: Database) -> async_sessionmaker[AsyncSession]:
+    if autocommits(request) and database.autocommit_sessions is not None:
+        return database.autocommit_sessions
+    return database.sessions
+
+
+async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed before the response is sent, rolled back on any error. The hot
+    reads of AUTOCOMMIT_OPERATIONS run without BEGIN and COMMIT instead."""
+    database: Database = request.app.state.db
+    async with _sessions_for(request, database)() as session:
         at_commit.collect(session)  # audit entries and outbox events: one INSERT each, at the commit
         try:
             yield session

@@ -11,7 +11,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+from logging.handlers import QueueHandler, QueueListener
+from queue import SimpleQueue
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -26,6 +29,28 @@ _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 client_address_var: ContextVar[str | None] = ContextVar("client_address", default=None)
 access_log = logging.getLogger("genk3600.access")
+
+
+def queue_access_log() -> Callable[[], None]:
+    """Send the access log through a queue to the handlers it would reach anyway (the root logger's, as the
+    process configured them): a request only formats and enqueues its line, a thread writes it, so no request
+    waits on a file or a pipe. Returns what undoes it (at shutdown, after writing what is queued)."""
+    handlers = logging.getLogger().handlers
+    if access_log.handlers or not handlers:
+        return lambda: None  # configured otherwise already, or nowhere to write
+    lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
+    listener = QueueListener(lines, *handlers, respect_handler_level=True)
+    enqueue = QueueHandler(lines)
+    access_log.addHandler(enqueue)
+    access_log.propagate = False
+    listener.start()
+
+    def undo() -> None:
+        access_log.removeHandler(enqueue)
+        access_log.propagate = True
+        listener.stop()
+
+    return undo
 
 
 class RequestContextMiddleware:

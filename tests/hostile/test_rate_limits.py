@@ -1,4 +1,5 @@
-"""Rate limits: per API key on the authenticated API, counted in PostgreSQL so every replica shares them."""
+"""Rate limits: per API key on the authenticated API, counted in process and shared through PostgreSQL about once
+a second (auth/ratelimit.py), so every replica shares them."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def _replica(
     return httpx.AsyncClient(transport=transport, base_url="http://genk3600.test")
 
 
+async def _a_second_later(
+    replicas: tuple[httpx.AsyncClient, ...], sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """What each replica's background task does about once a second (the ASGI test transport runs no lifespan):
+    share its counts and learn the others'."""
+    for replica in replicas:
+        transport = replica._transport
+        assert isinstance(transport, httpx.ASGITransport)
+        await transport.app.state.api_key_limiter.flush(sessions, clock.now())  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def frozen_clock(clock: FixedClock) -> FixedClock:
     """20 seconds into a minute, so the Retry-After is known; both replicas share it, as real ones share time."""
@@ -54,7 +66,10 @@ async def test_a_key_over_its_limit_gets_429_with_retry_after_on_every_replica(
         _replica(settings, engine, sessions, frozen_clock) as one,
         _replica(settings, engine, sessions, frozen_clock) as two,
     ):
-        answers = [await replica.get("/v1/units", headers=busy) for replica in (one, two, one)]
+        answers = []
+        for replica in (one, two, one):
+            answers.append(await replica.get("/v1/units", headers=busy))
+            await _a_second_later((one, two), sessions, frozen_clock)
         assert [answer.status_code for answer in answers] == [200] * LIMIT
         refused = await two.get("/v1/units", headers=busy)
         problem = factories.assert_problem(refused, 429)
@@ -106,6 +121,8 @@ async def test_the_count_commits_on_its_own_even_when_the_request_rolls_back(
         # A 404 rolls the request's transaction back; the count, autocommitted before it, stands.
         missing = await client.get("/v1/tickets/G3600-2026-999999", headers={"X-API-Key": key})
         factories.assert_problem(missing, 404)
+    assert database.autocommit_sessions is not None
+    await app.state.api_key_limiter.flush(database.autocommit_sessions, app.state.clock.now())
     async with database.sessions() as session:
         hits = await session.scalar(
             select(RateLimitBucket.hits).where(RateLimitBucket.key == ratelimit.bucket_key(key))
@@ -140,3 +157,35 @@ async def test_the_relaxed_commit_of_a_count_does_not_outlive_its_statement(scra
             assert await counter.scalar(text("SHOW synchronous_commit")) == "on"
     finally:
         await database.dispose()
+
+
+async def test_replicas_learn_each_others_counts_at_their_next_flush(
+    sessions: async_sessionmaker[AsyncSession], frozen_clock: FixedClock
+) -> None:
+    one, two = ratelimit.KeyLimiter(), ratelimit.KeyLimiter()
+    window = FROZEN.replace(second=0)
+    assert [one.hit("api:key:shared", window) for _ in range(2)] == [1, 2]
+    assert two.hit("api:key:shared", window) == 1  # not flushed yet: each replica knows only its own
+    await one.flush(sessions, frozen_clock.now())
+    await two.flush(sessions, frozen_clock.now())
+    assert two.hit("api:key:shared", window) == 4  # 3 shared + this one
+    await one.flush(sessions, frozen_clock.now())  # refreshes the key although `one` counted nothing since
+    assert one.hit("api:key:shared", window) == 4  # two's last hit is not flushed yet
+    await two.flush(sessions, frozen_clock.now())
+    await one.flush(sessions, frozen_clock.now())
+    assert one.hit("api:key:shared", window) == 6
+    # A new window starts from nothing.
+    assert one.hit("api:key:shared", window + timedelta(minutes=1)) == 1
+
+
+async def test_counts_survive_a_failed_flush(frozen_clock: FixedClock) -> None:
+    limiter = ratelimit.KeyLimiter()
+    window = FROZEN.replace(second=0)
+    limiter.hit("api:key:offline", window)
+
+    def unavailable() -> AsyncSession:
+        raise OSError("connection refused")
+
+    with pytest.raises(OSError, match="refused"):
+        await limiter.flush(unavailable, frozen_clock.now())  # type: ignore[arg-type]
+    assert limiter.hit("api:key:offline", window) == 2

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Text, and_, bindparam, func, or_, select, true, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from genk3600.models import ApiClient, Staff
+from genk3600.kit.prepared import Prepared
+from genk3600.models import ApiClient, Staff, StaffMembership
 from genk3600.reference.cache import CACHE
 
 
@@ -34,18 +37,69 @@ async def touch_api_client(session: AsyncSession, client_id: int, now: datetime,
     )
 
 
-async def staff_for_token(session: AsyncSession, subject: str, verified_email: str | None) -> Staff | None:
-    """The staff member linked to the token's `sub`; failing that, and only for an e-mail address the identity
-    provider verified, the staff member with that e-mail who has no linked subject yet."""
-    # A linked subject is the identity: another `sub` with the same e-mail (a second account at the provider,
-    # an address reused later) must not sign in as that person.
-    conditions = [Staff.oidc_subject == subject]
-    if verified_email:
-        conditions.append(and_(Staff.email == verified_email.lower(), Staff.oidc_subject.is_(None)))
-    rows = await session.scalars(
-        select(Staff).options(selectinload(Staff.memberships)).where(or_(*conditions)).order_by(Staff.id)
+@dataclass(frozen=True)
+class StaffSignIn:
+    """What signing a staff member in needs: who they are and their memberships (unit id, position)."""
+
+    id: int
+    full_name: str
+    email: str
+    oidc_subject: str | None
+    active: bool
+    memberships: tuple[tuple[int, str], ...]  # in membership order
+
+
+def _staff_statement() -> Prepared:
+    memberships = (
+        select(
+            func.array_agg(aggregate_order_by(StaffMembership.unit_id, StaffMembership.id)),
+            func.array_agg(aggregate_order_by(StaffMembership.position, StaffMembership.id)),
+        )
+        .where(StaffMembership.staff_id == Staff.id)
+        .correlate(Staff)
+        .lateral("memberships")
     )
-    matches = list(rows)
+    subject = bindparam("subject", type_=Text)
+    email = bindparam("verified_email", type_=Text)
+    return Prepared.of(
+        select(
+            Staff.id,
+            Staff.full_name,
+            Staff.email,
+            Staff.oidc_subject,
+            Staff.active,
+            memberships.c[0].label("unit_ids"),
+            memberships.c[1].label("positions"),
+        )
+        .select_from(Staff)
+        .join(memberships, true())
+        .where(or_(Staff.oidc_subject == subject, and_(Staff.email == email, Staff.oidc_subject.is_(None))))
+        .order_by(Staff.id)
+    )
+
+
+_STAFF_FOR_TOKEN = _staff_statement()
+
+
+async def staff_for_token(session: AsyncSession, subject: str, verified_email: str | None) -> StaffSignIn | None:
+    """The staff member linked to the token's `sub`; failing that, and only for an e-mail address the identity
+    provider verified, the staff member with that e-mail who has no linked subject yet. One statement, with the
+    memberships."""
+    # A linked subject is the identity: another `sub` with the same e-mail (a second account at the provider,
+    # an address reused later) must not sign in as that person. No verified e-mail: NULL, which matches nobody.
+    email = verified_email.lower() if verified_email else None
+    rows = await _STAFF_FOR_TOKEN.fetch(session, subject=subject, verified_email=email)
+    matches = [
+        StaffSignIn(
+            row.id,
+            row.full_name,
+            row.email,
+            row.oidc_subject,
+            row.active,
+            tuple(zip(row.unit_ids or (), row.positions or (), strict=True)),
+        )
+        for row in rows
+    ]
     by_subject = [staff for staff in matches if staff.oidc_subject == subject]
     preferred = by_subject or matches
     return preferred[0] if preferred else None

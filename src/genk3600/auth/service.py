@@ -59,7 +59,7 @@ async def _authenticate_staff(session: AsyncSession, settings: Settings, clock: 
     staff = await repository.staff_for_token(session, str(claims["sub"]), verified)
     if staff is None or not staff.active:
         raise InvalidCredentials("The token is valid, but no active staff member matches it.")
-    memberships = tuple(Membership(m.unit_id, Position(m.position)) for m in staff.memberships)
+    memberships = tuple(Membership(unit_id, Position(position)) for unit_id, position in staff.memberships)
     return Principal(
         kind="staff",
         id=staff.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,9 +19,29 @@ DEV_ALGORITHM = "HS256"
 LEEWAY = timedelta(seconds=30)
 
 
+KEY_LIFESPAN_SECONDS = 300.0
+# The provider's signing keys by (JWKS URL, kid), with when they were fetched (monotonic): a request whose key is
+# known verifies its token on the event loop, without a hop to a worker thread.
+_signing_keys: dict[tuple[str, str], tuple[Any, float]] = {}
+
+
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=int(KEY_LIFESPAN_SECONDS), timeout=5)
+
+
+async def _signing_key(url: str, token: str) -> Any:
+    """The key that signed `token`: from the cache by its `kid`, else fetched (blocking urllib, so off the event
+    loop) and cached for KEY_LIFESPAN_SECONDS, after which a rotated-away key is no longer accepted."""
+    kid = jwt.get_unverified_header(token).get("kid")
+    if isinstance(kid, str) and (cached := _signing_keys.get((url, kid))) is not None:
+        key, fetched = cached
+        if time.monotonic() - fetched < KEY_LIFESPAN_SECONDS:
+            return key
+    signing_key = await anyio.to_thread.run_sync(_jwks_client(url).get_signing_key_from_jwt, token)
+    if isinstance(kid, str):
+        _signing_keys[(url, kid)] = (signing_key.key, time.monotonic())
+    return signing_key.key
 
 
 def issue_dev_token(
@@ -48,11 +69,7 @@ async def verify_staff_token(settings: Settings, token: str, now: datetime) -> d
     options = {"require": ["exp", "iss", "aud", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False}
     try:
         if settings.jwks_url:
-            # PyJWKClient fetches over blocking urllib; keep it off the event loop.
-            signing_key = await anyio.to_thread.run_sync(
-                _jwks_client(settings.jwks_url).get_signing_key_from_jwt, token
-            )
-            key: Any = signing_key.key
+            key: Any = await _signing_key(settings.jwks_url, token)
             algorithms = ASYMMETRIC_ALGORITHMS
         elif settings.dev_mode:
             key, algorithms = settings.secret, [DEV_ALGORITHM]

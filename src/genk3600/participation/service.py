@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -299,11 +300,34 @@ async def roles_on_ticket(
     ]
 
 
+def roles_from_json(items: Sequence[Mapping[str, Any]] | None, language: Language = Language.en) -> list[RoleOnTicket]:
+    """`roles_on_ticket` from the JSON array a hot-path statement aggregates (tickets/repository.py): objects with
+    contact_id, channel, staff_id, staff_name, units, positions, role, note and created_at, oldest first."""
+    return [
+        RoleOnTicket(
+            contact_id=item["contact_id"],
+            channel=item["channel"],
+            staff_id=item["staff_id"],
+            staff_name=item["staff_name"],
+            units=item["units"] or [],
+            role=Role(item["role"]),
+            role_explanation=_explain(item["role"], item["positions"] or [], language),
+            note=item["note"],
+            created_at=item["created_at"],
+        )
+        for item in items or ()
+    ]
+
+
 def _explanation(row: ParticipationRow, language: Language) -> str:
+    return _explain(row.role, row.positions, language)
+
+
+def _explain(played: str, positions: Sequence[str], language: Language) -> str:
     # Positions are not stored per participation: name the first current position that may play the role.
-    role = Role(row.role)
+    role = Role(played)
     position = next(
-        (Position(p) for p in row.positions if role in ROLES_BY_POSITION[Position(p)]),
+        (Position(p) for p in positions if role in ROLES_BY_POSITION[Position(p)]),
         None,
     )
     return role_explanation(position, role, language)

@@ -12,15 +12,34 @@ as "exists, hand over to …" in the screen pop.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from genk3600.auth.principal import Principal
 from genk3600.models import AccessGrant, Citizen, Contact, Participation, StaffMembership, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality
 
+# A staff member's id, or a bind parameter standing for it (VISIBLE_TO_VIEWER).
+StaffId = int | BindParameter[Any]
 
-def _staff_unit_scope(staff_id: int) -> Select[tuple[int]]:
+
+def _staff_unit_scope(staff_id: StaffId) -> Select[tuple[int]]:
     """The ids of the staff member's units and of every unit below them."""
     member = select(StaffMembership.unit_id.label("id")).where(StaffMembership.staff_id == staff_id)
     scope = member.cte("unit_scope", recursive=True)
@@ -29,12 +48,12 @@ def _staff_unit_scope(staff_id: int) -> Select[tuple[int]]:
     return select(scope.c.id)
 
 
-def _staff_unit_ids(staff_id: int) -> ColumnElement[bool]:
+def _staff_unit_ids(staff_id: StaffId) -> ColumnElement[bool]:
     """Ticket.owning_unit_id is one of the staff member's units or a unit below them."""
     return Ticket.owning_unit_id.in_(_staff_unit_scope(staff_id))
 
 
-def _front_office(staff_id: int) -> ColumnElement[bool]:
+def _front_office(staff_id: StaffId) -> ColumnElement[bool]:
     """The staff member works in a front-office unit (not correlated: evaluated once per statement)."""
     return exists(
         select(StaffMembership.id)
@@ -43,7 +62,7 @@ def _front_office(staff_id: int) -> ColumnElement[bool]:
     )
 
 
-def _ocmw_member(staff_id: int) -> ColumnElement[bool]:
+def _ocmw_member(staff_id: StaffId) -> ColumnElement[bool]:
     return exists(
         select(StaffMembership.id)
         .join(Unit, Unit.id == StaffMembership.unit_id)
@@ -51,7 +70,7 @@ def _ocmw_member(staff_id: int) -> ColumnElement[bool]:
     )
 
 
-def _took_part(staff_id: int) -> ColumnElement[bool]:
+def _took_part(staff_id: StaffId) -> ColumnElement[bool]:
     return exists(
         select(Participation.id)
         .join(Contact, Contact.id == Participation.contact_id)
@@ -59,11 +78,11 @@ def _took_part(staff_id: int) -> ColumnElement[bool]:
     )
 
 
-def _case_worker(staff_id: int) -> ColumnElement[bool]:
+def _case_worker(staff_id: StaffId) -> ColumnElement[bool]:
     return exists(select(Citizen.id).where(Citizen.id == Ticket.citizen_id, Citizen.case_worker_id == staff_id))
 
 
-def _granted(staff_id: int) -> ColumnElement[bool]:
+def _granted(staff_id: StaffId) -> ColumnElement[bool]:
     """A break-the-glass grant for this staff member on the ticket that has not expired yet."""
     return exists(
         select(AccessGrant.id).where(
@@ -130,3 +149,39 @@ def units_in_full_sight(viewer: Principal) -> ColumnElement[bool]:
     if viewer.staff_id is None:
         return false()
     return Unit.id.in_(_staff_unit_scope(viewer.staff_id))
+
+
+# `visible_tickets` built once, for statements compiled at import (the hot paths): the principal comes in as bind
+# parameters (`viewer_parameters`) instead of shaping the SQL. Each branch is the one `visible_tickets` takes
+# for that kind of principal; the others are false or NULL for it (a NULL staff id matches no membership, no
+# assignee, no participation, no case load and no grant), so the two always agree.
+_SEE_ALL = bindparam("viewer_sees_all", type_=Boolean)
+_SEE_NORMAL = bindparam("viewer_sees_normal", type_=Boolean)
+_CLIENT_UNIT = bindparam("viewer_client_unit_id", type_=BigInteger)
+_STAFF = bindparam("viewer_staff_id", type_=BigInteger)
+
+
+def _bound_visibility() -> ColumnElement[bool]:
+    social = Ticket.confidentiality == Confidentiality.social.value
+    own = or_(_staff_unit_ids(_STAFF), Ticket.assignee_staff_id == _STAFF)
+    staff = or_(
+        own,
+        and_(~social, or_(_front_office(_STAFF), _took_part(_STAFF))),
+        and_(social, _case_worker(_STAFF)),
+        _granted(_STAFF),
+    )
+    return or_(_SEE_ALL, and_(_SEE_NORMAL, ~social), Ticket.owning_unit_id == _CLIENT_UNIT, staff)
+
+
+VISIBLE_TO_VIEWER: ColumnElement[bool] = _bound_visibility()
+
+
+def viewer_parameters(viewer: Principal) -> dict[str, Any]:
+    """The bind parameters of VISIBLE_TO_VIEWER for `viewer`."""
+    client = viewer.kind == "api_client"
+    return {
+        "viewer_sees_all": viewer.kind == "system",
+        "viewer_sees_normal": client and viewer.unit_id is None,
+        "viewer_client_unit_id": viewer.unit_id if client else None,
+        "viewer_staff_id": viewer.staff_id,
+    }

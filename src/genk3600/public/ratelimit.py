@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
-from genk3600.db import RequestDeadline
+from genk3600.db import Session, autocommits
 from genk3600.errors import AppError
 from genk3600.i18n import requested_language, translator
 from genk3600.kit.clock import Clock
@@ -63,28 +63,38 @@ async def count_lookup(
 ) -> Verdict:
     """Count one lookup against the address and the reference; not allowed once either is over its limit."""
     window = window_of(now)
-    address_hits = await repository.count_hit(session, f"public:address:{address}", window)
+    # Already refused: the reference is not counted, so one noisy address cannot use up its budget for its owner.
+    address_hits, reference_hits = await repository.count_lookup_hits(
+        session,
+        f"public:address:{address}",
+        f"public:reference:{reference}",
+        window,
+        settings.public_lookups_per_address,
+    )
     if address_hits == 1:
         # Once per address per minute is often enough to keep the table small, and cheap: indexed, bounded.
         await repository.delete_buckets_before(session, now - KEEP_BUCKETS, CLEANUP_BATCH)
-    if address_hits > settings.public_lookups_per_address:
-        # Already refused: do not let one noisy address use up the reference's budget for its owner.
-        return Verdict(allowed=False, retry_after=seconds_to_next_window(now))
-    reference_hits = await repository.count_hit(session, f"public:reference:{reference}", window)
-    return Verdict(
-        allowed=reference_hits <= settings.public_lookups_per_reference, retry_after=seconds_to_next_window(now)
-    )
+    allowed = reference_hits is not None and reference_hits <= settings.public_lookups_per_reference
+    return Verdict(allowed=allowed, retry_after=seconds_to_next_window(now))
 
 
-async def limit_public_lookups(request: Request, _deadline: RequestDeadline) -> None:
-    """FastAPI dependency: 429 with Retry-After when the client or the reference is over its limit."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.db.sessions
+async def limit_public_lookups(request: Request, session: Session) -> None:
+    """FastAPI dependency: 429 with Retry-After when the client or the reference is over its limit.
+
+    The counts must stand whatever the request's answer (a wrong code is a 404 that rolls back): on the request's
+    own session when that commits every statement by itself (db.AUTOCOMMIT_OPERATIONS), so the request holds one
+    pooled connection; else in a short transaction of their own.
+    """
     settings: Settings = request.app.state.settings
     clock: Clock = request.app.state.clock
     address = request.client.host if request.client else "unknown"
     reference = normalise_reference(str(request.path_params.get("reference", "")))
-    async with sessions() as session, session.begin():
+    if autocommits(request):
         verdict = await count_lookup(session, settings, address, reference, clock.now())
+    else:
+        sessions: async_sessionmaker[AsyncSession] = request.app.state.db.sessions
+        async with sessions() as own, own.begin():
+            verdict = await count_lookup(own, settings, address, reference, clock.now())
     if not verdict.allowed:
         language = requested_language(request.headers.get("accept-language"), request.query_params.get("lang"))
         raise TooManyLookups(verdict.retry_after, language or Language.nl)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import DateTime, Integer, Text, bindparam, delete, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, joinedload
 
+from genk3600.kit.prepared import Prepared
 from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Staff, Ticket
 from genk3600.models.enums import EscalationReason
 from genk3600.reference.cache import CACHE
@@ -66,6 +67,55 @@ async def count_hit(session: AsyncSession, key: str, window_start: datetime) -> 
         .returning(RateLimitBucket.hits)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+def _lookup_statement() -> Prepared:
+    """One lookup counted against its address and its reference in one statement: the address's bucket, then
+    (a data-modifying CTE that sees the first's RETURNING) the reference's, only while the address is within
+    its limit, so that a refused address does not use up the reference's budget for its owner."""
+    window = bindparam("window_start", type_=DateTime(timezone=True))
+    address = (
+        insert(RateLimitBucket)
+        .values(key=bindparam("address_key", type_=Text), window_start=window, hits=1)
+        .on_conflict_do_update(
+            index_elements=[RateLimitBucket.key, RateLimitBucket.window_start],
+            set_={"hits": RateLimitBucket.hits + 1},
+        )
+        .returning(RateLimitBucket.hits)
+        .cte("address")
+    )
+    within = select(bindparam("reference_key", type_=Text), window, literal(1)).where(
+        address.c.hits <= bindparam("address_limit", type_=Integer)
+    )
+    reference = insert(RateLimitBucket).from_select(["key", "window_start", "hits"], within)
+    reference = reference.on_conflict_do_update(
+        index_elements=[RateLimitBucket.key, RateLimitBucket.window_start],
+        set_={"hits": RateLimitBucket.hits + 1},
+    )
+    counted = reference.returning(RateLimitBucket.hits).cte("reference")
+    return Prepared.of(
+        select(address.c.hits.label("address_hits"), select(counted.c.hits).scalar_subquery().label("reference_hits"))
+    )
+
+
+_COUNT_LOOKUP = _lookup_statement()
+
+
+async def count_lookup_hits(
+    session: AsyncSession, address_key: str, reference_key: str, window_start: datetime, address_limit: int
+) -> tuple[int, int | None]:
+    """The hits so far of the address and (None once the address is over `address_limit`) of the reference,
+    each counted one more."""
+    row = (
+        await _COUNT_LOOKUP.fetch(
+            session,
+            address_key=address_key,
+            reference_key=reference_key,
+            window_start=window_start,
+            address_limit=address_limit,
+        )
+    ).one()
+    return int(row.address_hits), None if row.reference_hits is None else int(row.reference_hits)
 
 
 async def delete_buckets_before(session: AsyncSession, cutoff: datetime, batch: int) -> int:

@@ -5,7 +5,6 @@ from enum import StrEnum
 from pydantic import Field
 
 from genk3600.kit.pagination import Page
-from genk3600.models import Ticket
 from genk3600.tickets.schemas import TicketOut
 
 
@@ -24,10 +23,6 @@ class QueueTicketOut(TicketOut):
         ),
         examples=[DeadlineColour.orange],
     )
-
-    @classmethod
-    def with_colour(cls, ticket: Ticket, colour: DeadlineColour) -> QueueTicketOut:
-        return cls(**dict(TicketOut.of(ticket)), deadline_colour=colour)
 
 
 class QueuePage(Page[QueueTicketOut]):

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +20,9 @@ from genk3600.queues import repository
 from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInUnit, QueueEmpty
 from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
 from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
-from genk3600.tickets import service as tickets
+from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import timeline
-from genk3600.tickets.schemas import TicketOut
+from genk3600.tickets.schemas import TicketOut, ticket_fields
 from genk3600.units.errors import UnitNotFound
 from genk3600.units.repository import unit_by_code
 
@@ -61,7 +62,8 @@ def decode_queue_cursor(cursor: str) -> QueueKey:
     return QueueKey(rank=rank, due=due_at, id=ticket_id)
 
 
-def _key_of(ticket: Ticket) -> QueueKey:
+def _key_of(ticket: Ticket | Any) -> QueueKey:
+    """The queue key of a ticket, or of a row with its priority, resolution deadline and id."""
     return QueueKey(rank=PRIORITY_RANK[ticket.priority], due=ticket.resolution_due_at, id=ticket.id)
 
 
@@ -85,15 +87,23 @@ async def list_queue(
     """A unit's open tickets by priority, then earliest resolution deadline, each with its deadline colour."""
     if assigned_to_me and principal.staff_id is None:
         raise AssigneeMeNeedsStaff()
-    unit = await _unit(session, unit_code)
-    after = decode_queue_cursor(params.cursor) if params.cursor else None
+    try:
+        after = decode_queue_cursor(params.cursor) if params.cursor else None
+    except InvalidCursor:
+        await _unit(session, unit_code)  # an unknown unit answers 404 before a bad cursor 400, as it always did
+        raise
     where = QueueFilter(unassigned=unassigned, assignee_staff_id=principal.staff_id if assigned_to_me else None)
-    rows = await repository.queue_page(session, unit.id, where, after, params.limit, principal)
-    shown = list(rows[: params.limit])
+    rows = await repository.queue_page_rows(session, unit_code, where, after, params.limit, principal)
+    if rows is None:
+        raise UnitNotFound(unit_code)
+    shown = rows[: params.limit]
     more = len(rows) > params.limit
-    await audit_reads(session, principal, "list_queue", [(ticket.id, ticket.confidentiality) for ticket in shown])
+    await audit_reads(session, principal, "list_queue", [(row.id, row.confidentiality) for row in shown])
     return QueuePage(
-        items=[QueueTicketOut.with_colour(row, deadline_colour(row.resolution_due_at, now)) for row in shown],
+        items=[
+            QueueTicketOut(**ticket_fields(row), deadline_colour=deadline_colour(row.resolution_due_at, now))
+            for row in shown
+        ],
         next_cursor=encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
     )
 
@@ -108,14 +118,15 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
     staff_id = principal.staff_id
     if staff_id is None:
         raise ClaimNeedsStaff()
-    unit = await _unit(session, unit_code)
-    lineage = await repository.unit_lineage(session, unit.id)
-    if not any(membership.unit_id in lineage for membership in principal.memberships):
-        raise NotInUnit(unit.code, unit.name)
-    languages = await repository.staff_languages(session, staff_id) or None
-    ticket = await repository.lock_next_claimable(session, unit.id, languages, staff_id)
+    unit = await repository.claim_context(session, unit_code, staff_id)
+    if unit is None:
+        raise UnitNotFound(unit_code)
+    if not any(membership.unit_id in unit.lineage for membership in principal.memberships):
+        raise NotInUnit(unit.unit_code, unit.unit_name)
+    languages = list(unit.languages) or None
+    ticket = await repository.lock_next_claimable(session, unit.unit_id, languages, staff_id)
     if ticket is None:
-        raise QueueEmpty(unit.code, unit.name, by_language=languages is not None)
+        raise QueueEmpty(unit.unit_code, unit.unit_name, by_language=languages is not None)
     # Through the ORM, so the UPDATE checks and bumps the ticket's version (its ETag).
     ticket.assignee_staff_id = staff_id
     ticket.status = TicketStatus.assigned.value
@@ -125,8 +136,9 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
         ticket,
         principal,
         TicketEventType.assigned,
-        Message("ticket.claimed", {"unit": unit.code}),
+        Message("ticket.claimed", {"unit": unit.unit_code}),
         {"assignee_staff_id": staff_id, "via": "claim"},
     )
     await audit_reads(session, principal, "claim_from_queue", [(ticket.id, ticket.confidentiality)])
-    return await tickets.ticket_out(session, ticket.id)
+    # Read back in one statement (not the ORM's five): written and flushed above, in this transaction.
+    return TicketOut(**ticket_fields(await ticket_repository.ticket_row_by_id(session, ticket.id)))

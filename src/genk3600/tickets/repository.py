@@ -3,16 +3,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import BigInteger, Text, bindparam, exists, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
-from genk3600.models import Category, Ticket, TicketEvent, Unit, ticket_number_seq
+from genk3600.kit.prepared import Prepared
+from genk3600.models import (
+    Category,
+    Citizen,
+    Contact,
+    Participation,
+    Staff,
+    StaffMembership,
+    Ticket,
+    TicketEvent,
+    Unit,
+    ticket_number_seq,
+)
 from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
-from genk3600.privacy.visibility import may_hold_social_ticket, visible_tickets
+from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -39,6 +53,112 @@ _BY_REFERENCE = select(Ticket).options(*_TICKET_DETAILS)
 async def ticket_by_reference(session: AsyncSession, reference: str, viewer: Principal) -> Ticket | None:
     """The ticket, if it exists and `viewer` may see it."""
     return await session.scalar(_BY_REFERENCE.where(Ticket.reference == reference, visible_tickets(viewer)))
+
+
+def ticket_columns(owner: Any, category: Any, assignee: Any, citizen: Any) -> list[Any]:
+    """The ticket's columns and those of its owner, category, assignee and citizen that `TicketOut` shows
+    (tickets/schemas.ticket_fields), for hot-path statements that join them. The joined tables are aliases, so
+    the visibility condition's own subqueries on the same tables are never correlated to them."""
+    return [
+        Ticket.id,
+        Ticket.reference,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.subject,
+        Ticket.language,
+        Ticket.confidentiality,
+        Ticket.tier,
+        Ticket.citizen_id,
+        Ticket.assignee_staff_id,
+        Ticket.first_response_due_at,
+        Ticket.resolution_due_at,
+        Ticket.resolved_at,
+        Ticket.first_responded_at,
+        Ticket.paused_at,
+        Ticket.routing_rule_version_id,
+        Ticket.version,
+        Ticket.created_at,
+        Ticket.updated_at,
+        category.code.label("category_code"),
+        category.name.label("category_name"),
+        category.names.label("category_names"),
+        owner.code.label("owning_unit_code"),
+        owner.name.label("owning_unit_name"),
+        owner.names.label("owning_unit_names"),
+        assignee.full_name.label("assignee_full_name"),
+        citizen.given_name.label("citizen_given_name"),
+        citizen.family_name.label("citizen_family_name"),
+        citizen.national_number_masked.label("citizen_national_number_masked"),
+        citizen.email.label("citizen_email"),
+        citizen.phone.label("citizen_phone"),
+        citizen.preferred_language.label("citizen_preferred_language"),
+    ]
+
+
+def _with_details(*extra: Any) -> Any:
+    """SELECT the ticket with `ticket_columns` (and `extra`) FROM the ticket joined to what they come from."""
+    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
+    return (
+        select(*ticket_columns(owner, category, assignee, citizen), *extra)
+        .select_from(Ticket)
+        .join(owner, owner.id == Ticket.owning_unit_id)
+        .outerjoin(category, category.id == Ticket.category_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_staff_id)
+        .outerjoin(citizen, citizen.id == Ticket.citizen_id)
+    )
+
+
+def _detail_statement() -> Any:
+    """A ticket by reference, as far as the viewer may see it, with everything its detail shows: owner, category,
+    assignee, citizen and, as one JSON array, who played which role in its contacts (oldest first)."""
+    units = (
+        select(func.array_agg(aggregate_order_by(Unit.code, StaffMembership.id)))
+        .select_from(StaffMembership)
+        .join(Unit, Unit.id == StaffMembership.unit_id)
+        .where(StaffMembership.staff_id == Participation.staff_id)
+        .correlate(Participation)
+        .scalar_subquery()
+    )
+    positions = (
+        select(func.array_agg(aggregate_order_by(StaffMembership.position, StaffMembership.id)))
+        .where(StaffMembership.staff_id == Participation.staff_id)
+        .correlate(Participation)
+        .scalar_subquery()
+    )
+    role = func.json_build_object(
+        "contact_id", Participation.contact_id, "channel", Contact.channel, "staff_id", Participation.staff_id,
+        "staff_name", Staff.full_name, "units", units, "positions", positions, "role", Participation.role,
+        "note", Participation.note, "created_at", Participation.created_at,
+    )  # fmt: skip
+    roles = (
+        select(func.json_agg(aggregate_order_by(role, Participation.created_at, Participation.id)))
+        .select_from(Participation)
+        .join(Contact, Contact.id == Participation.contact_id)
+        .join(Staff, Staff.id == Participation.staff_id)
+        .where(Contact.ticket_id == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return _with_details(roles.label("roles")).where(
+        Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER
+    )
+
+
+_DETAIL_BY_REFERENCE = Prepared.of(_detail_statement())
+_ROW_BY_ID = Prepared.of(_with_details().where(Ticket.id == bindparam("ticket_id", type_=BigInteger)))
+
+
+async def ticket_row_by_id(session: AsyncSession, ticket_id: int) -> Any:
+    """The ticket with what `TicketOut` shows (tickets/schemas.ticket_fields), whoever asks: one statement, for a
+    ticket the caller just wrote (flushed) in this transaction."""
+    return (await _ROW_BY_ID.fetch(session, ticket_id=ticket_id)).one()
+
+
+async def ticket_detail_by_reference(session: AsyncSession, reference: str, viewer: Principal) -> Any:
+    """GET by reference in one statement: the ticket's row with its details and roles (see _detail_statement),
+    if it exists and `viewer` may see it; else None."""
+    rows = await _DETAIL_BY_REFERENCE.fetch(session, reference=reference, **viewer_parameters(viewer))
+    return rows.first()
 
 
 async def ticket_by_reference_unchecked(session: AsyncSession, reference: str) -> Ticket | None:

@@ -102,8 +102,58 @@ class TicketOut(OutputModel):
         )
 
 
+def ticket_fields(row: Any, language: Language = Language.en) -> dict[str, Any]:
+    """What `TicketOut.of` reads from the ORM objects, from a row of a hot-path statement that selects the ticket
+    with `ticket_columns` (tickets/repository.py); names in `language`."""
+    citizen = None
+    if row.citizen_id is not None:
+        citizen = CitizenSummary(
+            id=row.citizen_id,
+            given_name=row.citizen_given_name,
+            family_name=row.citizen_family_name,
+            national_number_masked=row.citizen_national_number_masked,
+            email=row.citizen_email,
+            phone=row.citizen_phone,
+            preferred_language=Language(row.citizen_preferred_language),
+        )
+    assignee = None
+    if row.assignee_staff_id is not None:
+        assignee = AssigneeOut(id=row.assignee_staff_id, full_name=row.assignee_full_name)
+    return {
+        "reference": row.reference,
+        "status": TicketStatus(row.status),
+        "priority": Priority(row.priority),
+        "subject": row.subject,
+        "language": Language(row.language),
+        "confidentiality": Confidentiality(row.confidentiality),
+        "tier": row.tier,
+        "category": row.category_code,
+        "category_name": (
+            localised_name(row.category_name, row.category_names, language) if row.category_code is not None else None
+        ),
+        "owning_unit": row.owning_unit_code,
+        "owning_unit_name": localised_name(row.owning_unit_name, row.owning_unit_names, language),
+        "assignee": assignee,
+        "citizen": citizen,
+        "first_response_due_at": row.first_response_due_at,
+        "resolution_due_at": row.resolution_due_at,
+        "resolved_at": row.resolved_at,
+        "first_responded_at": row.first_responded_at,
+        "sla_paused": row.paused_at is not None,
+        "routing_rule_version_id": row.routing_rule_version_id,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
 class TicketDetailOut(TicketOut):
     roles: list[RoleOnTicket] = Field(description="Who did what in which role, per contact, oldest first.")
+
+    @classmethod
+    def of_row(cls, row: Any, roles: list[RoleOnTicket], language: Language = Language.en) -> TicketDetailOut:
+        """From the row of tickets/repository.ticket_detail_by_reference."""
+        return cls(**ticket_fields(row, language), roles=roles)
 
 
 class TicketEventOut(OutputModel):

@@ -1,0 +1,80 @@
+"""Server CPU and involuntary context switches per request, from /proc of the service's processes.
+
+The uvicorn supervisor and its workers share one process group (the harness starts uvicorn in a session of its
+own); every process of that group is read, so no worker is missed. utime + stime are in clock ticks
+(`SC_CLK_TCK`, 100 per second on Linux): over a few hundred requests the per-request figure is good to a
+few hundredths of a millisecond. Involuntary context switches (`nonvoluntary_ctxt_switches`, summed over the
+threads) count how often the scheduler took a CPU away mid-work: on a shared 2-core machine they show how much
+the other load interfered.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROC = Path("/proc")
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu_ms: float
+    involuntary_switches: int
+    processes: int
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces and parentheses: split after its closing one.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == pgid:  # field 5, pgrp
+            members.append(int(entry.name))
+    return members
+
+
+def _process(pid: int) -> tuple[float, int] | None:
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) * TICK_MS  # fields 14 and 15: utime, stime
+        switches = 0
+        for task in (PROC / str(pid) / "task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("nonvoluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return cpu, switches
+
+
+def usage(pgid: int) -> Usage:
+    """CPU time so far and involuntary switches of every process in the group."""
+    cpu, switches, count = 0.0, 0, 0
+    for pid in _group_members(pgid):
+        figures = _process(pid)
+        if figures is not None:
+            cpu += figures[0]
+            switches += figures[1]
+            count += 1
+    return Usage(cpu, switches, count)
+
+
+def per_request(before: Usage, after: Usage, requests: int) -> dict[str, Any]:
+    """The difference of two readings, per request."""
+    requests = max(requests, 1)
+    switches = after.involuntary_switches - before.involuntary_switches
+    return {
+        "server_cpu_ms_per_request": round((after.cpu_ms - before.cpu_ms) / requests, 3),
+        "involuntary_switches_per_request": round(switches / requests, 3),
+        "server_processes": after.processes,
+    }
