@@ -313,6 +313,19 @@ async def test_catalogue_describes_every_report_and_its_chart(
         assert not {"`", "÷", "_"} & set(item["description"]), item["description"]
 
 
+async def test_the_catalogue_names_the_configured_threshold(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    headers = bearer(settings, clock, world.admin.email)
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 10})
+    ten = (await client.get("/v1/reports", headers=headers)).json()["items"]
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})
+    off = (await client.get("/v1/reports", headers=headers)).json()["items"]
+
+    assert all("from 1 to 9 is shown as “< 10”" in item["description"] for item in ten)
+    assert not any("privacy" in item["description"] for item in off)  # nothing is hidden, nothing to say
+
+
 # Every English text of the reports' metadata (titles, descriptions with their common sentences, labels).
 ENGLISH = {
     text

@@ -202,8 +202,10 @@ def title(report: Report, language: Language | str) -> str:
 def description(report: Report, language: Language | str, threshold: int) -> str:
     """What the report counts, then the period rule and the small-groups rule, in `language`."""
     t = translator(language)
-    small = t.gettext(SMALL_GROUPS).format(largest=threshold - 1, threshold=threshold)
-    return " ".join((t.gettext(report.description), t.gettext(PERIOD), small))
+    texts = [t.gettext(report.description), t.gettext(PERIOD)]
+    if threshold > 1:  # a threshold of 1 hides nothing, so there is nothing to say
+        texts.append(t.gettext(SMALL_GROUPS).format(largest=threshold - 1, threshold=threshold))
+    return " ".join(texts)
 
 
 def label(column: Column, language: Language | str) -> str:
