@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
-from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Ticket, Unit
+from genk3600.models import CategoryDecider, Contact, Escalation, RateLimitBucket, Ticket, Unit
 from genk3600.models.enums import Language
 from genk3600.public.access import new_access_code
 from genk3600.public.service import public_role, role_sentence
-from tests.factories import World, assert_problem, web_contact
+from tests.factories import World, assert_problem, citizen, web_contact
 
 PATH = "/v1/public/tickets/{reference}"
 SOCIAL_NL = "Uw maatschappelijk werker behandelt uw vraag."
@@ -33,15 +33,33 @@ async def make_ticket(
     unit: Unit,
     *,
     subject: str = "Grofvuil niet opgehaald",
+    channel: str | None = "web",
     **fields: Any,
 ) -> tuple[Ticket, str]:
-    """A ticket with an access code; returns the ticket and the code the citizen was given."""
+    """A ticket with an access code, opened by an inbound contact on `channel` (None: no contact);
+    returns the ticket and the code the citizen was given."""
     code, code_hash = new_access_code(settings.secret)
     fields.setdefault("resolution_due_at", FAR_AWAY)
     fields.setdefault("access_code_hash", code_hash)
     ticket = Ticket(reference=format_reference(2026, next(_numbers)), subject=subject, owning_unit_id=unit.id, **fields)
     session.add(ticket)
     await session.flush()
+    if channel is not None:
+        language = fields.get("language", "nl")
+        opened_at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        body = f"{subject} (the contact's body)"
+        session.add(
+            Contact(
+                ticket_id=ticket.id,
+                channel=channel,
+                language=language,
+                subject=subject,
+                body=body,
+                occurred_at=opened_at,
+                actor_name="test",
+            )
+        )
+        await session.flush()
     return ticket, code
 
 
@@ -210,10 +228,16 @@ async def test_wrong_code_and_unknown_reference_are_indistinguishable(
     assert french.json()["message"].startswith("Nous ne trouvons pas")
 
 
+def _sentences(body: dict[str, Any]) -> list[str]:
+    """Every text of the answer meant to be read (not the codes, not the time stamp)."""
+    return [value for key, value in body.items() if key not in ("language", "reference", "updated_at") and value]
+
+
 async def test_social_ticket_reveals_nothing_beyond_the_fixed_sentence(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, app: FastAPI
 ) -> None:
     subject = "Leefloon aangevraagd wegens schulden"
+    client_of_ocmw = await citizen(session, case_worker_id=world.agent.id)
     ticket, code = await make_ticket(
         session,
         settings,
@@ -223,6 +247,7 @@ async def test_social_ticket_reveals_nothing_beyond_the_fixed_sentence(
         confidentiality="social",
         status="waiting_on_citizen",
         assignee_staff_id=world.agent.id,
+        citizen_id=client_of_ocmw.id,
     )
     app.state.settings = settings.model_copy(update={"public_show_staff_names": True})
 
@@ -231,10 +256,100 @@ async def test_social_ticket_reveals_nothing_beyond_the_fixed_sentence(
 
         assert response.status_code == 200, response.text
         body = response.json()
-        texts = {key: value for key, value in body.items() if key not in ("language", "reference")}
-        assert set(texts.values()) == {sentence, None}, texts
+        assert _sentences(body) == [sentence]  # said once, as the status
+        assert body["status_text"] == sentence
+        assert response.text.count(sentence) == 1
         for secret in (subject, "Leefloon", "Sociale Dienst", world.agent.full_name, "wacht", "2030"):
             assert secret not in response.text
+
+
+@pytest.mark.parametrize("citizen_known", [True, False])
+async def test_social_ticket_of_a_citizen_without_case_worker_does_not_promise_one(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, citizen_known: bool
+) -> None:
+    without = await citizen(session) if citizen_known else None
+    ticket, code = await make_ticket(
+        session,
+        settings,
+        world.sociale_dienst,
+        category_id=world.living_wage.id,
+        confidentiality="social",
+        citizen_id=without.id if without else None,
+    )
+
+    dutch = await lookup(client, ticket.reference, code, lang="nl")
+    french = await lookup(client, ticket.reference, code, lang="fr")
+
+    assert _sentences(dutch.json()) == ["De sociale dienst van het OCMW behandelt uw vraag."]
+    assert "maatschappelijk werker" not in dutch.text
+    assert _sentences(french.json()) == ["Le service social du CPAS traite votre demande."]
+    assert "assistant social" not in french.text
+
+
+async def test_each_sentence_once(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World
+) -> None:
+    ticket, code = await make_ticket(session, settings, world.contact_centre, category_id=world.waste.id)
+
+    body = (await lookup(client, ticket.reference, code, lang="nl")).json()
+
+    sentences = _sentences(body)
+    assert len(sentences) == len(set(sentences)) == 6, sentences  # status, registered, unit, role, part, answer
+    assert body["role"] == "Het contactcenter registreert uw vraag en geeft u informatie."
+    assert sum(text.count("registreert uw vraag") for text in sentences) == 1
+
+
+PHONE_SUMMARY = "Vraagt of ze haar grofvuil mag buitenzetten; buurman klaagt over geurhinder, intern: nakijken"
+
+
+async def test_phone_ticket_shows_the_category_not_the_agents_summary(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, writer_headers: dict[str, str]
+) -> None:
+    world.waste.names = {"nl": "Grofvuil ophalen", "fr": "Enlèvement des encombrants"}
+    await session.flush()
+    phone = {
+        "channel": "phone",
+        "category": "waste.pickup",
+        "summary": PHONE_SUMMARY,
+        "citizen": {"email": "jan.janssens@example.org"},
+    }
+    created = await client.post("/v1/contacts", json=phone, headers=writer_headers)
+    assert created.status_code == 201, created.text
+    reference = created.json()["ticket"]["reference"]
+    ticket = await session.scalar(select(Ticket).where(Ticket.reference == reference))
+    assert ticket is not None
+    assert ticket.subject.startswith("Vraagt of ze")  # the subject staff gave it: the summary's start
+    code, ticket.access_code_hash = new_access_code(settings.secret)
+    await session.flush()
+
+    for language, registered in (
+        ("nl", "Wij hebben uw vraag genoteerd. Onderwerp: Grofvuil ophalen."),
+        ("fr", "Nous avons noté votre demande. Sujet : Enlèvement des encombrants."),
+    ):
+        response = await lookup(client, reference, code, lang=language)
+        assert response.status_code == 200, response.text
+        assert response.json()["registered"] == registered
+        for internal in ("Vraagt of ze", "buurman", "intern", ticket.subject):
+            assert internal not in response.text
+
+    # The /status page is a static page that fills itself from this JSON: it carries no ticket data itself.
+    page = await client.get("/status", params={"reference": reference, "code": code})
+    assert page.status_code == 200
+    assert "Vraagt of ze" not in page.text
+
+
+@pytest.mark.parametrize("channel", ["counter", "home_visit", None])
+async def test_staff_written_subject_is_never_shown(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, channel: str | None
+) -> None:
+    ticket, code = await make_ticket(
+        session, settings, world.burgerzaken, subject="Klant twijfelt, dossier intern bekijken", channel=channel
+    )
+
+    response = await lookup(client, ticket.reference, code, lang="nl")
+
+    assert response.json()["registered"] == "Wij hebben uw vraag genoteerd."  # no category: nothing more
+    assert "twijfelt" not in response.text
 
 
 async def test_expected_answer_in_brussels_time_across_summer_time(

@@ -43,6 +43,7 @@ from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
+from genk3600.reports import catalogue
 from tests import factories
 from tests.factories import World, assert_problem, bearer
 
@@ -307,7 +308,119 @@ async def test_catalogue_describes_every_report_and_its_chart(
         assert {chart["x"], *chart["y"]} <= set(columns)
         assert chart["series"] is None or chart["series"] in columns
         assert "period" in item["description"]
-        assert "`< 5`" in item["description"]
+        assert "“< 5”" in item["description"]
+        # Plain words, not formulas over column names.
+        assert not {"`", "÷", "_"} & set(item["description"]), item["description"]
+
+
+async def test_the_catalogue_names_the_configured_threshold(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    headers = bearer(settings, clock, world.admin.email)
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 10})
+    ten = (await client.get("/v1/reports", headers=headers)).json()["items"]
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})
+    off = (await client.get("/v1/reports", headers=headers)).json()["items"]
+
+    assert all("from 1 to 9 is shown as “< 10”" in item["description"] for item in ten)
+    assert not any("privacy" in item["description"] for item in off)  # nothing is hidden, nothing to say
+
+
+# Every English text of the reports' metadata (titles, descriptions with their common sentences, labels).
+ENGLISH = {
+    text
+    for report in catalogue.REPORTS
+    for text in (
+        report.title,
+        report.description,
+        catalogue.PERIOD,
+        catalogue.SMALL_GROUPS,
+        *(column.label for column in report.columns),
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "title", "description_words", "label"),
+    [
+        ("nl-BE,nl;q=0.9", "Contacten per kanaal per dag", ("kalenderdagen", "privacy", "„< 5”"), "Kanaal"),
+        ("fr-BE,fr;q=0.9", "Contacts par canal et par jour", ("jours calendrier", "vie privée", "« < 5 »"), "Canal"),
+        ("de", "Kontakte pro Kanal und Tag", ("Kalendertage", "Privatsphäre", "„< 5“"), "Kanal"),
+        (None, "Contacts per channel per day", ("calendar days", "privacy", "“< 5”"), "Channel"),
+    ],
+)
+async def test_catalogue_in_the_readers_language(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    world: World,
+    clock: FixedClock,
+    accept_language: str | None,
+    title: str,
+    description_words: tuple[str, ...],
+    label: str,
+) -> None:
+    headers = bearer(settings, clock, world.admin.email)
+    if accept_language:
+        headers["Accept-Language"] = accept_language
+    items = {item["name"]: item for item in (await client.get("/v1/reports", headers=headers)).json()["items"]}
+    table = (await client.get("/v1/reports/contacts-per-channel", params=PERIOD, headers=headers)).json()
+
+    assert items["contacts-per-channel"]["title"] == table["title"] == title
+    for word in description_words:
+        assert word in items["contacts-per-channel"]["description"]
+    assert table["columns"][1] == {"name": "channel", "label": label, "type": "string"}  # names stay codes
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+async def test_no_english_metadata_reaches_a_dutch_or_french_reader(
+    client: httpx.AsyncClient, settings: Settings, world: World, clock: FixedClock, language: str
+) -> None:
+    headers = {**bearer(settings, clock, world.admin.email), "Accept-Language": language}
+    items = (await client.get("/v1/reports", headers=headers)).json()["items"]
+    served: list[str] = []
+    for item in items:
+        served += [item["title"], item["description"]]
+        table = await client.get(f"/v1/reports/{item['name']}", params=PERIOD, headers=headers)
+        assert table.status_code == 200, table.text
+        served += [table.json()["title"], *(column["label"] for column in table.json()["columns"])]
+        exported = await client.get(f"/v1/reports/{item['name']}", params={**PERIOD, "format": "csv"}, headers=headers)
+        served += next(csv.reader(io.StringIO(exported.text)))
+
+    english = [text for text in served if text in ENGLISH]
+    assert not english, english
+    for text in ENGLISH:  # nor a whole English sentence inside a served text
+        if " " in text:
+            assert not any(text in served_text for served_text in served), text
+
+
+async def test_csv_header_in_the_readers_language_or_codes_for_scripts(
+    client: httpx.AsyncClient, settings: Settings, world: World, seeded: Seeded, clock: FixedClock
+) -> None:
+    admin = bearer(settings, clock, world.admin.email)
+    params = {**PERIOD, "format": "csv"}
+
+    dutch = await client.get("/v1/reports/escalations", params=params, headers={**admin, "Accept-Language": "nl"})
+    french = await client.get("/v1/reports/escalations", params=params, headers={**admin, "Accept-Language": "fr-BE"})
+    script = await client.get("/v1/reports/escalations", params=params, headers=admin)
+
+    assert next(csv.reader(io.StringIO(dutch.text))) == [
+        "Dienst",
+        "Naam van de dienst",
+        "Aangemaakte vragen",
+        "Doorgegeven vragen",
+        "Doorgegeven (%)",
+        "Reden",
+        "Doorgaven om deze reden",
+    ]
+    assert next(csv.reader(io.StringIO(french.text)))[:4] == [
+        "Service",
+        "Nom du service",
+        "Demandes créées",
+        "Demandes transmises",
+    ]
+    assert next(csv.reader(io.StringIO(script.text))) == list(EXPECTED["escalations"][0])
+    # Only the header changes: the rows are the same codes and figures.
+    assert dutch.text.splitlines()[1:] == french.text.splitlines()[1:] == script.text.splitlines()[1:]
 
 
 async def test_a_supervisor_sees_their_units_and_those_below(

@@ -42,8 +42,9 @@ QUEUE_PAGE = 2
 CLAIM_NEXT = 11
 # The citizen's status page (no credentials), without BEGIN/COMMIT: its per-address and per-reference counts in
 # one statement on the request's own connection (they stand whatever the answer), then the ticket, its last
-# hand-off and the deciders.
-PUBLIC_STATUS = 4
+# hand-off and the deciders, and whose words the subject is (the ticket's first contact: only a citizen's own
+# mail or form text is shown back to them).
+PUBLIC_STATUS = 5
 # A feed page with an API key, without BEGIN/COMMIT: the key, the snapshot's horizon, the page.
 FEED_PAGE = 3
 

@@ -32,13 +32,12 @@ async def acknowledge(
     t = translator(language)
     # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
     status = await status_of(session, settings, ticket, language, now, handed_over=False)
+    said = [status.registered, status.role, status.your_part] if status.registered else [status.status_text]
     lines = [
         t.gettext("Hello,"),
         "",
         t.gettext("Your reference number is {reference}.").format(reference=ticket.reference),
-        status.registered,
-        status.role,
-        status.your_part,
+        *[line for line in said if line],
     ]
     if status.expected_answer:
         lines.append(status.expected_answer)

@@ -9,9 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, joinedload
 
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.prepared import Prepared
-from genk3600.models import CategoryDecider, Escalation, RateLimitBucket, Staff, Ticket
-from genk3600.models.enums import EscalationReason
+from genk3600.models import Category, CategoryDecider, Citizen, Contact, Escalation, RateLimitBucket, Staff, Ticket
+from genk3600.models.enums import EscalationReason, Language
 from genk3600.reference.cache import CACHE
 
 
@@ -22,6 +23,30 @@ async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket |
     """
     statement = select(Ticket).options(joinedload(Ticket.owning_unit)).where(Ticket.reference == reference)
     return await session.scalar(statement)
+
+
+async def first_contact(session: AsyncSession, ticket_id: int) -> tuple[str, str] | None:
+    """The channel and direction of the contact that opened the ticket (its first), if any."""
+    statement = (
+        select(Contact.channel, Contact.direction)
+        .where(Contact.ticket_id == ticket_id)
+        .order_by(Contact.occurred_at, Contact.id)
+        .limit(1)
+    )
+    row = (await session.execute(statement)).first()
+    return (row.channel, row.direction) if row else None
+
+
+async def category_name(session: AsyncSession, category_id: int, language: Language) -> str | None:
+    """The category's name in `language` (else its canonical name)."""
+    row = (await session.execute(select(Category.name, Category.names).where(Category.id == category_id))).first()
+    return localised_name(row.name, row.names, language) if row else None
+
+
+async def citizen_has_case_worker(session: AsyncSession, citizen_id: int | None) -> bool:
+    if citizen_id is None:
+        return False
+    return await session.scalar(select(Citizen.case_worker_id.is_not(None)).where(Citizen.id == citizen_id)) or False
 
 
 async def staff_name(session: AsyncSession, staff_id: int) -> str | None:

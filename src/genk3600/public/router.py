@@ -56,7 +56,8 @@ def _problem(description: str, example: dict[str, Any], headers: dict[str, Any] 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The status in plain words. A social-welfare ticket answers only with the fixed sentence.",
+        "description": "The status in plain words. A social-welfare ticket answers only with one fixed sentence "
+        "(in `status_text`; the other texts are null).",
         "headers": CACHING_DOCS,
         "content": {
             "application/json": {
@@ -121,8 +122,11 @@ with or without dashes and spaces. An unknown reference and a wrong code answer 
 **Language**: `lang` first, then the best of `Accept-Language` (`fr-BE,fr;q=0.9` → French), else the
 citizen's own language.
 
-**Privacy**: no internal notes, no timeline, no staff names (unless the city enables them); a social-welfare
-ticket tells nothing beyond "Your case worker is handling your question."
+**Privacy**: no internal notes, no timeline, no staff names (unless the city enables them), and no words
+staff wrote: the subject is quoted only when the citizen wrote it (a mail or web form); a question registered
+by phone, at the counter or on a visit is named by its category. A social-welfare ticket tells nothing beyond
+one sentence in `status_text`: "Your case worker is handling your question." (or, for a citizen without a case
+worker, "The social service of the OCMW is handling your question.").
 
 **Caching**: answers carry `Cache-Control: no-store` and `Vary: Accept-Language`.
 

@@ -27,9 +27,9 @@ EXAMPLE_SOCIAL_FR: JsonDict = {
     "language": "fr",
     "reference": format_reference(2026, 124),
     "status_text": "Votre assistant social traite votre demande.",
-    "registered": "Votre assistant social traite votre demande.",
-    "handled_by": "Votre assistant social traite votre demande.",
-    "role": "Votre assistant social traite votre demande.",
+    "registered": None,
+    "handled_by": None,
+    "role": None,
     "staff_name": None,
     "your_part": None,
     "expected_answer": None,
@@ -45,17 +45,26 @@ class PublicTicketStatus(OutputModel):
     language: Language = Field(description="The language of the texts.")
     reference: str = Field(examples=[REFERENCE_EXAMPLE])
     status_text: str = Field(description="Where the question stands.", examples=["Een medewerker werkt aan uw vraag."])
-    registered: str = Field(
-        description="What we registered.",
-        examples=["Wij hebben uw vraag genoteerd: “Aanvraag nieuwe identiteitskaart”."],
-    )
-    handled_by: str = Field(description="The service that has the question now.", examples=["Burgerzaken"])
-    role: str = Field(
-        description="In which role that service acts: it decides, advises, registers and informs, or handles.",
-        examples=["De dienst Burgerzaken beslist over uw aanvraag."],
-    )
     # The answer always carries these keys (null when empty); the defaults only keep them optional in the
     # spec, because FastAPI drops null values from the examples there and they must still validate.
+    registered: str | None = Field(
+        default=None,
+        description="What we registered: the citizen's own subject when they wrote it (a mail or web form); "
+        "for a question registered by staff (phone, counter, visit) the question's category in the citizen's "
+        "language, never staff's words. Null for social-welfare questions.",
+        examples=["Wij hebben uw vraag genoteerd: “Aanvraag nieuwe identiteitskaart”."],
+    )
+    handled_by: str | None = Field(
+        default=None,
+        description="The service that has the question now; null for social-welfare questions.",
+        examples=["Burgerzaken"],
+    )
+    role: str | None = Field(
+        default=None,
+        description="In which role that service acts: it decides, advises, registers and informs, or handles; "
+        "null for social-welfare questions (the status says the one sentence they get).",
+        examples=["De dienst Burgerzaken beslist over uw aanvraag."],
+    )
     staff_name: str | None = Field(
         default=None,
         description="The staff member who handles the question; only where the city chose to show names, "

@@ -13,15 +13,32 @@ from genk3600.i18n import N_, format_moment, translator
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
-from genk3600.models.enums import FINISHED_STATUSES, Confidentiality, Language, Role, TicketStatus, UnitKind
+from genk3600.models.enums import (
+    FINISHED_STATUSES,
+    Channel,
+    Confidentiality,
+    Direction,
+    Language,
+    Role,
+    TicketStatus,
+    UnitKind,
+)
 from genk3600.public import repository
 from genk3600.public.access import code_matches
 from genk3600.public.schemas import PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
 
-# The only thing a social-welfare ticket tells anyone who holds its code.
+# The only thing a social-welfare ticket tells anyone who holds its code: one sentence, true to the citizen
+# (a citizen without an OCMW case worker is not told that "your case worker" has it).
 SOCIAL_SENTENCE = N_("Your case worker is handling your question.")
+SOCIAL_SENTENCE_NO_CASE_WORKER = N_("The social service of the OCMW is handling your question.")
+
+# Channels where the citizen wrote the ticket's subject themselves (a mail's subject, a web form's title).
+# On every other channel (phone, counter, home visit, appointment) and on outbound contacts the subject is
+# staff's words — for a phone ticket the start of the agent's internal summary — and never shown to the
+# citizen: the page names the question's category in the citizen's language instead, or says nothing more.
+CITIZEN_WORDS_CHANNELS = frozenset({Channel.mail, Channel.web})
 
 STATUS_TEXTS = {
     TicketStatus.new: N_("We received your question. A staff member will look at it soon."),
@@ -100,10 +117,27 @@ def role_sentence(
     return t.gettext("The {unit} department is handling your request.").format(unit=unit_name)
 
 
-def _registered(language: Language, subject: str) -> str:
-    # The subject is the citizen's or the agent's own words; a closing full stop would clash with the quotes.
-    text = translator(language).gettext("We registered your question: “{subject}”.")
-    return text.format(subject=subject.strip().rstrip(".").strip())
+def registered_sentence(language: Language, subject: str | None, category: str | None) -> str:
+    """What we registered: the citizen's own `subject` if they wrote it, else the category's name, else nothing more.
+
+    `subject` is None when staff wrote it (see CITIZEN_WORDS_CHANNELS); `category` is its name in `language`.
+    """
+    t = translator(language)
+    # A closing full stop would clash with the quotes.
+    quoted = subject.strip().rstrip(".").strip() if subject is not None else ""
+    if quoted:
+        return t.gettext("We registered your question: “{subject}”.").format(subject=quoted)
+    if category:
+        return t.gettext("We registered your question. Subject: {category}.").format(category=category)
+    return t.gettext("We registered your question.")
+
+
+def subject_is_citizens(first_contact: tuple[str, str] | None) -> bool:
+    """Whether the ticket's subject is the citizen's own words: its first contact was their mail or web form."""
+    if first_contact is None:
+        return False
+    channel, direction = first_contact
+    return channel in CITIZEN_WORDS_CHANNELS and direction == Direction.inbound
 
 
 def _your_part(language: Language, status: TicketStatus) -> str:
@@ -133,15 +167,20 @@ def _expected_answer(
     return t.gettext("You will get an answer by {moment} at the latest.").format(moment=moment)
 
 
-def _social_status(ticket: Ticket, language: Language) -> PublicTicketStatus:
-    sentence = translator(language).gettext(SOCIAL_SENTENCE)
+def social_sentence(language: Language | str, *, has_case_worker: bool) -> str:
+    """The one sentence a social-welfare ticket says, true to whether the citizen has a case worker."""
+    return translator(language).gettext(SOCIAL_SENTENCE if has_case_worker else SOCIAL_SENTENCE_NO_CASE_WORKER)
+
+
+def _social_status(ticket: Ticket, language: Language, *, has_case_worker: bool) -> PublicTicketStatus:
+    # Said once, as the status; the other texts stay empty rather than repeating it (or telling more).
     return PublicTicketStatus(
         language=language,
         reference=ticket.reference,
-        status_text=sentence,
-        registered=sentence,
-        handled_by=sentence,
-        role=sentence,
+        status_text=social_sentence(language, has_case_worker=has_case_worker),
+        registered=None,
+        handled_by=None,
+        role=None,
         staff_name=None,
         your_part=None,
         expected_answer=None,
@@ -163,7 +202,12 @@ async def status_of(
     `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet.
     """
     if ticket.confidentiality == Confidentiality.social:
-        return _social_status(ticket, language)
+        has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
+        return _social_status(ticket, language, has_case_worker=has_case_worker)
+    citizen_wrote_subject = subject_is_citizens(await repository.first_contact(session, ticket.id))
+    category = None
+    if not citizen_wrote_subject and ticket.category_id is not None:
+        category = await repository.category_name(session, ticket.category_id, language)
     unit = ticket.owning_unit
     escalation = await repository.latest_escalation_to(session, ticket.id, unit.id) if handed_over else None
     decides = await repository.unit_decides(session, ticket.category_id, unit.id)
@@ -175,7 +219,7 @@ async def status_of(
         language=language,
         reference=ticket.reference,
         status_text=translator(language).gettext(STATUS_TEXTS[status]),
-        registered=_registered(language, ticket.subject),
+        registered=registered_sentence(language, ticket.subject if citizen_wrote_subject else None, category),
         handled_by=unit.name,
         role=role_sentence(
             language,

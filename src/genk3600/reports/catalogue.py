@@ -1,6 +1,9 @@
 """The reports: what each figure means, its columns and how the console charts it.
 
-Common rules (also in every description, so the numbers can be read without this file):
+Titles, column labels and descriptions are English msgids rendered in the reader's language from the gettext
+catalogues (staff's register, in plain words: no formulas or column names in the descriptions).
+
+Common rules (the first and the last also in every description, so the numbers can be read without this file):
 - the period is `from`..`to`, both inclusive, as calendar days in the service's time zone (Europe/Brussels),
   so a contact at 23:30 local time on 31 March counts on 31 March, whatever UTC says;
 - a ticket counts for the unit that owns it now (unless a report says otherwise), contacts and participations
@@ -15,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from genk3600.i18n.catalogue import N_, translator
+from genk3600.models.enums import Language
+
 ColumnType = Literal["date", "string", "integer", "number"]
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    label: str
+    label: str  # an English msgid, rendered in the reader's language
     type: ColumnType
 
 
@@ -36,155 +42,171 @@ class Chart:
 @dataclass(frozen=True)
 class Report:
     name: str
-    title: str
-    description: str
+    title: str  # msgid
+    description: str  # msgid: what the figures count, in plain words (PERIOD and SMALL_GROUPS follow it)
     columns: tuple[Column, ...]
     chart: Chart
 
 
+# Said after every description, so the numbers can be read without this file.
+PERIOD = N_("Days are calendar days in Belgian time; the first and the last day of the period both count.")
 # Small groups of OCMW clients could be recognised (two home visits on a day in a small unit): not shown exactly.
-SMALL_GROUPS = (
-    " Small social groups: in a row about social work — its unit is an OCMW service, its category is "
-    "confidential (social), or, without a unit or category column, the figures include an OCMW service — a count "
-    "from 1 to the threshold minus one (setting `GENK3600_REPORT_SMALL_COUNT_THRESHOLD`, default 5) is shown as the "
-    "text `< 5` (JSON and CSV), and that row's percentages and averages are null (empty in CSV); 0 stays 0."
+# A row is about social work when its unit is an OCMW service or its category is confidential (social), or, in a
+# report without a unit or category column, when the figures include an OCMW service. The threshold is the
+# setting GENK3600_REPORT_SMALL_COUNT_THRESHOLD (default 5); 0 stays 0.
+SMALL_GROUPS = N_(
+    "To protect people's privacy, in rows about social work (OCMW) a number from 1 to {largest} is shown as "
+    "“< {threshold}” and the row's percentages and averages are left empty."
 )
 
-UNIT = Column("unit", "Unit", "string")
-UNIT_NAME = Column("unit_name", "Unit name", "string")
+UNIT = Column("unit", N_("Unit"), "string")
+UNIT_NAME = Column("unit_name", N_("Unit name"), "string")
 
 REPORTS: tuple[Report, ...] = (
     Report(
         name="contacts-per-channel",
-        title="Contacts per channel per day",
-        description=(
-            "Contacts recorded on tickets in the period, by the local day (Europe/Brussels) on which they "
-            "occurred and by channel, split into inbound and outbound. Contacts that opened no ticket "
-            "(auto-replies, calls still awaiting their summary) are not counted. A contact counts for the unit "
-            "owning its ticket. Only days and channels with at least one contact have a row." + SMALL_GROUPS
+        title=N_("Contacts per channel per day"),
+        description=N_(
+            "How many contacts were recorded on tickets each day, per channel, split into incoming and outgoing. "
+            "Contacts that opened no ticket, such as automatic replies and calls still waiting for their summary, "
+            "are not counted. A contact counts for the unit that owns its ticket. Days and channels without "
+            "contacts have no row."
         ),
         columns=(
-            Column("day", "Day", "date"),
-            Column("channel", "Channel", "string"),
-            Column("inbound", "Inbound", "integer"),
-            Column("outbound", "Outbound", "integer"),
-            Column("contacts", "Contacts", "integer"),
+            Column("day", N_("Day"), "date"),
+            Column("channel", N_("Channel"), "string"),
+            Column("inbound", N_("Incoming"), "integer"),
+            Column("outbound", N_("Outgoing"), "integer"),
+            Column("contacts", N_("Contacts"), "integer"),
         ),
         chart=Chart("bar", "day", ("contacts",), "channel"),
     ),
     Report(
         name="first-contact-resolution",
-        title="First-contact resolution",
-        description=(
-            "Per owning unit: tickets resolved in the period (`resolved_at` on a local day of the period; "
-            "closing counts as resolving; a reopened ticket counts when resolved again), how many of them were "
-            "resolved on first contact — exactly one inbound contact and never escalated — and the rate "
-            "`first_contact` ÷ `resolved` as a percentage, rounded to one decimal." + SMALL_GROUPS
+        title=N_("First-contact resolution"),
+        description=N_(
+            "Per unit that owns the tickets: how many tickets were resolved in the period, how many of them at "
+            "the first contact (the citizen contacted us once and the ticket was never handed over to another "
+            "unit), and that share as a percentage. A closed ticket counts as resolved; a reopened ticket counts "
+            "when it is resolved again."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("resolved", "Resolved tickets", "integer"),
-            Column("first_contact", "Resolved on first contact", "integer"),
-            Column("fcr_percent", "First-contact resolution (%)", "number"),
+            Column("resolved", N_("Resolved tickets"), "integer"),
+            Column("first_contact", N_("Resolved at the first contact"), "integer"),
+            Column("fcr_percent", N_("Resolved at the first contact (%)"), "number"),
         ),
         chart=Chart("bar", "unit", ("fcr_percent",), None),
     ),
     Report(
         name="sla-compliance",
-        title="SLA compliance per unit and category",
-        description=(
-            "Per owning unit and category: tickets with a resolution deadline that were resolved in the period, "
-            "how many on time (`resolved_at` ≤ the resolution deadline, which moves by the time spent waiting "
-            "on the citizen) and how many late, and `on_time` ÷ `resolved` as a percentage, rounded to one decimal. "
-            "Tickets without an SLA policy have no deadline and are left out." + SMALL_GROUPS
+        title=N_("Deadlines met per unit and category"),
+        description=N_(
+            "Per unit and category: the tickets with a deadline for their answer that were resolved in the "
+            "period, how many on time and how many late, and the share on time as a percentage. Time spent "
+            "waiting for the citizen moves the deadline. Tickets without a deadline are left out."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("category", "Category", "string"),
-            Column("resolved", "Resolved with a deadline", "integer"),
-            Column("on_time", "On time", "integer"),
-            Column("late", "Late", "integer"),
-            Column("compliance_percent", "Compliance (%)", "number"),
+            Column("category", N_("Category"), "string"),
+            Column("resolved", N_("Resolved with a deadline"), "integer"),
+            Column("on_time", N_("On time"), "integer"),
+            Column("late", N_("Late"), "integer"),
+            Column("compliance_percent", N_("On time (%)"), "number"),
         ),
         chart=Chart("bar", "category", ("compliance_percent",), "unit"),
     ),
     Report(
         name="backlog-age",
-        title="Backlog age",
-        description=(
-            "Per owning unit: the tickets open at the end of the period (the end of `to`, or now if that is "
-            "later than now) — created before that moment and not resolved or closed by then — by wall-clock "
-            "age at that moment in bands `<1d`, `1-3d`, `3-7d`, `7-30d`, `30d+` (lower bound inclusive). "
-            "A ticket reopened since counts as open from its creation. `from` only bounds the range." + SMALL_GROUPS
+        title=N_("Age of open tickets"),
+        description=N_(
+            "Per unit: the tickets still open at the end of the period (or now, if the period ends later), "
+            "grouped by how long ago they were created: less than 1 day, 1 to 3 days, 3 to 7 days, 7 to 30 days, "
+            "30 days or more. A reopened ticket counts from the day it was created. Only the end of the period "
+            "matters here."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("age_band", "Age", "string"),
-            Column("tickets", "Open tickets", "integer"),
+            Column("age_band", N_("Age"), "string"),
+            Column("tickets", N_("Open tickets"), "integer"),
         ),
         chart=Chart("bar", "age_band", ("tickets",), "unit"),
     ),
     Report(
         name="escalations",
-        title="Escalation rate and reasons",
-        description=(
-            "Per unit. Rate: tickets created in the period whose first owner was the unit (the from-unit of the "
-            "ticket's first escalation, else its current owner), how many of those were escalated at any time "
-            "up to now (a return to the front office does not count as an escalation), and "
-            "`escalated_tickets` ÷ `tickets` as a percentage, rounded to one decimal. Reasons: escalations the "
-            "unit made (as from-unit) in the period, one row per reason, returns included; a unit with tickets but no "
-            "escalations has one row with reason null (empty in CSV) and 0 escalations. The rate columns repeat "
-            "on each of the unit's rows." + SMALL_GROUPS
+        title=N_("Hand-overs and their reasons"),
+        description=N_(
+            "Per unit, two kinds of figures. First: the tickets created in the period that the unit had first, "
+            "how many of them were handed over to another unit since (a return to the front office does not "
+            "count), and that share as a percentage; these figures repeat on each of the unit's rows. Second: "
+            "the hand-overs the unit made in the period, one row per reason, returns included. A unit with "
+            "tickets but no hand-overs has one row without a reason."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("tickets", "Tickets created", "integer"),
-            Column("escalated_tickets", "Escalated tickets", "integer"),
-            Column("escalation_rate_percent", "Escalation rate (%)", "number"),
-            Column("reason", "Reason", "string"),
-            Column("escalations", "Escalations with this reason", "integer"),
+            Column("tickets", N_("Tickets created"), "integer"),
+            Column("escalated_tickets", N_("Tickets handed over"), "integer"),
+            Column("escalation_rate_percent", N_("Handed over (%)"), "number"),
+            Column("reason", N_("Reason"), "string"),
+            Column("escalations", N_("Hand-overs for this reason"), "integer"),
         ),
         chart=Chart("bar", "reason", ("escalations",), "unit"),
     ),
     Report(
         name="roles-per-unit",
-        title="Roles distribution per unit",
-        description=(
-            "Per unit of the staff member (a member of several units counts in each) and role (informing, "
-            "registering, advising, deciding): the roles recorded on contacts that occurred in the period, and "
-            "each role's share of the unit's roles as a percentage, rounded to one decimal. Units are the staff "
-            "member's current memberships." + SMALL_GROUPS
+        title=N_("Roles per unit"),
+        description=N_(
+            "Per unit of the staff member and per role (informing, registering, advising, deciding): how often "
+            "staff played that role in contacts of the period, and its share of all the unit's roles as a "
+            "percentage. A staff member of several units counts in each unit they belong to now."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("role", "Role", "string"),
-            Column("participations", "Roles played", "integer"),
-            Column("share_percent", "Share (%)", "number"),
+            Column("role", N_("Role"), "string"),
+            Column("participations", N_("Roles played"), "integer"),
+            Column("share_percent", N_("Share (%)"), "number"),
         ),
         chart=Chart("bar", "unit", ("participations",), "role"),
     ),
     Report(
         name="handling-time",
-        title="Average handling time",
-        description=(
-            "Per owning unit: tickets resolved in the period (as in first-contact resolution) and their handling "
-            "time from creation to resolution in wall-clock hours (not business hours: nights, weekends and "
-            "time waiting on the citizen count), as the mean and the median, rounded to two decimals." + SMALL_GROUPS
+        title=N_("Average handling time"),
+        description=N_(
+            "Per unit that owns the tickets: the tickets resolved in the period and how long they took from "
+            "creation to resolution, in clock hours (nights, weekends and waiting for the citizen count too), "
+            "as the average and the median."
         ),
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("resolved", "Resolved tickets", "integer"),
-            Column("average_hours", "Average (hours)", "number"),
-            Column("median_hours", "Median (hours)", "number"),
+            Column("resolved", N_("Resolved tickets"), "integer"),
+            Column("average_hours", N_("Average (hours)"), "number"),
+            Column("median_hours", N_("Median (hours)"), "number"),
         ),
         chart=Chart("bar", "unit", ("average_hours", "median_hours"), None),
     ),
 )
 
 BY_NAME = {report.name: report for report in REPORTS}
+
+
+def title(report: Report, language: Language | str) -> str:
+    return translator(language).gettext(report.title)
+
+
+def description(report: Report, language: Language | str, threshold: int) -> str:
+    """What the report counts, then the period rule and the small-groups rule, in `language`."""
+    t = translator(language)
+    texts = [t.gettext(report.description), t.gettext(PERIOD)]
+    if threshold > 1:  # a threshold of 1 hides nothing, so there is nothing to say
+        texts.append(t.gettext(SMALL_GROUPS).format(largest=threshold - 1, threshold=threshold))
+    return " ".join(texts)
+
+
+def label(column: Column, language: Language | str) -> str:
+    return translator(language).gettext(column.label)

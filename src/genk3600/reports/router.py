@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from genk3600.auth.dependencies import AppClock, AppSettings, require
 from genk3600.auth.principal import Principal
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.i18n import negotiate, requested_language
+from genk3600.kit.reader import ACCEPT_LANGUAGE_DESCRIPTION, DEFAULT_API_LANGUAGE, ReaderLanguage
 from genk3600.models.enums import Scope
 from genk3600.reports import service
 from genk3600.reports.catalogue import REPORTS
@@ -27,7 +29,8 @@ REACH = (
     "Social (OCMW) tickets count in the figures of their unit, but in rows about social work a count below "
     "the threshold (setting, default 5) is the text `< 5` and the row's percentages and averages are null, so "
     "that small groups cannot be recognised. Needs the `reports:read` scope (staff "
-    "supervisors and admins have it)."
+    "supervisors and admins have it). Titles, column labels and descriptions are in the reader's language "
+    "(`Accept-Language`: nl, fr, en or de; English without it); report and column names are codes and never change."
 )
 
 
@@ -39,8 +42,8 @@ REACH = (
     description="Every report with an exact definition of its figures and a chart hint for dashboards. " + REACH,
     responses=problem_responses(*AUTH_PROBLEMS),
 )
-async def list_reports(_: ReportReader) -> ReportList:
-    return service.catalogue()
+async def list_reports(_: ReportReader, settings: AppSettings, language: ReaderLanguage) -> ReportList:
+    return service.catalogue(language, settings.report_small_count_threshold)
 
 
 @router.get(
@@ -52,7 +55,8 @@ async def list_reports(_: ReportReader) -> ReportList:
         "The figures of one report over a period of local calendar days (Europe/Brussels), `from` and `to` "
         "inclusive, at most 366 days; without `to` the period ends today, without `from` it spans 30 days. "
         "`unit` narrows the figures to one unit and the units below it. `format=csv` gives the same table as "
-        "a CSV download (header = column names). " + REACH
+        "a CSV download: its header row holds the column labels in the language `Accept-Language` asks for, or the "
+        "column names (codes) when the request asks for no supported language, for scripts. " + REACH
     ),
     responses={
         200: {
@@ -84,12 +88,19 @@ async def get_report(
     ] = None,
     unit: Annotated[UnitCode | None, Query(description="A unit's code: only that unit and the units below it.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
+    accept_language: Annotated[
+        str | None,
+        Header(alias="Accept-Language", max_length=500, description=ACCEPT_LANGUAGE_DESCRIPTION),
+    ] = None,
 ) -> ReportTable | Response:
+    language = negotiate(accept_language, None, DEFAULT_API_LANGUAGE)
     asked = service.period(first, last, settings.zone, clock.now())
     table = await service.run_report(
-        session, principal, settings.zone, name, asked, unit, settings.report_small_count_threshold
+        session, principal, settings.zone, name, asked, unit, settings.report_small_count_threshold, language
     )
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{service.csv_filename(table)}"'}
-        return Response(service.as_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
+        # A person's spreadsheet gets the labels in their language; a script that asks for none keeps the codes.
+        labels = requested_language(accept_language, None) is not None
+        return Response(service.as_csv(table, labels=labels), media_type="text/csv; charset=utf-8", headers=headers)
     return table

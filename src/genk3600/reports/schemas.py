@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genk3600.models.enums import Language
+from genk3600.reports import catalogue
 from genk3600.reports.catalogue import ColumnType, Report
 
 Cell = str | int | float | None
@@ -23,14 +25,19 @@ class ChartOut(BaseModel):
 
 class ReportInfo(BaseModel):
     name: str = Field(examples=["contacts-per-channel"])
-    title: str = Field(examples=["Contacts per channel per day"])
-    description: str = Field(description="Exactly what the figures count.")
+    title: str = Field(description="In the reader's language.", examples=["Contacts per channel per day"])
+    description: str = Field(description="What the figures count, in plain words in the reader's language.")
     chart: ChartOut
 
     @classmethod
-    def of(cls, report: Report) -> ReportInfo:
+    def of(cls, report: Report, language: Language, threshold: int) -> ReportInfo:
         chart = ChartOut(type=report.chart.type, x=report.chart.x, y=list(report.chart.y), series=report.chart.series)
-        return cls(name=report.name, title=report.title, description=report.description, chart=chart)
+        return cls(
+            name=report.name,
+            title=catalogue.title(report, language),
+            description=catalogue.description(report, language, threshold),
+            chart=chart,
+        )
 
 
 class ReportList(BaseModel):
@@ -38,8 +45,8 @@ class ReportList(BaseModel):
 
 
 class ColumnOut(BaseModel):
-    name: str = Field(examples=["channel"])
-    label: str = Field(examples=["Channel"])
+    name: str = Field(description="The key in each row (stable, never translated).", examples=["channel"])
+    label: str = Field(description="The column's name in the reader's language.", examples=["Channel"])
     type: ColumnType = Field(examples=["string"])
 
 
@@ -58,8 +65,8 @@ class ReportTable(BaseModel):
                     "columns": [
                         {"name": "day", "label": "Day", "type": "date"},
                         {"name": "channel", "label": "Channel", "type": "string"},
-                        {"name": "inbound", "label": "Inbound", "type": "integer"},
-                        {"name": "outbound", "label": "Outbound", "type": "integer"},
+                        {"name": "inbound", "label": "Incoming", "type": "integer"},
+                        {"name": "outbound", "label": "Outgoing", "type": "integer"},
                         {"name": "contacts", "label": "Contacts", "type": "integer"},
                     ],
                     "rows": [{"day": "2026-03-02", "channel": "phone", "inbound": 41, "outbound": 3, "contacts": 44}],
@@ -69,7 +76,7 @@ class ReportTable(BaseModel):
     )
 
     report: str
-    title: str
+    title: str = Field(description="In the reader's language.")
     from_: date = Field(alias="from")
     to: date
     columns: list[ColumnOut]

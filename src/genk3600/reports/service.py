@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
-from genk3600.models.enums import Position
+from genk3600.models.enums import Language, Position
+from genk3600.reports import catalogue as texts
 from genk3600.reports import repository
 from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
 from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach
@@ -38,9 +39,9 @@ class Period:
         return start, end
 
 
-def catalogue() -> ReportList:
-    """Every report with what it counts and how to chart it."""
-    return ReportList(items=[ReportInfo.of(report) for report in REPORTS])
+def catalogue(language: Language = Language.en, small_count_threshold: int = 5) -> ReportList:
+    """Every report with what it counts (in `language`) and how to chart it."""
+    return ReportList(items=[ReportInfo.of(report, language, small_count_threshold) for report in REPORTS])
 
 
 def report_named(name: str) -> Report:
@@ -95,6 +96,7 @@ async def run_report(
     asked: Period,
     unit_code: str | None,
     small_count_threshold: int = 5,
+    language: Language = Language.en,
 ) -> ReportTable:
     """Report `name` over `asked` for the units within the reader's reach; small social counts shown as "< N"."""
     report = report_named(name)
@@ -113,10 +115,10 @@ async def run_report(
             _hide_small_counts(report, row, small_count_threshold)
     return ReportTable(
         report=report.name,
-        title=report.title,
+        title=texts.title(report, language),
         from_=asked.first,
         to=asked.last,
-        columns=[ColumnOut(name=c.name, label=c.label, type=c.type) for c in report.columns],
+        columns=[ColumnOut(name=c.name, label=texts.label(c, language), type=c.type) for c in report.columns],
         rows=cells,
     )
 
@@ -148,12 +150,13 @@ def _cell(value: object) -> Cell:
     raise TypeError(f"unexpected report value {value!r}")
 
 
-def as_csv(table: ReportTable) -> str:
-    """The table as CSV with the column names as header; empty cells for missing values."""
+def as_csv(table: ReportTable, *, labels: bool = False) -> str:
+    """The table as CSV, headed by the column names (or by their `labels` in the table's language); empty cells
+    for missing values."""
     out = io.StringIO()
     writer = csv.writer(out)
     names: Sequence[str] = [column.name for column in table.columns]
-    writer.writerow(names)
+    writer.writerow([_csv_cell(column.label) for column in table.columns] if labels else names)
     for row in table.rows:
         writer.writerow([_csv_cell(row[name]) for name in names])
     return out.getvalue()
