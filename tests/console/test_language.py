@@ -3,13 +3,14 @@ catalogue, those that differ from the screen's language) and codes shown instead
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.console.conftest import screenshot, staff_headers
 from tests.console.test_browser import ADMIN, AGENT, CALLER, contact_centre_takes_calls_first, sign_in
@@ -137,9 +138,21 @@ async def test_no_english_and_no_codes_on_any_screen(
     received = await api.post("/v1/intake/mail", content=mail, headers={**admin, "content-type": "message/rfc822"})
     assert received.status_code == 201, received.text
 
+    async def slow_staff_list(route: Route) -> None:
+        await asyncio.sleep(0.5)
+        await route.continue_()
+
+    # The language is switched while the sign-in screen still waits for its staff list.
+    await page.route("**/console/dev/staff", slow_staff_list)
     await page.goto(f"{service}/console/")
+    await expect(page.locator("main h1")).to_be_visible()
     await page.locator("#language").select_option(language)
     await expect(page.locator("html")).to_have_attribute("lang", language)
+    # The screen is there once, not once per render that was under way (both staff lists have arrived).
+    await expect(page.locator("select[name='staff']").first).to_be_visible()
+    await page.wait_for_timeout(1_000)
+    await expect(page.locator("select[name='staff']")).to_have_count(1)
+    await expect(page.locator("main h1")).to_have_count(1)
     await scan("login")
     await page.locator("#language").select_option("nl")
     await sign_in(page, service, ADMIN)
