@@ -1,7 +1,7 @@
 // Pieces shared by several screens.
 import { get } from "../api.js";
 import { field, h, uid } from "../dom.js";
-import { t } from "../i18n.js";
+import { language, t } from "../i18n.js";
 
 export function deadlineBadge(colour) {
   const value = colour || "none";
@@ -16,16 +16,20 @@ export function ticketLink(reference) {
   return h("a", { href: `#/ticket/${encodeURIComponent(reference)}` }, reference);
 }
 
-// Categories and units for the pick lists, fetched once per page load (reference data).
-let choicesPromise = null;
+// Categories and units for the pick lists, fetched once per page load and language (names are per language).
+const choicesByLanguage = new Map();
 export function choices() {
-  if (!choicesPromise) {
-    choicesPromise = get("/v1/me/choices").catch((error) => {
-      choicesPromise = null;
-      throw error;
-    });
+  const code = language();
+  if (!choicesByLanguage.has(code)) {
+    choicesByLanguage.set(
+      code,
+      get("/v1/me/choices").catch((error) => {
+        choicesByLanguage.delete(code);
+        throw error;
+      }),
+    );
   }
-  return choicesPromise;
+  return choicesByLanguage.get(code);
 }
 
 function normalise(text) {
