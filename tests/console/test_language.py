@@ -172,6 +172,11 @@ async def test_no_english_and_no_codes_on_any_screen(
     for screen in ("counter", "mail", "routing"):
         await open_screen(page, screen)
         await scan(screen)
+    # The rule "calls go to the contact centre" reads as words: the channel and the unit by their names.
+    texts = catalogues()[language]
+    phone_rule = page.locator("tr[data-rule]").filter(has_text="Telefoon: eerst het contactcenter")
+    await expect(phone_rule).to_contain_text(texts["rule.channels"].replace("{values}", texts["channel.phone"]))
+    await expect(phone_rule).to_contain_text(texts["rule.owning_unit"].split("{unit}")[0].strip())
     await page.locator("form [name='body']").fill("Er ligt een sluikstort in mijn straat.")
     await page.locator("form button[type='submit']").click()
     await expect(page.locator("[data-simulation] p").first).to_be_visible()

@@ -36,10 +36,10 @@ function list(values, name) {
 export function describeConditions(conditions, names) {
   const parts = [];
   const c = conditions || {};
-  if (c.channels?.length) parts.push(`${t("rule.channels")}: ${list(c.channels, (value) => t(`channel.${value}`))}`);
-  if (c.categories?.length) parts.push(`${t("rule.categories")}: ${list(c.categories, (value) => categoryNames(value, names))}`);
-  if (c.keywords?.length) parts.push(`${t("rule.keywords")}: ${c.keywords.join(", ")}`);
-  if (c.languages?.length) parts.push(`${t("rule.languages")}: ${list(c.languages, (value) => t(`language.${value}`))}`);
+  if (c.channels?.length) parts.push(t("rule.channels", { values: list(c.channels, (value) => t(`channel.${value}`)) }));
+  if (c.categories?.length) parts.push(t("rule.categories", { values: list(c.categories, (value) => categoryNames(value, names)) }));
+  if (c.keywords?.length) parts.push(t("rule.keywords", { values: c.keywords.join(", ") }));
+  if (c.languages?.length) parts.push(t("rule.languages", { values: list(c.languages, (value) => t(`language.${value}`)) }));
   if (c.citizen_has_case_worker === true) parts.push(t("rule.case_worker_yes"));
   if (c.citizen_has_case_worker === false) parts.push(t("rule.case_worker_no"));
   const time = (value) => String(value).slice(0, 5);
