@@ -22,8 +22,8 @@ CATALOGUE = Path(__file__).parents[2] / "src" / "genk3600" / "console" / "static
 CODE = re.compile(r"(?<![\w@.:/-])[a-z]+(?:[._][a-z]+)+(?![\w@/-]|\.\w)")
 
 
-# The text a person sees (options of a select count), except what is marked as another language (the
-# language picker's own names, a citizen's mail): that is not the console speaking English.
+# The text a person sees (options of a select count) or hears (labels in attributes), except what is marked
+# as another language (the language picker's own names, a citizen's mail): that is not the console speaking.
 VISIBLE_TEXT = """() => {
   const page = document.documentElement.lang;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -34,6 +34,14 @@ VISIBLE_TEXT = """() => {
     if (marked && marked.lang !== page) continue;
     const shown = element.closest("select") ? element.closest("select").checkVisibility() : element.checkVisibility();
     if (shown && node.textContent.trim()) texts.push(node.textContent.trim());
+  }
+  // What a screen reader says for an element is text too.
+  for (const element of document.body.querySelectorAll("[aria-label], [placeholder], [title], [alt]")) {
+    const marked = element.closest("[lang]");
+    if (marked && marked.lang !== page) continue;
+    for (const name of ["aria-label", "placeholder", "title", "alt"]) {
+      if (element.getAttribute(name)) texts.push(element.getAttribute(name));
+    }
   }
   return texts.join("\\n");
 }"""
@@ -167,9 +175,18 @@ async def test_no_english_and_no_codes_on_any_screen(
         answer = await api.post("/v1/intake/phone/events", json=event, headers=admin)
         assert answer.status_code == 200, answer.text
     await expect(page.locator(f"[data-call='lang-{language}']")).to_be_visible(timeout=10_000)
+    # "Hand over to …" names the OCMW unit in the console's language (the demo's names per language).
+    social_unit = {"nl": "OCMW Sociale dienst", "fr": "CPAS Service social"}[language]
+    await expect(page.locator("[data-call] [data-social]").first).to_contain_text(social_unit)
     await scan("phone")
 
-    for screen in ("counter", "mail", "routing"):
+    await open_screen(page, "counter")
+    await scan("counter")
+    await page.locator("input[name='family_name']").fill("Claes")
+    await page.locator(".citizen-fields .buttons button").click()
+    await expect(page.locator("[data-citizen] [data-reference]").first).to_be_visible()
+    await scan("counter-lookup")
+    for screen in ("mail", "routing"):
         await open_screen(page, screen)
         await scan(screen)
     # The rule "calls go to the contact centre" reads as words: the channel and the unit by their names.

@@ -23,13 +23,26 @@ export function choices() {
   if (!choicesByLanguage.has(code)) {
     choicesByLanguage.set(
       code,
-      get("/v1/me/choices").catch((error) => {
-        choicesByLanguage.delete(code);
-        throw error;
-      }),
+      get("/v1/me/choices").then(
+        (lists) => {
+          unitNames.set(code, new Map(lists.units.map((unit) => [unit.code, unit.name])));
+          return lists;
+        },
+        (error) => {
+          choicesByLanguage.delete(code);
+          throw error;
+        },
+      ),
     );
   }
   return choicesByLanguage.get(code);
+}
+
+// Unit names in the console's language once choices() has answered, for texts built synchronously (a screen
+// pop's "hand over to …"); until then the name the server sent.
+const unitNames = new Map();
+export function unitName(code, fallback) {
+  return unitNames.get(language())?.get(code) || fallback;
 }
 
 function normalise(text) {
@@ -256,7 +269,7 @@ export function citizenFields(initial = {}) {
 // One ticket of a citizen's history: in full if this agent may read it, else only whom to hand over to.
 export function ticketHint(hint) {
   if (hint.social && hint.subject === null) {
-    return h("li", { "data-reference": hint.reference, "data-social": "" }, h("span", { class: "notice warning" }, t("phone.social_hint", { unit: hint.hand_over_to })));
+    return h("li", { "data-reference": hint.reference, "data-social": "" }, h("span", { class: "notice warning" }, t("phone.social_hint", { unit: unitName(hint.owning_unit, hint.hand_over_to) })));
   }
   return h(
     "li",
@@ -264,8 +277,8 @@ export function ticketHint(hint) {
     ticketLink(hint.reference),
     " — ",
     hint.subject || "",
-    ` (${t(`status.${hint.status}`)}, ${hint.hand_over_to})`,
-    hint.social ? h("p", { class: "notice warning" }, t("phone.social_hint", { unit: hint.hand_over_to })) : null,
+    ` (${t(`status.${hint.status}`)}, ${unitName(hint.owning_unit, hint.hand_over_to)})`,
+    hint.social ? h("p", { class: "notice warning" }, t("phone.social_hint", { unit: unitName(hint.owning_unit, hint.hand_over_to) })) : null,
   );
 }
 
