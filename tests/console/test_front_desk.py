@@ -93,7 +93,7 @@ async def test_incoming_mail_that_needs_a_person_is_read_in_full(
     await expect(page.get_by_role("heading", name="Binnenkomende post", level=1)).to_be_visible()
     mail = page.locator(f"article[data-contact='{contact_id}']")
     await expect(mail.get_by_role("heading", name="Hondenbelasting")).to_be_visible()
-    await expect(mail).to_contain_text("jan.peeters@example.org")
+    await expect(mail).to_contain_text("Jan Peeters <jan.peeters@example.org>")
     await expect(mail).to_contain_text("onleesbare kopregels")  # the flag by its name, not `malformed_headers`
     await expect(mail.locator(".mail-body")).to_have_text(
         "Moet ik nog hondenbelasting betalen voor mijn hond Max?", use_inner_text=True
