@@ -138,6 +138,24 @@ async def test_choices_offer_categories_with_synonyms_and_units_instead_of_codes
     assert {"code": "burgerzaken", "name": world.burgerzaken.name, "kind": "department"} in choices["units"]
 
 
+async def test_choices_name_units_and_categories_in_the_readers_language(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, world: World, clock: FixedClock
+) -> None:
+    world.burgerzaken.names = {"nl": world.burgerzaken.name, "fr": "Affaires civiles"}
+    world.id_card.names = {"nl": world.id_card.name, "fr": "Carte d'identité"}
+    await session.flush()
+    headers = {**bearer(settings, clock, world.agent.email), "Accept-Language": "fr-BE,fr;q=0.9"}
+
+    response = await client.get("/v1/me/choices", headers=headers)
+
+    assert response.status_code == 200, response.text
+    choices = response.json()
+    id_card = next(category for category in choices["categories"] if category["code"] == "civil.id_card")
+    assert (id_card["name"], id_card["owning_unit_name"]) == ("Carte d'identité", "Affaires civiles")
+    assert world.id_card.name in id_card["synonyms"]  # the Dutch name still finds it
+    assert {"code": "burgerzaken", "name": "Affaires civiles", "kind": "department"} in choices["units"]
+
+
 async def test_the_screen_pop_shows_recent_closed_tickets_across_departments(
     client: httpx.AsyncClient,
     session: AsyncSession,

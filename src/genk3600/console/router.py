@@ -17,6 +17,7 @@ from genk3600.console import service, stream
 from genk3600.console.schemas import AgentCallList, ChoiceLists, DemoStaffList, DevTokenIn, DevTokenOut, MeOut
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.models.enums import CallState
 
 STATIC = Path(__file__).parent / "static"
@@ -94,12 +95,13 @@ async def list_my_calls(
         "Every active category (code, name, synonyms the city uses for it, owning unit, whether it is social) "
         "and every active unit (code, name, kind), so the console offers searchable pick lists instead of "
         "asking for codes: the category of a contact, the unit to escalate to. Reference data only, no "
-        "ticket or citizen data."
+        "ticket or citizen data. Names are in the reader's language (`Accept-Language`); each category's "
+        "synonyms include its canonical name."
     ),
     responses=problem_responses(*AUTH_PROBLEMS),
 )
-async def list_my_choices(session: Session, _: TicketReader) -> ChoiceLists:
-    return await service.choice_lists(session)
+async def list_my_choices(session: Session, _: TicketReader, language: ReaderLanguage) -> ChoiceLists:
+    return await service.choice_lists(session, language)
 
 
 STREAM_DESCRIPTION = f"""\

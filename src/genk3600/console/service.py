@@ -27,8 +27,9 @@ from genk3600.console.schemas import (
 )
 from genk3600.contacts.schemas import WITHHELD
 from genk3600.errors import NotFound, UnprocessableInput
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
-from genk3600.models.enums import CallState, Confidentiality, Position, UnitKind
+from genk3600.models.enums import CallState, Confidentiality, Language, Position, UnitKind
 
 DEV_TOKEN_TTL = timedelta(hours=8)
 
@@ -77,23 +78,31 @@ async def calls_of_agent(
     return AgentCallList(items=items)
 
 
-async def choice_lists(session: AsyncSession) -> ChoiceLists:
-    """Active categories (with their synonyms) and units, for the console's pick lists."""
+async def choice_lists(session: AsyncSession, language: Language) -> ChoiceLists:
+    """Active categories (with their synonyms) and units, named in the reader's language, for the pick lists."""
     categories = await repository.active_categories(session)
     units = await repository.active_units(session)
     return ChoiceLists(
         categories=[
             CategoryChoice(
                 code=category.code,
-                name=category.name,
-                synonyms=list(SYNONYMS.get(category.code, ())),
-                owning_unit_name=category.owning_unit.name,
+                name=localised_name(category.name, category.names, language),
+                # The canonical (Dutch) name stays findable: "identiteitskaart" in a French console too.
+                synonyms=_unique([*SYNONYMS.get(category.code, ()), category.name]),
+                owning_unit_name=localised_name(category.owning_unit.name, category.owning_unit.names, language),
                 social=category.confidentiality == Confidentiality.social,
             )
             for category in categories
         ],
-        units=[UnitChoice(code=unit.code, name=unit.name, kind=UnitKind(unit.kind)) for unit in units],
+        units=[
+            UnitChoice(code=unit.code, name=localised_name(unit.name, unit.names, language), kind=UnitKind(unit.kind))
+            for unit in units
+        ],
     )
+
+
+def _unique(words: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(words))
 
 
 def _require_dev_mode(settings: Settings) -> None:

@@ -46,9 +46,14 @@ function parseRoute() {
   return { screen: screen || "incoming", argument: rest.map(decodeURIComponent).join("/") };
 }
 
+let renders = 0;
+
 async function render() {
   if (state.cleanup) state.cleanup();
   state.cleanup = null;
+  // A screen renders into its own root: when a newer render (a language switch, a click) starts while this one
+  // still awaits the API, this one's root is already detached, so its late appends land nowhere.
+  const generation = ++renders;
   let { screen, argument } = parseRoute();
   if (!state.me) screen = "login";
   if (!(screen in SCREENS)) screen = "incoming";
@@ -57,7 +62,8 @@ async function render() {
     else link.removeAttribute("aria-current");
   }
   translateShell();
-  main.replaceChildren();
+  const root = h("div", { class: "screen" });
+  main.replaceChildren(root);
   main.dataset.screen = screen;
   const context = {
     me: state.me,
@@ -70,7 +76,12 @@ async function render() {
     signedIn,
     navigate,
   };
-  state.cleanup = (await SCREENS[screen].render(main, context)) || null;
+  const cleanup = (await SCREENS[screen].render(root, context)) || null;
+  if (generation !== renders) {
+    if (cleanup) cleanup();
+    return;
+  }
+  state.cleanup = cleanup;
   const heading = main.querySelector("h1");
   if (heading) heading.tabIndex = -1;
   // After a navigation focus moves to the new screen's heading; on the first load the page starts at the top,

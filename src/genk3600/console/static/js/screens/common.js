@@ -1,7 +1,7 @@
 // Pieces shared by several screens.
 import { get } from "../api.js";
 import { field, h, uid } from "../dom.js";
-import { t } from "../i18n.js";
+import { language, t } from "../i18n.js";
 
 export function deadlineBadge(colour) {
   const value = colour || "none";
@@ -16,16 +16,33 @@ export function ticketLink(reference) {
   return h("a", { href: `#/ticket/${encodeURIComponent(reference)}` }, reference);
 }
 
-// Categories and units for the pick lists, fetched once per page load (reference data).
-let choicesPromise = null;
+// Categories and units for the pick lists, fetched once per page load and language (names are per language).
+const choicesByLanguage = new Map();
 export function choices() {
-  if (!choicesPromise) {
-    choicesPromise = get("/v1/me/choices").catch((error) => {
-      choicesPromise = null;
-      throw error;
-    });
+  const code = language();
+  if (!choicesByLanguage.has(code)) {
+    choicesByLanguage.set(
+      code,
+      get("/v1/me/choices").then(
+        (lists) => {
+          unitNames.set(code, new Map(lists.units.map((unit) => [unit.code, unit.name])));
+          return lists;
+        },
+        (error) => {
+          choicesByLanguage.delete(code);
+          throw error;
+        },
+      ),
+    );
   }
-  return choicesPromise;
+  return choicesByLanguage.get(code);
+}
+
+// Unit names in the console's language once choices() has answered, for texts built synchronously (a screen
+// pop's "hand over to …"); until then the name the server sent.
+const unitNames = new Map();
+export function unitName(code, fallback) {
+  return unitNames.get(language())?.get(code) || fallback;
 }
 
 function normalise(text) {
@@ -252,7 +269,7 @@ export function citizenFields(initial = {}) {
 // One ticket of a citizen's history: in full if this agent may read it, else only whom to hand over to.
 export function ticketHint(hint) {
   if (hint.social && hint.subject === null) {
-    return h("li", { "data-reference": hint.reference, "data-social": "" }, h("span", { class: "notice warning" }, t("phone.social_hint", { unit: hint.hand_over_to })));
+    return h("li", { "data-reference": hint.reference, "data-social": "" }, h("span", { class: "notice warning" }, t("phone.social_hint", { unit: unitName(hint.owning_unit, hint.hand_over_to) })));
   }
   return h(
     "li",
@@ -260,8 +277,8 @@ export function ticketHint(hint) {
     ticketLink(hint.reference),
     " — ",
     hint.subject || "",
-    ` (${t(`status.${hint.status}`)}, ${hint.hand_over_to})`,
-    hint.social ? h("p", { class: "notice warning" }, t("phone.social_hint", { unit: hint.hand_over_to })) : null,
+    ` (${t(`status.${hint.status}`)}, ${unitName(hint.owning_unit, hint.hand_over_to)})`,
+    hint.social ? h("p", { class: "notice warning" }, t("phone.social_hint", { unit: unitName(hint.owning_unit, hint.hand_over_to) })) : null,
   );
 }
 

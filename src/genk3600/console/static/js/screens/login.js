@@ -24,7 +24,7 @@ export async function render(main, context) {
     const { items } = await get("/console/dev/staff", { anonymous: true });
     const picker = h("select", { name: "staff" });
     for (const member of items) {
-      const units = member.memberships.map((m) => `${m.unit_name} (${m.position})`).join(", ");
+      const units = member.memberships.map((m) => `${m.unit_name} (${t(`position.${m.position}`)})`).join(", ");
       picker.append(h("option", { value: member.email }, `${member.full_name} — ${units}`));
     }
     const demoForm = h(

@@ -5,7 +5,10 @@ import { language, t } from "../i18n.js";
 import { errorNotice, ticketLink } from "./common.js";
 
 function message(contact) {
-  const from = contact.channel_details?.from || contact.channel_details?.sender || "—";
+  const details = contact.channel_details || {};
+  const address = details.from || details.sender;
+  // The sender's name as the mail gives it, with the address it came from.
+  const from = [details.from_name, address ? `<${address}>` : null].filter(Boolean).join(" ") || "—";
   return h(
     "article",
     { class: "panel mail", "data-contact": contact.id, "aria-labelledby": `mail-${contact.id}` },

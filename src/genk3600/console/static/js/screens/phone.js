@@ -3,7 +3,7 @@
 import { post } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { categoryPicker, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
+import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
 // Calls recorded in this browser stay listed until the PBX says they ended; they show their outcome instead.
@@ -122,6 +122,8 @@ async function callPanel(call, context) {
 
 export async function render(main, context) {
   main.append(h("h1", {}, t("phone.title")));
+  // The screen pop names units in the console's language: the names come with the pick lists.
+  await choices().catch(() => null);
   const area = h("div", {});
   main.append(area);
   let shown = "";

@@ -3,7 +3,7 @@
 import { ApiError, get, token } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { errorNotice, unitPicker } from "./common.js";
+import { choices, errorNotice, unitPicker } from "./common.js";
 
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -12,15 +12,42 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
+// Report rows hold codes (units, categories, channels, reasons, roles): show their names in the reader's language.
+let names = { unit: new Map(), category: new Map() };
+const TRANSLATED = { channel: "channel", reason: "reason", role: "role", status: "status", priority: "priority" };
+
+async function loadNames() {
+  try {
+    const { units, categories } = await choices();
+    names = { unit: new Map(units.map((unit) => [unit.code, unit.name])), category: new Map(categories.map((category) => [category.code, category.name])) };
+  } catch {
+    // Without the lists the codes stay: the figures matter more.
+  }
+}
+
+function display(column, value) {
+  if (value === null || value === undefined) return "—";
+  const text = String(value);
+  if (column in names) return names[column].get(text) || text;
+  if (column in TRANSLATED) return t(`${TRANSLATED[column]}.${text}`);
+  return text;
+}
+
+// A unit's name column says again what the unit column (shown by name) says.
+function shownColumns(report) {
+  const hasUnit = report.columns.some((column) => column.name === "unit");
+  return report.columns.filter((column) => !(hasUnit && column.name === "unit_name"));
+}
+
 function datasets(report, chart) {
-  const labels = [...new Set(report.rows.map((row) => String(row[chart.x])))];
+  const labels = [...new Set(report.rows.map((row) => display(chart.x, row[chart.x])))];
   const label = (name) => report.columns.find((column) => column.name === name)?.label || name;
-  const series = chart.series ? [...new Set(report.rows.map((row) => String(row[chart.series])))] : [null];
+  const series = chart.series ? [...new Set(report.rows.map((row) => display(chart.series, row[chart.series])))] : [null];
   const sets = [];
   for (const value of series) {
     for (const y of chart.y) {
-      const rows = value === null ? report.rows : report.rows.filter((row) => String(row[chart.series]) === value);
-      const byX = new Map(rows.map((row) => [String(row[chart.x]), row[y]]));
+      const rows = value === null ? report.rows : report.rows.filter((row) => display(chart.series, row[chart.series]) === value);
+      const byX = new Map(rows.map((row) => [display(chart.x, row[chart.x]), row[y]]));
       const colour = PALETTE[sets.length % PALETTE.length];
       sets.push({
         label: value === null ? label(y) : chart.y.length > 1 ? `${value} — ${label(y)}` : value,
@@ -34,17 +61,18 @@ function datasets(report, chart) {
 }
 
 function table(report) {
+  const columns = shownColumns(report);
   return h(
     "table",
     {},
     h("caption", {}, t("supervisor.table", { title: report.title })),
-    h("thead", {}, h("tr", {}, report.columns.map((column) => h("th", { scope: "col" }, column.label)))),
+    h("thead", {}, h("tr", {}, columns.map((column) => h("th", { scope: "col" }, column.label)))),
     h(
       "tbody",
       {},
       report.rows.length
-        ? report.rows.map((row) => h("tr", {}, report.columns.map((column) => h("td", {}, row[column.name] ?? "—"))))
-        : h("tr", {}, h("td", { colspan: report.columns.length }, t("supervisor.empty"))),
+        ? report.rows.map((row) => h("tr", {}, columns.map((column) => h("td", {}, display(column.name, row[column.name])))))
+        : h("tr", {}, h("td", { colspan: columns.length }, t("supervisor.empty"))),
     ),
   );
 }
@@ -99,6 +127,7 @@ export async function render(main) {
 
   async function show() {
     charts.splice(0).forEach((chart) => chart.destroy());
+    await loadNames();
     results.replaceChildren(h("p", {}, t("common.loading")));
     try {
       const { items } = await get("/v1/reports");

@@ -214,7 +214,7 @@ export async function render(main, context) {
       const contacts = (await Promise.all(contactIds.map((id) => get(`/v1/contacts/${id}`).catch(() => null)))).filter(Boolean);
       const categoryNames = new Map(lists.categories.map((category) => [category.code, category.name]));
       const dialog = await escalateDialog(ticket, load, context);
-      const escalate = h("button", { type: "button", class: "secondary", onclick: () => dialog.showModal() }, t("ticket.escalate"));
+      const escalate = h("button", { type: "button", class: "secondary", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, t("ticket.escalate"));
       body.replaceChildren(
         details(ticket, categoryNames),
         contactsSection(contacts),
