@@ -230,7 +230,6 @@ async def report_texts(api: httpx.AsyncClient, headers: dict[str, str], period: 
     return tuple(texts)
 
 
-@pytest.mark.xfail(reason="report titles, descriptions and columns are not translated yet (reports/, issue #18)")
 @pytest.mark.parametrize("language", ["nl", "fr"])
 async def test_report_metadata_is_in_the_readers_language(language: str, api: httpx.AsyncClient) -> None:
     admin = await staff_headers(api, ADMIN)
