@@ -257,20 +257,25 @@ async def audit_read(session: Any, viewer: Principal, target_type: str, target_i
     """Record that `viewer` saw social content (normal content is not logged on read)."""
     if confidentiality != Confidentiality.social.value:
         return
+    await _store(session, [_read_entry(viewer, target_type, target_id)])
+
+
+def _read_entry(viewer: Principal, target_type: str, target_id: str | None, **more: Any) -> dict[str, Any]:
+    """A read by `viewer` (not the request's actor: a job or a stream may read on someone's behalf)."""
     token = actor_var.set(viewer)
     try:
         values = _actor_fields()
     finally:
         actor_var.reset(token)
-    entry = {
+    return {
         **values,
         "action": "read",
         "target_type": target_type,
         "target_id": target_id,
         "request_id": request_id_var.get(),
         "client_address": client_address_var.get(),
+        **more,
     }
-    await _store(session, [entry])
 
 
 async def audit_reads(
@@ -289,21 +294,9 @@ async def audit_reads(
     social = sorted({ticket_id for ticket_id, confidentiality in tickets if confidentiality == Confidentiality.social})
     if not social and not always:
         return
-    token = actor_var.set(viewer)
-    try:
-        values = _actor_fields()
-    finally:
-        actor_var.reset(token)
-    entry = {
-        **values,
-        "action": "read",
-        "target_type": target_type,
-        "target_id": ",".join(str(ticket_id) for ticket_id in social) or None,
-        "changes": {"via": via, "social_ticket_ids": social, **(details or {})},
-        "request_id": request_id_var.get(),
-        "client_address": client_address_var.get(),
-    }
-    await _store(session, [entry])
+    target_id = ",".join(str(ticket_id) for ticket_id in social) or None
+    changes = {"via": via, "social_ticket_ids": social, **(details or {})}
+    await _store(session, [_read_entry(viewer, target_type, target_id, changes=changes)])
 
 
 async def audit_act(
