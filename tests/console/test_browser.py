@@ -276,3 +276,12 @@ async def test_conflict_prompt_live_queue_and_the_other_screens(
     assert csv_path.read_text(encoding="utf-8-sig").splitlines()[0].count(",") >= 1
     await assert_accessible(page, "supervisor")
     await screenshot(page, artifacts, "14-supervisor")
+
+
+async def test_the_phone_screen_without_a_call_says_so(service: str, page: Page) -> None:
+    """Opened while no call rings (the stream's empty list already in), the screen says it is waiting: the
+    end of a call that came in before the screen was drawn must not leave it blank."""
+    await sign_in(page, service, AGENT)
+    await page.get_by_role("link", name="Telefoon").click()
+    await expect(page.get_by_role("heading", name="Telefoon", level=1)).to_be_visible()
+    await expect(page.get_by_text("Geen oproep op dit moment.")).to_be_visible()

@@ -126,7 +126,7 @@ export async function render(main, context) {
   await choices().catch(() => null);
   const area = h("div", {});
   main.append(area);
-  let shown = "";
+  let shown = null; // nothing drawn yet: even an empty list must draw its "waiting" line once
   async function show(calls) {
     // Redraw only when the set of calls changes, so a half-typed summary is never wiped by an update.
     const ids = calls.map((call) => call.call_id).join(",");
