@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from standardwebhooks import Webhook
 
 from genk3600.auth.service import create_api_client
@@ -75,6 +75,12 @@ async def test_subscriptions_through_the_api(api: httpx.AsyncClient, database: D
     assert len(base64.b64decode(created["secret"].removeprefix("whsec_"))) == 32
     again = await api.post("/v1/webhooks", json=body, headers=headers)
     assert (again.status_code, again.json()["id"], again.headers["Idempotent-Replayed"]) == (201, created["id"], "true")
+    # The replay has no secret, and no stored response keeps it in clear.
+    assert again.json()["secret"] is None
+    async with database.sessions() as session:
+        stored = (await session.scalars(text("SELECT response::text FROM idempotency_key"))).all()
+    assert len(stored) == 1
+    assert created["secret"] not in stored[0]
 
     shown = (await api.get(f"/v1/webhooks/{created['id']}", headers=committed.admin)).json()
     assert "secret" not in shown

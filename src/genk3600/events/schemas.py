@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -116,9 +116,13 @@ class WebhookOut(OutputModel):
 
 
 class WebhookCreated(WebhookOut):
-    secret: str = Field(
+    # The stored copy for Idempotency-Key replays must not become a second place the secret lives in clear.
+    never_stored: ClassVar[frozenset[str]] = frozenset({"secret"})
+
+    secret: str | None = Field(
         description="Signing secret (Standard Webhooks, `whsec_` + base64). Shown only now: store it to verify "
-        "the `webhook-signature` header.",
+        "the `webhook-signature` header. A retry with the same `Idempotency-Key` replays the response with "
+        "`secret: null`; an administrator who lost it deletes the subscription and creates a new one.",
         examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     )
 
