@@ -28,8 +28,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -40,7 +42,36 @@ from tests import factories
 # Small enough for every `make test`; raise it locally to dig deeper.
 MAX_EXAMPLES = int(os.environ.get("GENK3600_SCHEMATHESIS_EXAMPLES", "8"))
 BASE_URL = "http://genk3600.test"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Describe the body itself (its media type and length), not the answer: the spec says them through `content`.
+BODY_HEADERS = {"content-type", "content-length"}
+
+
+class UndeclaredHeader(Failure):
+    """The server sent a response header its operation does not document for that status."""
+
+
+def every_header_declared(ctx: Any, response: Any, case: Case) -> bool | None:
+    """The other direction of `response_headers_conformance`: no header reaches a client undocumented."""
+    definition = case.operation.responses.find_by_status_code(response.status_code)
+    declared = {name.lower() for name, _ in (definition.headers.items() if definition is not None else ())}
+    undeclared = sorted(set(response.headers) - declared - BODY_HEADERS)
+    if undeclared:
+        raise UndeclaredHeader(
+            operation=case.operation.label,
+            title="Undocumented response header",
+            message=f"{response.status_code} sent {undeclared}, which the spec does not declare for it.",
+        )
+    return True
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    every_header_declared,
+]
 # Checks left out for one operation, each with the bug that keeps it out.
 # Operations excused from one check, with the bug that excuses them; empty means none is.
 KNOWN_GAPS: dict[str, tuple[Any, str]] = {}

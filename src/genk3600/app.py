@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import URL
 
@@ -23,10 +21,10 @@ from genk3600.contacts.intake_router import router as intake_router
 from genk3600.contacts.router import router as contacts_router
 from genk3600.db import Database
 from genk3600.docs.router import install_docs
-from genk3600.errors import ProblemDetails, problem_responses
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.kit.clock import Clock, SystemClock
+from genk3600.kit.openapi import openapi_schema
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, queue_access_log
@@ -164,37 +162,6 @@ def create_app(
     install_docs(app)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def openapi_schema(app: FastAPI) -> dict[str, Any]:
-    """The spec, with the shared problem schema and without FastAPI's unused validation schemas."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        description=app.description,
-        routes=app.routes,
-        tags=app.openapi_tags,
-        contact=app.contact,
-        license_info=app.license_info,
-    )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(problem.pop("$defs", {}))
-    components["ProblemDetails"] = problem
-    for unused in ("HTTPValidationError", "ValidationError"):
-        components.pop(unused, None)
-    # Any JSON body may arrive unparsable or too large; those answers (400 malformed-json, 413 from the body size
-    # limit) come from shared code, so they are documented here once rather than in every route.
-    for item in schema.get("paths", {}).values():
-        for operation in item.values():
-            if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                malformed = {**problem_responses(400)[400], "description": "The body is not valid JSON."}
-                operation["responses"].setdefault("400", malformed)
-                operation["responses"].setdefault("413", problem_responses(413)[413])
-    app.openapi_schema = schema
-    return schema
 
 
 def operation_ids(app: FastAPI) -> list[str]:

@@ -41,7 +41,20 @@ def audit_filter(
         "Needs the `audit:read` scope (the DPO's and auditors' key), which administrators do not have by default."
     ),
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                "Content-Disposition": {
+                    "description": "With `format=csv`: `attachment` with a file name, for a browser download.",
+                    "schema": {"type": "string", "examples": ['attachment; filename="audit.csv"']},
+                },
+                "Link": {
+                    "description": 'With `format=csv` when there is a next page: its URL (RFC 8288, `rel="next"`); '
+                    "JSON answers carry `next_cursor` instead.",
+                    "schema": {"type": "string", "examples": ['<?cursor=eyJpZCI6NDJ9&format=csv>; rel="next"']},
+                },
+            },
+        },
         **problem_responses(400, *AUTH_PROBLEMS),
     },
 )

@@ -131,6 +131,16 @@ stream behaves as with `once=true`.
     responses={
         200: {
             "description": "The event stream.",
+            "headers": {
+                "Cache-Control": {
+                    "description": "`no-store`: the stream is about people's questions; nobody may keep it.",
+                    "schema": {"type": "string", "examples": ["no-store"]},
+                },
+                "X-Accel-Buffering": {
+                    "description": "`no`: tells a reverse proxy (nginx) to pass each message on at once.",
+                    "schema": {"type": "string", "examples": ["no"]},
+                },
+            },
             "content": {
                 "text/event-stream": {
                     "schema": {
@@ -163,6 +173,7 @@ async def stream_my_console(
     last_event_id: Annotated[
         str | None,
         Header(
+            alias="Last-Event-ID",
             max_length=200,
             description="The `id` of the last message received, to resume after it.",
             examples=["WzgyMSw0Ml0"],

@@ -168,7 +168,10 @@ async def get_public_ticket_status(
     ],
     lang: Annotated[Language | None, Query(description="Language of the texts; wins over Accept-Language.")] = None,
     accept_language: Annotated[
-        str | None, Header(max_length=500, description="Used when `lang` is absent, e.g. `fr-BE,fr;q=0.9`.")
+        str | None,
+        Header(
+            alias="Accept-Language", max_length=500, description="Used when `lang` is absent, e.g. `fr-BE,fr;q=0.9`."
+        ),
     ] = None,
 ) -> PublicTicketStatus:
     language = requested_language(accept_language, lang.value if lang else None)

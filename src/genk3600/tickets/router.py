@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -10,6 +10,7 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.openapi import header
 from genk3600.kit.pagination import Pages
 from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -28,6 +29,9 @@ from genk3600.tickets.schemas import (
     etag,
 )
 from genk3600.units.schemas import UnitCode
+
+# Every answer that shows a ticket's current version carries it for the next `If-Match`.
+WITH_ETAG: dict[str, Any] = {"headers": {"ETag": header("ETag")}}
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -72,7 +76,7 @@ async def list_tickets(
     summary="Get a ticket",
     description="One ticket by its reference, with owner, category, citizen and deadlines. The `ETag` header "
     "is what `If-Match` must carry to change it.",
-    responses=problem_responses(404, *AUTH_PROBLEMS),
+    responses={200: WITH_ETAG, **problem_responses(404, *AUTH_PROBLEMS)},
 )
 async def get_ticket(
     session: Session, viewer: TicketReader, reference: Reference, response: Response, language: ReaderLanguage
@@ -92,7 +96,7 @@ async def get_ticket(
         "in_progress → waiting_on_citizen → resolved → closed, plus reopen resolved → in_progress); others "
         "answer 409 listing the allowed ones. Waiting on the citizen pauses the SLA clock."
     ),
-    responses=problem_responses(404, 409, 412, 428, *AUTH_PROBLEMS),
+    responses={200: WITH_ETAG, **problem_responses(404, 409, 412, 428, *AUTH_PROBLEMS)},
 )
 async def change_ticket(
     session: Session,
@@ -102,7 +106,13 @@ async def change_ticket(
     reference: Reference,
     change: TicketChange,
     response: Response,
-    if_match: Annotated[str | None, Header(description="The ETag from GET /v1/tickets/{reference}.")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The `ETag` from `GET /v1/tickets/{reference}`. Required: without it the answer is 428.",
+        ),
+    ] = None,
 ) -> TicketOut:
     ticket = await changes.change_ticket(session, settings, clock, actor, reference, if_match, change)
     response.headers["ETag"] = etag(ticket.version)
@@ -121,7 +131,7 @@ async def change_ticket(
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=EscalationOut,
-    responses=problem_responses(404, 409, *AUTH_PROBLEMS),
+    responses={201: WITH_ETAG, **problem_responses(404, 409, *AUTH_PROBLEMS)},
 )
 async def escalate_ticket(
     session: Session,

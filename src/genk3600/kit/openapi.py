@@ -1,0 +1,108 @@
+"""The OpenAPI document as integrators get it: FastAPI's spec plus what shared code does to every response.
+
+Routes document their own bodies, parameters and errors. What middleware and shared dependencies add to
+*every* answer of a kind is documented here once, by rule, so the spec cannot forget an operation:
+
+- `X-Request-ID` on every response (`middleware.RequestContextMiddleware` echoes or makes it up);
+- `Retry-After` on every 429 and 503 (rate limits and an unreachable database);
+- `Idempotent-Replayed` on the success responses of operations that take an `Idempotency-Key`;
+- `Location` on the 200 and 201 answers of POSTs (where to read what was created or found);
+- `If-Match` required where it is accepted: without it the server answers 428, so it is not optional;
+- 400 (unparsable JSON) and 413 (body too large) on every operation with a JSON body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from genk3600.errors import ProblemDetails, problem_responses
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "RequestId": {
+        "description": "The request's id: the caller's `X-Request-ID` when it is sane, else one made up. It is "
+        "in the server's log lines and in problem bodies (`request_id`); quote it when reporting a problem.",
+        "schema": {"type": "string", "maxLength": 128, "examples": ["3f2a9c1e5b7d4e0f"]},
+    },
+    "RetryAfter": {
+        "description": "Seconds to wait before retrying (RFC 9110 §10.2.3).",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$", "examples": ["5"]},
+    },
+    "ETag": {
+        "description": "The ticket's version, for `If-Match` on the next change (RFC 9110 §8.8.3).",
+        "required": True,
+        "schema": {"type": "string", "examples": ['"7"']},
+    },
+    "IdempotentReplayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same "
+        "`Idempotency-Key` (nothing was written again); absent on the first answer.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Location": {
+        "description": "The URL path where the created resource can be read (absent when it has no URL of its "
+        "own, as for an escalation, which is read on the ticket's timeline).",
+        "schema": {"type": "string", "examples": ["/v1/webhooks/7"]},
+    },
+}
+
+JSON = "application/json"
+
+
+def header(name: str) -> dict[str, str]:
+    """A reference to one of the shared headers, for a route's `responses`."""
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def openapi_schema(app: FastAPI) -> dict[str, Any]:
+    """The spec, with the shared problem schema, the shared headers, and without FastAPI's unused schemas."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        contact=app.contact,
+        license_info=app.license_info,
+    )
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["ProblemDetails"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    components["headers"] = {**components.get("headers", {}), **HEADERS}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            _document_shared_behaviour(method, operation)
+    app.openapi_schema = schema
+    return schema
+
+
+def _document_shared_behaviour(method: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    # Any JSON body may arrive unparsable or too large; those answers come from shared code.
+    if JSON in operation.get("requestBody", {}).get("content", {}):
+        malformed = {**problem_responses(400)[400], "description": "The body is not valid JSON."}
+        responses.setdefault("400", malformed)
+        responses.setdefault("413", problem_responses(413)[413])
+    parameters = operation.get("parameters", [])
+    idempotent = any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in parameters)
+    for parameter in parameters:
+        if parameter["in"] == "header" and parameter["name"] == "If-Match":
+            parameter["required"] = True
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-ID", header("RequestId"))
+        if status in {"429", "503"}:
+            headers.setdefault("Retry-After", header("RetryAfter"))
+        # A creating POST answers with where to read what it made, also when it found it made before (200).
+        if method == "post" and status in {"200", "201"}:
+            headers.setdefault("Location", header("Location"))
+        if idempotent and status.startswith("2"):
+            headers.setdefault("Idempotent-Replayed", header("IdempotentReplayed"))
