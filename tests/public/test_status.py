@@ -607,7 +607,7 @@ async def test_openapi_documents_the_public_operation(client: httpx.AsyncClient)
         "reference",
         "code",
         "lang",
-        "accept-language",
+        "Accept-Language",
     }
     schema = spec["components"]["schemas"]["PublicTicketStatus"]
     assert schema["examples"][0]["role"] == "De dienst Burgerzaken beslist over uw aanvraag."
