@@ -211,8 +211,8 @@ async def test_no_english_and_no_codes_on_any_screen(
     # reports' own work, tested below): the console's own texts and the figures it names are scanned here.
     await open_screen(page, "supervisor")
     await expect(page.locator("section[data-report] table").first).to_be_visible()
-    period = {"from": await page.locator("input[name='from']").input_value()}
-    period["to"] = await page.locator("input[name='to']").input_value()
+    period = {"first_day": await page.locator("input[name='from']").input_value()}
+    period["last_day"] = await page.locator("input[name='to']").input_value()
     await scan("supervisor", await report_texts(api, {**admin, "Accept-Language": language}, period))
     assert scan.found == {}, f"English or codes on the {language} console: {json.dumps(scan.found, indent=1)}"
 
@@ -233,7 +233,7 @@ async def report_texts(api: httpx.AsyncClient, headers: dict[str, str], period: 
 @pytest.mark.parametrize("language", ["nl", "fr"])
 async def test_report_metadata_is_in_the_readers_language(language: str, api: httpx.AsyncClient) -> None:
     admin = await staff_headers(api, ADMIN)
-    period = {"from": "2026-01-01", "to": "2026-01-31"}
+    period = {"first_day": "2026-01-01", "last_day": "2026-01-31"}
     english = set(await report_texts(api, {**admin, "Accept-Language": "en"}, period))
     theirs = await report_texts(api, {**admin, "Accept-Language": language}, period)
     assert sorted(text for text in theirs if text in english) == []

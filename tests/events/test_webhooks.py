@@ -317,7 +317,7 @@ async def test_replay_sends_again_from_a_position(
     assert everything.status_code == 202, everything.text
     assert (everything.json()["queued"], everything.json()["complete"]) == (3, True)
     partial = await api.post(
-        f"/v1/webhooks/{subscription['id']}/replay", params={"from": feed[1]["cursor"]}, headers=committed.admin
+        f"/v1/webhooks/{subscription['id']}/replay", params={"after": feed[1]["cursor"]}, headers=committed.admin
     )
     assert partial.json()["queued"] == 1
     assert (await deliver_once(database.sessions, settings, clock)).delivered == 4  # two of one ticket: in two rounds

@@ -334,8 +334,8 @@ async def test_scopes_and_documentation(client: httpx.AsyncClient, world: World,
     for path, method, operation_id in (
         ("/v1/contacts/{contact_id}/participations", "post", "record_participation"),
         ("/v1/contacts/{contact_id}/participations", "get", "list_participations"),
-        ("/v1/categories/{code}/deciders", "get", "get_category_deciders"),
-        ("/v1/categories/{code}/deciders", "put", "set_category_deciders"),
+        ("/v1/categories/{category_code}/deciders", "get", "get_category_deciders"),
+        ("/v1/categories/{category_code}/deciders", "put", "set_category_deciders"),
     ):
         operation = paths[path][method]
         assert operation["operationId"] == operation_id

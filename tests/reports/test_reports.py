@@ -47,7 +47,7 @@ from genk3600.reports import catalogue
 from tests import factories
 from tests.factories import World, assert_problem, bearer
 
-PERIOD = {"from": "2026-03-28", "to": "2026-03-30"}
+PERIOD = {"first_day": "2026-03-28", "last_day": "2026-03-30"}
 
 
 def z(moment: str) -> datetime:
@@ -239,7 +239,8 @@ async def test_report_figures_on_the_seeded_data(
     answer = await client.get(f"/v1/reports/{name}", params=PERIOD, headers=admin)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["report"], body["from"], body["to"]) == (name, "2026-03-28", "2026-03-30")
+    assert (body["report"], body["first_day"], body["last_day"]) == (name, "2026-03-28", "2026-03-30")
+    assert (body["from"], body["to"]) == ("2026-03-28", "2026-03-30")  # the deprecated names, until v2
     assert [column["name"] for column in body["columns"]] == list(EXPECTED[name][0])
     assert body["rows"] == EXPECTED[name]
 
@@ -472,9 +473,10 @@ async def test_an_api_key_bound_to_a_unit_sees_that_unit_and_those_below(
 @pytest.mark.parametrize(
     ("params", "status", "words"),
     [
-        ({"from": "2026-03-31", "to": "2026-03-01"}, 422, "is after"),
-        ({"from": "2025-01-01", "to": "2026-01-02"}, 422, "at most 366"),
-        ({"from": "2026-02-30"}, 422, "from"),
+        ({"first_day": "2026-03-31", "last_day": "2026-03-01"}, 422, "is after"),
+        ({"first_day": "2025-01-01", "last_day": "2026-01-02"}, 422, "at most 366"),
+        ({"first_day": "2026-02-30"}, 422, "first_day"),
+        ({"first_day": "2026-03-01", "from": "2026-03-02"}, 422, "old name"),
         ({"from": "yesterday"}, 422, "from"),
         ({"to": "9999-12-31"}, 422, "must lie between"),
         ({"unit": "nowhere"}, 422, "no unit with code 'nowhere'"),

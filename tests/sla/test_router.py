@@ -180,7 +180,7 @@ async def test_deadline_on_a_units_calendar(
         assert (await post(client, "/v1/calendar/opening-hours", hours, admin_headers)).status_code == 201
 
     path = "/v1/calendar/units/burgerzaken/deadline"
-    friday = {"minutes": 120, "from": "2026-11-27T16:00:00+01:00"}
+    friday = {"minutes": 120, "since": "2026-11-27T16:00:00+01:00"}
     response = await client.get(path, params=friday, headers=admin_headers)
     assert response.status_code == 200, response.text
     assert response.json() == {

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
 from genk3600.auth.dependencies import Admin
 from genk3600.categories import service
-from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
+from genk3600.categories.schemas import CategoryCodePath, CategoryIn, CategoryOut, CategoryPage
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
@@ -43,13 +41,13 @@ async def create_category(
 
 
 @router.get(
-    "/{code}",
+    "/{category_code}",
     operation_id="get_category",
     summary="Get a category",
     description="One category by its code.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
 async def get_category(
-    session: Session, _: Admin, code: Annotated[str, Path(max_length=100)], language: ReaderLanguage
+    session: Session, _: Admin, category_code: CategoryCodePath, language: ReaderLanguage
 ) -> CategoryOut:
-    return await service.get_category(session, code, language)
+    return await service.get_category(session, category_code, language)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import ConfigDict, Field
 
 from genk3600.i18n.texts import localised_name
@@ -12,6 +13,9 @@ from genk3600.models import Category
 from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Confidentiality, Language, Priority
 from genk3600.units.schemas import UnitCode
+
+# A category named in a URL path: looked up as given (404 when unknown), so only its length is checked.
+CategoryCodePath = Annotated[str, Path(max_length=100, description="The category's code.", examples=["civil.id_card"])]
 
 CategoryCode = Annotated[
     str, Field(min_length=3, max_length=100, pattern=CATEGORY_CODE_PATTERN, examples=["waste.pickup"])

@@ -21,6 +21,7 @@ from genk3600.events.schemas import (
 )
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import MAX_LIMIT, Pages
+from genk3600.kit.renamed import renamed
 
 FEED_DESCRIPTION = """\
 Every committed change (ticket created, routed, assigned, escalated, status changed, participation \
@@ -193,12 +194,15 @@ async def replay_webhook(
     clock: AppClock,
     caller: Admin,
     subscription_id: SubscriptionId,
-    from_: Annotated[
+    after: Annotated[
         str | None,
-        Query(alias="from", max_length=200, description="Feed cursor to re-send after.", examples=[CURSOR_EXAMPLE]),
+        Query(max_length=200, description="Feed position to re-send after.", examples=[CURSOR_EXAMPLE]),
+    ] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=200, deprecated=True, description="Old name of `after`.")
     ] = None,
 ) -> WebhookReplayOut:
-    return await webhooks.replay(session, clock, subscription_id, from_, caller)
+    return await webhooks.replay(session, clock, subscription_id, renamed(after, from_, "after", "from"), caller)
 
 
 @webhooks_router.get(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import Admin, ContactWriter, TicketReader
+from genk3600.categories.schemas import CategoryCodePath
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
@@ -23,8 +24,6 @@ from genk3600.participation.schemas import (
 router = APIRouter()
 
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the contact.", examples=[17])]
-CategoryCodePath = Annotated[str, Path(max_length=100, description="Category code.", examples=["civil.id_card"])]
-
 PARTICIPATION_EXAMPLES: dict[str, Any] = {
     "own_role": {
         "summary": "Staff member records their own role",
@@ -69,7 +68,7 @@ def _with_authority_403(responses: dict[int | str, dict[str, Any]]) -> dict[int 
         "a unit they supervise; API clients must name the staff member. Front-office positions (agent, supervisor) and "
         "administrators may inform and register; back-office staff and case workers may also advise; deciding "
         "needs a membership in a unit holding decision authority for the ticket's category (see "
-        "`GET /v1/categories/{code}/deciders`; sub-units do not inherit it). The same staff member and role "
+        "`GET /v1/categories/{category_code}/deciders`; sub-units do not inherit it). The same staff member and role "
         "twice on one contact answers 409. Honours `Idempotency-Key`."
     ),
     status_code=status.HTTP_201_CREATED,
@@ -107,7 +106,7 @@ async def list_participations(
 
 
 @router.get(
-    "/v1/categories/{code}/deciders",
+    "/v1/categories/{category_code}/deciders",
     operation_id="get_category_deciders",
     summary="Units that may decide on a category",
     description="The units whose staff (back office or case workers) may record `deciding` on contacts of "
@@ -115,12 +114,12 @@ async def list_participations(
     tags=["administration"],
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_category_deciders(session: Session, _: Admin, code: CategoryCodePath) -> DecidersOut:
-    return await service.get_deciders(session, code)
+async def get_category_deciders(session: Session, _: Admin, category_code: CategoryCodePath) -> DecidersOut:
+    return await service.get_deciders(session, category_code)
 
 
 @router.put(
-    "/v1/categories/{code}/deciders",
+    "/v1/categories/{category_code}/deciders",
     operation_id="set_category_deciders",
     summary="Set the units that may decide on a category",
     description="Replaces the whole set of units holding decision authority for the category (an empty list: "
@@ -132,7 +131,7 @@ async def get_category_deciders(session: Session, _: Admin, code: CategoryCodePa
 async def set_category_deciders(
     session: Session,
     _: Admin,
-    code: CategoryCodePath,
+    category_code: CategoryCodePath,
     data: Annotated[DecidersIn, Body(openapi_examples=DECIDERS_EXAMPLES)],
 ) -> DecidersOut:
-    return await service.set_deciders(session, code, data)
+    return await service.set_deciders(session, category_code, data)

@@ -1,4 +1,4 @@
-"""GET /v1/reports (the catalogue) and GET /v1/reports/{name} (one report, JSON or CSV)."""
+"""GET /v1/reports (the catalogue) and GET /v1/reports/{report_name} (one report, JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.i18n import negotiate, requested_language
 from genk3600.kit.reader import ACCEPT_LANGUAGE_DESCRIPTION, DEFAULT_API_LANGUAGE, ReaderLanguage
+from genk3600.kit.renamed import renamed
 from genk3600.models.enums import Scope
 from genk3600.reports import service
 from genk3600.reports.catalogue import REPORTS
@@ -47,16 +48,16 @@ async def list_reports(_: ReportReader, settings: AppSettings, language: ReaderL
 
 
 @router.get(
-    "/{name}",
+    "/{report_name}",
     operation_id="get_report",
     response_model=ReportTable,
     summary="One report over a period",
     description=(
-        "The figures of one report over a period of local calendar days (Europe/Brussels), `from` and `to` "
-        "inclusive, at most 366 days; without `to` the period ends today, without `from` it spans 30 days. "
-        "`unit` narrows the figures to one unit and the units below it. `format=csv` gives the same table as "
-        "a CSV download: its header row holds the column labels in the language `Accept-Language` asks for, or the "
-        "column names (codes) when the request asks for no supported language, for scripts. " + REACH
+        "The figures of one report over a period of local calendar days (Europe/Brussels), `first_day` and "
+        "`last_day` included, at most 366 days; without `last_day` the period ends today, without `first_day` it "
+        "spans 30 days. `unit` narrows the figures to one unit and the units below it. `format=csv` gives the same "
+        "table as a CSV download: its header row holds the column labels in the language `Accept-Language` asks "
+        "for, or the column names (codes) when the request asks for no supported language, for scripts. " + REACH
     ),
     responses={
         200: {
@@ -72,7 +73,7 @@ async def get_report(
     principal: ReportReader,
     settings: AppSettings,
     clock: AppClock,
-    name: Annotated[
+    report_name: Annotated[
         str,
         Path(
             max_length=64,
@@ -80,12 +81,14 @@ async def get_report(
             examples=[report.name for report in REPORTS],
         ),
     ],
-    first: Annotated[
-        date | None, Query(alias="from", description="First day (YYYY-MM-DD).", examples=["2026-03-01"])
+    first_day: Annotated[
+        date | None, Query(description="First day of the period, included (YYYY-MM-DD).", examples=["2026-03-01"])
     ] = None,
-    last: Annotated[
-        date | None, Query(alias="to", description="Last day (YYYY-MM-DD).", examples=["2026-03-31"])
+    last_day: Annotated[
+        date | None, Query(description="Last day of the period, included (YYYY-MM-DD).", examples=["2026-03-31"])
     ] = None,
+    first: Annotated[date | None, Query(alias="from", deprecated=True, description="Old name of `first_day`.")] = None,
+    last: Annotated[date | None, Query(alias="to", deprecated=True, description="Old name of `last_day`.")] = None,
     unit: Annotated[UnitCode | None, Query(description="A unit's code: only that unit and the units below it.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")] = "json",
     accept_language: Annotated[
@@ -94,9 +97,14 @@ async def get_report(
     ] = None,
 ) -> ReportTable | Response:
     language = negotiate(accept_language, None, DEFAULT_API_LANGUAGE)
-    asked = service.period(first, last, settings.zone, clock.now())
+    asked = service.period(
+        renamed(first_day, first, "first_day", "from"),
+        renamed(last_day, last, "last_day", "to"),
+        settings.zone,
+        clock.now(),
+    )
     table = await service.run_report(
-        session, principal, settings.zone, name, asked, unit, settings.report_small_count_threshold, language
+        session, principal, settings.zone, report_name, asked, unit, settings.report_small_count_threshold, language
     )
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{service.csv_filename(table)}"'}

@@ -60,6 +60,8 @@ class ReportTable(BaseModel):
                 {
                     "report": "contacts-per-channel",
                     "title": "Contacts per channel per day",
+                    "first_day": "2026-03-01",
+                    "last_day": "2026-03-31",
                     "from": "2026-03-01",
                     "to": "2026-03-31",
                     "columns": [
@@ -77,8 +79,10 @@ class ReportTable(BaseModel):
 
     report: str
     title: str = Field(description="In the reader's language.")
-    from_: date = Field(alias="from")
-    to: date
+    first_day: date = Field(description="First day of the period, included.")
+    last_day: date = Field(description="Last day of the period, included.")
+    from_: date = Field(alias="from", description="Old name of `first_day`.", json_schema_extra={"deprecated": True})
+    to: date = Field(description="Old name of `last_day`.", json_schema_extra={"deprecated": True})
     columns: list[ColumnOut]
     rows: list[dict[str, Cell]] = Field(
         description="One object per row, keyed by column name. In rows about social work an `integer` cell "

@@ -52,14 +52,14 @@ def report_named(name: str) -> Report:
 
 
 def period(first: date | None, last: date | None, zone: ZoneInfo, now: datetime) -> Period:
-    """The period asked for; without `to` it ends today, without `from` it spans 30 days up to `to`."""
+    """The period asked for; without a last day it ends today, without a first day it spans 30 days."""
     last = last or now.astimezone(zone).date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    for name, day in (("from", first), ("to", last)):
+    for name, day in (("first_day", first), ("last_day", last)):
         if not EARLIEST <= day <= LATEST:
             raise InvalidPeriod(f"'{name}' must lie between {EARLIEST} and {LATEST}, not {day}.")
     if first > last:
-        raise InvalidPeriod(f"'from' ({first}) is after 'to' ({last}).")
+        raise InvalidPeriod(f"'first_day' ({first}) is after 'last_day' ({last}).")
     days = (last - first).days + 1
     if days > MAX_DAYS:
         raise InvalidPeriod(f"The period spans {days} days; a report covers at most {MAX_DAYS}.")
@@ -116,6 +116,8 @@ async def run_report(
     return ReportTable(
         report=report.name,
         title=texts.title(report, language),
+        first_day=asked.first,
+        last_day=asked.last,
         from_=asked.first,
         to=asked.last,
         columns=[ColumnOut(name=c.name, label=texts.label(c, language), type=c.type) for c in report.columns],
@@ -170,4 +172,4 @@ def _csv_cell(value: Cell) -> Cell:
 
 
 def csv_filename(table: ReportTable) -> str:
-    return f"{table.report}_{table.from_}_{table.to}.csv"
+    return f"{table.report}_{table.first_day}_{table.last_day}.csv"

@@ -11,6 +11,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import Pages
+from genk3600.kit.renamed import renamed
 from genk3600.sla import service
 from genk3600.sla.schemas import (
     MAX_TARGET_MINUTES,
@@ -65,14 +66,18 @@ async def create_sla_policy(
 
 
 @router.get(
-    "/v1/sla/policies/{code}",
+    "/v1/sla/policies/{policy_code}",
     operation_id="get_sla_policy",
     summary="Get an SLA policy",
     description="One SLA policy by its code.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_sla_policy(session: Session, _: Admin, code: Annotated[str, Path(max_length=64)]) -> SlaPolicyOut:
-    return await service.get_policy(session, code)
+async def get_sla_policy(
+    session: Session,
+    _: Admin,
+    policy_code: Annotated[str, Path(max_length=64, description="The policy's code.", examples=["standard"])],
+) -> SlaPolicyOut:
+    return await service.get_policy(session, policy_code)
 
 
 @router.get(
@@ -112,26 +117,26 @@ async def create_opening_hours(
 
 
 @router.get(
-    "/v1/calendar/opening-hours/{hours_id}",
+    "/v1/calendar/opening-hours/{opening_hours_id}",
     operation_id="get_opening_hours",
     summary="Get opening hours",
     description="One weekly opening interval by id.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_opening_hours(session: Session, _: Admin, hours_id: EntryId) -> OpeningHoursOut:
-    return await service.get_opening_hours(session, hours_id)
+async def get_opening_hours(session: Session, _: Admin, opening_hours_id: EntryId) -> OpeningHoursOut:
+    return await service.get_opening_hours(session, opening_hours_id)
 
 
 @router.delete(
-    "/v1/calendar/opening-hours/{hours_id}",
+    "/v1/calendar/opening-hours/{opening_hours_id}",
     operation_id="delete_opening_hours",
     summary="Remove opening hours",
     description="Removes a weekly opening interval. Deadlines set earlier keep their value.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def delete_opening_hours(session: Session, _: Admin, hours_id: EntryId) -> None:
-    await service.delete_opening_hours(session, hours_id)
+async def delete_opening_hours(session: Session, _: Admin, opening_hours_id: EntryId) -> None:
+    await service.delete_opening_hours(session, opening_hours_id)
 
 
 @router.get(
@@ -169,30 +174,30 @@ async def create_closing_day(
 
 
 @router.get(
-    "/v1/calendar/closing-days/{day_id}",
+    "/v1/calendar/closing-days/{closing_day_id}",
     operation_id="get_closing_day",
     summary="Get a closing day",
     description="One closing day by id.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_closing_day(session: Session, _: Admin, day_id: EntryId) -> ClosingDayOut:
-    return await service.get_closing_day(session, day_id)
+async def get_closing_day(session: Session, _: Admin, closing_day_id: EntryId) -> ClosingDayOut:
+    return await service.get_closing_day(session, closing_day_id)
 
 
 @router.delete(
-    "/v1/calendar/closing-days/{day_id}",
+    "/v1/calendar/closing-days/{closing_day_id}",
     operation_id="delete_closing_day",
     summary="Remove a closing day",
     description="Opens again on a day that was closed. Deadlines set earlier keep their value.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def delete_closing_day(session: Session, _: Admin, day_id: EntryId) -> None:
-    await service.delete_closing_day(session, day_id)
+async def delete_closing_day(session: Session, _: Admin, closing_day_id: EntryId) -> None:
+    await service.delete_closing_day(session, closing_day_id)
 
 
 @router.get(
-    "/v1/calendar/units/{code}/deadline",
+    "/v1/calendar/units/{unit_code}/deadline",
     operation_id="compute_unit_deadline",
     summary="Compute a deadline on a unit's calendar",
     description=(
@@ -207,11 +212,18 @@ async def compute_unit_deadline(
     settings: AppSettings,
     clock: AppClock,
     _: Admin,
-    code: Annotated[str, Path(max_length=64)],
+    unit_code: Annotated[str, Path(max_length=64, description="The unit's code.", examples=["burgerzaken"])],
     minutes: Annotated[int, Query(ge=0, le=MAX_TARGET_MINUTES, description="Business minutes to count.")],
-    start: Annotated[
+    since: Annotated[
         AwareDatetime | None,
-        Query(alias="from", description="Start moment, RFC 3339 with offset (e.g. `2026-11-27T16:00:00+01:00`)."),
+        Query(
+            description="Count from this moment, RFC 3339 with offset (e.g. `2026-11-27T16:00:00+01:00`); now "
+            "when absent."
+        ),
+    ] = None,
+    start: Annotated[
+        AwareDatetime | None, Query(alias="from", deprecated=True, description="Old name of `since`.")
     ] = None,
 ) -> DeadlineOut:
-    return await service.unit_deadline(session, settings, code, minutes, start or clock.now())
+    start = renamed(since, start, "since", "from")
+    return await service.unit_deadline(session, settings, unit_code, minutes, start or clock.now())

@@ -43,13 +43,16 @@ async def create_unit(
 
 
 @router.get(
-    "/{code}",
+    "/{unit_code}",
     operation_id="get_unit",
     summary="Get a unit",
     description="One unit by its code.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
 async def get_unit(
-    session: Session, _: Admin, code: Annotated[str, Path(max_length=64)], language: ReaderLanguage
+    session: Session,
+    _: Admin,
+    unit_code: Annotated[str, Path(max_length=64, description="The unit's code.", examples=["burgerzaken"])],
+    language: ReaderLanguage,
 ) -> UnitOut:
-    return await service.get_unit(session, code, language)
+    return await service.get_unit(session, unit_code, language)

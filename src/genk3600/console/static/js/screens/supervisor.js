@@ -82,7 +82,7 @@ async function csvLink(url, report) {
   const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
   const href = URL.createObjectURL(await response.blob());
-  return h("a", { href, download: `${report.report}_${report.from}_${report.to}.csv`, "data-csv": report.report }, t("supervisor.csv", { title: report.title }));
+  return h("a", { href, download: `${report.report}_${report.first_day}_${report.last_day}.csv`, "data-csv": report.report }, t("supervisor.csv", { title: report.title }));
 }
 
 async function reportSection(item, query, charts) {
@@ -131,7 +131,7 @@ export async function render(main) {
     results.replaceChildren(h("p", {}, t("common.loading")));
     try {
       const { items } = await get("/v1/reports");
-      const query = new URLSearchParams({ from: from.value, to: to.value });
+      const query = new URLSearchParams({ first_day: from.value, last_day: to.value });
       if (unit && unit.value()) query.set("unit", unit.value());
       const sections = [];
       for (const item of items) sections.push(await reportSection(item, query.toString(), charts));
