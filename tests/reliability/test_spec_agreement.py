@@ -52,7 +52,9 @@ async def test_local_times_in_answers_match_the_spec(disposable: DisposablePostg
             "/v1/calendar/opening-hours", json={"unit": None, "weekday": 5, "opens": "09:00", "closes": "12:30"}
         )
         assert created.status_code == 201, created.text
-        assert_matches_spec(created.json(), response_schema(spec, "/v1/calendar/opening-hours/{opening_hours_id}", "get"))
+        assert_matches_spec(
+            created.json(), response_schema(spec, "/v1/calendar/opening-hours/{opening_hours_id}", "get")
+        )
         hours = await api.get("/v1/calendar/opening-hours")
         assert_matches_spec(hours.json(), response_schema(spec, "/v1/calendar/opening-hours", "get"))
 

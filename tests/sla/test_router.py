@@ -185,6 +185,7 @@ async def test_deadline_on_a_units_calendar(
     assert response.status_code == 200, response.text
     assert response.json() == {
         "unit": "burgerzaken",
+        "since": "2026-11-27T15:00:00Z",
         "start": "2026-11-27T15:00:00Z",
         "minutes": 120,
         "deadline": "2026-11-30T08:30:00Z",

@@ -155,7 +155,8 @@ class ClosingDayPage(Page[ClosingDayOut]):
 
 class DeadlineOut(OutputModel):
     unit: str = Field(examples=["burgerzaken"])
-    start: datetime = Field(description="Where counting started (UTC).")
+    since: datetime = Field(description="Where counting started (UTC).")
+    start: datetime = Field(description="Old name of `since`.", json_schema_extra={"deprecated": True})
     minutes: int = Field(description="Business minutes counted.", examples=[120])
     deadline: datetime = Field(description="When those business minutes have passed (UTC).")
     local_deadline: datetime = Field(description="The same moment in the calendar's time zone.")

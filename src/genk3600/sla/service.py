@@ -178,6 +178,7 @@ async def unit_deadline(
         ) from exc
     return DeadlineOut(
         unit=unit.code,
+        since=start.astimezone(deadline.tzinfo),
         start=start.astimezone(deadline.tzinfo),
         minutes=minutes,
         deadline=deadline,
