@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help run test test-anyday lint typecheck format openapi constraints clean i18n-extract i18n-update i18n-check bench \
+.PHONY: help run test test-anyday lint typecheck format openapi client constraints clean i18n-extract i18n-update i18n-check bench \
 	browser faketime
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make typecheck    mypy (strict on src/)"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make openapi      write openapi/openapi.json"
+	@echo "make client       generate the typed Python client (genk3600_client) from the spec into build/client"
 	@echo "make bench        benchmarks (intake vs pgbench ceiling, 1M tickets, import); BENCH_ARGS=--help"
 	@echo "make constraints  re-pin constraints.txt from a fresh install"
 	@echo "make i18n-update  extract citizen texts from the code and merge them into the catalogues"
@@ -132,6 +133,11 @@ constraints:
 	    --exclude genk3600 --exclude pip --exclude setuptools --exclude wheel; } > "$$tmp/constraints.txt"; \
 	if cmp -s "$$tmp/constraints.txt" $(CONSTRAINTS); then echo "$(CONSTRAINTS) unchanged"; \
 	else mv "$$tmp/constraints.txt" $(CONSTRAINTS); echo "wrote $(CONSTRAINTS) ($$(grep -vc '^#' $(CONSTRAINTS)) pins)"; fi
+
+# What an integrator generates from the committed spec; examples/city_system.py runs on it.
+client: $(VENV)/.installed-dev
+	$(BIN)/openapi-python-client generate --path openapi/openapi.json --config openapi/client.yaml \
+		--meta none --output-path build/client/genk3600_client --overwrite
 
 # Citizen texts (klantentaal) live in gettext catalogues; the service compiles them in memory at start.
 CATALOGUES := src/genk3600/i18n/locales

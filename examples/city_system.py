@@ -1,8 +1,11 @@
 """What another city system writes to follow Genk3600: subscribe a webhook, verify deliveries, read the feed.
 
-Run it against a local Genk3600 (`make run` prints a demo API key with every scope):
+It talks to Genk3600 through a client generated from the committed spec alone (`openapi/openapi.json`), as an
+integrator would: `make client` writes the `genk3600_client` package into `build/client/` with
+openapi-python-client. Run it against a local Genk3600 (`make run` prints a demo API key with every scope):
 
-    export GENK3600_URL=http://127.0.0.1:8000 GENK3600_API_KEY=<the printed demo key>
+    make client
+    export PYTHONPATH=build/client GENK3600_URL=http://127.0.0.1:8000 GENK3600_API_KEY=<the printed demo key>
     .venv/bin/python examples/city_system.py subscribe https://mijn.genk.example/hooks/genk3600
     .venv/bin/python examples/city_system.py feed            # prints new events, resumes where it stopped
     .venv/bin/python examples/city_system.py feed --follow   # keeps polling
@@ -30,24 +33,44 @@ BASE_URL = os.environ.get("GENK3600_URL", "http://127.0.0.1:8000")
 CURSOR_FILE = Path(".genk3600-cursor")
 
 
-def client() -> httpx.Client:
-    return httpx.Client(
-        base_url=BASE_URL,
-        headers={"Authorization": f"Bearer {os.environ['GENK3600_API_KEY']}"},
+class Unavailable(Exception):
+    """Genk3600 asked us to come back later (429 or 503), after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def client(base_url: str = BASE_URL, api_key: str | None = None) -> Any:
+    """The generated client, authenticated with an API key (sent as `Authorization: Bearer <key>`)."""
+    from genk3600_client import AuthenticatedClient
+
+    return AuthenticatedClient(
+        base_url=base_url,
+        token=api_key or os.environ["GENK3600_API_KEY"],
         timeout=httpx.Timeout(10.0, read=30.0),
+        raise_on_unexpected_status=True,
     )
 
 
-def subscribe(api: httpx.Client, url: str, event_types: list[str]) -> dict[str, Any]:
+def _answer(response: Any, expected: int) -> Any:
+    """The parsed body of an expected answer; waits are raised as `Unavailable`, anything else as an error."""
+    if response.status_code == expected:
+        return response.parsed
+    if response.status_code in (429, 503):
+        raise Unavailable(float(response.headers.get("Retry-After", "5")))
+    problem = response.parsed
+    raise RuntimeError(f"{response.status_code} {getattr(problem, 'title', '')}: {getattr(problem, 'detail', '')}")
+
+
+def subscribe(api: Any, url: str, event_types: list[str]) -> Any:
     """Create a subscription; the answer holds the `secret` that signs every delivery (shown only now)."""
-    response = api.post(
-        "/v1/webhooks",
-        json={"url": url, "event_types": event_types, "description": "example city system"},
-        headers={"Idempotency-Key": f"subscribe-{url}"},  # a retried request does not subscribe twice
-    )
-    response.raise_for_status()
-    subscription: dict[str, Any] = response.json()
-    return subscription
+    from genk3600_client.api.webhooks import create_webhook
+    from genk3600_client.models import WebhookIn
+
+    body = WebhookIn(url=url, event_types=event_types, description="example city system")
+    # A retried request does not subscribe twice.
+    return _answer(create_webhook.sync_detailed(client=api, body=body, idempotency_key=f"subscribe-{url}"), 201)
 
 
 def handle_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> tuple[int, dict[str, Any] | None]:
@@ -64,31 +87,29 @@ def handle_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> tupl
     return 204, event
 
 
-Event = dict[str, Any]
+def events(api: Any, after: str | None, types: str | None = None) -> Iterator[tuple[list[Any], str]]:
+    """Pages of the feed from `after` on, with the position to save once a page is handled."""
+    from genk3600_client.api.events import list_events
+    from genk3600_client.types import UNSET
 
-
-def events(api: httpx.Client, after: str | None, types: str | None = None) -> Iterator[tuple[list[Event], str]]:
-    """Pages of the feed from `after` on, with the cursor to save once a page is handled."""
     while True:
-        params = {"after": after, "types": types, "limit": 100}
-        response = api.get("/v1/events", params={k: v for k, v in params.items() if v is not None})
-        if response.status_code in (429, 503):
-            time.sleep(float(response.headers.get("Retry-After", "5")))
+        try:
+            page = _answer(list_events.sync_detailed(client=api, after=after or UNSET, types=types or UNSET), 200)
+        except Unavailable as wait:
+            time.sleep(wait.retry_after)
             continue
-        response.raise_for_status()
-        page = response.json()
-        after = page["next_cursor"]
-        yield page["items"], after
-        if not page["has_more"]:
+        after = page.next_cursor
+        yield page.items, after
+        if not page.has_more:
             return
 
 
-def consume(api: httpx.Client, follow: bool, types: str | None) -> None:
+def consume(api: Any, follow: bool, types: str | None) -> None:
     cursor = CURSOR_FILE.read_text().strip() if CURSOR_FILE.exists() else None
     while True:
         for items, next_cursor in events(api, cursor, types):
             for event in items:
-                print(f"{event['occurred_at']}  {event['type']:<28} {event['ticket'] or '-'}  {event['data']}")
+                print(f"{event.occurred_at}  {event.type_:<28} {event.ticket or '-'}  {event.data.to_dict()}")
             # Saved only after the page is handled; written aside and renamed, so a crash leaves the old cursor.
             CURSOR_FILE.with_suffix(".tmp").write_text(next_cursor)
             CURSOR_FILE.with_suffix(".tmp").replace(CURSOR_FILE)
@@ -111,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     with client() as api:
         if args.command == "subscribe":
             subscription = subscribe(api, args.url, args.types.split(","))
-            print(f"subscription {subscription['id']}: keep this secret with the receiver: {subscription['secret']}")
+            print(f"subscription {subscription.id}: keep this secret with the receiver: {subscription.secret}")
         else:
             consume(api, args.follow, args.types)
     return 0
