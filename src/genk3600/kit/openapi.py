@@ -9,6 +9,9 @@ Routes document their own bodies, parameters and errors. What middleware and sha
 - `Location` on the 200 and 201 answers of POSTs (where to read what was created or found);
 - `If-Match` required where it is accepted: without it the server answers 428, so it is not optional;
 - 400 (unparsable JSON) and 413 (body too large) on every operation with a JSON body.
+
+And the OpenAPI links from each creating operation to where its result is read and changed (`LINKS`), so that
+clients and stateful tests (schemathesis) can follow a resource from its creation on.
 """
 
 from __future__ import annotations
@@ -50,6 +53,61 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 JSON = "application/json"
 
+# operationId → (status, link name, target operationId, parameters as runtime expressions).
+_TICKET = {"path.reference": "$response.body#/ticket/reference"}
+_BY_ID = "$response.body#/id"
+_BY_CODE = "$response.body#/code"
+LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
+    "record_contact": [
+        ("201", "ReadTicket", "get_ticket", _TICKET),
+        ("201", "ReadTimeline", "list_ticket_events", _TICKET),
+        ("201", "EscalateTicket", "escalate_ticket", _TICKET),
+        ("201", "ReadContact", "get_contact", {"path.contact_id": "$response.body#/contact_id"}),
+        ("201", "RecordRole", "record_participation", {"path.contact_id": "$response.body#/contact_id"}),
+        ("201", "ReadRoles", "list_participations", {"path.contact_id": "$response.body#/contact_id"}),
+    ],
+    "get_ticket": [
+        (
+            "200",
+            "ChangeTicket",
+            "change_ticket",
+            {"path.reference": "$response.body#/reference", "header.If-Match": "$response.header.ETag"},
+        ),
+    ],
+    "create_webhook": [
+        ("201", "ReadWebhook", "get_webhook", {"path.subscription_id": _BY_ID}),
+        ("201", "ReadDeliveries", "list_webhook_deliveries", {"path.subscription_id": _BY_ID}),
+        ("201", "ReplayWebhook", "replay_webhook", {"path.subscription_id": _BY_ID}),
+        ("201", "DisableWebhook", "disable_webhook", {"path.subscription_id": _BY_ID}),
+    ],
+    "create_routing_rule": [
+        ("201", "ReadRule", "get_routing_rule_history", {"path.rule_id": _BY_ID}),
+        ("201", "ChangeRule", "change_routing_rule", {"path.rule_id": _BY_ID}),
+    ],
+    "create_sla_policy": [("201", "ReadPolicy", "get_sla_policy", {"path.policy_code": _BY_CODE})],
+    "create_opening_hours": [
+        ("201", "ReadOpeningHours", "get_opening_hours", {"path.opening_hours_id": _BY_ID}),
+        ("201", "DeleteOpeningHours", "delete_opening_hours", {"path.opening_hours_id": _BY_ID}),
+    ],
+    "create_closing_day": [
+        ("201", "ReadClosingDay", "get_closing_day", {"path.closing_day_id": _BY_ID}),
+        ("201", "DeleteClosingDay", "delete_closing_day", {"path.closing_day_id": _BY_ID}),
+    ],
+    "create_unit": [
+        ("201", "ReadUnit", "get_unit", {"path.unit_code": _BY_CODE}),
+        ("201", "ReadQueue", "list_queue", {"path.unit_code": _BY_CODE}),
+    ],
+    "create_category": [
+        ("201", "ReadCategory", "get_category", {"path.category_code": _BY_CODE}),
+        ("201", "ReadDeciders", "get_category_deciders", {"path.category_code": _BY_CODE}),
+        ("201", "SetDeciders", "set_category_deciders", {"path.category_code": _BY_CODE}),
+    ],
+    "create_staff": [
+        ("201", "ReadStaff", "get_staff", {"path.staff_id": _BY_ID}),
+        ("201", "ChangeStaff", "change_staff", {"path.staff_id": _BY_ID}),
+    ],
+}
+
 
 def header(name: str) -> dict[str, str]:
     """A reference to one of the shared headers, for a route's `responses`."""
@@ -86,6 +144,9 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
 
 def _document_shared_behaviour(method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation["responses"]
+    for status, name, target, parameters in LINKS.get(operation.get("operationId", ""), []):
+        link = {"operationId": target, "parameters": parameters}
+        responses[status].setdefault("links", {})[name] = link
     # Any JSON body may arrive unparsable or too large; those answers come from shared code.
     if JSON in operation.get("requestBody", {}).get("content", {}):
         malformed = {**problem_responses(400)[400], "description": "The body is not valid JSON."}
