@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help run test test-anyday lint typecheck format openapi client constraints clean i18n-extract i18n-update i18n-check bench \
+.PHONY: help run test test-anyday lint typecheck format openapi examples client constraints clean i18n-extract i18n-update i18n-check bench \
 	browser faketime
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make typecheck    mypy (strict on src/)"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make openapi      write openapi/openapi.json"
+	@echo "make examples    record the spec's examples from a tour of the API (then make openapi)"
 	@echo "make client       generate the typed Python client (genk3600_client) from the spec into build/client"
 	@echo "make bench        benchmarks (intake vs pgbench ceiling, 1M tickets, import); BENCH_ARGS=--help"
 	@echo "make constraints  re-pin constraints.txt from a fresh install"
@@ -133,6 +134,11 @@ constraints:
 	    --exclude genk3600 --exclude pip --exclude setuptools --exclude wheel; } > "$$tmp/constraints.txt"; \
 	if cmp -s "$$tmp/constraints.txt" $(CONSTRAINTS); then echo "$(CONSTRAINTS) unchanged"; \
 	else mv "$$tmp/constraints.txt" $(CONSTRAINTS); echo "wrote $(CONSTRAINTS) ($$(grep -vc '^#' $(CONSTRAINTS)) pins)"; fi
+
+# Every operation's example answer, recorded from the tour in tests/test_spec_examples.py.
+examples: $(VENV)/.installed-dev
+	GENK3600_RECORD_EXAMPLES=1 $(BIN)/pytest -q -p no:randomly tests/test_spec_examples.py
+	GENK3600_ENV=dev $(BIN)/genk3600 openapi
 
 # What an integrator generates from the committed spec; examples/city_system.py runs on it.
 client: $(VENV)/.installed-dev

@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tests import factories
 
@@ -169,7 +169,7 @@ async def test_every_operation_conforms_to_the_spec(
 
 
 async def test_resources_are_followed_through_the_spec_links(
-    app: FastAPI, session: AsyncSession, world: factories.World
+    app: FastAPI, session: AsyncSession, connection: AsyncConnection, world: factories.World
 ) -> None:
     """Stateful: schemathesis chains operations along the spec's OpenAPI links (create → read → change),
     so each answer is checked with real ids from the answers before it, not only with generated ones."""
@@ -181,10 +181,23 @@ async def test_resources_are_followed_through_the_spec_links(
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
 
+        def on_loop(work: Any) -> Any:
+            async def awaited() -> Any:
+                return await work
+
+            return asyncio.run_coroutine_threadsafe(awaited(), loop).result(timeout=30)
+
         class FollowLinks(schema.as_state_machine()):  # type: ignore[misc]
+            # Every scenario starts from the same database: what one created is rolled back before the next,
+            # so Hypothesis sees the same answers when it replays a scenario.
+            def setup(self) -> None:
+                self.savepoint = on_loop(connection.begin_nested())
+
+            def teardown(self) -> None:
+                on_loop(self.savepoint.rollback())
+
             def call(self, case: Case, **kwargs: Any) -> Response:
-                request = client.request(**_httpx_arguments(case, headers))
-                response = asyncio.run_coroutine_threadsafe(request, loop).result(timeout=30)
+                response = on_loop(client.request(**_httpx_arguments(case, headers)))
                 answered.append((case.operation.label, response.status_code))
                 return Response.from_any(response)
 

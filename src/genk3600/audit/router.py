@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from genk3600.audit import service
 from genk3600.audit.repository import AuditFilter
-from genk3600.audit.schemas import AuditPage
+from genk3600.audit.schemas import CSV_COLUMNS, AuditPage
 from genk3600.auth.dependencies import Auditor
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
@@ -42,7 +42,13 @@ def audit_filter(
     ),
     responses={
         200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": ",".join(CSV_COLUMNS) + "\r\n812,2026-11-23T08:16:02Z,api_client,3,mijnGenk,[],create,"
+                    "ticket,41,,3f2a9c1e5b7d4e0f,10.20.0.7\r\n",
+                }
+            },
             "headers": {
                 "Content-Disposition": {
                     "description": "With `format=csv`: `attachment` with a file name, for a browser download.",

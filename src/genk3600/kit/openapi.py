@@ -10,12 +10,18 @@ Routes document their own bodies, parameters and errors. What middleware and sha
 - `If-Match` required where it is accepted: without it the server answers 428, so it is not optional;
 - 400 (unparsable JSON) and 413 (body too large) on every operation with a JSON body.
 
+Examples recorded from a tour of the API over the demo organisation (`docs/examples.json`, written by
+tests/test_spec_examples.py) fill in every request and success answer that has no example in the code.
+
 And the OpenAPI links from each creating operation to where its result is read and changed (`LINKS`), so that
 clients and stateful tests (schemathesis) can follow a resource from its creation on.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -52,6 +58,7 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 JSON = "application/json"
+EXAMPLES_PATH = Path(__file__).resolve().parents[1] / "docs" / "examples.json"
 
 # operationId → (status, link name, target operationId, parameters as runtime expressions).
 _TICKET = {"path.reference": "$response.body#/ticket/reference"}
@@ -138,6 +145,7 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
             _document_shared_behaviour(method, operation)
+            _add_recorded_examples(operation)
     app.openapi_schema = schema
     return schema
 
@@ -167,3 +175,27 @@ def _document_shared_behaviour(method: str, operation: dict[str, Any]) -> None:
             headers.setdefault("Location", header("Location"))
         if idempotent and status.startswith("2"):
             headers.setdefault("Idempotent-Replayed", header("IdempotentReplayed"))
+
+
+@cache
+def recorded_examples() -> dict[str, dict[str, Any]]:
+    loaded: dict[str, dict[str, Any]] = json.loads(EXAMPLES_PATH.read_text())
+    return loaded
+
+
+def _has_example(media: dict[str, Any]) -> bool:
+    return "example" in media or "examples" in media
+
+
+def _add_recorded_examples(operation: dict[str, Any]) -> None:
+    recorded = recorded_examples().get(operation.get("operationId", ""))
+    if recorded is None:
+        return
+    summary = "Recorded from this server (demo data)"
+    body = operation.get("requestBody", {}).get("content", {}).get(JSON)
+    if body is not None and "request" in recorded and not _has_example(body):
+        body["examples"] = {"recorded": {"summary": summary, "value": recorded["request"]}}
+    for status, answer in recorded["responses"].items():
+        media = operation["responses"].get(status, {}).get("content", {}).get(JSON)
+        if media is not None and not _has_example(media):
+            media["examples"] = {"recorded": {"summary": summary, "value": answer}}

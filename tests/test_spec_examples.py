@@ -1,0 +1,374 @@
+"""Response and request examples for the spec, recorded from a tour of the API over Genk's demo organisation.
+
+Integrators read the examples before anything else, so they are real answers of this server, not prose: the
+tour below calls every operation the way a Genk integrator or agent would (Dutch data, the demo's units,
+staff and categories, a fixed Monday morning), and the first successful answer of each operation (and its
+request body) becomes that operation's example in the spec (`src/genk3600/docs/examples.json`, merged into
+the document by `kit/openapi.py`; examples written in the code win).
+
+- `make examples` re-records the file (this test with `GENK3600_RECORD_EXAMPLES=1`), then `make openapi`.
+- In every `make test` the tour runs again and must reach every operation that has a JSON answer, and the
+  committed file must hold exactly the operations the tour reaches: a new operation fails here until the
+  tour calls it and its example is recorded. test_openapi_quality.py validates every example against its
+  schema, so an example that no longer fits the answer's shape fails there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.auth.tokens import issue_dev_token
+from genk3600.config import Settings
+from genk3600.demo import ADMIN_EMAIL, AGENT_EMAIL, seed_demo
+from genk3600.kit.clock import FixedClock
+from genk3600.kit.openapi import EXAMPLES_PATH
+from genk3600.models import Citizen, Staff
+from tests import factories
+
+RECORD = os.environ.get("GENK3600_RECORD_EXAMPLES") == "1"
+# Genk's integrators and agents read Dutch: the texts in the examples are in Dutch.
+DUTCH = {"Accept-Language": "nl"}
+
+
+class Recorder:
+    """The first successful JSON answer (and JSON request body) of each operation, by operationId."""
+
+    def __init__(self, app: FastAPI) -> None:
+        # The spec's own path templates, as patterns: what an integrator's request is matched against.
+        self.routes = [
+            (re.compile("^" + re.sub(r"{[^}]+}", "[^/]+", path) + "$"), method.upper(), operation["operationId"])
+            for path, item in app.openapi()["paths"].items()
+            for method, operation in item.items()
+        ]
+        self.examples: dict[str, dict[str, Any]] = {}
+
+    def operation_id(self, request: httpx.Request) -> str | None:
+        # Templated paths come after literal ones of the same shape (`/v1/queues/{unit_code}/claim` vs a read).
+        matches = [
+            (pattern.pattern.count("[^/]+"), operation)
+            for pattern, method, operation in self.routes
+            if method == request.method and pattern.match(request.url.path)
+        ]
+        return min(matches)[1] if matches else None
+
+    async def __call__(self, response: httpx.Response) -> None:
+        await response.aread()
+        operation = self.operation_id(response.request)
+        if operation is None or not response.is_success:
+            return
+        recorded = self.examples.setdefault(operation, {"responses": {}})
+        if response.content and response.headers.get("content-type", "").startswith("application/json"):
+            recorded["responses"].setdefault(str(response.status_code), response.json())
+        body = response.request.content
+        if body and response.request.headers.get("content-type") == "application/json" and "request" not in recorded:
+            recorded["request"] = json.loads(body)
+
+
+Step = Callable[["Tour"], Awaitable[Any]]
+
+
+class Tour:
+    def __init__(self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings, clock: FixedClock):
+        self.client, self.session, self.settings, self.clock = client, session, settings, clock
+        self.admin: dict[str, str] = {}
+        self.found: dict[str, Any] = {}
+
+    def staff(self, email: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_dev_token(self.settings, self.clock, email)}", **DUTCH}
+
+    async def call(self, method: str, path: str, expected: int = 200, **kwargs: Any) -> Any:
+        kwargs.setdefault("headers", self.admin)
+        response = await self.client.request(method, path, **kwargs)
+        assert response.status_code == expected, f"{method} {path}: {response.status_code} {response.text}"
+        if response.content and response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response
+
+
+async def _the_front_door(t: Tour) -> None:
+    """A citizen's contacts on every channel, their tickets followed and handed over."""
+    web = {
+        "channel": "web",
+        "category": "waste.pickup",
+        "subject": "Grofvuil niet opgehaald in de Stalenstraat",
+        "body": "Mijn grofvuil staat er nog sinds maandag. Kan iemand het komen ophalen?",
+        "form_id": "melding-afval",
+        "citizen": {
+            "email": "jan.janssens@example.org",
+            "given_name": "Jan",
+            "family_name": "Janssens",
+            "phone": "+32 470 12 34 56",
+        },
+    }
+    recorded = await t.call("POST", "/v1/contacts", 201, json=web, headers={**t.admin, "Idempotency-Key": "web-1"})
+    reference = t.found["reference"] = recorded["ticket"]["reference"]
+    contact_id = t.found["contact_id"] = recorded["contact_id"]
+    # What the citizen sees with the code from the acknowledgement.
+    code = {"code": recorded["access_code"]}
+    await t.call("GET", f"/v1/public/tickets/{reference}", params=code, headers={"Accept-Language": "nl"})
+    # The citizen writes again about the same question: the contact joins the ticket.
+    again = {**web, "subject": "Nog steeds niet opgehaald", "body": "Het grofvuil staat er nog.", "ticket": reference}
+    await t.call("POST", "/v1/contacts", 201, json=again)
+    await t.call("GET", "/v1/contacts", params={"limit": 5})
+    await t.call("GET", f"/v1/contacts/{contact_id}")
+    agent = t.staff(AGENT_EMAIL)
+    role = {"role": "informing", "note": "Uitgelegd wanneer het grofvuil in de Stalenstraat wordt opgehaald."}
+    await t.call("POST", f"/v1/contacts/{contact_id}/participations", 201, json=role, headers=agent)
+    await t.call("GET", f"/v1/contacts/{contact_id}/participations", headers=agent)
+    read = await t.client.get(f"/v1/tickets/{reference}", headers=t.admin)
+    change = {"priority": "high", "note": "Derde melding deze maand in dezelfde straat."}
+    await t.call(
+        "PATCH", f"/v1/tickets/{reference}", json=change, headers={**t.admin, "If-Match": read.headers["ETag"]}
+    )
+    escalation = {
+        "to_unit": "omgeving",
+        "reason": "needs_expertise",
+        "requested_role": "advising",
+        "note": "Graag advies: ophaling al twee keer gemist.",
+    }
+    await t.call("POST", f"/v1/tickets/{reference}/escalations", 201, json=escalation)
+    await t.call("GET", "/v1/tickets", params={"unit": "omgeving", "limit": 5})
+    await t.call("GET", f"/v1/tickets/{reference}/events", headers={**t.admin, "Accept-Language": "nl"})
+    await t.call("GET", "/v1/search/tickets", params={"q": "grofvuil Stalenstraat"})
+    back_office = t.staff("stijn.lemmens@genk.example")
+    await t.call("GET", "/v1/queues/omgeving", params={"limit": 5}, headers=back_office)
+    counter = {
+        "channel": "counter",
+        "category": "civil.id_card",
+        "desk": "quick_desk",
+        "unit": "snelbalie",
+        "subject": "Nieuwe identiteitskaart aanvragen",
+        "summary": "Identiteitskaart verloren; komt een nieuwe aanvragen.",
+        "citizen": {"given_name": "Fatma", "family_name": "Yilmaz", "phone": "+32 489 55 66 77"},
+    }
+    await t.call("POST", "/v1/contacts", 201, json=counter)
+    claimer = t.staff("els.dewitte@genk.example")
+    await t.call("POST", "/v1/queues/burgerzaken/claim", headers=claimer)
+
+
+async def _the_phone(t: Tour) -> None:
+    call = {
+        "event": "ringing",
+        "call_id": "pbx-2026-11-23-0042",
+        "caller_number": "+32 89 65 44 11",
+        "called_number": "3600",
+    }
+    await t.call("POST", "/v1/intake/phone/events", json=call)
+    answered = {"event": "answered", "call_id": "pbx-2026-11-23-0042", "agent": AGENT_EMAIL}
+    await t.call("POST", "/v1/intake/phone/events", json=answered)
+    await t.call("GET", "/v1/me/calls", headers=t.staff(AGENT_EMAIL))
+    await t.call("GET", "/v1/me", headers=t.staff(AGENT_EMAIL))
+    await t.call("GET", "/v1/me/choices", headers={**t.staff(AGENT_EMAIL), "Accept-Language": "nl"})
+    await t.call("GET", "/v1/citizens/lookup", params={"email": "jan.janssens@example.org"})
+
+
+async def _mail(t: Tour) -> None:
+    mail = (
+        b"From: Marie Dubois <marie.dubois@example.org>\r\nTo: 3600@genk.example\r\n"
+        b"Subject: Rue endommagee devant chez moi\r\nMessage-ID: <tour-1@example.org>\r\n"
+        b"Date: Mon, 23 Nov 2026 09:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Bonjour, le trottoir de la Vennestraat est abime depuis la tempete.\r\n"
+    )
+    raw = {**t.admin, "content-type": "message/rfc822"}
+    await t.call("POST", "/v1/intake/mail", 201, content=mail, headers=raw)
+    reply = (
+        b"From: Jan Janssens <jan.janssens@example.org>\r\nTo: 3600@genk.example\r\n"
+        b"Subject: Re: [" + t.found["reference"].encode() + b"] Grofvuil niet opgehaald\r\n"
+        b"Message-ID: <tour-2@example.org>\r\nDate: Mon, 23 Nov 2026 10:15:00 +0100\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHet grofvuil staat er vandaag nog altijd.\r\n"
+    )
+    await t.call("POST", "/v1/intake/mail", 201, content=reply, headers=raw)
+    # The mail gateway delivers the same message twice: recognised by its Message-ID (200).
+    await t.call("POST", "/v1/intake/mail", 200, content=reply, headers=raw)
+
+
+async def _social_case(t: Tour) -> None:
+    """A social-welfare question, and a supervisor's break-the-glass access to it."""
+    social = {
+        "channel": "phone",
+        "category": "social.living_wage",
+        "subject": "Vraag over leefloon",
+        "summary": "Vraagt hoe een aanvraag voor leefloon verloopt.",
+        "call_id": "pbx-2026-11-23-0050",
+        "citizen": {"given_name": "Ahmed", "family_name": "El Amrani", "phone": "+32 470 98 76 54"},
+    }
+    recorded = await t.call("POST", "/v1/contacts", 201, json=social)
+    # The PBX integration sends the same call again: recognised by its call id, nothing written twice (200).
+    await t.call("POST", "/v1/contacts", 200, json=social)
+    reference = recorded["contact"]["ticket"]
+    glass = {"reason": "Burger in crisis aan de balie; de maatschappelijk werker is vandaag afwezig."}
+    await t.call(
+        "POST", f"/v1/tickets/{reference}/break-glass", 201, json=glass, headers=t.staff("veerle.geerts@genk.example")
+    )
+
+
+async def _the_citizen(t: Tour) -> None:
+    """Subject access: the DPO exports, holds and erases a citizen's data."""
+    dpo = {**DUTCH, "X-API-Key": await factories.api_key(t.session, "dpo", ["citizens:export"])}
+    jan = await t.session.scalar(select(Citizen).where(Citizen.email == "jan.janssens@example.org"))
+    assert jan is not None
+    await t.call("GET", f"/v1/citizens/{jan.id}/export", headers=dpo)
+    hold = {"hold": True, "reason": "Lopende rechtszaak over een belastingaanslag."}
+    await t.call("PUT", f"/v1/citizens/{jan.id}/legal-hold", json=hold, headers=dpo)
+    leaving = await factories.citizen(t.session, email="pieter.peeters@example.org", given_name="Pieter")
+    erasure = {"reason": "Vraag van de burger (AVG artikel 17)."}
+    await t.call("POST", f"/v1/citizens/{leaving.id}/erasure", json=erasure, headers=dpo)
+
+
+async def _administration(t: Tour) -> None:
+    unit = {"code": "cultuur", "name": "Cultuur", "kind": "department", "parent": "stad_genk"}
+    await t.call("POST", "/v1/units", 201, json=unit)
+    await t.call("GET", "/v1/units", params={"limit": 5})
+    await t.call("GET", "/v1/units/burgerzaken", headers={**t.admin, "Accept-Language": "nl"})
+    staff = {
+        "email": "lotte.vos@genk.example",
+        "full_name": "Lotte Vos",
+        "languages": ["nl", "fr"],
+        "memberships": [{"unit": "contact_centre", "position": "agent"}],
+    }
+    created = await t.call("POST", "/v1/staff", 201, json=staff)
+    await t.call("GET", "/v1/staff", params={"limit": 5})
+    await t.call("GET", f"/v1/staff/{created['id']}")
+    await t.call("PATCH", f"/v1/staff/{created['id']}", json={"languages": ["nl", "fr", "en"]})
+    category = {"code": "leisure.youth_camp", "name": "Speelpleinwerking", "owning_unit": "vrije_tijd"}
+    await t.call("POST", "/v1/categories", 201, json=category)
+    await t.call("GET", "/v1/categories", params={"limit": 5})
+    await t.call("GET", "/v1/categories/civil.id_card", headers={**t.admin, "Accept-Language": "nl"})
+    await t.call("GET", "/v1/categories/civil.id_card/deciders")
+    await t.call("PUT", "/v1/categories/leisure.youth_camp/deciders", json={"units": ["vrije_tijd"]})
+
+
+async def _routing_and_calendar(t: Tour) -> None:
+    rule = {
+        "name": "Straatverlichting naar Omgeving",
+        "position": 15,
+        "conditions": {"keywords": ["straatlamp", "verlichting"]},
+        "actions": {"owning_unit": "omgeving", "priority": "normal"},
+    }
+    created = await t.call("POST", "/v1/routing/rules", 201, json=rule)
+    await t.call("PUT", f"/v1/routing/rules/{created['id']}", json={**rule, "position": 12})
+    await t.call("GET", "/v1/routing/rules")
+    await t.call("GET", f"/v1/routing/rules/{created['id']}")
+    sketch = {"contact": {"channel": "phone", "subject": "Straatlamp kapot in de Weg naar As"}}
+    await t.call("POST", "/v1/routing/simulate", json=sketch, headers={**t.admin, "Accept-Language": "nl"})
+    draft = {
+        **rule,
+        "conditions": {"keywords": ["grofvuil"]},
+        "actions": {"owning_unit": "omgeving", "priority": "high"},
+    }
+    replay = {"days": 7, "rules": [draft]}
+    await t.call("POST", "/v1/routing/replay", json=replay, headers={**t.admin, "Accept-Language": "nl"})
+    policy = {
+        "code": "balie_dringend",
+        "name": "Dringend aan de balie",
+        "first_response_minutes": 60,
+        "resolution_minutes": 480,
+    }
+    await t.call("POST", "/v1/sla/policies", 201, json=policy)
+    await t.call("GET", "/v1/sla/policies")
+    await t.call("GET", "/v1/sla/policies/balie_dringend")
+    hours = {"unit": "burgerzaken", "weekday": 0, "opens": "08:30", "closes": "12:30"}
+    opened = await t.call("POST", "/v1/calendar/opening-hours", 201, json=hours)
+    await t.call("GET", "/v1/calendar/opening-hours", params={"limit": 5})
+    await t.call("GET", f"/v1/calendar/opening-hours/{opened['id']}")
+    day = {"day": "2026-12-24", "reason": "Kerstavond: stadhuis gesloten vanaf de middag"}
+    closed = await t.call("POST", "/v1/calendar/closing-days", 201, json=day)
+    await t.call("GET", "/v1/calendar/closing-days", params={"limit": 5})
+    await t.call("GET", f"/v1/calendar/closing-days/{closed['id']}")
+    since = {"minutes": 240, "since": "2026-11-23T16:00:00+01:00"}
+    await t.call("GET", "/v1/calendar/units/burgerzaken/deadline", params=since)
+    await t.call("DELETE", f"/v1/calendar/opening-hours/{opened['id']}", 204)
+    await t.call("DELETE", f"/v1/calendar/closing-days/{closed['id']}", 204)
+
+
+async def _integration(t: Tour) -> None:
+    hook = {
+        "url": "https://mijn.genk.example/hooks/genk3600",
+        "event_types": ["ticket.created", "ticket.status_changed"],
+        "description": "mijnGenk: statusupdates",
+    }
+    created = await t.call("POST", "/v1/webhooks", 201, json=hook)
+    await t.call("GET", "/v1/webhooks")
+    await t.call("GET", f"/v1/webhooks/{created['id']}")
+    await t.call("GET", f"/v1/webhooks/{created['id']}/deliveries")
+    await t.call("POST", f"/v1/webhooks/{created['id']}/replay", 202)
+    await t.call("DELETE", f"/v1/webhooks/{created['id']}", 204)
+    await t.call("GET", "/v1/events", params={"limit": 5})
+
+
+async def _oversight(t: Tour) -> None:
+    auditor = {**DUTCH, "X-API-Key": await factories.api_key(t.session, "dpo-audit", ["audit:read"])}
+    await t.call("GET", "/v1/audit", params={"limit": 3}, headers=auditor)
+    reports = {**t.admin, "Accept-Language": "nl"}
+    await t.call("GET", "/v1/reports", headers=reports)
+    period = {"first_day": "2026-11-01", "last_day": "2026-11-30"}
+    await t.call("GET", "/v1/reports/contacts-per-channel", params=period, headers=reports)
+    await t.call("GET", "/healthz", headers={})
+    await t.call("GET", "/readyz", headers={})
+
+
+TOUR: list[Step] = [
+    _the_front_door,
+    _the_phone,
+    _mail,
+    _social_case,
+    _the_citizen,
+    _administration,
+    _routing_and_calendar,
+    _integration,
+    _oversight,
+]
+
+
+def _needs_recorded_example(spec: dict[str, Any]) -> set[str]:
+    """Operations with a JSON success answer."""
+    wanted = set()
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith("2") and "application/json" in response.get("content", {}):
+                    wanted.add(operation["operationId"])
+    return wanted
+
+
+async def test_the_tour_reaches_every_operation_and_its_examples_are_committed(
+    app: FastAPI, session: AsyncSession, settings: Settings, clock: FixedClock
+) -> None:
+    await seed_demo(session)
+    admin = await session.scalar(select(Staff).where(Staff.email == ADMIN_EMAIL))
+    assert admin is not None
+    recorder = Recorder(app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://genk3600.test", event_hooks={"response": [recorder]}
+    ) as client:
+        tour = Tour(client, session, settings, clock)
+        tour.admin = {
+            "X-API-Key": await factories.api_key(
+                session,
+                "mijngenk",
+                ["admin", "contacts:write", "tickets:read", "tickets:write", "reports:read", "citizens:lookup"],
+            )
+        }
+        for step in TOUR:
+            await step(tour)
+
+    examples = {operation: recorder.examples[operation] for operation in sorted(recorder.examples)}
+    missing = _needs_recorded_example(app.openapi()) - set(examples)
+    assert not missing, f"the tour does not reach these operations yet; add them to TOUR: {sorted(missing)}"
+    if RECORD:
+        EXAMPLES_PATH.write_text(json.dumps(examples, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    committed = json.loads(EXAMPLES_PATH.read_text())
+    assert set(committed) == set(examples), "run `make examples` to record the tour's examples again"
+    for operation, recorded in examples.items():
+        assert set(committed[operation]["responses"]) == set(recorded["responses"]), operation
+        assert ("request" in committed[operation]) == ("request" in recorded), operation
