@@ -171,11 +171,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The timeline is append-only history: entries about parties and links go with the tables they describe.
-    op.execute("DELETE FROM ticket_event WHERE type IN (" + NEW_EVENTS + ")")
+    op.execute(f"DELETE FROM ticket_event WHERE type IN ({NEW_EVENTS})")  # noqa: S608 (constants above)
     _event_types(EVENTS)
     op.drop_index("ix_object_link_system", table_name="object_link")
     op.drop_table("object_link")
-    op.drop_index("uq_contact_party_correspondent", table_name="contact_party", postgresql_where=sa.text("correspondent"))
+    op.drop_index(
+        "uq_contact_party_correspondent", table_name="contact_party", postgresql_where=sa.text("correspondent")
+    )
     op.drop_index("ix_contact_party_citizen_id", table_name="contact_party")
     op.drop_index("ix_contact_party_contact_id", table_name="contact_party")
     op.drop_table("contact_party")

@@ -36,7 +36,9 @@ class ContactParty(IdMixin, ActorMixin, Base):
         CheckConstraint(ONE_ACTOR_AT_MOST, name="one_actor"),
         CheckConstraint("relationship IS NULL OR role = 'representative'", name="relationship_of_representative"),
         CheckConstraint("kind = 'person' OR citizen_id IS NULL", name="organisation_is_no_citizen"),
-        CheckConstraint("kind = 'person' OR (name IS NOT NULL AND organisation_name IS NULL)", name="organisation_name"),
+        CheckConstraint(
+            "kind = 'person' OR (name IS NOT NULL AND organisation_name IS NULL)", name="organisation_name"
+        ),
         CheckConstraint("num_nonnulls(citizen_id, name, email, phone) >= 1", name="identified"),
         CheckConstraint(f"enterprise_number ~ '{ENTERPRISE_NUMBER_SHAPE}'", name="enterprise_number_shape"),
         CheckConstraint("email = lower(email)", name="email_lower_case"),
