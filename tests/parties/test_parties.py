@@ -52,8 +52,11 @@ async def test_a_representatives_call_is_recorded_with_both_parties_and_replies_
     mother_id = body["contact"]["citizen_id"]
     subject, daughter = body["parties"]
     # The subject was added from the identified citizen; the daughter as she was given.
-    assert subject["role"] == "subject" and subject["citizen_id"] == mother_id and not subject["correspondent"]
-    assert daughter["role"] == "representative" and daughter["relationship"] == "family_member"
+    assert subject["role"] == "subject"
+    assert subject["citizen_id"] == mother_id
+    assert not subject["correspondent"]
+    assert daughter["role"] == "representative"
+    assert daughter["relationship"] == "family_member"
     assert daughter["name"] == "Lotte Janssens"
     assert daughter["phone"] == "+32470123456"
     assert daughter["email"] == "lotte.janssens@example.org"
@@ -88,7 +91,8 @@ async def test_a_representatives_call_is_recorded_with_both_parties_and_replies_
         await session.scalars(select(OutboxEvent.payload).where(OutboxEvent.type == "ticket.party_added"))
     ).all()
     assert [payload["role"] for payload in payloads] == ["subject", "representative"]
-    assert "Lotte" not in str(payloads) and "470" not in str(payloads)
+    assert "Lotte" not in str(payloads)
+    assert "470" not in str(payloads)
 
 
 async def test_without_a_correspondent_replies_stay_with_the_citizen(
@@ -122,7 +126,9 @@ async def test_a_known_citizen_as_correspondent_is_written_to_in_their_own_langu
     recorded = await client.post("/v1/contacts", json=_call(parties=[party]), headers=admin_headers)
     assert recorded.status_code == 201, recorded.text
     shown = recorded.json()["parties"][1]
-    assert shown["citizen_id"] == known.id and shown["name"] is None and shown["email"] is None
+    assert shown["citizen_id"] == known.id
+    assert shown["name"] is None
+    assert shown["email"] is None
     ticket_id = await session.scalar(
         select(Ticket.id).where(Ticket.reference == recorded.json()["ticket"]["reference"])
     )
@@ -236,7 +242,9 @@ async def test_a_party_relation_never_opens_another_persons_social_case(
         assert_problem(await client.get(f"/v1/contacts/{case_contact}/parties", headers=headers), 404)
         assert_problem(await client.get(f"/v1/contacts/{case_contact}/links", headers=headers), 404)
         mine = await client.get(f"/v1/tickets/{own.json()['ticket']['reference']}", headers=headers)
-        assert mine.status_code == 200 and mine.json()["parties"] == [] and mine.json()["links"] == []
+        assert mine.status_code == 200
+        assert mine.json()["parties"] == []
+        assert mine.json()["links"] == []
         found = await client.get("/v1/tickets", params={"object_system": "ocmw-dossiers"}, headers=headers)
         assert found.json()["items"] == []
         added = await client.post(f"/v1/contacts/{case_contact}/parties", json=DAUGHTER, headers=headers)
