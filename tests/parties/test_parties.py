@@ -258,3 +258,39 @@ async def test_a_party_relation_never_opens_another_persons_social_case(
         .where(AuditEntry.action == "read", AuditEntry.target_type == "contact_party")
     )
     assert reads == 1
+
+
+async def test_erasing_a_citizen_erases_who_acted_for_them_and_where_they_acted_for_others(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    recorded = await client.post("/v1/contacts", json=_call(), headers=admin_headers)
+    assert recorded.status_code == 201, recorded.text
+    mother_id = recorded.json()["contact"]["citizen_id"]
+    # Elsewhere the mother herself acts for a neighbour, named as a known citizen with her own number.
+    for_neighbour = {
+        "role": "representative",
+        "relationship": "other",
+        "citizen_id": mother_id,
+        "phone": "089 30 30 30",
+    }
+    neighbour = await client.post(
+        "/v1/contacts",
+        json=factories.web_contact(citizen={"email": "buur@example.org"}, parties=[for_neighbour]),
+        headers=admin_headers,
+    )
+    assert neighbour.status_code == 201, neighbour.text
+    dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    erased = await client.post(
+        f"/v1/citizens/{mother_id}/erasure", json={"reason": "Verzoek (AVG art. 17)"}, headers=dpo
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["parties"] == 3  # the mother as subject, her daughter, the mother for her neighbour
+    rows = (await session.scalars(select(ContactParty).order_by(ContactParty.id))).all()
+    for row in rows:
+        await session.refresh(row)
+    people = {(row.role, row.citizen_id): (row.name, row.email, row.phone) for row in rows}
+    assert people[("representative", None)] == ("[erased]", None, None)  # the daughter
+    assert people[("representative", mother_id)] == ("[erased]", None, None)
+    assert people[("subject", mother_id)] == ("[erased]", None, None)
+    neighbours = [row for row in rows if row.role == "subject" and row.citizen_id != mother_id]
+    assert [row.name for row in neighbours] == [None]  # the neighbour's own record is not the mother's to erase

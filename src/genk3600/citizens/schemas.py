@@ -208,6 +208,11 @@ class ErasureOut(OutputModel):
     tickets: int = Field(description="Tickets whose subject was erased.")
     calls: int = Field(description="Calls whose caller number was erased.")
     outbound_mails: int = Field(description="Mails to the citizen whose address and text were erased.")
+    parties: int = Field(
+        default=0,
+        description="Parties whose name, e-mail and phone were erased: those of the citizen's contacts (who "
+        "called on their behalf) and those naming the citizen on other contacts.",
+    )
 
 
 class LegalHoldIn(InputModel):
