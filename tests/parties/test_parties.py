@@ -294,3 +294,19 @@ async def test_erasing_a_citizen_erases_who_acted_for_them_and_where_they_acted_
     assert people[("subject", mother_id)] == ("[erased]", None, None)
     neighbours = [row for row in rows if row.role == "subject" and row.citizen_id != mother_id]
     assert [row.name for row in neighbours] == [None]  # the neighbour's own record is not the mother's to erase
+
+
+async def test_the_citizens_export_names_who_acted_for_them(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    recorded = await client.post("/v1/contacts", json=_call(), headers=admin_headers)
+    assert recorded.status_code == 201, recorded.text
+    mother_id = recorded.json()["contact"]["citizen_id"]
+    dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    export = await client.get(f"/v1/citizens/{mother_id}/export", headers=dpo)
+    assert export.status_code == 200, export.text
+    parties = export.json()["parties"]
+    assert [(party["role"], party["name"]) for party in parties] == [
+        ("subject", None),
+        ("representative", "Lotte Janssens"),
+    ]

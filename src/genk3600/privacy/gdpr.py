@@ -26,6 +26,7 @@ from genk3600.citizens.schemas import (
     ExportedContact,
     ExportedEvent,
     ExportedParticipation,
+    ExportedParty,
     ExportedTicket,
     LegalHoldOut,
 )
@@ -70,6 +71,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     ticket_ids = [ticket.id for ticket in tickets]
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
+    parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -108,6 +110,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
             )
             for ticket in tickets
         ],
+        parties=[ExportedParty.model_validate(party) for party in parties],
     )
 
 
