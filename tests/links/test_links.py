@@ -128,3 +128,20 @@ async def test_invalid_links_are_refused_and_nothing_is_written(
     assert_problem(await client.post("/v1/tickets/G3600-2026-999999/links", json=CASE, headers=admin_headers), 404)
     assert_problem(await client.post("/v1/contacts/999999/links", json=CASE, headers=admin_headers), 404)
     assert await factories.count(session, ObjectLink) == 0
+
+
+async def test_search_narrowed_to_tickets_linked_to_an_object(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    linked = await _ticket(client, admin_headers, links=[PERMIT])
+    other = await _ticket(client, admin_headers, citizen={"email": "els.claes@example.org"})
+
+    def search(**params: str) -> Any:
+        return client.get("/v1/search/tickets", params={"q": "grofvuil", **params}, headers=admin_headers)
+
+    assert set(_refs(await search())) == {linked["ticket"]["reference"], other["ticket"]["reference"]}
+    assert _refs(await search(object_system="omgevingsloket")) == [linked["ticket"]["reference"]]
+    assert _refs(await search(object_id="OMV_2026047113", object_type="omgevingsvergunning")) == [
+        linked["ticket"]["reference"]
+    ]
+    assert _refs(await search(object_system="ocmw-dossiers")) == []

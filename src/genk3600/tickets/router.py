@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
@@ -43,34 +44,35 @@ Reference = Annotated[
 ]
 
 
+ObjectSystem = Annotated[
+    LinkCode | None,
+    Query(
+        description="Only tickets linked (themselves or through a contact) to an object in this system.",
+        examples=["ocmw-dossiers"],
+    ),
+]
+ObjectType = Annotated[
+    LinkCode | None, Query(description="Only tickets linked to an object of this type.", examples=["dossier"])
+]
+ObjectIdentifier = Annotated[
+    ObjectId | None, Query(description="Only tickets linked to the object with this id.", examples=["SD/2026/04711"])
+]
+
+
+def object_filter(
+    object_system: ObjectSystem = None, object_type: ObjectType = None, object_id: ObjectIdentifier = None
+) -> TicketFilter:
+    """The filter on links to other systems' objects, shared by the ticket list and the search."""
+    return TicketFilter(object_system=object_system, object_type=object_type, object_id=object_id)
+
+
 def ticket_filter(
+    linked: Annotated[TicketFilter, Depends(object_filter)],
     status: Annotated[TicketStatus | None, Query(description="Only tickets in this status.")] = None,
     unit: Annotated[UnitCode | None, Query(description="Only tickets owned by this unit (code).")] = None,
     category: Annotated[CategoryCode | None, Query(description="Only tickets in this category (code).")] = None,
-    object_system: Annotated[
-        LinkCode | None,
-        Query(
-            description="Only tickets linked (themselves or through a contact) to an object in this system.",
-            examples=["ocmw-dossiers"],
-        ),
-    ] = None,
-    object_type: Annotated[
-        LinkCode | None,
-        Query(description="Only tickets linked to an object of this type.", examples=["dossier"]),
-    ] = None,
-    object_id: Annotated[
-        ObjectId | None,
-        Query(description="Only tickets linked to the object with this id.", examples=["SD/2026/04711"]),
-    ] = None,
 ) -> TicketFilter:
-    return TicketFilter(
-        status=status,
-        unit_code=unit,
-        category_code=category,
-        object_system=object_system,
-        object_type=object_type,
-        object_id=object_id,
-    )
+    return replace(linked, status=status, unit_code=unit, category_code=category)
 
 
 @router.get(
