@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, HttpUrl
+from pydantic import Field, HttpUrl
 
 from genk3600.kit.actors import ActorOut
 from genk3600.kit.reference import REFERENCE_EXAMPLE
@@ -35,22 +35,7 @@ class LinkIn(InputModel):
     )
 
 
-LINK_OUT_EXAMPLE: dict[str, Any] = {
-    "id": 8,
-    "ticket": REFERENCE_EXAMPLE,
-    "contact_id": None,
-    "system": "ocmw-dossiers",
-    "object_type": "dossier",
-    "object_id": "SD/2026/04711",
-    "url": "https://dossiers.ocmw.genk.example/dossier/SD-2026-04711",
-    "recorded_by": {"kind": "staff", "id": 31, "name": "Ine Vanhoof"},
-    "created_at": "2026-11-23T10:02:11Z",
-}
-
-
 class LinkOut(OutputModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [LINK_OUT_EXAMPLE]})
-
     id: int
     ticket: str | None = Field(
         description="Reference of the ticket the link is on, directly or through its contact; null for a link on "
@@ -68,28 +53,6 @@ class LinkOut(OutputModel):
 
 class LinkList(OutputModel):
     """Links, oldest first (a handful per ticket, so not paginated)."""
-
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        LINK_OUT_EXAMPLE,
-                        {
-                            **LINK_OUT_EXAMPLE,
-                            "id": 9,
-                            "contact_id": 17,
-                            "system": "omgevingsloket",
-                            "object_type": "omgevingsvergunning",
-                            "object_id": "OMV_2026047113",
-                            "url": None,
-                        },
-                    ]
-                }
-            ]
-        },
-    )
 
     items: list[LinkOut]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, EmailStr, Field, model_validator
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError
 
@@ -113,29 +113,7 @@ class PartyIn(InputModel):
         return self
 
 
-PARTY_OUT_EXAMPLE: dict[str, Any] = {
-    "id": 5,
-    "contact_id": 17,
-    "ticket": REFERENCE_EXAMPLE,
-    "kind": "person",
-    "role": "representative",
-    "relationship": "family_member",
-    "citizen_id": None,
-    "name": "Lotte Janssens",
-    "organisation_name": None,
-    "enterprise_number": None,
-    "email": "lotte.janssens@example.org",
-    "phone": "+32470123456",
-    "language": "nl",
-    "correspondent": True,
-    "recorded_by": {"kind": "staff", "id": 12, "name": "Sofie Vermeulen"},
-    "created_at": "2026-11-23T09:16:31Z",
-}
-
-
 class PartyOut(OutputModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [PARTY_OUT_EXAMPLE]})
-
     id: int
     contact_id: int
     ticket: str | None = Field(
@@ -162,31 +140,6 @@ class PartyOut(OutputModel):
 
 class PartyList(OutputModel):
     """The parties of one contact, oldest first (a handful at most, so not paginated)."""
-
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            **PARTY_OUT_EXAMPLE,
-                            "id": 4,
-                            "role": "subject",
-                            "relationship": None,
-                            "citizen_id": 1234,
-                            "name": None,
-                            "email": None,
-                            "phone": None,
-                            "language": None,
-                            "correspondent": False,
-                        },
-                        PARTY_OUT_EXAMPLE,
-                    ]
-                }
-            ]
-        },
-    )
 
     items: list[PartyOut]
 
