@@ -45,6 +45,7 @@ from genk3600.notifications.acknowledgement import acknowledge
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation
 from genk3600.parties import service as parties
+from genk3600.parties.schemas import PartyOut
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
@@ -445,6 +446,7 @@ async def record_contact(
     if contact is None:  # written in this very transaction
         raise ContactNotFound(recorded.contact_id)
     update: dict[str, object] = {}
+    named: list[PartyOut] = []
     if involved:
         named = await parties.record_at_intake(
             session, actor, contact.id, contact.channel, contact.ticket_id, contact.citizen_id, data.parties
@@ -458,5 +460,5 @@ async def record_contact(
             # Taking part may just have opened a normal ticket to this staff member (visible_tickets).
             if await ticket_repository.is_visible(session, contact.ticket_id, actor):
                 update["ticket"] = await tickets.ticket_out(session, contact.ticket_id)
-                update["parties"] = named if involved else []
+                update["parties"] = named
     return recorded.model_copy(update=update)
