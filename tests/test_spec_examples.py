@@ -155,6 +155,30 @@ async def _the_front_door(t: Tour) -> None:
     await t.call("POST", "/v1/queues/burgerzaken/claim", headers=claimer)
 
 
+async def _parties_and_links(t: Tour) -> None:
+    """The daughter who called for her mother, and the objects elsewhere the question is about."""
+    contact_id, reference = t.found["contact_id"], t.found["reference"]
+    daughter = {
+        "role": "representative",
+        "relationship": "family_member",
+        "name": "Lotte Janssens",
+        "phone": "0470 12 34 56",
+        "email": "lotte.janssens@example.org",
+        "language": "nl",
+        "correspondent": True,
+    }
+    party = await t.call("POST", f"/v1/contacts/{contact_id}/parties", 201, json=daughter)
+    await t.call("GET", f"/v1/contacts/{contact_id}/parties")
+    light = {"system": "straatverlichting", "object_type": "lichtpunt", "object_id": "GNK-04711"}
+    await t.call("POST", f"/v1/contacts/{contact_id}/links", 201, json=light)
+    await t.call("GET", f"/v1/contacts/{contact_id}/links")
+    permit = {"system": "omgevingsloket", "object_type": "omgevingsvergunning", "object_id": "OMV_2026047113"}
+    link = await t.call("POST", f"/v1/tickets/{reference}/links", 201, json=permit)
+    await t.call("GET", f"/v1/tickets/{reference}/links")
+    await t.call("DELETE", f"/v1/tickets/{reference}/links/{link['id']}", 204)
+    await t.call("DELETE", f"/v1/contacts/{contact_id}/parties/{party['id']}", 204)
+
+
 async def _the_phone(t: Tour) -> None:
     call = {
         "event": "ringing",
@@ -318,6 +342,7 @@ async def _oversight(t: Tour) -> None:
 
 TOUR: list[Step] = [
     _the_front_door,
+    _parties_and_links,
     _the_phone,
     _mail,
     _social_case,

@@ -25,10 +25,12 @@ from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.kit.openapi import openapi_schema
+from genk3600.links.router import router as links_router
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, queue_access_log
 from genk3600.participation.router import router as participation_router
+from genk3600.parties.router import router as parties_router
 from genk3600.problems import install_problem_handlers
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
@@ -141,9 +143,11 @@ def create_app(
         health_router,
         contacts_router,
         participation_router,
+        parties_router,
         intake_router,
         citizens_router,
         tickets_router,
+        links_router,
         search_router,
         queues_router,
         routing_router,

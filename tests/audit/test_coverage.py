@@ -210,6 +210,48 @@ async def _record_participation(c: Context) -> httpx.Response:
     return await c.client.post(f"/v1/contacts/{contact_id}/participations", json=body, headers=c.bearer(c.world.agent))
 
 
+DAUGHTER = {
+    "role": "representative",
+    "relationship": "family_member",
+    "name": "Lotte Janssens",
+    "phone": "0470 12 34 56",
+}
+PERMIT = {"system": "omgevingsloket", "object_type": "omgevingsvergunning", "object_id": "OMV_2026047113"}
+
+
+async def _add_contact_party(c: Context) -> httpx.Response:
+    contact_id = (await c.contact())["contact"]["id"]
+    return await c.client.post(f"/v1/contacts/{contact_id}/parties", json=DAUGHTER, headers=c.admin)
+
+
+async def _remove_contact_party(c: Context) -> httpx.Response:
+    contact_id = (await c.contact())["contact"]["id"]
+    party = await c.created(f"/v1/contacts/{contact_id}/parties", DAUGHTER)
+    return await c.client.delete(f"/v1/contacts/{contact_id}/parties/{party['id']}", headers=c.admin)
+
+
+async def _add_contact_link(c: Context) -> httpx.Response:
+    contact_id = (await c.contact())["contact"]["id"]
+    return await c.client.post(f"/v1/contacts/{contact_id}/links", json=PERMIT, headers=c.admin)
+
+
+async def _remove_contact_link(c: Context) -> httpx.Response:
+    contact_id = (await c.contact())["contact"]["id"]
+    link = await c.created(f"/v1/contacts/{contact_id}/links", PERMIT)
+    return await c.client.delete(f"/v1/contacts/{contact_id}/links/{link['id']}", headers=c.admin)
+
+
+async def _add_ticket_link(c: Context) -> httpx.Response:
+    reference = (await c.ticket())["reference"]
+    return await c.client.post(f"/v1/tickets/{reference}/links", json=PERMIT, headers=c.admin)
+
+
+async def _remove_ticket_link(c: Context) -> httpx.Response:
+    reference = (await c.ticket())["reference"]
+    link = await c.created(f"/v1/tickets/{reference}/links", PERMIT)
+    return await c.client.delete(f"/v1/tickets/{reference}/links/{link['id']}", headers=c.admin)
+
+
 async def _set_category_deciders(c: Context) -> httpx.Response:
     body = {"units": ["burgerzaken"]}
     return await c.client.put("/v1/categories/civil.id_card/deciders", json=body, headers=c.admin)
@@ -277,6 +319,12 @@ CASES: dict[str, Call] = {
     "disable_webhook": _disable_webhook,
     "replay_webhook": _replay_webhook,
     "record_participation": _record_participation,
+    "add_contact_party": _add_contact_party,
+    "remove_contact_party": _remove_contact_party,
+    "add_contact_link": _add_contact_link,
+    "remove_contact_link": _remove_contact_link,
+    "add_ticket_link": _add_ticket_link,
+    "remove_ticket_link": _remove_ticket_link,
     "set_category_deciders": _set_category_deciders,
     "record_call_event": _record_call_event,
     "record_mail": _record_mail,

@@ -39,6 +39,7 @@ CITIZEN_PHONE = "+32 89 11 22 33"
 MESSAGE_ID = "<canary-1@example.org>"
 CALL_ID = "pbx-canary-1"
 TEXT_WORD = "deurwaarder"
+LINK_SYSTEM = "ocmw-dossiers"
 EVERY_TICKET_EVENT = [f"ticket.{kind.value}" for kind in TicketEventType]  # a word of the case's text, for search
 
 
@@ -92,6 +93,11 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
             "given_name": PERSON_CANARY,
             "family_name": PERSON_CANARY,
         },
+        # Who called on the citizen's behalf, and the case in the OCMW's own system: as need-to-know as the rest.
+        "parties": [
+            {"role": "representative", "relationship": "family_member", "name": PERSON_CANARY, "correspondent": True}
+        ],
+        "links": [{"system": LINK_SYSTEM, "object_type": "dossier", "object_id": f"SD-{CASE_CANARY}"}],
     }
     created = await client.post("/v1/contacts", json=contact, headers=ocmw)
     assert created.status_code == 201, created.text
@@ -109,6 +115,8 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
     own = await client.get(f"/v1/tickets/{reference}", headers=ocmw)
     assert CASE_CANARY in own.text
+    assert [link["object_id"] for link in own.json()["links"]] == [f"SD-{CASE_CANARY}"]
+    assert PERSON_CANARY in [party["name"] for party in own.json()["parties"]]
     return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw)
 
 
@@ -167,6 +175,8 @@ def _query(operation: dict[str, Any], world: World) -> dict[str, str]:
         "format": "csv",
         "limit": "200",
         "code": "WRONG-CODE",
+        "object_system": LINK_SYSTEM,
+        "object_type": "dossier",
     }
     names = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
     return {name: value for name, value in chosen.items() if name in names}

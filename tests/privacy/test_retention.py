@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
-from genk3600.models import AuditEntry, Category, Citizen, Contact, Ticket
+from genk3600.models import AuditEntry, Category, Citizen, Contact, ContactParty, Ticket
 from genk3600.privacy.retention import retention_once
 from tests import factories
 from tests.factories import World, web_contact
@@ -45,8 +45,15 @@ async def test_retention_erases_what_is_due_and_nothing_else(
     await session.execute(update(Category).where(Category.id == world.waste.id).values(retention_days=30))
     now = clock.now()
     long_ago, recently = now - timedelta(days=40), now - timedelta(days=10)
-    due = await _ticket(client, writer_headers, citizen=None)
-    fresh = await _ticket(client, writer_headers, citizen=None)
+    # Who called on the citizen's behalf is personal data too: it goes with the contact's free text.
+    daughter = {
+        "role": "representative",
+        "relationship": "family_member",
+        "name": "Lotte Janssens",
+        "phone": "0470 12 34 56",
+    }
+    due = await _ticket(client, writer_headers, citizen=None, parties=[daughter])
+    fresh = await _ticket(client, writer_headers, citizen=None, parties=[daughter])
     still_open = await _ticket(client, writer_headers, citizen=None)
     kept_category = await _ticket(client, writer_headers, citizen=None, category="civil.id_card")
     held = await _ticket(client, writer_headers, citizen={"email": "held@example.org"})
@@ -71,6 +78,18 @@ async def test_retention_erases_what_is_due_and_nothing_else(
     entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "erase"))
     assert entry is not None
     assert (entry.actor_name, entry.target_id) == ("Retention job", str(erased_ticket.id))
+    parties = (
+        await session.execute(
+            select(Ticket.reference, ContactParty.name, ContactParty.phone)
+            .join(Contact, Contact.ticket_id == Ticket.id)
+            .join(ContactParty, ContactParty.contact_id == Contact.id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    assert {(row[0], row[1], row[2]) for row in parties} == {
+        (due, "[erased]", None),
+        (fresh, "Lotte Janssens", "+32470123456"),
+    }
     # Done is done: the next run finds nothing, and the ticket itself (statistics) is still there.
     assert await retention_once(sessions, settings, now) == 0
     assert await factories.count(session, Ticket) == 5

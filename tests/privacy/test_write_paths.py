@@ -278,6 +278,8 @@ async def test_a_duplicate_answer_shows_only_what_the_caller_may_see(
         "contact": None,
         "ticket": None,
         "participations": [],
+        "parties": [],
+        "links": [],
         "access_code": None,
     }
     remailed = await client.post("/v1/intake/mail", content=raw, headers={**writer, **MAIL})

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from genk3600.auth.principal import Principal
-from genk3600.models import Call, Citizen, Contact, OutboundMail, Participation, Ticket, TicketEvent
+from genk3600.models import Call, Citizen, Contact, ContactParty, OutboundMail, Participation, Ticket, TicketEvent
 from genk3600.models.enums import OPEN_STATUSES
 from genk3600.privacy.visibility import visible_tickets
 
@@ -132,6 +132,16 @@ async def participations_of_tickets(
     )
     rows = (await session.execute(statement)).all()
     return [(int(ticket_id or 0), participation) for ticket_id, participation in rows]
+
+
+async def parties_of_contacts_or_citizen(
+    session: AsyncSession, contact_ids: Sequence[int], citizen_id: int | None = None
+) -> Sequence[ContactParty]:
+    """The parties of these contacts, and those naming the citizen (when given) on any contact."""
+    condition: ColumnElement[bool] = ContactParty.contact_id.in_(contact_ids)
+    if citizen_id is not None:
+        condition = or_(condition, ContactParty.citizen_id == citizen_id)
+    return (await session.scalars(select(ContactParty).where(condition).order_by(ContactParty.id))).all()
 
 
 async def calls_of_contacts(session: AsyncSession, contact_ids: Sequence[int]) -> Sequence[Call]:

@@ -179,6 +179,25 @@ class ExportedTicket(OutputModel):
     participations: list[ExportedParticipation]
 
 
+class ExportedParty(OutputModel):
+    """A party to one of the citizen's contacts, or a party naming the citizen on another contact."""
+
+    id: int
+    contact_id: int
+    kind: str
+    role: str
+    relationship: str | None
+    citizen_id: int | None
+    name: str | None
+    organisation_name: str | None
+    enterprise_number: str | None
+    email: str | None
+    phone: str | None
+    language: str | None
+    correspondent: bool
+    created_at: datetime
+
+
 class CitizenExport(OutputModel):
     """Everything held about one citizen (GDPR art. 15 subject access)."""
 
@@ -186,6 +205,11 @@ class CitizenExport(OutputModel):
     citizen: ExportedCitizen
     contacts: list[ExportedContact]
     tickets: list[ExportedTicket]
+    parties: list[ExportedParty] = Field(
+        default_factory=list,
+        description="Who acted on the citizen's behalf in their contacts, and where the citizen is named as a "
+        "party on other contacts (those rows only, not the other contacts).",
+    )
 
 
 class ErasureIn(InputModel):
@@ -208,6 +232,11 @@ class ErasureOut(OutputModel):
     tickets: int = Field(description="Tickets whose subject was erased.")
     calls: int = Field(description="Calls whose caller number was erased.")
     outbound_mails: int = Field(description="Mails to the citizen whose address and text were erased.")
+    parties: int = Field(
+        default=0,
+        description="Parties whose name, e-mail and phone were erased: those of the citizen's contacts (who "
+        "called on their behalf) and those naming the citizen on other contacts.",
+    )
 
 
 class LegalHoldIn(InputModel):

@@ -64,6 +64,29 @@ CONTACT_EXAMPLES: dict[str, Any] = {
             "citizen": {"national_number": "85.07.30-033.28"},
         },
     },
+    "on_behalf": {
+        "summary": "The daughter calls for her mother (parties), about a permit file (link)",
+        "value": {
+            "channel": "phone",
+            "category": "civil.id_card",
+            "summary": "Dochter belt voor haar moeder: is de nieuwe identiteitskaart klaar?",
+            "caller_number": "0470 12 34 56",
+            "citizen": {"email": "maria.peeters@example.org", "given_name": "Maria", "family_name": "Peeters"},
+            "parties": [
+                {
+                    "role": "representative",
+                    "relationship": "family_member",
+                    "name": "Lotte Janssens",
+                    "phone": "0470 12 34 56",
+                    "email": "lotte.janssens@example.org",
+                    "correspondent": True,
+                }
+            ],
+            "links": [
+                {"system": "omgevingsloket", "object_type": "omgevingsvergunning", "object_id": "OMV_2026047113"}
+            ],
+        },
+    },
     "follow_up": {
         "summary": "Follow-up on an existing ticket",
         "value": {

@@ -16,9 +16,11 @@ from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.kit.schemas import InputModel, OutputModel
+from genk3600.links.schemas import MAX_LINKS, LinkIn, LinkOut
 from genk3600.models import Contact
 from genk3600.models.enums import Channel, ContactFlag, DeskKind, Direction, Language
 from genk3600.participation.schemas import ParticipationIn, ParticipationOut
+from genk3600.parties.schemas import MAX_PARTIES, PartyIn, PartyOut
 from genk3600.tickets.schemas import ActorOut, TicketOut
 from genk3600.units.schemas import UnitCode
 
@@ -70,6 +72,25 @@ class ContactBase(InputModel):
         description="Who played which role in this contact. A staff member who records a contact without "
         "saying so is recorded as `registering`.",
     )
+    parties: list[PartyIn] = Field(
+        default_factory=list,
+        max_length=MAX_PARTIES,
+        description="Who else the contact involves: whoever made it on the citizen's behalf (`representative`) "
+        "and whom it is about (`subject`). Without a `subject` here, the identified `citizen` is added as the "
+        "subject. At most one `correspondent` (replies go to them). See `POST /v1/contacts/{id}/parties`.",
+    )
+    links: list[LinkIn] = Field(
+        default_factory=list,
+        max_length=MAX_LINKS,
+        description="Objects in other systems this contact refers to (a case, a permit file, a street light). "
+        "See `POST /v1/contacts/{id}/links`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_correspondent(self) -> ContactBase:
+        if sum(party.correspondent for party in self.parties) > 1:
+            raise ValueError("replies go to one party: mark at most one party as `correspondent`")
+        return self
 
 
 class WebContactIn(ContactBase):
@@ -262,6 +283,8 @@ class ContactRecorded(OutputModel):
     participations: list[ParticipationOut] = Field(
         default_factory=list, description="Roles recorded with this request."
     )
+    parties: list[PartyOut] = Field(default_factory=list, description="Parties recorded with this request.")
+    links: list[LinkOut] = Field(default_factory=list, description="Links recorded with this request.")
     access_code: str | None = Field(
         default=None,
         description="Only when this request opened the ticket: the citizen's code for the public status page "

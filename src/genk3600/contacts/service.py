@@ -27,6 +27,7 @@ from genk3600.contacts.schemas import (
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
+from genk3600.links import service as links
 from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket
 from genk3600.models.enums import (
     FINISHED_STATUSES,
@@ -43,6 +44,8 @@ from genk3600.notifications import repository as outbound
 from genk3600.notifications.acknowledgement import acknowledge
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation
+from genk3600.parties import service as parties
+from genk3600.parties.schemas import PartyOut
 from genk3600.routing import service as routing
 from genk3600.tickets import repository as ticket_repository
 from genk3600.tickets import service as tickets
@@ -435,15 +438,27 @@ async def record_contact(
     if not roles and actor.kind == "staff" and recorded.outcome is not Outcome.duplicate:
         # The staff member who writes a contact down has at least registered its facts.
         roles = [ParticipationIn(role=Role.registering)]
-    if not roles:
+    # Parties and links go with the contact as it is first recorded; a duplicate was recorded before.
+    involved = recorded.outcome is not Outcome.duplicate and bool(data.parties or data.links)
+    if not roles and not involved:
         return recorded
     contact = await repository.contact_by_id(session, recorded.contact_id)
     if contact is None:  # written in this very transaction
         raise ContactNotFound(recorded.contact_id)
-    played = [await record_participation(session, actor, contact, role) for role in roles]
-    update: dict[str, object] = {"participations": played}
-    if recorded.ticket is None and contact.ticket_id is not None and actor.kind == "staff":
-        # Taking part may just have opened a normal ticket to this staff member (visible_tickets).
-        if await ticket_repository.is_visible(session, contact.ticket_id, actor):
-            update["ticket"] = await tickets.ticket_out(session, contact.ticket_id)
+    update: dict[str, object] = {}
+    named: list[PartyOut] = []
+    if involved:
+        named = await parties.record_at_intake(
+            session, actor, contact.id, contact.channel, contact.ticket_id, contact.citizen_id, data.parties
+        )
+        # Shown only with a ticket the caller may see (or none), as the ticket and its citizen are.
+        update["parties"] = named if recorded.ticket is not None or contact.ticket_id is None else []
+        update["links"] = await links.record_at_intake(session, actor, contact.id, contact.ticket_id, data.links)
+    if roles:
+        update["participations"] = [await record_participation(session, actor, contact, role) for role in roles]
+        if recorded.ticket is None and contact.ticket_id is not None and actor.kind == "staff":
+            # Taking part may just have opened a normal ticket to this staff member (visible_tickets).
+            if await ticket_repository.is_visible(session, contact.ticket_id, actor):
+                update["ticket"] = await tickets.ticket_out(session, contact.ticket_id)
+                update["parties"] = named
     return recorded.model_copy(update=update)

@@ -29,6 +29,8 @@ from genk3600.models.enums import (
     Confidentiality,
     EscalationReason,
     Language,
+    PartyRelationship,
+    PartyRole,
     Position,
     Priority,
     Role,
@@ -57,6 +59,7 @@ class Kind(StrEnum):
     moment = "moment"  # an ISO 8601 moment → local date and time in the language
     message = "message"  # a nested message {"code", "params"}
     messages = "messages"  # a list of nested messages, joined with commas
+    party = "party"  # a party's role or a representative's relationship → "a family member"
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,19 @@ LANGUAGE_LABELS: Mapping[str, str] = {
     Language.en: N_("English"),
     Language.de: N_("German"),
 }
+# A party by what it is to the subject (a representative's relationship), else by its role.
+PARTY_LABELS: Mapping[str, str] = {
+    PartyRole.subject: N_("the citizen the contact is about"),
+    PartyRole.representative: N_("someone acting on the citizen's behalf"),
+    PartyRelationship.family_member: N_("a family member acting on the citizen's behalf"),
+    PartyRelationship.partner: N_("the citizen's partner, acting on their behalf"),
+    PartyRelationship.informal_carer: N_("an informal carer acting on the citizen's behalf"),
+    PartyRelationship.legal_administrator: N_("the citizen's legal administrator"),
+    PartyRelationship.guardian: N_("the citizen's guardian"),
+    PartyRelationship.social_worker: N_("a social worker of another organisation"),
+    PartyRelationship.lawyer: N_("the citizen's lawyer"),
+    PartyRelationship.other: N_("someone else acting on the citizen's behalf"),
+}
 _LABELS: Mapping[Kind, Mapping[str, str]] = {
     Kind.status: STATUS_LABELS,
     Kind.priority: PRIORITY_LABELS,
@@ -192,6 +208,7 @@ _LABELS: Mapping[Kind, Mapping[str, str]] = {
     Kind.reason: REASON_LABELS,
     Kind.confidentiality: CONFIDENTIALITY_LABELS,
     Kind.language: LANGUAGE_LABELS,
+    Kind.party: PARTY_LABELS,
 }
 
 # --- the messages --------------------------------------------------------------------------------------
@@ -249,6 +266,10 @@ MESSAGES: Mapping[str, Spec] = {
     "ticket.returned": Spec(
         N_("Returned by {actor} from {source} to {target}, tier {old_tier} → {new_tier}."), _HANDOVER
     ),
+    "ticket.party_added": Spec(N_("Party to {contact}: {party}."), {**_CONTACT, "party": Kind.party}),
+    "ticket.party_removed": Spec(N_("Removed a party from {contact}: {party}."), {**_CONTACT, "party": Kind.party}),
+    "ticket.link_added": Spec(N_("Linked to {object_type} {object_id} in {system}.")),
+    "ticket.link_removed": Spec(N_("Link to {object_type} {object_id} in {system} removed.")),
     "ticket.break_glass": Spec(
         N_("A supervisor opened this social case (break the glass); the reason is on the audit trail.")
     ),

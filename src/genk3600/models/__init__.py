@@ -7,6 +7,7 @@ from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.organisation import Staff, StaffMembership, Unit
+from genk3600.models.party import ContactParty, ObjectLink
 from genk3600.models.privacy import AccessGrant
 from genk3600.models.reference import ReferenceVersion
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
@@ -35,8 +36,10 @@ __all__ = [
     "ClosingDay",
     "Contact",
     "ContactAttachment",
+    "ContactParty",
     "Escalation",
     "IdempotencyKey",
+    "ObjectLink",
     "OpeningHours",
     "OutboundMail",
     "OutboxEvent",

@@ -98,6 +98,35 @@ class TicketEventType(StrEnum):
     sla_warning = "sla_warning"
     sla_breach = "sla_breach"
     mail_bounced = "mail_bounced"  # our mail to the citizen came back undelivered
+    party_added = "party_added"  # a person or organisation named as a party to one of the contacts
+    party_removed = "party_removed"
+    link_added = "link_added"  # a reference to an object in another system (onderwerpobject)
+    link_removed = "link_removed"
+
+
+class PartyKind(StrEnum):
+    person = "person"
+    organisation = "organisation"
+
+
+class PartyRole(StrEnum):
+    """What a party is to a contact (Klantinteracties: betrokkene)."""
+
+    subject = "subject"  # the citizen the contact is about
+    representative = "representative"  # made the contact on the subject's behalf
+
+
+class PartyRelationship(StrEnum):
+    """What a representative is to the subject."""
+
+    family_member = "family_member"
+    partner = "partner"
+    informal_carer = "informal_carer"  # mantelzorger
+    legal_administrator = "legal_administrator"  # bewindvoerder
+    guardian = "guardian"  # voogd
+    social_worker = "social_worker"  # of another organisation
+    lawyer = "lawyer"
+    other = "other"
 
 
 class DeskKind(StrEnum):

@@ -26,14 +26,15 @@ from genk3600.citizens.schemas import (
     ExportedContact,
     ExportedEvent,
     ExportedParticipation,
+    ExportedParty,
     ExportedTicket,
     LegalHoldOut,
 )
 from genk3600.errors import Conflict, NotFound
 from genk3600.i18n.names import load_names
 from genk3600.kit.clock import Clock
-from genk3600.models import Citizen, Contact, Ticket
-from genk3600.models.enums import Confidentiality, Language
+from genk3600.models import Citizen, Contact, ContactParty, Ticket
+from genk3600.models.enums import Confidentiality, Language, PartyKind
 
 ERASED = "[erased]"
 CITIZEN_FIELDS = ("given_name", "family_name", "email", "phone", "national_number_hash", "national_number_masked")
@@ -70,6 +71,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     ticket_ids = [ticket.id for ticket in tickets]
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
+    parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -108,6 +110,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
             )
             for ticket in tickets
         ],
+        parties=[ExportedParty.model_validate(party) for party in parties],
     )
 
 
@@ -120,6 +123,7 @@ class Erased:
     tickets: int = 0
     calls: int = 0
     outbound_mails: int = 0
+    parties: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,11 +132,15 @@ class Erased:
             "tickets": self.tickets,
             "calls": self.calls,
             "outbound_mails": self.outbound_mails,
+            "parties": self.parties,
         }
 
 
-async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], tickets: Sequence[Ticket]) -> Erased:
-    """Replace the free text of these contacts and tickets (and their calls and outgoing mail) by "[erased]".
+async def erase_free_text(
+    session: AsyncSession, contacts: Sequence[Contact], tickets: Sequence[Ticket], citizen_id: int | None = None
+) -> Erased:
+    """Replace the free text of these contacts and tickets (and their calls and outgoing mail) by "[erased]", and
+    the personal data of their parties (and of parties naming `citizen_id` elsewhere).
 
     ORM updates, not bulk statements, so that each changed row is on the audit trail.
     """
@@ -161,8 +169,23 @@ async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], ti
         mail.subject = ERASED
         mail.body = ERASED
         erased.outbound_mails += 1
+    for party in await repository.parties_of_contacts_or_citizen(session, contact_ids, citizen_id):
+        erase_party(party)
+        erased.parties += 1
     await session.flush()
     return erased
+
+
+def erase_party(party: ContactParty) -> None:
+    """A party keeps its role and links (statistics, the record that someone acted on the citizen's behalf); a
+    person loses name and organisation, everyone their e-mail and phone. An organisation's name is no personal
+    data and stays."""
+    if party.kind == PartyKind.person.value:
+        party.name = ERASED
+        if party.organisation_name is not None:
+            party.organisation_name = ERASED
+    party.email = None
+    party.phone = None
 
 
 async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, reason: str) -> ErasureOut:
@@ -177,7 +200,7 @@ async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, re
         setattr(citizen, name, None)
     contacts = await repository.contacts_of_citizen(session, citizen.id)
     tickets = await repository.tickets_of_citizen(session, citizen.id)
-    erased = await erase_free_text(session, contacts, tickets)
+    erased = await erase_free_text(session, contacts, tickets, citizen.id)
     await audit_act(
         session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
     )

@@ -111,13 +111,17 @@ async def search_tickets(
     after: SearchPosition | None,
     limit: int,
     candidate_limit: int,
+    linked_to: ColumnElement[bool] | None = None,
 ) -> Sequence[tuple[Ticket, float]]:
-    """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows."""
+    """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows. With
+    `linked_to` (links/repository.refers_to), only tickets linked to such an object."""
     query = cast(literal(search.ranked, Text), TSQUERY).label("query")
     ticket_vector = Ticket.__table__.c.search_vector
     contact_vector = Contact.__table__.c.search_vector
     alternatives = [cast(literal(alternative, Text), TSQUERY) for alternative in search.alternatives]
     visible = visible_tickets(viewer)  # one condition object for both scans: its unit CTE is rendered once
+    if linked_to is not None:
+        visible = and_(visible, linked_to)
     on_ticket = (
         select(Ticket.id.label("ticket_id"), func.ts_rank(ticket_vector, query).cast(Float(53)).label("rank"))
         .where(or_(*(ticket_vector.op("@@")(alternative) for alternative in alternatives)), visible)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from genk3600.auth.dependencies import AppSettings, TicketReader
 from genk3600.db import Session
@@ -10,6 +10,8 @@ from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
 from genk3600.search import service
 from genk3600.search.service import MAX_QUERY_CHARS
+from genk3600.tickets.repository import TicketFilter
+from genk3600.tickets.router import object_filter
 from genk3600.tickets.schemas import TicketPage
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
@@ -25,7 +27,8 @@ router = APIRouter(prefix="/v1/search", tags=["search"])
         "`école`); every word must occur, the last one may be the beginning of a word. Best matches first, "
         "then newest. Only tickets the caller may see are searched (social cases only within need-to-know). "
         "Same page shape as `GET /v1/tickets`. 422 for a query without words, with only very common words "
-        "(stopwords), or with more than 10 words."
+        "(stopwords), or with more than 10 words. `object_system`, `object_type` and `object_id` narrow the search "
+        "to tickets linked to such an object in another system, as on `GET /v1/tickets`."
     ),
     responses=problem_responses(400, 422, *AUTH_PROBLEMS),
 )
@@ -42,5 +45,6 @@ async def search_tickets(
         ),
     ],
     params: Pages,
+    linked: Annotated[TicketFilter, Depends(object_filter)],
 ) -> TicketPage:
-    return await service.search_tickets(session, settings, q, params, viewer)
+    return await service.search_tickets(session, settings, q, params, viewer, linked)

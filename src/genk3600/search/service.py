@@ -10,10 +10,12 @@ from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.kit.pagination import PageParams
+from genk3600.links.repository import refers_to
 from genk3600.search import repository
 from genk3600.search.errors import UnsearchableQuery
 from genk3600.search.repository import SearchPosition
 from genk3600.search.schemas import decode_search_cursor, encode_search_cursor
+from genk3600.tickets.repository import TicketFilter
 from genk3600.tickets.schemas import TicketOut, TicketPage
 
 MAX_QUERY_CHARS = 200
@@ -36,9 +38,15 @@ def query_terms(text: str) -> str:
 
 
 async def search_tickets(
-    session: AsyncSession, settings: Settings, text: str, params: PageParams, viewer: Principal
+    session: AsyncSession,
+    settings: Settings,
+    text: str,
+    params: PageParams,
+    viewer: Principal,
+    linked: TicketFilter | None = None,
 ) -> TicketPage:
-    """Tickets the viewer may see whose subject or contacts match `text`, best match first."""
+    """Tickets the viewer may see whose subject or contacts match `text`, best match first; with `linked`, only
+    those linked to the object in another system it names."""
     terms = query_terms(text)
     after = decode_search_cursor(params.cursor) if params.cursor else None
     search = await repository.prepare_search(session, terms)
@@ -46,8 +54,11 @@ async def search_tickets(
         raise UnsearchableQuery(
             "The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word."
         )
+    linked_to = (
+        refers_to(linked.object_system, linked.object_type, linked.object_id) if linked and linked.by_object else None
+    )
     rows = await repository.search_tickets(
-        session, search, viewer, after, params.limit, settings.search_candidate_limit
+        session, search, viewer, after, params.limit, settings.search_candidate_limit, linked_to
     )
     shown = rows[: params.limit]
     await audit_reads(session, viewer, "search_tickets", [(ticket.id, ticket.confidentiality) for ticket, _ in shown])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, selectinload
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.kit.prepared import Prepared
+from genk3600.links.repository import links_of_ticket_json, refers_to
 from genk3600.models import (
     Category,
     Citizen,
@@ -26,6 +27,7 @@ from genk3600.models import (
     ticket_number_seq,
 )
 from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
+from genk3600.parties.repository import parties_of_ticket_json
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
 
 _TICKET_DETAILS = (
@@ -41,6 +43,14 @@ class TicketFilter:
     status: TicketStatus | None = None
     unit_code: str | None = None
     category_code: str | None = None
+    # Tickets that refer (themselves or through a contact) to an object in another system; any subset.
+    object_system: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+
+    @property
+    def by_object(self) -> bool:
+        return any(value is not None for value in (self.object_system, self.object_type, self.object_id))
 
 
 async def next_ticket_number(session: AsyncSession) -> int:
@@ -139,9 +149,9 @@ def _detail_statement() -> Any:
         .correlate(Ticket)
         .scalar_subquery()
     )
-    return _with_details(roles.label("roles")).where(
-        Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER
-    )
+    return _with_details(
+        roles.label("roles"), parties_of_ticket_json().label("parties"), links_of_ticket_json().label("links")
+    ).where(Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER)
 
 
 _DETAIL_BY_REFERENCE = Prepared.of(_detail_statement())
@@ -199,6 +209,8 @@ async def list_tickets(
         statement = statement.join(Category, Ticket.category_id == Category.id).where(
             Category.code == where.category_code
         )
+    if where.by_object:
+        statement = statement.where(refers_to(where.object_system, where.object_type, where.object_id))
     return (await session.scalars(keyset(statement, Ticket.id, params, newest_first=True))).all()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
@@ -14,6 +15,7 @@ from genk3600.kit.openapi import header
 from genk3600.kit.pagination import Pages
 from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
+from genk3600.links.schemas import LinkCode, ObjectId
 from genk3600.models.enums import TicketStatus
 from genk3600.tickets import break_glass, changes, handoff, service
 from genk3600.tickets.break_glass import AccessGrantOut, BreakGlassIn
@@ -46,19 +48,44 @@ Reference = Annotated[
 ]
 
 
+ObjectSystem = Annotated[
+    LinkCode | None,
+    Query(
+        description="Only tickets linked (themselves or through a contact) to an object in this system.",
+        examples=["ocmw-dossiers"],
+    ),
+]
+ObjectType = Annotated[
+    LinkCode | None, Query(description="Only tickets linked to an object of this type.", examples=["dossier"])
+]
+ObjectIdentifier = Annotated[
+    ObjectId | None, Query(description="Only tickets linked to the object with this id.", examples=["SD/2026/04711"])
+]
+
+
+def object_filter(
+    object_system: ObjectSystem = None, object_type: ObjectType = None, object_id: ObjectIdentifier = None
+) -> TicketFilter:
+    """The filter on links to other systems' objects, shared by the ticket list and the search."""
+    return TicketFilter(object_system=object_system, object_type=object_type, object_id=object_id)
+
+
 def ticket_filter(
+    linked: Annotated[TicketFilter, Depends(object_filter)],
     status: Annotated[TicketStatus | None, Query(description="Only tickets in this status.")] = None,
     unit: Annotated[UnitCode | None, Query(description="Only tickets owned by this unit (code).")] = None,
     category: Annotated[CategoryCode | None, Query(description="Only tickets in this category (code).")] = None,
 ) -> TicketFilter:
-    return TicketFilter(status=status, unit_code=unit, category_code=category)
+    return replace(linked, status=status, unit_code=unit, category_code=category)
 
 
 @router.get(
     "",
     operation_id="list_tickets",
     summary="List tickets",
-    description="Tickets, newest first, optionally filtered by status, owning unit and category.",
+    description="Tickets, newest first, optionally filtered by status, owning unit and category, and by the object "
+    "in another system they refer to (`object_system`, `object_type`, `object_id`, any of them: the ticket's own "
+    "links and its contacts' links count).",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
 async def list_tickets(

@@ -7,9 +7,11 @@ from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
 from genk3600.i18n.texts import BRUSSELS, LEGACY, NO_NAMES, Names, localised_name, render
+from genk3600.kit.actors import ActorOut as ActorOut  # re-exported: ActorOut lived here first
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
+from genk3600.links.schemas import LinkOut
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import (
     Confidentiality,
@@ -20,24 +22,8 @@ from genk3600.models.enums import (
     TicketEventType,
     TicketStatus,
 )
-from genk3600.models.ticket import ActorMixin
 from genk3600.participation.schemas import RoleOnTicket
-
-
-class ActorOut(OutputModel):
-    kind: Literal["staff", "api_client", "system"] = Field(
-        description="`system` for background jobs acting on their own (e.g. SLA checks)."
-    )
-    id: int | None = Field(description="Staff or API client id; null for `system`.")
-    name: str = Field(description="Name at the time of the action.", examples=["Sofie Vermeulen"])
-
-    @classmethod
-    def of(cls, row: ActorMixin) -> ActorOut:
-        if row.actor_staff_id is not None:
-            return cls(kind="staff", id=row.actor_staff_id, name=row.actor_name)
-        if row.actor_api_client_id is not None:
-            return cls(kind="api_client", id=row.actor_api_client_id, name=row.actor_name)
-        return cls(kind="system", id=None, name=row.actor_name)
+from genk3600.parties.schemas import PartyOut
 
 
 class AssigneeOut(OutputModel):
@@ -149,11 +135,27 @@ def ticket_fields(row: Any, language: Language = Language.en) -> dict[str, Any]:
 
 class TicketDetailOut(TicketOut):
     roles: list[RoleOnTicket] = Field(description="Who did what in which role, per contact, oldest first.")
+    parties: list[PartyOut] = Field(
+        default_factory=list,
+        description="Who the ticket's contacts involve besides staff: whom they are about and who made them on "
+        "their behalf, per contact, oldest first.",
+    )
+    links: list[LinkOut] = Field(
+        default_factory=list,
+        description="Objects in other systems the ticket and its contacts refer to, oldest first.",
+    )
 
     @classmethod
-    def of_row(cls, row: Any, roles: list[RoleOnTicket], language: Language = Language.en) -> TicketDetailOut:
+    def of_row(
+        cls,
+        row: Any,
+        roles: list[RoleOnTicket],
+        language: Language = Language.en,
+        parties: list[PartyOut] | None = None,
+        links: list[LinkOut] | None = None,
+    ) -> TicketDetailOut:
         """From the row of tickets/repository.ticket_detail_by_reference."""
-        return cls(**ticket_fields(row, language), roles=roles)
+        return cls(**ticket_fields(row, language), roles=roles, parties=parties or [], links=links or [])
 
 
 class TicketEventOut(OutputModel):

@@ -16,9 +16,11 @@ from genk3600.i18n.names import load_names
 from genk3600.i18n.texts import BRUSSELS, Message
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.kit.reference import format_reference
+from genk3600.links.service import links_from_json
 from genk3600.models import Category, Citizen, Staff, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
 from genk3600.participation.service import roles_from_json
+from genk3600.parties.service import parties_from_json
 from genk3600.public.access import new_access_code
 from genk3600.tickets import repository, timeline
 from genk3600.tickets.errors import TicketNotFound
@@ -104,7 +106,9 @@ async def get_ticket(
         raise TicketNotFound(reference)
     await audit_read(session, viewer, "ticket", str(row.id), row.confidentiality)
     # JSON arrives decoded: the asyncpg dialect registers a json codec on every connection.
-    return TicketDetailOut.of_row(row, roles_from_json(row.roles, language), language)
+    return TicketDetailOut.of_row(
+        row, roles_from_json(row.roles, language), language, parties_from_json(row.parties), links_from_json(row.links)
+    )
 
 
 def fully_loaded(row: object, *relations: str) -> bool:

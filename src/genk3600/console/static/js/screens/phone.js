@@ -6,8 +6,37 @@ import { t } from "../i18n.js";
 import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
+const RELATIONSHIPS = ["family_member", "partner", "informal_carer", "legal_administrator", "guardian", "social_worker", "lawyer", "other"];
 // Calls recorded in this browser stay listed until the PBX says they ended; they show their outcome instead.
 const recorded = new Map();
+
+// "The daughter calls for her mother": the caller as a party acting on the citizen's behalf.
+function onBehalfFields(callerNumber) {
+  const name = h("input", { name: "representative_name", type: "text", autocomplete: "off", maxlength: 200 });
+  const relationship = h("select", { name: "representative_relationship" }, RELATIONSHIPS.map((value) => h("option", { value }, t(`parties.relationship.${value}`))));
+  const phone = h("input", { name: "representative_phone", type: "tel", autocomplete: "off", value: callerNumber });
+  const email = h("input", { name: "representative_email", type: "email", autocomplete: "off" });
+  const correspondent = h("input", { name: "representative_correspondent", type: "checkbox" });
+  const legendId = uid("on-behalf");
+  const element = h(
+    "fieldset",
+    { class: "on-behalf", "aria-labelledby": legendId },
+    h("legend", { id: legendId }, t("phone.on_behalf")),
+    h("p", { class: "hint" }, t("phone.on_behalf_hint")),
+    h("div", { class: "grid" }, field(t("phone.representative_name"), name), field(t("phone.representative_relationship"), relationship), field(t("phone.representative_phone"), phone), field(t("phone.representative_email"), email)),
+    h("div", { class: "field checkbox" }, correspondent, h("label", { for: (correspondent.id = uid("field")) }, t("phone.representative_correspondent"))),
+  );
+  // A party only when someone is named: the caller's number alone says nothing about acting for someone.
+  function party() {
+    if (!name.value.trim() && !email.value.trim()) return null;
+    const given = { role: "representative", relationship: relationship.value, correspondent: correspondent.checked };
+    if (name.value.trim()) given.name = name.value.trim();
+    if (phone.value.trim()) given.phone = phone.value.trim();
+    if (email.value.trim()) given.email = email.value.trim();
+    return given;
+  }
+  return { element, party };
+}
 
 function screenPop(call) {
   const matches = call.screen_pop ? call.screen_pop.matches : [];
@@ -40,6 +69,7 @@ async function recordForm(call, context, panel) {
   const known = matches.length === 1 ? matches[0].citizen : null;
   const caller = call.caller_number && call.caller_number !== "withheld" ? call.caller_number : "";
   const citizen = citizenFields(known ? { ...known, phone: known.phone || caller } : { phone: caller });
+  const onBehalf = onBehalfFields(caller);
   const openTickets = matches.flatMap((match) => match.open_tickets.filter((hint) => !hint.social && hint.subject !== null));
   const target = h("select", { name: "ticket" }, h("option", { value: "" }, t("phone.new_ticket")));
   for (const hint of openTickets) target.append(h("option", { value: hint.reference }, `${hint.reference} — ${hint.subject || ""}`));
@@ -50,6 +80,7 @@ async function recordForm(call, context, panel) {
     { "aria-label": t("phone.record") },
     h("h3", {}, t("phone.record")),
     citizen.element,
+    onBehalf.element,
     field(t("phone.summary"), summary),
     category.element,
     field(t("phone.join_ticket"), target),
@@ -76,6 +107,8 @@ async function recordForm(call, context, panel) {
     if (target.value) body.ticket = target.value;
     const who = citizen.citizen();
     if (who) body.citizen = who;
+    const representative = onBehalf.party();
+    if (representative) body.parties = [representative];
     try {
       const result = await post("/v1/contacts", body);
       recorded.set(call.call_id, { role, result });

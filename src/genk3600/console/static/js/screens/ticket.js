@@ -45,6 +45,53 @@ function roles(ticket) {
   );
 }
 
+function partyLine(party, ticket) {
+  // A known citizen shows by name only where this screen already shows that person: the ticket's own citizen.
+  const own = party.citizen_id !== null && ticket.citizen && ticket.citizen.id === party.citizen_id;
+  const ownName = own ? [ticket.citizen.given_name, ticket.citizen.family_name].filter(Boolean).join(" ") : "";
+  const name = party.name || ownName || (party.citizen_id !== null ? t("parties.known_citizen") : "—");
+  const what = [t(`parties.role.${party.role}`)];
+  if (party.relationship) what.push(t(`parties.relationship.${party.relationship}`));
+  if (party.kind === "organisation") what.push(t("parties.kind.organisation"));
+  const reach = [party.organisation_name, party.enterprise_number ? t("parties.enterprise_number", { number: party.enterprise_number }) : null, party.phone, party.email].filter(Boolean);
+  return h(
+    "li",
+    { "data-party": party.id, "data-party-role": party.role },
+    h("strong", {}, name),
+    ` (${what.join(", ")})`,
+    reach.length ? h("span", { class: "meta" }, ` · ${reach.join(" · ")}`) : null,
+    party.correspondent ? h("p", { class: "meta", "data-correspondent": "" }, t("parties.correspondent")) : null,
+  );
+}
+
+function parties(ticket) {
+  return h(
+    "section",
+    { "aria-labelledby": "parties-heading" },
+    h("h2", { id: "parties-heading" }, t("parties.title")),
+    ticket.parties.length ? h("ul", { class: "parties" }, ticket.parties.map((party) => partyLine(party, ticket))) : h("p", {}, t("parties.none")),
+  );
+}
+
+function links(ticket) {
+  const line = (link) =>
+    h(
+      "li",
+      { "data-link": link.id },
+      `${link.system} · ${link.object_type} · `,
+      h("strong", {}, link.object_id),
+      link.contact_id !== null ? h("span", { class: "meta" }, ` (${t("links.on_contact", { id: link.contact_id })})`) : null,
+      // Only http(s) URLs are accepted by the API; opened in a new tab without handing over this page.
+      link.url ? [" ", h("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, t("links.open"))] : null,
+    );
+  return h(
+    "section",
+    { "aria-labelledby": "links-heading" },
+    h("h2", { id: "links-heading" }, t("links.title")),
+    ticket.links.length ? h("ul", { class: "links" }, ticket.links.map(line)) : h("p", {}, t("links.none")),
+  );
+}
+
 function timeline(events) {
   return h(
     "section",
@@ -217,6 +264,8 @@ export async function render(main, context) {
       const escalate = h("button", { type: "button", class: "secondary", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, t("ticket.escalate"));
       body.replaceChildren(
         details(ticket, categoryNames),
+        parties(ticket),
+        links(ticket),
         contactsSection(contacts),
         h("div", { class: "buttons" }, escalate),
         dialog,
