@@ -12,6 +12,8 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.citizens.identifiers import e164_phone
 from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -31,7 +33,7 @@ def _past_utc(value: datetime) -> datetime:
     """Any offset is accepted; stored and answered in UTC (RFC 3339 with `Z`)."""
     # A validator takes no dependencies: "now" is the app's clock, which the request context carries.
     if value > context_now() + CLOCK_SKEW:
-        raise ValueError("lies in the future")
+        raise Invalid(P_("lies in the future"))
     return value.astimezone(UTC)
 
 
@@ -92,7 +94,7 @@ class WebContactIn(ContactBase):
     @classmethod
     def _short_values(cls, value: dict[str, FreeFieldValue]) -> dict[str, FreeFieldValue]:
         if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in value.values()):
-            raise ValueError(f"free field values are limited to {MAX_FIELD_LENGTH} characters")
+            raise Invalid(P_("free field values are limited to {most} characters"), most=MAX_FIELD_LENGTH)
         return value
 
     def to_intake(self) -> Intake:
@@ -123,7 +125,7 @@ class PhoneContactIn(ContactBase):
     @model_validator(mode="after")
     def _ends_after_start(self) -> PhoneContactIn:
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
-            raise ValueError("ended_at lies before started_at")
+            raise Invalid(P_("ended_at lies before started_at"))
         return self
 
     def to_intake(self) -> Intake:

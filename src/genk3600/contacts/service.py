@@ -24,6 +24,8 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
+from genk3600.errors import Phrase
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
@@ -407,6 +409,11 @@ def subject_from_text(text: str) -> str:
     return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"
 
 
+DESK_WORDS = {
+    DeskKind.reception: P_("reception"),
+    DeskKind.quick_desk: P_("quick desk"),
+    DeskKind.thematic_desk: P_("thematic desk"),
+}
 # Which unit kinds may host which desk.
 _DESK_UNIT_KINDS = {
     DeskKind.reception: UnitKind.reception,
@@ -427,7 +434,8 @@ async def record_contact(
         desk = await unit_by_code(session, data.unit)
         if desk is None or desk.kind != _DESK_UNIT_KINDS[data.desk].value:
             raise UnknownDesk(
-                f"There is no {data.desk.value.replace('_', ' ')} unit with code {data.unit!r}.",
+                P_("There is no {desk} unit with code {unit!r}."),
+                params={"desk": Phrase(DESK_WORDS[data.desk]), "unit": data.unit},
                 unit=data.unit,
             )
     recorded = await record_intake(session, settings, clock, actor, data.to_intake())

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
+from genk3600.i18n.catalogue import P_
 from genk3600.models.enums import Language, Position
 from genk3600.reports import catalogue as texts
 from genk3600.reports import repository
@@ -57,12 +58,17 @@ def period(first: date | None, last: date | None, zone: ZoneInfo, now: datetime)
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:
-            raise InvalidPeriod(f"'{name}' must lie between {EARLIEST} and {LATEST}, not {day}.")
+            raise InvalidPeriod(
+                P_("'{name}' must lie between {earliest} and {latest}, not {day}."),
+                params={"name": name, "earliest": EARLIEST, "latest": LATEST, "day": day},
+            )
     if first > last:
-        raise InvalidPeriod(f"'from' ({first}) is after 'to' ({last}).")
+        raise InvalidPeriod(P_("'from' ({first}) is after 'to' ({last})."), params={"first": first, "last": last})
     days = (last - first).days + 1
     if days > MAX_DAYS:
-        raise InvalidPeriod(f"The period spans {days} days; a report covers at most {MAX_DAYS}.")
+        raise InvalidPeriod(
+            P_("The period spans {days} days; a report covers at most {most}."), params={"days": days, "most": MAX_DAYS}
+        )
     return Period(first, last)
 
 
@@ -147,7 +153,7 @@ def _cell(value: object) -> Cell:
         return float(value)
     if value is None or isinstance(value, str | int | float):
         return value
-    raise TypeError(f"unexpected report value {value!r}")
+    raise TypeError(P_("unexpected report value {value!r}"), params={"value": value})
 
 
 def as_csv(table: ReportTable, *, labels: bool = False) -> str:

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Staff
@@ -60,7 +62,7 @@ class StaffIn(InputModel):
     def _one_position_per_unit(cls, value: list[MembershipIn]) -> list[MembershipIn]:
         units = [membership.unit for membership in value]
         if len(units) != len(set(units)):
-            raise ValueError("a staff member holds one position per unit; a unit is listed twice")
+            raise Invalid(P_("a staff member holds one position per unit; a unit is listed twice"))
         return value
 
 

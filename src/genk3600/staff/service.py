@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Staff, StaffMembership
 from genk3600.staff import repository
@@ -16,7 +17,9 @@ from genk3600.units.repository import units_by_codes
 async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
     """Add a staff member with positions in existing units."""
     if await repository.staff_by_email(session, data.email) is not None:
-        raise StaffExists(f"A staff member with e-mail {data.email!r} already exists.", email=data.email)
+        raise StaffExists(
+            P_("A staff member with e-mail {email!r} already exists."), params={"email": data.email}, email=data.email
+        )
     if data.oidc_subject is not None:
         await _subject_free(session, data.oidc_subject)
     units = await units_by_codes(session, {membership.unit for membership in data.memberships})
@@ -57,7 +60,7 @@ async def change_staff(session: AsyncSession, staff_id: int, change: StaffChange
 async def _subject_free(session: AsyncSession, subject: str) -> None:
     # The unique constraint backs this up for a concurrent admin (its IntegrityError is a 409 too).
     if await repository.staff_by_oidc_subject(session, subject) is not None:
-        raise StaffExists("Another staff member is already linked to that OIDC subject.")
+        raise StaffExists(P_("Another staff member is already linked to that OIDC subject."))
 
 
 async def get_staff(session: AsyncSession, staff_id: int) -> StaffOut:
