@@ -30,16 +30,18 @@ from genk3600.errors import NotFound, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
-from genk3600.models.enums import CallState, Confidentiality, Language, Position, UnitKind
+from genk3600.models.enums import CallState, Confidentiality, Language, UnitKind
 
 DEV_TOKEN_TTL = timedelta(hours=8)
 
 
-async def who_am_i(session: AsyncSession, principal: Principal) -> MeOut:
+async def who_am_i(session: AsyncSession, principal: Principal, language: Language = Language.en) -> MeOut:
     """The caller's identity and units, so the console knows which queues to show."""
     units = await repository.units_by_ids(session, {m.unit_id for m in principal.memberships})
     memberships = [
-        UnitMembership(unit=units[m.unit_id].code, unit_name=units[m.unit_id].name, position=m.position)
+        UnitMembership.of(
+            units[m.unit_id].code, units[m.unit_id].name, units[m.unit_id].names, m.position.value, language
+        )
         for m in principal.memberships
         if m.unit_id in units
     ]
@@ -112,7 +114,7 @@ def _require_dev_mode(settings: Settings) -> None:
         raise NotFound(P_("There is nothing at this address."))
 
 
-async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList:
+async def demo_staff(session: AsyncSession, settings: Settings, language: Language = Language.en) -> DemoStaffList:
     """Dev mode only: every active staff member, for the console's sign-in picker."""
     _require_dev_mode(settings)
     staff = await repository.active_staff_with_units(session)
@@ -122,7 +124,7 @@ async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList
                 email=member.email,
                 full_name=member.full_name,
                 memberships=[
-                    UnitMembership(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
+                    UnitMembership.of(m.unit.code, m.unit.name, m.unit.names, m.position, language)
                     for m in member.memberships
                 ],
             )

@@ -11,11 +11,18 @@ from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
-from genk3600.contacts.schemas import DUPLICATE_RESPONSE, ContactRecorded, contact_location, created_status
+from genk3600.contacts.schemas import (
+    DUPLICATE_RESPONSE,
+    ContactRecorded,
+    contact_location,
+    created_status,
+    in_language,
+)
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
 from genk3600.i18n.catalogue import P_
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_FORMAT
 
 router = APIRouter(prefix="/v1/intake", tags=["intake"])
@@ -132,6 +139,7 @@ async def record_mail_message(
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     response: Response,
+    language: ReaderLanguage,
 ) -> ContactRecorded | JSONResponse:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != MAIL_MEDIA_TYPE:
@@ -147,5 +155,8 @@ async def record_mail_message(
     if not raw.strip():
         raise MalformedMessage(P_("The request body is empty; send the whole message."))
     return await idempotency.create(
-        response, lambda: record_mail(session, settings, clock, actor, raw), contact_location, created_status
+        response,
+        lambda: in_language(record_mail(session, settings, clock, actor, raw), language),
+        contact_location,
+        created_status,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
@@ -14,6 +15,7 @@ from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
 from genk3600.errors import Invalid
 from genk3600.i18n.catalogue import P_
+from genk3600.i18n.texts import flag_name
 from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -217,13 +219,17 @@ class ContactOut(OutputModel):
     citizen_id: int | None
     external_id: str | None = Field(description="Message-ID or PBX call id.")
     flags: list[ContactFlag] = Field(description="What needs an agent's eye (e.g. `ambiguous_citizen`).")
+    flag_names: list[str] = Field(
+        description="The flags' names in the reader's language (`Accept-Language`), in the order of `flags`.",
+        examples=[["several citizens match"]],
+    )
     attachments: list[AttachmentOut]
     recorded_by: ActorOut
     occurred_at: datetime
     created_at: datetime
 
     @classmethod
-    def of(cls, contact: Contact, ticket_reference: str | None) -> ContactOut:
+    def of(cls, contact: Contact, ticket_reference: str | None, language: Language = Language.en) -> ContactOut:
         return cls(
             id=contact.id,
             ticket=ticket_reference,
@@ -236,11 +242,15 @@ class ContactOut(OutputModel):
             citizen_id=contact.citizen_id,
             external_id=contact.external_id,
             flags=[ContactFlag(flag) for flag in contact.flags],
+            flag_names=[flag_name(flag, language) for flag in contact.flags],
             attachments=[AttachmentOut.model_validate(attachment) for attachment in contact.attachments],
             recorded_by=ActorOut.of(contact),
             occurred_at=contact.occurred_at,
             created_at=contact.created_at,
         )
+
+    def in_language(self, language: Language) -> ContactOut:
+        return self.model_copy(update={"flag_names": [flag_name(flag, language) for flag in self.flags]})
 
 
 class ContactRecorded(OutputModel):
@@ -272,6 +282,16 @@ class ContactRecorded(OutputModel):
         "also has it in the acknowledgement mail).",
         examples=["K7QX-M4PZ-TR"],
     )
+
+    def in_language(self, language: Language) -> ContactRecorded:
+        """The answer's texts in the reader's language (the service writes them in English)."""
+        if self.contact is None:
+            return self
+        return self.model_copy(update={"contact": self.contact.in_language(language)})
+
+
+async def in_language(recorded: Awaitable[ContactRecorded], language: Language) -> ContactRecorded:
+    return (await recorded).in_language(language)
 
 
 class ContactPage(Page[ContactOut]):

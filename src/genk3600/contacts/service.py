@@ -373,18 +373,25 @@ def _language(intake: Intake, found: Identification) -> Language:
     return Language(found.citizen.preferred_language) if found.citizen else Language.nl
 
 
-async def get_contact(session: AsyncSession, contact_id: int, viewer: Principal) -> ContactOut:
+async def get_contact(
+    session: AsyncSession, contact_id: int, viewer: Principal, language: Language = Language.en
+) -> ContactOut:
     """One contact by id, if the viewer may see its ticket."""
     contact = await repository.contact_by_id(session, contact_id, viewer)
     if contact is None:
         raise ContactNotFound(contact_id)
     if contact.ticket is not None:
         await audit_read(session, viewer, "contact", str(contact.id), contact.ticket.confidentiality)
-    return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None)
+    return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None, language)
 
 
 async def list_contacts(
-    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams, viewer: Principal
+    session: AsyncSession,
+    flag: ContactFlag | None,
+    without_ticket: bool,
+    params: PageParams,
+    viewer: Principal,
+    language: Language = Language.en,
 ) -> ContactPage:
     """Contacts for an agent's attention (flagged, or without a ticket), newest first."""
     rows = await repository.list_contacts(session, flag, without_ticket, params, viewer)
@@ -399,7 +406,7 @@ async def list_contacts(
         rows,
         params,
         lambda c: c.id,
-        lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None),
+        lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None, language),
     )
 
 
