@@ -103,7 +103,8 @@ class ReportTable(BaseModel):
     to: date
     columns: list[ColumnOut]
     rows: list[dict[str, Cell]] = Field(
-        description="One object per row, keyed by column name. In rows about social work an `integer` cell "
+        description="One object per row, keyed by column name; a name column holds the name of its code column's "
+        "code in the reader's language. In rows about social work an `integer` cell "
         "below the small-group threshold is the string `< 5` (threshold per setting, default 5) and that row's "
         "`number` cells are null."
     )
