@@ -184,7 +184,7 @@ def _cell(value: object) -> Cell:
         return float(value)
     if value is None or isinstance(value, str | int | float):
         return value
-    raise TypeError(P_("unexpected report value {value!r}"), params={"value": value})
+    raise TypeError(f"unexpected report value {value!r}")
 
 
 def as_csv(table: ReportTable, *, labels: bool = False) -> str:
