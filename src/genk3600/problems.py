@@ -128,15 +128,12 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     title, slug = _HTTP_TITLES.get(exc.status_code, (_HTTP_ERROR, "http-error"))
     # Starlette's own details ("Not Found", "Method Not Allowed") say what the title says, in English only.
-    detail, params = title, {}
+    detail, params = title, dict[str, Any]()
     if isinstance(exc, RequestTooLarge):
         detail, params = TOO_LARGE, {"limit": exc.limit}
     elif exc.status_code == 404 and exc.detail == "Not Found":
         detail, params = P_("There is no resource at {path}; see /docs for the API."), {"path": request.url.path}
-    elif isinstance(exc.detail, str) and exc.detail.lower() not in (
-        title.lower(),
-        HTTPStatus(exc.status_code).phrase.lower(),
-    ):
+    elif isinstance(exc.detail, str) and exc.detail.lower() not in _said_by(title, exc.status_code):
         detail = exc.detail
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
