@@ -68,6 +68,17 @@ class AndList:
         return localise(self.joiner, {"items": ", ".join(words[:-1]), "last": words[-1]}, language)
 
 
+class InEnglish:
+    """A library's own explanation, which exists in English only: in other languages the text `instead` says it
+    (so no English reaches a Dutch reader, and English readers keep the detail)."""
+
+    def __init__(self, explanation: object, instead: str) -> None:
+        self.explanation, self.instead = explanation, instead
+
+    def __call__(self, language: Language) -> str:
+        return str(self.explanation) if language is ENGLISH else localise(self.instead, {}, language)
+
+
 def and_list(items: Sequence[str]) -> str:
     """`a`, `a and b`, `a, b and c` in English (texts that are not shown to people in other languages)."""
     return AndList(items)(ENGLISH)

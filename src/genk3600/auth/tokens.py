@@ -12,6 +12,7 @@ import jwt
 
 from genk3600.auth.errors import InvalidCredentials
 from genk3600.config import Settings
+from genk3600.errors import InEnglish
 from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 
@@ -89,7 +90,10 @@ async def verify_staff_token(settings: Settings, token: str, now: datetime) -> d
     except jwt.ExpiredSignatureError as exc:
         raise InvalidCredentials(P_("The bearer token has expired; sign in again.")) from exc
     except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
-        raise InvalidCredentials(P_("The bearer token is not valid: {exc}."), params={"exc": exc}) from exc
+        raise InvalidCredentials(
+            P_("The bearer token is not valid: {exc}."),
+            params={"exc": InEnglish(exc, P_("it cannot be read or its signature does not match"))},
+        ) from exc
     return claims
 
 
