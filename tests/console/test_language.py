@@ -189,6 +189,10 @@ async def test_no_english_and_no_codes_on_any_screen(
     await sign_in(page, service, ADMIN)
     await page.locator("#language").select_option(language)
     await expect(page.locator("html")).to_have_attribute("lang", language)
+    await expect(page.locator("main h1")).to_have_text(catalogues()[language]["incoming.title"])
+    # The queues are named as the server names the units in this language (asked again on the switch).
+    me = (await api.get("/v1/me", headers={**admin, "Accept-Language": language})).json()
+    await expect(page.locator("main caption").first).to_contain_text(me["memberships"][0]["unit_name"])
     await scan("incoming")
 
     for event in (
