@@ -53,6 +53,7 @@ _HTTP_ERROR = P_("Error")
 
 
 def _said_by(title: str, status: int) -> tuple[str, str]:
+    """What a detail says when it only repeats the title or the status's own phrase."""
     return title.lower(), HTTPStatus(status).phrase.lower()
 
 

@@ -256,7 +256,7 @@ async def test_a_body_refused_up_front_says_so_in_the_readers_language(
     assert problem["detail"].startswith(detail)
 
 
-def test_every_validation_text_and_problem_title_is_translated() -> None:
+def test_every_validation_text_is_translated() -> None:
     for template in VALIDATION_MESSAGES.values():
         for language in ("nl", "fr", "de"):
             assert translator(language).gettext(template) != template, (language, template)
