@@ -174,19 +174,27 @@ class ServiceUnavailable(AppError):
 
 class ProblemFieldError(BaseModel):
     field: str = Field(description="Where the problem is, e.g. `body.citizen.email`.", examples=["body.channel"])
-    message: str = Field(examples=["Input should be 'web' or 'phone'"])
+    message: str = Field(
+        description="What is wrong, for a person, in the reader's language (`Accept-Language`; English without it).",
+        examples=["Input should be 'web' or 'phone'"],
+    )
     type: str = Field(description="Machine-readable error kind.", examples=["literal_error"])
 
 
 class ProblemDetails(BaseModel):
-    """RFC 9457 problem details, served as `application/problem+json`."""
+    """RFC 9457 problem details, served as `application/problem+json`. `title` and `detail` are in the reader's
+    language (`Accept-Language`: nl, fr, en, de; English without it); `type` and the extension members are codes."""
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(examples=[PROBLEM_BASE + "not-found"])
-    title: str = Field(examples=["Not found"])
+    type: str = Field(
+        description="The problem's stable code, whatever the language.", examples=[PROBLEM_BASE + "not-found"]
+    )
+    title: str = Field(description="In the reader's language.", examples=["Not found"])
     status: int = Field(examples=[404])
-    detail: str = Field(examples=[f"There is no ticket with reference '{REFERENCE_EXAMPLE}'."])
+    detail: str = Field(
+        description="In the reader's language.", examples=[f"There is no ticket with reference '{REFERENCE_EXAMPLE}'."]
+    )
     instance: str | None = Field(default=None, examples=[f"/v1/tickets/{REFERENCE_EXAMPLE}"])
     request_id: str | None = Field(default=None, description="Quote this when you contact support.")
     errors: list[ProblemFieldError] | None = Field(
