@@ -149,7 +149,7 @@ client: $(VENV)/.installed-dev
 CATALOGUES := src/genk3600/i18n/locales
 i18n-extract: $(VENV)/.installed-dev
 	mkdir -p build
-	$(BIN)/pybabel extract -F babel.cfg -c "Translators:" --project=Genk3600 -o build/genk3600.pot src/genk3600
+	$(BIN)/pybabel extract -F babel.cfg -k P_ -c "Translators:" --project=Genk3600 -o build/genk3600.pot src/genk3600
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i build/genk3600.pot -d $(CATALOGUES) -D genk3600 --ignore-pot-creation-date

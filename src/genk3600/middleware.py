@@ -20,8 +20,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, localise
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import SYSTEM_CLOCK, Clock, clock_var
+from genk3600.kit.reader import language_of
+from genk3600.models.enums import Language
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,100}$")
@@ -90,11 +93,15 @@ class RequestContextMiddleware:
             clock_var.reset(clock_token)
 
 
+TOO_LARGE = P_("The request body is larger than the {limit} bytes accepted.")
+
+
 class RequestTooLarge(HTTPException):
     """Raised from `receive` once the body outgrows the limit; an HTTPException, so FastAPI passes it on as is."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than the {limit} bytes accepted.")
+        super().__init__(413, localise(TOO_LARGE, {"limit": limit}, Language.en))
+        self.limit = limit
 
 
 class BodySizeLimitMiddleware:
@@ -134,6 +141,13 @@ class BodySizeLimitMiddleware:
         await self.app(scope, receive_within_limit, send)
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -144,11 +158,12 @@ def _content_length(scope: Scope) -> int | None:
 
 def _too_large(scope: Scope, limit: int) -> JSONResponse:
     # Built here rather than by the problem handlers: the app is never called for a body refused up front.
+    language = language_of(_header(scope, b"accept-language"))
     body = {
         "type": PROBLEM_BASE + "payload-too-large",
-        "title": "Request body too large",
+        "title": localise(P_("Request body too large"), {}, language),
         "status": 413,
-        "detail": f"The request body is larger than the {limit} bytes accepted.",
+        "detail": localise(TOO_LARGE, {"limit": limit}, language),
         "instance": scope["path"],
         "request_id": request_id_var.get(),
     }

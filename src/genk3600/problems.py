@@ -1,10 +1,16 @@
-"""Exception handlers: every error leaves as RFC 9457 problem+json, without SQL or stack traces."""
+"""Exception handlers: every error leaves as RFC 9457 problem+json, without SQL or stack traces.
+
+`title` and `detail` (and each field error's `message`) are in the reader's language (`Accept-Language`: nl,
+fr, en or de; English without it, as for every API text: kit/reader.py); `type`, `status`, the field locations
+and error kinds are codes and never change with the language.
+"""
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,8 +22,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable
-from genk3600.middleware import request_id_var
+from genk3600.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable, localise
+from genk3600.i18n.catalogue import P_
+from genk3600.i18n.validation import field_message
+from genk3600.kit.reader import language_of
+from genk3600.middleware import TOO_LARGE, RequestTooLarge, request_id_var
+from genk3600.models.enums import Language
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +40,26 @@ TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
 TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014"})
 
 _HTTP_TITLES = {
-    400: ("Bad request", "bad-request"),
-    401: ("Authentication required", "unauthenticated"),
-    403: ("Forbidden", "forbidden"),
-    404: ("Not found", "not-found"),
-    405: ("Method not allowed", "method-not-allowed"),
-    406: ("Not acceptable", "not-acceptable"),
-    413: ("Request body too large", "payload-too-large"),
-    415: ("Unsupported media type", "unsupported-media-type"),
+    400: (P_("Bad request"), "bad-request"),
+    401: (P_("Authentication required"), "unauthenticated"),
+    403: (P_("Forbidden"), "forbidden"),
+    404: (P_("Not found"), "not-found"),
+    405: (P_("Method not allowed"), "method-not-allowed"),
+    406: (P_("Not acceptable"), "not-acceptable"),
+    413: (P_("Request body too large"), "payload-too-large"),
+    415: (P_("Unsupported media type"), "unsupported-media-type"),
 }
+_HTTP_ERROR = P_("Error")
+
+
+def _said_by(title: str, status: int) -> tuple[str, str]:
+    """What a detail says when it only repeats the title or the status's own phrase."""
+    return title.lower(), HTTPStatus(status).phrase.lower()
+
+
+def reader_language(headers: Mapping[str, str]) -> Language:
+    """The language of a problem: the request's `Accept-Language`, English without it (kit/reader.py)."""
+    return language_of(headers.get("accept-language"))
 
 
 def problem(
@@ -48,13 +69,16 @@ def problem(
     detail: str,
     slug: str,
     headers: dict[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
+    """The problem+json answer; `title` and `detail` are catalogue texts, rendered in the reader's language."""
+    language = reader_language(request.headers)
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug,
-        "title": title,
+        "title": localise(title, {}, language),
         "status": status,
-        "detail": detail,
+        "detail": localise(detail, params or {}, language),
         "instance": request.url.path,
         "request_id": request_id_var.get(),
         **extensions,
@@ -63,15 +87,15 @@ def problem(
 
 
 async def app_error(request: Request, exc: AppError) -> JSONResponse:
-    return problem(request, exc.status, exc.title, exc.detail, exc.slug, exc.headers(), **exc.extensions)
+    return problem(request, exc.status, exc.title, exc.template, exc.slug, exc.headers(), exc.params, **exc.extensions)
 
 
-def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+def _field_errors(errors: Sequence[Any], language: Language) -> list[dict[str, str]]:
     # Only location, message and kind: pydantic's `input` could echo personal data back.
     return [
         {
             "field": ".".join(str(part) for part in error["loc"]),
-            "message": error["msg"],
+            "message": field_message(error, language),
             "type": error["type"],
         }
         for error in errors
@@ -80,35 +104,42 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
+    field_errors = _field_errors(errors, reader_language(request.headers))
     if any(error["type"] == "json_invalid" for error in errors):
         return problem(
             request,
             400,
-            "Malformed JSON",
-            "The request body is not valid JSON.",
+            P_("Malformed JSON"),
+            P_("The request body is not valid JSON."),
             "malformed-json",
-            errors=_field_errors(errors),
+            errors=field_errors,
         )
-    fields = ", ".join(dict.fromkeys(error["field"] for error in _field_errors(errors)))
+    fields = ", ".join(dict.fromkeys(error["field"] for error in field_errors))
     return problem(
         request,
         422,
-        "Validation failed",
-        f"The request has {len(errors)} invalid field(s): {fields}.",
+        P_("Validation failed"),
+        P_("The request has {count} invalid field(s): {fields}."),
         "validation-failed",
-        errors=_field_errors(errors),
+        params={"count": len(errors), "fields": fields},
+        errors=field_errors,
     )
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
-    if exc.status_code == 404 and detail == "Not Found":
-        detail = f"There is no resource at {request.url.path}; see /docs for the API."
+    title, slug = _HTTP_TITLES.get(exc.status_code, (_HTTP_ERROR, "http-error"))
+    # Starlette's own details ("Not Found", "Method Not Allowed") say what the title says, in English only.
+    detail, params = title, dict[str, Any]()
+    if isinstance(exc, RequestTooLarge):
+        detail, params = TOO_LARGE, {"limit": exc.limit}
+    elif exc.status_code == 404 and exc.detail == "Not Found":
+        detail, params = P_("There is no resource at {path}; see /docs for the API."), {"path": request.url.path}
+    elif isinstance(exc.detail, str) and exc.detail.lower() not in _said_by(title, exc.status_code):
+        detail = exc.detail
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
-    return problem(request, exc.status_code, title, detail, slug, headers)
+    return problem(request, exc.status_code, title, detail, slug, headers, params)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -145,8 +176,8 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request,
         409,
-        "Conflict",
-        "The request conflicts with data that already exists; nothing was saved.",
+        P_("Conflict"),
+        P_("The request conflicts with data that already exists; nothing was saved."),
         "conflict",
     )
 
@@ -156,15 +187,15 @@ async def stale_data(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request,
         412,
-        "Precondition failed",
-        "Someone changed this record at the same moment; read it again and retry.",
+        P_("Precondition failed"),
+        P_("Someone changed this record at the same moment; read it again and retry."),
         "precondition-failed",
     )
 
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
-    unavailable = ServiceUnavailable("The database cannot be reached right now; nothing was saved. Try again.")
+    unavailable = ServiceUnavailable(P_("The database cannot be reached right now; nothing was saved. Try again."))
     return await app_error(request, unavailable)
 
 
@@ -195,8 +226,8 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request,
         500,
-        "Internal error",
-        "Something went wrong on our side; nothing was saved. Quote the request_id when you report it.",
+        P_("Internal error"),
+        P_("Something went wrong on our side; nothing was saved. Quote the request_id when you report it."),
         "internal-error",
     )
 

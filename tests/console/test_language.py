@@ -1,5 +1,6 @@
 """Every console screen in Dutch and in French, scanned for English: the console's own English texts (from its
-catalogue, those that differ from the screen's language) and codes shown instead of names."""
+catalogue, those that differ from the screen's language), the server's English texts (the gettext catalogue's
+msgids: flags, problems, report cells, timeline …) and codes shown instead of names."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from babel.messages.pofile import read_po
 from playwright.async_api import Page, Route, expect
 
+from genk3600.i18n import translator
+from genk3600.i18n.catalogue import catalogue_path
 from tests.console.conftest import screenshot, staff_headers
-from tests.console.test_browser import ADMIN, AGENT, CALLER, contact_centre_takes_calls_first, sign_in
+from tests.console.test_browser import ADMIN, AGENT, CALLER, contact_centre_takes_calls_first, pick, sign_in
 
 pytestmark = pytest.mark.process
 
@@ -56,17 +60,27 @@ def catalogues() -> dict[str, dict[str, str]]:
     }
 
 
+def server_catalogue(language: str) -> dict[str, str]:
+    """The server's texts (flags, problems, report cells, timeline …): English msgid → the language's text."""
+    with catalogue_path(language).open("rb") as po_file:
+        return {str(message.id): str(message.string) for message in read_po(po_file) if message.id}
+
+
 def english_fragments(language: str) -> list[str]:
-    """The English texts (the literal parts of templates) no text of `language` shares."""
+    """The English texts (the literal parts of templates), the console's and the server's, that no text of
+    `language` shares."""
     texts = catalogues()
-    own = set(texts[language].values())
+    server = server_catalogue(language)
+    own = set(texts[language].values()) | set(server.values())
     own_text = "\n".join(own)  # a loanword the language's own texts use too ("Download") is not English here
+    english_texts = [english for key, english in texts["en"].items() if english != texts[language].get(key)]
+    english_texts += [msgid for msgid, text in server.items() if msgid != text]
     fragments: set[str] = set()
-    for key, english in texts["en"].items():
-        if english in own or english == texts[language].get(key):
+    for english in english_texts:
+        if english in own:
             continue
-        for part in re.split(r"\{\w+\}", english):
-            part = part.strip(" .,:;—()…")
+        for part in re.split(r"\{\w+(?:![rs])?\}", english):
+            part = part.strip(" .,:;—()…'`")
             # Short fragments ("No", "of") are words of other languages and names too.
             if len(part) >= 4 and re.search(r"[A-Za-z]{3}", part) and not english_in(own_text, [part]):
                 fragments.add(part)
@@ -145,6 +159,15 @@ async def test_no_english_and_no_codes_on_any_screen(
     )
     received = await api.post("/v1/intake/mail", content=mail, headers={**admin, "content-type": "message/rfc822"})
     assert received.status_code == 201, received.text
+    # A header line without a name: the mail is kept, flagged `malformed_headers` for a person to read.
+    garbled = (
+        b"From: Els Maes <els.maes@example.org>\r\nTo: 3600@genk.example\r\nSubject: Parkeerkaart\r\n"
+        b"dit is geen kopregel\r\nMessage-ID: <lang-flag-e2e@example.org>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHoe vraag ik een parkeerkaart aan?\r\n"
+    )
+    flagged = await api.post("/v1/intake/mail", content=garbled, headers={**admin, "content-type": "message/rfc822"})
+    assert flagged.status_code == 201, flagged.text
+    assert "malformed_headers" in flagged.json()["contact"]["flags"]
 
     async def slow_staff_list(route: Route) -> None:
         await asyncio.sleep(0.5)
@@ -166,6 +189,10 @@ async def test_no_english_and_no_codes_on_any_screen(
     await sign_in(page, service, ADMIN)
     await page.locator("#language").select_option(language)
     await expect(page.locator("html")).to_have_attribute("lang", language)
+    await expect(page.locator("main h1")).to_have_text(catalogues()[language]["incoming.title"])
+    # The queues are named as the server names the units in this language (asked again on the switch).
+    me = (await api.get("/v1/me", headers={**admin, "Accept-Language": language})).json()
+    await expect(page.locator("main caption").first).to_contain_text(me["memberships"][0]["unit_name"])
     await scan("incoming")
 
     for event in (
@@ -186,11 +213,25 @@ async def test_no_english_and_no_codes_on_any_screen(
     await page.locator(".citizen-fields .buttons button").click()
     await expect(page.locator("[data-citizen] [data-reference]").first).to_be_visible()
     await scan("counter-lookup")
-    for screen in ("mail", "routing"):
-        await open_screen(page, screen)
-        await scan(screen)
-    # The rule "calls go to the contact centre" reads as words: the channel and the unit by their names.
+    # A problem the server finds (a phone number that is none), told in the console's language.
     texts = catalogues()[language]
+    choices = await api.get("/v1/me/choices", headers={**admin, "Accept-Language": language})
+    desk = next(unit["name"] for unit in choices.json()["units"] if unit["kind"] == "quick_desk")
+    await pick(page.locator("main form"), texts["counter.desk"], desk, desk)
+    await page.locator("input[name='phone']").fill("12345")
+    await page.locator("textarea[name='summary']").fill("Vraag aan de balie.")
+    await page.get_by_role("button", name=texts["role.registering"]).click()
+    not_a_phone = translator(language).gettext("not a valid phone number")
+    await expect(page.locator("main .notice.error")).to_contain_text(not_a_phone)
+    await scan("counter-problem")
+    await open_screen(page, "mail")
+    # The flag by its name in the console's language, never its code.
+    unreadable = translator(language).gettext("unreadable header lines")
+    await expect(page.locator("[data-contact]").filter(has_text="Parkeerkaart")).to_contain_text(unreadable)
+    await scan("mail")
+    await open_screen(page, "routing")
+    await scan("routing")
+    # The rule "calls go to the contact centre" reads as words: the channel and the unit by their names.
     phone_rule = page.locator("tr[data-rule]").filter(has_text="Telefoon: eerst het contactcenter")
     await expect(phone_rule).to_contain_text(texts["rule.channels"].replace("{values}", texts["channel.phone"]))
     await expect(phone_rule).to_contain_text(texts["rule.owning_unit"].split("{unit}")[0].strip())
@@ -210,9 +251,19 @@ async def test_no_english_and_no_codes_on_any_screen(
     # The reports' titles, descriptions and column names come from the server's report catalogue (the
     # reports' own work, tested below): the console's own texts and the figures it names are scanned here.
     await open_screen(page, "supervisor")
+    # Every report, JSON and CSV, one after the other: on a loaded machine that takes more than 5 s.
+    await expect(page.locator("main")).not_to_contain_text(catalogues()[language]["common.loading"], timeout=60_000)
     await expect(page.locator("section[data-report] table").first).to_be_visible()
     period = {"first_day": await page.locator("input[name='from']").input_value()}
     period["last_day"] = await page.locator("input[name='to']").input_value()
+    # The cells name what the rows count in the console's language: channels, reasons, roles.
+    gettext = translator(language).gettext
+    for report, cell in (
+        ("contacts-per-channel", gettext("web form")),
+        ("escalations", gettext("needs a decision")),
+        ("roles-per-unit", gettext("registering")),
+    ):
+        await expect(page.locator(f"section[data-report='{report}'] table")).to_contain_text(cell)
     await scan("supervisor", await report_texts(api, {**admin, "Accept-Language": language}, period))
     assert scan.found == {}, f"English or codes on the {language} console: {json.dumps(scan.found, indent=1)}"
 

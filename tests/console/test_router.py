@@ -25,7 +25,12 @@ async def test_who_am_i_names_the_units_to_show(
     assert me["kind"] == "staff"
     assert me["staff_id"] == world.agent.id
     assert me["email"] == world.agent.email
-    centre = {"unit": "contact_centre", "unit_name": world.contact_centre.name, "position": "agent"}
+    centre = {
+        "unit": "contact_centre",
+        "unit_name": world.contact_centre.name,
+        "position": "agent",
+        "position_name": "Agent",
+    }
     assert me["memberships"] == [centre]
     assert "contacts:write" in me["scopes"]
 

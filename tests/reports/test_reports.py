@@ -163,8 +163,36 @@ async def seeded(session: AsyncSession, world: World) -> Seeded:
     return await _seed(session, world)
 
 
+# The English names of the codes in the rows (no Accept-Language): units and categories of the test world are
+# named by their code (factories), the closed vocabularies by the catalogue.
+NAMES: dict[str, dict[str | None, str | None]] = {
+    "channel": {"phone": "phone", "mail": "e-mail", "web": "web form", "counter": "counter"},
+    "age_band": {"<1d": "less than 1 day", "3-7d": "3 to 7 days", "7-30d": "7 to 30 days"},
+    "reason": {
+        "needs_decision": "needs a decision",
+        "needs_expertise": "needs expertise",
+        "returned": "returned to the front office",
+    },
+    "role": {"deciding": "deciding", "informing": "informing", "registering": "registering"},
+}
+
+
+def _name(column: str, code: Any) -> Any:
+    if code is None:
+        return None
+    if column == "category":
+        return code
+    return NAMES[column][code]
+
+
 def _row(columns: str, *values: Any) -> dict[str, Any]:
-    return dict(zip(columns.split(), values, strict=True))
+    """A row as the report answers it: each code column followed by its name column (`unit_name` is given)."""
+    row: dict[str, Any] = {}
+    for column, value in zip(columns.split(), values, strict=True):
+        row[column] = value
+        if column in ("channel", "category", "age_band", "reason", "role"):
+            row[f"{column}_name"] = _name(column, value)
+    return row
 
 
 CPC = "day channel inbound outbound contacts"
@@ -369,7 +397,14 @@ async def test_catalogue_in_the_readers_language(
     assert items["contacts-per-channel"]["title"] == table["title"] == title
     for word in description_words:
         assert word in items["contacts-per-channel"]["description"]
-    assert table["columns"][1] == {"name": "channel", "label": label, "type": "string"}  # names stay codes
+    # Column names stay codes; the code column points at the column of names people read.
+    assert table["columns"][1] == {
+        "name": "channel",
+        "label": f"{label} ({'Code' if accept_language == 'de' else 'code'})",
+        "type": "string",
+        "names": "channel_name",
+    }
+    assert table["columns"][2] == {"name": "channel_name", "label": label, "type": "string", "names": None}
 
 
 @pytest.mark.parametrize("language", ["nl", "fr"])
@@ -404,24 +439,24 @@ async def test_csv_header_in_the_readers_language_or_codes_for_scripts(
     french = await client.get("/v1/reports/escalations", params=params, headers={**admin, "Accept-Language": "fr-BE"})
     script = await client.get("/v1/reports/escalations", params=params, headers=admin)
 
+    # A person's spreadsheet: names, not the code columns beside them.
     assert next(csv.reader(io.StringIO(dutch.text))) == [
         "Dienst",
-        "Naam van de dienst",
         "Aangemaakte vragen",
         "Doorgegeven vragen",
         "Doorgegeven (%)",
         "Reden",
         "Doorgaven om deze reden",
     ]
-    assert next(csv.reader(io.StringIO(french.text)))[:4] == [
-        "Service",
-        "Nom du service",
-        "Demandes créées",
-        "Demandes transmises",
-    ]
+    assert next(csv.reader(io.StringIO(french.text)))[:3] == ["Service", "Demandes créées", "Demandes transmises"]
     assert next(csv.reader(io.StringIO(script.text))) == list(EXPECTED["escalations"][0])
-    # Only the header changes: the rows are the same codes and figures.
-    assert dutch.text.splitlines()[1:] == french.text.splitlines()[1:] == script.text.splitlines()[1:]
+    # The same rows and figures; the reasons by name in the reader's language.
+    rows = {
+        language: list(csv.reader(io.StringIO(answer.text)))[1:] for language, answer in (("nl", dutch), ("fr", french))
+    }
+    assert len(rows["nl"]) == len(rows["fr"]) == len(script.text.splitlines()) - 1
+    assert [row[4] for row in rows["nl"]][1:3] == ["er is een beslissing nodig", "er is expertise nodig"]
+    assert [row[4] for row in rows["fr"]][1:3] == ["une décision est nécessaire", "une expertise est nécessaire"]
 
 
 async def test_a_supervisor_sees_their_units_and_those_below(

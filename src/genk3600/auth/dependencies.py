@@ -16,6 +16,7 @@ from genk3600.auth.ratelimit import count_api_key_request
 from genk3600.auth.service import authenticate
 from genk3600.config import Settings
 from genk3600.db import Session
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.models.enums import Scope
 
@@ -57,7 +58,7 @@ async def current_principal(
     credential = authorization.credentials if authorization else api_key
     if not credential:
         raise MissingCredentials(
-            "Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token."
+            P_("Send an API key (Authorization: Bearer g3600_… or X-API-Key) or a staff bearer token.")
         )
     if looks_like_api_key(credential):
         await count_api_key_request(request, settings, clock, credential)
@@ -75,7 +76,10 @@ def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has(scope):
-            raise MissingScope(f"This operation needs the '{scope.value}' scope, which your credentials lack.")
+            raise MissingScope(
+                P_("This operation needs the '{scope}' scope, which your credentials lack."),
+                params={"scope": scope.value},
+            )
         return principal
 
     return check

@@ -155,7 +155,4 @@ async def count_api_key_request(request: Request, settings: Settings, clock: Clo
     hits = limiter_of(request).hit(bucket_key(api_key), window_of(now))
     if hits > limit:
         retry_after = seconds_to_next_window(now)
-        raise TooManyRequests(
-            f"This API key made more than {limit} requests this minute; try again in {retry_after} seconds.",
-            retry_after,
-        )
+        raise TooManyRequests(limit, retry_after)

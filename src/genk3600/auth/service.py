@@ -18,6 +18,7 @@ from genk3600.auth.principal import Membership, Principal, staff_scopes
 from genk3600.auth.tokens import verify_staff_token
 from genk3600.config import Settings
 from genk3600.errors import Conflict
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.models import ApiClient
 from genk3600.models.enums import Position, Scope
@@ -37,7 +38,7 @@ async def authenticate(session: AsyncSession, settings: Settings, clock: Clock, 
 async def _authenticate_api_key(session: AsyncSession, clock: Clock, key: str) -> Principal:
     client = await repository.api_client_by_key_hash(session, hash_api_key(key))
     if client is None or not client.active:
-        raise InvalidCredentials("The API key is unknown or has been revoked.")
+        raise InvalidCredentials(P_("The API key is unknown or has been revoked."))
     now = clock.now()
     # The row just read says whether the stamp is stale: a fresh one costs no statement at all.
     if client.last_used_at is None or client.last_used_at < now - LAST_USED_RESOLUTION:
@@ -58,7 +59,7 @@ async def _authenticate_staff(session: AsyncSession, settings: Settings, clock: 
     verified = email if isinstance(email, str) and claims.get("email_verified") is True else None
     staff = await repository.staff_for_token(session, str(claims["sub"]), verified)
     if staff is None or not staff.active:
-        raise InvalidCredentials("The token is valid, but no active staff member matches it.")
+        raise InvalidCredentials(P_("The token is valid, but no active staff member matches it."))
     memberships = tuple(Membership(unit_id, Position(position)) for unit_id, position in staff.memberships)
     return Principal(
         kind="staff",
@@ -79,7 +80,7 @@ async def create_api_client(
 ) -> tuple[ApiClient, str]:
     """Register a city system; returns the client and its key, which is shown once and stored hashed."""
     if await repository.api_client_by_name(session, name) is not None:
-        raise Conflict(f"An API client named {name!r} already exists.")
+        raise Conflict(P_("An API client named {name!r} already exists."), params={"name": name})
     unit_id = None
     if unit_code is not None:
         unit = await unit_by_code(session, unit_code)

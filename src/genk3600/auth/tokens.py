@@ -12,6 +12,8 @@ import jwt
 
 from genk3600.auth.errors import InvalidCredentials
 from genk3600.config import Settings
+from genk3600.errors import InEnglish
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
@@ -74,7 +76,7 @@ async def verify_staff_token(settings: Settings, token: str, now: datetime) -> d
         elif settings.dev_mode:
             key, algorithms = settings.secret, [DEV_ALGORITHM]
         else:
-            raise InvalidCredentials("Staff sign-in is not configured on this server (GENK3600_JWKS_URL).")
+            raise InvalidCredentials(P_("Staff sign-in is not configured on this server (GENK3600_JWKS_URL)."))
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
@@ -86,9 +88,12 @@ async def verify_staff_token(settings: Settings, token: str, now: datetime) -> d
         )
         _check_times(claims, now)
     except jwt.ExpiredSignatureError as exc:
-        raise InvalidCredentials("The bearer token has expired; sign in again.") from exc
+        raise InvalidCredentials(P_("The bearer token has expired; sign in again.")) from exc
     except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
-        raise InvalidCredentials(f"The bearer token is not valid: {exc}.") from exc
+        raise InvalidCredentials(
+            P_("The bearer token is not valid: {exc}."),
+            params={"exc": InEnglish(exc, P_("it cannot be read or its signature does not match"))},
+        ) from exc
     return claims
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.categories import repository
 from genk3600.categories.errors import CategoryExists, CategoryNotFound, UnknownCategory
 from genk3600.categories.schemas import CategoryIn, CategoryOut, CategoryPage
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Category
 from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality, Language
@@ -24,7 +25,8 @@ async def create_category(session: AsyncSession, data: CategoryIn, language: Lan
         raise UnknownUnit(data.owning_unit)
     if data.confidentiality is Confidentiality.social and not is_ocmw_unit(unit):
         raise SocialStaysInOcmw(
-            f"A social category must be owned by an OCMW unit (kind {OCMW_UNIT_KIND!r}); {unit.name} is not one.",
+            P_("A social category must be owned by an OCMW unit (kind {kind!r}); {unit} is not one."),
+            params={"kind": OCMW_UNIT_KIND, "unit": unit.name},
             unit=unit.code,
         )
     category = Category(

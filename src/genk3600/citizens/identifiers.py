@@ -7,7 +7,10 @@ import hmac
 
 import phonenumbers
 from stdnum.be import nn
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from genk3600.errors import Invalid, Phrase
+from genk3600.i18n.catalogue import P_
 
 DEFAULT_REGION = "BE"
 
@@ -17,8 +20,23 @@ def valid_national_number(value: str) -> str:
     try:
         return str(nn.validate(value))
     except ValidationError as exc:
-        reason = str(exc).lower().rstrip(".")
-        raise ValueError(f"not a valid Belgian national number ({reason})") from exc
+        raise Invalid(P_("not a valid Belgian national number ({reason})"), reason=_reason(exc)) from exc
+
+
+# python-stdnum says why in English only: the same reasons as catalogue texts.
+_REASONS = {
+    InvalidChecksum: P_("the number's checksum or check digit is invalid"),
+    InvalidLength: P_("the number has an invalid length"),
+    InvalidFormat: P_("the number has an invalid format"),
+    InvalidComponent: P_("one of the parts of the number are invalid or unknown"),
+}
+
+
+def _reason(exc: ValidationError) -> Phrase:
+    for kind, reason in _REASONS.items():
+        if isinstance(exc, kind):
+            return Phrase(reason)
+    return Phrase(P_("the number is invalid"))
 
 
 def national_number_hash(secret: bytes, compact: str) -> str:
@@ -36,7 +54,7 @@ def e164_phone(value: str, region: str = DEFAULT_REGION) -> str:
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError("not a phone number") from exc
+        raise Invalid(P_("not a phone number")) from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("not a valid phone number")
+        raise Invalid(P_("not a valid phone number"))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

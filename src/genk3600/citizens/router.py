@@ -18,6 +18,7 @@ from genk3600.citizens.schemas import (
 )
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.i18n.catalogue import P_
 from genk3600.models.enums import Scope
 from genk3600.privacy import gdpr
 
@@ -28,7 +29,8 @@ async def lookup_caller(principal: CurrentPrincipal) -> Principal:
     if service.may_look_up(principal):
         return principal
     raise MissingScope(
-        f"Looking up citizens is for staff, or for an API key with the '{Scope.citizens_lookup.value}' scope."
+        P_("Looking up citizens is for staff, or for an API key with the '{scope}' scope."),
+        params={"scope": Scope.citizens_lookup.value},
     )
 
 

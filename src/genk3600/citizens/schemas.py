@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
 from genk3600.citizens.identifiers import e164_phone, valid_national_number
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import LEGACY, Names, render
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import InputModel, OutputModel
@@ -36,9 +38,11 @@ class CitizenIdentification(InputModel):
     @model_validator(mode="after")
     def _needs_an_identifier(self) -> CitizenIdentification:
         if not (self.national_number or self.email or self.phone):
-            raise ValueError(
-                "identify the citizen with at least one of national_number, email or phone "
-                "(leave out `citizen` for an anonymous contact)"
+            raise Invalid(
+                P_(
+                    "identify the citizen with at least one of national_number, email or phone "
+                    "(leave out `citizen` for an anonymous contact)"
+                )
             )
         if self.email:
             self.email = self.email.lower()

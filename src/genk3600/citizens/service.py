@@ -24,6 +24,7 @@ from genk3600.citizens.schemas import (
     OpenTicketHint,
 )
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.catalogue import P_
 from genk3600.models import Citizen, Ticket
 from genk3600.models.enums import Confidentiality, Language, Scope
 
@@ -165,10 +166,14 @@ def _hint(ticket: Ticket, visible: bool) -> OpenTicketHint:
 
 async def _lookup_candidates(session: AsyncSession, secret: bytes, query: LookupQuery) -> list[Citizen]:
     if not any((query.phone, query.email, query.national_number, query.name)):
-        raise UnprocessableInput("Give at least one of phone, email, national_number or name to look up.")
+        raise UnprocessableInput(P_("Give at least one of phone, email, national_number or name to look up."))
     name = query.name.strip() if query.name else ""
     if name and len(name) < MIN_NAME_LENGTH:
-        raise UnprocessableInput(f"Give at least {MIN_NAME_LENGTH} characters of a name to look up.", field="name")
+        raise UnprocessableInput(
+            P_("Give at least {count} characters of a name to look up."),
+            params={"count": MIN_NAME_LENGTH},
+            field="name",
+        )
     # One more than shown, to tell the caller there are more.
     limit = repository.LOOKUP_LIMIT + 1
     found: list[Citizen] = []
@@ -180,7 +185,7 @@ async def _lookup_candidates(session: AsyncSession, secret: bytes, query: Lookup
         if query.phone:
             found += await repository.citizens_by_phone(session, e164_phone(query.phone), limit)
     except ValueError as exc:
-        raise UnprocessableInput(f"Cannot look that up: {exc}.") from exc
+        raise UnprocessableInput(P_("Cannot look that up: {exc}."), params={"exc": exc}) from exc
     if query.email:
         found += await repository.citizens_by_email(session, query.email.strip().lower(), limit)
     if name:

@@ -58,8 +58,8 @@ pages_router = APIRouter(include_in_schema=False)
     ),
     responses=problem_responses(*AUTH_PROBLEMS),
 )
-async def who_am_i(session: Session, principal: TicketReader) -> MeOut:
-    return await service.who_am_i(session, principal)
+async def who_am_i(session: Session, principal: TicketReader, language: ReaderLanguage) -> MeOut:
+    return await service.who_am_i(session, principal, language)
 
 
 @router.get(
@@ -201,8 +201,8 @@ async def stream_my_console(
 
 
 @dev_router.get("/staff")
-async def list_demo_staff(session: Session, settings: AppSettings) -> DemoStaffList:
-    return await service.demo_staff(session, settings)
+async def list_demo_staff(session: Session, settings: AppSettings, language: ReaderLanguage) -> DemoStaffList:
+    return await service.demo_staff(session, settings, language)
 
 
 @dev_router.post("/tokens")

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import EmailStr, Field
 
 from genk3600.citizens.schemas import CitizenLookup
+from genk3600.i18n.texts import localised_name, position_label
 from genk3600.kit.schemas import InputModel, OutputModel
-from genk3600.models.enums import CallState, Position, Scope, UnitKind
+from genk3600.models.enums import CallState, Language, Position, Scope, UnitKind
 
 
 class UnitMembership(OutputModel):
     unit: str = Field(description="Unit code.", examples=["contact_centre"])
-    unit_name: str = Field(examples=["Contactcenter Genk3600"])
-    position: Position
+    unit_name: str = Field(
+        description="The unit's name in the reader's language (`Accept-Language`).", examples=["Contactcenter Genk3600"]
+    )
+    position: Position = Field(description="The position's code.", examples=[Position.agent])
+    position_name: str = Field(
+        description="The position's name in the reader's language (`Accept-Language`).", examples=["Agent"]
+    )
+
+    @classmethod
+    def of(
+        cls, code: str, name: str, names: dict[str, Any] | None, position: str, language: Language
+    ) -> UnitMembership:
+        return cls(
+            unit=code,
+            unit_name=localised_name(name, names, language),
+            position=Position(position),
+            position_name=position_label(position, language),
+        )
 
 
 class MeOut(OutputModel):

@@ -27,18 +27,21 @@ from genk3600.console.schemas import (
 )
 from genk3600.contacts.schemas import WITHHELD
 from genk3600.errors import NotFound, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
-from genk3600.models.enums import CallState, Confidentiality, Language, Position, UnitKind
+from genk3600.models.enums import CallState, Confidentiality, Language, UnitKind
 
 DEV_TOKEN_TTL = timedelta(hours=8)
 
 
-async def who_am_i(session: AsyncSession, principal: Principal) -> MeOut:
+async def who_am_i(session: AsyncSession, principal: Principal, language: Language = Language.en) -> MeOut:
     """The caller's identity and units, so the console knows which queues to show."""
     units = await repository.units_by_ids(session, {m.unit_id for m in principal.memberships})
     memberships = [
-        UnitMembership(unit=units[m.unit_id].code, unit_name=units[m.unit_id].name, position=m.position)
+        UnitMembership.of(
+            units[m.unit_id].code, units[m.unit_id].name, units[m.unit_id].names, m.position.value, language
+        )
         for m in principal.memberships
         if m.unit_id in units
     ]
@@ -57,7 +60,7 @@ async def calls_of_agent(
 ) -> AgentCallList:
     """Calls the PBX put through to this staff member, each with its screen pop."""
     if principal.staff_id is None:
-        raise UnprocessableInput("Only a signed-in staff member has calls; an API client has no phone.")
+        raise UnprocessableInput(P_("Only a signed-in staff member has calls; an API client has no phone."))
     calls = await repository.open_calls_of_agent(session, principal.staff_id, [state.value for state in states])
     items = []
     for call in calls:
@@ -108,10 +111,10 @@ def _unique(words: Sequence[str]) -> list[str]:
 def _require_dev_mode(settings: Settings) -> None:
     # Outside dev mode these routes do not exist as far as a client can tell.
     if not settings.dev_mode:
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(P_("There is nothing at this address."))
 
 
-async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList:
+async def demo_staff(session: AsyncSession, settings: Settings, language: Language = Language.en) -> DemoStaffList:
     """Dev mode only: every active staff member, for the console's sign-in picker."""
     _require_dev_mode(settings)
     staff = await repository.active_staff_with_units(session)
@@ -121,7 +124,7 @@ async def demo_staff(session: AsyncSession, settings: Settings) -> DemoStaffList
                 email=member.email,
                 full_name=member.full_name,
                 memberships=[
-                    UnitMembership(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
+                    UnitMembership.of(m.unit.code, m.unit.name, m.unit.names, m.position, language)
                     for m in member.memberships
                 ],
             )
@@ -135,6 +138,6 @@ async def dev_token(session: AsyncSession, settings: Settings, clock: Clock, ema
     _require_dev_mode(settings)
     staff = await repository.active_staff_by_email(session, email)
     if staff is None:
-        raise UnprocessableInput(f"No active staff member has the e-mail {email!r}.")
+        raise UnprocessableInput(P_("No active staff member has the e-mail {email!r}."), params={"email": email})
     token = issue_dev_token(settings, clock, email.lower(), DEV_TOKEN_TTL, subject=staff.oidc_subject)
     return DevTokenOut(token=token, expires_in_seconds=int(DEV_TOKEN_TTL.total_seconds()))

@@ -11,10 +11,18 @@ from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter
 from genk3600.contacts.errors import MalformedMessage
 from genk3600.contacts.mail_intake import record_mail
 from genk3600.contacts.phone import CallEventIn, CallOut, handle_call_event
-from genk3600.contacts.schemas import DUPLICATE_RESPONSE, ContactRecorded, contact_location, created_status
+from genk3600.contacts.schemas import (
+    DUPLICATE_RESPONSE,
+    ContactRecorded,
+    contact_location,
+    created_status,
+    in_language,
+)
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, AppError, problem_responses
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_FORMAT
 
 router = APIRouter(prefix="/v1/intake", tags=["intake"])
@@ -54,13 +62,13 @@ CALL_EXAMPLES: dict[str, Any] = {
 
 class UnsupportedMediaType(AppError):
     status = 415
-    title = "Unsupported media type"
+    title = P_("Unsupported media type")
     slug = "unsupported-media-type"
 
 
 class MessageTooLarge(AppError):
     status = 413
-    title = "Message too large"
+    title = P_("Message too large")
     slug = "message-too-large"
 
 
@@ -131,15 +139,24 @@ async def record_mail_message(
     actor: ContactWriter,
     idempotency: IdempotencyGuard,
     response: Response,
+    language: ReaderLanguage,
 ) -> ContactRecorded | JSONResponse:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != MAIL_MEDIA_TYPE:
-        raise UnsupportedMediaType(f"Send the message as `{MAIL_MEDIA_TYPE}`, not {media_type or 'nothing'!r}.")
+        raise UnsupportedMediaType(
+            P_("Send the message as `{expected}`, not {given!r}."),
+            params={"expected": MAIL_MEDIA_TYPE, "given": media_type or "nothing"},
+        )
     raw = await request.body()
     if len(raw) > settings.max_message_bytes:
-        raise MessageTooLarge(f"The message is larger than the {settings.max_message_bytes} bytes accepted.")
+        raise MessageTooLarge(
+            P_("The message is larger than the {limit} bytes accepted."), params={"limit": settings.max_message_bytes}
+        )
     if not raw.strip():
-        raise MalformedMessage("The request body is empty; send the whole message.")
+        raise MalformedMessage(P_("The request body is empty; send the whole message."))
     return await idempotency.create(
-        response, lambda: record_mail(session, settings, clock, actor, raw), contact_location, created_status
+        response,
+        lambda: in_language(record_mail(session, settings, clock, actor, raw), language),
+        contact_location,
+        created_status,
     )

@@ -20,6 +20,8 @@ from genk3600.contacts.mail_policy import MailVerdict, classify
 from genk3600.contacts.schemas import CLOCK_SKEW, ContactRecorded
 from genk3600.contacts.service import record_intake
 from genk3600.contacts.smtp import Deliver, Unreadable
+from genk3600.errors import InEnglish
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.models.enums import Channel, ContactFlag
 from genk3600.public.access import redact_access_codes, redact_access_codes_in_bytes
@@ -33,7 +35,10 @@ async def record_mail(
         # CPU-bound on hostile input (up to about a second): keep it off the event loop.
         parsed = await asyncio.to_thread(parse_mail, raw, settings.max_attachment_bytes)
     except MalformedMail as exc:
-        raise MalformedMessage(f"The message cannot be read as e-mail: {exc}") from exc
+        raise MalformedMessage(
+            P_("The message cannot be read as e-mail: {reason}"),
+            params={"reason": InEnglish(exc, P_("its structure is broken or it exceeds a limit."))},
+        ) from exc
     verdict = classify(parsed, settings.mail_addresses)
     return await record_intake(session, settings, clock, actor, mail_intake(parsed, verdict, clock.now()))
 

@@ -18,6 +18,7 @@ from genk3600.contacts.intake import Intake
 from genk3600.contacts.schemas import WITHHELD, CallerNumber, PastMoment, call_details
 from genk3600.contacts.service import record_intake
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models import Call
@@ -72,7 +73,7 @@ async def handle_call_event(
     if event.agent:
         agent = await staff_by_email(session, event.agent)
         if agent is None:
-            raise UnprocessableInput(f"No staff member has the e-mail {event.agent!r}.")
+            raise UnprocessableInput(P_("No staff member has the e-mail {email!r}."), params={"email": event.agent})
         call.agent_staff_id = agent.id
     if event.event == "ringing":
         call.ringing_at = call.ringing_at or at

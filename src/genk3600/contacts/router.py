@@ -15,11 +15,13 @@ from genk3600.contacts.schemas import (
     ContactRecorded,
     contact_location,
     created_status,
+    in_language,
 )
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import Pages
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
@@ -128,10 +130,11 @@ async def record_contact(
     idempotency: IdempotencyGuard,
     data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
     response: Response,
+    language: ReaderLanguage,
 ) -> ContactRecorded | JSONResponse:
     return await idempotency.create(
         response,
-        lambda: service.record_contact(session, settings, clock, actor, data),
+        lambda: in_language(service.record_contact(session, settings, clock, actor, data), language),
         contact_location,
         created_status,
     )
@@ -149,10 +152,11 @@ async def list_contacts(
     session: Session,
     viewer: TicketReader,
     params: Pages,
+    language: ReaderLanguage,
     flag: Annotated[ContactFlag | None, Query(description="Only contacts with this flag.")] = None,
     without_ticket: Annotated[bool, Query(description="Only contacts not on any ticket.")] = False,
 ) -> ContactPage:
-    return await service.list_contacts(session, flag, without_ticket, params, viewer)
+    return await service.list_contacts(session, flag, without_ticket, params, viewer, language)
 
 
 @router.get(
@@ -166,5 +170,6 @@ async def get_contact(
     session: Session,
     viewer: TicketReader,
     contact_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the contact.", examples=[17])],
+    language: ReaderLanguage,
 ) -> ContactOut:
-    return await service.get_contact(session, contact_id, viewer)
+    return await service.get_contact(session, contact_id, viewer, language)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
@@ -12,6 +13,9 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.citizens.identifiers import e164_phone
 from genk3600.citizens.schemas import CitizenIdentification
 from genk3600.contacts.intake import Intake, Outcome
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
+from genk3600.i18n.texts import flag_name
 from genk3600.kit.clock import context_now
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -33,7 +37,7 @@ def _past_utc(value: datetime) -> datetime:
     """Any offset is accepted; stored and answered in UTC (RFC 3339 with `Z`)."""
     # A validator takes no dependencies: "now" is the app's clock, which the request context carries.
     if value > context_now() + CLOCK_SKEW:
-        raise ValueError("lies in the future")
+        raise Invalid(P_("lies in the future"))
     return value.astimezone(UTC)
 
 
@@ -113,7 +117,7 @@ class WebContactIn(ContactBase):
     @classmethod
     def _short_values(cls, value: dict[str, FreeFieldValue]) -> dict[str, FreeFieldValue]:
         if any(isinstance(v, str) and len(v) > MAX_FIELD_LENGTH for v in value.values()):
-            raise ValueError(f"free field values are limited to {MAX_FIELD_LENGTH} characters")
+            raise Invalid(P_("free field values are limited to {most} characters"), most=MAX_FIELD_LENGTH)
         return value
 
     def to_intake(self) -> Intake:
@@ -144,7 +148,7 @@ class PhoneContactIn(ContactBase):
     @model_validator(mode="after")
     def _ends_after_start(self) -> PhoneContactIn:
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
-            raise ValueError("ended_at lies before started_at")
+            raise Invalid(P_("ended_at lies before started_at"))
         return self
 
     def to_intake(self) -> Intake:
@@ -236,13 +240,17 @@ class ContactOut(OutputModel):
     citizen_id: int | None
     external_id: str | None = Field(description="Message-ID or PBX call id.")
     flags: list[ContactFlag] = Field(description="What needs an agent's eye (e.g. `ambiguous_citizen`).")
+    flag_names: list[str] = Field(
+        description="The flags' names in the reader's language (`Accept-Language`), in the order of `flags`.",
+        examples=[["several citizens match"]],
+    )
     attachments: list[AttachmentOut]
     recorded_by: ActorOut
     occurred_at: datetime
     created_at: datetime
 
     @classmethod
-    def of(cls, contact: Contact, ticket_reference: str | None) -> ContactOut:
+    def of(cls, contact: Contact, ticket_reference: str | None, language: Language = Language.en) -> ContactOut:
         return cls(
             id=contact.id,
             ticket=ticket_reference,
@@ -255,11 +263,15 @@ class ContactOut(OutputModel):
             citizen_id=contact.citizen_id,
             external_id=contact.external_id,
             flags=[ContactFlag(flag) for flag in contact.flags],
+            flag_names=[flag_name(flag, language) for flag in contact.flags],
             attachments=[AttachmentOut.model_validate(attachment) for attachment in contact.attachments],
             recorded_by=ActorOut.of(contact),
             occurred_at=contact.occurred_at,
             created_at=contact.created_at,
         )
+
+    def in_language(self, language: Language) -> ContactOut:
+        return self.model_copy(update={"flag_names": [flag_name(flag, language) for flag in self.flags]})
 
 
 class ContactRecorded(OutputModel):
@@ -293,6 +305,16 @@ class ContactRecorded(OutputModel):
         "also has it in the acknowledgement mail).",
         examples=["K7QX-M4PZ-TR"],
     )
+
+    def in_language(self, language: Language) -> ContactRecorded:
+        """The answer's texts in the reader's language (the service writes them in English)."""
+        if self.contact is None:
+            return self
+        return self.model_copy(update={"contact": self.contact.in_language(language)})
+
+
+async def in_language(recorded: Awaitable[ContactRecorded], language: Language) -> ContactRecorded:
+    return (await recorded).in_language(language)
 
 
 class ContactPage(Page[ContactOut]):

@@ -24,6 +24,8 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
+from genk3600.errors import Phrase
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
@@ -374,18 +376,25 @@ def _language(intake: Intake, found: Identification) -> Language:
     return Language(found.citizen.preferred_language) if found.citizen else Language.nl
 
 
-async def get_contact(session: AsyncSession, contact_id: int, viewer: Principal) -> ContactOut:
+async def get_contact(
+    session: AsyncSession, contact_id: int, viewer: Principal, language: Language = Language.en
+) -> ContactOut:
     """One contact by id, if the viewer may see its ticket."""
     contact = await repository.contact_by_id(session, contact_id, viewer)
     if contact is None:
         raise ContactNotFound(contact_id)
     if contact.ticket is not None:
         await audit_read(session, viewer, "contact", str(contact.id), contact.ticket.confidentiality)
-    return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None)
+    return ContactOut.of(contact, contact.ticket.reference if contact.ticket else None, language)
 
 
 async def list_contacts(
-    session: AsyncSession, flag: ContactFlag | None, without_ticket: bool, params: PageParams, viewer: Principal
+    session: AsyncSession,
+    flag: ContactFlag | None,
+    without_ticket: bool,
+    params: PageParams,
+    viewer: Principal,
+    language: Language = Language.en,
 ) -> ContactPage:
     """Contacts for an agent's attention (flagged, or without a ticket), newest first."""
     rows = await repository.list_contacts(session, flag, without_ticket, params, viewer)
@@ -400,7 +409,7 @@ async def list_contacts(
         rows,
         params,
         lambda c: c.id,
-        lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None),
+        lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None, language),
     )
 
 
@@ -410,6 +419,11 @@ def subject_from_text(text: str) -> str:
     return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"
 
 
+DESK_WORDS = {
+    DeskKind.reception: P_("reception"),
+    DeskKind.quick_desk: P_("quick desk"),
+    DeskKind.thematic_desk: P_("thematic desk"),
+}
 # Which unit kinds may host which desk.
 _DESK_UNIT_KINDS = {
     DeskKind.reception: UnitKind.reception,
@@ -430,7 +444,8 @@ async def record_contact(
         desk = await unit_by_code(session, data.unit)
         if desk is None or desk.kind != _DESK_UNIT_KINDS[data.desk].value:
             raise UnknownDesk(
-                f"There is no {data.desk.value.replace('_', ' ')} unit with code {data.unit!r}.",
+                P_("There is no {desk} unit with code {unit!r}."),
+                params={"desk": Phrase(DESK_WORDS[data.desk]), "unit": data.unit},
                 unit=data.unit,
             )
     recorded = await record_intake(session, settings, clock, actor, data.to_intake())

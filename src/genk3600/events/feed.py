@@ -41,10 +41,11 @@ from genk3600.events.errors import UnknownEventType
 from genk3600.events.outbox import ALL_TYPES, known_event_types
 from genk3600.events.repository import START, Audience, Position
 from genk3600.events.schemas import EventOut, EventPage
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import InvalidCursor
 from genk3600.models.enums import Scope
 
-_INVALID = "The cursor is not one this API handed out; start again without a cursor."
+_INVALID = P_("The cursor is not one this API handed out; start again without a cursor.")
 
 
 def encode_position(position: Position) -> str:

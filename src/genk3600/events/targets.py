@@ -19,10 +19,13 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class BlockedTarget(ValueError):
+class BlockedTarget(Invalid):
     """The URL points at (or resolves to) an address that webhooks may not reach."""
 
 
@@ -57,19 +60,23 @@ async def check_target(url: str, *, allow_private: bool, unresolvable_ok: bool) 
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
-        raise BlockedTarget("the URL has no host")
+        raise BlockedTarget(P_("the URL has no host"))
     literal = _literal(host)
     if literal is not None:
         addresses = [literal]
     elif host.rstrip(".").lower() == "localhost" or host.rstrip(".").lower().endswith(".localhost"):
-        raise BlockedTarget(f"{host} is this machine")
+        raise BlockedTarget(P_("{host} is this machine"), host=host)
     else:
         try:
             addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
         except (OSError, UnicodeError, ValueError):
             if unresolvable_ok:
                 return
-            raise BlockedTarget(f"{host} does not resolve") from None
+            raise BlockedTarget(P_("{host} does not resolve"), host=host) from None
     blocked = sorted({str(address) for address in addresses if blocked_address(address)})
     if blocked:
-        raise BlockedTarget(f"{host} is a loopback, link-local or private address ({', '.join(blocked)})")
+        raise BlockedTarget(
+            P_("{host} is a loopback, link-local or private address ({addresses})"),
+            host=host,
+            addresses=", ".join(blocked),
+        )

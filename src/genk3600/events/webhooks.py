@@ -117,7 +117,7 @@ async def create_subscription(
     try:
         await check_target(str(data.url), allow_private=allow_private_targets, unresolvable_ok=True)
     except BlockedTarget as exc:
-        raise WebhookTargetRefused(str(exc)) from None
+        raise WebhookTargetRefused(exc) from None
     event_types = sorted(set(data.event_types))
     if outbox.ALL_TYPES in event_types:
         event_types = [outbox.ALL_TYPES]

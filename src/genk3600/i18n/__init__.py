@@ -4,10 +4,11 @@ from genk3600.i18n.catalogue import (
     DOMAIN,
     LANGUAGES,
     N_,
+    P_,
     format_moment,
     negotiate,
     requested_language,
     translator,
 )
 
-__all__ = ["DOMAIN", "LANGUAGES", "N_", "format_moment", "negotiate", "requested_language", "translator"]
+__all__ = ["DOMAIN", "LANGUAGES", "N_", "P_", "format_moment", "negotiate", "requested_language", "translator"]

@@ -333,6 +333,14 @@ MESSAGES: Mapping[str, Spec] = {
     ),
     "routing.named_staff_away": Spec(N_("The rule's named staff member is absent or inactive: to the unit's queue.")),
     "routing.case_worker_absent": Spec(N_("{assignee}, the citizen's case worker, is absent: to the unit's queue.")),
+    # Contact flags: why a contact needs a person's eye (ContactFlag), as a short name
+    "flag.automated": Spec(N_("automated message")),
+    "flag.ambiguous_citizen": Spec(N_("several citizens match")),
+    "flag.missed_call": Spec(N_("missed call")),
+    "flag.awaiting_summary": Spec(N_("summary missing")),
+    "flag.malformed_headers": Spec(N_("unreadable header lines")),
+    "flag.attachment_over_cap": Spec(N_("attachment too large")),
+    "flag.mail_bounced": Spec(N_("our mail to the citizen bounced")),
 }
 
 NOTE = N_("Note: {note}")
@@ -428,6 +436,15 @@ def role_label(role: str, language: Language | str) -> str:
 
 def position_label(position: str, language: Language | str) -> str:
     return _label(Language(language), POSITION_LABELS, position)
+
+
+def flag_text(flag: str) -> Message:
+    """A contact flag as a message (`flag.ambiguous_citizen`): its name in the reader's language."""
+    return Message(f"flag.{flag}")
+
+
+def flag_name(flag: str, language: Language | str) -> str:
+    return render_message(flag_text(flag), language)
 
 
 def legacy(text: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal
 from genk3600.db import Session
 from genk3600.errors import Conflict
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.models import IdempotencyKey
 
@@ -75,10 +76,10 @@ class Idempotency:
         earlier = await self.session.scalar(select(IdempotencyKey).where(*where))
         if earlier is None or earlier.fingerprint != self.fingerprint:
             raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used for a different request; use a new key for new data."
+                P_("This Idempotency-Key was already used for a different request; use a new key for new data.")
             )
         if earlier.status_code is None or earlier.response is None:
-            raise IdempotencyKeyReused("The first request with this Idempotency-Key is still being processed.")
+            raise IdempotencyKeyReused(P_("The first request with this Idempotency-Key is still being processed."))
         headers = {**earlier.headers, REPLAYED_HEADER: "true"}
         return JSONResponse(earlier.response, status_code=earlier.status_code, headers=headers)
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from genk3600.errors import AppError
+from genk3600.i18n.catalogue import P_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -26,7 +27,7 @@ PageT = TypeVar("PageT", bound="Page[Any]")
 
 class InvalidCursor(AppError):
     status = 400
-    title = "Invalid cursor"
+    title = P_("Invalid cursor")
     slug = "invalid-cursor"
 
 
@@ -45,7 +46,7 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    problem = InvalidCursor("The cursor is not one this API handed out; start again without a cursor.")
+    problem = InvalidCursor(P_("The cursor is not one this API handed out; start again without a cursor."))
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]

@@ -32,3 +32,8 @@ def reader_language(
 
 
 ReaderLanguage = Annotated[Language, Depends(reader_language)]
+
+
+def language_of(accept_language: str | None) -> Language:
+    """The same choice outside a route's dependencies (problem details, the body-size guard)."""
+    return negotiate(accept_language, None, DEFAULT_API_LANGUAGE)

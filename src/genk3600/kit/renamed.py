@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TypeVar
 
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.catalogue import P_
 
 T = TypeVar("T")
 
 
 class RenamedParameterConflict(UnprocessableInput):
-    title = "Parameter given twice"
+    title = P_("Parameter given twice")
     slug = "renamed-parameter-conflict"
 
 
@@ -22,6 +23,7 @@ def renamed(new: T | None, old: T | None, new_name: str, old_name: str) -> T | N
     """The value under its new name, else under its deprecated old name."""
     if new is not None and old is not None and new != old:
         raise RenamedParameterConflict(
-            f"`{old_name}` is the old name of `{new_name}` and they differ here; give only `{new_name}`."
+            P_("`{old}` is the old name of `{new}` and they differ here; give only `{new}`."),
+            params={"old": old_name, "new": new_name},
         )
     return new if new is not None else old

@@ -8,6 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema, field_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
+
 # A wall-clock time of day without offset ("19:00", "19:00:00"), read in the calendar's time zone. Not JSON
 # Schema's `format: time`: that is RFC 3339's full-time, which requires an offset, and the server neither
 # writes one nor accepts one. The pattern is RFC 3339's partial-time (seconds optional on input).
@@ -46,12 +49,12 @@ class InputModel(BaseModel):
     def _storable(cls, value: Any) -> Any:
         # PostgreSQL text cannot hold U+0000: refuse it here (422) rather than fail in the database (500).
         if _has_nul(value):
-            raise ValueError("text must not contain NUL (U+0000) characters")
+            raise Invalid(P_("text must not contain NUL (U+0000) characters"))
         # JSON has no NaN or Infinity, but Python's parser reads them (and 1e400 as infinity). PostgreSQL
         # refuses them in JSONB (a 500 whose log carried the statement), and they mean nothing anyway. Typed
         # floats refuse them by `allow_inf_nan=False`; this catches them in free-form values (`Any`, dicts).
         if _has_non_finite(value):
-            raise ValueError("numbers must be finite: no NaN, Infinity, or values beyond the float range")
+            raise Invalid(P_("numbers must be finite: no NaN, Infinity, or values beyond the float range"))
         return value
 
 

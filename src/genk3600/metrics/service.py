@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from genk3600.config import Settings
+from genk3600.i18n.catalogue import P_
 from genk3600.metrics import repository
 from genk3600.metrics.errors import MetricsLoopbackOnly, MetricsTokenRequired
 from genk3600.metrics.repository import Figures
@@ -24,11 +25,14 @@ def check_access(settings: Settings, authorization: str | None, client_host: str
     if token is not None:
         expected = f"Bearer {token.get_secret_value()}".encode()
         if authorization is None or not hmac.compare_digest(authorization.encode(), expected):
-            raise MetricsTokenRequired("/metrics needs 'Authorization: Bearer <metrics token>'.")
+            raise MetricsTokenRequired(P_("/metrics needs 'Authorization: Bearer <metrics token>'."))
         return
     if not _loopback(client_host):
         raise MetricsLoopbackOnly(
-            "/metrics answers only on 127.0.0.1 unless GENK3600_METRICS_TOKEN is set; then send it as a bearer token."
+            P_(
+                "/metrics answers only on 127.0.0.1 unless GENK3600_METRICS_TOKEN is set; then send it as a bearer "
+                "token."
+            )
         )
 
 

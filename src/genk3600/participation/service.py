@@ -15,7 +15,6 @@ member of a unit they supervise; API clients (and the system) must name the staf
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.principal import Principal
 from genk3600.categories.errors import CategoryNotFound
 from genk3600.contacts.errors import ContactNotFound
-from genk3600.errors import and_list
+from genk3600.errors import AndList, Phrase, Words
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message, render_message
 from genk3600.models import Contact, Ticket
 from genk3600.models.enums import Language, Position, Role, TicketEventType
@@ -66,50 +66,44 @@ ROLES_BY_POSITION: Mapping[Position, frozenset[Role]] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class PositionWords:
-    article: str
-    name: str
-    plural: str
-
-
-@dataclass(frozen=True)
-class RoleWords:
-    verb: str  # "front-office agents *inform* and ..."
-    source: str  # "*advice comes* from ..."
-    done: str  # "An Agent *registered the facts*."
-    done_in: str  # "An Agent *registered the facts of* a phone contact."
-
-
-POSITION_WORDS: Mapping[Position, PositionWords] = MappingProxyType(
+# The words of the 403 for a role a position does not play ("Front-office agents inform and register; advice
+# comes from back-office staff or case workers."): catalogue texts, so it reads in the reader's language.
+POSITION_PLURALS: Mapping[Position, str] = MappingProxyType(
     {
-        Position.agent: PositionWords("An", "Agent", "front-office agents"),
-        Position.supervisor: PositionWords("A", "Supervisor", "front-office supervisors"),
-        Position.admin: PositionWords("An", "Administrator", "administrators"),
-        Position.back_office: PositionWords("A", "Back-office employee", "back-office staff"),
-        Position.case_worker: PositionWords("A", "Case worker", "case workers"),
+        Position.agent: P_("front-office agents"),
+        Position.supervisor: P_("front-office supervisors"),
+        Position.admin: P_("administrators"),
+        Position.back_office: P_("back-office staff"),
+        Position.case_worker: P_("case workers"),
     }
 )
-ROLE_WORDS: Mapping[Role, RoleWords] = MappingProxyType(
+ROLE_VERBS: Mapping[Role, str] = MappingProxyType(
     {
-        Role.informing: RoleWords("inform", "information comes", "informed the citizen", "informed the citizen in"),
-        Role.registering: RoleWords(
-            "register", "registration comes", "registered the facts", "registered the facts of"
-        ),
-        Role.advising: RoleWords("advise", "advice comes", "gave advice for a later decision", "gave advice on"),
-        Role.deciding: RoleWords("decide", "decisions come", "took the decision", "took the decision in"),
+        Role.informing: P_("inform"),
+        Role.registering: P_("register"),
+        Role.advising: P_("advise"),
+        Role.deciding: P_("decide"),
     }
 )
-SOMEONE = PositionWords("A", "staff member", "staff members")
+ROLE_SOURCES: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.informing: P_("information comes"),
+        Role.registering: P_("registration comes"),
+        Role.advising: P_("advice comes"),
+        Role.deciding: P_("decisions come"),
+    }
+)
 
 
-def _a(noun: str) -> str:
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+class _Capitalised:
+    """Words that open a sentence."""
 
+    def __init__(self, words: Words) -> None:
+        self.words = words
 
-def _role_phrase(position: Position | None, role: Role) -> str:
-    words = POSITION_WORDS[position] if position is not None else SOMEONE
-    return f"{words.article} {words.name} {ROLE_WORDS[role].done}"
+    def __call__(self, language: Language) -> str:
+        text = self.words(language)
+        return text[:1].upper() + text[1:]
 
 
 def role_text(position: Position | None, role: Role) -> Message:
@@ -132,24 +126,35 @@ def positions_for(role: Role) -> list[Position]:
     return [position for position in Position if role in ROLES_BY_POSITION[position]]
 
 
-def _unit_names(units: Sequence[UnitRef]) -> str:
-    return and_list([f"{unit.name} ({unit.code})" for unit in units])
+def _unit_names(units: Sequence[UnitRef]) -> AndList:
+    return AndList([f"{unit.name} ({unit.code})" for unit in units])
 
 
 def _not_for_position(staff: StaffFacts, role: Role, seats: Sequence[Seat]) -> RoleNotForPosition:
     positions = list(dict.fromkeys(seat.position for seat in seats))
     allowed = [r for r in Role if any(r in ROLES_BY_POSITION[p] for p in positions)]
+    params: dict[str, Any]
     if not positions:
-        detail = f"{staff.full_name} holds no position in any unit, so cannot play a role in a contact."
+        detail = P_("{staff} holds no position in any unit, so cannot play a role in a contact.")
+        params = {"staff": staff.full_name}
     else:
-        who = and_list([POSITION_WORDS[p].plural for p in positions])
-        can = and_list([ROLE_WORDS[r].verb for r in allowed])
-        by = " or ".join(POSITION_WORDS[p].plural for p in positions_for(role))
-        detail = f"{who[:1].upper()}{who[1:]} {can}; {ROLE_WORDS[role].source} from {by}."
-        if role is Role.deciding:
-            detail += " Deciding also needs a unit with decision authority for the ticket's category."
+        detail = (
+            P_(
+                "{who} {can}; {source} from {by}. Deciding also needs a unit with decision authority for the "
+                "ticket's category."
+            )
+            if role is Role.deciding
+            else P_("{who} {can}; {source} from {by}.")
+        )
+        params = {
+            "who": _Capitalised(AndList([Phrase(POSITION_PLURALS[p]) for p in positions])),
+            "can": AndList([Phrase(ROLE_VERBS[r]) for r in allowed]),
+            "source": Phrase(ROLE_SOURCES[role]),
+            "by": AndList([Phrase(POSITION_PLURALS[p]) for p in positions_for(role)], AndList.OR),
+        }
     return RoleNotForPosition(
         detail,
+        params,
         role=role.value,
         positions=[p.value for p in positions],
         allowed_roles=[r.value for r in allowed],
@@ -168,19 +173,26 @@ def authorising_seat(staff: StaffFacts, role: Role, category: str | None, decide
             raise DecisionNeedsCategory()
         if not deciders:
             raise AuthorityMissing(
-                f"No unit holds decision authority for {category} yet; an administrator names the units "
-                f"that may decide with PUT /v1/categories/{category}/deciders.",
+                P_(
+                    "No unit holds decision authority for {category} yet; an administrator names the units that "
+                    "may decide with PUT /v1/categories/{category}/deciders."
+                ),
                 allowed_units=[],
                 category=category,
+                params={"category": category},
             )
         decider_ids = {unit.id for unit in deciders}
         seats = [seat for seat in staff.seats if seat.unit.id in decider_ids]
         if not seats:
             raise AuthorityMissing(
-                f"Only staff of {_unit_names(deciders)} may decide on {category} tickets; "
-                f"{staff.full_name} does not belong to {'it' if len(deciders) == 1 else 'any of them'}.",
+                P_("Only staff of {units} may decide on {category} tickets; {staff} does not belong to it.")
+                if len(deciders) == 1
+                else P_(
+                    "Only staff of {units} may decide on {category} tickets; {staff} does not belong to any of them."
+                ),
                 allowed_units=[unit.code for unit in deciders],
                 category=category,
+                params={"units": _unit_names(deciders), "category": category, "staff": staff.full_name},
             )
     for seat in seats:
         if role in ROLES_BY_POSITION[seat.position]:

@@ -31,6 +31,7 @@ from genk3600.citizens.schemas import (
     LegalHoldOut,
 )
 from genk3600.errors import Conflict, NotFound
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, ContactParty, Ticket
@@ -44,11 +45,13 @@ class CitizenNotFound(NotFound):
     slug = "citizen-not-found"
 
     def __init__(self, citizen_id: int) -> None:
-        super().__init__(f"There is no citizen with id {citizen_id}.", citizen_id=citizen_id)
+        super().__init__(
+            P_("There is no citizen with id {citizen_id}."), params={"citizen_id": citizen_id}, citizen_id=citizen_id
+        )
 
 
 class LegalHoldSet(Conflict):
-    title = "Legal hold"
+    title = P_("Legal hold")
     slug = "legal-hold"
 
 
@@ -193,7 +196,9 @@ async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, re
     citizen = await _citizen(session, citizen_id, lock=True)
     if citizen.legal_hold:
         raise LegalHoldSet(
-            f"Citizen {citizen_id} is under a legal hold; lift it before erasing their data.", citizen_id=citizen_id
+            P_("Citizen {citizen_id} is under a legal hold; lift it before erasing their data."),
+            params={"citizen_id": citizen_id},
+            citizen_id=citizen_id,
         )
     cleared = [name for name in CITIZEN_FIELDS if getattr(citizen, name) is not None]
     for name in CITIZEN_FIELDS:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.errors import UnprocessableInput
+from genk3600.i18n.catalogue import P_
 from genk3600.models import Staff, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality
 from genk3600.tickets import repository as ticket_repository
 
 
 class SocialStaysInOcmw(UnprocessableInput):
-    title = "Social tickets stay in the OCMW"
+    title = P_("Social tickets stay in the OCMW")
     slug = "social-stays-in-ocmw"
 
 
@@ -33,8 +34,11 @@ def check_owner(ticket: Ticket, unit: Unit) -> None:
     """A social ticket may only move to an OCMW unit."""
     if is_social(ticket) and not is_ocmw_unit(unit):
         raise SocialStaysInOcmw(
-            f"Ticket {ticket.reference} is a social (OCMW) case; {unit.name} is not an OCMW unit (kind "
-            f"{OCMW_UNIT_KIND!r}), so it cannot own it. Hand it to an OCMW service.",
+            P_(
+                "Ticket {reference} is a social (OCMW) case; {unit} is not an OCMW unit (kind {kind!r}), so it "
+                "cannot own it. Hand it to an OCMW service."
+            ),
+            params={"reference": ticket.reference, "unit": unit.name, "kind": OCMW_UNIT_KIND},
             unit=unit.code,
         )
 
@@ -43,8 +47,11 @@ async def check_assignee(session: AsyncSession, ticket: Ticket, staff: Staff) ->
     """A social ticket may only be assigned to OCMW staff who see it by right, not through a grant."""
     if is_social(ticket) and not await ticket_repository.may_hold_social(session, ticket.id, staff.id):
         raise SocialStaysInOcmw(
-            f"Ticket {ticket.reference} is a social (OCMW) case; {staff.full_name} may not hold it: only staff "
-            "of an OCMW unit that owns it (or above it) and the citizen's own case worker can. Access through "
-            "break-the-glass ends when the grant does and cannot be extended by assignment.",
+            P_(
+                "Ticket {reference} is a social (OCMW) case; {staff} may not hold it: only staff of an OCMW unit "
+                "that owns it (or above it) and the citizen's own case worker can. Access through break-the-glass "
+                "ends when the grant does and cannot be extended by assignment."
+            ),
+            params={"reference": ticket.reference, "staff": staff.full_name},
             staff_id=staff.id,
         )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from genk3600.config import Settings
 from genk3600.db import Session, autocommits
 from genk3600.errors import AppError
-from genk3600.i18n import requested_language, translator
+from genk3600.i18n import P_, requested_language, translator
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
 from genk3600.models.enums import Language
@@ -30,13 +30,16 @@ CLEANUP_BATCH = 500
 
 class TooManyLookups(AppError):
     status = 429
-    title = "Too many requests"
+    title = P_("Too many requests")
     slug = "too-many-requests"
 
     def __init__(self, retry_after: int, language: Language) -> None:
         message = translator(language).gettext("You tried too often. Try again in a minute.")
         super().__init__(
-            f"Too many status lookups; try again in {retry_after} seconds.", retry_after=retry_after, message=message
+            P_("Too many status lookups; try again in {retry_after} seconds."),
+            params={"retry_after": retry_after},
+            retry_after=retry_after,
+            message=message,
         )
         self.retry_after = retry_after
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
 from genk3600.errors import NotFound
-from genk3600.i18n import N_, format_moment, translator
+from genk3600.i18n import N_, P_, format_moment, translator
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
@@ -64,7 +64,7 @@ class PublicTicketNotFound(NotFound):
         message = translator(language).gettext(
             "We cannot find a question with this number and code. Check both and try again."
         )
-        super().__init__("No ticket matches this reference and access code.", message=message)
+        super().__init__(P_("No ticket matches this reference and access code."), message=message)
 
     def headers(self) -> dict[str, str]:
         return dict(CACHING_HEADERS)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from genk3600.errors import Forbidden, NotFound, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 
 
 class ClaimNeedsStaff(Forbidden):
     slug = "claim-needs-staff"
 
     def __init__(self) -> None:
-        super().__init__("Claiming needs a staff member: API clients cannot take tickets from a queue.")
+        super().__init__(P_("Claiming needs a staff member: API clients cannot take tickets from a queue."))
 
 
 class NotInUnit(Forbidden):
@@ -15,7 +16,8 @@ class NotInUnit(Forbidden):
 
     def __init__(self, code: str, name: str) -> None:
         super().__init__(
-            f"You are not a member of {name} ({code}) or of a unit above it, so you cannot claim from its queue.",
+            P_("You are not a member of {name} ({code}) or of a unit above it, so you cannot claim from its queue."),
+            params={"name": name, "code": code},
             unit=code,
         )
 
@@ -24,12 +26,16 @@ class QueueEmpty(NotFound):
     slug = "queue-empty"
 
     def __init__(self, code: str, name: str, by_language: bool) -> None:
-        languages = " in your languages" if by_language else ""
-        super().__init__(f"The queue of {name} has no unassigned ticket{languages}.", unit=code)
+        detail = (
+            P_("The queue of {name} has no unassigned ticket in your languages.")
+            if by_language
+            else P_("The queue of {name} has no unassigned ticket.")
+        )
+        super().__init__(detail, params={"name": name}, unit=code)
 
 
 class AssigneeMeNeedsStaff(UnprocessableInput):
     slug = "assignee-me-needs-staff"
 
     def __init__(self) -> None:
-        super().__init__("`assignee=me` needs a staff member's token: API clients have no tickets of their own.")
+        super().__init__(P_("`assignee=me` needs a staff member's token: API clients have no tickets of their own."))

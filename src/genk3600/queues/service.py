@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.pagination import InvalidCursor, PageParams
 from genk3600.models import Ticket, Unit
@@ -47,7 +48,7 @@ def encode_queue_cursor(key: QueueKey) -> str:
 
 def decode_queue_cursor(cursor: str) -> QueueKey:
     """The sort key a cursor resumes after; anything this API did not hand out is an InvalidCursor."""
-    problem = InvalidCursor("The cursor is not one this queue handed out; start again without a cursor.")
+    problem = InvalidCursor(P_("The cursor is not one this queue handed out; start again without a cursor."))
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))

@@ -24,11 +24,22 @@ from genk3600.models.enums import Language
 ColumnType = Literal["date", "string", "integer", "number"]
 
 
+NameKind = Literal["unit", "category", "channel", "reason", "role", "age_band"]
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     label: str  # an English msgid, rendered in the reader's language
     type: ColumnType
+    # A column of names: the code column it names, and what kind of code that is. The code column stays for
+    # scripts; people (the console, a CSV in their language) read the names.
+    names: tuple[str, NameKind] | None = None
+
+
+def coded(name: str, code_label: str, label: str, kind: NameKind) -> tuple[Column, Column]:
+    """A column of codes and the column of their names in the reader's language (`<name>_name`)."""
+    return Column(name, code_label, "string"), Column(f"{name}_name", label, "string", (name, kind))
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,20 @@ SMALL_GROUPS = N_(
     "“< {threshold}” and the row's percentages and averages are left empty."
 )
 
-UNIT = Column("unit", N_("Unit"), "string")
-UNIT_NAME = Column("unit_name", N_("Unit name"), "string")
+UNIT, UNIT_NAME = coded("unit", N_("Unit (code)"), N_("Unit"), "unit")
+CHANNEL = coded("channel", N_("Channel (code)"), N_("Channel"), "channel")
+CATEGORY = coded("category", N_("Category (code)"), N_("Category"), "category")
+AGE_BAND = coded("age_band", N_("Age (code)"), N_("Age"), "age_band")
+REASON = coded("reason", N_("Reason (code)"), N_("Reason"), "reason")
+ROLE = coded("role", N_("Role (code)"), N_("Role"), "role")
+# The age bands of open tickets (backlog-age's codes), in words.
+AGE_BANDS = {
+    "<1d": N_("less than 1 day"),
+    "1-3d": N_("1 to 3 days"),
+    "3-7d": N_("3 to 7 days"),
+    "7-30d": N_("7 to 30 days"),
+    "30d+": N_("30 days or more"),
+}
 
 REPORTS: tuple[Report, ...] = (
     Report(
@@ -74,12 +97,12 @@ REPORTS: tuple[Report, ...] = (
         ),
         columns=(
             Column("day", N_("Day"), "date"),
-            Column("channel", N_("Channel"), "string"),
+            *CHANNEL,
             Column("inbound", N_("Incoming"), "integer"),
             Column("outbound", N_("Outgoing"), "integer"),
             Column("contacts", N_("Contacts"), "integer"),
         ),
-        chart=Chart("bar", "day", ("contacts",), "channel"),
+        chart=Chart("bar", "day", ("contacts",), "channel_name"),
     ),
     Report(
         name="first-contact-resolution",
@@ -97,7 +120,7 @@ REPORTS: tuple[Report, ...] = (
             Column("first_contact", N_("Resolved at the first contact"), "integer"),
             Column("fcr_percent", N_("Resolved at the first contact (%)"), "number"),
         ),
-        chart=Chart("bar", "unit", ("fcr_percent",), None),
+        chart=Chart("bar", "unit_name", ("fcr_percent",), None),
     ),
     Report(
         name="sla-compliance",
@@ -110,13 +133,13 @@ REPORTS: tuple[Report, ...] = (
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("category", N_("Category"), "string"),
+            *CATEGORY,
             Column("resolved", N_("Resolved with a deadline"), "integer"),
             Column("on_time", N_("On time"), "integer"),
             Column("late", N_("Late"), "integer"),
             Column("compliance_percent", N_("On time (%)"), "number"),
         ),
-        chart=Chart("bar", "category", ("compliance_percent",), "unit"),
+        chart=Chart("bar", "category_name", ("compliance_percent",), "unit_name"),
     ),
     Report(
         name="backlog-age",
@@ -130,10 +153,10 @@ REPORTS: tuple[Report, ...] = (
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("age_band", N_("Age"), "string"),
+            *AGE_BAND,
             Column("tickets", N_("Open tickets"), "integer"),
         ),
-        chart=Chart("bar", "age_band", ("tickets",), "unit"),
+        chart=Chart("bar", "age_band_name", ("tickets",), "unit_name"),
     ),
     Report(
         name="escalations",
@@ -151,10 +174,10 @@ REPORTS: tuple[Report, ...] = (
             Column("tickets", N_("Tickets created"), "integer"),
             Column("escalated_tickets", N_("Tickets handed over"), "integer"),
             Column("escalation_rate_percent", N_("Handed over (%)"), "number"),
-            Column("reason", N_("Reason"), "string"),
+            *REASON,
             Column("escalations", N_("Hand-overs for this reason"), "integer"),
         ),
-        chart=Chart("bar", "reason", ("escalations",), "unit"),
+        chart=Chart("bar", "reason_name", ("escalations",), "unit_name"),
     ),
     Report(
         name="roles-per-unit",
@@ -167,11 +190,11 @@ REPORTS: tuple[Report, ...] = (
         columns=(
             UNIT,
             UNIT_NAME,
-            Column("role", N_("Role"), "string"),
+            *ROLE,
             Column("participations", N_("Roles played"), "integer"),
             Column("share_percent", N_("Share (%)"), "number"),
         ),
-        chart=Chart("bar", "unit", ("participations",), "role"),
+        chart=Chart("bar", "unit_name", ("participations",), "role_name"),
     ),
     Report(
         name="handling-time",
@@ -188,7 +211,7 @@ REPORTS: tuple[Report, ...] = (
             Column("average_hours", N_("Average (hours)"), "number"),
             Column("median_hours", N_("Median (hours)"), "number"),
         ),
-        chart=Chart("bar", "unit", ("average_hours", "median_hours"), None),
+        chart=Chart("bar", "unit_name", ("average_hours", "median_hours"), None),
     ),
 )
 

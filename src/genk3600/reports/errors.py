@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from genk3600.errors import Forbidden, NotFound, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 
 
 class ReportNotFound(NotFound):
     slug = "report-not-found"
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"There is no report '{name}'. Reports: {', '.join(known)}.", known=known)
+        super().__init__(
+            P_("There is no report '{name}'. Reports: {known}."),
+            params={"name": name, "known": ", ".join(known)},
+            known=known,
+        )
 
 
 class InvalidPeriod(UnprocessableInput):
@@ -19,5 +24,6 @@ class UnitOutOfReach(Forbidden):
 
     def __init__(self, code: str) -> None:
         super().__init__(
-            f"Unit '{code}' is outside the units your reports cover (the units you supervise and those below them)."
+            P_("Unit '{code}' is outside the units your reports cover (the units you supervise and those below them)."),
+            params={"code": code},
         )

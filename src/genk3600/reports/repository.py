@@ -55,7 +55,7 @@ _SQL: dict[str, str] = {
             LEFT JOIN inbound i ON i.ticket_id = r.id
             LEFT JOIN escalated x ON x.ticket_id = r.id
         )
-        SELECT u.code AS unit, u.name AS unit_name,
+        SELECT u.code AS unit,
                count(*) AS resolved,
                count(*) FILTER (WHERE j.first_contact) AS first_contact,
                round(100.0 * count(*) FILTER (WHERE j.first_contact) / count(*), 1) AS fcr_percent
@@ -65,7 +65,7 @@ _SQL: dict[str, str] = {
         ORDER BY u.code
     """,
     "sla-compliance": """
-        SELECT u.code AS unit, u.name AS unit_name, cat.code AS category,
+        SELECT u.code AS unit, cat.code AS category,
                count(*) AS resolved,
                count(*) FILTER (WHERE t.resolved_at <= t.resolution_due_at) AS on_time,
                count(*) FILTER (WHERE t.resolved_at > t.resolution_due_at) AS late,
@@ -95,7 +95,7 @@ _SQL: dict[str, str] = {
               AND (t.resolved_at IS NULL OR t.resolved_at >= m.at)
               AND t.owning_unit_id = ANY(:unit_ids)
         )
-        SELECT u.code AS unit, u.name AS unit_name,
+        SELECT u.code AS unit,
                (ARRAY['<1d', '1-3d', '3-7d', '7-30d', '30d+'])[o.band] AS age_band,
                count(*) AS tickets
         FROM open_ticket o
@@ -133,7 +133,7 @@ _SQL: dict[str, str] = {
             WHERE e.created_at >= :start AND e.created_at < :end AND e.from_unit_id = ANY(:unit_ids)
             GROUP BY 1, 2
         )
-        SELECT u.code AS unit, u.name AS unit_name,
+        SELECT u.code AS unit,
                coalesce(rate.tickets, 0) AS tickets,
                coalesce(rate.escalated_tickets, 0) AS escalated_tickets,
                round(100.0 * rate.escalated_tickets / nullif(rate.tickets, 0), 1) AS escalation_rate_percent,
@@ -145,7 +145,7 @@ _SQL: dict[str, str] = {
         ORDER BY u.code, reasons.reason NULLS FIRST
     """,
     "roles-per-unit": """
-        SELECT u.code AS unit, u.name AS unit_name, p.role,
+        SELECT u.code AS unit, p.role,
                count(*) AS participations,
                round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY u.id), 1) AS share_percent
         FROM participation p
@@ -157,7 +157,7 @@ _SQL: dict[str, str] = {
         ORDER BY u.code, array_position(ARRAY['informing', 'registering', 'advising', 'deciding'], p.role)
     """,
     "handling-time": """
-        SELECT u.code AS unit, u.name AS unit_name,
+        SELECT u.code AS unit,
                count(*) AS resolved,
                round(extract(epoch FROM avg(t.resolved_at - t.created_at)) / 3600, 2) AS average_hours,
                round(

@@ -31,7 +31,9 @@ REACH = (
     "the threshold (setting, default 5) is the text `< 5` and the row's percentages and averages are null, so "
     "that small groups cannot be recognised. Needs the `reports:read` scope (staff "
     "supervisors and admins have it). Titles, column labels and descriptions are in the reader's language "
-    "(`Accept-Language`: nl, fr, en or de; English without it); report and column names are codes and never change."
+    "(`Accept-Language`: nl, fr, en or de; English without it), and so are the cells of the name columns "
+    "(`unit_name`, `category_name`, `channel_name`, `reason_name`, `role_name`, `age_band_name`) beside the code "
+    "columns they name; report and column names and the code columns never change."
 )
 
 
@@ -57,7 +59,8 @@ async def list_reports(_: ReportReader, settings: AppSettings, language: ReaderL
         "`last_day` included, at most 366 days; without `last_day` the period ends today, without `first_day` it "
         "spans 30 days. `unit` narrows the figures to one unit and the units below it. `format=csv` gives the same "
         "table as a CSV download: its header row holds the column labels in the language `Accept-Language` asks "
-        "for, or the column names (codes) when the request asks for no supported language, for scripts. " + REACH
+        "for (and the code columns are left out, their names are there), or the column names (codes) and every "
+        "column when the request asks for no supported language, for scripts. " + REACH
     ),
     responses={
         200: {

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genk3600.models.enums import Language
 from genk3600.reports import catalogue
-from genk3600.reports.catalogue import ColumnType, Report
+from genk3600.reports.catalogue import Column, ColumnType, Report
 
 Cell = str | int | float | None
 
@@ -46,8 +46,20 @@ class ReportList(BaseModel):
 
 class ColumnOut(BaseModel):
     name: str = Field(description="The key in each row (stable, never translated).", examples=["channel"])
-    label: str = Field(description="The column's name in the reader's language.", examples=["Channel"])
+    label: str = Field(description="The column's name in the reader's language.", examples=["Channel (code)"])
     type: ColumnType = Field(examples=["string"])
+    names: str | None = Field(
+        default=None,
+        description="For a column of codes (units, categories, channels, reasons, roles, age bands): the column "
+        "holding their names in the reader's language (`channel` → `channel_name`), which people read; null "
+        "for every other column.",
+        examples=["channel_name"],
+    )
+
+    @classmethod
+    def of(cls, column: Column, report: Report, language: Language) -> ColumnOut:
+        twin = next((other.name for other in report.columns if other.names and other.names[0] == column.name), None)
+        return cls(name=column.name, label=catalogue.label(column, language), type=column.type, names=twin)
 
 
 class ReportTable(BaseModel):
@@ -65,13 +77,23 @@ class ReportTable(BaseModel):
                     "from": "2026-03-01",
                     "to": "2026-03-31",
                     "columns": [
-                        {"name": "day", "label": "Day", "type": "date"},
-                        {"name": "channel", "label": "Channel", "type": "string"},
-                        {"name": "inbound", "label": "Incoming", "type": "integer"},
-                        {"name": "outbound", "label": "Outgoing", "type": "integer"},
-                        {"name": "contacts", "label": "Contacts", "type": "integer"},
+                        {"name": "day", "label": "Day", "type": "date", "names": None},
+                        {"name": "channel", "label": "Channel (code)", "type": "string", "names": "channel_name"},
+                        {"name": "channel_name", "label": "Channel", "type": "string", "names": None},
+                        {"name": "inbound", "label": "Incoming", "type": "integer", "names": None},
+                        {"name": "outbound", "label": "Outgoing", "type": "integer", "names": None},
+                        {"name": "contacts", "label": "Contacts", "type": "integer", "names": None},
                     ],
-                    "rows": [{"day": "2026-03-02", "channel": "phone", "inbound": 41, "outbound": 3, "contacts": 44}],
+                    "rows": [
+                        {
+                            "day": "2026-03-02",
+                            "channel": "phone",
+                            "channel_name": "phone",
+                            "inbound": 41,
+                            "outbound": 3,
+                            "contacts": 44,
+                        }
+                    ],
                 }
             ]
         },
@@ -85,7 +107,8 @@ class ReportTable(BaseModel):
     to: date = Field(description="Old name of `last_day`.", json_schema_extra={"deprecated": True})
     columns: list[ColumnOut]
     rows: list[dict[str, Cell]] = Field(
-        description="One object per row, keyed by column name. In rows about social work an `integer` cell "
+        description="One object per row, keyed by column name; a name column holds the name of its code column's "
+        "code in the reader's language. In rows about social work an `integer` cell "
         "below the small-group threshold is the string `< 5` (threshold per setting, default 5) and that row's "
         "`number` cells are null."
     )

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
+from genk3600.i18n.catalogue import P_, translator
+from genk3600.i18n.names import load_names
+from genk3600.i18n.texts import Kind, NameBook, label, role_label
 from genk3600.models.enums import Language, Position
 from genk3600.reports import catalogue as texts
 from genk3600.reports import repository
-from genk3600.reports.catalogue import BY_NAME, REPORTS, Report
+from genk3600.reports.catalogue import BY_NAME, REPORTS, NameKind, Report
 from genk3600.reports.errors import InvalidPeriod, ReportNotFound, UnitOutOfReach
 from genk3600.reports.schemas import Cell, ColumnOut, ReportInfo, ReportList, ReportTable
 from genk3600.units.errors import UnknownUnit
@@ -57,12 +61,19 @@ def period(first: date | None, last: date | None, zone: ZoneInfo, now: datetime)
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("first_day", first), ("last_day", last)):
         if not EARLIEST <= day <= LATEST:
-            raise InvalidPeriod(f"'{name}' must lie between {EARLIEST} and {LATEST}, not {day}.")
+            raise InvalidPeriod(
+                P_("'{name}' must lie between {earliest} and {latest}, not {day}."),
+                params={"name": name, "earliest": EARLIEST, "latest": LATEST, "day": day},
+            )
     if first > last:
-        raise InvalidPeriod(f"'first_day' ({first}) is after 'last_day' ({last}).")
+        raise InvalidPeriod(
+            P_("'first_day' ({first}) is after 'last_day' ({last})."), params={"first": first, "last": last}
+        )
     days = (last - first).days + 1
     if days > MAX_DAYS:
-        raise InvalidPeriod(f"The period spans {days} days; a report covers at most {MAX_DAYS}.")
+        raise InvalidPeriod(
+            P_("The period spans {days} days; a report covers at most {most}."), params={"days": days, "most": MAX_DAYS}
+        )
     return Period(first, last)
 
 
@@ -103,8 +114,14 @@ async def run_report(
     unit_ids = await unit_scope(session, principal, unit_code)
     start, end = asked.bounds(zone)
     rows = await repository.report_rows(session, report.name, start, end, zone.key, unit_ids)
-    columns = [column.name for column in report.columns]
-    cells = [{column: _cell(row[column]) for column in columns} for row in rows]
+    words = _Words(language, await load_names(session))
+    cells = [
+        {
+            column.name: words(column.names, row) if column.names else _cell(row[column.name])
+            for column in report.columns
+        }
+        for row in rows
+    ]
     social_units, social_categories, social_unit_ids = await repository.social_codes(session)
     for row in cells:
         if "unit" in row or "category" in row:
@@ -120,9 +137,31 @@ async def run_report(
         last_day=asked.last,
         from_=asked.first,
         to=asked.last,
-        columns=[ColumnOut(name=c.name, label=texts.label(c, language), type=c.type) for c in report.columns],
+        columns=[ColumnOut.of(column, report, language) for column in report.columns],
         rows=cells,
     )
+
+
+class _Words:
+    """A code of a report's row as a name in the reader's language."""
+
+    def __init__(self, language: Language, names: NameBook) -> None:
+        self.language, self.names = language, names
+
+    def __call__(self, named: tuple[str, NameKind], row: Mapping[str, Any]) -> str | None:
+        column, kind = named
+        code = row[column]
+        if code is None:
+            return None
+        if kind == "unit":
+            return self.names.unit(code, self.language)
+        if kind == "category":
+            return self.names.category(code, self.language)
+        if kind == "age_band":
+            return translator(self.language).gettext(texts.AGE_BANDS[code]) if code in texts.AGE_BANDS else code
+        if kind == "role":
+            return role_label(code, self.language)
+        return label(Kind.channel if kind == "channel" else Kind.reason, code, self.language)
 
 
 def _hide_small_counts(report: Report, row: dict[str, Cell], threshold: int) -> None:
@@ -153,12 +192,13 @@ def _cell(value: object) -> Cell:
 
 
 def as_csv(table: ReportTable, *, labels: bool = False) -> str:
-    """The table as CSV, headed by the column names (or by their `labels` in the table's language); empty cells
-    for missing values."""
+    """The table as CSV, headed by the column names (or, for a person, by their `labels` in the table's language,
+    without the code columns whose names are there); empty cells for missing values."""
     out = io.StringIO()
     writer = csv.writer(out)
-    names: Sequence[str] = [column.name for column in table.columns]
-    writer.writerow([_csv_cell(column.label) for column in table.columns] if labels else names)
+    columns = [column for column in table.columns if not (labels and column.names)]
+    names: Sequence[str] = [column.name for column in columns]
+    writer.writerow([_csv_cell(column.label) for column in columns] if labels else names)
     for row in table.rows:
         writer.writerow([_csv_cell(row[name]) for name in names])
     return out.getvalue()

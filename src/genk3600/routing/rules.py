@@ -16,6 +16,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import LEGACY, Message, render_message
 from genk3600.kit.schemas import MAX_ID, LocalTime
 from genk3600.models.category import CATEGORY_CODE_PATTERN
@@ -65,7 +67,7 @@ class Conditions(BaseModel):
     def _category_codes(cls, categories: list[str] | None) -> list[str] | None:
         for entry in categories or ():
             if not (_CATEGORY_CODE.match(entry) or _CATEGORY_PREFIX.match(entry)):
-                raise ValueError(f"{entry!r} is neither a category code nor a prefix like 'waste.*'")
+                raise Invalid(P_("{entry!r} is neither a category code nor a prefix like 'waste.*'"), entry=entry)
         return categories
 
     @field_validator("keywords")
@@ -73,19 +75,19 @@ class Conditions(BaseModel):
     def _keywords_have_words(cls, keywords: list[str] | None) -> list[str] | None:
         for keyword in keywords or ():
             if not normalise_text(keyword):
-                raise ValueError(f"keyword {keyword!r} has no letters or digits")
+                raise Invalid(P_("keyword {keyword!r} has no letters or digits"), keyword=keyword)
         return keywords
 
     @model_validator(mode="after")
     def _time_window(self) -> Self:
         start, end = self.local_time_from, self.local_time_until
         if (start is None) != (end is None):
-            raise ValueError("local_time_from and local_time_until go together: give both or neither")
+            raise Invalid(P_("local_time_from and local_time_until go together: give both or neither"))
         if start is not None and end is not None:
             if start.tzinfo is not None or end.tzinfo is not None:
-                raise ValueError("local times carry no time zone: they are read in Europe/Brussels")
+                raise Invalid(P_("local times carry no time zone: they are read in Europe/Brussels"))
             if start == end:
-                raise ValueError("local_time_from and local_time_until must differ")
+                raise Invalid(P_("local_time_from and local_time_until must differ"))
         return self
 
 
@@ -112,9 +114,9 @@ class Actions(BaseModel):
     def _assignee_iff_named_staff(self) -> Self:
         named = self.assignment is AssignmentStrategy.named_staff
         if named and self.assignee_staff_id is None:
-            raise ValueError("assignment named_staff needs assignee_staff_id")
+            raise Invalid(P_("assignment named_staff needs assignee_staff_id"))
         if not named and self.assignee_staff_id is not None:
-            raise ValueError("assignee_staff_id is only allowed with assignment named_staff")
+            raise Invalid(P_("assignee_staff_id is only allowed with assignment named_staff"))
         return self
 
 

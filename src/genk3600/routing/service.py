@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from genk3600.auth.principal import Principal
 from genk3600.categories.repository import category_by_code
 from genk3600.config import Settings
-from genk3600.errors import UnprocessableInput
+from genk3600.errors import Phrase, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
 from genk3600.i18n.texts import Message, legacy, render_message
 from genk3600.kit.clock import Clock
@@ -111,11 +112,18 @@ async def _add_version(
 async def _check_references(session: AsyncSession, actions: Actions) -> None:
     names = await repository.unit_names(session)
     if actions.owning_unit not in names:
-        raise InvalidRuleReference(f"The rule sends tickets to unit {actions.owning_unit!r}, which does not exist.")
+        raise InvalidRuleReference(
+            P_("The rule sends tickets to unit {unit!r}, which does not exist."), params={"unit": actions.owning_unit}
+        )
     if actions.assignee_staff_id is not None and not await repository.staff_exists(session, actions.assignee_staff_id):
-        raise InvalidRuleReference(f"The rule assigns staff member {actions.assignee_staff_id}, who does not exist.")
+        raise InvalidRuleReference(
+            P_("The rule assigns staff member {staff_id}, who does not exist."),
+            params={"staff_id": actions.assignee_staff_id},
+        )
     if actions.sla_policy is not None and await repository.sla_policy_by_code(session, actions.sla_policy) is None:
-        raise InvalidRuleReference(f"The rule uses SLA policy {actions.sla_policy!r}, which does not exist.")
+        raise InvalidRuleReference(
+            P_("The rule uses SLA policy {policy!r}, which does not exist."), params={"policy": actions.sla_policy}
+        )
 
 
 async def _check_social(session: AsyncSession, data: RuleIn) -> None:
@@ -130,25 +138,30 @@ async def _check_social(session: AsyncSession, data: RuleIn) -> None:
         for code in await repository.social_category_codes(session)
         if data.conditions.categories is not None and matching_category(data.conditions.categories, code)
     ]
+    why: Phrase
     if data.actions.confidentiality is Confidentiality.social:
-        why = "marks tickets social"
+        why = Phrase(P_("marks tickets social"))
+    elif len(social_categories) == 1:
+        why = Phrase(P_("matches the social category {codes}"), codes=social_categories[0])
     elif social_categories:
-        why = f"matches the social categor{'y' if len(social_categories) == 1 else 'ies'} " + ", ".join(
-            sorted(social_categories)
-        )
+        why = Phrase(P_("matches the social categories {codes}"), codes=", ".join(sorted(social_categories)))
     else:
         return
     if not is_ocmw_unit(owner):
         raise SocialStaysInOcmw(
-            f"The rule {why}, but sends them to {owner.name}, which is not an OCMW unit (kind "
-            f"{OCMW_UNIT_KIND!r}). Social (OCMW) tickets are need-to-know and never get a non-OCMW owner: send "
-            "them to an OCMW service, or narrow the rule's categories.",
+            P_(
+                "The rule {why}, but sends them to {unit}, which is not an OCMW unit (kind {kind!r}). Social "
+                "(OCMW) tickets are need-to-know and never get a non-OCMW owner: send them to an OCMW service, "
+                "or narrow the rule's categories."
+            ),
+            params={"why": why, "unit": owner.name, "kind": OCMW_UNIT_KIND},
             unit=owner.code,
         )
     staff_id = data.actions.assignee_staff_id
     if staff_id is not None and not await repository.is_ocmw_staff(session, staff_id):
         raise SocialStaysInOcmw(
-            f"The rule {why}, but assigns them to staff member {staff_id}, who does not work in an OCMW unit.",
+            P_("The rule {why}, but assigns them to staff member {staff_id}, who does not work in an OCMW unit."),
+            params={"why": why, "staff_id": staff_id},
             staff_id=staff_id,
         )
 
@@ -217,7 +230,10 @@ def _context_of(units: Sequence[Unit], rows: Sequence[RoutingRuleVersion], draft
     front_office = next((u for u in units if u.kind == UnitKind.contact_centre.value and u.active), None)
     if front_office is None:
         raise UnprocessableInput(
-            "No contact-centre unit is configured, so routing has no default; create a unit of kind 'contact_centre'."
+            P_(
+                "No contact-centre unit is configured, so routing has no default; create a unit of kind "
+                "'contact_centre'."
+            )
         )
     if drafts is not None:
         return _Context(_draft_rules(drafts), {}, UnitNames(names), front_office.code, by_code)
@@ -275,7 +291,8 @@ def _kept_in_ocmw(decision: Decision, context: _Context, category: CategoryFacts
         kept = next((unit for unit in context.by_code.values() if is_ocmw_unit(unit) and unit.active), None)
     if kept is None:
         raise UnprocessableInput(
-            f"This contact is social, and no OCMW unit (kind {OCMW_UNIT_KIND!r}) exists to own its ticket."
+            P_("This contact is social, and no OCMW unit (kind {kind!r}) exists to own its ticket."),
+            params={"kind": OCMW_UNIT_KIND},
         )
     text = Message("routing.kept_in_ocmw", {"explanation": decision.text.as_json(), "unit": kept.code})
     english = Message("routing.kept_in_ocmw", {"explanation": legacy(decision.explanation), "unit": kept.code})
@@ -416,7 +433,10 @@ async def open_routed_ticket(
     actions = routed.decision.actions
     owner = routed.owner
     if owner is None:  # the unit was removed after the rule was written
-        raise UnprocessableInput(f"Routing sends this contact to unit {actions.owning_unit!r}, which does not exist.")
+        raise UnprocessableInput(
+            P_("Routing sends this contact to unit {unit!r}, which does not exist."),
+            params={"unit": actions.owning_unit},
+        )
     category = draft.category
     # decide() already kept a social ticket in the OCMW (_kept_in_ocmw).
     social = actions.confidentiality is Confidentiality.social or (

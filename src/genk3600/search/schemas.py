@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import InvalidCursor
 from genk3600.search.repository import SearchPosition
 
@@ -16,7 +17,7 @@ def encode_search_cursor(position: SearchPosition) -> str:
 
 
 def decode_search_cursor(cursor: str) -> SearchPosition:
-    problem = InvalidCursor("The cursor is not one this search handed out; search again without a cursor.")
+    problem = InvalidCursor(P_("The cursor is not one this search handed out; search again without a cursor."))
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))

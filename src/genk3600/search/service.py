@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams
 from genk3600.links.repository import refers_to
 from genk3600.search import repository
@@ -30,9 +31,12 @@ def query_terms(text: str) -> str:
     """All words must match (AND); the last one also as the beginning of a word, as while typing."""
     words = _WORD.findall(text)
     if not words:
-        raise UnsearchableQuery("Type at least one word (letters or digits) to search for.")
+        raise UnsearchableQuery(P_("Type at least one word (letters or digits) to search for."))
     if len(words) > MAX_WORDS:
-        raise UnsearchableQuery(f"Search for at most {MAX_WORDS} words at a time; this query has {len(words)}.")
+        raise UnsearchableQuery(
+            P_("Search for at most {most} words at a time; this query has {count}."),
+            params={"most": MAX_WORDS, "count": len(words)},
+        )
     last = words[-1] + (":*" if len(words[-1]) >= MIN_PREFIX_CHARS else "")
     return " & ".join([*words[:-1], last])
 
@@ -52,7 +56,7 @@ async def search_tickets(
     search = await repository.prepare_search(session, terms)
     if search is None:
         raise UnsearchableQuery(
-            "The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word."
+            P_("The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word.")
         )
     linked_to = (
         refers_to(linked.object_system, linked.object_type, linked.object_id) if linked and linked.by_object else None

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, LocalTime, OutputModel
 from genk3600.models import ClosingDay, OpeningHours, SlaPolicy
@@ -53,7 +55,7 @@ class SlaPolicyIn(InputModel):
     @model_validator(mode="after")
     def _response_before_resolution(self) -> SlaPolicyIn:
         if self.first_response_minutes > self.resolution_minutes:
-            raise ValueError("first_response_minutes must not exceed resolution_minutes")
+            raise Invalid(P_("first_response_minutes must not exceed resolution_minutes"))
         return self
 
 
@@ -99,13 +101,13 @@ class OpeningHoursIn(InputModel):
     @classmethod
     def _local_time(cls, value: time) -> time:
         if value.tzinfo is not None:
-            raise ValueError("give a local wall-clock time without offset; the calendar's time zone applies")
+            raise Invalid(P_("give a local wall-clock time without offset; the calendar's time zone applies"))
         return value
 
     @model_validator(mode="after")
     def _closes_after_opens(self) -> OpeningHoursIn:
         if self.closes <= self.opens:
-            raise ValueError("closes must be after opens")
+            raise Invalid(P_("closes must be after opens"))
         return self
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import ClosingDay, OpeningHours, SlaPolicy, Unit
 from genk3600.sla import calendar_repository, repository
@@ -173,8 +174,11 @@ async def unit_deadline(
         deadline = loaded.calendar.add_business_minutes(start, minutes)
     except ValueError as exc:
         raise DeadlineOutOfReach(
-            f"The calendar of {unit.code!r} does not have {minutes} business minutes within three years; "
-            "check its opening hours and closing days."
+            P_(
+                "The calendar of {unit!r} does not have {minutes} business minutes within three years; check its "
+                "opening hours and closing days."
+            ),
+            params={"unit": unit.code, "minutes": minutes},
         ) from exc
     return DeadlineOut(
         unit=unit.code,

@@ -8,6 +8,7 @@ from genk3600.auth.dependencies import Admin
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
+from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.schemas import MAX_ID
 from genk3600.staff import service
 from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
@@ -20,11 +21,12 @@ router = APIRouter(prefix="/v1/staff", tags=["administration"])
     "",
     operation_id="list_staff",
     summary="List staff",
-    description="All staff members with their positions per unit, oldest first.",
+    description="All staff members with their positions per unit, oldest first. Unit and position names are in "
+    "the reader's language (`Accept-Language`); codes do not change.",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
-async def list_staff(session: Session, _: Admin, params: Pages) -> StaffPage:
-    return await service.list_staff(session, params)
+async def list_staff(session: Session, _: Admin, params: Pages, language: ReaderLanguage) -> StaffPage:
+    return await service.list_staff(session, params, language)
 
 
 @router.post(
@@ -35,8 +37,10 @@ async def list_staff(session: Session, _: Admin, params: Pages) -> StaffPage:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(409, *AUTH_PROBLEMS),
 )
-async def create_staff(session: Session, _: Admin, data: StaffIn, response: Response) -> StaffOut:
-    staff = await service.create_staff(session, data)
+async def create_staff(
+    session: Session, _: Admin, data: StaffIn, response: Response, language: ReaderLanguage
+) -> StaffOut:
+    staff = await service.create_staff(session, data, language)
     response.headers["Location"] = f"/v1/staff/{staff.id}"
     return staff
 
@@ -50,8 +54,10 @@ async def create_staff(session: Session, _: Admin, data: StaffIn, response: Resp
     "(409 when another staff member holds it).",
     responses=problem_responses(404, 409, *AUTH_PROBLEMS),
 )
-async def change_staff(session: Session, _: Admin, staff_id: StaffId, change: StaffChange) -> StaffOut:
-    return await service.change_staff(session, staff_id, change)
+async def change_staff(
+    session: Session, _: Admin, staff_id: StaffId, change: StaffChange, language: ReaderLanguage
+) -> StaffOut:
+    return await service.change_staff(session, staff_id, change, language)
 
 
 @router.get(
@@ -61,5 +67,5 @@ async def change_staff(session: Session, _: Admin, staff_id: StaffId, change: St
     description="One staff member by id.",
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def get_staff(session: Session, _: Admin, staff_id: StaffId) -> StaffOut:
-    return await service.get_staff(session, staff_id)
+async def get_staff(session: Session, _: Admin, staff_id: StaffId, language: ReaderLanguage) -> StaffOut:
+    return await service.get_staff(session, staff_id, language)

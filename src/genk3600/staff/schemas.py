@@ -4,9 +4,12 @@ from datetime import datetime
 
 from pydantic import ConfigDict, EmailStr, Field, field_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
+from genk3600.i18n.texts import localised_name, position_label
 from genk3600.kit.pagination import Page
 from genk3600.kit.schemas import InputModel, OutputModel
-from genk3600.models import Staff
+from genk3600.models import Staff, Unit
 from genk3600.models.enums import Language, Position
 from genk3600.units.schemas import UnitCode
 
@@ -60,7 +63,7 @@ class StaffIn(InputModel):
     def _one_position_per_unit(cls, value: list[MembershipIn]) -> list[MembershipIn]:
         units = [membership.unit for membership in value]
         if len(units) != len(set(units)):
-            raise ValueError("a staff member holds one position per unit; a unit is listed twice")
+            raise Invalid(P_("a staff member holds one position per unit; a unit is listed twice"))
         return value
 
 
@@ -87,8 +90,22 @@ class StaffChange(InputModel):
 
 class MembershipOut(OutputModel):
     unit: str = Field(description="Unit code.", examples=["contact_centre"])
-    unit_name: str = Field(examples=["Contactcenter Genk3600"])
-    position: Position
+    unit_name: str = Field(
+        description="The unit's name in the reader's language (`Accept-Language`).", examples=["Contactcenter Genk3600"]
+    )
+    position: Position = Field(description="The position's code.", examples=[Position.agent])
+    position_name: str = Field(
+        description="The position's name in the reader's language (`Accept-Language`).", examples=["Agent"]
+    )
+
+    @classmethod
+    def of(cls, unit: Unit, position: str, language: Language) -> MembershipOut:
+        return cls(
+            unit=unit.code,
+            unit_name=localised_name(unit.name, unit.names, language),
+            position=Position(position),
+            position_name=position_label(position, language),
+        )
 
 
 class StaffOut(OutputModel):
@@ -103,7 +120,7 @@ class StaffOut(OutputModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, staff: Staff) -> StaffOut:
+    def of(cls, staff: Staff, language: Language = Language.en) -> StaffOut:
         return cls(
             id=staff.id,
             email=staff.email,
@@ -112,10 +129,7 @@ class StaffOut(OutputModel):
             oidc_subject=staff.oidc_subject,
             active=staff.active,
             absent=staff.absent,
-            memberships=[
-                MembershipOut(unit=m.unit.code, unit_name=m.unit.name, position=Position(m.position))
-                for m in staff.memberships
-            ],
+            memberships=[MembershipOut.of(m.unit, m.position, language) for m in staff.memberships],
             created_at=staff.created_at,
         )
 

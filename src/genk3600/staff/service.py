@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.models import Staff, StaffMembership
+from genk3600.models.enums import Language
 from genk3600.staff import repository
 from genk3600.staff.errors import StaffExists, StaffNotFound
 from genk3600.staff.schemas import StaffChange, StaffIn, StaffOut, StaffPage
@@ -13,10 +15,12 @@ from genk3600.units.errors import UnknownUnit
 from genk3600.units.repository import units_by_codes
 
 
-async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
+async def create_staff(session: AsyncSession, data: StaffIn, language: Language = Language.en) -> StaffOut:
     """Add a staff member with positions in existing units."""
     if await repository.staff_by_email(session, data.email) is not None:
-        raise StaffExists(f"A staff member with e-mail {data.email!r} already exists.", email=data.email)
+        raise StaffExists(
+            P_("A staff member with e-mail {email!r} already exists."), params={"email": data.email}, email=data.email
+        )
     if data.oidc_subject is not None:
         await _subject_free(session, data.oidc_subject)
     units = await units_by_codes(session, {membership.unit for membership in data.memberships})
@@ -32,10 +36,12 @@ async def create_staff(session: AsyncSession, data: StaffIn) -> StaffOut:
     )
     session.add(staff)
     await session.flush()
-    return await get_staff(session, staff.id)
+    return await get_staff(session, staff.id, language)
 
 
-async def change_staff(session: AsyncSession, staff_id: int, change: StaffChange) -> StaffOut:
+async def change_staff(
+    session: AsyncSession, staff_id: int, change: StaffChange, language: Language = Language.en
+) -> StaffOut:
     """Mark someone absent or back, (in)active, or change their languages."""
     staff = await repository.staff_by_id(session, staff_id)
     if staff is None:
@@ -51,24 +57,24 @@ async def change_staff(session: AsyncSession, staff_id: int, change: StaffChange
             await _subject_free(session, change.oidc_subject)
         staff.oidc_subject = change.oidc_subject
     await session.flush()
-    return StaffOut.of(staff)
+    return StaffOut.of(staff, language)
 
 
 async def _subject_free(session: AsyncSession, subject: str) -> None:
     # The unique constraint backs this up for a concurrent admin (its IntegrityError is a 409 too).
     if await repository.staff_by_oidc_subject(session, subject) is not None:
-        raise StaffExists("Another staff member is already linked to that OIDC subject.")
+        raise StaffExists(P_("Another staff member is already linked to that OIDC subject."))
 
 
-async def get_staff(session: AsyncSession, staff_id: int) -> StaffOut:
+async def get_staff(session: AsyncSession, staff_id: int, language: Language = Language.en) -> StaffOut:
     """One staff member with their units."""
     staff = await repository.staff_by_id(session, staff_id)
     if staff is None:
         raise StaffNotFound(staff_id)
-    return StaffOut.of(staff)
+    return StaffOut.of(staff, language)
 
 
-async def list_staff(session: AsyncSession, params: PageParams) -> StaffPage:
+async def list_staff(session: AsyncSession, params: PageParams, language: Language = Language.en) -> StaffPage:
     """All staff, oldest first."""
     rows = await repository.list_staff(session, params)
-    return page_of(StaffPage, rows, params, lambda staff: staff.id, StaffOut.of)
+    return page_of(StaffPage, rows, params, lambda staff: staff.id, lambda staff: StaffOut.of(staff, language))

@@ -17,6 +17,7 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.errors import Forbidden
 from genk3600.events.outbox import record_system_event
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import REFERENCE_EXAMPLE
@@ -61,7 +62,7 @@ async def break_glass(
 ) -> AccessGrantOut:
     """Grant a supervisor time-limited access to a ticket they cannot otherwise see."""
     if actor.staff_id is None or not any(m.position is Position.supervisor for m in actor.memberships):
-        raise NotASupervisor("Only a supervisor may break the glass on a ticket.")
+        raise NotASupervisor(P_("Only a supervisor may break the glass on a ticket."))
     # Deliberately without the viewer's sight: opening what one cannot see is the point. It must exist.
     ticket = await repository.ticket_by_reference_unchecked(session, reference)
     if ticket is None:

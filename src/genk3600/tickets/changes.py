@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.models import Ticket
@@ -30,12 +31,13 @@ def check_etag(ticket: Ticket, if_match: str | None) -> None:
     """428 without If-Match, 412 when it names another version than the current one."""
     if if_match is None:
         raise PreconditionRequired(
-            "Send If-Match with the ETag from your last read of this ticket, so a concurrent change is not lost."
+            P_("Send If-Match with the ETag from your last read of this ticket, so a concurrent change is not lost.")
         )
     tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if "*" not in tags and etag(ticket.version) not in tags:
         raise PreconditionFailed(
-            f"The ticket changed since you read it (now version {ticket.version}); read it again and retry.",
+            P_("The ticket changed since you read it (now version {version}); read it again and retry."),
+            params={"version": ticket.version},
             current_etag=etag(ticket.version),
         )
 
@@ -88,7 +90,9 @@ async def _assign(
     if staff_id is not None:
         staff = await staff_by_id(session, staff_id)
         if staff is None or not staff.active:
-            raise UnknownTarget(f"There is no active staff member with id {staff_id}.")
+            raise UnknownTarget(
+                P_("There is no active staff member with id {staff_id}."), params={"staff_id": staff_id}
+            )
         await ocmw.check_assignee(session, ticket, staff)
         name = staff.full_name
     before = ticket.assignee_staff_id

@@ -16,7 +16,9 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
-from genk3600.i18n.texts import Message
+from genk3600.errors import Phrase
+from genk3600.i18n.catalogue import P_
+from genk3600.i18n.texts import STATUS_LABELS, Message
 from genk3600.models import Escalation, Staff, Unit
 from genk3600.models.enums import FINISHED_STATUSES, EscalationReason, TicketEventType, TicketStatus, UnitKind
 from genk3600.privacy import ocmw
@@ -143,7 +145,10 @@ async def escalate(session: AsyncSession, actor: Principal, reference: str, data
     """Move ownership (and the tier) to the target, with the hand-off on the timeline."""
     ticket = await locked_ticket(session, reference, actor)
     if ticket.status in FINISHED_STATUSES:
-        raise IllegalTransition(f"Ticket {reference} is {ticket.status}; reopen it before handing it over.")
+        raise IllegalTransition(
+            P_("Ticket {reference} is {status}; reopen it before handing it over."),
+            params={"reference": reference, "status": Phrase(STATUS_LABELS[ticket.status])},
+        )
     returning = data.reason is EscalationReason.returned
     target_unit, target_staff = await _target(session, data, returning)
     ocmw.check_owner(ticket, target_unit)
@@ -199,20 +204,24 @@ async def _target(session: AsyncSession, data: EscalationIn, returning: bool) ->
     if data.to_staff_id is not None:
         staff = await staff_by_id(session, data.to_staff_id)
         if staff is None or not staff.active:
-            raise UnknownTarget(f"There is no active staff member with id {data.to_staff_id}.")
+            raise UnknownTarget(
+                P_("There is no active staff member with id {staff_id}."), params={"staff_id": data.to_staff_id}
+            )
     unit: Unit | None
     if data.to_unit is not None:
         unit = await unit_by_code(session, data.to_unit)
         if unit is None:
-            raise UnknownTarget(f"There is no unit with code {data.to_unit!r}.")
+            raise UnknownTarget(P_("There is no unit with code {code!r}."), params={"code": data.to_unit})
         if staff is not None and all(m.unit_id != unit.id for m in staff.memberships):
-            raise UnknownTarget(f"{staff.full_name} does not work in {unit.name}.")
+            raise UnknownTarget(
+                P_("{staff} does not work in {unit}."), params={"staff": staff.full_name, "unit": unit.name}
+            )
     elif staff is not None and staff.memberships:
         unit = await unit_by_id(session, staff.memberships[0].unit_id)
     elif returning:
         unit = await first_unit_of_kind(session, UnitKind.contact_centre)
     else:
-        raise UnknownTarget("Say where the ticket goes: a unit (to_unit), a staff member (to_staff_id) or both.")
+        raise UnknownTarget(P_("Say where the ticket goes: a unit (to_unit), a staff member (to_staff_id) or both."))
     if unit is None:
-        raise UnknownTarget("No front-office unit (kind contact_centre) is configured to return the ticket to.")
+        raise UnknownTarget(P_("No front-office unit (kind contact_centre) is configured to return the ticket to."))
     return unit, staff

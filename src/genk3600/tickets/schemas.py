@@ -6,6 +6,8 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import BRUSSELS, LEGACY, NO_NAMES, Names, localised_name, render
 from genk3600.kit.actors import ActorOut as ActorOut  # re-exported: ActorOut lived here first
 from genk3600.kit.pagination import Page
@@ -226,7 +228,7 @@ class TicketChange(InputModel):
     @model_validator(mode="after")
     def _something_to_change(self) -> TicketChange:
         if not self.model_fields_set - {"note"}:
-            raise ValueError("give at least one of status, priority or assignee_staff_id")
+            raise Invalid(P_("give at least one of status, priority or assignee_staff_id"))
         return self
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from genk3600.errors import Conflict
+from genk3600.errors import AndList, Conflict, Phrase
+from genk3600.i18n.catalogue import P_
+from genk3600.i18n.texts import STATUS_LABELS
 from genk3600.models.enums import TicketStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -16,7 +18,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 
 
 class IllegalTransition(Conflict):
-    title = "Illegal status change"
+    title = P_("Illegal status change")
     slug = "illegal-transition"
 
 
@@ -29,9 +31,14 @@ def check_transition(current: S, target: S) -> None:
     if target in TRANSITIONS[current]:
         return
     allowed = allowed_from(current)
-    listed = ", ".join(status.value for status in allowed) or "none: a closed ticket is final"
+    listed = (
+        AndList([Phrase(STATUS_LABELS[status]) for status in allowed])
+        if allowed
+        else Phrase(P_("none: a closed ticket is final"))
+    )
     raise IllegalTransition(
-        f"A ticket that is {current.value} cannot become {target.value}. Allowed: {listed}.",
+        P_("A ticket that is {current} cannot become {target}. Allowed: {listed}."),
+        params={"current": Phrase(STATUS_LABELS[current]), "target": Phrase(STATUS_LABELS[target]), "listed": listed},
         current=current.value,
         requested=target.value,
         allowed=[status.value for status in allowed],

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from genk3600.errors import Conflict, NotFound, UnprocessableInput, and_list
+from genk3600.errors import AndList, Conflict, NotFound, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 
 
 class UnitNotFound(NotFound):
     slug = "unit-not-found"
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"There is no unit with code {code!r}.", code=code)
+        super().__init__(P_("There is no unit with code {code!r}."), params={"code": code}, code=code)
 
 
 class UnknownUnit(UnprocessableInput):
@@ -18,14 +19,16 @@ class UnknownUnit(UnprocessableInput):
 
     def __init__(self, code: str, *more: str, active: bool = False) -> None:
         codes = [code, *more]
-        names = and_list([repr(unit_code) for unit_code in codes])
-        kind = "active unit" if active else "unit"
+        names = AndList([repr(unit_code) for unit_code in codes])
+        detail = (
+            P_("There is no active unit with code {names}.") if active else P_("There is no unit with code {names}.")
+        )
         single = {"code": code} if not more else {}
-        super().__init__(f"There is no {kind} with code {names}.", codes=codes, **single)
+        super().__init__(detail, params={"names": names}, codes=codes, **single)
 
 
 class UnitExists(Conflict):
     slug = "unit-exists"
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"A unit with code {code!r} already exists.", code=code)
+        super().__init__(P_("A unit with code {code!r} already exists."), params={"code": code}, code=code)

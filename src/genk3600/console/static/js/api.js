@@ -3,9 +3,17 @@ import { language } from "./i18n.js";
 
 const TOKEN_KEY = "genk3600.token";
 
+// What a person reads of a problem: each field's message for a validation problem (the detail names fields by
+// their API paths), else the detail; the server writes both in the console's language (Accept-Language).
+function problemText(status, problem) {
+  const messages = (problem?.errors || []).map((error) => error.message).filter(Boolean);
+  if (messages.length) return [...new Set(messages)].join("; ");
+  return problem?.detail || problem?.title || `HTTP ${status}`;
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    super(problemText(status, problem));
     this.status = status;
     this.problem = problem || {};
   }

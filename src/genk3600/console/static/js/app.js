@@ -152,10 +152,18 @@ function setUpShell() {
   for (const [code, name] of LANGUAGES) select.append(h("option", { value: code, lang: code }, name));
   select.value = language();
   setLanguage(language());
-  select.addEventListener("change", () => {
+  select.addEventListener("change", async () => {
     setLanguage(select.value);
-    // The stream's texts follow the language too: reconnect (it resumes where it was).
-    if (state.me) startStream();
+    if (state.me) {
+      // Unit and position names come from the server in the console's language: ask again.
+      try {
+        state.me = await get("/v1/me");
+      } catch {
+        // The names stay in the previous language; the screen still works.
+      }
+      // The stream's texts follow the language too: reconnect (it resumes where it was).
+      startStream();
+    }
     render();
   });
   document.getElementById("sign-out").addEventListener("click", () => signOut());

@@ -24,7 +24,8 @@ export async function render(main, context) {
     const { items } = await get("/console/dev/staff", { anonymous: true });
     const picker = h("select", { name: "staff" });
     for (const member of items) {
-      const units = member.memberships.map((m) => `${m.unit_name} (${t(`position.${m.position}`)})`).join(", ");
+      // Unit and position by name, in the console's language (the server's Accept-Language rendering).
+      const units = member.memberships.map((m) => `${m.unit_name} (${m.position_name})`).join(", ");
       picker.append(h("option", { value: member.email }, `${member.full_name} — ${units}`));
     }
     const demoForm = h(

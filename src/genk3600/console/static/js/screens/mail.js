@@ -23,7 +23,8 @@ function message(contact) {
       h("dt", {}, t("mail.ticket")),
       h("dd", {}, contact.ticket ? ticketLink(contact.ticket) : t("mail.no_ticket")),
       h("dt", {}, t("mail.flags")),
-      h("dd", {}, contact.flags.length ? contact.flags.map((flag) => t(`flag.${flag}`)).join(", ") : "—"),
+      // The server names the flags in the console's language (Accept-Language); the codes stay in `flags`.
+      h("dd", {}, contact.flag_names.length ? contact.flag_names.join(", ") : "—"),
     ),
     h("div", { class: "mail-body", lang: contact.language }, contact.body),
   );

@@ -2,8 +2,8 @@
 // with the same figures for screen readers, and a CSV download.
 import { ApiError, get, token } from "../api.js";
 import { field, h, uid } from "../dom.js";
-import { t } from "../i18n.js";
-import { choices, errorNotice, unitPicker } from "./common.js";
+import { language, t } from "../i18n.js";
+import { errorNotice, unitPicker } from "./common.js";
 
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -12,31 +12,14 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
-// Report rows hold codes (units, categories, channels, reasons, roles): show their names in the reader's language.
-let names = { unit: new Map(), category: new Map() };
-const TRANSLATED = { channel: "channel", reason: "reason", role: "role", status: "status", priority: "priority" };
-
-async function loadNames() {
-  try {
-    const { units, categories } = await choices();
-    names = { unit: new Map(units.map((unit) => [unit.code, unit.name])), category: new Map(categories.map((category) => [category.code, category.name])) };
-  } catch {
-    // Without the lists the codes stay: the figures matter more.
-  }
-}
-
 function display(column, value) {
-  if (value === null || value === undefined) return "—";
-  const text = String(value);
-  if (column in names) return names[column].get(text) || text;
-  if (column in TRANSLATED) return t(`${TRANSLATED[column]}.${text}`);
-  return text;
+  return value === null || value === undefined ? "—" : String(value);
 }
 
-// A unit's name column says again what the unit column (shown by name) says.
+// A column of codes (units, categories, channels, reasons, roles, age bands) has a column of their names in the
+// console's language beside it (`names`), rendered by the server: people read the names, never the codes.
 function shownColumns(report) {
-  const hasUnit = report.columns.some((column) => column.name === "unit");
-  return report.columns.filter((column) => !(hasUnit && column.name === "unit_name"));
+  return report.columns.filter((column) => !column.names);
 }
 
 function datasets(report, chart) {
@@ -79,7 +62,8 @@ function table(report) {
 
 async function csvLink(url, report) {
   // The CSV needs the bearer token, which a plain link cannot send: fetch it and link to the blob.
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
+  // In the console's language: the header row and the names in the cells (a script without it gets codes).
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}`, "Accept-Language": language() } });
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
   const href = URL.createObjectURL(await response.blob());
   return h("a", { href, download: `${report.report}_${report.first_day}_${report.last_day}.csv`, "data-csv": report.report }, t("supervisor.csv", { title: report.title }));
@@ -127,7 +111,6 @@ export async function render(main) {
 
   async function show() {
     charts.splice(0).forEach((chart) => chart.destroy());
-    await loadNames();
     results.replaceChildren(h("p", {}, t("common.loading")));
     try {
       const { items } = await get("/v1/reports");
