@@ -34,7 +34,7 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "reference": body["ticket"]["reference"],
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),
-        "code": "waste.pickup",
+        "category_code": "waste.pickup",
         "rule_id": "1",
         "staff_id": str(world.agent.id),
     }
