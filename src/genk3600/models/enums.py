@@ -57,6 +57,7 @@ class Channel(StrEnum):
     counter = "counter"
     home_visit = "home_visit"
     appointment = "appointment"
+    letter = "letter"  # a paper letter: replies to citizens without an e-mail address
 
 
 class Direction(StrEnum):
@@ -98,6 +99,7 @@ class TicketEventType(StrEnum):
     sla_warning = "sla_warning"
     sla_breach = "sla_breach"
     mail_bounced = "mail_bounced"  # our mail to the citizen came back undelivered
+    replied = "replied"  # an answer to the citizen: by mail, letter or phone (answering/)
 
 
 class DeskKind(StrEnum):
@@ -131,6 +133,14 @@ class EscalationReason(StrEnum):
     citizen_request = "citizen_request"
     complaint = "complaint"
     returned = "returned"  # back to the front office (de-escalation)
+
+
+class ReplyMedium(StrEnum):
+    """How an answer reaches the citizen: mailed by us, or recorded as sent on paper or said on the phone."""
+
+    mail = "mail"
+    letter = "letter"
+    phone = "phone"
 
 
 class OutboundMailStatus(StrEnum):

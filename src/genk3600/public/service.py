@@ -7,9 +7,12 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.answering import repository as answers
+from genk3600.answering.words import answer_role_sentence, answered_sentence
 from genk3600.config import Settings
 from genk3600.errors import NotFound
 from genk3600.i18n import N_, format_moment, translator
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
@@ -25,7 +28,7 @@ from genk3600.models.enums import (
 )
 from genk3600.public import repository
 from genk3600.public.access import code_matches
-from genk3600.public.schemas import PublicTicketStatus
+from genk3600.public.schemas import PublicAnswer, PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
 
@@ -218,6 +221,7 @@ async def status_of(
     return PublicTicketStatus(
         language=language,
         reference=ticket.reference,
+        latest_answer=await latest_answer(session, settings, ticket.id, language) if handed_over else None,
         status_text=translator(language).gettext(STATUS_TEXTS[status]),
         registered=registered_sentence(language, ticket.subject if citizen_wrote_subject else None, category),
         handled_by=unit.name,
@@ -232,6 +236,21 @@ async def status_of(
         your_part=_your_part(language, status),
         expected_answer=_expected_answer(language, settings, ticket, status, now),
         updated_at=ticket.updated_at,
+    )
+
+
+async def latest_answer(
+    session: AsyncSession, settings: Settings, ticket_id: int, language: Language
+) -> PublicAnswer | None:
+    """Our newest answer on a (normal) ticket: its words, its role and how and when it was given."""
+    answer = await answers.latest_answer(session, ticket_id)
+    if answer is None:
+        return None
+    unit_name = localised_name(answer.unit_name, answer.unit_names, language)
+    return PublicAnswer(
+        text=answer.body,
+        role=answer_role_sentence(Role(answer.role), unit_name, language),
+        given=answered_sentence(answer.medium, answer.created_at, language, settings.zone),
     )
 
 
