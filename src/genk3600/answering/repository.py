@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.models import Category, Citizen, Contact, OutboundMail, Reply, ReplyTemplate, Staff, Unit
+from genk3600.models import Category, Citizen, Contact, OutboundMail, ReplyTemplate, Staff, Unit
 from genk3600.models.enums import Channel, ContactFlag, Direction
 
 
@@ -20,16 +19,6 @@ class MailInThread:
 
     message_id: str
     references: tuple[str, ...]  # its own thread, oldest first, without <>
-
-
-@dataclass(frozen=True)
-class LatestAnswer:
-    body: str
-    medium: str
-    role: str
-    unit_name: str
-    unit_names: dict[str, str]
-    created_at: datetime
 
 
 async def citizen_by_id(session: AsyncSession, citizen_id: int) -> Citizen | None:
@@ -98,23 +87,6 @@ async def latest_mail_to(session: AsyncSession, ticket_id: int, address: str) ->
 
 async def staff_name(session: AsyncSession, staff_id: int) -> str | None:
     return await session.scalar(select(Staff.full_name).where(Staff.id == staff_id))
-
-
-async def latest_answer(session: AsyncSession, ticket_id: int) -> LatestAnswer | None:
-    """The newest answer on the ticket with the unit it was given for (the public status page)."""
-    row = (
-        await session.execute(
-            select(Contact.body, Reply.medium, Reply.role, Reply.created_at, Unit.name, Unit.names)
-            .join(Contact, Contact.id == Reply.contact_id)
-            .join(Unit, Unit.id == Reply.unit_id)
-            .where(Reply.ticket_id == ticket_id)
-            .order_by(Reply.id.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        return None
-    return LatestAnswer(row.body, row.medium, row.role, row.name, row.names or {}, row.created_at)
 
 
 # --- templates ----------------------------------------------------------------------------------------

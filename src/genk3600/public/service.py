@@ -7,7 +7,6 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.answering import repository as answers
 from genk3600.answering.words import answer_role_sentence, answered_sentence
 from genk3600.config import Settings
 from genk3600.errors import NotFound
@@ -207,7 +206,8 @@ async def status_of(
     if ticket.confidentiality == Confidentiality.social:
         has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
         return _social_status(ticket, language, has_case_worker=has_case_worker)
-    citizen_wrote_subject = subject_is_citizens(await repository.first_contact(session, ticket.id))
+    facts = await repository.ticket_facts(session, ticket.id)
+    citizen_wrote_subject = subject_is_citizens(facts.first_contact)
     category = None
     if not citizen_wrote_subject and ticket.category_id is not None:
         category = await repository.category_name(session, ticket.category_id, language)
@@ -221,7 +221,7 @@ async def status_of(
     return PublicTicketStatus(
         language=language,
         reference=ticket.reference,
-        latest_answer=await latest_answer(session, settings, ticket.id, language) if handed_over else None,
+        latest_answer=answer_for_citizen(facts.latest_answer, settings, language),
         status_text=translator(language).gettext(STATUS_TEXTS[status]),
         registered=registered_sentence(language, ticket.subject if citizen_wrote_subject else None, category),
         handled_by=unit.name,
@@ -239,11 +239,10 @@ async def status_of(
     )
 
 
-async def latest_answer(
-    session: AsyncSession, settings: Settings, ticket_id: int, language: Language
+def answer_for_citizen(
+    answer: repository.LatestAnswer | None, settings: Settings, language: Language
 ) -> PublicAnswer | None:
     """Our newest answer on a (normal) ticket: its words, its role and how and when it was given."""
-    answer = await answers.latest_answer(session, ticket_id)
     if answer is None:
         return None
     unit_name = localised_name(answer.unit_name, answer.unit_names, language)
