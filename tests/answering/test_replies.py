@@ -342,3 +342,38 @@ async def test_an_answer_on_a_social_case_stays_with_those_who_see_it(
     status = (await client.get(f"/v1/public/tickets/{reference}", params={"code": created["access_code"]})).json()
     assert status["latest_answer"] is None  # a social case says its one sentence, nothing more
     assert "leefloon" not in str(status)
+
+
+async def test_another_address_only_if_the_ticket_carries_it_and_a_retry_answers_once(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    created = await client.post("/v1/contacts", json=web_contact(), headers=admin_headers)
+    reference = created.json()["ticket"]["reference"]
+    # The citizen's daughter writes about her father's question, quoting its reference.
+    mail = (
+        f"From: An Janssens <an.janssens@example.org>\r\nTo: 3600@genk.example\r\n"
+        f"Subject: Re: [{reference}] grofvuil van mijn vader\r\nMessage-ID: <dochter-1@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nHet staat er nog steeds.\r\n"
+    ).encode()
+    threaded = await client.post("/v1/intake/mail", content=mail, headers={**admin_headers, **MAIL})
+    assert threaded.json()["outcome"] == "threaded", threaded.text
+
+    agent = {**bearer(settings, clock, world.agent.email), "Idempotency-Key": "antwoord-dochter-1"}
+    answer = {"medium": "mail", "text": "Het grofvuil wordt morgen opgehaald.", "to": "AN.JANSSENS@example.org"}
+    first = await client.post(f"/v1/tickets/{reference}/replies", json=answer, headers=agent)
+    assert first.status_code == 201, first.text
+    again = await client.post(f"/v1/tickets/{reference}/replies", json=answer, headers=agent)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert first.json()["recipient"] == {"name": None, "email": "an.janssens@example.org", "language": "nl"}
+    assert first.json()["mail"]["in_reply_to"] == "dochter-1@example.org"
+    [queued] = (await session.scalars(select(OutboundMail).where(OutboundMail.purpose == "reply"))).all()
+    assert queued.to_address == "an.janssens@example.org"
+    assert queued.body.startswith("Dag,")
+    assert await factories.count(session, Reply) == 1
