@@ -139,6 +139,12 @@ async def test_a_mailed_decision_threads_both_ways_in_the_citizens_language(
         assert latest["text"].startswith("Votre nouvelle carte d'identité est prête")
         assert latest["given"].startswith("Nous vous avons répondu par e-mail le ")
         events = (await client.get(f"/v1/tickets/{reference}/events", headers=staff)).json()["items"]
+        feed = await client.get("/v1/events", params={"types": "ticket.replied"}, headers=gateway)
+        assert feed.status_code == 200, feed.text
+        [published] = feed.json()["items"]
+        assert published["ticket"] == reference
+        assert published["data"]["role"] == "deciding"
+        assert "Votre nouvelle carte" not in feed.text  # events carry codes and ids, not the answer's words
     replied = [event for event in events if event["type"] == "replied"]
     assert [event["data"]["role"] for event in replied] == ["deciding"]
     async with database.sessions() as session:
