@@ -22,6 +22,11 @@ ANSWER_NL = (
     "Uw aanvraag voor een nieuwe identiteitskaart is goedgekeurd. U kunt de kaart afhalen aan het loket "
     "van Burgerzaken vanaf 14 december. Breng uw oude kaart en de brief met uw codes mee."
 )
+MESSAGE_NL = (
+    f"Beste Jan Janssens,\n\n{ANSWER_NL}\n\nDit is een beslissing van de dienst Burgerzaken.\n\n"
+    f"Het nummer van uw vraag is {REFERENCE_EXAMPLE}.\nU kunt op deze mail antwoorden. Wij voegen uw antwoord toe "
+    "aan uw vraag.\n\nMet vriendelijke groeten,\nBurgerzaken\nStad Genk"
+)
 TEMPLATE_TEXTS = {
     "nl": TEXT_NL,
     "fr": "Votre demande de nouvelle carte d'identité est acceptée. Vous pouvez la retirer au guichet de "
@@ -170,12 +175,17 @@ class ReplyPreview(OutputModel):
         description="The mail's subject (with the reference, so an answer threads back); null for letters and calls.",
         examples=[f"Antwoord op uw vraag [{REFERENCE_EXAMPLE}]"],
     )
-    text: str = Field(description="The answer itself (the template filled in, or the text given).")
+    text: str = Field(
+        description="The answer itself (the template filled in, or the text given).", examples=[ANSWER_NL]
+    )
     role_sentence: str = Field(
         description="The role in words, in the citizen's language.",
         examples=["Dit is een beslissing van de dienst Burgerzaken."],
     )
-    message: str = Field(description="The whole message as the citizen reads it: greeting, answer, role, signature.")
+    message: str = Field(
+        description="The whole message as the citizen reads it: greeting, answer, role, signature.",
+        examples=[MESSAGE_NL],
+    )
     template: TemplateRef | None
 
 
