@@ -213,8 +213,11 @@ async def test_canned_answers_are_versioned_checked_and_previewed(
     saved = await client.put(path, json=changed, headers={**admin_headers, "If-Match": read.headers["ETag"]})
     assert saved.status_code == 200, saved.text
     assert saved.json()["version"] == 2
-    versions = (await session.scalars(select(ReplyTemplateVersion.version).order_by(ReplyTemplateVersion.id))).all()
-    assert versions == [1, 2]
+    history = (await client.get(f"{path}/versions", headers=admin_headers)).json()["items"]
+    assert [(item["version"], item["texts"]["nl"], item["saved_by"]) for item in history] == [
+        (1, TEXTS["nl"], "admin-test (API)"),
+        (2, changed["texts"]["nl"], "admin-test (API)"),
+    ]
 
     offered = await client.get(
         "/v1/reply-templates", params={"category": "civil.id_card"}, headers=bearer(settings, clock, world.agent.email)

@@ -98,6 +98,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "get_reply_template": READ,
     "create_reply_template": ADMIN,
     "change_reply_template": ADMIN,
+    "list_reply_template_versions": ADMIN,
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.models import Category, Citizen, Contact, OutboundMail, ReplyTemplate, Staff, Unit
+from genk3600.models import Category, Citizen, Contact, OutboundMail, ReplyTemplate, ReplyTemplateVersion, Staff, Unit
 from genk3600.models.enums import Channel, ContactFlag, Direction
 
 
@@ -124,3 +124,12 @@ async def category_codes(session: AsyncSession, category_ids: set[int]) -> dict[
 
 async def category_by_code(session: AsyncSession, code: str) -> Category | None:
     return await session.scalar(select(Category).where(Category.code == code))
+
+
+async def template_versions(session: AsyncSession, template_id: int) -> Sequence[ReplyTemplateVersion]:
+    statement = (
+        select(ReplyTemplateVersion)
+        .where(ReplyTemplateVersion.template_id == template_id)
+        .order_by(ReplyTemplateVersion.version)
+    )
+    return (await session.scalars(statement)).all()

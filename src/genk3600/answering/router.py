@@ -13,6 +13,7 @@ from genk3600.answering.schemas import (
     ReplyIn,
     ReplyOut,
     ReplyPreview,
+    ReplyTemplateHistory,
     ReplyTemplateIn,
     ReplyTemplateList,
     ReplyTemplateOut,
@@ -260,3 +261,16 @@ async def change_reply_template(
     template = await service.change_template(session, actor, template_id, if_match, data)
     response.headers["ETag"] = etag(template.version)
     return template
+
+
+@router.get(
+    "/v1/reply-templates/{template_id}/versions",
+    operation_id="list_reply_template_versions",
+    summary="History of a canned answer",
+    description="Every saved version of a canned answer, oldest first: its name, category, texts and state as "
+    "they were, who saved it and when. Answers record the version they were written from.",
+    tags=["administration"],
+    responses=problem_responses(404, *AUTH_PROBLEMS),
+)
+async def list_reply_template_versions(session: Session, _: Admin, template_id: TemplateId) -> ReplyTemplateHistory:
+    return await service.template_history(session, template_id)

@@ -87,6 +87,24 @@ class ReplyTemplateList(OutputModel):
     items: list[ReplyTemplateOut]
 
 
+class ReplyTemplateVersionOut(OutputModel):
+    """A template as it was saved, and by whom."""
+
+    version: int = Field(examples=[1])
+    name: str = Field(examples=["Identiteitskaart klaar"])
+    category: str | None = Field(examples=["civil.id_card"])
+    texts: dict[Language, str] = Field(examples=[TEMPLATE_TEXTS])
+    active: bool
+    saved_by: str = Field(description="Who saved this version (a name snapshot).", examples=["Functioneel Beheerder"])
+    saved_at: datetime
+
+
+class ReplyTemplateHistory(OutputModel):
+    """Every version of a template, oldest first."""
+
+    items: list[ReplyTemplateVersionOut]
+
+
 class ReplyIn(InputModel):
     """An answer to the citizen on this ticket."""
 

@@ -28,9 +28,11 @@ from genk3600.answering.schemas import (
     ReplyMailOut,
     ReplyOut,
     ReplyPreview,
+    ReplyTemplateHistory,
     ReplyTemplateIn,
     ReplyTemplateList,
     ReplyTemplateOut,
+    ReplyTemplateVersionOut,
     TemplateRef,
 )
 from genk3600.answering.words import GREETING, NAMELESS, SUBJECT, answer_role_sentence
@@ -397,3 +399,25 @@ async def list_templates(session: AsyncSession, category: str | None, active_onl
         session, category_id, for_category=category is not None, active_only=active_only
     )
     return ReplyTemplateList(items=await _template_out(session, list(rows)))
+
+
+async def template_history(session: AsyncSession, template_id: int) -> ReplyTemplateHistory:
+    """Every saved version of a template, oldest first, with who saved it."""
+    if await repository.template_by_id(session, template_id) is None:
+        raise TemplateNotFound(template_id)
+    versions = await repository.template_versions(session, template_id)
+    codes = await repository.category_codes(session, {v.category_id for v in versions if v.category_id is not None})
+    return ReplyTemplateHistory(
+        items=[
+            ReplyTemplateVersionOut(
+                version=version.version,
+                name=version.name,
+                category=codes.get(version.category_id) if version.category_id is not None else None,
+                texts={Language(language): text for language, text in version.texts.items()},
+                active=version.active,
+                saved_by=version.actor_name,
+                saved_at=version.created_at,
+            )
+            for version in versions
+        ]
+    )
