@@ -52,7 +52,7 @@ MUTATING = {"post", "put", "patch", "delete"}
 WRITES_NOTHING = {
     "simulate_routing": "a dry run: routes a sketched contact against current or draft rules, stores nothing",
     "replay_routing": "a dry run: replays past contacts against draft rules, stores nothing",
-    "preview_reply": "renders an answer as it would be sent, stores nothing",
+    "preview_reply": "renders an answer as it would be sent; stores nothing (a social case's read is audited)",
 }
 
 
