@@ -179,6 +179,30 @@ async def _parties_and_links(t: Tour) -> None:
     await t.call("DELETE", f"/v1/contacts/{contact_id}/parties/{party['id']}", 204)
 
 
+async def _answering(t: Tour) -> None:
+    """A canned answer for bulky waste, previewed and sent to the citizen by mail."""
+    texts = {
+        "nl": "Beste {citizen_name}, uw grofvuil ({reference}) wordt deze week opgehaald door de dienst {unit_name}.",
+        "fr": "Madame, Monsieur {citizen_name}, vos encombrants ({reference}) seront enlevés cette semaine par le "
+        "service {unit_name}.",
+        "en": "Dear {citizen_name}, your bulky waste ({reference}) will be collected this week by {unit_name}.",
+        "de": "Sehr geehrte(r) {citizen_name}, Ihr Sperrmüll ({reference}) wird diese Woche vom Dienst {unit_name} "
+        "abgeholt.",
+    }
+    template = {"name": "Grofvuil deze week", "category": "waste.pickup", "texts": texts}
+    created = await t.call("POST", "/v1/reply-templates", 201, json=template)
+    await t.call("GET", "/v1/reply-templates", params={"category": "waste.pickup"})
+    path = f"/v1/reply-templates/{created['id']}"
+    read = await t.client.get(path, headers=t.admin)
+    changed = {**template, "name": "Grofvuil wordt deze week opgehaald"}
+    await t.call("PUT", path, json=changed, headers={**t.admin, "If-Match": read.headers["ETag"]})
+    await t.call("GET", f"{path}/versions")
+    reference, agent = t.found["reference"], t.staff(AGENT_EMAIL)
+    answer = {"medium": "mail", "role": "informing", "template_id": created["id"]}
+    await t.call("POST", f"/v1/tickets/{reference}/replies/preview", json=answer, headers=agent)
+    await t.call("POST", f"/v1/tickets/{reference}/replies", 201, json=answer, headers=agent)
+
+
 async def _the_phone(t: Tour) -> None:
     call = {
         "event": "ringing",
@@ -343,6 +367,7 @@ async def _oversight(t: Tour) -> None:
 TOUR: list[Step] = [
     _the_front_door,
     _parties_and_links,
+    _answering,
     _the_phone,
     _mail,
     _social_case,

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import URL
 
 from genk3600 import __version__
+from genk3600.answering.router import router as answering_router
 from genk3600.audit.router import router as audit_router
 from genk3600.auth.ratelimit import KeyLimiter, flush_forever
 from genk3600.categories.router import router as categories_router
@@ -144,6 +145,7 @@ def create_app(
         contacts_router,
         participation_router,
         parties_router,
+        answering_router,
         intake_router,
         citizens_router,
         tickets_router,

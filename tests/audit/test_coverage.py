@@ -52,6 +52,7 @@ MUTATING = {"post", "put", "patch", "delete"}
 WRITES_NOTHING = {
     "simulate_routing": "a dry run: routes a sketched contact against current or draft rules, stores nothing",
     "replay_routing": "a dry run: replays past contacts against draft rules, stores nothing",
+    "preview_reply": "renders an answer as it would be sent; stores nothing (a social case's read is audited)",
 }
 
 
@@ -299,6 +300,32 @@ async def _change_staff(c: Context) -> httpx.Response:
     return await c.client.patch(f"/v1/staff/{c.world.agent.id}", json=body, headers=c.admin)
 
 
+REPLY_TEXTS = {
+    "nl": "Uw kaart ligt klaar bij {unit_name}.",
+    "fr": "Votre carte est prête chez {unit_name}.",
+    "en": "Your card is ready at {unit_name}.",
+    "de": "Ihr Ausweis liegt bei {unit_name} bereit.",
+}
+
+
+async def _send_reply(c: Context) -> httpx.Response:
+    reference = (await c.ticket())["reference"]
+    body = {"medium": "mail", "role": "informing", "text": "Het grofvuil wordt dinsdag opgehaald."}
+    return await c.client.post(f"/v1/tickets/{reference}/replies", json=body, headers=c.bearer(c.world.agent))
+
+
+async def _create_reply_template(c: Context) -> httpx.Response:
+    body = {"name": "Kaart klaar", "category": "civil.id_card", "texts": REPLY_TEXTS}
+    return await c.client.post("/v1/reply-templates", json=body, headers=c.admin)
+
+
+async def _change_reply_template(c: Context) -> httpx.Response:
+    created = await c.created("/v1/reply-templates", {"name": "Kaart klaar", "texts": REPLY_TEXTS})
+    body = {"name": "Kaart klaar", "category": None, "texts": {**REPLY_TEXTS, "nl": "Uw kaart ligt klaar."}}
+    headers = {**c.admin, "If-Match": f'"{created["version"]}"'}
+    return await c.client.put(f"/v1/reply-templates/{created['id']}", json=body, headers=headers)
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -331,6 +358,9 @@ CASES: dict[str, Call] = {
     "break_glass": _break_glass,
     "claim_from_queue": _claim_from_queue,
     "change_staff": _change_staff,
+    "send_reply": _send_reply,
+    "create_reply_template": _create_reply_template,
+    "change_reply_template": _change_reply_template,
 }
 
 

@@ -30,7 +30,11 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
     created = await client.post("/v1/contacts", json=factories.web_contact(), headers=headers)
     assert created.status_code == 201, created.text
     body = created.json()
+    texts = dict.fromkeys(("nl", "fr", "en", "de"), "Uw vraag {reference} is beantwoord.")
+    template = await client.post("/v1/reply-templates", json={"name": "Beantwoord", "texts": texts}, headers=headers)
+    assert template.status_code == 201, template.text
     return {
+        "template_id": str(template.json()["id"]),
         "reference": body["ticket"]["reference"],
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),

@@ -27,6 +27,7 @@ SAMPLE: dict[Kind, Any] = {
     Kind.reason: "needs_decision",
     Kind.confidentiality: "social",
     Kind.language: "fr",
+    Kind.role: "deciding",
     Kind.moment: "2026-11-30T11:00:00+00:00",
     Kind.message: Message("routing.matched.channel", {"channel": "mail"}).as_json(),
     Kind.messages: [Message("routing.matched.keyword", {"keyword": "grofvuil"}).as_json()],

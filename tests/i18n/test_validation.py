@@ -38,7 +38,11 @@ def _errors(**data: Any) -> list[Any]:
         ({"name": ""}, "String should have at least 1 character", "Mag niet leeg zijn"),
         ({"code": "ab"}, "String should have at least 3 characters", "Moet minstens 3 tekens lang zijn"),
         ({"phone": "12345"}, "Value error, not a valid phone number", "geen geldig telefoonnummer"),
-        ({"channel": "fax"}, None, "Moet 'phone', 'mail', 'web', 'counter', 'home_visit' of 'appointment' zijn"),
+        (
+            {"channel": "fax"},
+            None,
+            "Moet 'phone', 'mail', 'web', 'counter', 'home_visit', 'appointment' of 'letter' zijn",
+        ),
         ({"other": "y"}, "Value error, a library's own English reason", "Deze waarde is ongeldig"),
     ],
 )

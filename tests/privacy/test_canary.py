@@ -95,7 +95,13 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
         },
         # Who called on the citizen's behalf, and the case in the OCMW's own system: as need-to-know as the rest.
         "parties": [
-            {"role": "representative", "relationship": "family_member", "name": PERSON_CANARY, "correspondent": True}
+            {
+                "role": "representative",
+                "relationship": "family_member",
+                "name": PERSON_CANARY,
+                "email": "canary.vertegenwoordiger@example.org",
+                "correspondent": True,
+            }
         ],
         "links": [{"system": LINK_SYSTEM, "object_type": "dossier", "object_id": f"SD-{CASE_CANARY}"}],
     }
@@ -110,6 +116,12 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
         call = {"event": event, "call_id": CALL_ID, "caller_number": CITIZEN_PHONE, "called_number": "3600"}
         answered = await client.post("/v1/intake/phone/events", json=call, headers=ocmw)
         assert answered.status_code in {200, 201}, answered.text
+    # The case worker's answer (mailed, so also on the outbound queue), in the case's own words.
+    case_worker = await factories.staff(session, "mw.canary@genk.example", world.sociale_dienst, "case_worker")
+    await session.commit()
+    answer = {"medium": "mail", "text": f"Antwoord over uw schulden {CASE_CANARY}", "staff_id": case_worker.id}
+    answered = await client.post(f"/v1/tickets/{reference}/replies", json=answer, headers=ocmw)
+    assert answered.status_code == 201, answered.text
     citizen = await session.scalar(select(Citizen).where(Citizen.email == CITIZEN_EMAIL))
     assert citizen is not None
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
@@ -148,7 +160,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "contact_id": str(case.contact_id),
         "citizen_id": str(case.citizen_id),
         "unit_code": world.sociale_dienst.code,
-        "name": "volumes",
+        "category_code": world.living_wage.code,
+        "report_name": "volumes",
     }
 
 
@@ -218,6 +231,14 @@ def _bodies(operation_id: str, case: Case, world: World, spec_example: Any) -> l
         ],
         "erase_citizen": [{"reason": "Verzoek van de burger."}],
         "set_citizen_legal_hold": [{"legal_hold": True, "reason": "Lopende procedure."}],
+        # An answer on the case (its preview names the citizen and quotes the canned answer), to its citizen or
+        # to the address the case's mail came from.
+        "send_reply": [
+            {"medium": "mail", "text": "Antwoord."},
+            {"medium": "mail", "text": "Antwoord.", "to": CITIZEN_EMAIL},
+            {"medium": "letter", "text": "Antwoord.", "staff_id": 1},
+        ],
+        "preview_reply": [{"medium": "mail", "text": "Antwoord."}, {"medium": "phone", "text": "Antwoord."}],
     }
     if operation_id in by_operation:
         return by_operation[operation_id]

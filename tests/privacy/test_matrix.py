@@ -101,6 +101,13 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "list_categories": ADMIN,
     "create_category": ADMIN,
     "get_category": ADMIN,
+    "send_reply": WRITE,
+    "preview_reply": READ,
+    "list_reply_templates": READ,
+    "get_reply_template": READ,
+    "create_reply_template": ADMIN,
+    "change_reply_template": ADMIN,
+    "list_reply_template_versions": ADMIN,
 }
 
 

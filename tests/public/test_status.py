@@ -92,6 +92,7 @@ async def test_dutch_status_in_plain_language(
         "your_part": "U hoeft nu niets te doen.",
         "expected_answer": "U krijgt een antwoord ten laatste op vrijdag 29 november 2030 om 12:00.",
         "updated_at": body["updated_at"],
+        "latest_answer": None,  # nobody answered yet
     }
     assert datetime.fromisoformat(body["updated_at"]).utcoffset() == timedelta(0)
 

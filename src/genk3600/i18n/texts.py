@@ -56,6 +56,7 @@ class Kind(StrEnum):
     reason = "reason"  # an escalation reason
     confidentiality = "confidentiality"
     language = "language"
+    role = "role"  # "deciding" → "deciding"
     moment = "moment"  # an ISO 8601 moment → local date and time in the language
     message = "message"  # a nested message {"code", "params"}
     messages = "messages"  # a list of nested messages, joined with commas
@@ -138,6 +139,7 @@ CHANNEL_LABELS: Mapping[str, str] = {
     Channel.counter: N_("counter"),
     Channel.home_visit: N_("home visit"),
     Channel.appointment: N_("appointment"),
+    Channel.letter: N_("letter"),
 }
 CONTACT_PHRASES: Mapping[str, str] = {
     Channel.phone: N_("a phone contact"),
@@ -146,6 +148,7 @@ CONTACT_PHRASES: Mapping[str, str] = {
     Channel.counter: N_("a counter contact"),
     Channel.home_visit: N_("a home visit"),
     Channel.appointment: N_("an appointment"),
+    Channel.letter: N_("a letter"),
 }
 ROLE_LABELS: Mapping[str, str] = {
     Role.informing: N_("informing"),
@@ -209,6 +212,7 @@ _LABELS: Mapping[Kind, Mapping[str, str]] = {
     Kind.confidentiality: CONFIDENTIALITY_LABELS,
     Kind.language: LANGUAGE_LABELS,
     Kind.party: PARTY_LABELS,
+    Kind.role: ROLE_LABELS,
 }
 
 # --- the messages --------------------------------------------------------------------------------------
@@ -273,6 +277,10 @@ MESSAGES: Mapping[str, Spec] = {
     "ticket.break_glass": Spec(
         N_("A supervisor opened this social case (break the glass); the reason is on the audit trail.")
     ),
+    # Answers to the citizen (answering/)
+    "reply.mail": Spec(N_("Answered the citizen by e-mail (role: {role})."), {"role": Kind.role}),
+    "reply.letter": Spec(N_("Recorded a letter to the citizen (role: {role})."), {"role": Kind.role}),
+    "reply.phone": Spec(N_("Answered the citizen by phone (role: {role})."), {"role": Kind.role}),
     # Deadlines
     "sla.first_response_missed": Spec(
         N_("First-response deadline {due} passed without a first response."), {"due": Kind.moment}

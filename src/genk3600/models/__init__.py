@@ -10,6 +10,7 @@ from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.party import ContactParty, ObjectLink
 from genk3600.models.privacy import AccessGrant
 from genk3600.models.reference import ReferenceVersion
+from genk3600.models.reply import Reply, ReplyTemplate, ReplyTemplateVersion
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, OpeningHours, SlaPolicy
 from genk3600.models.ticket import (
@@ -46,6 +47,9 @@ __all__ = [
     "Participation",
     "RateLimitBucket",
     "ReferenceVersion",
+    "Reply",
+    "ReplyTemplate",
+    "ReplyTemplateVersion",
     "RoutingRule",
     "RoutingRuleVersion",
     "SlaPolicy",

@@ -57,6 +57,7 @@ class Channel(StrEnum):
     counter = "counter"
     home_visit = "home_visit"
     appointment = "appointment"
+    letter = "letter"  # a paper letter: replies to citizens without an e-mail address
 
 
 class Direction(StrEnum):
@@ -102,6 +103,7 @@ class TicketEventType(StrEnum):
     party_removed = "party_removed"
     link_added = "link_added"  # a reference to an object in another system (onderwerpobject)
     link_removed = "link_removed"
+    replied = "replied"  # an answer to the citizen: by mail, letter or phone (answering/)
 
 
 class PartyKind(StrEnum):
@@ -160,6 +162,14 @@ class EscalationReason(StrEnum):
     citizen_request = "citizen_request"
     complaint = "complaint"
     returned = "returned"  # back to the front office (de-escalation)
+
+
+class ReplyMedium(StrEnum):
+    """How an answer reaches the citizen: mailed by us, or recorded as sent on paper or said on the phone."""
+
+    mail = "mail"
+    letter = "letter"
+    phone = "phone"
 
 
 class OutboundMailStatus(StrEnum):

@@ -30,6 +30,8 @@ from genk3600.notifications import repository
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
+# Messages a staff member wrote (answers to the citizen), as opposed to the system's own (acknowledgements).
+PERSONAL_PURPOSES = frozenset({"reply"})
 MAX_RETRY = timedelta(hours=6)
 
 
@@ -54,8 +56,15 @@ def to_email(mail: OutboundMail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = f"<{mail.message_id}>"
     message["Date"] = format_datetime(mail.created_at)
-    # Our own automatic messages must never start a mail loop with another robot.
-    message["Auto-Submitted"] = "auto-generated"
+    # An answer threads with the citizen's own mail (answering/): their client shows one conversation.
+    if mail.in_reply_to:
+        message["In-Reply-To"] = f"<{mail.in_reply_to}>"
+    if mail.references:
+        message["References"] = " ".join(f"<{ref}>" for ref in mail.references)
+    # Our own automatic messages must never start a mail loop with another robot; an answer a person wrote
+    # is not automatic (RFC 3834), so a citizen's out-of-office may tell us they are away.
+    if mail.purpose not in PERSONAL_PURPOSES:
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body)
     message["Content-Language"] = mail.language  # after set_content, which replaces Content-* headers
     return message

@@ -379,3 +379,17 @@ async def set_deciders(session: AsyncSession, code: str, data: DecidersIn) -> De
         raise UnknownUnit(*missing, active=True)
     await repository.replace_deciders(session, category.id, [unit.id for unit in units])
     return DecidersOut(category=category.code, units=[unit.code for unit in units])
+
+
+async def seat_for_role(
+    session: AsyncSession, actor: Principal, ticket: Ticket, data: ParticipationIn
+) -> tuple[StaffFacts, Seat]:
+    """Who would play `data.role` on a contact of `ticket` and in which membership, or the 403 that
+    `record_participation` would answer; writes nothing (answering/ checks before it writes an answer)."""
+    staff = await _staff_playing(session, actor, data)
+    category: str | None = None
+    deciders: list[UnitRef] = []
+    if data.role is Role.deciding and ticket.category_id is not None:
+        category = await repository.category_code(session, ticket.category_id)
+        deciders = await repository.decider_units(session, ticket.category_id)
+    return staff, authorising_seat(staff, data.role, category, deciders)

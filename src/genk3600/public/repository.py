@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, Text, bindparam, delete, literal, select, tuple_
+from sqlalchemy import BigInteger, DateTime, Integer, Text, bindparam, delete, literal, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, joinedload
 
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.prepared import Prepared
-from genk3600.models import Category, CategoryDecider, Citizen, Contact, Escalation, RateLimitBucket, Staff, Ticket
+from genk3600.models import (
+    Category,
+    CategoryDecider,
+    Citizen,
+    Contact,
+    Escalation,
+    RateLimitBucket,
+    Reply,
+    Staff,
+    Ticket,
+    Unit,
+)
 from genk3600.models.enums import EscalationReason, Language
 from genk3600.reference.cache import CACHE
 
@@ -25,16 +38,60 @@ async def ticket_by_reference(session: AsyncSession, reference: str) -> Ticket |
     return await session.scalar(statement)
 
 
-async def first_contact(session: AsyncSession, ticket_id: int) -> tuple[str, str] | None:
-    """The channel and direction of the contact that opened the ticket (its first), if any."""
-    statement = (
+@dataclass(frozen=True)
+class LatestAnswer:
+    """Our newest answer on a ticket (answering/): its words, kind, role and the unit it was given for."""
+
+    body: str
+    medium: str
+    role: str
+    unit_name: str
+    unit_names: dict[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    first_contact: tuple[str, str] | None  # channel and direction of the contact that opened the ticket
+    latest_answer: LatestAnswer | None
+
+
+def _facts_statement() -> Any:
+    ticket_id = bindparam("ticket_id", type_=BigInteger)
+    first = (
         select(Contact.channel, Contact.direction)
         .where(Contact.ticket_id == ticket_id)
         .order_by(Contact.occurred_at, Contact.id)
         .limit(1)
+        .subquery("first_contact")
     )
-    row = (await session.execute(statement)).first()
-    return (row.channel, row.direction) if row else None
+    answer = (
+        select(Contact.body, Reply.medium, Reply.role, Reply.created_at, Unit.name.label("unit_name"), Unit.names)
+        .join(Contact, Contact.id == Reply.contact_id)
+        .join(Unit, Unit.id == Reply.unit_id)
+        .where(Reply.ticket_id == ticket_id)
+        .order_by(Reply.id.desc())
+        .limit(1)
+        .subquery("answer")
+    )
+    # One row whether or not either exists: both hang off a constant row by outer joins.
+    one = select(literal(1).label("one")).subquery("one")
+    return select(first.c.channel, first.c.direction, *answer.c).select_from(
+        one.outerjoin(first, true()).outerjoin(answer, true())
+    )
+
+
+_FACTS = _facts_statement()
+
+
+async def ticket_facts(session: AsyncSession, ticket_id: int) -> TicketFacts:
+    """In one statement: who opened the ticket (the channel and direction of its first contact) and our newest
+    answer on it."""
+    row = (await session.execute(_FACTS, {"ticket_id": ticket_id})).one()
+    answer = None
+    if row.medium is not None:
+        answer = LatestAnswer(row.body, row.medium, row.role, row.unit_name, row.names or {}, row.created_at)
+    return TicketFacts((row.channel, row.direction) if row.channel is not None else None, answer)
 
 
 async def category_name(session: AsyncSession, category_id: int, language: Language) -> str | None:

@@ -22,6 +22,11 @@ EXAMPLE_NL: JsonDict = {
     "your_part": "U hoeft nu niets te doen.",
     "expected_answer": "U krijgt een antwoord ten laatste op maandag 30 november 2026 om 12:00.",
     "updated_at": "2026-11-23T14:05:00Z",
+    "latest_answer": {
+        "text": "Uw aanvraag is goedgekeurd. U kunt uw kaart afhalen vanaf 14 december.",
+        "role": "Dit is een beslissing van de dienst Burgerzaken.",
+        "given": "Wij hebben u geantwoord per e-mail op maandag 7 december 2026 om 10:15.",
+    },
 }
 EXAMPLE_SOCIAL_FR: JsonDict = {
     "language": "fr",
@@ -34,7 +39,25 @@ EXAMPLE_SOCIAL_FR: JsonDict = {
     "your_part": None,
     "expected_answer": None,
     "updated_at": None,
+    "latest_answer": None,
 }
+
+
+class PublicAnswer(OutputModel):
+    """The newest answer we gave the citizen, as they received it: only its words, never staff's notes."""
+
+    text: str = Field(
+        description="The answer as it was sent to the citizen.",
+        examples=["Uw aanvraag is goedgekeurd. U kunt uw kaart afhalen vanaf 14 december."],
+    )
+    role: str = Field(
+        description="What kind of answer it is, in words.",
+        examples=["Dit is een beslissing van de dienst Burgerzaken."],
+    )
+    given: str = Field(
+        description="How and when it reached the citizen, in local time.",
+        examples=["Wij hebben u geantwoord per e-mail op maandag 7 december 2026 om 10:15."],
+    )
 
 
 class PublicTicketStatus(OutputModel):
@@ -83,4 +106,10 @@ class PublicTicketStatus(OutputModel):
     )
     updated_at: datetime | None = Field(
         default=None, description="Last change of the question (RFC 3339, UTC); null for social-welfare questions."
+    )
+    latest_answer: PublicAnswer | None = Field(
+        default=None,
+        description="Our newest answer to the question (by mail, letter or phone), in the words the citizen got; "
+        "null before the first answer, and always for social-welfare questions (their answers reach the citizen "
+        "directly, never on a page behind a code that others may hold).",
     )

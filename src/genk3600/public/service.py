@@ -7,9 +7,11 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.answering.words import answer_role_sentence, answered_sentence
 from genk3600.config import Settings
 from genk3600.errors import NotFound
 from genk3600.i18n import N_, P_, format_moment, translator
+from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
 from genk3600.models import Ticket
@@ -25,7 +27,7 @@ from genk3600.models.enums import (
 )
 from genk3600.public import repository
 from genk3600.public.access import code_matches
-from genk3600.public.schemas import PublicTicketStatus
+from genk3600.public.schemas import PublicAnswer, PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
 
@@ -204,7 +206,8 @@ async def status_of(
     if ticket.confidentiality == Confidentiality.social:
         has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
         return _social_status(ticket, language, has_case_worker=has_case_worker)
-    citizen_wrote_subject = subject_is_citizens(await repository.first_contact(session, ticket.id))
+    facts = await repository.ticket_facts(session, ticket.id)
+    citizen_wrote_subject = subject_is_citizens(facts.first_contact)
     category = None
     if not citizen_wrote_subject and ticket.category_id is not None:
         category = await repository.category_name(session, ticket.category_id, language)
@@ -218,6 +221,7 @@ async def status_of(
     return PublicTicketStatus(
         language=language,
         reference=ticket.reference,
+        latest_answer=answer_for_citizen(facts.latest_answer, settings, language),
         status_text=translator(language).gettext(STATUS_TEXTS[status]),
         registered=registered_sentence(language, ticket.subject if citizen_wrote_subject else None, category),
         handled_by=unit.name,
@@ -232,6 +236,20 @@ async def status_of(
         your_part=_your_part(language, status),
         expected_answer=_expected_answer(language, settings, ticket, status, now),
         updated_at=ticket.updated_at,
+    )
+
+
+def answer_for_citizen(
+    answer: repository.LatestAnswer | None, settings: Settings, language: Language
+) -> PublicAnswer | None:
+    """Our newest answer on a (normal) ticket: its words, its role and how and when it was given."""
+    if answer is None:
+        return None
+    unit_name = localised_name(answer.unit_name, answer.unit_names, language)
+    return PublicAnswer(
+        text=answer.body,
+        role=answer_role_sentence(Role(answer.role), unit_name, language),
+        given=answered_sentence(answer.medium, answer.created_at, language, settings.zone),
     )
 
 

@@ -1,9 +1,9 @@
 // The citizen's status page: reference + access code in, the plain-language answer of the API out.
 const TEXTS = {
-  nl: { title: "Waar staat mijn vraag?", lang: "Taal", ref: "Referentie", hint: "Bijvoorbeeld G3600-2026-000123", code: "Toegangscode", submit: "Toon de stand van zaken", registered: "Wat we noteerden", handled: "Wie heeft uw vraag", role: "Wat die dienst doet", staff: "Medewerker", part: "Wat u kunt doen", expected: "Wanneer u een antwoord krijgt", updated: "Laatst bijgewerkt", error: "Er ging iets mis. Probeer het later opnieuw." },
-  fr: { title: "Où en est ma demande ?", lang: "Langue", ref: "Référence", hint: "Par exemple G3600-2026-000123", code: "Code d'accès", submit: "Voir l'état", registered: "Ce que nous avons noté", handled: "Qui a votre demande", role: "Ce que fait ce service", staff: "Collaborateur", part: "Ce que vous pouvez faire", expected: "Quand vous aurez une réponse", updated: "Dernière mise à jour", error: "Un problème est survenu. Réessayez plus tard." },
-  en: { title: "Where is my question?", lang: "Language", ref: "Reference", hint: "For example G3600-2026-000123", code: "Access code", submit: "Show the status", registered: "What we noted", handled: "Who has your question", role: "What that service does", staff: "Staff member", part: "What you can do", expected: "When you get an answer", updated: "Last updated", error: "Something went wrong. Please try again later." },
-  de: { title: "Wie steht es um meine Frage?", lang: "Sprache", ref: "Referenz", hint: "Zum Beispiel G3600-2026-000123", code: "Zugangscode", submit: "Stand anzeigen", registered: "Was wir notiert haben", handled: "Wer Ihre Frage hat", role: "Was dieser Dienst tut", staff: "Mitarbeiter", part: "Was Sie tun können", expected: "Wann Sie eine Antwort bekommen", updated: "Zuletzt aktualisiert", error: "Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut." },
+  nl: { title: "Waar staat mijn vraag?", lang: "Taal", ref: "Referentie", hint: "Bijvoorbeeld G3600-2026-000123", code: "Toegangscode", submit: "Toon de stand van zaken", registered: "Wat we noteerden", handled: "Wie heeft uw vraag", role: "Wat die dienst doet", staff: "Medewerker", part: "Wat u kunt doen", expected: "Wanneer u een antwoord krijgt", updated: "Laatst bijgewerkt", answer: "Ons laatste antwoord", error: "Er ging iets mis. Probeer het later opnieuw." },
+  fr: { title: "Où en est ma demande ?", lang: "Langue", ref: "Référence", hint: "Par exemple G3600-2026-000123", code: "Code d'accès", submit: "Voir l'état", registered: "Ce que nous avons noté", handled: "Qui a votre demande", role: "Ce que fait ce service", staff: "Collaborateur", part: "Ce que vous pouvez faire", expected: "Quand vous aurez une réponse", updated: "Dernière mise à jour", answer: "Notre dernière réponse", error: "Un problème est survenu. Réessayez plus tard." },
+  en: { title: "Where is my question?", lang: "Language", ref: "Reference", hint: "For example G3600-2026-000123", code: "Access code", submit: "Show the status", registered: "What we noted", handled: "Who has your question", role: "What that service does", staff: "Staff member", part: "What you can do", expected: "When you get an answer", updated: "Last updated", answer: "Our latest answer", error: "Something went wrong. Please try again later." },
+  de: { title: "Wie steht es um meine Frage?", lang: "Sprache", ref: "Referenz", hint: "Zum Beispiel G3600-2026-000123", code: "Zugangscode", submit: "Stand anzeigen", registered: "Was wir notiert haben", handled: "Wer Ihre Frage hat", role: "Was dieser Dienst tut", staff: "Mitarbeiter", part: "Was Sie tun können", expected: "Wann Sie eine Antwort bekommen", updated: "Zuletzt aktualisiert", answer: "Unsere letzte Antwort", error: "Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut." },
 };
 const NAMES = { nl: "Nederlands", fr: "Français", en: "English", de: "Deutsch" };
 
@@ -65,7 +65,17 @@ async function show() {
       said.add(value);
       facts.append(el("dt", term), el("dd", value));
     }
-    result.replaceChildren(el("h2", data.reference), el("p", data.status_text, { class: "notice", "data-status-text": "" }), facts);
+    const shown = [el("h2", data.reference), el("p", data.status_text, { class: "notice", "data-status-text": "" }), facts];
+    // Our latest answer, in the words the citizen got (never staff's notes; never for a social case).
+    const answer = data.latest_answer;
+    if (answer) {
+      const section = document.createElement("section");
+      section.setAttribute("aria-labelledby", "answer-heading");
+      section.setAttribute("data-latest-answer", "");
+      section.append(el("h3", words.answer, { id: "answer-heading" }), el("p", answer.given), el("p", answer.text, { class: "answer-text" }), el("p", answer.role));
+      shown.push(section);
+    }
+    result.replaceChildren(...shown);
   } catch {
     result.replaceChildren(el("p", words.error, { class: "notice error", role: "alert" }));
   }

@@ -1,5 +1,6 @@
 // Ticket: details, the citizen's own words, roles and timeline in plain words; status changes guarded by
-// ETag; escalation to a unit picked by name; roles; a notice when someone else changes it meanwhile (live).
+// ETag; escalation to a unit picked by name; roles; answering the citizen (a canned answer picked by name,
+// previewed in the citizen's language before it is sent); a notice when someone else changes it meanwhile (live).
 import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
@@ -8,6 +9,7 @@ import { choices, errorNotice, unitPicker } from "./common.js";
 const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
 const REASONS = ["needs_decision", "needs_expertise", "sla_breach", "citizen_request", "complaint"];
 const ROLES = ["informing", "registering", "advising", "deciding"];
+const MEDIA = ["mail", "letter", "phone"];
 
 function options(values, prefix, selected) {
   return values.map((value) => h("option", { value, selected: value === selected }, t(`${prefix}.${value}`)));
@@ -199,7 +201,7 @@ function contactsSection(contacts) {
           h(
             "article",
             { class: "panel contact", "data-contact": contact.id },
-            h("h3", {}, contactLabel(contact), contact.subject ? ` — ${contact.subject}` : ""),
+            h("h3", {}, contact.direction === "outbound" ? `${t("reply.ours")}: ` : "", contactLabel(contact), contact.subject ? ` — ${contact.subject}` : ""),
             h("p", { class: "meta" }, t("ticket.recorded_by", { name: contact.recorded_by.name })),
             h("div", { class: "contact-body", lang: contact.language }, contact.body),
           ),
@@ -243,6 +245,101 @@ function participationForm(contacts, reload, context) {
   return section;
 }
 
+// Answering the citizen: a canned answer (by name) or own words, previewed exactly as it would be sent (the
+// server fills it in in the citizen's language and adds the role in words), then sent as a reply.
+function replyForm(ticket, templates, reload, context) {
+  const path = `/v1/tickets/${encodeURIComponent(ticket.reference)}/replies`;
+  const offered = templates.filter((template) => !template.category || template.category === ticket.category);
+  const template = h(
+    "select",
+    { name: "template" },
+    h("option", { value: "" }, t("reply.own_words")),
+    offered.map((item) => h("option", { value: item.id }, item.name)),
+  );
+  const medium = h("select", { name: "medium" }, MEDIA.map((value) => h("option", { value }, t(`reply.medium.${value}`))));
+  const role = h("select", { name: "role" }, options(ROLES, "role", "informing"));
+  const text = h("textarea", { name: "text", rows: 6, maxlength: 10000 });
+  const note = h("input", { name: "note", type: "text", maxlength: 2000 });
+  const shown = h("div", { "aria-live": "polite", "data-reply-preview": "" });
+  const message = h("div", {});
+  const previewButton = h("button", { type: "button", class: "secondary" }, t("reply.preview"));
+  const form = h(
+    "form",
+    { "aria-labelledby": "reply-heading", "data-reply": "" },
+    h("h2", { id: "reply-heading" }, t("reply.title")),
+    field(t("reply.template"), template),
+    field(t("reply.medium"), medium),
+    field(t("reply.role"), role),
+    field(t("reply.text"), text, t("reply.text_hint")),
+    field(t("reply.note"), note),
+    h("div", { class: "buttons" }, previewButton, h("button", { type: "submit" }, t("reply.send"))),
+    shown,
+    message,
+  );
+  // A new choice of canned answer starts from its text again.
+  template.addEventListener("change", () => {
+    text.value = "";
+    shown.replaceChildren();
+  });
+
+  function body() {
+    const data = { medium: medium.value, role: role.value };
+    if (template.value) data.template_id = Number(template.value);
+    if (text.value.trim()) data.text = text.value.trim();
+    if (note.value.trim()) data.note = note.value.trim();
+    return data;
+  }
+
+  function show(preview) {
+    const to = preview.recipient.email
+      ? t("reply.to", { name: preview.recipient.name || "", email: preview.recipient.email, language: t(`language.${preview.recipient.language}`) })
+      : t("reply.to_nameless", { language: t(`language.${preview.recipient.language}`) });
+    shown.replaceChildren(
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "reply-preview-heading" },
+        h("h3", { id: "reply-preview-heading" }, t("reply.preview_heading")),
+        h("p", { class: "meta" }, to),
+        preview.subject ? h("p", {}, h("strong", {}, preview.subject)) : null,
+        h("div", { class: "contact-body", lang: preview.recipient.language, "data-reply-message": "" }, preview.message),
+      ),
+    );
+  }
+
+  previewButton.addEventListener("click", async () => {
+    const data = body();
+    if (!data.text && !data.template_id) {
+      message.replaceChildren(h("p", { class: "notice error", role: "alert" }, t("reply.needs_words")));
+      return;
+    }
+    message.replaceChildren();
+    try {
+      const preview = await post(`${path}/preview`, data);
+      // The filled-in canned answer becomes the text the agent may still edit before sending.
+      if (!text.value.trim()) text.value = preview.text;
+      show(preview);
+    } catch (error) {
+      message.replaceChildren(errorNotice(error));
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = body();
+    if (!data.text && !data.template_id) {
+      message.replaceChildren(h("p", { class: "notice error", role: "alert" }, t("reply.needs_words")));
+      return;
+    }
+    try {
+      await post(path, data);
+      context.announce(t("reply.done"));
+      await reload();
+    } catch (error) {
+      message.replaceChildren(errorNotice(error));
+    }
+  });
+  return form;
+}
+
 export async function render(main, context) {
   const reference = context.argument;
   const heading = h("h1", {}, t("ticket.title", { reference }));
@@ -254,7 +351,12 @@ export async function render(main, context) {
   async function load() {
     const path = `/v1/tickets/${encodeURIComponent(reference)}`;
     try {
-      const [{ data: ticket, headers }, events, lists] = await Promise.all([request("GET", path), get(`${path}/events?limit=200`), choices()]);
+      const [{ data: ticket, headers }, events, lists, templates] = await Promise.all([
+        request("GET", path),
+        get(`${path}/events?limit=200`),
+        choices(),
+        get("/v1/reply-templates").catch(() => ({ items: [] })),
+      ]);
       shownEtag = headers.get("ETag");
       live.replaceChildren();
       const contactIds = [...new Set(events.items.map((event) => event.data?.contact_id).filter(Boolean))];
@@ -271,6 +373,7 @@ export async function render(main, context) {
         dialog,
         statusForm(ticket, shownEtag, load, context),
         participationForm(contacts, load, context),
+        replyForm(ticket, templates.items, load, context),
         roles(ticket),
         timeline(events.items),
       );

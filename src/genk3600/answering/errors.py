@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from genk3600.errors import Conflict, NotFound, UnprocessableInput, and_list
+
+
+class TemplateNotFound(NotFound):
+    title = "Reply template not found"
+    slug = "reply-template-not-found"
+
+    def __init__(self, template_id: int) -> None:
+        super().__init__(f"There is no reply template with id {template_id}.", template_id=template_id)
+
+
+class UnknownTemplate(UnprocessableInput):
+    """A reply names a template that does not exist, is inactive, or belongs to another category."""
+
+    slug = "unknown-reply-template"
+
+    def __init__(self, template_id: int) -> None:
+        super().__init__(
+            f"There is no active reply template with id {template_id} for this ticket's category.",
+            template_id=template_id,
+        )
+
+
+class TemplateNameTaken(Conflict):
+    slug = "reply-template-name-taken"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Another reply template is already called {name!r}; choose another name.", name=name)
+
+
+class BadPlaceholders(UnprocessableInput):
+    """A text uses placeholders outside the whitelist, or braces that do not form one."""
+
+    slug = "bad-placeholders"
+
+    def __init__(self, language: str, problem: str, allowed: Sequence[str]) -> None:
+        names = and_list([f"{{{name}}}" for name in allowed])
+        super().__init__(
+            f"The {language} text {problem}. Placeholders are {names}; write {{{{ and }}}} for a brace itself.",
+            language=language,
+            allowed=list(allowed),
+        )
+
+
+class NoMailAddress(UnprocessableInput):
+    slug = "no-mail-address"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Nobody on this ticket has an e-mail address: record a letter or a phone answer instead.",
+        )
+
+
+class RecipientNotOnTicket(UnprocessableInput):
+    """An explicit address must be one the ticket's contacts carry: never an arbitrary address."""
+
+    slug = "recipient-not-on-ticket"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A reply goes only to an e-mail address this ticket already carries (the citizen's, or the sender of "
+            "one of its mails); leave `to` out to answer the citizen.",
+        )

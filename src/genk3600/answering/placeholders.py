@@ -1,0 +1,37 @@
+"""Placeholders in canned answers: a fixed whitelist of names, filled with `str.format_map`.
+
+A template is staff's text, not code: only bare `{name}` fields from PLACEHOLDERS are allowed. No attribute or
+index access (`{reference.__class__}`), no conversions (`{reference!r}`), no format specs (`{reference:>99999}`),
+so rendering can neither reach an object's insides nor blow up in size. Texts are checked when they are saved
+and again when they are rendered (an answer typed by the agent is never a template: it is sent as written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from string import Formatter
+
+from genk3600.answering.errors import BadPlaceholders
+
+PLACEHOLDERS: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
+
+
+def check(text: str, language: str) -> None:
+    """Refuse (422) a text whose fields are not bare whitelisted names."""
+    try:
+        fields = list(Formatter().parse(text))
+    except ValueError as exc:  # a lone "{" or "}"
+        raise BadPlaceholders(language, f"has a brace that is not part of a placeholder ({exc})", PLACEHOLDERS) from exc
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            raise BadPlaceholders(language, f"uses the unknown placeholder {{{name}}}", PLACEHOLDERS)
+        if spec or conversion:
+            raise BadPlaceholders(language, f"formats the placeholder {{{name}}}, which is not allowed", PLACEHOLDERS)
+
+
+def fill(text: str, language: str, values: Mapping[str, str]) -> str:
+    """The text with its placeholders filled in; `values` holds every name of PLACEHOLDERS."""
+    check(text, language)
+    return text.format_map({name: values[name] for name in PLACEHOLDERS})
