@@ -39,7 +39,7 @@ QUEUE_PAGE = 2
 # with memberships, the unit with its parents and the claimer's languages (one statement), the locked ticket, its
 # UPDATE, the audit entries of the UPDATE and of the timeline entry, the timeline entry, the outbox event, the
 # ticket read back (one statement), COMMIT. Not yet the 3: that needs the writes batched per request.
-CLAIM_NEXT = 11
+CLAIM_NEXT = 3
 # The citizen's status page (no credentials), without BEGIN/COMMIT: its per-address and per-reference counts in
 # one statement on the request's own connection (they stand whatever the answer), then the ticket, its last
 # hand-off and the deciders, and whose words the subject is (the ticket's first contact: only a citizen's own
