@@ -197,7 +197,7 @@ def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:
 # (action, target type and id, changes as JSONB, already free of redacted fields); the actor, the request and
 # the client come as bind parameters from `statement_parameters`.
 STATEMENT_COLUMNS = ("action", "target_type", "target_id", "changes")
-_ACTOR_PARAMETERS = {
+_ACTOR_PARAMETERS: dict[str, Any] = {
     "actor_kind": Text,
     "actor_id": BigInteger,
     "actor_name": Text,
@@ -211,7 +211,7 @@ def insert_from(entries: Any) -> Any:
     """The INSERT of one audit entry per row of `entries` (a subquery or CTE with STATEMENT_COLUMNS and `n`, the
     order), by the actor of `statement_parameters`: for a data-modifying CTE, compiled once by its caller."""
     names = [*_ACTOR_PARAMETERS, *STATEMENT_COLUMNS]
-    actor = [bindparam(f"audit_{name}", type_=kind) for name, kind in _ACTOR_PARAMETERS.items()]
+    actor: list[Any] = [bindparam(f"audit_{name}", type_=kind) for name, kind in _ACTOR_PARAMETERS.items()]
     return insert(_TABLE).from_select(
         names, select(*actor, *(entries.c[name] for name in STATEMENT_COLUMNS)).order_by(entries.c.n)
     )

@@ -10,9 +10,9 @@ job that reads committed rows (events/delivery.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -88,7 +88,7 @@ def insert_from(events: Any) -> Any:
     """The INSERT of one outbox row per row of `events` (a select with STATEMENT_COLUMNS: the ticket's owner and
     confidentiality as the statement writes them, a payload already minimal): for a write that is one statement
     (a CTE), with its timeline entries (tickets/timeline.insert_from)."""
-    return insert(OutboxEvent.__table__).from_select(list(STATEMENT_COLUMNS), events)
+    return insert(cast(Table, OutboxEvent.__table__)).from_select(list(STATEMENT_COLUMNS), events)
 
 
 OUTBOX = "outbox"

@@ -123,7 +123,7 @@ async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | Non
         return None
     alternatives = list(dict.fromkeys([*stemmed, words]))
     ranked = " | ".join(f"( {query} )" for query in alternatives)
-    newest_ticket, newest_contact = row[len(configs)] or 0, row[len(configs) + 1] or 0
+    newest_ticket, newest_contact = int(row[len(configs)] or 0), int(row[len(configs) + 1] or 0)
     return SearchQuery(ranked, without_implied(alternatives), newest_ticket, newest_contact)
 
 
