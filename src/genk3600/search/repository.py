@@ -20,15 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Text, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from genk3600.auth.principal import Principal
-from genk3600.models import Contact, Ticket
+from genk3600.models import Category, Citizen, Contact, Staff, Ticket, Unit
 from genk3600.privacy.visibility import visible_tickets
+from genk3600.tickets.repository import ticket_columns
 
 # Recent first (see the module's docstring): how many of the newest rows are matched one by one, and how many
 # visible matches there suffice to leave the GIN indexes alone.
@@ -38,13 +40,6 @@ RECENT_CANDIDATES = 100
 # The text search configurations the records are stemmed with (see migration 0008_ticket_search).
 STEMMED_CONFIGS = ("dutch", "french")
 WORD_CONFIG = "simple"
-
-_TICKET_DETAILS = (
-    selectinload(Ticket.category),
-    selectinload(Ticket.owning_unit),
-    selectinload(Ticket.assignee),
-    selectinload(Ticket.citizen),
-)
 
 
 @dataclass(frozen=True)
@@ -134,8 +129,9 @@ async def search_tickets(
     after: SearchPosition | None,
     limit: int,
     candidate_limit: int,
-) -> Sequence[tuple[Ticket, float]]:
-    """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows."""
+) -> Sequence[Any]:
+    """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows, each
+    with `ticket_columns` and its `rank`."""
     query = cast(literal(search.ranked, Text), TSQUERY).label("query")
     ticket_vector = Ticket.__table__.c.search_vector
     contact_vector = Contact.__table__.c.search_vector
@@ -190,11 +186,16 @@ async def search_tickets(
             or_(grouped.c.rank < after.rank, and_(grouped.c.rank == after.rank, grouped.c.ticket_id < after.ticket_id))
         )
     best = page.order_by(grouped.c.rank.desc(), grouped.c.ticket_id.desc()).limit(limit + 1).subquery("best")
+    # The page's tickets with what `TicketOut` shows, in the same statement (tickets/repository.ticket_columns).
+    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
     statement = (
-        select(Ticket, best.c.rank)
+        select(*ticket_columns(owner, category, assignee, citizen), best.c.rank)
+        .select_from(Ticket)
         .join(best, best.c.ticket_id == Ticket.id)
-        .options(*_TICKET_DETAILS)
+        .join(owner, owner.id == Ticket.owning_unit_id)
+        .outerjoin(category, category.id == Ticket.category_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_staff_id)
+        .outerjoin(citizen, citizen.id == Ticket.citizen_id)
         .order_by(best.c.rank.desc(), Ticket.id.desc())
     )
-    rows = (await session.execute(statement)).all()
-    return [(ticket, float(rank)) for ticket, rank in rows]
+    return (await session.execute(statement)).all()

@@ -14,7 +14,7 @@ from genk3600.search import repository
 from genk3600.search.errors import UnsearchableQuery
 from genk3600.search.repository import SearchPosition
 from genk3600.search.schemas import decode_search_cursor, encode_search_cursor
-from genk3600.tickets.schemas import TicketOut, TicketPage
+from genk3600.tickets.schemas import TicketOut, TicketPage, ticket_fields
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 10
@@ -50,9 +50,9 @@ async def search_tickets(
         session, search, viewer, after, params.limit, settings.search_candidate_limit
     )
     shown = rows[: params.limit]
-    await audit_reads(session, viewer, "search_tickets", [(ticket.id, ticket.confidentiality) for ticket, _ in shown])
+    await audit_reads(session, viewer, "search_tickets", [(row.id, row.confidentiality) for row in shown])
     next_cursor = None
     if len(rows) > params.limit and shown:
-        last_ticket, last_rank = shown[-1]
-        next_cursor = encode_search_cursor(SearchPosition(rank=last_rank, ticket_id=last_ticket.id))
-    return TicketPage(items=[TicketOut.of(ticket) for ticket, _rank in shown], next_cursor=next_cursor)
+        last = shown[-1]
+        next_cursor = encode_search_cursor(SearchPosition(rank=float(last.rank), ticket_id=last.id))
+    return TicketPage(items=[TicketOut(**ticket_fields(row)) for row in shown], next_cursor=next_cursor)
