@@ -114,8 +114,12 @@ def table(results: dict[str, Any]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     machine = results["machine"]
+    load = results.get("load_average")
+    shared = ""
+    if load:
+        shared = f", load average {load['start'][0]:g} at the start, {load.get('end', ['?'])[0]} at the end"
     lines.insert(0, f"Genk3600 benchmark {results['date']} at {results['git_commit'][:12]}: {machine['nproc']} CPU "
-                    f"({machine['cpu']}), {machine['ram_gib']} GiB RAM\n")  # fmt: skip
+                    f"({machine['cpu']}), {machine['ram_gib']} GiB RAM{shared}\n")  # fmt: skip
     return "\n".join(lines)
 
 
