@@ -20,16 +20,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Text, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from genk3600.auth.principal import Principal
+from genk3600.kit.prepared import Prepared
 from genk3600.models import Category, Citizen, Contact, Staff, Ticket, Unit
-from genk3600.privacy.visibility import visible_tickets
+from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, viewer_parameters
 from genk3600.tickets.repository import ticket_columns
 
 # Recent first (see the module's docstring): how many of the newest rows are matched one by one, and how many
@@ -131,26 +147,49 @@ async def search_tickets(
     candidate_limit: int,
 ) -> Sequence[Any]:
     """Visible tickets matching `search` (from prepare_search), best first, then newest; `limit` + 1 rows, each
-    with `ticket_columns` and its `rank`."""
-    query = cast(literal(search.ranked, Text), TSQUERY).label("query")
+    with `ticket_columns` and its `rank`. One statement, compiled once per shape (`_search_statement`)."""
+    values: dict[str, Any] = {
+        "query": search.ranked,
+        **{f"alternative_{n}": alternative for n, alternative in enumerate(search.alternatives)},
+        "ticket_floor": search.newest_ticket_id - RECENT_WINDOW,
+        "contact_floor": search.newest_contact_id - RECENT_WINDOW,
+        "candidate_limit": candidate_limit,
+        "limit": limit + 1,
+        **viewer_parameters(viewer),
+    }
+    if after is not None:
+        values.update(after_rank=after.rank, after_id=after.ticket_id)
+    statement = _search_statement(len(search.alternatives), after is not None)
+    rows: Sequence[Any] = (await statement.fetch(session, **values)).all()
+    return rows
+
+
+@cache
+def _search_statement(alternatives: int, after: bool) -> Prepared:
+    """The search in one statement, for a query of `alternatives` alternatives, from the start or `after` a
+    position: the recent candidates or else the GIN scans' (see the module's docstring), ranked, the page cut,
+    and the page's tickets with what `TicketOut` shows (tickets/repository.ticket_columns)."""
+    query = cast(bindparam("query", type_=Text), TSQUERY).label("query")
     ticket_vector = Ticket.__table__.c.search_vector
     contact_vector = Contact.__table__.c.search_vector
-    alternatives = [cast(literal(alternative, Text), TSQUERY) for alternative in search.alternatives]
-    visible = visible_tickets(viewer)  # one condition object for every scan: its unit CTE is rendered once
+    matches = [cast(bindparam(f"alternative_{n}", type_=Text), TSQUERY) for n in range(alternatives)]
+    visible = VISIBLE_TO_VIEWER  # one condition object for every scan: its unit CTE is rendered once
     ticket_rank = func.ts_rank(ticket_vector, query).cast(Float(53)).label("rank")
     contact_rank = func.ts_rank(contact_vector, query).cast(Float(53)).label("rank")
     # Recent first: the function form of `@@` is not an index condition, so these read the newest rows (a range
     # of the primary key) and match them one by one, stopping at RECENT_CANDIDATES.
     recent_tickets = (
         select(Ticket.id.label("ticket_id"), ticket_rank)
-        .where(Ticket.id > search.newest_ticket_id - RECENT_WINDOW, func.ts_match_vq(ticket_vector, query), visible)
+        .where(Ticket.id > bindparam("ticket_floor", type_=BigInteger), func.ts_match_vq(ticket_vector, query), visible)
         .limit(RECENT_CANDIDATES)
         .cte("recent_tickets")
     )
     recent_contacts = (
         select(Ticket.id.label("ticket_id"), contact_rank)
         .join(Contact, Contact.ticket_id == Ticket.id)
-        .where(Contact.id > search.newest_contact_id - RECENT_WINDOW, func.ts_match_vq(contact_vector, query), visible)
+        .where(
+            Contact.id > bindparam("contact_floor", type_=BigInteger), func.ts_match_vq(contact_vector, query), visible
+        )
         .limit(RECENT_CANDIDATES)
         .cte("recent_contacts")
     )
@@ -159,15 +198,16 @@ async def search_tickets(
         + select(func.count()).select_from(recent_contacts).scalar_subquery()
     ) >= RECENT_CANDIDATES
     # Else the GIN indexes; a one-time filter, so PostgreSQL runs only the branch the count chose.
+    candidate_limit = bindparam("candidate_limit", type_=Integer)
     on_ticket = (
         select(Ticket.id.label("ticket_id"), ticket_rank)
-        .where(or_(*(ticket_vector.op("@@")(alternative) for alternative in alternatives)), visible)
+        .where(or_(*(ticket_vector.op("@@")(match) for match in matches)), visible)
         .limit(candidate_limit)
     )
     on_contact = (
         select(Ticket.id.label("ticket_id"), contact_rank)
         .join(Contact, Contact.ticket_id == Ticket.id)
-        .where(or_(*(contact_vector.op("@@")(alternative) for alternative in alternatives)), visible)
+        .where(or_(*(contact_vector.op("@@")(match) for match in matches)), visible)
         .limit(candidate_limit)
     )
     hits = union_all(
@@ -180,13 +220,17 @@ async def search_tickets(
     # The page is cut from the ranked ids before the tickets are read: joining first would read every
     # candidate's ticket row only to keep `limit` + 1 of them.
     page = select(grouped.c.ticket_id, grouped.c.rank)
-    if after is not None:
+    if after:
         # Strictly after the last row shown in (rank desc, id desc) order; ranks are compared as float8 exactly.
+        after_rank, after_id = bindparam("after_rank", type_=Float(53)), bindparam("after_id", type_=BigInteger)
         page = page.where(
-            or_(grouped.c.rank < after.rank, and_(grouped.c.rank == after.rank, grouped.c.ticket_id < after.ticket_id))
+            or_(grouped.c.rank < after_rank, and_(grouped.c.rank == after_rank, grouped.c.ticket_id < after_id))
         )
-    best = page.order_by(grouped.c.rank.desc(), grouped.c.ticket_id.desc()).limit(limit + 1).subquery("best")
-    # The page's tickets with what `TicketOut` shows, in the same statement (tickets/repository.ticket_columns).
+    best = (
+        page.order_by(grouped.c.rank.desc(), grouped.c.ticket_id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("best")
+    )
     owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
     statement = (
         select(*ticket_columns(owner, category, assignee, citizen), best.c.rank)
@@ -198,4 +242,4 @@ async def search_tickets(
         .outerjoin(citizen, citizen.id == Ticket.citizen_id)
         .order_by(best.c.rank.desc(), Ticket.id.desc())
     )
-    return (await session.execute(statement)).all()
+    return Prepared.of(statement)
