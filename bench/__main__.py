@@ -78,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "scenarios": {},
     }
+    # The machine is shared: the load around the run says how far its latencies are the service's own.
+    results["load_average"] = {"start": [round(x, 2) for x in os.getloadavg()]}
     asyncio.run(_run(args, chosen, results))
+    results["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     print(report.table(results))
     full_run = set(chosen) == set(SCENARIOS)

@@ -8,6 +8,26 @@ from typing import Any
 
 # The CPU budgets (#16): server CPU per request, from /proc of the service's processes (bench/cpu.py).
 CPU_TARGETS_MS = {"intake": 4.0, "by_reference": 1.5, "queue_page": 2.0}
+# The other targets (#16): intake at 16 connections, latency at 1M tickets, the sweeper, the import.
+INTAKE_P99_MS = 50.0
+RATIO_AT_16 = 0.5
+SCALE_P99_MS = {"queue_page": 10.0, "claim_next": 10.0, "by_reference": 5.0, "search_nl": 50.0, "search_fr": 50.0}
+SWEEP_SECONDS = 0.5
+IMPORT_PER_SECOND = 10_000
+# Every target the table must show, measured or not: (figure, target) in the order printed.
+ALL_TARGETS = (
+    ("intake c=16 server CPU ms/req", "<= 4"),
+    ("scale by_reference server CPU ms/req", "<= 1.5"),
+    ("scale queue_page server CPU ms/req", "<= 2"),
+    ("intake c=16 p50/p95/p99 ms", "p99 <= 50"),
+    ("ratio c=16 (req/s ÷ TPS)", "≥ 0.5"),
+    ("scale queue_page p50/p99 ms", "p99 <= 10"),
+    ("scale claim_next p50/p99 ms", "p99 <= 10"),
+    ("scale search_nl p50/p99 ms", "p99 <= 50"),
+    ("scale search_fr p50/p99 ms", "p99 <= 50"),
+    ("scale sweeper pass", "<= 0.5 s"),
+    ("import contacts/s", "≥ 10000"),
+)
 
 
 def _cpu_row(label: str, figures: dict[str, Any], limit: float | None) -> tuple[str, str, str, str] | None:
@@ -34,7 +54,7 @@ def table(results: dict[str, Any]) -> str:
         rows.append((f"intake c={c} req/s", f"{run['requests_per_second']:.0f}", "", ""))
         rows.append(
             (f"intake c={c} p50/p95/p99 ms", f"{run['p50_ms']:.1f} / {run['p95_ms']:.1f} / {run['p99_ms']:.1f}",
-             "p99 <= 25" if c == 16 else "", _met(run["p99_ms"] <= 25) if c == 16 else "")
+             f"p99 <= {INTAKE_P99_MS:g}" if c == 16 else "", _met(run["p99_ms"] <= INTAKE_P99_MS) if c == 16 else "")
         )  # fmt: skip
         failed = ", ".join(f"{code}: {n}" for code, n in sorted(run.get("statuses", {}).items()) if code[0] != "2")
         errors = f"{run['errors']} ({failed})" if failed else str(run["errors"])
@@ -45,13 +65,13 @@ def table(results: dict[str, Any]) -> str:
         c = run["clients"]
         rows.append((f"ceiling c={c} pgbench TPS", f"{run['tps']:.0f}", "", ""))
         if str(c) in ratio:
-            target = "≥ 0.5" if c == 16 else ""
+            target = f"≥ {RATIO_AT_16:g}" if c == 16 else ""
             rows.append(
                 (
                     f"ratio c={c} (req/s ÷ TPS)",
                     f"{ratio[str(c)]:.2f}",
                     target,
-                    _met(ratio[str(c)] >= 0.5) if target else "",
+                    _met(ratio[str(c)] >= RATIO_AT_16) if target else "",
                 )
             )
     for name, figures in scenarios.items():
@@ -59,12 +79,11 @@ def table(results: dict[str, Any]) -> str:
             rows.append((f"{name}: FAILED", figures["error"].splitlines()[0][:60], "", "see JSON"))
     scale = scenarios.get("scale")
     if scale and "error" not in scale:
-        targets = {"queue_page": 10, "claim_next": 10, "by_reference": 5, "search_nl": 50, "search_fr": 50}
         for name, figures in scale.get("requests", {}).items():
-            limit = targets.get(name)
+            limit = SCALE_P99_MS.get(name)
             rows.append(
                 (f"scale {name} p50/p99 ms", f"{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}",
-                 f"p99 <= {limit}" if limit else "", _met(figures["p99_ms"] <= limit) if limit else "")
+                 f"p99 <= {limit:g}" if limit else "", _met(figures["p99_ms"] <= limit) if limit else "")
             )  # fmt: skip
             if (row := _cpu_row(f"scale {name}", figures, CPU_TARGETS_MS.get(name))) is not None:
                 rows.append(row)
@@ -72,15 +91,22 @@ def table(results: dict[str, Any]) -> str:
         if sweep:
             rows.append(
                 (f"scale sweeper pass ({sweep['due']} due of {scale['tickets']})", f"{sweep['seconds']:.3f} s",
-                 "<= 1 s", _met(sweep["seconds"] <= 1))
+                 f"<= {SWEEP_SECONDS:g} s", _met(sweep["seconds"] <= SWEEP_SECONDS))
             )  # fmt: skip
     imported = scenarios.get("import")
     if imported and "error" not in imported:
         if imported.get("available"):
             rate = imported["contacts_per_second"]
-            rows.append((f"import {imported['contacts']} contacts/s", f"{rate:.0f}", "≥ 10000", _met(rate >= 10_000)))
+            rows.append(
+                (f"import contacts/s ({imported['contacts']})", f"{rate:.0f}", f"≥ {IMPORT_PER_SECOND}",
+                 _met(rate >= IMPORT_PER_SECOND))
+            )  # fmt: skip
         else:
-            rows.append(("import contacts/s", "not available", "≥ 10000", "-"))
+            rows.append(("import contacts/s", "not available", f"≥ {IMPORT_PER_SECOND}", "-"))
+    # A target this run did not measure (a scenario left out or failed) is still named, as not measured.
+    for figure, target in ALL_TARGETS:
+        if not any(row[0].startswith(figure) for row in rows):
+            rows.append((figure, "not measured in this run", target, "-"))
     widths = [max(len(row[i]) for row in [("figure", "measured", "target", "met"), *rows]) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -88,8 +114,12 @@ def table(results: dict[str, Any]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     machine = results["machine"]
+    load = results.get("load_average")
+    shared = ""
+    if load:
+        shared = f", load average {load['start'][0]:g} at the start, {load.get('end', ['?'])[0]} at the end"
     lines.insert(0, f"Genk3600 benchmark {results['date']} at {results['git_commit'][:12]}: {machine['nproc']} CPU "
-                    f"({machine['cpu']}), {machine['ram_gib']} GiB RAM\n")  # fmt: skip
+                    f"({machine['cpu']}), {machine['ram_gib']} GiB RAM{shared}\n")  # fmt: skip
     return "\n".join(lines)
 
 

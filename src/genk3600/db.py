@@ -56,7 +56,11 @@ POOL_RECYCLE_SECONDS = 1800
 # across two snapshots: every transaction below it had ended before the first, so the later page's snapshot
 # sees the same of them. The public status page reads the ticket, its last hand-off and the deciders apart: a
 # change between them shows for one answer, and its lookup counts stand (they are written first, on their own).
-AUTOCOMMIT_OPERATIONS = frozenset({"get_ticket", "list_queue", "list_events", "get_public_ticket_status"})
+# Claim-next is one statement that writes the claim with its timeline entry, outbox event and audit entries
+# (queues/repository.claim): atomic by itself, after an authentication read it needs no snapshot in common with.
+AUTOCOMMIT_OPERATIONS = frozenset(
+    {"get_ticket", "list_queue", "list_events", "get_public_ticket_status", "claim_from_queue"}
+)
 
 
 @dataclass

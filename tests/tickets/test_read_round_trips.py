@@ -35,11 +35,10 @@ GET_SOCIAL_TICKET = 3
 # Queue page, staff token: the staff member with their memberships (authentication, one statement), then the
 # unit and its page in one statement, without BEGIN and COMMIT (a hot read).
 QUEUE_PAGE = 2
-# Claim-next, whose writes still go through the ORM unit of work and the one writers: BEGIN, the staff member
-# with memberships, the unit with its parents and the claimer's languages (one statement), the locked ticket, its
-# UPDATE, the audit entries of the UPDATE and of the timeline entry, the timeline entry, the outbox event, the
-# ticket read back (one statement), COMMIT. Not yet the 3: that needs the writes batched per request.
-CLAIM_NEXT = 11
+# Claim-next, staff token, without BEGIN/COMMIT: the staff member with memberships (authentication), then one
+# statement that finds the unit, locks the next ticket, assigns it and writes its timeline entry, outbox event
+# and audit entries, and answers the ticket (queues/repository.claim).
+CLAIM_NEXT = 3
 # The citizen's status page (no credentials), without BEGIN/COMMIT: its per-address and per-reference counts in
 # one statement on the request's own connection (they stand whatever the answer), then the ticket, its last
 # hand-off and the deciders, and whose words the subject is (the ticket's first contact: only a citizen's own

@@ -191,6 +191,46 @@ def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:
     ]
 
 
+# --- inside one statement --------------------------------------------------------------------------------------
+# A hot write that is a single statement (a CTE: the claim of queues/repository.py) writes its audit entries in
+# that same statement: their targets' ids are only known inside it. The statement selects what each entry is
+# (action, target type and id, changes as JSONB, already free of redacted fields); the actor, the request and
+# the client come as bind parameters from `statement_parameters`.
+STATEMENT_COLUMNS = ("action", "target_type", "target_id", "changes")
+_ACTOR_PARAMETERS: dict[str, Any] = {
+    "actor_kind": Text,
+    "actor_id": BigInteger,
+    "actor_name": Text,
+    "actor_positions": Text,
+    "request_id": Text,
+    "client_address": Text,
+}
+
+
+def insert_from(entries: Any) -> Any:
+    """The INSERT of one audit entry per row of `entries` (a subquery or CTE with STATEMENT_COLUMNS and `n`, the
+    order), by the actor of `statement_parameters`: for a data-modifying CTE, compiled once by its caller."""
+    names = [*_ACTOR_PARAMETERS, *STATEMENT_COLUMNS]
+    actor: list[Any] = [bindparam(f"audit_{name}", type_=kind) for name, kind in _ACTOR_PARAMETERS.items()]
+    return insert(_TABLE).from_select(
+        names, select(*actor, *(entries.c[name] for name in STATEMENT_COLUMNS)).order_by(entries.c.n)
+    )
+
+
+def statement_parameters(viewer: Principal | None = None) -> dict[str, Any]:
+    """The bind parameters of `insert_from`: the current actor (or `viewer`, for a read on someone's behalf)."""
+    if viewer is None:
+        fields = _actor_fields()
+    else:
+        token = actor_var.set(viewer)
+        try:
+            fields = _actor_fields()
+        finally:
+            actor_var.reset(token)
+    fields.update(request_id=request_id_var.get(), client_address=client_address_var.get())
+    return {f"audit_{name}": fields[name] for name in _ACTOR_PARAMETERS}
+
+
 async def record_writes(session: AsyncSession, writes: Sequence[Write]) -> None:
     """The audit entries of rows written with Core statements (bulk and set-based writes, which the ORM's
     flush does not see): one multi-row INSERT for all of them, by the current actor."""

@@ -10,13 +10,15 @@ job that reads committed rows (events/delivery.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from genk3600.events import repository
 from genk3600.kit import at_commit
+from genk3600.models import OutboxEvent
 from genk3600.models.enums import TicketEventType
 
 TICKET_PREFIX = "ticket."
@@ -76,6 +78,17 @@ async def record_ticket_events(
 async def record_system_event(session: AsyncSession, event_type: str, payload: Mapping[str, Any]) -> None:
     """Add an outbox row that is about the integration itself (no ticket), e.g. `webhook.disabled`."""
     await _store(session, [(None, event_type, minimal_payload(payload))])
+
+
+# The columns of an event, in the order `insert_from` takes them from its source.
+STATEMENT_COLUMNS = ("type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload")
+
+
+def insert_from(events: Any) -> Any:
+    """The INSERT of one outbox row per row of `events` (a select with STATEMENT_COLUMNS: the ticket's owner and
+    confidentiality as the statement writes them, a payload already minimal): for a write that is one statement
+    (a CTE), with its timeline entries (tickets/timeline.insert_from)."""
+    return insert(cast(Table, OutboxEvent.__table__)).from_select(list(STATEMENT_COLUMNS), events)
 
 
 OUTBOX = "outbox"

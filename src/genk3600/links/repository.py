@@ -54,8 +54,9 @@ def links_of_ticket_json() -> Any:
     )
 
 
-def refers_to(system: str | None, object_type: str | None, object_id: str | None) -> ColumnElement[bool]:
-    """The WHERE condition on Ticket: it, or one of its contacts, links to such an object."""
+def refers_to(system: Any, object_type: Any, object_id: Any) -> ColumnElement[bool]:
+    """The WHERE condition on Ticket: it, or one of its contacts, links to such an object. Each part is a value,
+    a bind parameter (for statements compiled once, as the search's) or None for any."""
     link = aliased(ObjectLink)
     matches = [
         column == value

@@ -115,7 +115,7 @@ def visible_tickets(viewer: Principal) -> ColumnElement[bool]:
     )
 
 
-def may_hold_social_ticket(staff_id: int) -> ColumnElement[bool]:
+def may_hold_social_ticket(staff_id: StaffId) -> ColumnElement[bool]:
     """Who may own or be assigned a social ticket (the WHERE condition on Ticket): OCMW staff who see it by
     right — through their unit or as the citizen's case worker — not through being its assignee or through
     a break-the-glass grant, so that a grant's expiry always ends the access it gave."""

@@ -1,34 +1,44 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
     Integer,
+    Table,
     Text,
     and_,
+    any_,
     bindparam,
     func,
+    literal,
     literal_column,
+    null,
     or_,
     select,
     true,
+    union_all,
+    update,
 )
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from genk3600.audit import trail
 from genk3600.auth.principal import Principal
+from genk3600.events import outbox
 from genk3600.kit.prepared import Prepared
 from genk3600.models import Category, Citizen, Staff, Ticket, Unit
-from genk3600.models.enums import OPEN_STATUSES, Confidentiality, TicketStatus
+from genk3600.models.enums import OPEN_STATUSES, Confidentiality, TicketEventType, TicketStatus
 from genk3600.models.ticket import QUEUE_PRIORITY_ARRAY_SQL, QUEUE_PRIORITY_ORDER
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters
+from genk3600.tickets import timeline
 from genk3600.tickets.repository import ticket_columns
 
 # Queue order: most urgent first. Lower rank = earlier in the queue.
@@ -94,43 +104,219 @@ def _after_values(key_rank: Any, key_due: Any, key_id: Any, *, due_is_none: bool
     return and_(rank >= key_rank, or_(rank > key_rank, and_(rank == key_rank, same_rank_later)))
 
 
-def _claim_context_statement() -> Prepared:
-    """The unit by code with the ids of it and every unit above it, and the claimer's languages: one statement
-    where claiming used three."""
-    start = select(Unit.id, Unit.parent_id).where(Unit.code == bindparam("unit_code", type_=Text))
+# The ticket's own columns among what `TicketOut` shows: what the claim's UPDATE returns.
+_TICKET_OUT_COLUMNS = tuple(
+    column.key for column in ticket_columns(Unit, Category, Staff, Citizen) if getattr(column, "class_", None) is Ticket
+)
+
+
+def _claim_statement() -> Prepared:
+    """Claim-next in one statement (a CTE), compiled once; see `claim`."""
+    ticket = cast(Table, Ticket.__table__)
+    staff_id = bindparam("staff_id", type_=BigInteger)
+    unit_code = bindparam("unit_code", type_=Text)
+
+    # The unit by code, the ids of it and every unit above it, and the claimer's languages.
+    start = select(Unit.id, Unit.parent_id).where(Unit.code == unit_code)
     lineage = start.cte("lineage", recursive=True)
     # UNION (not UNION ALL) drops rows already seen, so even a cycle in the tree ends the recursion.
     lineage = lineage.union(select(Unit.id, Unit.parent_id).where(Unit.id == lineage.c.parent_id))
     queue_unit = aliased(Unit)
-    languages = select(Staff.languages).where(Staff.id == bindparam("staff_id", type_=BigInteger)).scalar_subquery()
-    statement = select(
-        queue_unit.id,
-        queue_unit.code,
-        queue_unit.name,
-        select(func.array_agg(lineage.c.id)).scalar_subquery().label("lineage"),
-        languages.label("languages"),
-    ).where(queue_unit.code == bindparam("unit_code", type_=Text))
+    context = (
+        select(
+            queue_unit.id,
+            queue_unit.code,
+            queue_unit.name,
+            select(func.array_agg(lineage.c.id)).scalar_subquery().label("lineage"),
+            select(Staff.languages).where(Staff.id == staff_id).scalar_subquery().label("languages"),
+        )
+        .where(queue_unit.code == unit_code)
+        .cte("context")
+    )
+    languages = sql_cast(select(context.c.languages).scalar_subquery(), ARRAY(Text))
+
+    # The first unassigned new ticket in queue order that no concurrent claimer holds and the claimer may hold
+    # (their languages, if they have any; a social ticket only OCMW staff who see it by right: privacy.ocmw),
+    # only if the claimer is a member of the unit or of a unit above it. SKIP LOCKED makes claimers pass each
+    # other instead of queueing behind one row; a row another claimer assigned and committed meanwhile is
+    # re-checked by PostgreSQL and no longer matches.
+    picked = (
+        select(Ticket.id, Ticket.version, Ticket.updated_at)
+        .where(
+            Ticket.owning_unit_id == select(context.c.id).scalar_subquery(),
+            # Constants, as in the predicate of the partial index ix_ticket_claimable_order.
+            Ticket.status == _constant(TicketStatus.new.value),
+            Ticket.assignee_staff_id.is_(None),
+            select(context.c.lineage).scalar_subquery().op("&&")(bindparam("member_unit_ids", type_=ARRAY(BigInteger))),
+            or_(func.coalesce(func.cardinality(languages), 0) == 0, Ticket.language == any_(languages)),
+            or_(Ticket.confidentiality != _constant(Confidentiality.social.value), may_hold_social_ticket(staff_id)),
+        )
+        .order_by(*_in_queue_order())
+        .limit(1)
+        .with_for_update(skip_locked=True, of=Ticket)
+        .cte("picked")
+    )
+    # The version (the ETag) is bumped as the ORM's versioned UPDATE would; the row is ours (locked above).
+    claimed = (
+        update(ticket)
+        .where(ticket.c.id == picked.c.id)
+        .values(
+            assignee_staff_id=staff_id,
+            status=TicketStatus.assigned.value,
+            version=ticket.c.version + 1,
+            updated_at=func.now(),
+        )
+        .returning(
+            *(ticket.c[name] for name in _TICKET_OUT_COLUMNS),
+            ticket.c.owning_unit_id,
+            ticket.c.category_id,
+            picked.c.version.label("old_version"),
+            picked.c.updated_at.label("old_updated_at"),
+        )
+        .cte("claimed")
+    )
+
+    # Its timeline entry, the entry's outbox event and the audit entries, in the same statement (the writers'
+    # one-statement forms): the ticket's UPDATE, the entry's INSERT, and the read of a social ticket.
+    data = func.jsonb_build_object("assignee_staff_id", staff_id, "via", "claim")
+    entry = timeline.insert_from(
+        select(
+            claimed.c.id,
+            literal(TicketEventType.assigned.value, Text),
+            literal("ticket.claimed", Text),
+            func.jsonb_build_object("unit", unit_code),
+            data,
+            staff_id,
+            null(),
+            bindparam("actor_name", type_=Text),
+        )
+    ).cte("entry")
+    event = outbox.insert_from(
+        select(
+            literal(outbox.ticket_event_type(TicketEventType.assigned), Text),
+            claimed.c.id,
+            claimed.c.reference,
+            claimed.c.confidentiality,
+            claimed.c.owning_unit_id,
+            data,
+        )
+    ).cte("event")
+
+    def change(before: Any, after: Any) -> Any:
+        return func.jsonb_build_object("from", func.jsonb_build_array(before), "to", func.jsonb_build_array(after))
+
+    ticket_id_text = sql_cast(claimed.c.id, Text)
+    audit_rows = union_all(
+        select(
+            literal(1).label("n"),
+            literal("update", Text).label("action"),
+            literal("ticket", Text).label("target_type"),
+            ticket_id_text.label("target_id"),
+            func.jsonb_build_object(
+                "assignee_staff_id",
+                change(null(), claimed.c.assignee_staff_id),
+                "status",
+                change(literal(TicketStatus.new.value, Text), claimed.c.status),
+                "version",
+                change(claimed.c.old_version, claimed.c.version),
+                "updated_at",
+                change(claimed.c.old_updated_at, claimed.c.updated_at),
+            ).label("changes"),
+        ),
+        select(
+            literal(2),
+            literal("insert", Text),
+            literal("ticket_event", Text),
+            sql_cast(entry.c.id, Text),
+            func.jsonb_build_object(
+                "id",
+                entry.c.id,
+                "ticket_id",
+                entry.c.ticket_id,
+                "type",
+                entry.c.type,
+                "code",
+                entry.c.code,
+                "params",
+                entry.c.params,
+                "data",
+                entry.c.data,
+                "actor_staff_id",
+                entry.c.actor_staff_id,
+                "actor_api_client_id",
+                entry.c.actor_api_client_id,
+                "actor_name",
+                entry.c.actor_name,
+            ),
+        ),
+        select(
+            literal(3),
+            literal("read", Text),
+            literal("ticket", Text),
+            ticket_id_text,
+            func.jsonb_build_object(
+                "via", "claim_from_queue", "social_ticket_ids", func.jsonb_build_array(claimed.c.id)
+            ),
+        ).where(claimed.c.confidentiality == _constant(Confidentiality.social.value)),
+    ).subquery("audit_rows")
+    audited = trail.insert_from(audit_rows).cte("audited")
+
+    # The answer: the unit (no row: no such unit), and the claimed ticket with what `TicketOut` shows (NULLs:
+    # nothing was claimed), its joins as in tickets/repository.ticket_columns.
+    owner, category, assignee, citizen = aliased(Unit), aliased(Category), aliased(Staff), aliased(Citizen)
+    shown = [
+        claimed.c[column.key].label(column.key) if getattr(column, "class_", None) is Ticket else column
+        for column in ticket_columns(owner, category, assignee, citizen)
+    ]
+    details = (
+        select(*shown)
+        .select_from(claimed)
+        .join(owner, owner.id == claimed.c.owning_unit_id)
+        .outerjoin(category, category.id == claimed.c.category_id)
+        .outerjoin(assignee, assignee.id == claimed.c.assignee_staff_id)
+        .outerjoin(citizen, citizen.id == claimed.c.citizen_id)
+        .subquery("details")
+    )
+    statement = (
+        select(
+            context.c.code.label("unit_code"),
+            context.c.name.label("unit_name"),
+            context.c.lineage,
+            context.c.languages,
+            details,
+        )
+        .select_from(context)
+        .outerjoin(details, true())
+        # Data-modifying CTEs run whether or not the answer reads them; named here so they are rendered.
+        .add_cte(entry, event, audited)
+    )
     return Prepared.of(statement)
 
 
-_CLAIM_CONTEXT = _claim_context_statement()
+_CLAIM = _claim_statement()
 
 
-@dataclass(frozen=True)
-class ClaimContext:
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    lineage: frozenset[int]  # the unit and every unit above it
-    languages: tuple[str, ...]  # the claimer's; empty: any language
+async def claim(session: AsyncSession, unit_code: str, claimer: Principal) -> Any:
+    """Claim the next ticket of the unit with `unit_code` for `claimer` (staff), in one statement: the row has
+    the unit (`unit_code`, `unit_name`, `lineage`: its id and those above it, `languages`: the claimer's) and
+    the claimed ticket as `ticket_columns` (`id` None: nothing claimed, because the queue holds nothing for
+    the claimer or the claimer is not in the unit's lineage); None if there is no such unit.
 
-
-async def claim_context(session: AsyncSession, unit_code: str, staff_id: int) -> ClaimContext | None:
-    """What claiming in the unit with `unit_code` needs to know first; None if there is no such unit."""
-    row = (await _CLAIM_CONTEXT.fetch(session, unit_code=unit_code, staff_id=staff_id)).first()
-    if row is None:
-        return None
-    return ClaimContext(row.id, row.code, row.name, frozenset(row.lineage or ()), tuple(row.languages or ()))
+    The assignment, its timeline entry, outbox event and audit entries are written by this one statement, so
+    it needs no transaction of its own (db.AUTOCOMMIT_OPERATIONS)."""
+    global _CLAIM
+    if _CLAIM is None:
+        _CLAIM = _claim_statement()
+    return (
+        await _CLAIM.fetch(
+            session,
+            unit_code=unit_code,
+            staff_id=claimer.staff_id,
+            member_unit_ids=sorted({membership.unit_id for membership in claimer.memberships}),
+            actor_name=claimer.display_name,
+            **trail.statement_parameters(),
+        )
+    ).first()
 
 
 @cache
@@ -187,27 +373,3 @@ async def queue_page_rows(
     if not rows:
         return None
     return [row for row in rows if row.id is not None]
-
-
-async def lock_next_claimable(
-    session: AsyncSession, unit_id: int, languages: Sequence[str] | None, staff_id: int
-) -> Ticket | None:
-    """Lock the first unassigned new ticket in queue order that no concurrent claimer holds and the claimer
-    may hold (a social ticket only OCMW staff who see it by right: privacy.ocmw).
-
-    SKIP LOCKED makes claimers pass each other instead of queueing behind one row; a row another
-    claimer assigned and committed meanwhile is re-checked by PostgreSQL and no longer matches.
-    """
-    statement = select(Ticket).where(
-        Ticket.owning_unit_id == unit_id,
-        # Constants, as in the predicate of the partial index ix_ticket_claimable_order.
-        Ticket.status == _constant(TicketStatus.new.value),
-        Ticket.assignee_staff_id.is_(None),
-    )
-    if languages is not None:
-        statement = statement.where(Ticket.language.in_(languages))
-    statement = statement.where(
-        or_(Ticket.confidentiality != _constant(Confidentiality.social.value), may_hold_social_ticket(staff_id))
-    )
-    statement = statement.order_by(*_in_queue_order()).limit(1).with_for_update(skip_locked=True, of=Ticket)
-    return await session.scalar(statement)

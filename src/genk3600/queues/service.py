@@ -13,16 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit.trail import audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.i18n.catalogue import P_
-from genk3600.i18n.texts import Message
 from genk3600.kit.pagination import InvalidCursor, PageParams
 from genk3600.models import Ticket, Unit
-from genk3600.models.enums import TicketEventType, TicketStatus
 from genk3600.queues import repository
 from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInUnit, QueueEmpty
 from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
 from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
-from genk3600.tickets import repository as ticket_repository
-from genk3600.tickets import timeline
 from genk3600.tickets.schemas import TicketOut, ticket_fields
 from genk3600.units.errors import UnitNotFound
 from genk3600.units.repository import unit_by_code
@@ -116,30 +112,15 @@ async def claim_next(session: AsyncSession, unit_code: str, principal: Principal
     receives tickets in one of those languages (a French ticket waits for a French speaker); only a
     staff member without any languages recorded may take tickets in any language.
     """
-    staff_id = principal.staff_id
-    if staff_id is None:
+    if principal.staff_id is None:
         raise ClaimNeedsStaff()
-    unit = await repository.claim_context(session, unit_code, staff_id)
-    if unit is None:
+    # One statement (queues/repository.claim): the unit, and the ticket it claimed with its timeline entry,
+    # outbox event and audit entries written; what it did not claim, it says why below.
+    row = await repository.claim(session, unit_code, principal)
+    if row is None:
         raise UnitNotFound(unit_code)
-    if not any(membership.unit_id in unit.lineage for membership in principal.memberships):
-        raise NotInUnit(unit.unit_code, unit.unit_name)
-    languages = list(unit.languages) or None
-    ticket = await repository.lock_next_claimable(session, unit.unit_id, languages, staff_id)
-    if ticket is None:
-        raise QueueEmpty(unit.unit_code, unit.unit_name, by_language=languages is not None)
-    # Through the ORM, so the UPDATE checks and bumps the ticket's version (its ETag).
-    ticket.assignee_staff_id = staff_id
-    ticket.status = TicketStatus.assigned.value
-    await session.flush()
-    await timeline.record_event(
-        session,
-        ticket,
-        principal,
-        TicketEventType.assigned,
-        Message("ticket.claimed", {"unit": unit.unit_code}),
-        {"assignee_staff_id": staff_id, "via": "claim"},
-    )
-    await audit_reads(session, principal, "claim_from_queue", [(ticket.id, ticket.confidentiality)])
-    # Read back in one statement (not the ORM's five): written and flushed above, in this transaction.
-    return TicketOut(**ticket_fields(await ticket_repository.ticket_row_by_id(session, ticket.id)))
+    if not any(membership.unit_id in (row.lineage or ()) for membership in principal.memberships):
+        raise NotInUnit(row.unit_code, row.unit_name)
+    if row.id is None:
+        raise QueueEmpty(row.unit_code, row.unit_name, by_language=bool(row.languages))
+    return TicketOut(**ticket_fields(row))

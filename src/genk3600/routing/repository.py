@@ -23,6 +23,7 @@ from genk3600.models import (
     Unit,
 )
 from genk3600.models.enums import OCMW_UNIT_KIND
+from genk3600.sla import repository as sla_repository
 
 
 async def current_versions(session: AsyncSession, active_only: bool = False) -> Sequence[RoutingRuleVersion]:
@@ -89,11 +90,13 @@ async def unit_names(session: AsyncSession) -> dict[str, str]:
 
 
 async def sla_policy_by_code(session: AsyncSession, code: str) -> SlaPolicy | None:
-    return await session.scalar(select(SlaPolicy).where(SlaPolicy.code == code))
+    """From the in-process reference cache (sla/repository.cached_policy)."""
+    return await sla_repository.cached_policy(session, code)
 
 
 async def sla_policy_by_id(session: AsyncSession, policy_id: int) -> SlaPolicy | None:
-    return await session.get(SlaPolicy, policy_id)
+    """From the in-process reference cache (sla/repository.cached_policy)."""
+    return await sla_repository.cached_policy(session, policy_id)
 
 
 async def staff_exists(session: AsyncSession, staff_id: int) -> bool:

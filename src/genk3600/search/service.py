@@ -11,13 +11,12 @@ from genk3600.auth.principal import Principal
 from genk3600.config import Settings
 from genk3600.i18n.catalogue import P_
 from genk3600.kit.pagination import PageParams
-from genk3600.links.repository import refers_to
 from genk3600.search import repository
 from genk3600.search.errors import UnsearchableQuery
 from genk3600.search.repository import SearchPosition
 from genk3600.search.schemas import decode_search_cursor, encode_search_cursor
 from genk3600.tickets.repository import TicketFilter
-from genk3600.tickets.schemas import TicketOut, TicketPage
+from genk3600.tickets.schemas import TicketOut, TicketPage, ticket_fields
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 10
@@ -58,16 +57,14 @@ async def search_tickets(
         raise UnsearchableQuery(
             P_("The query holds only very common words (such as 'de', 'het', 'le', 'la'); add a more specific word.")
         )
-    linked_to = (
-        refers_to(linked.object_system, linked.object_type, linked.object_id) if linked and linked.by_object else None
-    )
+    wanted = (linked.object_system, linked.object_type, linked.object_id) if linked and linked.by_object else None
     rows = await repository.search_tickets(
-        session, search, viewer, after, params.limit, settings.search_candidate_limit, linked_to
+        session, search, viewer, after, params.limit, settings.search_candidate_limit, wanted
     )
     shown = rows[: params.limit]
-    await audit_reads(session, viewer, "search_tickets", [(ticket.id, ticket.confidentiality) for ticket, _ in shown])
+    await audit_reads(session, viewer, "search_tickets", [(row.id, row.confidentiality) for row in shown])
     next_cursor = None
     if len(rows) > params.limit and shown:
-        last_ticket, last_rank = shown[-1]
-        next_cursor = encode_search_cursor(SearchPosition(rank=last_rank, ticket_id=last_ticket.id))
-    return TicketPage(items=[TicketOut.of(ticket) for ticket, _rank in shown], next_cursor=next_cursor)
+        last = shown[-1]
+        next_cursor = encode_search_cursor(SearchPosition(rank=float(last.rank), ticket_id=last.id))
+    return TicketPage(items=[TicketOut(**ticket_fields(row)) for row in shown], next_cursor=next_cursor)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from genk3600.audit import trail
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import ClosingDay, OpeningHours, Unit
+from genk3600.reference.cache import CACHE
 
 
 async def opening_hours_of(session: AsyncSession, unit_id: int) -> Sequence[OpeningHours]:
@@ -23,6 +27,47 @@ async def closing_days_of(session: AsyncSession, unit_id: int) -> set[date]:
     """City-wide closing days plus the unit's own."""
     statement = select(ClosingDay.day).where(or_(ClosingDay.unit_id == unit_id, ClosingDay.unit_id.is_(None)))
     return set((await session.scalars(statement)).all())
+
+
+# --- the calendars in process (reference/cache.py: moved on by every change of opening_hours or closing_day) ----
+@dataclass(frozen=True)
+class Calendars:
+    """Every opening interval and closing day, by unit (None: city-wide), as of one reference version.
+
+    `derived` keeps what callers compute from them per unit (deadlines.load_unit_calendar), so that work is
+    done once per version too; it is dropped with the version."""
+
+    hours: dict[int | None, tuple[tuple[int, time, time], ...]]
+    closing_days: dict[int | None, frozenset[date]]
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+    def hours_of(self, unit_id: int | None) -> tuple[tuple[int, time, time], ...]:
+        """(weekday, opens, closes) of the unit's own opening hours (None: the city's), sorted."""
+        return self.hours.get(unit_id, ())
+
+    def closing_days_of(self, unit_id: int) -> frozenset[date]:
+        """City-wide closing days plus the unit's own."""
+        return self.closing_days.get(None, frozenset()) | self.closing_days.get(unit_id, frozenset())
+
+
+def _calendars(session: Session) -> Calendars:
+    hours: dict[int | None, list[tuple[int, time, time]]] = {}
+    for unit_id, weekday, opens, closes in session.execute(
+        select(OpeningHours.unit_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
+    ):
+        hours.setdefault(unit_id, []).append((weekday, opens, closes))
+    days: dict[int | None, set[date]] = {}
+    for unit_id, day in session.execute(select(ClosingDay.unit_id, ClosingDay.day)):
+        days.setdefault(unit_id, set()).add(day)
+    return Calendars(
+        {unit_id: tuple(sorted(rows)) for unit_id, rows in hours.items()},
+        {unit_id: frozenset(rows) for unit_id, rows in days.items()},
+    )
+
+
+async def cached_calendars(session: AsyncSession) -> Calendars:
+    """Opening hours and closing days from the in-process reference cache (no query while the version holds)."""
+    return await CACHE.get(session, "sla_calendars", _calendars)
 
 
 async def unit_codes(session: AsyncSession, unit_ids: Collection[int | None]) -> dict[int, str]:

@@ -40,17 +40,20 @@ class UnitCalendar:
 
 
 async def load_unit_calendar(session: AsyncSession, unit_id: int, timezone: str) -> UnitCalendar:
-    """The unit's calendar and where its opening hours come from."""
-    rows = await calendar_repository.opening_hours_of(session, unit_id)
-    own = [row for row in rows if row.unit_id == unit_id]
-    city = [row for row in rows if row.unit_id is None]
+    """The unit's calendar and where its opening hours come from: from the in-process reference cache
+    (calendar_repository.cached_calendars), built once per unit and version."""
+    calendars = await calendar_repository.cached_calendars(session)
+    key = (unit_id, timezone)
+    known: UnitCalendar | None = calendars.derived.get(key)
+    if known is not None:
+        return known
+    own, city = calendars.hours_of(unit_id), calendars.hours_of(None)
     source: HoursSource = "unit" if own else "city" if city else "default"
-    chosen = own or city
-    # Sorted, so equal calendars are equal tuples and share the cached weekly schedule.
-    entries = sorted((row.weekday, row.opens, row.closes) for row in chosen)
-    hours = tuple(OpeningHours(*entry) for entry in entries) or GENK_DEFAULT_HOURS
-    closing_days = await calendar_repository.closing_days_of(session, unit_id)
-    return UnitCalendar(BusinessCalendar(hours, frozenset(closing_days), timezone=timezone), source)
+    # Sorted (cached_calendars sorts), so equal calendars are equal tuples and share the cached weekly schedule.
+    hours = tuple(OpeningHours(*entry) for entry in own or city) or GENK_DEFAULT_HOURS
+    calendar = UnitCalendar(BusinessCalendar(hours, calendars.closing_days_of(unit_id), timezone=timezone), source)
+    calendars.derived[key] = calendar
+    return calendar
 
 
 async def calendar_for_unit(session: AsyncSession, unit_id: int, timezone: str) -> BusinessCalendar:
@@ -173,7 +176,7 @@ def _unit_id(ticket: Ticket) -> int:
 
 
 async def _policy(session: AsyncSession, ticket: Ticket) -> SlaPolicy | None:
-    return None if ticket.sla_policy_id is None else await repository.policy_by_id(session, ticket.sla_policy_id)
+    return None if ticket.sla_policy_id is None else await repository.cached_policy(session, ticket.sla_policy_id)
 
 
 async def exact_next_check(

@@ -8,9 +8,11 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.models import SlaPolicy, Ticket, Unit
+from genk3600.reference.cache import CACHE, attach
 
 
 async def list_policies(session: AsyncSession, params: PageParams) -> Sequence[SlaPolicy]:
@@ -23,6 +25,23 @@ async def policy_by_code(session: AsyncSession, code: str) -> SlaPolicy | None:
 
 async def policy_by_id(session: AsyncSession, policy_id: int) -> SlaPolicy | None:
     return await session.get(SlaPolicy, policy_id)
+
+
+# --- policies in process (reference/cache.py: moved on by every change of sla_policy) -----------------------------
+def _policies(session: Session) -> dict[int | str, SlaPolicy]:
+    """Every policy by id and by code (ids are ints, codes strings: one dict serves both)."""
+    policies: dict[int | str, SlaPolicy] = {}
+    for policy in session.scalars(select(SlaPolicy)):
+        policies[policy.id] = policies[policy.code] = policy
+    return policies
+
+
+async def cached_policy(session: AsyncSession, key: int | str) -> SlaPolicy | None:
+    """The policy with this id (int) or code (str) from the in-process reference cache: the request's own copy
+    (reference/cache.attach), no query while the reference version holds. For the hot paths (intake's routing,
+    deadlines, the sweeper); the admin API reads the table."""
+    policy = (await CACHE.get(session, "sla_policies", _policies)).get(key)
+    return attach(session, policy) if policy is not None else None
 
 
 async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:

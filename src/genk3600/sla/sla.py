@@ -8,7 +8,7 @@ minute is a real minute inside an opening interval. Results are aware datetimes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -50,6 +50,11 @@ class BusinessCalendar:
     closing_days: frozenset[date] = frozenset()
     timezone: str = "Europe/Brussels"
     country: str = "BE"
+    # Each local day's opening intervals in UTC, worked out once per calendar: a sweep asks for the same few
+    # days for every ticket of a unit (calendars live as long as the reference data: sla/deadlines.py).
+    _days: dict[date, tuple[_Interval, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         # Fail on an unknown zone when the calendar is built, not in the middle of a sweep.
@@ -148,7 +153,13 @@ class BusinessCalendar:
             yield from reversed(self._day_intervals(day))
             day -= timedelta(days=1)
 
-    def _day_intervals(self, day: date) -> list[_Interval]:
+    def _day_intervals(self, day: date) -> tuple[_Interval, ...]:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = tuple(self._work_out_day(day))
+        return known
+
+    def _work_out_day(self, day: date) -> list[_Interval]:
         if day in self.closing_days or day in _public_holidays(self.country, day.year):
             return []
         intervals: list[_Interval] = []

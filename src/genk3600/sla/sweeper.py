@@ -289,7 +289,7 @@ class _Batch:
         if policy_id is None:
             return None
         if policy_id not in self._policies:
-            self._policies[policy_id] = await repository.policy_by_id(self.session, policy_id)
+            self._policies[policy_id] = await repository.cached_policy(self.session, policy_id)
         return self._policies[policy_id]
 
     async def _calendar(self, unit_id: int) -> BusinessCalendar:

@@ -115,6 +115,31 @@ async def record_many(session: AsyncSession, actor: Principal, entries: Sequence
     await outbox.record_ticket_events(session, [(ticket_id, entry.type, entry.data) for ticket_id, entry in entries])
 
 
+# The columns of an entry, in the order `insert_from` takes them from its source.
+STATEMENT_COLUMNS = (
+    "ticket_id",
+    "type",
+    "code",
+    "params",
+    "data",
+    "actor_staff_id",
+    "actor_api_client_id",
+    "actor_name",
+)
+
+
+def insert_from(entries: Any) -> Any:
+    """The INSERT of one timeline entry per row of `entries` (a select with STATEMENT_COLUMNS), RETURNING the
+    entries: for a write that is one statement (a CTE: queues/repository.py's claim), which writes the entries'
+    outbox events (events/outbox.insert_from) and audit entries (audit/trail.insert_from) in that statement too.
+    """
+    return (
+        insert(_TABLE)
+        .from_select(list(STATEMENT_COLUMNS), entries)
+        .returning(_TABLE.c.id, *_TABLE.c[STATEMENT_COLUMNS])
+    )
+
+
 async def copy_many(session: AsyncSession, actor: Principal, entries: Sequence[PastEntry]) -> None:
     """Historical entries by one actor in one COPY, with one audit entry for them all and no outbox events
     (see the module's docstring)."""
