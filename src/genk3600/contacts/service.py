@@ -121,7 +121,8 @@ async def record_intake(
         await _log_placement(session, settings, actor, placement, contact, category)
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
-        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now)
+        opened_by = (contact.channel, contact.direction)
+        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by)
     return await _recorded(
         session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
     )

@@ -196,15 +196,19 @@ async def status_of(
     now: datetime,
     *,
     handed_over: bool = True,
+    first_contact: tuple[str, str] | None = None,
 ) -> PublicTicketStatus:
     """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code.
 
-    `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet.
+    `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet;
+    its caller then knows the ticket's first contact (channel, direction), the one it just wrote.
     """
     if ticket.confidentiality == Confidentiality.social:
         has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
         return _social_status(ticket, language, has_case_worker=has_case_worker)
-    citizen_wrote_subject = subject_is_citizens(await repository.first_contact(session, ticket.id))
+    if first_contact is None:
+        first_contact = await repository.first_contact(session, ticket.id)
+    citizen_wrote_subject = subject_is_citizens(first_contact)
     category = None
     if not citizen_wrote_subject and ticket.category_id is not None:
         category = await repository.category_name(session, ticket.category_id, language)

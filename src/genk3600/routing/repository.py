@@ -92,10 +92,6 @@ async def sla_policy_by_code(session: AsyncSession, code: str) -> SlaPolicy | No
     return await session.scalar(select(SlaPolicy).where(SlaPolicy.code == code))
 
 
-async def sla_policy_by_id(session: AsyncSession, policy_id: int) -> SlaPolicy | None:
-    return await session.get(SlaPolicy, policy_id)
-
-
 async def staff_exists(session: AsyncSession, staff_id: int) -> bool:
     return await session.scalar(select(Staff.id).where(Staff.id == staff_id)) is not None
 

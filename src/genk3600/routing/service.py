@@ -47,6 +47,7 @@ from genk3600.routing.schemas import (
     UnitShift,
 )
 from genk3600.sla.deadlines import start_clock
+from genk3600.sla.reference import sla_reference
 from genk3600.tickets import service as tickets
 from genk3600.tickets.timeline import TimelineEntry
 
@@ -425,10 +426,13 @@ async def open_routed_ticket(
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
     assignee, note = await _assignee(session, actions, case_worker_id, social)
     policy = None
-    if actions.sla_policy is not None:
-        policy = await repository.sla_policy_by_code(session, actions.sla_policy)
-    elif category is not None and category.sla_policy_id is not None:
-        policy = await repository.sla_policy_by_id(session, category.sla_policy_id)
+    if actions.sla_policy is not None or (category is not None and category.sla_policy_id is not None):
+        # Reference data, from the in-process cache (sla/reference.py); read only, never attached to the ticket.
+        policies = await sla_reference(session)
+        if actions.sla_policy is not None:
+            policy = policies.by_code.get(actions.sla_policy)
+        elif category is not None and category.sla_policy_id is not None:
+            policy = policies.by_id.get(category.sla_policy_id)
     # Deadlines and access code are set before the ticket is written, so it takes one INSERT, not an INSERT
     # and an UPDATE (the calendar query inside start_clock would otherwise flush the new ticket early).
     with session.no_autoflush:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,8 @@ from genk3600.config import Settings
 from genk3600.models import SlaPolicy, Ticket, Unit
 from genk3600.models.enums import FINISHED_STATUSES
 from genk3600.sla import calendar_repository, repository
-from genk3600.sla.sla import GENK_DEFAULT_HOURS, BusinessCalendar, OpeningHours
+from genk3600.sla.reference import calendar_of, sla_reference
+from genk3600.sla.sla import BusinessCalendar
 
 HoursSource = Literal["unit", "city", "default"]
 
@@ -42,15 +43,9 @@ class UnitCalendar:
 async def load_unit_calendar(session: AsyncSession, unit_id: int, timezone: str) -> UnitCalendar:
     """The unit's calendar and where its opening hours come from."""
     rows = await calendar_repository.opening_hours_of(session, unit_id)
-    own = [row for row in rows if row.unit_id == unit_id]
-    city = [row for row in rows if row.unit_id is None]
-    source: HoursSource = "unit" if own else "city" if city else "default"
-    chosen = own or city
-    # Sorted, so equal calendars are equal tuples and share the cached weekly schedule.
-    entries = sorted((row.weekday, row.opens, row.closes) for row in chosen)
-    hours = tuple(OpeningHours(*entry) for entry in entries) or GENK_DEFAULT_HOURS
     closing_days = await calendar_repository.closing_days_of(session, unit_id)
-    return UnitCalendar(BusinessCalendar(hours, frozenset(closing_days), timezone=timezone), source)
+    calendar, source = calendar_of(rows, closing_days, unit_id, timezone)
+    return UnitCalendar(calendar, cast(HoursSource, source))
 
 
 async def calendar_for_unit(session: AsyncSession, unit_id: int, timezone: str) -> BusinessCalendar:
@@ -202,7 +197,8 @@ async def start_clock(
     if policy is None:
         ticket.first_response_due_at = ticket.resolution_due_at = ticket.next_sla_check_at = None
         return
-    calendar = await calendar_for_unit(session, _unit_id(ticket), settings.timezone)
+    # Reference data from the in-process cache: opening a ticket reads no calendar rows.
+    calendar, _source = (await sla_reference(session)).unit_calendar(_unit_id(ticket), settings.timezone)
     ticket.first_response_due_at = calendar.add_business_minutes(now, policy.first_response_minutes)
     ticket.resolution_due_at = calendar.add_business_minutes(now, policy.resolution_minutes)
     warning_at = warning_moment(calendar, ticket.resolution_due_at, policy)
