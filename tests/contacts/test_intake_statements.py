@@ -22,7 +22,7 @@ from tests.factories import World, web_contact
 # Then -5: units, categories (with deciders), routing rules and API keys come from the in-process reference cache;
 # its version row is read once per transaction here (tests run no listener; a replica that follows
 # `NOTIFY genk3600_reference` skips that read between checks).
-MAX_STATEMENTS = 14
+MAX_STATEMENTS = 10
 
 RULE = {
     "name": "Grofvuil",
