@@ -69,7 +69,7 @@ class _Combined:
     def of(cls, kinds: tuple[str, ...]) -> _Combined:
         *ahead, last = (_parts[kind].statement for kind in kinds)
         statement = last.add_cte(*(part.cte(f"{kind}_rows") for kind, part in zip(kinds, ahead, strict=False)))
-        compiled = statement.compile(dialect=PGDialect_asyncpg())
+        compiled = statement.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
         names = tuple(compiled.positiontup or ())
         constants = {name: value for name, value in compiled.params.items() if value is not None}
         processors = {name: processor for name, processor in compiled._bind_processors.items() if name in names}
