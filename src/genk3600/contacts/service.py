@@ -160,7 +160,9 @@ async def _place(
         continued = await _continue_thread(session, settings, threaded, now, threaded_by)
         if continued is not None:
             return continued
-    if found.citizen is not None and category is not None and settings.follow_up_window_hours:
+    # A citizen registered by this very contact has no ticket yet (nor can another transaction know their id):
+    # nothing to look for or to lock.
+    if found.citizen is not None and not found.registered and category is not None and settings.follow_up_window_hours:
         since = now - timedelta(hours=settings.follow_up_window_hours)
         open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since, actor)
         if open_ticket is not None:
