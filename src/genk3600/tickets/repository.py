@@ -52,16 +52,21 @@ async def next_ticket_number(session: AsyncSession) -> int:
 _NUMBER = ticket_number_seq.next_value().label("number")
 
 
-@lru_cache(maxsize=4)
-def new_reference(year: int) -> Any:
-    """The reference of a new ticket as SQL, for the ticket's own INSERT (no round trip for its number):
-    kit.reference.format_reference of the year and the next ticket number, which is zero-padded to six
-    digits and grows longer past them. The ORM reads the value back with the INSERT's RETURNING."""
-    numbered = select(_NUMBER).subquery("n")
-    digits = func.cast(numbered.c.number, Text)
+def reference_sql(year: int, number: Any) -> Any:
+    """kit.reference.format_reference in SQL, of a year and a SQL number: zero-padded to six digits, longer
+    numbers as they are."""
+    digits = func.cast(number, Text)
     padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
     prefix = bindparam("reference_prefix", format_reference(year, 0).removesuffix("000000"), type_=Text)
-    return select(prefix.concat(padded)).scalar_subquery()
+    return prefix.concat(padded)
+
+
+@lru_cache(maxsize=4)
+def new_reference(year: int) -> Any:
+    """The reference of a new ticket as SQL, for the ticket's own INSERT (no round trip for its number): the
+    year's reference of the next ticket number. The ORM reads the value back with the INSERT's RETURNING."""
+    numbered = select(_NUMBER).subquery("n")
+    return select(reference_sql(year, numbered.c.number)).scalar_subquery()
 
 
 _BY_REFERENCE = select(Ticket).options(*_TICKET_DETAILS)
