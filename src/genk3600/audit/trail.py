@@ -101,7 +101,7 @@ def _write_collected(session: Session, entries: list[dict[str, Any]]) -> None:
     session.connection().execute(_INSERT, _parameters(entries))
 
 
-at_commit.register(AUDIT, _write_collected)
+at_commit.register(AUDIT, _write_collected, at_commit.Part(_INSERT, _parameters))
 
 
 async def _store(session: AsyncSession, entries: list[dict[str, Any]]) -> None:

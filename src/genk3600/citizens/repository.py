@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Text, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,9 +22,17 @@ async def citizen_by_national_number_hash(session: AsyncSession, digest: str) ->
     return await session.scalar(select(Citizen).where(Citizen.national_number_hash == digest))
 
 
+# Built once: every contact identified by e-mail looks its citizen up.
+_BY_EMAIL = (
+    select(Citizen)
+    .where(Citizen.email == bindparam("email", type_=Text))
+    .order_by(Citizen.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 async def citizens_by_email(session: AsyncSession, email: str, limit: int = CANDIDATE_LIMIT) -> Sequence[Citizen]:
-    statement = select(Citizen).where(Citizen.email == email).order_by(Citizen.id).limit(limit)
-    return (await session.scalars(statement)).all()
+    return (await session.scalars(_BY_EMAIL, {"email": email, "limit": limit})).all()
 
 
 async def citizens_by_phone(session: AsyncSession, phone: str, limit: int = CANDIDATE_LIMIT) -> Sequence[Citizen]:

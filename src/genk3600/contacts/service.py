@@ -126,7 +126,8 @@ async def record_intake(
         await _log_placement(session, settings, actor, placement, contact, category)
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
-        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now)
+        opened_by = (contact.channel, contact.direction)
+        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by)
     return await _recorded(
         session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
     )
@@ -164,7 +165,9 @@ async def _place(
         continued = await _continue_thread(session, settings, threaded, now, threaded_by)
         if continued is not None:
             return continued
-    if found.citizen is not None and category is not None and settings.follow_up_window_hours:
+    # A citizen registered by this very contact has no ticket yet (nor can another transaction know their id):
+    # nothing to look for or to lock.
+    if found.citizen is not None and not found.registered and category is not None and settings.follow_up_window_hours:
         since = now - timedelta(hours=settings.follow_up_window_hours)
         open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since, actor)
         if open_ticket is not None:

@@ -99,7 +99,7 @@ def _write_collected(session: Session, rows: list[_Row]) -> None:
     repository.insert_events(session.connection(), rows)
 
 
-at_commit.register(OUTBOX, _write_collected)
+at_commit.register(OUTBOX, _write_collected, at_commit.Part(repository.INSERT_EVENTS, repository.event_parameters))
 
 
 async def _store(session: AsyncSession, rows: list[_Row]) -> None:

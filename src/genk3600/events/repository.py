@@ -89,7 +89,7 @@ _EVENTS = (
     .table_valued(column("type", Text), column("ticket_id", BigInteger), column("payload", Text), with_ordinality="n")
     .render_derived("event")
 )
-_INSERT_EVENTS = insert(_OUTBOX).from_select(
+INSERT_EVENTS = insert(_OUTBOX).from_select(
     ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"],
     select(
         _EVENTS.c.type,
@@ -105,16 +105,18 @@ _INSERT_EVENTS = insert(_OUTBOX).from_select(
 )
 
 
+def event_parameters(events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> dict[str, list[Any]]:
+    """The bind values of `INSERT_EVENTS` for outbox rows (ticket id or None, event type, payload)."""
+    return {
+        "o_type": [kind for _, kind, _ in events],
+        "o_ticket_id": [ticket_id for ticket_id, _, _ in events],
+        "o_payload": [json.dumps(payload) for _, _, payload in events],
+    }
+
+
 def insert_events(connection: Connection, events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> None:
     """Outbox rows (ticket id or None, event type, payload) in the given order: one statement."""
-    connection.execute(
-        _INSERT_EVENTS,
-        {
-            "o_type": [kind for _, kind, _ in events],
-            "o_ticket_id": [ticket_id for ticket_id, _, _ in events],
-            "o_payload": [json.dumps(payload) for _, _, payload in events],
-        },
-    )
+    connection.execute(INSERT_EVENTS, event_parameters(events))
 
 
 # --- feed ---------------------------------------------------------------------------------------------

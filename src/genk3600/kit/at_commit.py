@@ -5,18 +5,23 @@ them before they are committed, so writing them one statement per act only costs
 `collects` (the request's session, the jobs' sessions) keeps them here and writes each kind in one
 statement from `before_commit`; a session that does not (the tests' factories, scripts) writes at once.
 
-The kinds' writers stay the only writers of their records (audit/trail.py, events/outbox.py): they
-`register` the function that writes their collected rows. A savepoint that rolls back drops what was
-collected inside it; a rollback or a closed session drops everything. A reader of those tables in the same
-session calls `write_pending` first.
+The kinds' writers stay the only writers of their records (audit/trail.py, events/outbox.py, the
+idempotency record of kit/idempotency.py): they `register` the function that writes their collected rows,
+and may also give their statement as a `Part` (a Core DML statement and its bind values for the rows): when
+several kinds with parts have rows, they go out as one statement (`WITH a AS (INSERT …), b AS (INSERT …)
+UPDATE …`), compiled once per combination of kinds, so a request's bookkeeping costs one round trip. A
+savepoint that rolls back drops what was collected inside it; a rollback or a closed session drops
+everything. A reader of those tables in the same session calls `write_pending` first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -29,8 +34,54 @@ Writer = Callable[[Session, list[Any]], None]
 _writers: dict[str, Writer] = {}
 
 
-def register(kind: str, writer: Writer) -> None:
+@dataclass(frozen=True)
+class Part:
+    """A kind's statement for the combined write: Core DML whose bind parameter names are the kind's own
+    (prefixed, so that parts never share a name), and the values of those parameters for a list of rows."""
+
+    statement: Any
+    parameters: Callable[[list[Any]], dict[str, Any]]
+
+
+_parts: dict[str, Part] = {}
+_combined: dict[tuple[str, ...], _Combined] = {}
+
+
+def register(kind: str, writer: Writer, part: Part | None = None) -> None:
     _writers[kind] = writer
+    if part is not None:
+        _parts[kind] = part
+    _combined.clear()
+
+
+@dataclass(frozen=True)
+class _Combined:
+    """One statement for several kinds' rows: every part but the last as a CTE of the last; its SQL compiled
+    once, executed as SQL text with bind parameters (as kit/prepared.py does), each value passed through its
+    type's bind processor as SQLAlchemy would (JSON to text)."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+    processors: dict[str, Callable[[Any], Any]]
+
+    @classmethod
+    def of(cls, kinds: tuple[str, ...]) -> _Combined:
+        *ahead, last = (_parts[kind].statement for kind in kinds)
+        statement = last.add_cte(*(part.cte(f"{kind}_rows") for kind, part in zip(kinds, ahead, strict=False)))
+        compiled = statement.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+        names = tuple(compiled.positiontup or ())
+        constants = {name: value for name, value in compiled.params.items() if value is not None}
+        processors = {name: processor for name, processor in compiled._bind_processors.items() if name in names}
+        return cls(str(compiled), names, constants, processors)
+
+    def execute(self, session: Session, values: dict[str, Any]) -> None:
+        values = {**self.constants, **values}
+        processors = self.processors
+        parameters = tuple(
+            processors[name](values[name]) if name in processors else values[name] for name in self.names
+        )
+        session.connection().exec_driver_sql(self.sql, parameters)
 
 
 def collect(session: Session | AsyncSession) -> None:
@@ -61,10 +112,21 @@ def _write(session: Session) -> None:
     pending: dict[str, list[Any]] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
-    for kind, writer in _writers.items():
-        rows = pending.get(kind)
-        if rows:
-            writer(session, rows)
+    kinds = [kind for kind in _writers if pending.get(kind)]
+    together = tuple(kind for kind in kinds if kind in _parts)
+    if len(together) > 1:
+        combined = _combined.get(together)
+        if combined is None:
+            combined = _combined[together] = _Combined.of(together)
+        values: dict[str, Any] = {}
+        for kind in together:
+            values.update(_parts[kind].parameters(pending[kind]))
+        combined.execute(session, values)
+    else:
+        together = ()
+    for kind in kinds:
+        if kind not in together:
+            _writers[kind](session, pending[kind])
 
 
 async def write_pending(session: AsyncSession) -> None:

@@ -9,26 +9,107 @@ primary key until the first request commits (then replays its response) or rolls
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Integer, Table, Text, bindparam, column, func, literal_column, null, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session as SyncSession
 
 from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal
 from genk3600.db import Session
 from genk3600.errors import Conflict
 from genk3600.i18n.catalogue import P_
+from genk3600.kit import at_commit
 from genk3600.kit.clock import Clock
+from genk3600.kit.prepared import Prepared
 from genk3600.models import IdempotencyKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+RECORD = "idempotency"
+_Record = tuple[str, str, int, dict[str, Any], dict[str, str]]  # principal, key, status, response, headers
+
+# The responses to remember (any number, one statement, built once): one array per column, unnested.
+_RECORDS = (
+    func.unnest(
+        bindparam("i_principal", type_=ARRAY(Text)),
+        bindparam("i_key", type_=ARRAY(Text)),
+        bindparam("i_status_code", type_=ARRAY(Integer)),
+        bindparam("i_response", type_=ARRAY(Text)),
+        bindparam("i_headers", type_=ARRAY(Text)),
+    )
+    .table_valued(
+        column("principal", Text),
+        column("key", Text),
+        column("status_code", Integer),
+        column("response", Text),
+        column("headers", Text),
+    )
+    .render_derived("record")
+)
+_IDEMPOTENCY_KEY = cast(Table, IdempotencyKey.__table__)
+_REMEMBER = (
+    update(_IDEMPOTENCY_KEY)
+    .where(_IDEMPOTENCY_KEY.c.principal == _RECORDS.c.principal, _IDEMPOTENCY_KEY.c.key == _RECORDS.c.key)
+    .values(
+        status_code=_RECORDS.c.status_code,
+        response=sql_cast(_RECORDS.c.response, JSONB),
+        headers=sql_cast(_RECORDS.c.headers, JSONB),
+    )
+)
+
+
+def _parameters(records: list[_Record]) -> dict[str, list[Any]]:
+    return {
+        "i_principal": [record[0] for record in records],
+        "i_key": [record[1] for record in records],
+        "i_status_code": [record[2] for record in records],
+        "i_response": [json.dumps(record[3]) for record in records],
+        "i_headers": [json.dumps(record[4]) for record in records],
+    }
+
+
+def _write_records(session: SyncSession, records: list[_Record]) -> None:
+    session.connection().execute(_REMEMBER, _parameters(records))
+
+
+at_commit.register(RECORD, _write_records, at_commit.Part(_REMEMBER, _parameters))
+
+
+def _claim_statement() -> Prepared:
+    """One statement, built once: a new key is inserted, an expired one is taken over as if new, a live one is
+    left alone (no row returned). A concurrent first request's row lock makes this wait until it commits."""
+    claim = insert(IdempotencyKey).values(
+        principal=bindparam("principal", type_=Text),
+        key=bindparam("key", type_=Text),
+        fingerprint=bindparam("fingerprint", type_=Text),
+        expires_at=bindparam("expires_at", type_=DateTime(timezone=True)),
+    )
+    return Prepared.of(
+        claim.on_conflict_do_update(
+            index_elements=[IdempotencyKey.principal, IdempotencyKey.key],
+            set_={
+                "fingerprint": claim.excluded.fingerprint,
+                "expires_at": claim.excluded.expires_at,
+                "status_code": null(),
+                "response": null(),
+                "headers": literal_column("'{}'::jsonb"),
+                "created_at": func.now(),
+            },
+            where=IdempotencyKey.expires_at < bindparam("now", type_=DateTime(timezone=True)),
+        ).returning(IdempotencyKey.key)
+    )
+
+
+_CLAIM = _claim_statement()
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -52,25 +133,16 @@ class Idempotency:
             return None
         now = self.clock.now()
         where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
-        claim = insert(IdempotencyKey).values(
-            principal=self.principal, key=self.key, fingerprint=self.fingerprint, expires_at=now + self.ttl
-        )
-        # One statement: a new key is inserted, an expired one is taken over as if new, a live one is left
-        # alone (no row returned). A concurrent first request's row lock makes this wait until it commits.
-        claimed = await self.session.scalar(
-            claim.on_conflict_do_update(
-                index_elements=[IdempotencyKey.principal, IdempotencyKey.key],
-                set_={
-                    "fingerprint": claim.excluded.fingerprint,
-                    "expires_at": claim.excluded.expires_at,
-                    "status_code": None,
-                    "response": None,
-                    "headers": {},
-                    "created_at": func.now(),
-                },
-                where=IdempotencyKey.expires_at < now,
-            ).returning(IdempotencyKey.key)
-        )
+        claimed = (
+            await _CLAIM.fetch(
+                self.session,
+                principal=self.principal,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                expires_at=now + self.ttl,
+                now=now,
+            )
+        ).first()
         if claimed is not None:
             return None
         earlier = await self.session.scalar(select(IdempotencyKey).where(*where))
@@ -110,11 +182,10 @@ class Idempotency:
         for name in getattr(body, "never_stored", ()):
             if name in response:
                 response[name] = None
-        await self.session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
-            .values(status_code=status_code, response=response, headers=headers or {})
-        )
+        record = (self.principal, self.key, status_code, response, headers or {})
+        # Written at the commit with the transaction's audit entries and outbox events, in one statement.
+        if not at_commit.add(self.session, RECORD, [record]):
+            await self.session.run_sync(_write_records, [record])
 
 
 async def idempotency(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -115,7 +116,9 @@ class Ticket(IdMixin, TimestampMixin, Base):
         ),
     )
 
-    reference: Mapped[str] = mapped_column(Text, unique=True)
+    # Numbered inside the ticket's own INSERT (tickets.repository.new_reference); FetchedValue (no DDL) makes the
+    # ORM read it back with that INSERT's RETURNING instead of a SELECT of its own.
+    reference: Mapped[str] = mapped_column(Text, unique=True, server_default=FetchedValue())
     status: Mapped[str] = mapped_column(Text, server_default=text("'new'"))
     priority: Mapped[str] = mapped_column(Text, server_default=text("'normal'"))
     subject: Mapped[str] = mapped_column(Text)

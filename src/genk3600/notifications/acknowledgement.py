@@ -25,13 +25,20 @@ def status_link(settings: Settings, reference: str, code: str, language: str | N
 
 
 async def acknowledge(
-    session: AsyncSession, settings: Settings, ticket: Ticket, access_code: str, to_address: str, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    ticket: Ticket,
+    access_code: str,
+    to_address: str,
+    now: datetime,
+    first_contact: tuple[str, str],
 ) -> OutboundMail:
-    """Queue the acknowledgement in this transaction; the sender job mails it after commit."""
+    """Queue the acknowledgement in this transaction; the sender job mails it after commit. `first_contact`
+    is the channel and direction of the contact that opened the ticket (written in this transaction)."""
     language = Language(ticket.language)
     t = translator(language)
     # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
-    status = await status_of(session, settings, ticket, language, now, handed_over=False)
+    status = await status_of(session, settings, ticket, language, now, handed_over=False, first_contact=first_contact)
     said = [status.registered, status.role, status.your_part] if status.registered else [status.status_text]
     lines = [
         t.gettext("Hello,"),

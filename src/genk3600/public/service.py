@@ -27,6 +27,7 @@ from genk3600.models.enums import (
 )
 from genk3600.public import repository
 from genk3600.public.access import code_matches
+from genk3600.public.repository import TicketFacts
 from genk3600.public.schemas import PublicAnswer, PublicTicketStatus
 
 FRONT_OFFICE = frozenset({UnitKind.contact_centre, UnitKind.reception, UnitKind.quick_desk, UnitKind.thematic_desk})
@@ -198,15 +199,20 @@ async def status_of(
     now: datetime,
     *,
     handed_over: bool = True,
+    first_contact: tuple[str, str] | None = None,
 ) -> PublicTicketStatus:
     """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code.
 
-    `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet.
+    `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet;
+    its caller then knows the ticket's first contact (channel, direction), the one it just wrote.
     """
     if ticket.confidentiality == Confidentiality.social:
         has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
         return _social_status(ticket, language, has_case_worker=has_case_worker)
-    facts = await repository.ticket_facts(session, ticket.id)
+    # A ticket created in this transaction has no answer yet, and its creator knows its first contact.
+    facts = TicketFacts(first_contact, None) if first_contact is not None else None
+    if facts is None:
+        facts = await repository.ticket_facts(session, ticket.id)
     citizen_wrote_subject = subject_is_citizens(facts.first_contact)
     category = None
     if not citizen_wrote_subject and ticket.category_id is not None:

@@ -445,6 +445,7 @@ async def open_routed_ticket(
     case_worker_id = draft.citizen.case_worker_id if draft.citizen else None
     assignee, note = await _assignee(session, actions, case_worker_id, social)
     policy = None
+    # Reference data, from the in-process cache (sla/repository.cached_policy): no query per ticket.
     if actions.sla_policy is not None:
         policy = await repository.sla_policy_by_code(session, actions.sla_policy)
     elif category is not None and category.sla_policy_id is not None:

@@ -205,6 +205,7 @@ async def start_clock(
     if policy is None:
         ticket.first_response_due_at = ticket.resolution_due_at = ticket.next_sla_check_at = None
         return
+    # Reference data from the in-process cache (load_unit_calendar): opening a ticket reads no calendar rows.
     calendar = await calendar_for_unit(session, _unit_id(ticket), settings.timezone)
     ticket.first_response_due_at = calendar.add_business_minutes(now, policy.first_response_minutes)
     ticket.resolution_due_at = calendar.add_business_minutes(now, policy.resolution_minutes)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, bindparam, exists, func, select, text
+from sqlalchemy import BigInteger, DateTime, Text, bindparam, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -13,6 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 from genk3600.auth.principal import Principal
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.kit.prepared import Prepared
+from genk3600.kit.reference import format_reference
 from genk3600.links.repository import links_of_ticket_json, refers_to
 from genk3600.models import (
     Category,
@@ -55,6 +57,26 @@ class TicketFilter:
 
 async def next_ticket_number(session: AsyncSession) -> int:
     return int(await session.scalar(ticket_number_seq.next_value()) or 0)
+
+
+_NUMBER = ticket_number_seq.next_value().label("number")
+
+
+def reference_sql(year: int, number: Any) -> Any:
+    """kit.reference.format_reference in SQL, of a year and a SQL number: zero-padded to six digits, longer
+    numbers as they are."""
+    digits = func.cast(number, Text)
+    padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    prefix = bindparam("reference_prefix", format_reference(year, 0).removesuffix("000000"), type_=Text)
+    return prefix.concat(padded)
+
+
+@lru_cache(maxsize=4)
+def new_reference(year: int) -> Any:
+    """The reference of a new ticket as SQL, for the ticket's own INSERT (no round trip for its number): the
+    year's reference of the next ticket number. The ORM reads the value back with the INSERT's RETURNING."""
+    numbered = select(_NUMBER).subquery("n")
+    return select(reference_sql(year, numbered.c.number)).scalar_subquery()
 
 
 _BY_REFERENCE = select(Ticket).options(*_TICKET_DETAILS)
@@ -231,24 +253,37 @@ async def open_ticket_for(
     once would otherwise both find no open ticket and open one each. The second now waits here for the
     first to commit, then finds (and joins) the ticket the first opened.
     """
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 3600))"),
-        {"key": f"follow-up:{citizen_id}:{category_id}"},
-    )
-    return await session.scalar(
-        select(Ticket)
-        .options(*_TICKET_DETAILS)
-        .where(
-            Ticket.citizen_id == citizen_id,
-            Ticket.category_id == category_id,
-            Ticket.status.not_in(FINISHED_STATUSES),
-            Ticket.created_at >= created_after,
-            visible_tickets(viewer),
+    await _FOLLOW_UP_LOCK.fetch(session, key=f"follow-up:{citizen_id}:{category_id}")
+    found = (
+        await _OPEN_FOR.fetch(
+            session,
+            citizen_id=citizen_id,
+            category_id=category_id,
+            created_after=created_after,
+            **viewer_parameters(viewer),
         )
-        .order_by(Ticket.id.desc())
-        .limit(1)
-        .with_for_update(of=Ticket)
+    ).first()
+    # Locked above; read with its relations only when there is one to join (most contacts open a ticket).
+    return await ticket_by_id(session, found.id) if found is not None else None
+
+
+# Built once (kit/prepared.py): the intake's follow-up check runs on every contact of a known citizen.
+_FOLLOW_UP_LOCK = Prepared.of(
+    select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), literal_column("3600"))))
+)
+_OPEN_FOR = Prepared.of(
+    select(Ticket.id)
+    .where(
+        Ticket.citizen_id == bindparam("citizen_id", type_=BigInteger),
+        Ticket.category_id == bindparam("category_id", type_=BigInteger),
+        *(Ticket.status != status for status in FINISHED_STATUSES),  # no expanding IN: compiled once
+        Ticket.created_at >= bindparam("created_after", type_=DateTime(timezone=True)),
+        VISIBLE_TO_VIEWER,
     )
+    .order_by(Ticket.id.desc())
+    .limit(literal_column("1"))
+    .with_for_update(of=Ticket)
+)
 
 
 async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:

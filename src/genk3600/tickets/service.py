@@ -15,7 +15,6 @@ from genk3600.config import Settings
 from genk3600.i18n.names import load_names
 from genk3600.i18n.texts import BRUSSELS, Message
 from genk3600.kit.pagination import PageParams, page_of
-from genk3600.kit.reference import format_reference
 from genk3600.links.service import links_from_json
 from genk3600.models import Category, Citizen, Staff, Ticket, Unit
 from genk3600.models.enums import Confidentiality, Language, Priority, TicketEventType, TicketStatus
@@ -53,14 +52,14 @@ async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, 
     """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
     flush writes them all."""
     year = now.astimezone(settings.zone).year
-    number = await repository.next_ticket_number(session)
     category = new.category
     default_priority = category.default_priority if category else Priority.normal.value
     confidentiality = category.confidentiality if category else Confidentiality.normal.value
     if new.confidentiality is Confidentiality.social:
         confidentiality = Confidentiality.social.value
     ticket = Ticket(
-        reference=format_reference(year, number),
+        # Numbered by the INSERT itself; the value is read back with its RETURNING.
+        reference=repository.new_reference(year),
         subject=new.subject,
         language=new.language.value,
         owning_unit=new.owning_unit,
