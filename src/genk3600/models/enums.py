@@ -98,6 +98,7 @@ class TicketEventType(StrEnum):
     sla_warning = "sla_warning"
     sla_breach = "sla_breach"
     mail_bounced = "mail_bounced"  # our mail to the citizen came back undelivered
+    offer = "offer"  # automatic assignment offered the ticket to someone, who declined or let it time out
 
 
 class DeskKind(StrEnum):
@@ -151,3 +152,24 @@ class Scope(StrEnum):
     # citizen, social cases included, so `admin` alone does not reach them.
     citizens_export = "citizens:export"
     admin = "admin"
+
+
+class PresenceStatus(StrEnum):
+    available = "available"
+    busy = "busy"  # in a call or on a visit
+    away = "away"
+    offline = "offline"
+
+
+class AssignmentMode(StrEnum):
+    off = "off"  # staff claim from the queue themselves
+    round_robin = "round_robin"
+    least_loaded = "least_loaded"
+
+
+class OfferState(StrEnum):
+    open = "open"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    withdrawn = "withdrawn"  # the ticket was claimed, handed over or closed while offered
