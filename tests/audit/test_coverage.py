@@ -692,9 +692,7 @@ async def test_automatic_assignment_audits_what_it_writes(
     context = Context(client, session, settings, world, admin_headers, clock)
     await context.ticket(citizen=None)
     await context.ticket(citizen=None, subject="Tweede melding")
-    agents = [
-        await factories.staff(session, f"job.{n}@genk.example", world.omgeving, "back_office") for n in range(2)
-    ]
+    agents = [await factories.staff(session, f"job.{n}@genk.example", world.omgeving, "back_office") for n in range(2)]
     for agent in agents:
         await client.put("/v1/me/presence", json={"status": "available"}, headers=context.bearer(agent))
     body = {"mode": "least_loaded", "offer_timeout_seconds": 10}
