@@ -9,6 +9,7 @@ offered to two agents at once (never two open offers, and each ticket's offers f
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections import Counter, defaultdict
 
@@ -163,7 +164,7 @@ async def test_fifty_tickets_ten_agents_accepting_declining_and_timing_out(
         history[offer.ticket_id].append(offer)
     for ticket_offers in history.values():
         ticket_offers.sort(key=lambda offer: (offer.offered_at, offer.id))
-        for before, after in zip(ticket_offers, ticket_offers[1:], strict=False):
+        for before, after in itertools.pairwise(ticket_offers):
             assert before.answered_at is not None
             assert before.answered_at <= after.offered_at
     # The mix really happened.
