@@ -334,3 +334,66 @@ async def test_the_console_stream_sends_my_offers(
     assert response.status_code == 200, response.text
     assert "event: offers" in response.text
     assert ticket.reference in response.text
+
+
+async def test_a_ticket_claimed_while_on_offer_withdraws_the_offer(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FixedClock,
+    admin_headers: dict[str, str],
+) -> None:
+    stage = await _stage(session, settings, clock, count=2)
+    [ticket] = await _tickets(session, stage.world.omgeving.id, 1)
+    await _available(client, stage.headers[:1])
+    await _policy(client, admin_headers, "omgeving")
+    await dispatch_once(sessions, settings, clock.now())
+    [offer] = await _offers(client, stage.headers[0])
+    # Claiming stays possible beside automatic assignment: the other agent takes it from the queue.
+    claimed = await client.post("/v1/queues/omgeving/claim", headers=stage.headers[1])
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["reference"] == ticket.reference
+    late = await client.post(f"/v1/me/offers/{offer['id']}/accept", headers=stage.headers[0])
+    assert factories.assert_problem(late, 409)["state"] == "withdrawn"
+    result = await dispatch_once(sessions, settings, clock.now())
+    assert result.withdrawn == 1
+    assert await _offers(client, stage.headers[0]) == []
+    assigned = await session.scalar(select(Ticket.assignee_staff_id).where(Ticket.id == ticket.id))
+    assert assigned == stage.agents[1].id
+
+
+async def test_skills_and_policy_read_back_with_their_defaults(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: FixedClock,
+    admin_headers: dict[str, str],
+) -> None:
+    stage = await _stage(session, settings, clock, count=1)
+    skills = await client.get(f"/v1/staff/{stage.agents[0].id}/skills", headers=admin_headers)
+    assert skills.json() == {
+        "staff_id": stage.agents[0].id,
+        "capacity": {},
+        "default_capacity": 5,
+        "languages": [],
+        "effective_languages": ["nl"],
+        "categories": [],
+        "desks": [],
+    }
+    policy = await client.get("/v1/units/omgeving/assignment-policy", headers=stage.headers[0])
+    assert policy.json()["mode"] == "off"
+    assert policy.json()["version"] == 0
+    repeated = {"languages": ["nl", "nl"]}
+    bad = await client.put(f"/v1/staff/{stage.agents[0].id}/skills", json=repeated, headers=admin_headers)
+    factories.assert_problem(bad, 422)
+    wrong = {"categories": ["Waste"]}
+    bad = await client.put(f"/v1/staff/{stage.agents[0].id}/skills", json=wrong, headers=admin_headers)
+    factories.assert_problem(bad, 422)
+    presence = await client.put(
+        f"/v1/staff/{stage.agents[0].id}/presence", json={"status": "away"}, headers=admin_headers
+    )
+    assert presence.json()["status"] == "away"
+    assert (await client.get(f"/v1/staff/{stage.agents[0].id}/presence", headers=admin_headers)).json()[
+        "set_status"
+    ] == "away"
