@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.assignment import service as assignment_service
 from genk3600.assignment.service import dispatch_once
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
@@ -397,3 +398,23 @@ async def test_skills_and_policy_read_back_with_their_defaults(
     assert (await client.get(f"/v1/staff/{stage.agents[0].id}/presence", headers=admin_headers)).json()[
         "set_status"
     ] == "away"
+
+
+async def test_tickets_nobody_can_take_do_not_starve_those_behind_them(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FixedClock,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(assignment_service, "BATCH", 2)  # pages of two, so the head fills more than a page
+    stage = await _stage(session, settings, clock, count=1)
+    await _tickets(session, stage.world.omgeving.id, 5, language="de", priority="urgent")
+    [dutch] = await _tickets(session, stage.world.omgeving.id, 1, start=6, priority="low")
+    await _available(client, stage.headers)
+    await _policy(client, admin_headers, "omgeving")
+    assert (await dispatch_once(sessions, settings, clock.now())).offered == 1
+    [offer] = await _offers(client, stage.headers[0])
+    assert offer["ticket"] == dutch.reference

@@ -180,8 +180,11 @@ class WaitingTicket:
     desk: str | None
 
 
-async def lock_waiting_tickets(session: AsyncSession, unit_id: int, limit: int) -> list[WaitingTicket]:
-    """The unit's waiting tickets in queue order, locked; a ticket a claimer or request holds is skipped."""
+async def lock_waiting_tickets(
+    session: AsyncSession, unit_id: int, limit: int, seen: Sequence[int] = ()
+) -> list[WaitingTicket]:
+    """The unit's waiting tickets in queue order but those `seen` already, locked; a ticket a claimer or request
+    holds is skipped."""
     first = _first_contact()
     rows = await session.execute(
         select(
@@ -198,7 +201,7 @@ async def lock_waiting_tickets(session: AsyncSession, unit_id: int, limit: int) 
         .outerjoin(Category, Category.id == Ticket.category_id)
         .outerjoin(Citizen, Citizen.id == Ticket.citizen_id)
         .outerjoin(first, true())
-        .where(Ticket.owning_unit_id == unit_id, waiting_condition())
+        .where(Ticket.owning_unit_id == unit_id, waiting_condition(), Ticket.id.not_in(list(seen)))
         .order_by(_rank(), Ticket.resolution_due_at.asc().nulls_last(), Ticket.id)
         .limit(limit)
         .with_for_update(of=Ticket, skip_locked=True)

@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 ASSIGNER = system_principal("automatic assignment")
 BATCH = 100
+MAX_SCANNED = 1000  # waiting tickets one dispatch run looks at per unit
 SUPERVISOR_WAITING_SHOWN = 50
 
 
@@ -361,12 +362,12 @@ class _UnitContext:
 
 async def dispatch_unit(session: AsyncSession, settings: Settings, unit_id: int, now: datetime) -> int:
     """Offer the unit's waiting tickets, most urgent first, each to whom its policy chooses; how many were offered.
-    Nothing when the unit does not assign or another dispatcher is at it."""
+    Nothing when the unit does not assign or another dispatcher is at it.
+
+    Tickets are read a page at a time until everyone free has an offer, so a head of tickets nobody can take
+    (a language nobody present speaks) does not starve those behind it; at most `MAX_SCANNED` a run."""
     row = await repository.lock_active_policy(session, unit_id)
     if row is None:
-        return 0
-    waiting = await repository.lock_waiting_tickets(session, unit_id, BATCH)
-    if not waiting:
         return 0
     staff = await repository.unit_staff(session, unit_id)
     ids = [member.id for member in staff]
@@ -377,53 +378,83 @@ async def dispatch_unit(session: AsyncSession, settings: Settings, unit_id: int,
         load=await repository.open_load(session, ids),
         offered=await repository.staff_with_open_offer(session, ids),
         last_offered=await repository.last_offered(session, unit_id),
-        refused=await repository.recent_refusals(
-            session, [ticket.id for ticket in waiting], now - timedelta(seconds=row.decline_cooldown_seconds)
-        ),
+        refused=set(),
     )
+    free = [
+        member
+        for member in staff
+        if member.id not in context.offered
+        and effective_presence(member.status, member.heartbeat_at, member.id in context.in_call, now, context.ttl)
+        is PresenceStatus.available
+    ]
+    if not free:
+        return 0  # nobody to offer anything to: lock no tickets
     rule = Policy(AssignmentMode(row.mode), row.continuity)
     timeout = timedelta(seconds=row.offer_timeout_seconds)
+    cooldown_since = now - timedelta(seconds=row.decline_cooldown_seconds)
     entries: list[tuple[int, TimelineEntry]] = []
     writes: list[trail.Write] = []
-    for ticket in waiting:
-        if len(context.offered) >= len(ids):
-            break  # everyone is considering an offer already
-        needs = TicketNeeds(
-            ticket_id=ticket.id,
-            channel=ticket.channel,
-            language=ticket.language,
-            category=ticket.category,
-            desk=ticket.desk,
-            social=ticket.social,
-            case_worker_id=ticket.case_worker_id,
-        )
-        choice = choose(needs, [_candidate(member, ticket, context) for member in staff], rule)
-        if choice.staff_id is None:
-            continue
-        values = {
-            "ticket_id": ticket.id,
-            "staff_id": choice.staff_id,
-            "unit_id": unit_id,
-            "state": OfferState.open.value,
-            "offered_at": now,
-            "expires_at": now + timeout,
-            "code": choice.text.code,
-            "params": dict(choice.text.params),
-            "ticket_version": ticket.version,
-        }
-        offer_id = await repository.insert_offer(session, values)
-        context.offered.add(choice.staff_id)
-        if offer_id is None:
-            continue  # another unit's dispatcher offered them something first
-        key = (choice.staff_id, ticket.channel)
-        context.load[key] = context.load.get(key, 0) + 1
-        context.last_offered[choice.staff_id] = now
-        writes.append(trail.inserted("assignment_offer", offer_id, values))
-        data = {"offer_id": offer_id, "staff_id": choice.staff_id, "outcome": "offered", "mode": rule.mode.value}
-        entries.append((ticket.id, TimelineEntry(TicketEventType.offer, choice.text, data)))
+    seen: list[int] = []
+    while len(seen) < MAX_SCANNED and not all(member.id in context.offered for member in free):
+        waiting = await repository.lock_waiting_tickets(session, unit_id, BATCH, seen)
+        seen += [ticket.id for ticket in waiting]
+        context.refused |= await repository.recent_refusals(session, [ticket.id for ticket in waiting], cooldown_since)
+        for ticket in waiting:
+            if all(member.id in context.offered for member in free):
+                break
+            offered = await _offer(session, unit_id, ticket, staff, context, rule, now + timeout)
+            if offered is not None:
+                writes.append(offered[0])
+                entries.append((ticket.id, offered[1]))
+        if len(waiting) < BATCH:
+            break
     await trail.record_writes(session, writes)
     await timeline.record_many(session, ASSIGNER, entries)
     return len(entries)
+
+
+async def _offer(
+    session: AsyncSession,
+    unit_id: int,
+    ticket: repository.WaitingTicket,
+    staff: Sequence[StaffRow],
+    context: _UnitContext,
+    rule: Policy,
+    expires: datetime,
+) -> tuple[trail.Write, TimelineEntry] | None:
+    """Offer one ticket to whom the policy chooses: the offer's audit entry and timeline entry, or None."""
+    needs = TicketNeeds(
+        ticket_id=ticket.id,
+        channel=ticket.channel,
+        language=ticket.language,
+        category=ticket.category,
+        desk=ticket.desk,
+        social=ticket.social,
+        case_worker_id=ticket.case_worker_id,
+    )
+    choice = choose(needs, [_candidate(member, ticket, context) for member in staff], rule)
+    if choice.staff_id is None:
+        return None
+    values = {
+        "ticket_id": ticket.id,
+        "staff_id": choice.staff_id,
+        "unit_id": unit_id,
+        "state": OfferState.open.value,
+        "offered_at": context.now,
+        "expires_at": expires,
+        "code": choice.text.code,
+        "params": dict(choice.text.params),
+        "ticket_version": ticket.version,
+    }
+    offer_id = await repository.insert_offer(session, values)
+    context.offered.add(choice.staff_id)
+    if offer_id is None:
+        return None  # another unit's dispatcher offered them something first
+    key = (choice.staff_id, ticket.channel)
+    context.load[key] = context.load.get(key, 0) + 1
+    context.last_offered[choice.staff_id] = context.now
+    data = {"offer_id": offer_id, "staff_id": choice.staff_id, "outcome": "offered", "mode": rule.mode.value}
+    return trail.inserted("assignment_offer", offer_id, values), TimelineEntry(TicketEventType.offer, choice.text, data)
 
 
 async def expire_offers(session: AsyncSession, now: datetime) -> int:
