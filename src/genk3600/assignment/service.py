@@ -250,8 +250,10 @@ def offer_out(row: OfferRow, language: Language, names: Names) -> OfferOut:
 async def offers_of(session: AsyncSession, staff_id: int, language: Language) -> OfferList:
     """The open offers to a staff member (at most one: the database allows no more)."""
     rows = await repository.open_offers_of(session, staff_id)
-    names = await load_names(session) if rows else None
-    return OfferList(items=[offer_out(row, language, names) for row in rows if names is not None])
+    if not rows:
+        return OfferList(items=[])
+    names = await load_names(session)
+    return OfferList(items=[offer_out(row, language, names) for row in rows])
 
 
 async def my_offers(session: AsyncSession, principal: Principal, language: Language) -> OfferList:
