@@ -172,3 +172,19 @@ async def test_fifty_tickets_ten_agents_accepting_declining_and_timing_out(
     assert answers["ignored"] > 0, answers
     assert any(offer.state == "expired" for offer in offers)
     assert any(offer.state == "declined" for offer in offers)
+
+
+async def test_a_first_presence_set_twice_at_once_is_one_row(
+    scratch_app: tuple[FastAPI, Database], settings: Settings, clock: FixedClock
+) -> None:
+    app, database = scratch_app
+    _unit_id, agents = await _setup(database)
+    header = factories.bearer(settings, clock, agents[0].email)
+    async with _client(app) as client:
+        responses = await asyncio.gather(
+            *(
+                client.put("/v1/me/presence", json={"status": status}, headers=header)
+                for status in ["available", "away"] * 5
+            )
+        )
+    assert [response.status_code for response in responses] == [200] * 10, [r.text for r in responses]

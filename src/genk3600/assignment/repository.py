@@ -78,6 +78,12 @@ async def presence_of(session: AsyncSession, staff_id: int, *, lock: bool = Fals
     return await session.scalar(statement)
 
 
+async def insert_presence(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """The staff member's first presence row; False when they have one already."""
+    statement = pg_insert(StaffPresence).values(**values).on_conflict_do_nothing().returning(StaffPresence.staff_id)
+    return await session.scalar(statement) is not None
+
+
 async def touch_heartbeat(session: AsyncSession, staff_id: int, now: datetime) -> bool:
     """Move the heartbeat forward; bookkeeping, not an act, so one Core UPDATE without an audit entry."""
     result = await session.execute(

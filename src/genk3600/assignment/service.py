@@ -113,15 +113,17 @@ async def set_presence(
     """Set a staff member's presence; it counts as a heartbeat too."""
     if await repository.staff_by_id(session, staff_id) is None:
         raise StaffNotFound(staff_id)
+    values = {"staff_id": staff_id, "status": status.value, "status_since": now, "heartbeat_at": now}
+    # Two first settings at once (two tabs) must not collide on the key: insert if absent, else update.
+    if await repository.insert_presence(session, values):
+        await trail.record_writes(session, [trail.inserted("staff_presence", staff_id, values)])
     row = await repository.presence_of(session, staff_id, lock=True)
-    if row is None:
-        row = StaffPresence(staff_id=staff_id, status=status.value, status_since=now, heartbeat_at=now)
-        session.add(row)
-    else:
-        if row.status != status.value:
-            row.status = status.value
-            row.status_since = now
-        row.heartbeat_at = now
+    if row is None:  # inserted above or already there, and a staff member's row is only deleted with them
+        raise StaffNotFound(staff_id)
+    if row.status != status.value:
+        row.status = status.value
+        row.status_since = now
+    row.heartbeat_at = now
     await session.flush()
     return await _presence_out(session, settings, staff_id, row, now)
 
