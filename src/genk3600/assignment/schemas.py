@@ -32,6 +32,23 @@ class PresenceIn(InputModel):
 
 
 class PresenceOut(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "staff_id": 7,
+                    "status": "busy",
+                    "set_status": "available",
+                    "in_call": True,
+                    "status_since": "2026-12-07T08:02:11Z",
+                    "heartbeat_at": "2026-12-07T09:14:40Z",
+                    "expires_at": "2026-12-07T09:16:10Z",
+                }
+            ]
+        },
+    )
+
     staff_id: int
     status: PresenceStatus = Field(
         description="As automatic assignment sees it now: `offline` once heartbeats stop, `busy` during a call."
@@ -81,6 +98,23 @@ class SkillsIn(InputModel):
 
 
 class SkillsOut(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "staff_id": 7,
+                    "capacity": {"phone": 1, "mail": 8},
+                    "default_capacity": 5,
+                    "languages": [],
+                    "effective_languages": ["nl", "fr"],
+                    "categories": ["waste.*"],
+                    "desks": [],
+                }
+            ]
+        },
+    )
+
     staff_id: int
     capacity: dict[str, int]
     default_capacity: int
@@ -117,6 +151,22 @@ class PolicyIn(InputModel):
 
 
 class PolicyOut(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "contact_centre",
+                    "mode": "least_loaded",
+                    "continuity": True,
+                    "offer_timeout_seconds": 60,
+                    "decline_cooldown_seconds": 900,
+                    "version": 3,
+                }
+            ]
+        },
+    )
+
     unit: str
     mode: AssignmentMode
     continuity: bool
@@ -126,6 +176,42 @@ class PolicyOut(OutputModel):
 
 
 class OfferOut(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 42,
+                    "ticket": "G3600-2026-000123",
+                    "subject": "Grofvuil niet opgehaald",
+                    "priority": "normal",
+                    "category": "waste.pickup",
+                    "unit": "omgeving",
+                    "state": "open",
+                    "offered_at": "2026-12-07T09:15:00Z",
+                    "expires_at": "2026-12-07T09:16:00Z",
+                    "explanation": (
+                        "Aangeboden aan An Peeters: beschikbaar, spreekt Frans, minst belast, 2 van 5 open."
+                    ),
+                    "text": {
+                        "code": "assignment.offered",
+                        "params": {
+                            "staff": "An Peeters",
+                            "reasons": [
+                                {"code": "assignment.reason.available", "params": {}},
+                                {"code": "assignment.reason.speaks", "params": {"language": "fr"}},
+                                {"code": "assignment.reason.least_loaded", "params": {}},
+                            ],
+                            "open": 2,
+                            "capacity": 5,
+                            "channel": "mail",
+                        },
+                    },
+                }
+            ]
+        },
+    )
+
     id: int
     ticket: str = Field(description="The ticket's reference.", examples=["G3600-2026-000123"])
     subject: str
@@ -143,6 +229,46 @@ class OfferOut(OutputModel):
 
 
 class OfferList(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": 42,
+                            "ticket": "G3600-2026-000123",
+                            "subject": "Grofvuil niet opgehaald",
+                            "priority": "normal",
+                            "category": "waste.pickup",
+                            "unit": "omgeving",
+                            "state": "open",
+                            "offered_at": "2026-12-07T09:15:00Z",
+                            "expires_at": "2026-12-07T09:16:00Z",
+                            "explanation": (
+                                "Aangeboden aan An Peeters: beschikbaar, spreekt Frans, minst belast, 2 van 5 open."
+                            ),
+                            "text": {
+                                "code": "assignment.offered",
+                                "params": {
+                                    "staff": "An Peeters",
+                                    "reasons": [
+                                        {"code": "assignment.reason.available", "params": {}},
+                                        {"code": "assignment.reason.speaks", "params": {"language": "fr"}},
+                                        {"code": "assignment.reason.least_loaded", "params": {}},
+                                    ],
+                                    "open": 2,
+                                    "capacity": 5,
+                                    "channel": "mail",
+                                },
+                            },
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
     items: list[OfferOut]
 
 
@@ -174,6 +300,50 @@ class WaitingOut(OutputModel):
 
 
 class SupervisorView(OutputModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "omgeving",
+                    "mode": "least_loaded",
+                    "staff": [
+                        {
+                            "staff_id": 7,
+                            "name": "An Peeters",
+                            "presence": "available",
+                            "open_tickets": 2,
+                            "capacity": 5,
+                            "offer": "G3600-2026-000123",
+                        },
+                    ],
+                    "offers": [
+                        {
+                            "id": 42,
+                            "ticket": "G3600-2026-000123",
+                            "staff_id": 7,
+                            "name": "An Peeters",
+                            "expires_at": "2026-12-07T09:16:00Z",
+                        }
+                    ],
+                    "waiting": [
+                        {
+                            "ticket": "G3600-2026-000124",
+                            "priority": "high",
+                            "language": "nl",
+                            "waiting_since": "2026-12-07T08:40:00Z",
+                            "first_response_due_at": "2026-12-07T12:40:00Z",
+                            "resolution_due_at": "2026-12-09T08:40:00Z",
+                            "deadline_colour": "green",
+                        }
+                    ],
+                    "waiting_count": 1,
+                    "available": 1,
+                }
+            ]
+        },
+    )
+
     unit: str
     mode: AssignmentMode
     staff: list[StaffLoad]
