@@ -136,8 +136,9 @@ function stopStream() {
 async function signedIn() {
   state.me = await get("/v1/me");
   state.calls = [];
-  await assignment.start(state.me);
   startStream();
+  // Not awaited: the stream and the first screen do not wait for the presence control.
+  assignment.start(state.me);
   const { screen } = parseRoute();
   navigate(screen === "login" || !screen ? "#/incoming" : window.location.hash || "#/incoming");
 }

@@ -40,6 +40,8 @@ async function setPresence(status) {
 }
 
 async function beat() {
+  // Offline needs no keeping alive: only a staff member who said they are here sends heartbeats.
+  if (!select || select.value === "offline") return;
   try {
     await post("/v1/me/presence/heartbeat");
   } catch {
