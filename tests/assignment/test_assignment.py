@@ -313,6 +313,8 @@ async def test_the_supervisor_sees_presence_load_offers_and_waiting_tickets(
     presence = {row["staff_id"]: row["presence"] for row in body["staff"]}
     assert presence[stage.agents[0].id] == "available"
     assert presence[stage.agents[1].id] == "offline"
+    # An offer is not yet a ticket held: open tickets stay 0 while it waits for an answer.
+    assert [row["open_tickets"] for row in body["staff"]] == [0, 0, 0]
     assert [offer["staff_id"] for offer in body["offers"]] == [stage.agents[0].id]
     assert body["waiting_count"] == 2
     assert [row["deadline_colour"] for row in body["waiting"]] == ["orange", "orange"]

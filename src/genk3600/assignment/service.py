@@ -539,6 +539,7 @@ async def supervisor_view(
     calls = await repository.in_call(session, ids)
     load = await repository.open_load(session, ids)
     offers = await repository.open_offers_in_unit(session, unit.id)
+    considering = await repository.staff_with_open_offer(session, ids)  # from any unit: load counts them
     waiting = await repository.waiting_in_unit(session, unit.id, visible_tickets(principal), SUPERVISOR_WAITING_SHOWN)
     # A pending offer names a ticket: only those the supervisor may see themselves.
     seen = await repository.visible_tickets_among(
@@ -550,7 +551,7 @@ async def supervisor_view(
     for member in staff:
         status = effective_presence(member.status, member.heartbeat_at, member.id in calls, now, _ttl(settings))
         total = sum(count for (staff_id, _channel), count in load.items() if staff_id == member.id)
-        open_offer = 1 if any(offer.staff_id == member.id for offer in offers) else 0
+        open_offer = 1 if member.id in considering else 0  # one at most: a partial unique index
         loads.append(
             StaffLoad(
                 staff_id=member.id,
