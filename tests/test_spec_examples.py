@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
@@ -203,6 +203,39 @@ async def _answering(t: Tour) -> None:
     await t.call("POST", f"/v1/tickets/{reference}/replies", 201, json=answer, headers=agent)
 
 
+async def _assignment(t: Tour) -> None:
+    """Omgeving switches to automatic assignment: its back office says who is available, and work is offered."""
+    from genk3600.assignment.service import dispatch_once
+
+    stijn, katrien = "stijn.lemmens@genk.example", "katrien.thys@genk.example"
+    staff = await t.session.scalar(select(Staff).where(Staff.email == stijn))
+    assert staff is not None
+    policy = {"mode": "least_loaded", "continuity": True, "offer_timeout_seconds": 90, "decline_cooldown_seconds": 900}
+    await t.call("PUT", "/v1/units/omgeving/assignment-policy", json=policy)
+    await t.call("GET", "/v1/units/omgeving/assignment-policy")
+    skills = {"capacity": {"phone": 3, "mail": 8}, "default_capacity": 5, "languages": ["nl", "fr"]}
+    await t.call("PUT", f"/v1/staff/{staff.id}/skills", json=skills)
+    await t.call("GET", f"/v1/staff/{staff.id}/skills")
+    await t.call("PUT", f"/v1/staff/{staff.id}/presence", json={"status": "available"})
+    await t.call("GET", f"/v1/staff/{staff.id}/presence")
+    await t.call("PUT", "/v1/me/presence", json={"status": "available"}, headers=t.staff(katrien))
+    await t.call("GET", "/v1/me/presence", headers=t.staff(katrien))
+    await t.call("POST", "/v1/me/presence/heartbeat", headers=t.staff(katrien))
+    for subject in ("Sluikstort aan de Hoogstraat", "Container niet geledigd"):
+        contact = {"channel": "web", "category": "waste.pickup", "subject": subject, "body": subject + "."}
+        await t.call("POST", "/v1/contacts", 201, json=contact)
+    sessions = async_sessionmaker(bind=t.session.bind, join_transaction_mode="create_savepoint")
+    await dispatch_once(sessions, t.settings, t.clock.now())
+    offered = {}
+    for email in (stijn, katrien):
+        page = await t.call("GET", "/v1/me/offers", headers=t.staff(email))
+        offered[email] = page["items"]
+    accept, decline = offered[stijn][0], offered[katrien][0]
+    await t.call("POST", f"/v1/me/offers/{accept['id']}/accept", headers=t.staff(stijn))
+    await t.call("POST", f"/v1/me/offers/{decline['id']}/decline", headers=t.staff(katrien))
+    await t.call("GET", "/v1/units/omgeving/assignment")
+
+
 async def _the_phone(t: Tour) -> None:
     call = {
         "event": "ringing",
@@ -368,6 +401,7 @@ TOUR: list[Step] = [
     _the_front_door,
     _parties_and_links,
     _answering,
+    _assignment,
     _the_phone,
     _mail,
     _social_case,
@@ -403,11 +437,12 @@ async def test_the_tour_reaches_every_operation_and_its_examples_are_committed(
     ) as client:
         tour = Tour(client, session, settings, clock)
         tour.admin = {
+            **DUTCH,
             "X-API-Key": await factories.api_key(
                 session,
                 "mijngenk",
                 ["admin", "contacts:write", "tickets:read", "tickets:write", "reports:read", "citizens:lookup"],
-            )
+            ),
         }
         for step in TOUR:
             await step(tour)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 
 from genk3600 import __version__
 from genk3600.answering.router import router as answering_router
+from genk3600.assignment.router import router as assignment_router
 from genk3600.audit.router import router as audit_router
 from genk3600.auth.ratelimit import KeyLimiter, flush_forever
 from genk3600.categories.router import router as categories_router
@@ -66,6 +67,11 @@ TAGS = [
     {"name": "tickets", "description": "Tickets and their timelines."},
     {"name": "search", "description": "Full-text search in tickets and their contacts (Dutch and French)."},
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
+    {
+        "name": "assignment",
+        "description": "Automatic assignment: presence, capacity and skills, a policy per unit, offers one "
+        "staff member at a time, and the supervisor's live view.",
+    },
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
@@ -152,6 +158,7 @@ def create_app(
         links_router,
         search_router,
         queues_router,
+        assignment_router,
         routing_router,
         sla_router,
         public_router,

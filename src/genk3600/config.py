@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         default=True, description="Run background jobs (SLA sweeper) inside `serve`; false when `worker` runs them."
     )
     sla_sweep_seconds: float = Field(default=30.0, gt=0, description="How often the SLA sweeper looks.")
+    assignment_seconds: float = Field(
+        default=2.0, gt=0, description="How often automatic assignment offers waiting tickets and ends late offers."
+    )
+    presence_ttl_seconds: float = Field(
+        default=90.0,
+        ge=10,
+        description="A console that sent no presence heartbeat for this long counts as offline.",
+    )
     smtp_relay_host: str | None = Field(
         default=None, description="SMTP relay for mail to citizens (acknowledgements); unset = nothing is sent."
     )

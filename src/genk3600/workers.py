@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from genk3600.assignment.service import run_assignment
 from genk3600.audit.trail import as_actor
 from genk3600.config import Settings
 from genk3600.db import Database
@@ -25,6 +26,7 @@ def background_jobs(
     jobs = [
         as_actor("SLA sweeper", run_sweeper(sessions, settings, clock, settings.sla_sweep_seconds, stop)),
         as_actor("retention", run_retention(sessions, settings, clock, settings.retention_seconds, stop)),
+        as_actor("automatic assignment", run_assignment(sessions, settings, clock, settings.assignment_seconds, stop)),
         as_actor("webhook delivery", run_deliveries(sessions, settings, clock, settings.webhook_send_seconds, stop)),
     ]
     if settings.smtp_relay_host:

@@ -53,6 +53,8 @@ WRITES_NOTHING = {
     "simulate_routing": "a dry run: routes a sketched contact against current or draft rules, stores nothing",
     "replay_routing": "a dry run: replays past contacts against draft rules, stores nothing",
     "preview_reply": "renders an answer as it would be sent; stores nothing (a social case's read is audited)",
+    "send_presence_heartbeat": "bookkeeping: moves the console's heartbeat time forward, like a rate-limit "
+    "bucket, not anybody's act (setting a presence is audited: set_my_presence)",
 }
 
 
@@ -326,6 +328,50 @@ async def _change_reply_template(c: Context) -> httpx.Response:
     return await c.client.put(f"/v1/reply-templates/{created['id']}", json=body, headers=headers)
 
 
+async def _assignment_offer(c: Context) -> tuple[Staff, int]:
+    """An agent of omgeving, available, with the one waiting ticket offered to them by the assignment job."""
+    from genk3600.assignment.service import dispatch_once
+
+    await c.ticket(citizen=None)  # waste.pickup: owned by omgeving, new and unassigned
+    agent = await factories.staff(c.session, "aangeboden@genk.example", c.world.omgeving, "back_office")
+    await c.client.put("/v1/me/presence", json={"status": "available"}, headers=c.bearer(agent))
+    await c.client.put("/v1/units/omgeving/assignment-policy", json={"mode": "round_robin"}, headers=c.admin)
+    sessions = async_sessionmaker(bind=c.session.bind, join_transaction_mode="create_savepoint")
+    await dispatch_once(sessions, c.settings, c.clock.now())
+    offers = await c.client.get("/v1/me/offers", headers=c.bearer(agent))
+    [offer] = offers.json()["items"]
+    return agent, int(offer["id"])
+
+
+async def _set_my_presence(c: Context) -> httpx.Response:
+    return await c.client.put("/v1/me/presence", json={"status": "away"}, headers=c.bearer(c.world.agent))
+
+
+async def _set_staff_presence(c: Context) -> httpx.Response:
+    path = f"/v1/staff/{c.world.agent.id}/presence"
+    return await c.client.put(path, json={"status": "available"}, headers=c.admin)
+
+
+async def _set_staff_skills(c: Context) -> httpx.Response:
+    body = {"capacity": {"phone": 1}, "languages": ["nl", "fr"], "categories": ["waste.*"]}
+    return await c.client.put(f"/v1/staff/{c.world.agent.id}/skills", json=body, headers=c.admin)
+
+
+async def _set_assignment_policy(c: Context) -> httpx.Response:
+    body = {"mode": "least_loaded", "offer_timeout_seconds": 45}
+    return await c.client.put("/v1/units/omgeving/assignment-policy", json=body, headers=c.admin)
+
+
+async def _accept_offer(c: Context) -> httpx.Response:
+    agent, offer_id = await _assignment_offer(c)
+    return await c.client.post(f"/v1/me/offers/{offer_id}/accept", headers=c.bearer(agent))
+
+
+async def _decline_offer(c: Context) -> httpx.Response:
+    agent, offer_id = await _assignment_offer(c)
+    return await c.client.post(f"/v1/me/offers/{offer_id}/decline", headers=c.bearer(agent))
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -361,6 +407,12 @@ CASES: dict[str, Call] = {
     "send_reply": _send_reply,
     "create_reply_template": _create_reply_template,
     "change_reply_template": _change_reply_template,
+    "set_my_presence": _set_my_presence,
+    "set_staff_presence": _set_staff_presence,
+    "set_staff_skills": _set_staff_skills,
+    "set_assignment_policy": _set_assignment_policy,
+    "accept_offer": _accept_offer,
+    "decline_offer": _decline_offer,
 }
 
 
@@ -701,3 +753,39 @@ async def test_the_bulk_import_audits_each_batch(scratch_url: URL, settings: Set
     assert sum(act["tickets"] for act in acts) == copied["ticket"] == 3
     assert sum(act["citizens_registered"] for act in acts) == 3
     assert sum(batch["entries"] for batch in timelines) == copied["ticket_event"] == 6
+
+
+async def test_automatic_assignment_audits_what_it_writes(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    from genk3600.assignment.service import dispatch_once
+
+    context = Context(client, session, settings, world, admin_headers, clock)
+    await context.ticket(citizen=None)
+    await context.ticket(citizen=None, subject="Tweede melding")
+    agents = [await factories.staff(session, f"job.{n}@genk.example", world.omgeving, "back_office") for n in range(2)]
+    for agent in agents:
+        await client.put("/v1/me/presence", json={"status": "available"}, headers=context.bearer(agent))
+    body = {"mode": "least_loaded", "offer_timeout_seconds": 10}
+    await client.put("/v1/units/omgeving/assignment-policy", json=body, headers=admin_headers)
+    await dispatch_once(sessions, settings, clock.now())  # two offers, left to time out
+    clock.advance(seconds=11)
+    for agent in agents:
+        await client.post("/v1/me/presence/heartbeat", headers=context.bearer(agent))
+    last = await _last_entry(session)
+
+    with _acting_as("automatic assignment"), _watching(engine) as job:
+        result = await dispatch_once(sessions, settings, clock.now())
+
+    assert result.expired == 2
+    entries = await _entries_since(session, last)
+    written = {(entry.target_type, entry.action) for entry in entries}
+    assert {("assignment_offer", "update"), ("ticket_event", "insert")} <= written
+    _assert_audited("automatic assignment", job, entries, "automatic assignment")

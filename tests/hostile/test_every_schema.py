@@ -41,6 +41,8 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "category_code": "waste.pickup",
         "rule_id": "1",
         "staff_id": str(world.agent.id),
+        "unit_code": "omgeving",
+        "offer_id": "1",
     }
 
 

@@ -108,6 +108,19 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "create_reply_template": ADMIN,
     "change_reply_template": ADMIN,
     "list_reply_template_versions": ADMIN,
+    "get_my_presence": READ,
+    "set_my_presence": READ,
+    "send_presence_heartbeat": READ,
+    "list_my_offers": READ,
+    "accept_offer": WRITE,
+    "decline_offer": WRITE,
+    "get_staff_presence": ADMIN,
+    "set_staff_presence": ADMIN,
+    "get_staff_skills": ADMIN,
+    "set_staff_skills": ADMIN,
+    "get_assignment_policy": READ,
+    "set_assignment_policy": ADMIN,
+    "get_unit_assignment": REPORTS,
 }
 
 

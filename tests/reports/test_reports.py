@@ -20,6 +20,8 @@ Tickets (Z = UTC; "local" = Brussels):
                           burgerzaken 25 09:00Z (outside)
   I burgerzaken  id_card  created 29 12:00Z, resolved 29 13:00Z, no contacts, no deadline
   plus an auto-reply on the 29th that opened no ticket.
+Offers (automatic assignment, omgeving): F to bo 29 10:00Z, not answered (expired 10:01Z); D to bo 30 21:35Z,
+declined 21:36Z, then to loket 30 21:40Z, accepted 30 s later; E to bo 30 22:35Z (local 31st: outside), accepted.
 Roles: agent (contact_centre) registers A, B-mail, C, E and informs B-phone, D; bo (burgerzaken) decides on
 B-outbound; loket (identiteit) informs on G; mw (sociale_dienst) decides on C.
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,7 +43,7 @@ from genk3600.auth.service import create_api_client
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
-from genk3600.models import Contact, Escalation, Participation, Staff, Ticket, Unit
+from genk3600.models import AssignmentOffer, Contact, Escalation, Participation, Staff, Ticket, Unit
 from genk3600.models.enums import Scope
 from genk3600.reports import catalogue
 from tests import factories
@@ -148,6 +150,28 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
     await escalation(h, world.burgerzaken, identiteit, "needs_expertise", "25T09:00")
     await ticket(world.burgerzaken, id_card, "29T12:00", resolved_at=z("29T13:00"))
     await contact(None, "mail", "29T12:00")
+
+    def offer(offered: Ticket, staff: Staff, at: str, state: str, answered: str) -> AssignmentOffer:
+        return AssignmentOffer(
+            ticket_id=offered.id,
+            staff_id=staff.id,
+            unit_id=world.omgeving.id,
+            state=state,
+            offered_at=z(at),
+            expires_at=z(at) + timedelta(minutes=1),
+            answered_at=z(answered),
+            code="assignment.offered",
+            ticket_version=1,
+        )
+
+    session.add_all(
+        [
+            offer(f, bo, "29T10:00", "expired", "29T10:01"),
+            offer(d, bo, "30T21:35", "declined", "30T21:36"),
+            offer(d, loket, "30T21:40", "accepted", "30T21:40:30"),
+            offer(e, bo, "30T22:35", "accepted", "30T22:35:10"),
+        ]
+    )
     await session.flush()
     return Seeded(identiteit, supervisor, agent)
 
@@ -202,6 +226,7 @@ AGE = "unit unit_name age_band tickets"
 ESC = "unit unit_name tickets escalated_tickets escalation_rate_percent reason escalations"
 ROLES = "unit unit_name role participations share_percent"
 AHT = "unit unit_name resolved average_hours median_hours"
+OFFERS = "day unit unit_name offered accepted declined expired withdrawn accepted_percent median_seconds_to_accept"
 
 EXPECTED: dict[str, list[dict[str, Any]]] = {
     "contacts-per-channel": [
@@ -247,6 +272,10 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
         _row(AHT, "burgerzaken", "Burgerzaken", 3, 12.33, 4.0),
         _row(AHT, "identiteit", "Identiteit", 1, 2.0, 2.0),
         _row(AHT, "sociale_dienst", "Sociale Dienst", 1, 33.5, 33.5),
+    ],
+    "assignment-offers": [
+        _row(OFFERS, "2026-03-29", "omgeving", "Omgeving", 1, 0, 0, 1, 0, 0.0, None),  # F
+        _row(OFFERS, "2026-03-30", "omgeving", "Omgeving", 2, 1, 1, 0, 0, 50.0, 30.0),  # D twice; E is the 31st
     ],
 }
 

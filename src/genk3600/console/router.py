@@ -112,6 +112,9 @@ pop); sent when the stream opens and whenever a call rings, is answered or ends.
 - `ticket` — a feed event, as `list_events` lists it, of a ticket you could `GET` now (the feed's visibility \
 rule: a social case out of your sight sends nothing).
 - `queue` — `{{"units": [...], "ticket": "G3600-…"}}`: which of your units' queues that event touched.
+- `offers` — the tickets automatic assignment offers you now, as `list_my_offers` answers them (explanations \
+in the `Accept-Language` of the stream's request); sent when the stream opens and whenever an offer is made, \
+answered, withdrawn or times out. Not sent to API clients.
 - `end` — only with `once=true`: the backlog is sent and the stream closes.
 
 Every `id` is a feed cursor: reconnect with the `Last-Event-ID` header (browsers' `EventSource` does it by \
@@ -148,7 +151,7 @@ stream behaves as with `once=true`.
                         "description": "One message of the stream.",
                         "required": ["event", "data"],
                         "properties": {
-                            "event": {"type": "string", "enum": ["calls", "ticket", "queue", "end"]},
+                            "event": {"type": "string", "enum": ["calls", "ticket", "queue", "offers", "end"]},
                             "data": {"type": "string", "description": "The message as JSON (see above)."},
                             "id": {"type": "string", "description": "A feed cursor, for `Last-Event-ID`."},
                             "retry": {"type": "integer", "description": "Milliseconds to wait before reconnecting."},
@@ -170,6 +173,7 @@ async def stream_my_console(
     session: Session,
     settings: AppSettings,
     principal: TicketReader,
+    language: ReaderLanguage,
     last_event_id: Annotated[
         str | None,
         Header(
@@ -195,6 +199,7 @@ async def stream_my_console(
         once=once,
         disconnected=request.is_disconnected,
         clock=time.monotonic,
+        language=language,
     )
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(messages, media_type="text/event-stream", headers=headers)

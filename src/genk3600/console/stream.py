@@ -7,11 +7,13 @@ What it carries, as SSE events:
 - `ticket`: each feed event (the `list_events` item) of a ticket the caller could `GET` now — the feed's
   own visibility rule, read through `events.feed.read_feed` with the caller's principal;
 - `queue`: the unit codes among the caller's units whose queue a ticket event touched (the ticket's
-  owner at the event, or the unit an escalation came from), so the console reloads just those queues.
+  owner at the event, or the unit an escalation came from), so the console reloads just those queues;
+- `offers`: the tickets automatic assignment offers the signed-in staff member (the `list_my_offers`
+  answer), sent when the stream opens and whenever an offer is made, answered, withdrawn or times out.
 
 Every SSE `id` is a feed cursor, so a console that reconnects with `Last-Event-ID` resumes the feed
-exactly where it left off (no gaps, no repeats; see events/feed.py); calls are state, not history, and
-are sent afresh on every (re)connect.
+exactly where it left off (no gaps, no repeats; see events/feed.py); calls and offers are state, not
+history, and are sent afresh on every (re)connect.
 
 Why the server checks every `TICK_SECONDS` instead of waiting for a NOTIFY: the outbox has no trigger yet,
 and one small indexed read per console per tick is cheap next to two HTTP requests every 2 s per console.
@@ -31,6 +33,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.assignment import repository as assignment_repository
+from genk3600.assignment import service as assignment_service
 from genk3600.audit.trail import actor_var
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
@@ -38,7 +42,7 @@ from genk3600.console import repository, service
 from genk3600.events import feed
 from genk3600.events import repository as events_repository
 from genk3600.events.repository import Position
-from genk3600.models.enums import CallState
+from genk3600.models.enums import CallState, Language
 
 TICK_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
@@ -94,11 +98,13 @@ async def events(
     once: bool,
     disconnected: Callable[[], Any],
     clock: Callable[[], float],
+    language: Language = Language.nl,
 ) -> AsyncIterator[str]:
     """The stream's messages until the client leaves, `MAX_SECONDS` pass, or (`once`) the backlog is sent."""
     actor_var.set(principal)
     cursor = begin.cursor
     calls_seen: tuple[tuple[str, str], ...] | None = None
+    offers_seen: tuple[int, ...] | None = None
     started = last_sent = clock()
     yield f"retry: {RETRY_MS}\n\n"
     while True:
@@ -113,6 +119,11 @@ async def events(
                     calls = await service.calls_of_agent(session, settings, principal, list(OPEN_CALL_STATES))
                     messages.append(sse("calls", calls, page.next_cursor))
                     calls_seen = calls_now
+                offers_now = await assignment_repository.open_offer_signature(session, principal.staff_id)
+                if offers_now != offers_seen:
+                    offers = await assignment_service.offers_of(session, principal.staff_id, language)
+                    messages.append(sse("offers", offers, page.next_cursor))
+                    offers_seen = offers_now
             await session.commit()
         for item in page.items:
             if item.ticket is None:

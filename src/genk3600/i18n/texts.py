@@ -349,6 +349,32 @@ MESSAGES: Mapping[str, Spec] = {
     "flag.malformed_headers": Spec(N_("unreadable header lines")),
     "flag.attachment_over_cap": Spec(N_("attachment too large")),
     "flag.mail_bounced": Spec(N_("our mail to the citizen bounced")),
+    # Automatic assignment (assignment/policy.py): to whom and why, offers declined or left to time out
+    "assignment.offered": Spec(
+        N_("Offered to {staff}: {reasons}, {open} of {capacity} open."), {"reasons": Kind.messages}
+    ),
+    "assignment.assigned": Spec(
+        N_("Assigned to {staff}: {reasons}, {open} of {capacity} open."), {"reasons": Kind.messages}
+    ),
+    "assignment.declined": Spec(N_("{staff} declined the offer.")),
+    "assignment.expired": Spec(N_("{staff} did not answer the offer within {seconds} seconds.")),
+    "assignment.off": Spec(N_("The unit assigns nothing by itself: staff claim from the queue.")),
+    "assignment.nobody": Spec(N_("Nobody can take it now: {skipped}."), {"skipped": Kind.messages}),
+    "assignment.reason.available": Spec(N_("available")),
+    "assignment.reason.case_worker": Spec(N_("the citizen's case worker")),
+    "assignment.reason.speaks": Spec(N_("speaks {language}"), {"language": Kind.language}),
+    "assignment.reason.category": Spec(N_("handles {category}"), {"category": Kind.category}),
+    "assignment.reason.desk": Spec(N_("staffs {unit}"), _UNIT),
+    "assignment.reason.turn": Spec(N_("next in turn")),
+    "assignment.reason.least_loaded": Spec(N_("least loaded")),
+    "assignment.skipped.not_available": Spec(N_("{count} not available")),
+    "assignment.skipped.has_open_offer": Spec(N_("{count} considering another offer")),
+    "assignment.skipped.declined_recently": Spec(N_("{count} declined it recently")),
+    "assignment.skipped.may_not_hold_social": Spec(N_("{count} may not hold a social ticket")),
+    "assignment.skipped.language": Spec(N_("{count} do not speak its language")),
+    "assignment.skipped.category": Spec(N_("{count} do not handle its category")),
+    "assignment.skipped.desk": Spec(N_("{count} do not staff its desk")),
+    "assignment.skipped.capacity": Spec(N_("{count} at full capacity")),
 }
 
 NOTE = N_("Note: {note}")

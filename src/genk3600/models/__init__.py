@@ -1,6 +1,7 @@
 """ORM models, centralised because every capability references them (DESIGN.md §2)."""
 
 from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
+from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
 from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
 from genk3600.models.category import Category, CategoryDecider
@@ -28,6 +29,8 @@ from genk3600.models.ticket import (
 __all__ = [
     "AccessGrant",
     "ApiClient",
+    "AssignmentOffer",
+    "AssignmentPolicy",
     "AuditEntry",
     "Base",
     "Call",
@@ -55,6 +58,8 @@ __all__ = [
     "SlaPolicy",
     "Staff",
     "StaffMembership",
+    "StaffPresence",
+    "StaffSkills",
     "Ticket",
     "TicketEvent",
     "Unit",

@@ -104,6 +104,7 @@ class TicketEventType(StrEnum):
     link_added = "link_added"  # a reference to an object in another system (onderwerpobject)
     link_removed = "link_removed"
     replied = "replied"  # an answer to the citizen: by mail, letter or phone (answering/)
+    offer = "offer"  # automatic assignment offered the ticket to someone, who declined or let it time out
 
 
 class PartyKind(StrEnum):
@@ -190,3 +191,24 @@ class Scope(StrEnum):
     # citizen, social cases included, so `admin` alone does not reach them.
     citizens_export = "citizens:export"
     admin = "admin"
+
+
+class PresenceStatus(StrEnum):
+    available = "available"
+    busy = "busy"  # in a call or on a visit
+    away = "away"
+    offline = "offline"
+
+
+class AssignmentMode(StrEnum):
+    off = "off"  # staff claim from the queue themselves
+    round_robin = "round_robin"
+    least_loaded = "least_loaded"
+
+
+class OfferState(StrEnum):
+    open = "open"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    withdrawn = "withdrawn"  # the ticket was claimed, handed over or closed while offered

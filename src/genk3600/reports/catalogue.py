@@ -213,6 +213,29 @@ REPORTS: tuple[Report, ...] = (
         ),
         chart=Chart("bar", "unit_name", ("average_hours", "median_hours"), None),
     ),
+    Report(
+        name="assignment-offers",
+        title=N_("Automatic assignment: offers and answers"),
+        description=N_(
+            "Per unit that offered the tickets and per day: how many tickets automatic assignment offered to "
+            "staff, how many offers were accepted, declined, not answered in time, or withdrawn because the "
+            "ticket was taken another way, the share accepted as a percentage, and the median time in seconds "
+            "from an offer to its acceptance. Units that assign nothing by themselves have no rows."
+        ),
+        columns=(
+            Column("day", N_("Day"), "date"),
+            UNIT,
+            UNIT_NAME,
+            Column("offered", N_("Offers"), "integer"),
+            Column("accepted", N_("Accepted"), "integer"),
+            Column("declined", N_("Declined"), "integer"),
+            Column("expired", N_("Not answered in time"), "integer"),
+            Column("withdrawn", N_("Withdrawn"), "integer"),
+            Column("accepted_percent", N_("Accepted (%)"), "number"),
+            Column("median_seconds_to_accept", N_("Median time to accept (seconds)"), "number"),
+        ),
+        chart=Chart("bar", "day", ("offered", "accepted"), None),
+    ),
 )
 
 BY_NAME = {report.name: report for report in REPORTS}

@@ -171,6 +171,26 @@ _SQL: dict[str, str] = {
         GROUP BY u.id
         ORDER BY u.code
     """,
+    "assignment-offers": """
+        SELECT (o.offered_at AT TIME ZONE :tz)::date AS day,
+               u.code AS unit, u.name AS unit_name,
+               count(*) AS offered,
+               count(*) FILTER (WHERE o.state = 'accepted') AS accepted,
+               count(*) FILTER (WHERE o.state = 'declined') AS declined,
+               count(*) FILTER (WHERE o.state = 'expired') AS expired,
+               count(*) FILTER (WHERE o.state = 'withdrawn') AS withdrawn,
+               round(100.0 * count(*) FILTER (WHERE o.state = 'accepted') / count(*), 1) AS accepted_percent,
+               round(
+                   (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.answered_at - o.offered_at))
+                    FILTER (WHERE o.state = 'accepted'))::numeric,
+                   1
+               ) AS median_seconds_to_accept
+        FROM assignment_offer o
+        JOIN unit u ON u.id = o.unit_id
+        WHERE o.offered_at >= :start AND o.offered_at < :end AND o.unit_id = ANY(:unit_ids)
+        GROUP BY 1, u.id
+        ORDER BY 1, u.code
+    """,
 }
 
 

@@ -1,5 +1,6 @@
 // The console shell: sign-in state, language switch, navigation by hash, and the live stream (no polling).
 import { get, setToken, token, whenUnauthorised } from "./api.js";
+import * as assignment from "./assignment.js";
 import { h } from "./dom.js";
 import { LANGUAGES, language, setLanguage, t } from "./i18n.js";
 import { connect } from "./live.js";
@@ -39,6 +40,7 @@ function translateShell() {
   signOut.hidden = !state.me;
   document.getElementById("nav").hidden = !state.me;
   document.getElementById("who").textContent = state.me ? t("app.signed_in_as", { name: state.me.name }) : "";
+  assignment.translate();
 }
 
 function parseRoute() {
@@ -122,6 +124,7 @@ function startStream() {
     calls: receiveCalls,
     ticket: (event) => emit("ticket", event),
     queue: (change) => emit("queue", change),
+    offers: assignment.receiveOffers,
   });
 }
 
@@ -134,6 +137,8 @@ async function signedIn() {
   state.me = await get("/v1/me");
   state.calls = [];
   startStream();
+  // Not awaited: the stream and the first screen do not wait for the presence control.
+  assignment.start(state.me);
   const { screen } = parseRoute();
   navigate(screen === "login" || !screen ? "#/incoming" : window.location.hash || "#/incoming");
 }
@@ -143,11 +148,13 @@ function signOut(message) {
   state.me = null;
   state.calls = [];
   stopStream();
+  assignment.stop();
   navigate("#/login");
   if (message) announce(message);
 }
 
 function setUpShell() {
+  assignment.install({ announce, navigate });
   const select = document.getElementById("language");
   for (const [code, name] of LANGUAGES) select.append(h("option", { value: code, lang: code }, name));
   select.value = language();

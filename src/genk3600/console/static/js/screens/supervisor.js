@@ -1,9 +1,9 @@
 // Supervisor: every report of GET /v1/reports as a chart (Chart.js, committed under vendor/), a table
 // with the same figures for screen readers, and a CSV download.
 import { ApiError, get, token } from "../api.js";
-import { field, h, uid } from "../dom.js";
+import { field, formatDateTime, h, uid } from "../dom.js";
 import { language, t } from "../i18n.js";
-import { errorNotice, unitPicker } from "./common.js";
+import { choices, deadlineBadge, errorNotice, ticketLink, unitPicker } from "./common.js";
 
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -86,7 +86,81 @@ async function reportSection(item, query, charts) {
   return section;
 }
 
-export async function render(main) {
+// Live per unit (GET /v1/units/{unit}/assignment): who is available and how loaded, the offers pending and
+// the tickets waiting with their deadlines; refreshed when the unit's queue changes and every few seconds.
+const LIVE_REFRESH_MS = 5000;
+
+function liveTable(caption, headers, rows, empty) {
+  return h(
+    "table",
+    {},
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col" }, header)))),
+    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: headers.length }, empty))),
+  );
+}
+
+function liveView(view, lang) {
+  const mode = h("p", {}, t("live.mode", { mode: t(`live.mode.${view.mode}`), available: view.available, waiting: view.waiting_count }));
+  const staff = liveTable(
+    t("live.staff"),
+    [t("live.col.name"), t("live.col.presence"), t("live.col.open"), t("live.col.offer")],
+    view.staff.map((row) => h("tr", { "data-staff": row.staff_id }, h("td", {}, row.name), h("td", {}, t(`presence.${row.presence}`)), h("td", {}, t("live.load", { open: row.open_tickets, capacity: row.capacity })), h("td", {}, row.offer ? ticketLink(row.offer) : "—"))),
+    t("live.no_staff"),
+  );
+  const offers = liveTable(
+    t("live.offers"),
+    [t("col.reference"), t("live.col.name"), t("live.col.until")],
+    view.offers.map((offer) => h("tr", {}, h("td", {}, ticketLink(offer.ticket)), h("td", {}, offer.name), h("td", {}, formatDateTime(offer.expires_at, lang)))),
+    t("live.no_offers"),
+  );
+  const waiting = liveTable(
+    t("live.waiting"),
+    [t("col.reference"), t("live.col.priority"), t("live.col.since"), t("live.col.due")],
+    view.waiting.map((row) => h("tr", {}, h("td", {}, ticketLink(row.ticket)), h("td", {}, t(`priority.${row.priority}`)), h("td", {}, formatDateTime(row.waiting_since, lang)), h("td", {}, formatDateTime(row.resolution_due_at, lang), " ", deadlineBadge(row.deadline_colour)))),
+    t("live.no_waiting"),
+  );
+  return [mode, staff, offers, waiting];
+}
+
+async function liveSection(context) {
+  const section = h("section", { "aria-labelledby": "live-title", "data-live": "" }, h("h2", { id: "live-title" }, t("live.title")));
+  let picker = null;
+  try {
+    picker = await unitPicker("live_unit", { label: t("live.unit") });
+  } catch {
+    return { section, stop: () => {} };
+  }
+  const body = h("div", { "aria-live": "polite" });
+  const form = h("form", { "aria-label": t("live.title") }, picker.element, h("button", { type: "submit" }, t("live.show")));
+  section.append(form, body);
+  let unit = null;
+  const lang = language();
+  async function refresh() {
+    if (!unit) return;
+    try {
+      body.replaceChildren(...liveView(await get(`/v1/units/${encodeURIComponent(unit)}/assignment`), lang));
+    } catch (error) {
+      body.replaceChildren(error instanceof ApiError && error.status === 403 ? h("p", { class: "notice" }, t("supervisor.forbidden")) : errorNotice(error));
+    }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    unit = picker.value();
+    refresh();
+  });
+  const timer = window.setInterval(refresh, LIVE_REFRESH_MS);
+  const unlisten = context && context.onQueue ? context.onQueue((change) => change.units.includes(unit) && refresh()) : () => {};
+  return {
+    section,
+    stop: () => {
+      window.clearInterval(timer);
+      unlisten();
+    },
+  };
+}
+
+export async function render(main, context) {
   const today = new Date();
   const monthAgo = new Date(today.getTime() - 30 * 24 * 3600 * 1000);
   const from = h("input", { type: "date", name: "from", value: isoDay(monthAgo), required: true });
@@ -106,7 +180,8 @@ export async function render(main) {
     unit ? unit.element : null,
     h("button", { type: "submit" }, t("supervisor.show")),
   );
-  main.append(h("h1", {}, t("supervisor.title")), form, results);
+  const live = await liveSection(context);
+  main.append(h("h1", {}, t("supervisor.title")), live.section, h("h2", {}, t("live.reports")), form, results);
   const charts = [];
 
   async function show() {
@@ -128,5 +203,8 @@ export async function render(main) {
     show();
   });
   await show();
-  return () => charts.forEach((chart) => chart.destroy());
+  return () => {
+    live.stop();
+    charts.forEach((chart) => chart.destroy());
+  };
 }
