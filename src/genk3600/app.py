@@ -32,6 +32,7 @@ from genk3600.metrics.router import router as metrics_router
 from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, queue_access_log
 from genk3600.participation.router import router as participation_router
 from genk3600.problems import install_problem_handlers
+from genk3600.products.router import router as products_router
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
 from genk3600.reference import cache as reference_cache
@@ -40,6 +41,7 @@ from genk3600.routing.router import router as routing_router
 from genk3600.search.router import router as search_router
 from genk3600.sla.router import router as sla_router
 from genk3600.staff.router import router as staff_router
+from genk3600.suggestions.router import router as suggestions_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router
 from genk3600.workers import background_jobs
@@ -66,6 +68,11 @@ TAGS = [
     {"name": "search", "description": "Full-text search in tickets and their contacts (Dutch and French)."},
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
+    {
+        "name": "products",
+        "description": "The product catalogue: what the city and the OCMW offer, who decides, what to bring.",
+    },
+    {"name": "suggestions", "description": "Category suggestions from a contact's words, with their reasons."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
     {"name": "webhooks", "description": "Subscriptions of city systems, their deliveries and replays (admin scope)."},
@@ -157,6 +164,8 @@ def create_app(
         units_router,
         staff_router,
         categories_router,
+        products_router,
+        suggestions_router,
         metrics_router,
     ):
         app.include_router(router)
