@@ -116,7 +116,7 @@ def upgrade() -> None:
             ["product_id"], ["product.id"], name=op.f("fk_product_version_product_id_product"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product_version")),
-        sa.UniqueConstraint("product_id", "version", name=op.f("uq_product_version_product_id")),
+        sa.UniqueConstraint("product_id", "version", name=op.f("uq_product_version_product_id_version")),
     )
     op.create_table(
         "classifier_model",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from genk3600.models.enums import FINISHED_STATUSES
 # The first contact of each ticket: the citizen's own words, which is what a suggestion sees at intake.
 _FIRST_CONTACT = (
     select(Contact.ticket_id, Contact.subject, Contact.body)
-    .distinct(Contact.ticket_id)
+    .ext(distinct_on(Contact.ticket_id))
     .where(Contact.ticket_id.is_not(None))
     .order_by(Contact.ticket_id, Contact.occurred_at, Contact.id)
     .subquery("first_contact")
