@@ -117,7 +117,9 @@ async def resolved_history(session: AsyncSession, world: factories.World) -> int
                 Ticket(
                     reference=f"G3600-2025-{900000 + number:06d}",
                     subject=texts[round_],
-                    language="fr" if any(word in texts[round_] for word in (" est ", "carte", "Mes ", "CPAS")) else "nl",
+                    language="fr"
+                    if any(word in texts[round_] for word in (" est ", "carte", "Mes ", "CPAS"))
+                    else "nl",
                     status="closed",
                     confidentiality=category.confidentiality,
                     category_id=category.id,

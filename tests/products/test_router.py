@@ -134,7 +134,9 @@ async def test_an_edit_is_a_new_version_and_keeps_the_old_one(
     product_id = await session.scalar(select(Product.id).where(Product.code == "identiteitskaart-aanvragen"))
     audited = (
         await session.scalars(
-            select(AuditEntry.action).where(AuditEntry.target_type == "product", AuditEntry.target_id == str(product_id))
+            select(AuditEntry.action).where(
+                AuditEntry.target_type == "product", AuditEntry.target_id == str(product_id)
+            )
         )
     ).all()
     assert audited == ["insert", "update"]

@@ -95,7 +95,8 @@ def _by_language(value: Any) -> dict[str, list[str]]:
                     if language in node:
                         add(language, node[language])
             else:
-                inner = _first(node, (*_DESCRIPTION, *_NAME))
+                # A requirement's text sits in its supporting evidence (LPDC), a cost's in its description.
+                inner = _first(node, (*_DESCRIPTION, *_NAME, "m8g:hasSupportingEvidence"))
                 if inner is not None:
                     walk(inner)
 
