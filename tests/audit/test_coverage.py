@@ -52,6 +52,7 @@ MUTATING = {"post", "put", "patch", "delete"}
 WRITES_NOTHING = {
     "simulate_routing": "a dry run: routes a sketched contact against current or draft rules, stores nothing",
     "replay_routing": "a dry run: replays past contacts against draft rules, stores nothing",
+    "suggest_categories": "a suggestion from the stored model for a sketched text, stores nothing",
 }
 
 
@@ -257,6 +258,24 @@ async def _change_staff(c: Context) -> httpx.Response:
     return await c.client.patch(f"/v1/staff/{c.world.agent.id}", json=body, headers=c.admin)
 
 
+PRODUCT = {
+    "code": "grofvuil-ophalen",
+    "texts": {"nl": {"name": "Grofvuil ophalen"}},
+    "categories": ["waste.pickup"],
+}
+
+
+async def _create_product(c: Context) -> httpx.Response:
+    return await c.client.post("/v1/products", json=PRODUCT, headers=c.admin)
+
+
+async def _change_product(c: Context) -> httpx.Response:
+    created = await _create_product(c)
+    changed = {**PRODUCT, "texts": {"nl": {"name": "Grofvuil ophalen", "cost": "Gratis"}}}
+    headers = {**c.admin, "If-Match": created.headers["ETag"]}
+    return await c.client.put("/v1/products/grofvuil-ophalen", json=changed, headers=headers)
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -283,6 +302,8 @@ CASES: dict[str, Call] = {
     "break_glass": _break_glass,
     "claim_from_queue": _claim_from_queue,
     "change_staff": _change_staff,
+    "create_product": _create_product,
+    "change_product": _change_product,
 }
 
 

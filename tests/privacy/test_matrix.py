@@ -92,6 +92,13 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "list_categories": ADMIN,
     "create_category": ADMIN,
     "get_category": ADMIN,
+    "list_products": READ,
+    "create_product": ADMIN,
+    "get_product": READ,
+    "change_product": ADMIN,
+    "get_product_history": ADMIN,
+    "suggest_categories": CONTACTS,
+    "list_classifier_models": ADMIN,
 }
 
 

@@ -42,7 +42,7 @@ PRODUCT_OUT_EXAMPLE: dict[str, Any] = {
         "name": "Burgerzaken",
         "opening_hours": [{"weekday": 0, "opens": "08:30", "closes": "12:30"}],
     },
-    "ipdc_id": None,
+    "ipdc_id": "https://ipdc.vlaanderen.be/id/instantie/genk-1502",
     "active": True,
     "updated_at": "2026-12-06T16:00:00Z",
     "rank": 0.61,
@@ -67,7 +67,7 @@ def _ok(example: dict[str, Any], description: str) -> dict[int | str, dict[str, 
         "content."
     ),
     responses={
-        **_ok({"items": [PRODUCT_OUT_EXAMPLE], "next_cursor": None}, "The matching entries."),
+        **_ok({"items": [PRODUCT_OUT_EXAMPLE], "next_cursor": "eyJhZnRlciI6IDQyfQ"}, "The matching entries."),
         **problem_responses(400, *AUTH_PROBLEMS),
     },
 )

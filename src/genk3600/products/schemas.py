@@ -140,7 +140,9 @@ class ProductOut(OutputModel):
         description="Who may decide on the product: the deciding units of its categories, the main one first."
     )
     desk: DeskOut | None = Field(description="Where the citizen goes, with its opening hours.")
-    ipdc_id: str | None = Field(description="Its id in the Flemish product catalogue, if imported from there.")
+    ipdc_id: str | None = Field(
+        default=None, description="Its id in the Flemish product catalogue, if imported from there."
+    )
     active: bool
     updated_at: datetime
     rank: float | None = Field(default=None, description="Search relevance (only in search results).")
