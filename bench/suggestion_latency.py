@@ -44,9 +44,7 @@ TEXTS = [
 def _percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     pick = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
-    return (
-        f"p50 {statistics.median(ordered):.3f}  p95 {pick(0.95):.3f}  p99 {pick(0.99):.3f}  max {ordered[-1]:.3f} ms"
-    )
+    return f"p50 {statistics.median(ordered):.3f}  p95 {pick(0.95):.3f}  p99 {pick(0.99):.3f}  max {ordered[-1]:.3f} ms"
 
 
 async def _run(requests: int, tickets: int) -> None:
@@ -67,7 +65,9 @@ async def _run(requests: int, tickets: int) -> None:
             database = Database.connect(url, pool_size=2)
             async with database.sessions.begin() as session:
                 await seed_demo(session)
-                _client, key = await create_api_client(session, "bench-suggestions", [Scope.contacts_write, Scope.tickets_read])
+                _client, key = await create_api_client(
+                    session, "bench-suggestions", [Scope.contacts_write, Scope.tickets_read]
+                )
                 content = model.to_bytes()
                 session.add(
                     ClassifierModel(
