@@ -4,6 +4,7 @@ import { post } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
 import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
+import { knowledgeFor } from "./knowledge.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
 // Calls recorded in this browser stay listed until the PBX says they ended; they show their outcome instead.
@@ -36,6 +37,9 @@ function screenPop(call) {
 async function recordForm(call, context, panel) {
   const summary = h("textarea", { name: "summary", rows: 3, cols: 60, required: true });
   const category = await categoryPicker();
+  // As the agent types what the caller asks: the matching catalogue entries and a suggested category.
+  const knowledge = knowledgeFor(category);
+  summary.addEventListener("input", () => knowledge.update(summary.value));
   const matches = call.screen_pop?.matches || [];
   const known = matches.length === 1 ? matches[0].citizen : null;
   const caller = call.caller_number && call.caller_number !== "withheld" ? call.caller_number : "";
@@ -51,7 +55,9 @@ async function recordForm(call, context, panel) {
     h("h3", {}, t("phone.record")),
     citizen.element,
     field(t("phone.summary"), summary),
+    knowledge.products,
     category.element,
+    knowledge.suggestions,
     field(t("phone.join_ticket"), target),
     h(
       "fieldset",
