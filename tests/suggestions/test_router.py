@@ -162,3 +162,23 @@ async def test_bad_input_is_a_problem(session: AsyncSession, client: httpx.Async
 
     for answer in answers:
         factories.assert_problem(answer, 422)
+
+
+async def test_the_routing_dry_run_uses_the_suggestion_only_when_asked(
+    session: AsyncSession, client: httpx.AsyncClient, settings: Settings, clock: FixedClock, admin_headers: Headers
+) -> None:
+    await _trained(session, settings, clock)
+    contact = {"channel": "phone", "subject": "Identiteitskaart gestolen", "body": "Mijn identiteitskaart is weg."}
+
+    plain = await client.post("/v1/routing/simulate", json={"contact": contact}, headers=admin_headers)
+    asked = await client.post(
+        "/v1/routing/simulate", json={"contact": contact, "use_suggested_category": True}, headers=admin_headers
+    )
+
+    assert plain.status_code == asked.status_code == 200, plain.text + asked.text
+    assert plain.json()["suggested_category"] is None
+    assert plain.json()["owning_unit"] != "burgerzaken"
+    assert asked.json()["owning_unit"] == "burgerzaken"
+    suggested = asked.json()["suggested_category"]
+    assert suggested["category"] == "civil.id_card"
+    assert "identiteitskaart" in [word.lower() for word in suggested["reasons"]]

@@ -93,7 +93,8 @@ async def list_products(
     ] = None,
 ) -> ProductPage:
     if q is None and category:
-        return ProductPage(items=await service.products_for_categories(session, category, language), next_cursor=None)
+        items = await service.products_for_categories(session, service.category_codes(category), language)
+        return ProductPage(items=items, next_cursor=None)
     return await service.find_products(session, q, params, language)
 
 

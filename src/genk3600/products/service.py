@@ -15,6 +15,7 @@ from genk3600.errors import AppError
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.pagination import PageParams, encode_cursor
 from genk3600.models import Product, ProductCategory, ProductVersion, Unit
+from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Confidentiality, Language
 from genk3600.products import ipdc, repository
 from genk3600.products.errors import (
@@ -170,6 +171,14 @@ async def find_products(session: AsyncSession, text: str | None, params: PagePar
     hits = await repository.search_products(session, query_terms(text), params.limit)
     items = await products_out(session, [product for product, _ in hits], language, [rank for _, rank in hits])
     return ProductPage(items=items, next_cursor=None)
+
+
+def category_codes(codes: Sequence[str]) -> list[str]:
+    """Codes as given, each in the shape of a category code (422 otherwise)."""
+    for code in codes:
+        if len(code) > 100 or not re.fullmatch(CATEGORY_CODE_PATTERN, code):
+            raise UnsearchableProductQuery(f"{code[:100]!r} is not a category code (such as 'civil.id_card').")
+    return list(codes)
 
 
 async def products_for_categories(
