@@ -165,3 +165,17 @@ async def test_bad_input_is_refused_and_writes_nothing(
         factories.assert_problem(answer, answer.status_code)
     assert await factories.count(session, Product) == 0
     assert await factories.count(session, ProductVersion) == 0
+
+
+async def test_a_search_within_categories(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    await _catalogue(session, client, admin_headers)
+
+    within = await client.get(
+        "/v1/products", params={"q": "identiteitskaart grofvuil", "category": "waste.pickup"}, headers=admin_headers
+    )
+    wrong = await client.get("/v1/products", params={"category": "DROP TABLE"}, headers=admin_headers)
+
+    assert [item["code"] for item in within.json()["items"]] == ["grofvuil-ophalen"]
+    factories.assert_problem(wrong, 422)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Text, cast, func, literal, or_, select
+from sqlalchemy import Float, Text, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,8 +44,11 @@ async def list_products(session: AsyncSession, params: PageParams) -> Sequence[P
     return (await session.scalars(keyset(select(Product), Product.id, params))).all()
 
 
-async def search_products(session: AsyncSession, terms: str, limit: int) -> Sequence[tuple[Product, float]]:
-    """Active products matching `terms` (a tsquery of OR-ed words) in any language, best first."""
+async def search_products(
+    session: AsyncSession, terms: str, limit: int, category_ids: Sequence[int] | None = None
+) -> Sequence[tuple[Product, float]]:
+    """Active products matching `terms` (a tsquery of OR-ed words) in any language, best first; only those of
+    `category_ids` when given."""
     queries = [func.to_tsquery(literal(config, REGCONFIG), func.genk3600_unaccent(terms)) for config in SEARCH_CONFIGS]
     ranked = queries[0].op("||")(queries[1]).op("||")(queries[2])
     vector = Product.__table__.c.search_vector
@@ -56,6 +59,10 @@ async def search_products(session: AsyncSession, terms: str, limit: int) -> Sequ
         .order_by(rank.desc(), Product.code)
         .limit(limit)
     )
+    if category_ids is not None:
+        statement = statement.where(
+            exists().where(ProductCategory.product_id == Product.id, ProductCategory.category_id.in_(category_ids))
+        )
     return [(product, float(score)) for product, score in (await session.execute(statement)).all()]
 
 

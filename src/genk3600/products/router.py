@@ -60,7 +60,8 @@ def _ok(example: dict[str, Any], description: str) -> dict[int | str, dict[str, 
     description=(
         "With `q`: the active entries matching the words typed, best first (Dutch and French stemming, accents "
         "ignored, any word may match; names and synonyms weigh most; the last word also matches as a word's "
-        "beginning), at most `limit` of them. With `category` (and no `q`): the active entries of those "
+        "beginning), at most `limit` of them, only of the categories in `category` when given. With `category` "
+        "and no `q`: the active entries of those "
         "categories, the ones where it is the main category first. Without either: every entry, oldest first, "
         "page by page. Each entry says who decides (the deciding units of its categories) and where the "
         "citizen goes (desk with opening hours). Catalogue entries are public information; they hold no ticket "
@@ -92,10 +93,10 @@ async def list_products(
         ),
     ] = None,
 ) -> ProductPage:
-    if q is None and category:
-        items = await service.products_for_categories(session, service.category_codes(category), language)
-        return ProductPage(items=items, next_cursor=None)
-    return await service.find_products(session, q, params, language)
+    codes = service.category_codes(category) if category else None
+    if q is None and codes:
+        return ProductPage(items=await service.products_for_categories(session, codes, language), next_cursor=None)
+    return await service.find_products(session, q, params, language, codes)
 
 
 @router.post(

@@ -158,8 +158,15 @@ async def get_product(session: AsyncSession, code: str, language: Language) -> P
     return await _one(session, product, language)
 
 
-async def find_products(session: AsyncSession, text: str | None, params: PageParams, language: Language) -> ProductPage:
-    """With `text`: the best matching active entries; without: every entry by code order of creation."""
+async def find_products(
+    session: AsyncSession,
+    text: str | None,
+    params: PageParams,
+    language: Language,
+    in_categories: Sequence[str] | None = None,
+) -> ProductPage:
+    """With `text`: the best matching active entries (of `in_categories`, when given); without: every entry,
+    oldest first."""
     if text is None:
         rows = await repository.list_products(session, params)
         shown = list(rows[: params.limit])
@@ -168,7 +175,11 @@ async def find_products(session: AsyncSession, text: str | None, params: PagePar
         return ProductPage(items=items, next_cursor=encode_cursor(shown[-1].id) if more and shown else None)
     if len(text) > MAX_QUERY_CHARS:
         raise UnsearchableProductQuery(f"Search with at most {MAX_QUERY_CHARS} characters.")
-    hits = await repository.search_products(session, query_terms(text), params.limit)
+    category_ids = None
+    if in_categories:
+        categories = await repository.categories_by_codes(session, in_categories)
+        category_ids = [category.id for category in categories.values()]
+    hits = await repository.search_products(session, query_terms(text), params.limit, category_ids)
     items = await products_out(session, [product for product, _ in hits], language, [rank for _, rank in hits])
     return ProductPage(items=items, next_cursor=None)
 
