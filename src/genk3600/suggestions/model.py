@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 FORMAT = "genk3600-tfidf-logreg-v1"
 MAX_FEATURES = 30_000
+MIN_DF_FROM = 1_000
 MAX_TEXT_CHARS = 5_000
 REASONS_PER_CLASS = 3
 
@@ -210,7 +211,10 @@ def train(examples: Sequence[Example], *, regularisation: float = 4.0) -> Servin
     classes = sorted({example.category for example in examples})
     if len(classes) < 2:
         raise ValueError(f"training needs tickets of at least two categories; found {len(classes)}")
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, max_features=MAX_FEATURES)
+    # From a real history on, a word (or pair) must occur in two tickets at least: a name or an address that one
+    # citizen wrote never becomes part of the model (and a retrain after an erasure forgets what was erased).
+    min_df = 2 if len(examples) >= MIN_DF_FROM else 1
+    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, max_features=MAX_FEATURES, min_df=min_df)
     matrix = vectorizer.fit_transform([example.text for example in examples])
     classifier = LogisticRegression(C=regularisation, max_iter=2000)
     classifier.fit(matrix, [example.category for example in examples])
