@@ -164,13 +164,14 @@ def create_app(
         units_router,
         staff_router,
         categories_router,
-        products_router,
-        suggestions_router,
         metrics_router,
     ):
         app.include_router(router)
     install_console(app)
     install_docs(app)
+    # After the console's routes: the spec lists the agent's knowledge last.
+    for router in (products_router, suggestions_router):
+        app.include_router(router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

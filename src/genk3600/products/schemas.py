@@ -105,7 +105,7 @@ class ProductCategoryOut(OutputModel):
     )
 
 
-class OpeningHoursOut(OutputModel):
+class DeskHoursOut(OutputModel):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday.", examples=[0])
     opens: LocalTime = Field(examples=["08:30"])
     closes: LocalTime = Field(examples=["12:30"])
@@ -114,7 +114,7 @@ class OpeningHoursOut(OutputModel):
 class DeskOut(OutputModel):
     code: str = Field(examples=["burgerzaken"])
     name: str = Field(examples=["Burgerzaken"])
-    opening_hours: list[OpeningHoursOut] = Field(
+    opening_hours: list[DeskHoursOut] = Field(
         description="The unit's own weekly hours, else the city's, else Genk's default office hours."
     )
 

@@ -28,8 +28,8 @@ from genk3600.products.errors import (
 )
 from genk3600.products.schemas import (
     DeciderOut,
+    DeskHoursOut,
     DeskOut,
-    OpeningHoursOut,
     ProductCategoryOut,
     ProductHistory,
     ProductIn,
@@ -113,7 +113,7 @@ async def products_out(
             desk = DeskOut(
                 code=unit.code,
                 name=localised_name(unit.name, unit.names, language),
-                opening_hours=[OpeningHoursOut(weekday=w, opens=o, closes=c) for w, o, c in sorted(chosen)],
+                opening_hours=[DeskHoursOut(weekday=w, opens=o, closes=c) for w, o, c in sorted(chosen)],
             )
         shown, display = _texts_in(product, language)
         result.append(

@@ -9,7 +9,7 @@ from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.reader import ReaderLanguage
 from genk3600.suggestions import service
-from genk3600.suggestions.schemas import SUGGESTION_REQUEST_EXAMPLE, ModelList, SuggestionIn, SuggestionsOut
+from genk3600.suggestions.schemas import SUGGESTION_REQUEST_EXAMPLE, ClassifierModelList, SuggestionIn, SuggestionsOut
 
 router = APIRouter(prefix="/v1/suggestions", tags=["suggestions"])
 
@@ -88,5 +88,5 @@ async def suggest_categories(
         **problem_responses(*AUTH_PROBLEMS),
     },
 )
-async def list_models(session: Session, _: Admin) -> ModelList:
+async def list_models(session: Session, _: Admin) -> ClassifierModelList:
     return await service.list_models(session)

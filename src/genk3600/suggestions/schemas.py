@@ -30,7 +30,7 @@ class SuggestionIn(InputModel):
         return self
 
 
-class ReasonOut(OutputModel):
+class SuggestionReason(OutputModel):
     word: str = Field(description="A word (or pair of words) of the text, as typed.", examples=["identiteitskaart"])
     weight: float = Field(description="Its share in the category's score (larger: weighs more).", examples=[0.83])
 
@@ -40,7 +40,7 @@ class SuggestionOut(OutputModel):
     name: str = Field(description="The category's name in the reader's language.", examples=["Identiteitskaart"])
     confidence: float = Field(ge=0, le=1, description="The model's probability for this category.", examples=[0.91])
     social: bool = Field(description="An OCMW (social) category; only suggested to callers who may see it.")
-    reasons: list[ReasonOut] = Field(description="The words that drove this suggestion most, strongest first.")
+    reasons: list[SuggestionReason] = Field(description="The words that drove this suggestion most, strongest first.")
 
 
 class SuggestionsOut(OutputModel):
@@ -54,7 +54,7 @@ class SuggestionsOut(OutputModel):
     preselect_threshold: float = Field(examples=[0.6])
 
 
-class ModelOut(OutputModel):
+class ClassifierModelOut(OutputModel):
     version: int
     format: str
     classes: list[str]
@@ -64,5 +64,5 @@ class ModelOut(OutputModel):
     created_at: datetime
 
 
-class ModelList(OutputModel):
-    items: list[ModelOut] = Field(description="Newest first; the first one serves.")
+class ClassifierModelList(OutputModel):
+    items: list[ClassifierModelOut] = Field(description="Newest first; the first one serves.")

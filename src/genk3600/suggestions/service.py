@@ -33,7 +33,14 @@ from genk3600.reference.cache import CACHE
 from genk3600.suggestions import repository
 from genk3600.suggestions.errors import NotEnoughHistory
 from genk3600.suggestions.model import FORMAT, Example, ModelRejected, ServingModel, evaluate, sign, time_split, train
-from genk3600.suggestions.schemas import ModelList, ModelOut, ReasonOut, SuggestionIn, SuggestionOut, SuggestionsOut
+from genk3600.suggestions.schemas import (
+    ClassifierModelList,
+    ClassifierModelOut,
+    SuggestionIn,
+    SuggestionOut,
+    SuggestionReason,
+    SuggestionsOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +113,7 @@ async def suggest(
                 name=localised_name(category.name, category.names, language),
                 confidence=round(ranked.confidence, 4),
                 social=social,
-                reasons=[ReasonOut(word=reason.word, weight=reason.weight) for reason in ranked.reasons],
+                reasons=[SuggestionReason(word=reason.word, weight=reason.weight) for reason in ranked.reasons],
             )
         )
         if len(chosen) == TOP:
@@ -118,9 +125,11 @@ async def suggest(
     )
 
 
-async def list_models(session: AsyncSession, limit: int = 20) -> ModelList:
+async def list_models(session: AsyncSession, limit: int = 20) -> ClassifierModelList:
     """The stored models, newest first."""
-    return ModelList(items=[ModelOut.model_validate(row) for row in await repository.list_models(session, limit)])
+    return ClassifierModelList(
+        items=[ClassifierModelOut.model_validate(row) for row in await repository.list_models(session, limit)]
+    )
 
 
 # --- training -------------------------------------------------------------------------------------------------
