@@ -94,6 +94,8 @@ async def test_the_phone_screen_shows_the_product_and_a_preselected_category(
     await expect(product).to_contain_text("bij diefstal het attest van de politie; een recente pasfoto.")
     await expect(product).to_contain_text("Wie beslist")
     await expect(product).to_contain_text("Burgerzaken")
+    # Leefloon mentions the identity card only among what to bring: too far behind to be shown.
+    await expect(pop.locator("[data-product]")).to_have_count(1)
     await expect(pop.get_by_role("combobox", name="Onderwerp")).to_have_value("Identiteitskaart")
     await expect(pop.locator("[data-preselected]")).to_contain_text("Identiteitskaart is alvast gekozen")
     await expect(pop.locator("[data-suggestion='civil.id_card']")).to_contain_text("door de woorden: identiteitskaart")

@@ -6,6 +6,7 @@ import { language, t } from "../i18n.js";
 
 const DEBOUNCE_MS = 400;
 const MIN_CHARS = 3;
+const RANK_SHARE = 0.5;
 
 function weekdayName(weekday) {
   // 1 January 2024 was a Monday; weekday 0 = Monday, as the API counts.
@@ -110,9 +111,12 @@ export function knowledgeFor(category) {
     ]);
     if (mine !== asked) return; // a newer text was typed meanwhile
     if (found) {
+      // Entries far behind the best match (a word met only in their description) would bury it: left out.
+      const best = found.items[0]?.rank || 0;
+      const close = found.items.filter((item) => (item.rank || 0) >= best * RANK_SHARE);
       products.replaceChildren(
         h("h4", {}, t("knowledge.products")),
-        ...(found.items.length ? found.items.map(productCard) : [h("p", {}, t("knowledge.no_products"))]),
+        ...(close.length ? close.map(productCard) : [h("p", {}, t("knowledge.no_products"))]),
       );
     }
     if (suggested) {
