@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 .PHONY: help run test test-anyday lint typecheck format openapi examples client constraints clean i18n-extract i18n-update i18n-check bench \
-	browser faketime
+	browser faketime eval
 
 help:
 	@echo "make run          serve on http://127.0.0.1:8000 with embedded PostgreSQL and demo data in ./.genk3600"
@@ -27,6 +27,7 @@ help:
 	@echo "make examples    record the spec's examples from a tour of the API (then make openapi)"
 	@echo "make client       generate the typed Python client (genk3600_client) from the spec into build/client"
 	@echo "make bench        benchmarks (intake vs pgbench ceiling, 1M tickets, import); BENCH_ARGS=--help"
+	@echo "make eval         category suggestion: top-1/top-3 accuracy per category on a time split (EVAL_ARGS=--help)"
 	@echo "make constraints  re-pin constraints.txt from a fresh install"
 	@echo "make i18n-update  extract citizen texts from the code and merge them into the catalogues"
 	@echo "make i18n-check   fail if a catalogue misses or has stale texts (also part of make test)"
@@ -63,6 +64,12 @@ run: $(VENV)/.installed-run
 BENCH_ARGS ?=
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Trains the category suggestion on the older part of a history of resolved tickets and tests it on the newest
+# part (a seeded synthetic history; EVAL_ARGS=--database for the configured database's tickets).
+EVAL_ARGS ?=
+eval: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.eval_suggestions $(EVAL_ARGS)
 
 test: lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)

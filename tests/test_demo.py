@@ -19,6 +19,7 @@ async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings
     assert (second.units, second.staff, second.categories) == (0, 0, 0)
     assert (first.sla_policies, first.closing_days, first.routing_rules) == (3, 6, 3)
     assert (second.sla_policies, second.closing_days, second.routing_rules) == (0, 0, 0)
+    assert (first.products, second.products) == (3, 0)
     assert await factories.count(session, Unit) == len(UNITS)
     assert await factories.count(session, Category) == len(CATEGORIES) >= 20
     assert await factories.count(session, Staff) == len(STAFF)

@@ -19,20 +19,24 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from genk3600.auth.principal import system_principal
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
 from genk3600.demo import ADMIN_EMAIL, AGENT_EMAIL, seed_demo
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.openapi import EXAMPLES_PATH
-from genk3600.models import Citizen, Staff
+from genk3600.models import Category, Citizen, Staff
+from genk3600.suggestions.service import train_and_store
 from tests import factories
+from tests.knowledge import resolved_history
 
 RECORD = os.environ.get("GENK3600_RECORD_EXAMPLES") == "1"
 # Genk's integrators and agents read Dutch: the texts in the examples are in Dutch.
@@ -236,6 +240,51 @@ async def _assignment(t: Tour) -> None:
     await t.call("GET", "/v1/units/omgeving/assignment")
 
 
+async def _knowledge(t: Tour) -> None:
+    """The product catalogue at hand, and a category suggested from the citizen's words with its reasons."""
+    passport = {
+        "code": "reispas-aanvragen",
+        "texts": {
+            "nl": {
+                "name": "Reispas aanvragen",
+                "description": "Een internationaal paspoort voor reizen buiten de Europese Unie.",
+                "what_to_bring": "Uw identiteitskaart en een recente pasfoto; voor kinderen ook een ouder.",
+                "cost": "€ 75,00",
+                "delivery_time": "Ongeveer 7 werkdagen",
+            },
+            "fr": {"name": "Demander un passeport", "what_to_bring": "Votre carte d'identité et une photo récente."},
+        },
+        "synonyms": {"nl": ["paspoort", "internationaal paspoort"], "fr": ["passeport"]},
+        "web_page": "https://www.genk.be/reispas",
+        "categories": ["civil.passport"],
+        "desk_unit": "burgerzaken",
+    }
+    created = await t.call("POST", "/v1/products", 201, json=passport)
+    await t.call("GET", "/v1/products", params={"q": "identiteitskaart gestolen"})
+    path = f"/v1/products/{created['code']}"
+    read = await t.client.get(path, headers=t.admin)
+    changed = {**passport, "web_page": "https://www.genk.be/reispas-aanvragen"}
+    await t.call("PUT", path, json=changed, headers={**t.admin, "If-Match": read.headers["ETag"]})
+    await t.call("GET", f"{path}/versions")
+    # A model trained on the city's own resolved tickets (here a small fixed history).
+    categories = {
+        category.code: category
+        for category in await t.session.scalars(
+            select(Category).where(Category.code.in_(["civil.id_card", "waste.pickup", "social.living_wage"]))
+        )
+    }
+    history = SimpleNamespace(
+        id_card=categories["civil.id_card"],
+        waste=categories["waste.pickup"],
+        living_wage=categories["social.living_wage"],
+    )
+    await resolved_history(t.session, cast(factories.World, history))
+    await train_and_store(t.session, t.settings, t.clock, system_principal("train-classifier"))
+    await t.call("GET", "/v1/suggestions/models")
+    words = {"subject": "Identiteitskaart", "text": "Mijn identiteitskaart is gestolen, wat moet ik doen?"}
+    await t.call("POST", "/v1/suggestions/categories", json=words, headers=t.staff(AGENT_EMAIL))
+
+
 async def _the_phone(t: Tour) -> None:
     call = {
         "event": "ringing",
@@ -402,6 +451,7 @@ TOUR: list[Step] = [
     _parties_and_links,
     _answering,
     _assignment,
+    _knowledge,
     _the_phone,
     _mail,
     _social_case,

@@ -34,6 +34,7 @@ from genk3600.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from genk3600.participation.router import router as participation_router
 from genk3600.parties.router import router as parties_router
 from genk3600.problems import install_problem_handlers
+from genk3600.products.router import router as products_router
 from genk3600.public.router import router as public_router
 from genk3600.queues.router import router as queues_router
 from genk3600.reference import cache as reference_cache
@@ -42,6 +43,7 @@ from genk3600.routing.router import router as routing_router
 from genk3600.search.router import router as search_router
 from genk3600.sla.router import router as sla_router
 from genk3600.staff.router import router as staff_router
+from genk3600.suggestions.router import router as suggestions_router
 from genk3600.tickets.router import router as tickets_router
 from genk3600.units.router import router as units_router
 from genk3600.workers import background_jobs
@@ -73,6 +75,11 @@ TAGS = [
         "staff member at a time, and the supervisor's live view.",
     },
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
+    {
+        "name": "products",
+        "description": "The product catalogue: what the city and the OCMW offer, who decides, what to bring.",
+    },
+    {"name": "suggestions", "description": "Category suggestions from a contact's words, with their reasons."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
     {"name": "webhooks", "description": "Subscriptions of city systems, their deliveries and replays (admin scope)."},
@@ -173,6 +180,9 @@ def create_app(
         app.include_router(router)
     install_console(app)
     install_docs(app)
+    # After the console's routes: the spec lists the agent's knowledge last.
+    for router in (products_router, suggestions_router):
+        app.include_router(router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
 

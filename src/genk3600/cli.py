@@ -1,4 +1,5 @@
-"""`genk3600 serve | migrate | seed | create-api-key | dev-token | import | openapi`."""
+"""`genk3600 serve | migrate | seed | create-api-key | dev-token | import | import-products | train-classifier |
+openapi`."""
 
 from __future__ import annotations
 
@@ -93,6 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     bulk.add_argument("--batch-size", type=int, default=1000, help="lines per transaction (default 1000; 1 to 100000)")
     bulk.set_defaults(handler=_import)
 
+    products = commands.add_parser(
+        "import-products", help="import the Flemish product catalogue (IPDC JSON or JSON-LD) into ours"
+    )
+    products.add_argument("file", help="an IPDC export: a JSON list of products, or JSON-LD with @graph")
+    products.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        dest="categories",
+        help="category code for entries that name none under genk3600:categories (repeatable)",
+    )
+    products.set_defaults(handler=_import_products)
+
+    commands.add_parser(
+        "train-classifier",
+        help="train the category suggestion on resolved tickets and store it as a new version",
+    ).set_defaults(handler=_train_classifier)
+
     commands.add_parser(
         "worker", help="run the background jobs (SLA sweeper, webhooks, retention, mail) without the API"
     ).set_defaults(handler=_worker)
@@ -172,7 +191,7 @@ async def _load_demo(url: URL, settings: Settings) -> tuple[list[str], str | Non
     lines = [
         f"Demo data: {summary.units} units, {summary.staff} staff, {summary.categories} categories, "
         f"{summary.sla_policies} SLA policies, {summary.closing_days} closing days, {summary.routing_rules} routing "
-        "rules added (0 = already there)."
+        f"rules, {summary.products} catalogue entries added (0 = already there)."
     ]
     if key:
         lines.append(f"Demo API key (all scopes): {key}")
@@ -355,6 +374,56 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(str(exc)) from exc
     _print_lines([report.summary()])
     return 1 if report.bad_lines else 0
+
+
+def _import_products(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.audit.trail import actor_var
+    from genk3600.auth.principal import system_principal
+    from genk3600.products import ipdc
+    from genk3600.products.errors import InvalidCatalogue
+    from genk3600.products.service import ImportReport, import_catalogue
+
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        reading = ipdc.read(document, args.categories)
+    except (OSError, ValueError, InvalidCatalogue) as exc:
+        raise CommandError(f"cannot import {args.file}: {exc}") from exc
+    actor = system_principal("import-products")
+
+    async def work(session: AsyncSession) -> ImportReport:
+        actor_var.set(actor)
+        return await import_catalogue(session, actor, reading)
+
+    report = _with_database(settings, work)
+    _print_lines([report.summary()])
+    return 1 if report.skipped else 0
+
+
+def _train_classifier(args: argparse.Namespace, settings: Settings) -> int:
+    from genk3600.audit.trail import actor_var
+    from genk3600.auth.principal import system_principal
+    from genk3600.kit.clock import SystemClock
+    from genk3600.suggestions.errors import NotEnoughHistory
+    from genk3600.suggestions.service import train_and_store
+
+    actor = system_principal("train-classifier")
+
+    async def work(session: AsyncSession) -> str:
+        actor_var.set(actor)
+        try:
+            model = await train_and_store(session, settings, SystemClock(), actor)
+        except NotEnoughHistory as exc:
+            raise CommandError(f"cannot train: {exc}") from exc
+        details = model.details
+        return (
+            f"Stored classifier version {model.version}: {model.ticket_count} resolved tickets, "
+            f"{len(model.classes)} categories, {details.get('features')} features; on the newest "
+            f"{details.get('held_out', 0)} tickets (trained on the older ones) top-1 accuracy "
+            f"{details.get('top1_accuracy')}, top-3 {details.get('top3_accuracy')}."
+        )
+
+    _print_lines([_with_database(settings, work)])
+    return 0
 
 
 def _openapi(args: argparse.Namespace, settings: Settings) -> int:

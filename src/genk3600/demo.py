@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ScalarSelect, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.auth.principal import system_principal
 from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Confidentiality, Language, Position, Priority, UnitKind
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, SlaPolicy
+from genk3600.products.repository import product_by_code
+from genk3600.products.schemas import ProductIn
+from genk3600.products.service import create_product
 
 ADMIN_EMAIL = "admin@genk.example"
 AGENT_EMAIL = "agent@genk.example"
@@ -73,6 +78,7 @@ class DemoSummary:
     sla_policies: int = 0
     closing_days: int = 0
     routing_rules: int = 0
+    products: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -391,6 +397,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     )
     await session.flush()
     policies, closing_days, rules = await seed_demo_operations(session)
+    products = await seed_demo_products(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -399,4 +406,82 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         sla_policies=policies,
         closing_days=closing_days,
         routing_rules=rules,
+        products=products,
     )
+
+
+# A few entries of the product catalogue, so that the console's phone screen has something to show.
+DEMO_PRODUCTS: tuple[dict[str, Any], ...] = (
+    {
+        "code": "identiteitskaart-aanvragen",
+        "texts": {
+            "nl": {
+                "name": "Identiteitskaart aanvragen",
+                "description": "Een nieuwe elektronische identiteitskaart (eID), ook na verlies of diefstal.",
+                "what_to_bring": "Uw oude kaart, of bij diefstal het attest van de politie; een recente pasfoto.",
+                "cost": "€ 20,00 (spoedprocedure duurder)",
+                "delivery_time": "Ongeveer 3 weken",
+            },
+            "fr": {
+                "name": "Demander une carte d'identité",
+                "description": "Une nouvelle carte d'identité électronique, aussi après une perte ou un vol.",
+                "what_to_bring": "L'ancienne carte, ou en cas de vol l'attestation de la police ; une photo récente.",
+                "cost": "20,00 € (procédure urgente plus chère)",
+                "delivery_time": "Environ 3 semaines",
+            },
+            "en": {
+                "name": "Applying for an identity card",
+                "what_to_bring": "Your old card, or after a theft the police certificate; a recent photo.",
+            },
+        },
+        "synonyms": {"nl": ["eID", "kids-ID", "identiteitsbewijs"], "fr": ["carte eID"]},
+        "web_page": "https://www.genk.be/identiteitskaart",
+        "categories": ["civil.id_card"],
+    },
+    {
+        "code": "grofvuil-ophalen",
+        "texts": {
+            "nl": {
+                "name": "Grofvuil ophalen",
+                "description": "De stad haalt grofvuil aan huis op, na een afspraak.",
+                "what_to_bring": "Niets: zet het grofvuil op de afgesproken dag buiten.",
+                "cost": "Volgens het volume",
+            },
+            "fr": {
+                "name": "Enlèvement des encombrants",
+                "description": "La ville enlève les encombrants à domicile, sur rendez-vous.",
+                "what_to_bring": "Rien : sortez les encombrants le jour convenu.",
+                "cost": "Selon le volume",
+            },
+        },
+        "synonyms": {"nl": ["huisraad", "matras", "meubels"], "fr": ["encombrants"]},
+        "categories": ["waste.pickup"],
+    },
+    {
+        "code": "leefloon",
+        "texts": {
+            "nl": {
+                "name": "Leefloon",
+                "description": "Een minimuminkomen van het OCMW voor wie niet genoeg middelen heeft.",
+                "what_to_bring": "Uw identiteitskaart, bewijzen van inkomsten en huur, uw rekeningnummer.",
+            },
+            "fr": {
+                "name": "Revenu d'intégration",
+                "description": "Un revenu minimum du CPAS pour qui n'a pas assez de ressources.",
+                "what_to_bring": "Votre carte d'identité, les preuves de revenus et de loyer, votre numéro de compte.",
+            },
+        },
+        "synonyms": {"nl": ["OCMW-steun", "uitkering"], "fr": ["CPAS"]},
+        "categories": ["social.living_wage"],
+    },
+)
+
+
+async def seed_demo_products(session: AsyncSession) -> int:
+    """The demo catalogue entries that are missing."""
+    added = 0
+    for entry in DEMO_PRODUCTS:
+        if await product_by_code(session, entry["code"]) is None:
+            await create_product(session, system_principal("demo"), ProductIn.model_validate(entry), Language.nl)
+            added += 1
+    return added

@@ -55,6 +55,7 @@ WRITES_NOTHING = {
     "preview_reply": "renders an answer as it would be sent; stores nothing (a social case's read is audited)",
     "send_presence_heartbeat": "bookkeeping: moves the console's heartbeat time forward, like a rate-limit "
     "bucket, not anybody's act (setting a presence is audited: set_my_presence)",
+    "suggest_categories": "a suggestion from the stored model for a sketched text, stores nothing",
 }
 
 
@@ -372,6 +373,24 @@ async def _decline_offer(c: Context) -> httpx.Response:
     return await c.client.post(f"/v1/me/offers/{offer_id}/decline", headers=c.bearer(agent))
 
 
+PRODUCT = {
+    "code": "grofvuil-ophalen",
+    "texts": {"nl": {"name": "Grofvuil ophalen"}},
+    "categories": ["waste.pickup"],
+}
+
+
+async def _create_product(c: Context) -> httpx.Response:
+    return await c.client.post("/v1/products", json=PRODUCT, headers=c.admin)
+
+
+async def _change_product(c: Context) -> httpx.Response:
+    created = await _create_product(c)
+    changed = {**PRODUCT, "texts": {"nl": {"name": "Grofvuil ophalen", "cost": "Gratis"}}}
+    headers = {**c.admin, "If-Match": created.headers["ETag"]}
+    return await c.client.put("/v1/products/grofvuil-ophalen", json=changed, headers=headers)
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -413,6 +432,8 @@ CASES: dict[str, Call] = {
     "set_assignment_policy": _set_assignment_policy,
     "accept_offer": _accept_offer,
     "decline_offer": _decline_offer,
+    "create_product": _create_product,
+    "change_product": _change_product,
 }
 
 

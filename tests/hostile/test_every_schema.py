@@ -39,6 +39,7 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),
         "category_code": "waste.pickup",
+        "product_code": "grofvuil-ophalen",
         "rule_id": "1",
         "staff_id": str(world.agent.id),
         "unit_code": "omgeving",

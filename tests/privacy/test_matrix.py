@@ -121,6 +121,13 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "get_assignment_policy": READ,
     "set_assignment_policy": ADMIN,
     "get_unit_assignment": REPORTS,
+    "list_products": READ,
+    "create_product": ADMIN,
+    "get_product": READ,
+    "change_product": ADMIN,
+    "get_product_history": ADMIN,
+    "suggest_categories": CONTACTS,
+    "list_classifier_models": ADMIN,
 }
 
 

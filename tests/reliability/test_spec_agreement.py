@@ -21,6 +21,8 @@ MULTI_METHOD_PATHS = {
     "/v1/sla/policies": "/v1/sla/policies",
     "/v1/calendar/closing-days": "/v1/calendar/closing-days",
     "/v1/calendar/opening-hours/1": "/v1/calendar/opening-hours/{opening_hours_id}",
+    "/v1/products": "/v1/products",
+    "/v1/products/grofvuil-ophalen": "/v1/products/{product_code}",
 }
 
 

@@ -23,6 +23,7 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.openapi import WITH_ETAG
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.kit.schemas import MAX_ID
 from genk3600.tickets.schemas import etag
@@ -227,7 +228,7 @@ async def create_reply_template(
     description="One canned answer with its texts and version; the `ETag` header is what `If-Match` must carry "
     "to change it.",
     tags=["tickets"],
-    responses=problem_responses(404, *AUTH_PROBLEMS),
+    responses={200: WITH_ETAG, **problem_responses(404, *AUTH_PROBLEMS)},
 )
 async def get_reply_template(
     session: Session, _: TicketReader, template_id: TemplateId, response: Response
@@ -248,7 +249,7 @@ async def get_reply_template(
         "are checked as on creation."
     ),
     tags=["administration"],
-    responses=problem_responses(404, 409, 412, 428, *AUTH_PROBLEMS),
+    responses={200: WITH_ETAG, **problem_responses(404, 409, 412, 428, *AUTH_PROBLEMS)},
 )
 async def change_reply_template(
     session: Session,

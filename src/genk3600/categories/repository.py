@@ -28,6 +28,11 @@ async def cached_category(session: AsyncSession, code: str) -> Category | None:
     return attach(session, row) if row is not None else None
 
 
+async def cached_categories(session: AsyncSession) -> dict[str, Category]:
+    """Every category by code from the in-process reference cache (shared rows: read them, never change them)."""
+    return await CACHE.get(session, "categories", _categories_by_code)
+
+
 async def list_categories(session: AsyncSession, params: PageParams) -> Sequence[Category]:
     statement = keyset(select(Category).options(selectinload(Category.owning_unit)), Category.id, params)
     return (await session.scalars(statement)).all()

@@ -41,7 +41,8 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": "^[0-9]+$", "examples": ["5"]},
     },
     "ETag": {
-        "description": "The ticket's version, for `If-Match` on the next change (RFC 9110 §8.8.3).",
+        "description": "The version of what the answer shows (a ticket, a canned answer, a catalogue entry), for "
+        "`If-Match` on the next change (RFC 9110 §8.8.3).",
         "required": True,
         "schema": {"type": "string", "examples": ['"7"']},
     },
@@ -119,6 +120,10 @@ LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
 def header(name: str) -> dict[str, str]:
     """A reference to one of the shared headers, for a route's `responses`."""
     return {"$ref": f"#/components/headers/{name}"}
+
+
+# An answer that shows a resource's current version carries it for the next `If-Match`.
+WITH_ETAG: dict[str, Any] = {"headers": {"ETag": header("ETag")}}
 
 
 def openapi_schema(app: FastAPI) -> dict[str, Any]:

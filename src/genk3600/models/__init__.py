@@ -7,6 +7,7 @@ from genk3600.models.base import Base
 from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
+from genk3600.models.knowledge import ClassifierModel, Product, ProductCategory, ProductVersion
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.party import ContactParty, ObjectLink
 from genk3600.models.privacy import AccessGrant
@@ -37,6 +38,7 @@ __all__ = [
     "Category",
     "CategoryDecider",
     "Citizen",
+    "ClassifierModel",
     "ClosingDay",
     "Contact",
     "ContactAttachment",
@@ -48,6 +50,9 @@ __all__ = [
     "OutboundMail",
     "OutboxEvent",
     "Participation",
+    "Product",
+    "ProductCategory",
+    "ProductVersion",
     "RateLimitBucket",
     "ReferenceVersion",
     "Reply",

@@ -45,6 +45,7 @@ REFERENCE_TABLES = frozenset(
         "opening_hours",
         "closing_day",
         "api_client",
+        "classifier_model",  # migration 0027: a new model is served once it commits
     }
 )
 _VERSION = "genk3600.reference_version"

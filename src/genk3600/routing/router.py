@@ -31,6 +31,13 @@ SIMULATE_EXAMPLES: dict[str, Any] = {
         "summary": "Which unit gets this contact under the current rules?",
         "value": {"contact": {"channel": "web", "category": "waste.pickup", "subject": "Grofvuil", "body": "..."}},
     },
+    "suggested category": {
+        "summary": "Route a contact without a category by the suggested one",
+        "value": {
+            "contact": {"channel": "phone", "subject": "Identiteitskaart gestolen", "body": "Mijn kaart is gestolen."},
+            "use_suggested_category": True,
+        },
+    },
     "draft": {
         "summary": "Try a draft rule set",
         "value": {"contact": {"channel": "phone", "subject": "Container kapot"}, "rules": [RULE_EXAMPLE]},
@@ -103,18 +110,19 @@ async def rule_history(session: Session, _: Admin, rule_id: RuleId) -> RuleHisto
     operation_id="simulate_routing",
     summary="Dry run: where would this contact go?",
     description="Routes a sketched contact with the current rules, or with a draft rule set, and explains the "
-    "decision. Writes nothing.",
+    "decision. With `use_suggested_category`, a sketch without a category is routed with the category the "
+    "suggestion pre-selects, and the answer says which and why. Writes nothing.",
     responses=problem_responses(*AUTH_PROBLEMS),
 )
 async def simulate(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
-    _: TicketReader,
+    viewer: TicketReader,
     data: Annotated[SimulateIn, Body(openapi_examples=SIMULATE_EXAMPLES)],
     language: ReaderLanguage,
 ) -> DecisionOut:
-    return await service.simulate(session, settings, clock, data, language)
+    return await service.simulate(session, settings, clock, data, language, viewer)
 
 
 @router.post(

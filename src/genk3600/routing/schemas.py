@@ -80,6 +80,21 @@ class SimulateIn(InputModel):
     rules: list[RuleIn] | None = Field(
         default=None, description="A draft rule set to try instead of the current rules (ids are made up)."
     )
+    use_suggested_category: bool = Field(
+        default=False,
+        description="For a sketch without a category: route it with the category the suggestion pre-selects for "
+        "its subject and body (`POST /v1/suggestions/categories`), as the console would. Only when asked; the "
+        "answer's `suggested_category` says which category was taken and why (null: none was confident enough).",
+    )
+
+
+class SuggestedCategory(OutputModel):
+    """The category a dry run took from the suggestion, with the model's confidence and reasons."""
+
+    category: str = Field(examples=["civil.id_card"])
+    name: str = Field(description="In the reader's language.", examples=["Identiteitskaart"])
+    confidence: float = Field(examples=[0.91])
+    reasons: list[str] = Field(description="The words that drove it.", examples=[["identiteitskaart", "gestolen"]])
 
 
 class DecisionOut(OutputModel):
@@ -96,6 +111,9 @@ class DecisionOut(OutputModel):
     explanation: str = Field(
         description="The decision in one sentence, in the reader's language (`Accept-Language`).",
         examples=["regel 'Afval ophaling' v3: categorie Ophaling huisvuil → Omgeving"],
+    )
+    suggested_category: SuggestedCategory | None = Field(
+        default=None, description="Dry runs with `use_suggested_category`: the category taken from the suggestion."
     )
 
     @classmethod

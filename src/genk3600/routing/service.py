@@ -45,9 +45,12 @@ from genk3600.routing.schemas import (
     RuleIn,
     RuleOut,
     SimulateIn,
+    SuggestedCategory,
     UnitShift,
 )
 from genk3600.sla.deadlines import start_clock
+from genk3600.suggestions.schemas import SuggestionIn
+from genk3600.suggestions.service import suggest
 from genk3600.tickets import service as tickets
 from genk3600.tickets.timeline import TimelineEntry
 
@@ -338,13 +341,34 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
 
 
 async def simulate(
-    session: AsyncSession, settings: Settings, clock: Clock, data: SimulateIn, language: Language = Language.en
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    data: SimulateIn,
+    language: Language = Language.en,
+    viewer: Principal | None = None,
 ) -> DecisionOut:
     """A dry run: the decision and its explanation in `language`, nothing written."""
     context = await _context(session, data.rules)
-    facts = _sketch_facts(settings, data.contact, clock.now())
-    category = await _category_facts(session, data.contact.category)
-    return DecisionOut.of(_decide(facts, context, category), language, await load_names(session))
+    sketch, suggested = data.contact, None
+    if data.use_suggested_category and sketch.category is None and viewer is not None:
+        # Explicit only: the caller asked for it, and the answer says what was taken and why.
+        if sketch.subject.strip() or sketch.body.strip():
+            text = SuggestionIn(subject=sketch.subject or None, text=sketch.body or None)
+            result = await suggest(session, settings, viewer, text, language)
+            top = result.suggestions[0] if result.suggestions else None
+            if top is not None and result.preselect == top.category:
+                sketch = sketch.model_copy(update={"category": top.category})
+                suggested = SuggestedCategory(
+                    category=top.category,
+                    name=top.name,
+                    confidence=top.confidence,
+                    reasons=[reason.word for reason in top.reasons],
+                )
+    facts = _sketch_facts(settings, sketch, clock.now())
+    category = await _category_facts(session, sketch.category)
+    decided = DecisionOut.of(_decide(facts, context, category), language, await load_names(session))
+    return decided.model_copy(update={"suggested_category": suggested})
 
 
 async def replay(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -11,7 +11,7 @@ from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.idempotency import IdempotencyGuard
-from genk3600.kit.openapi import header
+from genk3600.kit.openapi import WITH_ETAG
 from genk3600.kit.pagination import Pages
 from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -31,9 +31,6 @@ from genk3600.tickets.schemas import (
     etag,
 )
 from genk3600.units.schemas import UnitCode
-
-# Every answer that shows a ticket's current version carries it for the next `If-Match`.
-WITH_ETAG: dict[str, Any] = {"headers": {"ETag": header("ETag")}}
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 

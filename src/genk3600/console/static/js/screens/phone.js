@@ -4,6 +4,7 @@ import { post } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
 import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
+import { knowledgeFor } from "./knowledge.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
 const RELATIONSHIPS = ["family_member", "partner", "informal_carer", "legal_administrator", "guardian", "social_worker", "lawyer", "other"];
@@ -65,6 +66,9 @@ function screenPop(call) {
 async function recordForm(call, context, panel) {
   const summary = h("textarea", { name: "summary", rows: 3, cols: 60, required: true });
   const category = await categoryPicker();
+  // As the agent types what the caller asks: the matching catalogue entries and a suggested category.
+  const knowledge = knowledgeFor(category);
+  summary.addEventListener("input", () => knowledge.update(summary.value));
   const matches = call.screen_pop?.matches || [];
   const known = matches.length === 1 ? matches[0].citizen : null;
   const caller = call.caller_number && call.caller_number !== "withheld" ? call.caller_number : "";
@@ -82,7 +86,9 @@ async function recordForm(call, context, panel) {
     citizen.element,
     onBehalf.element,
     field(t("phone.summary"), summary),
+    knowledge.products,
     category.element,
+    knowledge.suggestions,
     field(t("phone.join_ticket"), target),
     h(
       "fieldset",

@@ -5,6 +5,7 @@ import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { choices, errorNotice, unitPicker } from "./common.js";
+import { productsOfCategory } from "./knowledge.js";
 
 const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
 const REASONS = ["needs_decision", "needs_expertise", "sla_breach", "citizen_request", "complaint"];
@@ -363,11 +364,13 @@ export async function render(main, context) {
       const contacts = (await Promise.all(contactIds.map((id) => get(`/v1/contacts/${id}`).catch(() => null)))).filter(Boolean);
       const categoryNames = new Map(lists.categories.map((category) => [category.code, category.name]));
       const dialog = await escalateDialog(ticket, load, context);
+      const products = await productsOfCategory(ticket.category);
       const escalate = h("button", { type: "button", class: "secondary", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, t("ticket.escalate"));
       body.replaceChildren(
         details(ticket, categoryNames),
         parties(ticket),
         links(ticket),
+        products,
         contactsSection(contacts),
         h("div", { class: "buttons" }, escalate),
         dialog,

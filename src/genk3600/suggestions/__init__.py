@@ -1,0 +1,1 @@
+"""Category suggestion: an explainable classifier trained on the city's own resolved tickets."""
