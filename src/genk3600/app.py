@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 from genk3600 import __version__
 from genk3600.audit.router import router as audit_router
 from genk3600.auth.ratelimit import KeyLimiter, flush_forever
+from genk3600.callbacks.router import router as callbacks_router
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
@@ -65,6 +66,11 @@ TAGS = [
     {"name": "tickets", "description": "Tickets and their timelines."},
     {"name": "search", "description": "Full-text search in tickets and their contacts (Dutch and French)."},
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
+    {
+        "name": "callbacks",
+        "description": "Call-back requests (terugbelverzoeken): asked on a ticket, due on the calling unit's calendar, "
+        "worked through attempts until the citizen is reached or the attempts run out.",
+    },
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {"name": "administration", "description": "Units, staff and categories (admin scope)."},
     {"name": "events", "description": "Every committed change as a pull feed and as signed webhooks."},
@@ -158,6 +164,7 @@ def create_app(
         staff_router,
         categories_router,
         metrics_router,
+        callbacks_router,
     ):
         app.include_router(router)
     install_console(app)

@@ -30,7 +30,11 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
     created = await client.post("/v1/contacts", json=factories.web_contact(), headers=headers)
     assert created.status_code == 201, created.text
     body = created.json()
+    callback = {"ticket": body["ticket"]["reference"], "phone": "089 65 44 11", "question": "Terugbellen?"}
+    asked = await client.post("/v1/callbacks", json=callback, headers=headers)
+    assert asked.status_code == 201, asked.text
     return {
+        "callback_id": str(asked.json()["id"]),
         "reference": body["ticket"]["reference"],
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),

@@ -128,6 +128,8 @@ class ExportedContact(OutputModel):
     occurred_at: datetime
     actor_name: str
     attachments: list[ExportedAttachment]
+    reached_citizen: bool | None = None
+    answered_at_first_contact: bool | None = None
 
 
 class ExportedEvent(OutputModel):
@@ -166,6 +168,31 @@ class ExportedParticipation(OutputModel):
     created_at: datetime
 
 
+class ExportedCallbackAttempt(OutputModel):
+    outcome: str
+    note: str | None
+    attempted_at: datetime
+    actor_name: str
+
+
+class ExportedCallback(OutputModel):
+    """A request to call the citizen back, with the number, the question and every try."""
+
+    id: int
+    phone: str | None
+    language: str
+    question: str
+    window_start: datetime | None
+    window_end: datetime | None
+    due_at: datetime
+    status: str
+    postal_address: str | None
+    citizen_notice: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    attempts: list[ExportedCallbackAttempt] = Field(validation_alias="attempt_rows")
+
+
 class ExportedTicket(OutputModel):
     id: int
     reference: str
@@ -177,6 +204,7 @@ class ExportedTicket(OutputModel):
     resolved_at: datetime | None
     timeline: list[ExportedEvent]
     participations: list[ExportedParticipation]
+    callbacks: list[ExportedCallback] = Field(default_factory=list, description="Call-back requests about it.")
 
 
 class CitizenExport(OutputModel):
@@ -208,6 +236,9 @@ class ErasureOut(OutputModel):
     tickets: int = Field(description="Tickets whose subject was erased.")
     calls: int = Field(description="Calls whose caller number was erased.")
     outbound_mails: int = Field(description="Mails to the citizen whose address and text were erased.")
+    callbacks: int = Field(
+        default=0, description="Call-back requests whose number, question, address and attempt notes were erased."
+    )
 
 
 class LegalHoldIn(InputModel):

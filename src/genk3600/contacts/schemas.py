@@ -70,6 +70,14 @@ class ContactBase(InputModel):
         description="Who played which role in this contact. A staff member who records a contact without "
         "saying so is recorded as `registering`.",
     )
+    reached_citizen: bool | None = Field(
+        default=None, description="The contact's outcome: it reached the citizen (left out: not recorded)."
+    )
+    answered_at_first_contact: bool | None = Field(
+        default=None,
+        description="The contact's outcome: the question was answered in this first contact (first-contact "
+        "resolution; left out: not recorded). Also settable later: `PATCH /v1/contacts/{contact_id}/outcome`.",
+    )
 
 
 class WebContactIn(ContactBase):
@@ -187,6 +195,8 @@ def _intake(
         channel_details=details,
         occurred_at=occurred_at,
         ticket_reference=data.ticket,
+        reached_citizen=data.reached_citizen,
+        answered_at_first_contact=data.answered_at_first_contact,
     )
 
 
@@ -217,6 +227,12 @@ class ContactOut(OutputModel):
     flags: list[ContactFlag] = Field(description="What needs an agent's eye (e.g. `ambiguous_citizen`).")
     attachments: list[AttachmentOut]
     recorded_by: ActorOut
+    reached_citizen: bool | None = Field(
+        default=None, description="Outcome: it reached the citizen (null: not recorded)."
+    )
+    answered_at_first_contact: bool | None = Field(
+        default=None, description="Outcome: the question was answered at this first contact (null: not recorded)."
+    )
     occurred_at: datetime
     created_at: datetime
 
@@ -236,6 +252,8 @@ class ContactOut(OutputModel):
             flags=[ContactFlag(flag) for flag in contact.flags],
             attachments=[AttachmentOut.model_validate(attachment) for attachment in contact.attachments],
             recorded_by=ActorOut.of(contact),
+            reached_citizen=contact.reached_citizen,
+            answered_at_first_contact=contact.answered_at_first_contact,
             occurred_at=contact.occurred_at,
             created_at=contact.created_at,
         )

@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_act, audit_read, audit_reads
 from genk3600.auth.principal import Principal
+from genk3600.callbacks.repository import callbacks_of_tickets
 from genk3600.citizens import repository
 from genk3600.citizens.schemas import (
     CitizenExport,
     ErasureOut,
     ExportedAttachment,
+    ExportedCallback,
     ExportedCitizen,
     ExportedContact,
     ExportedEvent,
@@ -70,6 +72,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     ticket_ids = [ticket.id for ticket in tickets]
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
+    callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -88,6 +91,8 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                 occurred_at=contact.occurred_at,
                 actor_name=contact.actor_name,
                 attachments=[ExportedAttachment.model_validate(a) for a in contact.attachments],
+                reached_citizen=contact.reached_citizen,
+                answered_at_first_contact=contact.answered_at_first_contact,
             )
             for contact in contacts
         ],
@@ -105,6 +110,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                 participations=[
                     ExportedParticipation.model_validate(p) for ticket_id, p in roles if ticket_id == ticket.id
                 ],
+                callbacks=[ExportedCallback.model_validate(c) for c in callbacks if c.ticket_id == ticket.id],
             )
             for ticket in tickets
         ],
@@ -120,6 +126,7 @@ class Erased:
     tickets: int = 0
     calls: int = 0
     outbound_mails: int = 0
+    callbacks: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,11 +135,13 @@ class Erased:
             "tickets": self.tickets,
             "calls": self.calls,
             "outbound_mails": self.outbound_mails,
+            "callbacks": self.callbacks,
         }
 
 
 async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], tickets: Sequence[Ticket]) -> Erased:
-    """Replace the free text of these contacts and tickets (and their calls and outgoing mail) by "[erased]".
+    """Replace the free text of these contacts and tickets (and their calls, outgoing mail and call-back requests)
+    by "[erased]"; the numbers to call back become null.
 
     ORM updates, not bulk statements, so that each changed row is on the audit trail.
     """
@@ -161,6 +170,15 @@ async def erase_free_text(session: AsyncSession, contacts: Sequence[Contact], ti
         mail.subject = ERASED
         mail.body = ERASED
         erased.outbound_mails += 1
+    for callback in await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []:
+        callback.phone = None
+        callback.question = ERASED
+        if callback.postal_address is not None:
+            callback.postal_address = ERASED
+        for attempt in callback.attempt_rows:
+            if attempt.note is not None:
+                attempt.note = ERASED
+        erased.callbacks += 1
     await session.flush()
     return erased
 

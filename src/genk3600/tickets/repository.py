@@ -25,7 +25,8 @@ from genk3600.models import (
     Unit,
     ticket_number_seq,
 )
-from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
+from genk3600.models.enums import FINISHED_STATUSES, TicketFlag, TicketStatus
+from genk3600.models.ticket import FLAGGED_SQL
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
 
 _TICKET_DETAILS = (
@@ -41,6 +42,7 @@ class TicketFilter:
     status: TicketStatus | None = None
     unit_code: str | None = None
     category_code: str | None = None
+    flag: TicketFlag | None = None
 
 
 async def next_ticket_number(session: AsyncSession) -> int:
@@ -76,6 +78,7 @@ def ticket_columns(owner: Any, category: Any, assignee: Any, citizen: Any) -> li
         Ticket.first_responded_at,
         Ticket.paused_at,
         Ticket.routing_rule_version_id,
+        Ticket.flags,
         Ticket.version,
         Ticket.created_at,
         Ticket.updated_at,
@@ -199,6 +202,9 @@ async def list_tickets(
         statement = statement.join(Category, Ticket.category_id == Category.id).where(
             Category.code == where.category_code
         )
+    if where.flag is not None:
+        # The partial index's own predicate, so the flagged few are read instead of every ticket.
+        statement = statement.where(text(FLAGGED_SQL), Ticket.flags.contains([where.flag.value]))
     return (await session.scalars(keyset(statement, Ticket.id, params, newest_first=True))).all()
 
 

@@ -3,6 +3,7 @@
 import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
+import { ticketCallbacks } from "./callbacks.js";
 import { choices, errorNotice, unitPicker } from "./common.js";
 
 const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
@@ -222,6 +223,7 @@ export async function render(main, context) {
         dialog,
         statusForm(ticket, shownEtag, load, context),
         participationForm(contacts, load, context),
+        await ticketCallbacks(ticket, context, load),
         roles(ticket),
         timeline(events.items),
       );
