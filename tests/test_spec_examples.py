@@ -19,8 +19,10 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -154,7 +156,8 @@ async def _the_front_door(t: Tour) -> None:
         "summary": "Identiteitskaart verloren; komt een nieuwe aanvragen.",
         "citizen": {"given_name": "Fatma", "family_name": "Yilmaz", "phone": "+32 489 55 66 77"},
     }
-    await t.call("POST", "/v1/contacts", 201, json=counter)
+    at_the_desk = await t.call("POST", "/v1/contacts", 201, json=counter)
+    t.found["desk_reference"] = at_the_desk["ticket"]["reference"]
     claimer = t.staff("els.dewitte@genk.example")
     await t.call("POST", "/v1/queues/burgerzaken/claim", headers=claimer)
 
@@ -283,6 +286,53 @@ async def _knowledge(t: Tour) -> None:
     await t.call("GET", "/v1/suggestions/models")
     words = {"subject": "Identiteitskaart", "text": "Mijn identiteitskaart is gestolen, wat moet ik doen?"}
     await t.call("POST", "/v1/suggestions/categories", json=words, headers=t.staff(AGENT_EMAIL))
+
+
+def tomorrow_at(t: Tour, hour: int) -> str:
+    """Tomorrow at `hour` in Genk, as the console sends it."""
+    genk = t.clock.now().astimezone(ZoneInfo("Europe/Brussels"))
+    return (genk + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
+
+
+async def _callbacks(t: Tour) -> None:
+    """The citizen asks to be called back; the contact centre tries twice, and a letter goes out when nobody
+    answers a number that turns out wrong."""
+    reference, agent = t.found["reference"], t.staff(AGENT_EMAIL)
+    outcome = {"reached_citizen": True, "answered_at_first_contact": False}
+    await t.call("PATCH", f"/v1/contacts/{t.found['contact_id']}/outcome", json=outcome)
+    ask = {
+        "ticket": reference,
+        "unit": "contact_centre",
+        "phone": "0470 12 34 56",
+        "language": "nl",
+        "question": "Wanneer wordt het grofvuil in de Stalenstraat opgehaald?",
+        "window_start": tomorrow_at(t, 10),
+        "window_end": tomorrow_at(t, 12),
+    }
+    asked = await t.call("POST", "/v1/callbacks", 201, json=ask)
+    await t.call("GET", "/v1/callbacks", params={"ticket": reference})
+    await t.call("GET", "/v1/queues/contact_centre/callbacks", headers=agent)
+    claimed = await t.call("POST", "/v1/queues/contact_centre/callbacks/claim", headers=agent)
+    path = f"/v1/callbacks/{claimed['id']}"
+    await t.call("POST", f"{path}/attempts", 201, json={"outcome": "no_answer"}, headers=agent)
+    await t.call(
+        "POST", f"{path}/attempts", 201, json={"outcome": "reached", "note": "Ophaling dinsdag."}, headers=agent
+    )
+    await t.call("GET", f"/v1/callbacks/{asked['id']}")
+    again = await t.call("POST", "/v1/callbacks", 201, json={**ask, "question": "Nog een vraag over de factuur."})
+    await t.call("POST", f"/v1/callbacks/{again['id']}/cancel", json={"reason": "De burger belde zelf terug."})
+    # Fatma Yilmaz left only a phone number at the desk: when it turns out wrong, she gets a letter.
+    letter = {
+        **ask,
+        "ticket": t.found["desk_reference"],
+        "unit": "contact_centre",
+        "phone": "+32 489 55 66 77",
+        "postal_address": "Hoogstraat 3, 3600 Genk",
+        "question": "Wanneer kan ze haar nieuwe identiteitskaart ophalen?",
+    }
+    by_letter = await t.call("POST", "/v1/callbacks", 201, json=letter)
+    await t.call("POST", f"/v1/callbacks/{by_letter['id']}/attempts", 201, json={"outcome": "wrong_number"})
+    await t.call("POST", f"/v1/callbacks/{by_letter['id']}/letter-sent", json={})
 
 
 async def _the_phone(t: Tour) -> None:
@@ -452,6 +502,7 @@ TOUR: list[Step] = [
     _answering,
     _assignment,
     _knowledge,
+    _callbacks,
     _the_phone,
     _mail,
     _social_case,

@@ -15,6 +15,7 @@ from genk3600.answering.router import router as answering_router
 from genk3600.assignment.router import router as assignment_router
 from genk3600.audit.router import router as audit_router
 from genk3600.auth.ratelimit import KeyLimiter, flush_forever
+from genk3600.callbacks.router import router as callbacks_router
 from genk3600.categories.router import router as categories_router
 from genk3600.citizens.router import router as citizens_router
 from genk3600.config import Settings, get_settings
@@ -73,6 +74,11 @@ TAGS = [
         "name": "assignment",
         "description": "Automatic assignment: presence, capacity and skills, a policy per unit, offers one "
         "staff member at a time, and the supervisor's live view.",
+    },
+    {
+        "name": "callbacks",
+        "description": "Call-back requests (terugbelverzoeken): asked on a ticket, due on the calling unit's calendar, "
+        "worked through attempts until the citizen is reached or the attempts run out.",
     },
     {"name": "routing", "description": "Routing rules as data: versions, dry runs and replays."},
     {
@@ -176,6 +182,7 @@ def create_app(
         staff_router,
         categories_router,
         metrics_router,
+        callbacks_router,
     ):
         app.include_router(router)
     install_console(app)

@@ -144,6 +144,20 @@ class Settings(BaseSettings):
         description="Allow webhook URLs on loopback, link-local and private addresses (or names resolving "
         "there). Off: such subscriptions are refused (422) and such deliveries fail.",
     )
+    callback_due_minutes: int = Field(
+        default=420,
+        ge=1,
+        le=60 * 24 * 30,
+        description="A call-back is due this many business minutes after it was asked (or after the start of the "
+        "citizen's window), on the calendar of the unit that calls back; 420 is one working day in Genk.",
+    )
+    callback_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Attempts without reaching the citizen after which a call-back closes as failed: the ticket is "
+        "flagged and the citizen gets a mail (or, without e-mail but with a postal address, a letter).",
+    )
     break_glass_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="How long a supervisor's break-the-glass access lasts."
     )

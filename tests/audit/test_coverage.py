@@ -391,6 +391,54 @@ async def _change_product(c: Context) -> httpx.Response:
     return await c.client.put("/v1/products/grofvuil-ophalen", json=changed, headers=headers)
 
 
+CALLBACK = {"phone": "089 65 44 11", "question": "Wanneer wordt het grofvuil opgehaald?", "unit": "contact_centre"}
+
+
+async def _create_callback(c: Context) -> httpx.Response:
+    ticket = await c.ticket()
+    return await c.client.post("/v1/callbacks", json={**CALLBACK, "ticket": ticket["reference"]}, headers=c.admin)
+
+
+async def _callback(c: Context, **more: Any) -> dict[str, Any]:
+    ticket = await c.ticket()
+    return await c.created("/v1/callbacks", {**CALLBACK, "ticket": ticket["reference"], **more})
+
+
+async def _record_callback_attempt(c: Context) -> httpx.Response:
+    callback = await _callback(c)
+    return await c.client.post(
+        f"/v1/callbacks/{callback['id']}/attempts", json={"outcome": "no_answer"}, headers=c.bearer(c.world.agent)
+    )
+
+
+async def _cancel_callback(c: Context) -> httpx.Response:
+    callback = await _callback(c)
+    return await c.client.post(f"/v1/callbacks/{callback['id']}/cancel", json={"reason": "Opgelost."}, headers=c.admin)
+
+
+async def _record_callback_letter(c: Context) -> httpx.Response:
+    callback = await _callback(c, postal_address="Stadsplein 1, 3600 Genk")
+    path = f"/v1/callbacks/{callback['id']}"
+    failed = await c.client.post(f"{path}/attempts", json={"outcome": "wrong_number"}, headers=c.admin)
+    assert failed.json()["citizen_notice"] == "mail"  # the citizen has an e-mail address: no letter yet
+    no_mail = await c.contact(citizen={"phone": "+32 89 30 30 30"})
+    body = {**CALLBACK, "ticket": no_mail["ticket"]["reference"], "postal_address": "Stadsplein 1, 3600 Genk"}
+    letter = await c.created("/v1/callbacks", body)
+    await c.client.post(f"/v1/callbacks/{letter['id']}/attempts", json={"outcome": "wrong_number"}, headers=c.admin)
+    return await c.client.post(f"/v1/callbacks/{letter['id']}/letter-sent", json={}, headers=c.admin)
+
+
+async def _claim_callback(c: Context) -> httpx.Response:
+    await _callback(c)
+    return await c.client.post("/v1/queues/contact_centre/callbacks/claim", headers=c.bearer(c.world.agent))
+
+
+async def _set_contact_outcome(c: Context) -> httpx.Response:
+    contact_id = (await c.contact())["contact"]["id"]
+    body = {"reached_citizen": True, "answered_at_first_contact": True}
+    return await c.client.patch(f"/v1/contacts/{contact_id}/outcome", json=body, headers=c.admin)
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -434,6 +482,12 @@ CASES: dict[str, Call] = {
     "decline_offer": _decline_offer,
     "create_product": _create_product,
     "change_product": _change_product,
+    "create_callback": _create_callback,
+    "record_callback_attempt": _record_callback_attempt,
+    "cancel_callback": _cancel_callback,
+    "record_callback_letter": _record_callback_letter,
+    "claim_callback": _claim_callback,
+    "set_contact_outcome": _set_contact_outcome,
 }
 
 

@@ -33,8 +33,12 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
     texts = dict.fromkeys(("nl", "fr", "en", "de"), "Uw vraag {reference} is beantwoord.")
     template = await client.post("/v1/reply-templates", json={"name": "Beantwoord", "texts": texts}, headers=headers)
     assert template.status_code == 201, template.text
+    callback = {"ticket": body["ticket"]["reference"], "phone": "089 65 44 11", "question": "Terugbellen?"}
+    asked = await client.post("/v1/callbacks", json=callback, headers=headers)
+    assert asked.status_code == 201, asked.text
     return {
         "template_id": str(template.json()["id"]),
+        "callback_id": str(asked.json()["id"]),
         "reference": body["ticket"]["reference"],
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),

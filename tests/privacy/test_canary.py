@@ -49,6 +49,7 @@ class Case:
     contact_id: int
     citizen_id: int
     ocmw_headers: dict[str, str]
+    callback_id: int
 
 
 @dataclass
@@ -124,12 +125,20 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     assert answered.status_code == 201, answered.text
     citizen = await session.scalar(select(Citizen).where(Citizen.email == CITIZEN_EMAIL))
     assert citizen is not None
+    callback = {
+        "ticket": reference,
+        "phone": CITIZEN_PHONE,
+        "question": f"Uitleg over de schulden {CASE_CANARY}",
+        "postal_address": f"Kanaalstraat 1, 3600 Genk {PERSON_CANARY}",
+    }
+    asked = await client.post("/v1/callbacks", json=callback, headers=ocmw)
+    assert asked.status_code == 201, asked.text
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
     own = await client.get(f"/v1/tickets/{reference}", headers=ocmw)
     assert CASE_CANARY in own.text
     assert [link["object_id"] for link in own.json()["links"]] == [f"SD-{CASE_CANARY}"]
     assert PERSON_CANARY in [party["name"] for party in own.json()["parties"]]
-    return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw)
+    return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw, asked.json()["id"])
 
 
 async def _principals(session: AsyncSession, settings: Settings, world: World, clock: FixedClock) -> list[Principal]:
@@ -162,6 +171,7 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "unit_code": world.sociale_dienst.code,
         "category_code": world.living_wage.code,
         "report_name": "volumes",
+        "callback_id": str(case.callback_id),
     }
 
 
@@ -230,6 +240,12 @@ def _bodies(operation_id: str, case: Case, world: World, spec_example: Any) -> l
             {"url": "https://hooks.example.org/y", "event_types": EVERY_TICKET_EVENT},
         ],
         "erase_citizen": [{"reason": "Verzoek van de burger."}],
+        "create_callback": [
+            {"ticket": case.reference, "phone": "089 65 44 11", "question": "Terugbellen?"},
+            {"contact_id": case.contact_id, "phone": "089 65 44 11", "question": "Terugbellen?"},
+        ],
+        "record_callback_attempt": [{"outcome": "no_answer"}, {"outcome": "wrong_number"}],
+        "set_contact_outcome": [{"reached_citizen": True}],
         "set_citizen_legal_hold": [{"legal_hold": True, "reason": "Lopende procedure."}],
         # An answer on the case (its preview names the citizen and quotes the canned answer), to its citizen or
         # to the address the case's mail came from.

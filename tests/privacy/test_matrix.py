@@ -128,6 +128,15 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "get_product_history": ADMIN,
     "suggest_categories": CONTACTS,
     "list_classifier_models": ADMIN,
+    "create_callback": WRITE,
+    "list_callbacks": READ,
+    "get_callback": READ,
+    "record_callback_attempt": WRITE,
+    "cancel_callback": WRITE,
+    "record_callback_letter": WRITE,
+    "list_unit_callbacks": READ,
+    "claim_callback": STAFF_ONLY,
+    "set_contact_outcome": CONTACTS,
 }
 
 
@@ -263,7 +272,10 @@ async def test_staff_kinds_on_a_social_ticket(
 
 
 # Which operations check more than a scope inside the handler (covered by their own tests).
-HANDLER_RULES = {"claim_from_queue": "membership of the unit (tests/queues)"}
+HANDLER_RULES = {
+    "claim_from_queue": "membership of the unit (tests/queues)",
+    "claim_callback": "membership of the unit (tests/callbacks)",
+}
 
 
 async def test_staff_kinds_on_every_operation(

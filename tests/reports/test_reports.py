@@ -5,11 +5,13 @@ Europe/Brussels moves from CET (UTC+1) to CEST (UTC+2) at 2026-03-29 01:00 UTC. 
 identiteit, stad > contact_centre, omgeving, sociale_dienst (OCMW).
 
 Tickets (Z = UTC; "local" = Brussels):
-  A burgerzaken  id_card  created 28 09:00Z, resolved 28 13:00Z, due 28 15:00Z (on time); 1 inbound phone 28 09:00Z
+  A burgerzaken  id_card  created 28 09:00Z, resolved 28 13:00Z, due 28 15:00Z (on time); 1 inbound phone 28 09:00Z,
+                          recorded as not answered at the first contact
   B burgerzaken  id_card  created 28 23:30Z (local 29th), resolved 30 07:30Z, due 30 07:00Z (late);
                           inbound mail 28 23:30Z (local 29th), inbound phone 29 08:00Z, outbound phone 30 07:00Z;
                           escalated from contact_centre (needs_expertise) 29 08:10Z
-  C sociale_dienst social created 29 00:30Z, resolved 30 10:00Z, due 31 12:00Z (on time); inbound web 29 00:30Z;
+  C sociale_dienst social created 29 00:30Z, resolved 30 10:00Z, due 31 12:00Z (on time); inbound web 29 00:30Z,
+                          recorded as answered at the first contact (the decision came later, without a new contact);
                           escalated from contact_centre (needs_decision) 29 09:00Z, returned by sociale_dienst 30 09:00Z
   D omgeving     waste    created 30 21:30Z (local 30th 23:30), open; inbound web then
   E omgeving     waste    created 30 22:30Z (local 31st 00:30: outside), open; inbound web then
@@ -22,6 +24,15 @@ Tickets (Z = UTC; "local" = Brussels):
   plus an auto-reply on the 29th that opened no ticket.
 Offers (automatic assignment, omgeving): F to bo 29 10:00Z, not answered (expired 10:01Z); D to bo 30 21:35Z,
 declined 21:36Z, then to loket 30 21:40Z, accepted 30 s later; E to bo 30 22:35Z (local 31st: outside), accepted.
+Call-back requests (unit, due, end, attempts):
+  K1 burgerzaken    due 28 15:00Z, reached 28 14:00Z (on time) after no answer 28 10:00Z: 2 attempts
+  K2 burgerzaken    due 29 10:00Z, reached 30 08:00Z (late): 1 attempt
+  K3 burgerzaken    due 30 09:00Z, failed 30 12:00Z: no answer, voicemail, no answer (3 attempts)
+  K4 contact_centre due 30 21:30Z (local 30th 23:30), still open, no attempts
+  K5 contact_centre due 30 22:30Z (local 31st: outside), reached 30 21:45Z (local 30th 23:45): 1 attempt
+  K6 contact_centre due 29 12:00Z, cancelled 29 11:00Z, no attempts
+  K7 sociale_dienst due 29 15:00Z, failed 29 14:00Z: wrong number (1 attempt)
+  K8 omgeving       due 27 12:00Z (outside), reached 28 08:00Z (late) after no answer 27 16:00Z: 2 attempts
 Roles: agent (contact_centre) registers A, B-mail, C, E and informs B-phone, D; bo (burgerzaken) decides on
 B-outbound; loket (identiteit) informs on G; mw (sociale_dienst) decides on C.
 """
@@ -43,7 +54,17 @@ from genk3600.auth.service import create_api_client
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
-from genk3600.models import AssignmentOffer, Contact, Escalation, Participation, Staff, Ticket, Unit
+from genk3600.models import (
+    AssignmentOffer,
+    CallbackAttempt,
+    CallbackRequest,
+    Contact,
+    Escalation,
+    Participation,
+    Staff,
+    Ticket,
+    Unit,
+)
 from genk3600.models.enums import Scope
 from genk3600.reports import catalogue
 from tests import factories
@@ -89,9 +110,15 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
         return row
 
     async def contact(
-        ticket: Ticket | None, channel: str, at: str, direction: str = "inbound", role: tuple[Staff, str] | None = None
+        ticket: Ticket | None,
+        channel: str,
+        at: str,
+        direction: str = "inbound",
+        role: tuple[Staff, str] | None = None,
+        answered: bool | None = None,
     ) -> None:
         row = Contact(
+            answered_at_first_contact=answered,
             ticket_id=ticket.id if ticket else None,
             channel=channel,
             direction=direction,
@@ -122,7 +149,7 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
         )
 
     a = await ticket(world.burgerzaken, id_card, "28T09:00", resolved_at=z("28T13:00"), resolution_due_at=z("28T15:00"))
-    await contact(a, "phone", "28T09:00", role=(agent, "registering"))
+    await contact(a, "phone", "28T09:00", role=(agent, "registering"), answered=False)
     b = await ticket(world.burgerzaken, id_card, "28T23:30", resolved_at=z("30T07:30"), resolution_due_at=z("30T07:00"))
     await contact(b, "mail", "28T23:30", role=(agent, "registering"))
     await contact(b, "phone", "29T08:00", role=(agent, "informing"))
@@ -131,7 +158,7 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
     c = await ticket(
         world.sociale_dienst, social, "29T00:30", resolved_at=z("30T10:00"), resolution_due_at=z("31T12:00")
     )
-    await contact(c, "web", "29T00:30", role=(agent, "registering"))
+    await contact(c, "web", "29T00:30", role=(agent, "registering"), answered=True)
     session.add(Participation(contact_id=(await _last_contact(session)).id, staff_id=mw.id, role="deciding"))
     await escalation(c, world.contact_centre, world.sociale_dienst, "needs_decision", "29T09:00")
     await escalation(c, world.sociale_dienst, world.contact_centre, "returned", "30T09:00")
@@ -171,6 +198,44 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
             offer(d, loket, "30T21:40", "accepted", "30T21:40:30"),
             offer(e, bo, "30T22:35", "accepted", "30T22:35:10"),
         ]
+    )
+
+    async def callback(
+        ticket: Ticket, unit: Unit, due: str, status: str, closed: str | None, *outcomes: tuple[str, str]
+    ) -> None:
+        row = CallbackRequest(
+            ticket_id=ticket.id,
+            unit_id=unit.id,
+            phone="+3289654411",
+            language="nl",
+            question="test",
+            due_at=z(due),
+            status=status,
+            closed_at=z(closed) if closed else None,
+            max_attempts=3,
+            attempts=len(outcomes),
+            actor_name="test",
+            created_at=z("20T08:00"),
+            attempt_rows=[
+                CallbackAttempt(outcome=outcome, attempted_at=z(at), actor_name="test") for outcome, at in outcomes
+            ],
+        )
+        session.add(row)
+
+    await callback(
+        a, world.burgerzaken, "28T15:00", "completed", "28T14:00", ("no_answer", "28T10:00"), ("reached", "28T14:00")
+    )
+    await callback(b, world.burgerzaken, "29T10:00", "completed", "30T08:00", ("reached", "30T08:00"))
+    await callback(
+        b, world.burgerzaken, "30T09:00", "failed", "30T12:00",
+        ("no_answer", "29T10:00"), ("voicemail_left", "30T08:30"), ("no_answer", "30T12:00"),
+    )  # fmt: skip
+    await callback(f, world.contact_centre, "30T21:30", "open", None)
+    await callback(f, world.contact_centre, "30T22:30", "completed", "30T21:45", ("reached", "30T21:45"))
+    await callback(d, world.contact_centre, "29T12:00", "cancelled", "29T11:00")
+    await callback(c, world.sociale_dienst, "29T15:00", "failed", "29T14:00", ("wrong_number", "29T14:00"))
+    await callback(
+        d, world.omgeving, "27T12:00", "completed", "28T08:00", ("no_answer", "27T16:00"), ("reached", "28T08:00")
     )
     await session.flush()
     return Seeded(identiteit, supervisor, agent)
@@ -220,13 +285,15 @@ def _row(columns: str, *values: Any) -> dict[str, Any]:
 
 
 CPC = "day channel inbound outbound contacts"
-FCR = "unit unit_name resolved first_contact fcr_percent"
+FCR = "unit unit_name resolved first_contact fcr_percent outcome_recorded"
 SLA = "unit unit_name category resolved on_time late compliance_percent"
 AGE = "unit unit_name age_band tickets"
 ESC = "unit unit_name tickets escalated_tickets escalation_rate_percent reason escalations"
 ROLES = "unit unit_name role participations share_percent"
 AHT = "unit unit_name resolved average_hours median_hours"
 OFFERS = "day unit unit_name offered accepted declined expired withdrawn accepted_percent median_seconds_to_accept"
+CBT = "unit unit_name due on_time late failed cancelled still_open on_time_percent"
+CBA = "unit unit_name ended reached failed attempts attempts_per_success"
 
 EXPECTED: dict[str, list[dict[str, Any]]] = {
     "contacts-per-channel": [
@@ -239,9 +306,10 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
         _row(CPC, "2026-03-30", "web", 1, 0, 1),  # D; E (local 31st) is outside
     ],
     "first-contact-resolution": [
-        _row(FCR, "burgerzaken", "Burgerzaken", 3, 1, 33.3),  # A yes; B two inbound; I none
-        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0),
-        _row(FCR, "sociale_dienst", "Sociale Dienst", 1, 0, 0.0),  # C was escalated
+        # A recorded "not answered" (one contact, never handed over: it would count otherwise); B two inbound; I none
+        _row(FCR, "burgerzaken", "Burgerzaken", 3, 0, 0.0, 1),
+        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0, 0),  # G: one contact, never handed over
+        _row(FCR, "sociale_dienst", "Sociale Dienst", 1, 1, 100.0, 1),  # C recorded "answered", though escalated
     ],
     "sla-compliance": [
         _row(SLA, "burgerzaken", "Burgerzaken", "civil.id_card", 2, 1, 1, 50.0),
@@ -276,6 +344,17 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
     "assignment-offers": [
         _row(OFFERS, "2026-03-29", "omgeving", "Omgeving", 1, 0, 0, 1, 0, 0.0, None),  # F
         _row(OFFERS, "2026-03-30", "omgeving", "Omgeving", 2, 1, 1, 0, 0, 50.0, 30.0),  # D twice; E is the 31st
+    ],
+    "callbacks-on-time": [
+        _row(CBT, "burgerzaken", "Burgerzaken", 3, 1, 1, 1, 0, 0, 33.3),  # K1 on time, K2 late, K3 failed
+        _row(CBT, "contact_centre", "Contact Centre", 2, 0, 0, 0, 1, 1, 0.0),  # K6 cancelled, K4 open; K5 outside
+        _row(CBT, "sociale_dienst", "Sociale Dienst", 1, 0, 0, 1, 0, 0, 0.0),  # K7; K8 (omgeving) was due before
+    ],
+    "callback-attempts": [
+        _row(CBA, "burgerzaken", "Burgerzaken", 3, 2, 1, 6, 3.0),  # K1 2 + K2 1 + K3 3 calls for 2 successes
+        _row(CBA, "contact_centre", "Contact Centre", 1, 1, 0, 1, 1.0),  # K5 (due after the period, ended in it)
+        _row(CBA, "omgeving", "Omgeving", 1, 1, 0, 2, 2.0),  # K8 (due before the period, ended in it)
+        _row(CBA, "sociale_dienst", "Sociale Dienst", 1, 0, 1, 1, None),  # K7: no success to divide by
     ],
 }
 
@@ -314,9 +393,9 @@ HIDDEN = "< 5"
 # With the default threshold, rows about social work show small counts as "< 5" and no derived figures.
 SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
     "first-contact-resolution": [
-        _row(FCR, "burgerzaken", "Burgerzaken", 3, 1, 33.3),
-        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0),
-        _row(FCR, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, None),
+        _row(FCR, "burgerzaken", "Burgerzaken", 3, 0, 0.0, 1),
+        _row(FCR, "identiteit", "Identiteit", 1, 1, 100.0, 0),
+        _row(FCR, "sociale_dienst", "Sociale Dienst", HIDDEN, HIDDEN, None, HIDDEN),
     ],
     "sla-compliance": [
         _row(SLA, "burgerzaken", "Burgerzaken", "civil.id_card", 2, 1, 1, 50.0),
@@ -329,6 +408,14 @@ SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
     "handling-time": [
         *EXPECTED["handling-time"][:-1],
         _row(AHT, "sociale_dienst", "Sociale Dienst", HIDDEN, None, None),
+    ],
+    "callbacks-on-time": [
+        *EXPECTED["callbacks-on-time"][:-1],
+        _row(CBT, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, 0, HIDDEN, 0, 0, None),
+    ],
+    "callback-attempts": [
+        *EXPECTED["callback-attempts"][:-1],
+        _row(CBA, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, HIDDEN, HIDDEN, None),
     ],
     # Without a unit column, the figures include the OCMW service's contacts: every small count is hidden.
     "contacts-per-channel": [

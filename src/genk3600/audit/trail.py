@@ -52,6 +52,8 @@ _REDACTED = {
     "filename",
     "to_address",
     "caller_number",
+    "question",
+    "postal_address",
 }
 
 

@@ -132,6 +132,8 @@ class ExportedContact(OutputModel):
     occurred_at: datetime
     actor_name: str
     attachments: list[ExportedAttachment]
+    reached_citizen: bool | None = None
+    answered_at_first_contact: bool | None = None
 
 
 class ExportedEvent(OutputModel):
@@ -170,6 +172,31 @@ class ExportedParticipation(OutputModel):
     created_at: datetime
 
 
+class ExportedCallbackAttempt(OutputModel):
+    outcome: str
+    note: str | None
+    attempted_at: datetime
+    actor_name: str
+
+
+class ExportedCallback(OutputModel):
+    """A request to call the citizen back, with the number, the question and every try."""
+
+    id: int
+    phone: str | None
+    language: str
+    question: str
+    window_start: datetime | None
+    window_end: datetime | None
+    due_at: datetime
+    status: str
+    postal_address: str | None
+    citizen_notice: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    attempts: list[ExportedCallbackAttempt] = Field(validation_alias="attempt_rows")
+
+
 class ExportedTicket(OutputModel):
     id: int
     reference: str
@@ -181,6 +208,7 @@ class ExportedTicket(OutputModel):
     resolved_at: datetime | None
     timeline: list[ExportedEvent]
     participations: list[ExportedParticipation]
+    callbacks: list[ExportedCallback] = Field(default_factory=list, description="Call-back requests about it.")
 
 
 class ExportedParty(OutputModel):
@@ -240,6 +268,9 @@ class ErasureOut(OutputModel):
         default=0,
         description="Parties whose name, e-mail and phone were erased: those of the citizen's contacts (who "
         "called on their behalf) and those naming the citizen on other contacts.",
+    )
+    callbacks: int = Field(
+        default=0, description="Call-back requests whose number, question, address and attempt notes were erased."
     )
 
 

@@ -7,7 +7,8 @@ What it carries, as SSE events:
 - `ticket`: each feed event (the `list_events` item) of a ticket the caller could `GET` now — the feed's
   own visibility rule, read through `events.feed.read_feed` with the caller's principal;
 - `queue`: the unit codes among the caller's units whose queue a ticket event touched (the ticket's
-  owner at the event, or the unit an escalation came from), so the console reloads just those queues;
+  owner at the event, the unit an escalation came from, or the unit a call-back request is for), so the
+  console reloads just those queues (and call-back lists);
 - `offers`: the tickets automatic assignment offers the signed-in staff member (the `list_my_offers`
   answer), sent when the stream opens and whenever an offer is made, answered, withdrawn or times out.
 
@@ -85,7 +86,7 @@ async def start(session: AsyncSession, principal: Principal, last_event_id: str 
 
 def touched_queues(event_unit_id: int | None, data: dict[str, Any], units: dict[int, str]) -> list[str]:
     """The caller's units whose queue this event may have changed."""
-    ids: Iterable[Any] = (event_unit_id, data.get("from_unit_id"), data.get("to_unit_id"))
+    ids: Iterable[Any] = (event_unit_id, data.get("from_unit_id"), data.get("to_unit_id"), data.get("callback_unit_id"))
     return sorted({units[unit_id] for unit_id in ids if isinstance(unit_id, int) and unit_id in units})
 
 

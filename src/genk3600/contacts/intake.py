@@ -56,6 +56,9 @@ class Intake:
     attachments: tuple[IncomingAttachment, ...] = ()
     opens_ticket: bool = True  # False for auto-replies and bounces
     delivery_failure: DeliveryFailure | None = None  # a bounce: joins the ticket of the mail that bounced
+    # The contact's outcome, when the recorder says it (None: not recorded).
+    reached_citizen: bool | None = None
+    answered_at_first_contact: bool | None = None
 
 
 class Outcome(StrEnum):

@@ -76,6 +76,14 @@ class ContactBase(InputModel):
         description="Who played which role in this contact. A staff member who records a contact without "
         "saying so is recorded as `registering`.",
     )
+    reached_citizen: bool | None = Field(
+        default=None, description="The contact's outcome: it reached the citizen (left out: not recorded)."
+    )
+    answered_at_first_contact: bool | None = Field(
+        default=None,
+        description="The contact's outcome: the question was answered in this first contact (first-contact "
+        "resolution; left out: not recorded). Also settable later: `PATCH /v1/contacts/{contact_id}/outcome`.",
+    )
     parties: list[PartyIn] = Field(
         default_factory=list,
         max_length=MAX_PARTIES,
@@ -212,6 +220,8 @@ def _intake(
         channel_details=details,
         occurred_at=occurred_at,
         ticket_reference=data.ticket,
+        reached_citizen=data.reached_citizen,
+        answered_at_first_contact=data.answered_at_first_contact,
     )
 
 
@@ -246,6 +256,12 @@ class ContactOut(OutputModel):
     )
     attachments: list[AttachmentOut]
     recorded_by: ActorOut
+    reached_citizen: bool | None = Field(
+        default=None, description="Outcome: it reached the citizen (null: not recorded)."
+    )
+    answered_at_first_contact: bool | None = Field(
+        default=None, description="Outcome: the question was answered at this first contact (null: not recorded)."
+    )
     occurred_at: datetime
     created_at: datetime
 
@@ -266,6 +282,8 @@ class ContactOut(OutputModel):
             flag_names=[flag_name(flag, language) for flag in contact.flags],
             attachments=[AttachmentOut.model_validate(attachment) for attachment in contact.attachments],
             recorded_by=ActorOut.of(contact),
+            reached_citizen=contact.reached_citizen,
+            answered_at_first_contact=contact.answered_at_first_contact,
             occurred_at=contact.occurred_at,
             created_at=contact.created_at,
         )

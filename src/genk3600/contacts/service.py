@@ -99,6 +99,8 @@ async def record_intake(
         external_id=intake.external_id,
         flags=sorted(flag.value for flag in flags),
         occurred_at=intake.occurred_at or now,
+        reached_citizen=intake.reached_citizen,
+        answered_at_first_contact=intake.answered_at_first_contact,
         # The same instant: the column default (the transaction's start, the database's clock) would put a
         # contact recorded as it happens before its own occurrence, by however long the request had been running.
         created_at=now,
@@ -320,6 +322,10 @@ async def _complete_call(
     kept = {flag for flag in pending.flags if flag != ContactFlag.awaiting_summary.value}
     pending.flags = sorted(kept | ({ContactFlag.ambiguous_citizen.value} if found.ambiguous else set()))
     pending.actor_staff_id, pending.actor_api_client_id = actor.staff_id, actor.api_client_id
+    if intake.reached_citizen is not None:
+        pending.reached_citizen = intake.reached_citizen
+    if intake.answered_at_first_contact is not None:
+        pending.answered_at_first_contact = intake.answered_at_first_contact
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)

@@ -375,6 +375,50 @@ MESSAGES: Mapping[str, Spec] = {
     "assignment.skipped.category": Spec(N_("{count} do not handle its category")),
     "assignment.skipped.desk": Spec(N_("{count} do not staff its desk")),
     "assignment.skipped.capacity": Spec(N_("{count} at full capacity")),
+    # Call-back requests (genk3600/callbacks/) and contact outcomes
+    "callback.created": Spec(
+        N_("Call-back requested by {actor}: {target} calls the citizen back, due {due}."),
+        {"target": Kind.unit_staff, "due": Kind.moment},
+    ),
+    "callback.assigned": Spec(N_("Call-back taken by {assignee}.")),
+    "callback.attempt": Spec(
+        N_("Call-back attempt {attempt} of at most {max_attempts} by {actor}: {outcome}."), {"outcome": Kind.message}
+    ),
+    "callback.outcome.reached": Spec(N_("the citizen was reached")),
+    "callback.outcome.no_answer": Spec(N_("no answer")),
+    "callback.outcome.voicemail_left": Spec(N_("voicemail left")),
+    "callback.outcome.wrong_number": Spec(N_("wrong number")),
+    "callback.completed": Spec(N_("Call-back done: the citizen was reached.")),
+    "callback.failed_mailed": Spec(
+        N_(
+            "Call-back closed without reaching the citizen (attempts: {attempts}); the ticket is flagged and the "
+            "citizen was sent an e-mail."
+        )
+    ),
+    "callback.failed_letter": Spec(
+        N_(
+            "Call-back closed without reaching the citizen (attempts: {attempts}); the ticket is flagged and a "
+            "letter must be sent to the citizen."
+        )
+    ),
+    "callback.failed_no_address": Spec(
+        N_(
+            "Call-back closed without reaching the citizen (attempts: {attempts}); the ticket is flagged; there is no "
+            "e-mail or postal address to write to."
+        )
+    ),
+    "callback.cancelled": Spec(N_("Call-back cancelled by {actor}.")),
+    "callback.letter_sent": Spec(N_("The letter about the failed call-back was sent (recorded by {actor}).")),
+    "contact.outcome_recorded": Spec(
+        N_("Outcome of {contact} recorded by {actor}: {reached}; {answered}."),
+        {"contact": Kind.contact, "reached": Kind.message, "answered": Kind.message},
+    ),
+    "contact.reached.yes": Spec(N_("reached the citizen")),
+    "contact.reached.no": Spec(N_("did not reach the citizen")),
+    "contact.reached.unknown": Spec(N_("reaching the citizen not recorded")),
+    "contact.answered.yes": Spec(N_("question answered at the first contact")),
+    "contact.answered.no": Spec(N_("question not answered at the first contact")),
+    "contact.answered.unknown": Spec(N_("answer at the first contact not recorded")),
 }
 
 NOTE = N_("Note: {note}")

@@ -4,6 +4,7 @@ from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucke
 from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
 from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
+from genk3600.models.callback import CallbackAttempt, CallbackRequest
 from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Call",
+    "CallbackAttempt",
+    "CallbackRequest",
     "Category",
     "CategoryDecider",
     "Citizen",

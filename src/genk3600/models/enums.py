@@ -105,6 +105,14 @@ class TicketEventType(StrEnum):
     link_removed = "link_removed"
     replied = "replied"  # an answer to the citizen: by mail, letter or phone (answering/)
     offer = "offer"  # automatic assignment offered the ticket to someone, who declined or let it time out
+    # Call-back requests (terugbelverzoeken) on the ticket: genk3600/callbacks/.
+    callback_created = "callback_created"
+    callback_assigned = "callback_assigned"
+    callback_attempt_recorded = "callback_attempt_recorded"
+    callback_completed = "callback_completed"  # the citizen was reached
+    callback_failed = "callback_failed"  # closed without reaching them; the ticket is flagged
+    callback_cancelled = "callback_cancelled"
+    callback_letter_sent = "callback_letter_sent"
 
 
 class PartyKind(StrEnum):
@@ -212,3 +220,33 @@ class OfferState(StrEnum):
     declined = "declined"
     expired = "expired"
     withdrawn = "withdrawn"  # the ticket was claimed, handed over or closed while offered
+
+
+class TicketFlag(StrEnum):
+    """Why a ticket needs a person's eye (shown with the ticket, filterable in the ticket list)."""
+
+    callback_failed = "callback_failed"  # a call-back could not reach the citizen; cleared when one does
+
+
+class CallbackStatus(StrEnum):
+    open = "open"
+    completed = "completed"  # the citizen was reached
+    failed = "failed"  # the attempts ran out (or the number was wrong): the ticket is flagged
+    cancelled = "cancelled"
+
+
+class CallbackOutcome(StrEnum):
+    """What one attempt to call the citizen back gave."""
+
+    reached = "reached"
+    no_answer = "no_answer"
+    voicemail_left = "voicemail_left"
+    wrong_number = "wrong_number"  # calling again is pointless: the call-back fails at once
+
+
+class CitizenNotice(StrEnum):
+    """How a citizen we could not reach by phone hears from us."""
+
+    mail = "mail"  # to their e-mail address, through the outbound mail queue
+    letter = "letter"  # no e-mail but a postal address: a letter task on the ticket
+    none = "none"  # neither: nothing can be sent

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -42,6 +43,7 @@ from genk3600.models.enums import (
     Priority,
     Role,
     TicketEventType,
+    TicketFlag,
     TicketStatus,
 )
 from genk3600.models.organisation import Staff, Unit
@@ -68,6 +70,7 @@ QUEUE_PRIORITY_ARRAY_SQL = "ARRAY[" + ", ".join(f"'{priority}'" for priority in 
 QUEUE_RANK_SQL = f"array_position({QUEUE_PRIORITY_ARRAY_SQL}, priority) - 1"  # 0 = urgent
 OPEN_STATUS_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
 CLAIMABLE_SQL = f"status = '{TicketStatus.new.value}' AND assignee_staff_id IS NULL"
+FLAGGED_SQL = "flags <> '{}'::text[]"
 
 
 class ActorMixin:
@@ -85,6 +88,7 @@ class Ticket(IdMixin, TimestampMixin, Base):
         one_of("priority", Priority),
         one_of("confidentiality", Confidentiality),
         one_of("language", Language),
+        all_of("flags", TicketFlag),
         CheckConstraint(f"reference ~ '{REFERENCE_PATTERN}'", name="reference_format"),
         CheckConstraint("tier BETWEEN 1 AND 3", name="tier_range"),
         Index("ix_ticket_owning_unit_id_status", "owning_unit_id", "status"),
@@ -114,6 +118,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
             "id",
             postgresql_where=text(CLAIMABLE_SQL),
         ),
+        # The few flagged tickets, for `GET /v1/tickets?flag=` (repeat the predicate to use it).
+        Index("ix_ticket_flagged", "id", postgresql_where=text(FLAGGED_SQL)),
     )
 
     # Numbered inside the ticket's own INSERT (tickets.repository.new_reference); FetchedValue (no DDL) makes the
@@ -148,6 +154,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
     access_code_hash: Mapped[str | None] = mapped_column(Text)
     # Optimistic concurrency: the ETag; every UPDATE checks and bumps it.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # What needs a person's eye (TicketFlag), e.g. a call-back that could not reach the citizen.
+    flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     # Full-text search (search/): computed by PostgreSQL; not mapped, so no write reads it back.
     search_vector: Unmapped[str | None] = unmapped_column(TSVECTOR, Computed(TICKET_SEARCH_VECTOR, persisted=True))
 
@@ -191,6 +199,10 @@ class Contact(IdMixin, ActorMixin, Base):
     channel_details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The contact's outcome (NULL: not recorded): did it reach the citizen, and did it answer their question
+    # at this first contact (first-contact resolution, reports/). Settable at intake and afterwards.
+    reached_citizen: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at_first_contact: Mapped[bool | None] = mapped_column(Boolean)
     search_vector: Unmapped[str | None] = unmapped_column(TSVECTOR, Computed(CONTACT_SEARCH_VECTOR, persisted=True))
 
     ticket: Mapped[Ticket | None] = relationship(lazy="raise")

@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_act, audit_read, audit_reads
 from genk3600.auth.principal import Principal
+from genk3600.callbacks.repository import callbacks_of_tickets
 from genk3600.citizens import repository
 from genk3600.citizens.schemas import (
     CitizenExport,
     ErasureOut,
     ExportedAttachment,
+    ExportedCallback,
     ExportedCitizen,
     ExportedContact,
     ExportedEvent,
@@ -75,6 +77,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     events = await repository.events_of_tickets(session, ticket_ids) if ticket_ids else []
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
     parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
+    callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -93,6 +96,8 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                 occurred_at=contact.occurred_at,
                 actor_name=contact.actor_name,
                 attachments=[ExportedAttachment.model_validate(a) for a in contact.attachments],
+                reached_citizen=contact.reached_citizen,
+                answered_at_first_contact=contact.answered_at_first_contact,
             )
             for contact in contacts
         ],
@@ -110,6 +115,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                 participations=[
                     ExportedParticipation.model_validate(p) for ticket_id, p in roles if ticket_id == ticket.id
                 ],
+                callbacks=[ExportedCallback.model_validate(c) for c in callbacks if c.ticket_id == ticket.id],
             )
             for ticket in tickets
         ],
@@ -127,6 +133,7 @@ class Erased:
     calls: int = 0
     outbound_mails: int = 0
     parties: int = 0
+    callbacks: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -136,14 +143,16 @@ class Erased:
             "calls": self.calls,
             "outbound_mails": self.outbound_mails,
             "parties": self.parties,
+            "callbacks": self.callbacks,
         }
 
 
 async def erase_free_text(
     session: AsyncSession, contacts: Sequence[Contact], tickets: Sequence[Ticket], citizen_id: int | None = None
 ) -> Erased:
-    """Replace the free text of these contacts and tickets (and their calls and outgoing mail) by "[erased]", and
-    the personal data of their parties (and of parties naming `citizen_id` elsewhere).
+    """Replace the free text of these contacts and tickets (and their calls, outgoing mail and call-back requests)
+    by "[erased]" (the numbers to call back become null), and the personal data of their parties (and of parties
+    naming `citizen_id` elsewhere).
 
     ORM updates, not bulk statements, so that each changed row is on the audit trail.
     """
@@ -175,6 +184,15 @@ async def erase_free_text(
     for party in await repository.parties_of_contacts_or_citizen(session, contact_ids, citizen_id):
         erase_party(party)
         erased.parties += 1
+    for callback in await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []:
+        callback.phone = None
+        callback.question = ERASED
+        if callback.postal_address is not None:
+            callback.postal_address = ERASED
+        for attempt in callback.attempt_rows:
+            if attempt.note is not None:
+                attempt.note = ERASED
+        erased.callbacks += 1
     await session.flush()
     return erased
 

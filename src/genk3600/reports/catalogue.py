@@ -109,9 +109,11 @@ REPORTS: tuple[Report, ...] = (
         title=N_("First-contact resolution"),
         description=N_(
             "Per unit that owns the tickets: how many tickets were resolved in the period, how many of them at "
-            "the first contact (the citizen contacted us once and the ticket was never handed over to another "
-            "unit), and that share as a percentage. A closed ticket counts as resolved; a reopened ticket counts "
-            "when it is resolved again."
+            "the first contact, and that share as a percentage. Where the staff member recorded with the "
+            "citizen's first contact whether it answered the question, that record counts. Otherwise a ticket "
+            "counts when the citizen contacted us once and the ticket was never handed over to another unit. "
+            "The last column says for how many tickets the answer was recorded. A closed ticket counts as "
+            "resolved; a reopened ticket counts when it is resolved again."
         ),
         columns=(
             UNIT,
@@ -119,6 +121,7 @@ REPORTS: tuple[Report, ...] = (
             Column("resolved", N_("Resolved tickets"), "integer"),
             Column("first_contact", N_("Resolved at the first contact"), "integer"),
             Column("fcr_percent", N_("Resolved at the first contact (%)"), "number"),
+            Column("outcome_recorded", N_("Answer recorded at the first contact"), "integer"),
         ),
         chart=Chart("bar", "unit_name", ("fcr_percent",), None),
     ),
@@ -235,6 +238,48 @@ REPORTS: tuple[Report, ...] = (
             Column("median_seconds_to_accept", N_("Median time to accept (seconds)"), "number"),
         ),
         chart=Chart("bar", "day", ("offered", "accepted"), None),
+    ),
+    Report(
+        name="callbacks-on-time",
+        title=N_("Call-backs on time"),
+        description=N_(
+            "Per unit that calls back: the call-back requests due in the period, how many reached the citizen by "
+            "the time they were due, how many later, how many failed (the tries ran out) or were cancelled, how "
+            "many are still open, and the share on time as a percentage of all that were due. A request is due "
+            "within the unit's opening hours, or at the end of the time the citizen asked for."
+        ),
+        columns=(
+            UNIT,
+            UNIT_NAME,
+            Column("due", N_("Call-backs due"), "integer"),
+            Column("on_time", N_("Reached on time"), "integer"),
+            Column("late", N_("Reached late"), "integer"),
+            Column("failed", N_("Not reached"), "integer"),
+            Column("cancelled", N_("Cancelled"), "integer"),
+            Column("still_open", N_("Still open"), "integer"),
+            Column("on_time_percent", N_("On time (%)"), "number"),
+        ),
+        chart=Chart("bar", "unit", ("on_time_percent",), None),
+    ),
+    Report(
+        name="callback-attempts",
+        title=N_("Call-back attempts per success"),
+        description=N_(
+            "Per unit that calls back: the call-back requests that ended in the period, how many reached the "
+            "citizen and how many did not, all the calls made for them, and how many calls one success took on "
+            "average (all those calls divided by the requests that reached the citizen). Cancelled and open "
+            "requests are left out."
+        ),
+        columns=(
+            UNIT,
+            UNIT_NAME,
+            Column("ended", N_("Call-backs ended"), "integer"),
+            Column("reached", N_("Reached"), "integer"),
+            Column("failed", N_("Not reached"), "integer"),
+            Column("attempts", N_("Calls made"), "integer"),
+            Column("attempts_per_success", N_("Calls per success"), "number"),
+        ),
+        chart=Chart("bar", "unit", ("attempts_per_success",), None),
     ),
 )
 

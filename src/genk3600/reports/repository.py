@@ -34,6 +34,8 @@ _SQL: dict[str, str] = {
         ORDER BY 1, 2
     """,
     # Set-based (hash joins over the period's tickets), not a subquery per ticket: a year is ~100k tickets.
+    # A ticket's first incoming contact decides where its outcome was recorded (contact.answered_at_first_contact);
+    # where it was not, the rule from before outcomes were recorded: one incoming contact, never handed over.
     "first-contact-resolution": """
         WITH resolved AS (
             SELECT t.id, t.owning_unit_id
@@ -46,19 +48,29 @@ _SQL: dict[str, str] = {
             WHERE c.direction = 'inbound'
             GROUP BY c.ticket_id
         ),
+        first_inbound AS (
+            SELECT DISTINCT ON (c.ticket_id) c.ticket_id, c.answered_at_first_contact AS answered
+            FROM contact c JOIN resolved r ON r.id = c.ticket_id
+            WHERE c.direction = 'inbound'
+            ORDER BY c.ticket_id, c.occurred_at, c.id
+        ),
         escalated AS (
             SELECT DISTINCT e.ticket_id FROM escalation e JOIN resolved r ON r.id = e.ticket_id
         ),
         judged AS (
-            SELECT r.owning_unit_id, (i.contacts = 1 AND x.ticket_id IS NULL) IS TRUE AS first_contact
+            SELECT r.owning_unit_id,
+                   f.answered IS NOT NULL AS recorded,
+                   coalesce(f.answered, (i.contacts = 1 AND x.ticket_id IS NULL) IS TRUE) AS first_contact
             FROM resolved r
             LEFT JOIN inbound i ON i.ticket_id = r.id
+            LEFT JOIN first_inbound f ON f.ticket_id = r.id
             LEFT JOIN escalated x ON x.ticket_id = r.id
         )
         SELECT u.code AS unit,
                count(*) AS resolved,
                count(*) FILTER (WHERE j.first_contact) AS first_contact,
-               round(100.0 * count(*) FILTER (WHERE j.first_contact) / count(*), 1) AS fcr_percent
+               round(100.0 * count(*) FILTER (WHERE j.first_contact) / count(*), 1) AS fcr_percent,
+               count(*) FILTER (WHERE j.recorded) AS outcome_recorded
         FROM judged j
         JOIN unit u ON u.id = j.owning_unit_id
         GROUP BY u.id
@@ -190,6 +202,49 @@ _SQL: dict[str, str] = {
         WHERE o.offered_at >= :start AND o.offered_at < :end AND o.unit_id = ANY(:unit_ids)
         GROUP BY 1, u.id
         ORDER BY 1, u.code
+    """,
+    # Call-backs due in the period, per unit that calls back; done on time = the citizen reached by the due time.
+    "callbacks-on-time": """
+        SELECT u.code AS unit, u.name AS unit_name,
+               count(*) AS due,
+               count(*) FILTER (WHERE b.status = 'completed' AND b.closed_at <= b.due_at) AS on_time,
+               count(*) FILTER (WHERE b.status = 'completed' AND b.closed_at > b.due_at) AS late,
+               count(*) FILTER (WHERE b.status = 'failed') AS failed,
+               count(*) FILTER (WHERE b.status = 'cancelled') AS cancelled,
+               count(*) FILTER (WHERE b.status = 'open') AS still_open,
+               round(100.0 * count(*) FILTER (WHERE b.status = 'completed' AND b.closed_at <= b.due_at)
+                     / count(*), 1) AS on_time_percent
+        FROM callback_request b
+        JOIN unit u ON u.id = b.unit_id
+        WHERE b.due_at >= :start AND b.due_at < :end AND b.unit_id = ANY(:unit_ids)
+        GROUP BY u.id
+        ORDER BY u.code
+    """,
+    # Call-backs that ended in the period (reached or failed), per unit: the calls they took per success.
+    "callback-attempts": """
+        WITH ended AS (
+            SELECT b.id, b.unit_id, b.status
+            FROM callback_request b
+            WHERE b.status IN ('completed', 'failed') AND b.closed_at >= :start AND b.closed_at < :end
+              AND b.unit_id = ANY(:unit_ids)
+        ),
+        tries AS (
+            SELECT a.callback_id, count(*) AS attempts
+            FROM callback_attempt a JOIN ended e ON e.id = a.callback_id
+            GROUP BY a.callback_id
+        )
+        SELECT u.code AS unit, u.name AS unit_name,
+               count(*) AS ended,
+               count(*) FILTER (WHERE e.status = 'completed') AS reached,
+               count(*) FILTER (WHERE e.status = 'failed') AS failed,
+               coalesce(sum(t.attempts), 0)::bigint AS attempts,
+               round(coalesce(sum(t.attempts), 0)::numeric
+                     / nullif(count(*) FILTER (WHERE e.status = 'completed'), 0), 2) AS attempts_per_success
+        FROM ended e
+        JOIN unit u ON u.id = e.unit_id
+        LEFT JOIN tries t ON t.callback_id = e.id
+        GROUP BY u.id
+        ORDER BY u.code
     """,
 }
 

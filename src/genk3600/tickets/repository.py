@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Text, bindparam, exists, func, literal_column, select
+from sqlalchemy import BigInteger, DateTime, Text, bindparam, exists, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -28,7 +28,8 @@ from genk3600.models import (
     Unit,
     ticket_number_seq,
 )
-from genk3600.models.enums import FINISHED_STATUSES, TicketStatus
+from genk3600.models.enums import FINISHED_STATUSES, TicketFlag, TicketStatus
+from genk3600.models.ticket import FLAGGED_SQL
 from genk3600.parties.repository import parties_of_ticket_json
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
 
@@ -45,6 +46,7 @@ class TicketFilter:
     status: TicketStatus | None = None
     unit_code: str | None = None
     category_code: str | None = None
+    flag: TicketFlag | None = None
     # Tickets that refer (themselves or through a contact) to an object in another system; any subset.
     object_system: str | None = None
     object_type: str | None = None
@@ -108,6 +110,7 @@ def ticket_columns(owner: Any, category: Any, assignee: Any, citizen: Any) -> li
         Ticket.first_responded_at,
         Ticket.paused_at,
         Ticket.routing_rule_version_id,
+        Ticket.flags,
         Ticket.version,
         Ticket.created_at,
         Ticket.updated_at,
@@ -233,6 +236,9 @@ async def list_tickets(
         )
     if where.by_object:
         statement = statement.where(refers_to(where.object_system, where.object_type, where.object_id))
+    if where.flag is not None:
+        # The partial index's own predicate, so the flagged few are read instead of every ticket.
+        statement = statement.where(text(FLAGGED_SQL), Ticket.flags.contains([where.flag.value]))
     return (await session.scalars(keyset(statement, Ticket.id, params, newest_first=True))).all()
 
 

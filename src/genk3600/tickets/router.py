@@ -16,7 +16,7 @@ from genk3600.kit.pagination import Pages
 from genk3600.kit.reader import ReaderLanguage
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.links.schemas import LinkCode, ObjectId
-from genk3600.models.enums import TicketStatus
+from genk3600.models.enums import TicketFlag, TicketStatus
 from genk3600.tickets import break_glass, changes, handoff, service
 from genk3600.tickets.break_glass import AccessGrantOut, BreakGlassIn
 from genk3600.tickets.repository import TicketFilter
@@ -72,17 +72,19 @@ def ticket_filter(
     status: Annotated[TicketStatus | None, Query(description="Only tickets in this status.")] = None,
     unit: Annotated[UnitCode | None, Query(description="Only tickets owned by this unit (code).")] = None,
     category: Annotated[CategoryCode | None, Query(description="Only tickets in this category (code).")] = None,
+    flag: Annotated[TicketFlag | None, Query(description="Only tickets with this flag.")] = None,
 ) -> TicketFilter:
-    return replace(linked, status=status, unit_code=unit, category_code=category)
+    return replace(linked, status=status, unit_code=unit, category_code=category, flag=flag)
 
 
 @router.get(
     "",
     operation_id="list_tickets",
     summary="List tickets",
-    description="Tickets, newest first, optionally filtered by status, owning unit and category, and by the object "
-    "in another system they refer to (`object_system`, `object_type`, `object_id`, any of them: the ticket's own "
-    "links and its contacts' links count).",
+    description="Tickets, newest first, optionally filtered by status, owning unit, category, flag (e.g. "
+    "`callback_failed`: a call-back could not reach the citizen), and by the object in another system they refer "
+    "to (`object_system`, `object_type`, `object_id`, any of them: the ticket's own links and its contacts' links "
+    "count).",
     responses=problem_responses(400, *AUTH_PROBLEMS),
 )
 async def list_tickets(

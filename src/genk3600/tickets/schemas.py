@@ -22,6 +22,7 @@ from genk3600.models.enums import (
     Priority,
     Role,
     TicketEventType,
+    TicketFlag,
     TicketStatus,
 )
 from genk3600.participation.schemas import RoleOnTicket
@@ -57,6 +58,11 @@ class TicketOut(OutputModel):
     first_responded_at: datetime | None
     sla_paused: bool = Field(description="The SLA clock is stopped while waiting on the citizen.")
     routing_rule_version_id: int | None = Field(description="The rule version that routed the ticket.")
+    flags: list[TicketFlag] = Field(
+        default_factory=list,
+        description="What needs a person's eye: `callback_failed` (a call-back could not reach the citizen; "
+        "cleared when a later one does).",
+    )
     version: int = Field(description="Changes with every update; the ETag is this number in quotes.")
     created_at: datetime
     updated_at: datetime
@@ -84,6 +90,7 @@ class TicketOut(OutputModel):
             first_responded_at=ticket.first_responded_at,
             sla_paused=ticket.paused_at is not None,
             routing_rule_version_id=ticket.routing_rule_version_id,
+            flags=[TicketFlag(flag) for flag in ticket.flags],
             version=ticket.version,
             created_at=ticket.created_at,
             updated_at=ticket.updated_at,
@@ -129,6 +136,7 @@ def ticket_fields(row: Any, language: Language = Language.en) -> dict[str, Any]:
         "first_responded_at": row.first_responded_at,
         "sla_paused": row.paused_at is not None,
         "routing_rule_version_id": row.routing_rule_version_id,
+        "flags": [TicketFlag(flag) for flag in row.flags],
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,

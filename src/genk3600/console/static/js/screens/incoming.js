@@ -3,6 +3,7 @@
 import { ApiError, get, post } from "../api.js";
 import { formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
+import { unitCallbacks } from "./callbacks.js";
 import { deadlineBadge, errorNotice, ticketLink } from "./common.js";
 
 function queueTable(unit, items) {
@@ -45,6 +46,7 @@ export async function render(main, context) {
   }
   const sections = new Map();
   const tables = new Map();
+  const callbacks = new Map();
   const status = h("p", { class: "meta", role: "status" });
   for (const unit of units) {
     const table = h("div", {});
@@ -58,7 +60,9 @@ export async function render(main, context) {
         status.textContent = error instanceof ApiError && error.status === 404 ? t("incoming.nothing_to_claim", { unit: unit.unit_name }) : t("common.error", { detail: error.message });
       }
     });
-    const section = h("section", { "aria-label": t("incoming.unit", { unit: unit.unit_name }) }, h("div", { class: "buttons" }, claim), table);
+    const unitCalls = unitCallbacks(unit, context);
+    callbacks.set(unit.unit, unitCalls);
+    const section = h("section", { "aria-label": t("incoming.unit", { unit: unit.unit_name }) }, h("div", { class: "buttons" }, claim), table, unitCalls.element);
     sections.set(unit.unit, section);
     tables.set(unit.unit, table);
     main.append(section);
@@ -76,7 +80,11 @@ export async function render(main, context) {
   }
 
   async function refresh(which) {
-    for (const unit of units) if (which.has(unit.unit)) await refreshQueue(unit);
+    for (const unit of units) {
+      if (!which.has(unit.unit)) continue;
+      await refreshQueue(unit);
+      await callbacks.get(unit.unit).refresh();
+    }
     status.textContent = t("incoming.refreshed", { time: new Date().toLocaleTimeString(`${language()}-BE`) });
   }
 

@@ -4,6 +4,7 @@
 import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
+import { ticketCallbacks } from "./callbacks.js";
 import { choices, errorNotice, unitPicker } from "./common.js";
 import { productsOfCategory } from "./knowledge.js";
 
@@ -377,6 +378,7 @@ export async function render(main, context) {
         statusForm(ticket, shownEtag, load, context),
         participationForm(contacts, load, context),
         replyForm(ticket, templates.items, load, context),
+        await ticketCallbacks(ticket, context, load),
         roles(ticket),
         timeline(events.items),
       );
