@@ -55,7 +55,13 @@ async def test_a_dutch_preview_quotes_the_entry_of_the_tickets_category(
     clock: FixedClock,
 ) -> None:
     world = await catalogue_world(session)
-    await _entries(client, admin_headers, ID_CARD, BULKY_WASTE)
+    # Also linked to the ID card, but as its second category (and first by code): the ID card's own entry wins.
+    aside = {
+        "code": "aaa-bijlage",
+        "texts": {"nl": {"name": "Bijlage"}},
+        "categories": ["waste.pickup", "civil.id_card"],
+    }
+    await _entries(client, admin_headers, ID_CARD, BULKY_WASTE, aside)
     template_id = await _quoting_template(client, admin_headers, "civil.id_card")
     created = await client.post("/v1/contacts", json=web_contact(category="civil.id_card"), headers=admin_headers)
     reference = created.json()["ticket"]["reference"]
