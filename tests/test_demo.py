@@ -3,9 +3,18 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
-from genk3600.demo import ADMIN_EMAIL, CATEGORIES, STAFF, UNITS, seed_demo
+from genk3600.demo import ADMIN_EMAIL, CATEGORIES, DEMO_REPLY_TEMPLATES, DEMO_SKILLS, STAFF, UNITS, seed_demo
 from genk3600.devtools import ensure_demo_api_key
-from genk3600.models import ApiClient, Category, CategoryDecider, Staff, Unit
+from genk3600.models import (
+    ApiClient,
+    AssignmentPolicy,
+    Category,
+    CategoryDecider,
+    ReplyTemplate,
+    Staff,
+    StaffSkills,
+    Unit,
+)
 from tests import factories
 
 
@@ -20,6 +29,12 @@ async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings
     assert (first.sla_policies, first.closing_days, first.routing_rules) == (3, 6, 3)
     assert (second.sla_policies, second.closing_days, second.routing_rules) == (0, 0, 0)
     assert (first.products, second.products) == (3, 0)
+    assert (first.reply_templates, second.reply_templates) == (len(DEMO_REPLY_TEMPLATES), 0) == (3, 0)
+    assert (first.assignment_policies, second.assignment_policies) == (1, 0)
+    assert (first.staff_skills, second.staff_skills) == (len(DEMO_SKILLS), 0) == (2, 0)
+    assert await factories.count(session, ReplyTemplate) == len(DEMO_REPLY_TEMPLATES)
+    assert await factories.count(session, AssignmentPolicy) == 1
+    assert await factories.count(session, StaffSkills) == len(DEMO_SKILLS)
     assert await factories.count(session, Unit) == len(UNITS)
     assert await factories.count(session, Category) == len(CATEGORIES) >= 20
     assert await factories.count(session, Staff) == len(STAFF)

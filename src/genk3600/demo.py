@@ -11,9 +11,21 @@ from sqlalchemy import ScalarSelect, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.answering.repository import template_by_name
+from genk3600.answering.schemas import ReplyTemplateIn
+from genk3600.answering.service import create_template
 from genk3600.auth.principal import system_principal
+from genk3600.models.assignment import AssignmentPolicy, StaffSkills
 from genk3600.models.category import Category, CategoryDecider
-from genk3600.models.enums import FRONT_OFFICE_UNIT_KINDS, Confidentiality, Language, Position, Priority, UnitKind
+from genk3600.models.enums import (
+    FRONT_OFFICE_UNIT_KINDS,
+    AssignmentMode,
+    Confidentiality,
+    Language,
+    Position,
+    Priority,
+    UnitKind,
+)
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, SlaPolicy
@@ -79,6 +91,9 @@ class DemoSummary:
     closing_days: int = 0
     routing_rules: int = 0
     products: int = 0
+    reply_templates: int = 0
+    assignment_policies: int = 0
+    staff_skills: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -398,6 +413,8 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     await session.flush()
     policies, closing_days, rules = await seed_demo_operations(session)
     products = await seed_demo_products(session)
+    templates = await seed_demo_reply_templates(session)
+    policies_on, skills = await seed_demo_assignment(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -407,6 +424,9 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         closing_days=closing_days,
         routing_rules=rules,
         products=products,
+        reply_templates=templates,
+        assignment_policies=policies_on,
+        staff_skills=skills,
     )
 
 
@@ -485,3 +505,106 @@ async def seed_demo_products(session: AsyncSession) -> int:
             await create_product(session, system_principal("demo"), ProductIn.model_validate(entry), Language.nl)
             added += 1
     return added
+
+
+# Canned answers in the four languages; the second quotes the catalogue entry of the ticket's category.
+DEMO_REPLY_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Bedankt, we zoeken het uit",
+        "category": None,
+        "texts": {
+            "nl": "Bedankt voor uw vraag. {unit_name} zoekt het uit en laat u zo snel mogelijk iets weten. "
+            "Vermeld {reference} als u ons nog contacteert.",
+            "fr": "Merci pour votre question. {unit_name} l'examine et vous répond dès que possible. "
+            "Mentionnez {reference} si vous nous recontactez.",
+            "en": "Thank you for your question. {unit_name} is looking into it and will get back to you as soon as "
+            "possible. Please mention {reference} if you contact us again.",
+            "de": "Vielen Dank für Ihre Frage. {unit_name} kümmert sich darum und meldet sich so bald wie möglich. "
+            "Bitte nennen Sie {reference}, wenn Sie uns erneut kontaktieren.",
+        },
+    },
+    {
+        "name": "Identiteitskaart: wat meebrengen",
+        "category": "civil.id_card",
+        "texts": {
+            "nl": "U kunt {product_name} aan het loket. Breng mee: {what_to_bring} Kostprijs: {cost}. "
+            "Uw kaart is klaar na: {delivery_time}. Meer uitleg: {web_page}",
+            "fr": "Pour « {product_name} », présentez-vous au guichet. Apportez : {what_to_bring} Coût : {cost}. "
+            "Délai : {delivery_time}. Plus d'informations : {web_page}",
+            "en": "{product_name}: please come to the desk. Bring: {what_to_bring} Cost: {cost}. "
+            "Your card is ready after: {delivery_time}. More: {web_page}",
+            "de": "{product_name}: Bitte kommen Sie zum Schalter. Mitbringen: {what_to_bring} Kosten: {cost}. "
+            "Dauer: {delivery_time}. Mehr dazu: {web_page}",
+        },
+    },
+    {
+        "name": "Grofvuil: afspraak gemaakt",
+        "category": "waste.pickup",
+        "texts": {
+            "nl": "We hebben uw afspraak voor {category_name} genoteerd onder {reference}. Zet het grofvuil buiten "
+            "op de afgesproken dag.",
+            "fr": "Nous avons noté votre rendez-vous ({category_name}) sous la référence {reference}. Sortez les "
+            "encombrants le jour convenu.",
+            "en": "We have booked your appointment ({category_name}) under {reference}. Put the bulky waste outside "
+            "on the agreed day.",
+            "de": "Wir haben Ihren Termin ({category_name}) unter {reference} eingetragen. Stellen Sie den Sperrmüll "
+            "am vereinbarten Tag hinaus.",
+        },
+    },
+)
+
+
+async def seed_demo_reply_templates(session: AsyncSession) -> int:
+    """The demo canned answers that are missing (by name)."""
+    added = 0
+    for entry in DEMO_REPLY_TEMPLATES:
+        if await template_by_name(session, entry["name"]) is None:
+            await create_template(session, system_principal("demo"), ReplyTemplateIn.model_validate(entry))
+            added += 1
+    return added
+
+
+# The contact centre hands out its tickets itself (least loaded first); its agents' capacity and skills.
+DEMO_ASSIGNMENT_UNIT = "contact_centre"
+DEMO_SKILLS: tuple[dict[str, Any], ...] = (
+    # Sofie takes every category in her own languages: one call at a time, up to 8 mails.
+    {"email": AGENT_EMAIL, "capacity": {"phone": 1, "mail": 8}, "default_capacity": 5, "categories": []},
+    # Elif takes identity papers and waste, in Dutch and English.
+    {
+        "email": "elif.yilmaz@genk.example",
+        "capacity": {"phone": 1, "mail": 6},
+        "default_capacity": 4,
+        "languages": ["nl", "en"],
+        "categories": ["civil.*", "waste.*", "general.question"],
+    },
+)
+
+
+async def seed_demo_assignment(session: AsyncSession) -> tuple[int, int]:
+    """The contact centre's assignment policy and its agents' skills, where none are set (never overwritten)."""
+    policy = await session.execute(
+        insert(AssignmentPolicy)
+        .values(
+            unit_id=_unit_id(DEMO_ASSIGNMENT_UNIT), mode=AssignmentMode.least_loaded.value, offer_timeout_seconds=120
+        )
+        .on_conflict_do_nothing(index_elements=["unit_id"])
+        .returning(AssignmentPolicy.unit_id)
+    )
+    skills = await session.execute(
+        insert(StaffSkills)
+        .values(
+            [
+                {
+                    "staff_id": _staff_id(seed["email"]),
+                    "capacity": seed["capacity"],
+                    "default_capacity": seed["default_capacity"],
+                    "languages": seed.get("languages", []),
+                    "categories": seed["categories"],
+                }
+                for seed in DEMO_SKILLS
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["staff_id"])
+        .returning(StaffSkills.staff_id)
+    )
+    return len(policy.all()), len(skills.all())

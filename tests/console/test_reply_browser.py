@@ -43,6 +43,14 @@ async def test_back_office_answers_with_a_canned_decision_by_mail(
     await page.goto(f"{service}/console/#/ticket/{reference}")
     await expect(page.get_by_role("heading", name=f"Ticket {reference}", level=1)).to_be_visible()
     form = page.locator("form[data-reply]")
+    await expect(form.locator("[data-placeholders]")).to_contain_text("{what_to_bring}")
+    # The demo's canned answer quoting the catalogue: filled in from the identity card's entry.
+    await form.get_by_label("Standaardantwoord").select_option(label="Identiteitskaart: wat meebrengen")
+    await form.get_by_role("button", name="Voorbeeld").click()
+    await expect(form.locator("[data-reply-message]")).to_contain_text(
+        "Breng mee: Uw oude kaart, of bij diefstal het attest van de politie; een recente pasfoto. "
+        "Kostprijs: € 20,00 (spoedprocedure duurder)."
+    )
     await form.get_by_label("Standaardantwoord").select_option(label="Identiteitskaart klaar")
     await form.get_by_label("Hoe", exact=True).select_option("mail")
     await form.get_by_label("In welke rol").select_option("deciding")

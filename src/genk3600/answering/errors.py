@@ -65,3 +65,17 @@ class RecipientNotOnTicket(UnprocessableInput):
             "A reply goes only to an e-mail address this ticket already carries (the citizen's, or the sender of "
             "one of its mails); leave `to` out to answer the citizen.",
         )
+
+
+class NothingToQuote(UnprocessableInput):
+    """A canned answer quotes the product catalogue, but the ticket's category has no entry (or not that text)."""
+
+    slug = "nothing-to-quote"
+
+    def __init__(self, reason: str, placeholders: Sequence[str]) -> None:
+        names = and_list([f"{{{name}}}" for name in placeholders])
+        super().__init__(
+            f"This canned answer quotes the product catalogue ({names}), but {reason}. Write the answer in your own "
+            "words, or add the text to the catalogue first.",
+            placeholders=list(placeholders),
+        )

@@ -4,6 +4,10 @@ A template is staff's text, not code: only bare `{name}` fields from PLACEHOLDER
 index access (`{reference.__class__}`), no conversions (`{reference!r}`), no format specs (`{reference:>99999}`),
 so rendering can neither reach an object's insides nor blow up in size. Texts are checked when they are saved
 and again when they are rendered (an answer typed by the agent is never a template: it is sent as written).
+
+The CATALOGUE names quote the product catalogue entry of the ticket's category (answering/quoting.py); they are
+only looked up when a text uses one, and a text that uses one on a ticket without an entry is refused rather
+than sent with a gap.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from string import Formatter
 
 from genk3600.answering.errors import BadPlaceholders
 
-PLACEHOLDERS: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
+TICKET: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
+CATALOGUE: tuple[str, ...] = ("product_name", "what_to_bring", "cost", "delivery_time", "web_page", "opening_hours")
+PLACEHOLDERS: tuple[str, ...] = TICKET + CATALOGUE
 
 
 def check(text: str, language: str) -> None:
@@ -31,7 +37,12 @@ def check(text: str, language: str) -> None:
             raise BadPlaceholders(language, f"formats the placeholder {{{name}}}, which is not allowed", PLACEHOLDERS)
 
 
-def fill(text: str, language: str, values: Mapping[str, str]) -> str:
-    """The text with its placeholders filled in; `values` holds every name of PLACEHOLDERS."""
+def used(text: str, language: str) -> set[str]:
+    """The placeholder names a (checked) text uses."""
     check(text, language)
-    return text.format_map({name: values[name] for name in PLACEHOLDERS})
+    return {name for _literal, name, _spec, _conversion in Formatter().parse(text) if name is not None}
+
+
+def fill(text: str, language: str, values: Mapping[str, str]) -> str:
+    """The text with its placeholders filled in; `values` holds every name the text uses."""
+    return text.format_map({name: values[name] for name in used(text, language)})

@@ -99,7 +99,9 @@ _REPLY_422 = (
     "Validation failed (neither `text` nor `template_id`, `to` on a letter or call …), or: `staff-required` "
     "(an API client must name `staff_id`), `unknown-staff`, `no-mail-address` (nobody on the ticket has one: "
     "answer by letter or phone), `recipient-not-on-ticket` (`to` is not an address the ticket carries), "
-    "`unknown-reply-template` (unknown, inactive, or for another category), `bad-placeholders`."
+    "`unknown-reply-template` (unknown, inactive, or for another category), `bad-placeholders`, "
+    "`nothing-to-quote` (the canned answer quotes the product catalogue, but the ticket's category has no "
+    "entry, or the entry lacks the quoted text)."
 )
 
 
@@ -198,7 +200,9 @@ async def list_reply_templates(
         "A canned answer for one category (or every one), in nl, fr, en and de (each required: an answer is "
         "always written in the citizen's language). Placeholders: "
         + ", ".join(f"`{{{name}}}`" for name in PLACEHOLDERS)
-        + "; anything else between braces (attributes, formats, unknown names) is refused with 422 "
+        + " (the last six quote the product catalogue entry of the ticket's category: its main entry, in the "
+        "answer's language with the catalogue's fallback to Dutch; no entry answers 422 `nothing-to-quote` when "
+        "previewed or sent); anything else between braces (attributes, formats, unknown names) is refused with 422 "
         "`bad-placeholders`. Version 1; every change adds a version, and the history is kept. A name already in "
         "use answers 409. Honours `Idempotency-Key`."
     ),

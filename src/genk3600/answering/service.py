@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from genk3600.answering import placeholders, repository
+from genk3600.answering import placeholders, quoting, repository
 from genk3600.answering.errors import (
     NoMailAddress,
     RecipientNotOnTicket,
@@ -49,6 +49,9 @@ from genk3600.notifications.sender import new_message_id
 from genk3600.participation.repository import Seat
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation, seat_for_role
+from genk3600.products import repository as products_repository
+from genk3600.products.schemas import ProductOut
+from genk3600.products.service import products_out
 from genk3600.sla import deadlines
 from genk3600.tickets import repository as tickets
 from genk3600.tickets import timeline
@@ -107,6 +110,15 @@ async def _template(session: AsyncSession, ticket: Ticket, template_id: int | No
     return template
 
 
+async def _quoted_product(session: AsyncSession, ticket: Ticket, language: Language) -> ProductOut | None:
+    """The catalogue entry a canned answer quotes (see quoting.py for which one), read in `language`."""
+    if ticket.category_id is None:
+        return None
+    entries = await products_repository.products_of_categories(session, [ticket.category_id])
+    shown = await products_out(session, entries[:1], language)
+    return shown[0] if shown else None
+
+
 async def _prepare(
     session: AsyncSession, settings: Settings, actor: Principal, reference: str, data: ReplyIn
 ) -> _Prepared:
@@ -121,6 +133,8 @@ async def _prepare(
     if data.text is not None or template is None:  # ReplyIn holds text, a template, or both
         text = data.text or ""
     else:
+        written = template.texts[language.value]
+        wanted = placeholders.used(written, language.value)
         category = await repository.category_of(session, ticket.category_id) if ticket.category_id else None
         values = {
             "reference": ticket.reference,
@@ -128,7 +142,10 @@ async def _prepare(
             "unit_name": unit_name,
             "category_name": localised_name(category.name, category.names, language) if category else "",
         }
-        text = placeholders.fill(template.texts[language.value], language.value, values)
+        if wanted & set(placeholders.CATALOGUE):
+            product = await _quoted_product(session, ticket, language)
+            values |= quoting.catalogue_values(product, wanted, language)
+        text = placeholders.fill(written, language.value, values)
     said = answer_role_sentence(data.role, unit_name, language)
     subject = t.gettext(SUBJECT).format(reference=ticket.reference) if data.medium is ReplyMedium.mail else None
     lines = [

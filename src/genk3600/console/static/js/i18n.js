@@ -381,6 +381,8 @@ const CATALOGUE = {
     "callback.col.attempts": "Pogingen",
     "callback.col.assignee": "Belt terug",
     "callback.col.action": "Actie",
+    "reply.placeholders": "Plaatshouders in standaardantwoorden:",
+    "reply.placeholders_catalogue": "Uit de productcatalogus (het hoofdproduct van de categorie van dit ticket, in de taal van de burger):"
   },
   fr: {
     "app.title": "Console Genk3600",
@@ -763,6 +765,8 @@ const CATALOGUE = {
     "callback.col.attempts": "Tentatives",
     "callback.col.assignee": "Rappelle",
     "callback.col.action": "Action",
+    "reply.placeholders": "Champs des réponses types :",
+    "reply.placeholders_catalogue": "Tirés du catalogue des produits (le produit principal de la catégorie de ce ticket, dans la langue du citoyen) :"
   },
   en: {
     "app.title": "Genk3600 console",
@@ -1145,6 +1149,8 @@ const CATALOGUE = {
     "callback.col.attempts": "Attempts",
     "callback.col.assignee": "Calls back",
     "callback.col.action": "Action",
+    "reply.placeholders": "Placeholders in canned answers:",
+    "reply.placeholders_catalogue": "From the product catalogue (the main entry of this ticket's category, in the citizen's language):"
   },
 };
 

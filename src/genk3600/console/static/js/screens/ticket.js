@@ -247,6 +247,14 @@ function participationForm(contacts, reload, context) {
   return section;
 }
 
+// The server's whitelist (answering/placeholders.py): what a canned answer may say between braces.
+const TICKET_PLACEHOLDERS = ["reference", "citizen_name", "unit_name", "category_name"];
+const CATALOGUE_PLACEHOLDERS = ["product_name", "what_to_bring", "cost", "delivery_time", "web_page", "opening_hours"];
+
+function placeholderList(names) {
+  return names.flatMap((name, index) => [index ? ", " : " ", h("code", {}, `{${name}}`)]);
+}
+
 // Answering the citizen: a canned answer (by name) or own words, previewed exactly as it would be sent (the
 // server fills it in in the citizen's language and adds the role in words), then sent as a reply.
 function replyForm(ticket, templates, reload, context) {
@@ -270,6 +278,12 @@ function replyForm(ticket, templates, reload, context) {
     { "aria-labelledby": "reply-heading", "data-reply": "" },
     h("h2", { id: "reply-heading" }, t("reply.title")),
     field(t("reply.template"), template),
+    h(
+      "div",
+      { class: "meta", "data-placeholders": "" },
+      h("p", {}, t("reply.placeholders"), placeholderList(TICKET_PLACEHOLDERS)),
+      h("p", {}, t("reply.placeholders_catalogue"), placeholderList(CATALOGUE_PLACEHOLDERS)),
+    ),
     field(t("reply.medium"), medium),
     field(t("reply.role"), role),
     field(t("reply.text"), text, t("reply.text_hint")),
