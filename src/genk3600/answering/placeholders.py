@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from string import Formatter
 
 from genk3600.answering.errors import BadPlaceholders
+from genk3600.errors import Phrase
+from genk3600.i18n.catalogue import P_
 
 PLACEHOLDERS: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
 
@@ -21,14 +23,22 @@ def check(text: str, language: str) -> None:
     try:
         fields = list(Formatter().parse(text))
     except ValueError as exc:  # a lone "{" or "}"
-        raise BadPlaceholders(language, f"has a brace that is not part of a placeholder ({exc})", PLACEHOLDERS) from exc
+        raise BadPlaceholders(
+            language, Phrase(P_("has a brace that is not part of a placeholder ({reason})"), reason=exc), PLACEHOLDERS
+        ) from exc
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            raise BadPlaceholders(language, f"uses the unknown placeholder {{{name}}}", PLACEHOLDERS)
+            raise BadPlaceholders(
+                language, Phrase(P_("uses the unknown placeholder {{{name}}}"), name=name), PLACEHOLDERS
+            )
         if spec or conversion:
-            raise BadPlaceholders(language, f"formats the placeholder {{{name}}}, which is not allowed", PLACEHOLDERS)
+            raise BadPlaceholders(
+                language,
+                Phrase(P_("formats the placeholder {{{name}}}, which is not allowed"), name=name),
+                PLACEHOLDERS,
+            )
 
 
 def fill(text: str, language: str, values: Mapping[str, str]) -> str:
