@@ -51,8 +51,8 @@ class BadPlaceholders(UnprocessableInput):
     def __init__(self, language: str, problem: Any, allowed: Sequence[str]) -> None:
         names = AndList([f"{{{name}}}" for name in allowed])
         super().__init__(
-            P_("The {language} text {problem}. Placeholders are {names}; write {{{{ and }}}} for a brace itself."),
-            params={"language": language, "problem": problem, "names": names},
+            P_("The {language} text {problem}. Placeholders are {names}; write {open} and {close} for a brace itself."),
+            params={"language": language, "problem": problem, "names": names, "open": "{{", "close": "}}"},
             language=language,
             allowed=list(allowed),
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from string import Formatter
 
 from genk3600.answering.errors import BadPlaceholders
-from genk3600.errors import Phrase
+from genk3600.errors import InEnglish, Phrase
 from genk3600.i18n.catalogue import P_
 
 PLACEHOLDERS: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
@@ -24,19 +24,27 @@ def check(text: str, language: str) -> None:
         fields = list(Formatter().parse(text))
     except ValueError as exc:  # a lone "{" or "}"
         raise BadPlaceholders(
-            language, Phrase(P_("has a brace that is not part of a placeholder ({reason})"), reason=exc), PLACEHOLDERS
+            language,
+            # Python's reason exists in English only.
+            Phrase(
+                P_("has a brace that is not part of a placeholder ({reason})"),
+                reason=InEnglish(exc, P_("a single brace without its pair")),
+            ),
+            PLACEHOLDERS,
         ) from exc
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
             raise BadPlaceholders(
-                language, Phrase(P_("uses the unknown placeholder {{{name}}}"), name=name), PLACEHOLDERS
+                language,
+                Phrase(P_("uses the unknown placeholder {placeholder}"), placeholder=f"{{{name}}}"),
+                PLACEHOLDERS,
             )
         if spec or conversion:
             raise BadPlaceholders(
                 language,
-                Phrase(P_("formats the placeholder {{{name}}}, which is not allowed"), name=name),
+                Phrase(P_("formats the placeholder {placeholder}, which is not allowed"), placeholder=f"{{{name}}}"),
                 PLACEHOLDERS,
             )
 
