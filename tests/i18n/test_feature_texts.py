@@ -205,3 +205,29 @@ async def test_the_contact_answer_names_things_in_the_readers_language(
     # The codes and the data do not follow the language.
     assert {answer["ticket"]["category"] for answer in said.values()} == {"waste.pickup"}
     assert {answer["participations"][0]["role"] for answer in said.values()} == {"registering"}
+
+
+async def test_a_placeholder_problem_names_the_placeholder_in_every_language(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    texts = {"nl": "Uw kaart {secret}", "fr": "Votre carte", "en": "Your card", "de": "Ihre Karte"}
+    body = {"name": "Onveilig", "category": None, "texts": texts}
+
+    async def detail(reader: dict[str, str]) -> str:
+        problem = assert_problem(
+            await client.post("/v1/reply-templates", json=body, headers={**admin_headers, **reader}), 422
+        )
+        return str(problem["detail"])
+
+    assert await detail({}) == (
+        "The nl text uses the unknown placeholder {secret}. Placeholders are "
+        "{reference}, {citizen_name}, {unit_name} and {category_name}; write {{ and }} for a brace itself."
+    )
+    assert await detail(NL) == (
+        "De tekst in nl gebruikt het onbekende invulveld {secret}. Invulvelden zijn "
+        "{reference}, {citizen_name}, {unit_name} en {category_name}; schrijf {{ en }} voor een accolade zelf."
+    )
+    assert await detail(FR) == (
+        "Le texte en nl utilise le champ à remplir inconnu {secret}. Les champs à remplir sont "
+        "{reference}, {citizen_name}, {unit_name} et {category_name} ; écrivez {{ et }} pour une accolade elle-même."
+    )
