@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from genk3600.errors import Conflict, NotFound, UnprocessableInput, and_list
+from genk3600.errors import AndList, Conflict, NotFound, UnprocessableInput
+from genk3600.i18n.catalogue import P_
 
 
 class TemplateNotFound(NotFound):
-    title = "Reply template not found"
+    title = P_("Reply template not found")
     slug = "reply-template-not-found"
 
     def __init__(self, template_id: int) -> None:
-        super().__init__(f"There is no reply template with id {template_id}.", template_id=template_id)
+        super().__init__(
+            P_("There is no reply template with id {template_id}."),
+            params={"template_id": template_id},
+            template_id=template_id,
+        )
 
 
 class UnknownTemplate(UnprocessableInput):
@@ -20,7 +26,8 @@ class UnknownTemplate(UnprocessableInput):
 
     def __init__(self, template_id: int) -> None:
         super().__init__(
-            f"There is no active reply template with id {template_id} for this ticket's category.",
+            P_("There is no active reply template with id {template_id} for this ticket's category."),
+            params={"template_id": template_id},
             template_id=template_id,
         )
 
@@ -29,7 +36,11 @@ class TemplateNameTaken(Conflict):
     slug = "reply-template-name-taken"
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"Another reply template is already called {name!r}; choose another name.", name=name)
+        super().__init__(
+            P_("Another reply template is already called {name!r}; choose another name."),
+            params={"name": name},
+            name=name,
+        )
 
 
 class BadPlaceholders(UnprocessableInput):
@@ -37,10 +48,11 @@ class BadPlaceholders(UnprocessableInput):
 
     slug = "bad-placeholders"
 
-    def __init__(self, language: str, problem: str, allowed: Sequence[str]) -> None:
-        names = and_list([f"{{{name}}}" for name in allowed])
+    def __init__(self, language: str, problem: Any, allowed: Sequence[str]) -> None:
+        names = AndList([f"{{{name}}}" for name in allowed])
         super().__init__(
-            f"The {language} text {problem}. Placeholders are {names}; write {{{{ and }}}} for a brace itself.",
+            P_("The {language} text {problem}. Placeholders are {names}; write {open} and {close} for a brace itself."),
+            params={"language": language, "problem": problem, "names": names, "open": "{{", "close": "}}"},
             language=language,
             allowed=list(allowed),
         )
@@ -51,7 +63,7 @@ class NoMailAddress(UnprocessableInput):
 
     def __init__(self) -> None:
         super().__init__(
-            "Nobody on this ticket has an e-mail address: record a letter or a phone answer instead.",
+            P_("Nobody on this ticket has an e-mail address: record a letter or a phone answer instead."),
         )
 
 
@@ -62,8 +74,10 @@ class RecipientNotOnTicket(UnprocessableInput):
 
     def __init__(self) -> None:
         super().__init__(
-            "A reply goes only to an e-mail address this ticket already carries (the citizen's, or the sender of "
-            "one of its mails); leave `to` out to answer the citizen.",
+            P_(
+                "A reply goes only to an e-mail address this ticket already carries (the citizen's, or the sender "
+                "of one of its mails); leave `to` out to answer the citizen."
+            ),
         )
 
 

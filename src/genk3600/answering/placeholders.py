@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from string import Formatter
 
 from genk3600.answering.errors import BadPlaceholders
+from genk3600.errors import InEnglish, Phrase
+from genk3600.i18n.catalogue import P_
 
 TICKET: tuple[str, ...] = ("reference", "citizen_name", "unit_name", "category_name")
 CATALOGUE: tuple[str, ...] = ("product_name", "what_to_bring", "cost", "delivery_time", "web_page", "opening_hours")
@@ -27,14 +29,30 @@ def check(text: str, language: str) -> None:
     try:
         fields = list(Formatter().parse(text))
     except ValueError as exc:  # a lone "{" or "}"
-        raise BadPlaceholders(language, f"has a brace that is not part of a placeholder ({exc})", PLACEHOLDERS) from exc
+        raise BadPlaceholders(
+            language,
+            # Python's reason exists in English only.
+            Phrase(
+                P_("has a brace that is not part of a placeholder ({reason})"),
+                reason=InEnglish(exc, P_("a single brace without its pair")),
+            ),
+            PLACEHOLDERS,
+        ) from exc
     for _literal, name, spec, conversion in fields:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            raise BadPlaceholders(language, f"uses the unknown placeholder {{{name}}}", PLACEHOLDERS)
+            raise BadPlaceholders(
+                language,
+                Phrase(P_("uses the unknown placeholder {placeholder}"), placeholder=f"{{{name}}}"),
+                PLACEHOLDERS,
+            )
         if spec or conversion:
-            raise BadPlaceholders(language, f"formats the placeholder {{{name}}}, which is not allowed", PLACEHOLDERS)
+            raise BadPlaceholders(
+                language,
+                Phrase(P_("formats the placeholder {placeholder}, which is not allowed"), placeholder=f"{{{name}}}"),
+                PLACEHOLDERS,
+            )
 
 
 def used(text: str, language: str) -> set[str]:

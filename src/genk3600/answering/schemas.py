@@ -6,6 +6,8 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from genk3600.answering.placeholders import PLACEHOLDERS
 from genk3600.categories.schemas import CategoryCode
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
 from genk3600.models.enums import Language, ReplyMedium, Role
@@ -165,9 +167,9 @@ class ReplyIn(InputModel):
     @model_validator(mode="after")
     def _words_and_recipient(self) -> ReplyIn:
         if self.text is None and self.template_id is None:
-            raise ValueError("an answer needs words: give `text`, or a `template_id` to start from")
+            raise Invalid(P_("an answer needs words: give `text`, or a `template_id` to start from"))
         if self.to_address is not None and self.medium is not ReplyMedium.mail:
-            raise ValueError("`to_address` is only for answers by mail")
+            raise Invalid(P_("`to_address` is only for answers by mail"))
         return self
 
 

@@ -41,6 +41,7 @@ from genk3600.auth.principal import Principal
 from genk3600.categories.errors import UnknownCategory
 from genk3600.config import Settings
 from genk3600.i18n import translator
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message, localised_name
 from genk3600.kit.clock import Clock
 from genk3600.models import Contact, OutboundMail, Reply, ReplyTemplate, ReplyTemplateVersion, Ticket
@@ -375,11 +376,12 @@ async def change_template(
     if template is None:
         raise TemplateNotFound(template_id)
     if if_match is None:
-        raise PreconditionRequired("Send If-Match with the ETag from your last read of this template.")
+        raise PreconditionRequired(P_("Send If-Match with the ETag from your last read of this template."))
     tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if "*" not in tags and etag(template.version) not in tags:
         raise PreconditionFailed(
-            f"The template changed since you read it (now version {template.version}); read it again and retry.",
+            P_("The template changed since you read it (now version {version}); read it again and retry."),
+            params={"version": template.version},
             current_etag=etag(template.version),
         )
     texts = _checked_texts(data)

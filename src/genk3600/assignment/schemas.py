@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.schemas import InputModel, OutputModel
 from genk3600.models.enums import AssignmentMode, Channel, Language, OfferState, PresenceStatus, Priority
 from genk3600.models.organisation import CODE_PATTERN
@@ -93,7 +95,7 @@ class SkillsIn(InputModel):
     @classmethod
     def _no_repeats(cls, values: list[Any]) -> list[Any]:
         if len(set(values)) != len(values):
-            raise ValueError("list each entry once")
+            raise Invalid(P_("list each entry once"))
         return values
 
 

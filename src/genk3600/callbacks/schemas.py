@@ -10,6 +10,8 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, model_val
 
 from genk3600.citizens.schemas import PhoneNumber
 from genk3600.contacts.schemas import PastMoment
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
@@ -182,9 +184,9 @@ class CallbackIn(InputModel):
     @model_validator(mode="after")
     def _one_subject_and_a_window(self) -> CallbackIn:
         if (self.ticket is None) == (self.contact_id is None):
-            raise ValueError("name exactly one of `ticket` and `contact_id`")
+            raise Invalid(P_("name exactly one of `ticket` and `contact_id`"))
         if self.window_start and self.window_end and self.window_end <= self.window_start:
-            raise ValueError("window_end must lie after window_start")
+            raise Invalid(P_("window_end must lie after window_start"))
         return self
 
 
@@ -324,7 +326,7 @@ class ContactOutcomeIn(InputModel):
     @model_validator(mode="after")
     def _something_to_record(self) -> ContactOutcomeIn:
         if not self.model_fields_set:
-            raise ValueError("give reached_citizen, answered_at_first_contact or both")
+            raise Invalid(P_("give reached_citizen, answered_at_first_contact or both"))
         return self
 
 

@@ -52,6 +52,7 @@ from genk3600.callbacks.schemas import (
 from genk3600.config import Settings
 from genk3600.contacts import repository as contacts_repository
 from genk3600.contacts.errors import ContactNotFound
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import InvalidCursor, PageParams, encode_cursor
@@ -98,22 +99,28 @@ def due_moment(
 # --- creating ---------------------------------------------------------------------------------------------
 
 
+NO_CONTACT = P_("There is no contact with id {contact_id} to call back about.")
+
+
 async def _subject(session: AsyncSession, data: CallbackIn, actor: Principal) -> Ticket:
     """The ticket the request is about, if the actor may see it (else 422, like an unknown reference)."""
     if data.ticket is not None:
         ticket = await ticket_repository.ticket_by_reference(session, data.ticket, actor)
         if ticket is None:
-            raise SubjectNotFound(f"There is no ticket with reference {data.ticket!r} to call back about.")
+            raise SubjectNotFound(
+                P_("There is no ticket with reference {reference!r} to call back about."),
+                params={"reference": data.ticket},
+            )
         return ticket
     contact_id = data.contact_id or 0
     contact = await contacts_repository.contact_by_id(session, contact_id, actor)
     if contact is None:
-        raise SubjectNotFound(f"There is no contact with id {contact_id} to call back about.", contact_id=contact_id)
+        raise SubjectNotFound(NO_CONTACT, params={"contact_id": contact_id}, contact_id=contact_id)
     if contact.ticket_id is None:
         raise ContactNotOnTicket(contact_id)
     ticket = await ticket_repository.ticket_by_id(session, contact.ticket_id, actor)
     if ticket is None:  # the contact is visible because its ticket is
-        raise SubjectNotFound(f"There is no contact with id {contact_id} to call back about.", contact_id=contact_id)
+        raise SubjectNotFound(NO_CONTACT, params={"contact_id": contact_id}, contact_id=contact_id)
     return ticket
 
 
@@ -123,20 +130,31 @@ async def _target(session: AsyncSession, data: CallbackIn, ticket: Ticket) -> tu
     if data.staff_id is not None:
         staff = await staff_by_id(session, data.staff_id)
         if staff is None or not staff.active:
-            raise UnknownCallbackTarget(f"There is no active staff member with id {data.staff_id}.")
+            raise UnknownCallbackTarget(
+                P_("There is no active staff member with id {staff_id}."), params={"staff_id": data.staff_id}
+            )
     if data.unit is not None:
         unit = await unit_by_code(session, data.unit)
         if unit is None or not unit.active:
-            raise UnknownCallbackTarget(f"There is no active unit with code {data.unit!r}.", unit=data.unit)
+            raise UnknownCallbackTarget(
+                P_("There is no active unit with code {unit!r}."), params={"unit": data.unit}, unit=data.unit
+            )
         if staff is not None and all(m.unit_id != unit.id for m in staff.memberships):
-            raise UnknownCallbackTarget(f"{staff.full_name} does not work in {unit.name}.", unit=data.unit)
+            raise UnknownCallbackTarget(
+                P_("{staff} does not work in {unit}."),
+                params={"staff": staff.full_name, "unit": unit.name},
+                unit=data.unit,
+            )
         return unit, staff
     if staff is not None:
         if not staff.memberships:
-            raise UnknownCallbackTarget(f"{staff.full_name} belongs to no unit whose calendar could set the due time.")
+            raise UnknownCallbackTarget(
+                P_("{staff} belongs to no unit whose calendar could set the due time."),
+                params={"staff": staff.full_name},
+            )
         first = await unit_by_id(session, staff.memberships[0].unit_id)
         if first is None:  # a membership's unit exists (foreign key)
-            raise UnknownCallbackTarget(f"{staff.full_name} belongs to no unit.")
+            raise UnknownCallbackTarget(P_("{staff} belongs to no unit."), params={"staff": staff.full_name})
         return first, staff
     return ticket.owning_unit, None
 
@@ -151,8 +169,11 @@ async def _check_target_sees(session: AsyncSession, ticket: Ticket, unit: Unit, 
     if staff is not None:
         if not await ticket_repository.is_visible(session, ticket.id, _as_principal(staff)):
             raise TargetCannotSeeTicket(
-                f"{staff.full_name} cannot read ticket {ticket.reference}. Hand the ticket over first, or ask "
-                "a unit that can read it to call back.",
+                P_(
+                    "{staff} cannot read ticket {reference}. Hand the ticket over first, or ask a unit that can "
+                    "read it to call back."
+                ),
+                params={"staff": staff.full_name, "reference": ticket.reference},
                 staff_id=staff.id,
             )
         # A social case is held only by OCMW staff who see it by right, not through a grant.
@@ -161,14 +182,20 @@ async def _check_target_sees(session: AsyncSession, ticket: Ticket, unit: Unit, 
     if ocmw.is_social(ticket) and not ocmw.is_ocmw_unit(unit):
         # A social case stays in the OCMW: not even a unit above it that reads it (the city's root) calls back.
         raise ocmw.SocialStaysInOcmw(
-            f"Ticket {ticket.reference} is a social (OCMW) case; only an OCMW service calls the citizen back about it, "
-            f"not {unit.name}.",
+            P_(
+                "Ticket {reference} is a social (OCMW) case; only an OCMW service calls the citizen back about it, "
+                "not {unit}."
+            ),
+            params={"reference": ticket.reference, "unit": unit.name},
             unit=unit.code,
         )
     if not await repository.unit_sees_ticket(session, unit.id, ticket.id):
         raise TargetCannotSeeTicket(
-            f"The staff of {unit.name} cannot read ticket {ticket.reference} (it is neither theirs nor, for a "
-            "front-office desk, an ordinary ticket). Hand the ticket over first, or name a person who can read it.",
+            P_(
+                "The staff of {unit} cannot read ticket {reference} (it is neither theirs nor, for a front-office "
+                "desk, an ordinary ticket). Hand the ticket over first, or name a person who can read it."
+            ),
+            params={"unit": unit.name, "reference": ticket.reference},
             unit=unit.code,
         )
 
@@ -190,14 +217,17 @@ async def create_callback(
     unit, staff = await _target(session, data, ticket)
     await _check_target_sees(session, ticket, unit, staff)
     if data.window_end is not None and data.window_end <= now:
-        raise WindowOver("The citizen's window has ended already; ask them for a time still to come.")
+        raise WindowOver(P_("The citizen's window has ended already; ask them for a time still to come."))
     calendar = await calendar_for_unit(session, unit.id, settings.timezone)
     try:
         due_at = due_moment(calendar, now, settings.callback_due_minutes, data.window_start, data.window_end)
     except ValueError as exc:
         raise DueOutOfReach(
-            f"The calendar of {unit.code!r} has no opening hours to count the due time on; check its opening hours "
-            "and closing days.",
+            P_(
+                "The calendar of {unit!r} has no opening hours to count the due time on; check its opening hours "
+                "and closing days."
+            ),
+            params={"unit": unit.code},
             unit=unit.code,
         ) from exc
     callback = CallbackRequest(
@@ -406,7 +436,7 @@ async def record_attempt(
     at = data.attempted_at or now
     if at < callback.created_at:
         raise AttemptBeforeRequest(
-            "The call was made before the call-back was asked; record it as a contact of its own instead."
+            P_("The call was made before the call-back was asked; record it as a contact of its own instead.")
         )
     outcome = data.outcome
     attempt = CallbackAttempt(
@@ -534,8 +564,13 @@ async def record_letter(
     if callback.citizen_notice != CitizenNotice.letter.value or callback.letter_sent_at is not None:
         sent = callback.letter_sent_at is not None
         raise NoLetterToSend(
-            f"Call-back request {callback.id} has no letter waiting to be sent"
-            + (" (it was sent already)." if sent else ": only a failed request without an e-mail address has one."),
+            P_("Call-back request {callback_id} has no letter waiting to be sent (it was sent already).")
+            if sent
+            else P_(
+                "Call-back request {callback_id} has no letter waiting to be sent: only a failed request without an "
+                "e-mail address has one."
+            ),
+            params={"callback_id": callback.id},
             callback_id=callback.id,
         )
     callback.letter_sent_at = now

@@ -20,7 +20,7 @@ def valid_national_number(value: str) -> str:
     try:
         return str(nn.validate(value))
     except ValidationError as exc:
-        raise Invalid(P_("not a valid Belgian national number ({reason})"), reason=_reason(exc)) from exc
+        raise Invalid(P_("not a valid Belgian national number ({reason})"), reason=stdnum_reason(exc)) from exc
 
 
 # python-stdnum says why in English only: the same reasons as catalogue texts.
@@ -32,7 +32,8 @@ _REASONS = {
 }
 
 
-def _reason(exc: ValidationError) -> Phrase:
+def stdnum_reason(exc: ValidationError) -> Phrase:
+    """Why python-stdnum refused a number, in words of the catalogue."""
     for kind, reason in _REASONS.items():
         if isinstance(exc, kind):
             return Phrase(reason)

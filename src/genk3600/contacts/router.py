@@ -134,7 +134,7 @@ async def record_contact(
 ) -> ContactRecorded | JSONResponse:
     return await idempotency.create(
         response,
-        lambda: in_language(service.record_contact(session, settings, clock, actor, data), language),
+        lambda: in_language(service.record_contact(session, settings, clock, actor, data, language), language),
         contact_location,
         created_status,
     )

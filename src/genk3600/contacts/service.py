@@ -71,17 +71,23 @@ class _Placement:
 
 
 async def record_intake(
-    session: AsyncSession, settings: Settings, clock: Clock, actor: Principal, intake: Intake
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    actor: Principal,
+    intake: Intake,
+    reader: Language = Language.en,
 ) -> ContactRecorded:
-    """Record one contact from any channel and put it on the right ticket (or none, for auto-replies)."""
+    """Record one contact from any channel and put it on the right ticket (or none, for auto-replies); the
+    answer's names in the `reader`'s language."""
     now = clock.now()
     if intake.external_id:
         await repository.lock_external_id(session, intake.channel, intake.external_id)
         known = await repository.contact_by_external_id(session, intake.channel, intake.external_id)
         if known is not None:
             if ContactFlag.awaiting_summary.value in known.flags and intake.opens_ticket:
-                return await _complete_call(session, settings, actor, known, intake, now)
-            return await _recorded(session, actor, known, Outcome.duplicate)
+                return await _complete_call(session, settings, actor, known, intake, now, reader)
+            return await _recorded(session, actor, known, Outcome.duplicate, reader=reader)
     category = await active_category(session, intake.category) if intake.category else None
     found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
     flags = set(intake.flags) | ({ContactFlag.ambiguous_citizen} if found.ambiguous else set())
@@ -131,7 +137,7 @@ async def record_intake(
         opened_by = (contact.channel, contact.direction)
         await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by)
     return await _recorded(
-        session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket
+        session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket, reader
     )
 
 
@@ -306,7 +312,13 @@ async def _log_placement(
 
 
 async def _complete_call(
-    session: AsyncSession, settings: Settings, actor: Principal, pending: Contact, intake: Intake, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    actor: Principal,
+    pending: Contact,
+    intake: Intake,
+    now: datetime,
+    reader: Language,
 ) -> ContactRecorded:
     """The agent's summary of a call the PBX already reported: the pending contact gets its ticket now."""
     category = await active_category(session, intake.category) if intake.category else None
@@ -329,7 +341,7 @@ async def _complete_call(
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)
-    return await _recorded(session, actor, pending, placement.outcome, ticket=placement.ticket)
+    return await _recorded(session, actor, pending, placement.outcome, ticket=placement.ticket, reader=reader)
 
 
 def _filled(details: dict[str, object]) -> dict[str, object]:
@@ -343,6 +355,7 @@ async def _recorded(
     outcome: Outcome,
     access_code: str | None = None,
     ticket: Ticket | None = None,
+    reader: Language = Language.en,
 ) -> ContactRecorded:
     """The answer, built from the rows this transaction holds; only what expired is read back.
 
@@ -355,7 +368,7 @@ async def _recorded(
     )
     if outcome is Outcome.duplicate and not visible:
         return ContactRecorded(contact_id=contact.id, contact=None, ticket=None, outcome=outcome)
-    out = await tickets.ticket_out(session, contact.ticket_id, ticket) if contact.ticket_id else None
+    out = await tickets.ticket_out(session, contact.ticket_id, ticket, reader) if contact.ticket_id else None
     reference = out.reference if out else None
     if not tickets.fully_loaded(contact, "attachments"):
         contact = await repository.contact_by_id(session, contact.id) or contact
@@ -447,8 +460,10 @@ async def record_contact(
     clock: Clock,
     actor: Principal,
     data: WebContactIn | PhoneContactIn | CounterContactIn,
+    reader: Language = Language.en,
 ) -> ContactRecorded:
-    """The JSON channels (web, phone summary, counter visit) through the one intake path."""
+    """The JSON channels (web, phone summary, counter visit) through the one intake path; names and role
+    explanations in the `reader`'s language."""
     if isinstance(data, CounterContactIn):
         desk = await unit_by_code(session, data.unit)
         if desk is None or desk.kind != _DESK_UNIT_KINDS[data.desk].value:
@@ -457,7 +472,7 @@ async def record_contact(
                 params={"desk": Phrase(DESK_WORDS[data.desk]), "unit": data.unit},
                 unit=data.unit,
             )
-    recorded = await record_intake(session, settings, clock, actor, data.to_intake())
+    recorded = await record_intake(session, settings, clock, actor, data.to_intake(), reader)
     roles = data.participations
     if not roles and actor.kind == "staff" and recorded.outcome is not Outcome.duplicate:
         # The staff member who writes a contact down has at least registered its facts.
@@ -479,10 +494,10 @@ async def record_contact(
         update["parties"] = named if recorded.ticket is not None or contact.ticket_id is None else []
         update["links"] = await links.record_at_intake(session, actor, contact.id, contact.ticket_id, data.links)
     if roles:
-        update["participations"] = [await record_participation(session, actor, contact, role) for role in roles]
+        update["participations"] = [await record_participation(session, actor, contact, role, reader) for role in roles]
         if recorded.ticket is None and contact.ticket_id is not None and actor.kind == "staff":
             # Taking part may just have opened a normal ticket to this staff member (visible_tickets).
             if await ticket_repository.is_visible(session, contact.ticket_id, actor):
-                update["ticket"] = await tickets.ticket_out(session, contact.ticket_id)
+                update["ticket"] = await tickets.ticket_out(session, contact.ticket_id, language=reader)
                 update["parties"] = named
     return recorded.model_copy(update=update)

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.contacts.errors import ContactNotFound
+from genk3600.errors import Phrase
 from genk3600.i18n.texts import Message
 from genk3600.links import repository
-from genk3600.links.errors import LinkExists, LinkNotFound
+from genk3600.links.errors import LinkExists, LinkNotFound, contact_holder, ticket_holder
 from genk3600.links.schemas import LinkIn, LinkList, LinkOut, link_fields
 from genk3600.models.enums import TicketEventType
 from genk3600.parties.repository import ContactFacts, contact_facts
@@ -69,7 +70,7 @@ async def record_at_intake(
 
 
 async def _add(
-    session: AsyncSession, actor: Principal, holder: str, row: dict[str, Any], ticket_id: int | None
+    session: AsyncSession, actor: Principal, holder: Phrase, row: dict[str, Any], ticket_id: int | None
 ) -> LinkOut:
     link_id = await repository.add_link(session, row)
     if link_id is None:
@@ -93,14 +94,14 @@ async def add_ticket_link(session: AsyncSession, actor: Principal, reference: st
     if ticket is None:
         raise TicketNotFound(reference)
     row = _row(actor, data, ticket_id=ticket.id, contact_id=None)
-    return await _add(session, actor, f"Ticket {reference}", row, ticket.id)
+    return await _add(session, actor, ticket_holder(reference), row, ticket.id)
 
 
 async def add_contact_link(session: AsyncSession, actor: Principal, contact_id: int, data: LinkIn) -> LinkOut:
     """Link a contact the actor may see to an object elsewhere."""
     contact = await _contact(session, contact_id, actor)
     row = _row(actor, data, ticket_id=None, contact_id=contact.id)
-    return await _add(session, actor, f"Contact {contact_id}", row, contact.ticket_id)
+    return await _add(session, actor, contact_holder(contact_id), row, contact.ticket_id)
 
 
 async def remove_ticket_link(session: AsyncSession, actor: Principal, reference: str, link_id: int) -> None:
@@ -110,7 +111,7 @@ async def remove_ticket_link(session: AsyncSession, actor: Principal, reference:
         raise TicketNotFound(reference)
     removed = await repository.delete_link(session, link_id, ticket_id=ticket.id)
     if removed is None:
-        raise LinkNotFound(f"Ticket {reference}", link_id)
+        raise LinkNotFound(ticket_holder(reference), link_id)
     entry = _entry(TicketEventType.link_removed, "ticket.link_removed", removed)
     await timeline.record_many(session, actor, [(ticket.id, entry)])
 
@@ -120,7 +121,7 @@ async def remove_contact_link(session: AsyncSession, actor: Principal, contact_i
     contact = await _contact(session, contact_id, actor)
     removed = await repository.delete_link(session, link_id, contact_id=contact.id)
     if removed is None:
-        raise LinkNotFound(f"Contact {contact_id}", link_id)
+        raise LinkNotFound(contact_holder(contact_id), link_id)
     if contact.ticket_id is not None:
         entry = _entry(TicketEventType.link_removed, "ticket.link_removed", removed)
         await timeline.record_many(session, actor, [(contact.ticket_id, entry)])

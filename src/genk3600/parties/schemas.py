@@ -9,7 +9,10 @@ from pydantic import AfterValidator, EmailStr, Field, model_validator
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError
 
+from genk3600.citizens.identifiers import stdnum_reason
 from genk3600.citizens.schemas import PhoneNumber
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.actors import ActorOut
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
@@ -25,8 +28,7 @@ def valid_enterprise_number(value: str) -> str:
     try:
         return str(vat.validate(value))
     except ValidationError as exc:
-        reason = str(exc).lower().rstrip(".")
-        raise ValueError(f"not a valid Belgian enterprise number ({reason})") from exc
+        raise Invalid(P_("not a valid Belgian enterprise number ({reason})"), reason=stdnum_reason(exc)) from exc
 
 
 def formatted_enterprise_number(compact: str) -> str:
@@ -98,16 +100,16 @@ class PartyIn(InputModel):
     @model_validator(mode="after")
     def _coherent(self) -> PartyIn:
         if self.relationship is not None and self.role is not PartyRole.representative:
-            raise ValueError("`relationship` says what a representative is to the subject; leave it out here")
+            raise Invalid(P_("`relationship` says what a representative is to the subject; leave it out here"))
         if self.kind is PartyKind.organisation:
             if self.citizen_id is not None:
-                raise ValueError("an organisation is not a citizen: leave out `citizen_id`")
+                raise Invalid(P_("an organisation is not a citizen: leave out `citizen_id`"))
             if not self.name:
-                raise ValueError("give the organisation's `name`")
+                raise Invalid(P_("give the organisation's `name`"))
             if self.organisation_name is not None:
-                raise ValueError("an organisation's name goes in `name`; `organisation_name` is for persons")
+                raise Invalid(P_("an organisation's name goes in `name`; `organisation_name` is for persons"))
         elif not (self.citizen_id or self.name or self.email or self.phone):
-            raise ValueError("identify the person with at least one of citizen_id, name, email or phone")
+            raise Invalid(P_("identify the person with at least one of citizen_id, name, email or phone"))
         if self.email:
             self.email = self.email.lower()
         return self

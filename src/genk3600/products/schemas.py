@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.categories.schemas import CategoryCode
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.schemas import InputModel, LocalTime, OutputModel
 from genk3600.models.enums import Language
 from genk3600.models.knowledge import PRODUCT_CODE_PATTERN
@@ -84,9 +86,9 @@ class ProductIn(InputModel):
     @model_validator(mode="after")
     def _dutch_and_distinct(self) -> ProductIn:
         if Language.nl not in self.texts:
-            raise ValueError("texts must include Dutch (nl): it is the fallback for every other language")
+            raise Invalid(P_("texts must include Dutch (nl): it is the fallback for every other language"))
         if len(set(self.categories)) != len(self.categories):
-            raise ValueError("categories must not repeat a category")
+            raise Invalid(P_("categories must not repeat a category"))
         return self
 
 

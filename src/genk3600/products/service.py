@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.principal import Principal
 from genk3600.categories.errors import UnknownCategory
 from genk3600.errors import AppError
+from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.pagination import PageParams, encode_cursor
 from genk3600.models import Product, ProductCategory, ProductVersion, Unit
@@ -58,9 +59,12 @@ def query_terms(text: str) -> str:
     """Any word may match (OR, ranked by how many do); the last one also as a word's beginning, as while typing."""
     words = _WORD.findall(text)
     if not words:
-        raise UnsearchableProductQuery("Type at least one word (letters or digits) to search the catalogue for.")
+        raise UnsearchableProductQuery(P_("Type at least one word (letters or digits) to search the catalogue for."))
     if len(words) > MAX_WORDS:
-        raise UnsearchableProductQuery(f"Search for at most {MAX_WORDS} words at a time; this query has {len(words)}.")
+        raise UnsearchableProductQuery(
+            P_("Search for at most {most} words at a time; this query has {count}."),
+            params={"most": MAX_WORDS, "count": len(words)},
+        )
     last = words[-1] + (":*" if len(words[-1]) >= MIN_PREFIX_CHARS else "")
     return " | ".join([*words[:-1], last])
 
@@ -174,7 +178,7 @@ async def find_products(
         items = await products_out(session, shown, language)
         return ProductPage(items=items, next_cursor=encode_cursor(shown[-1].id) if more and shown else None)
     if len(text) > MAX_QUERY_CHARS:
-        raise UnsearchableProductQuery(f"Search with at most {MAX_QUERY_CHARS} characters.")
+        raise UnsearchableProductQuery(P_("Search with at most {most} characters."), params={"most": MAX_QUERY_CHARS})
     category_ids = None
     if in_categories:
         categories = await repository.categories_by_codes(session, in_categories)
@@ -188,7 +192,9 @@ def category_codes(codes: Sequence[str]) -> list[str]:
     """Codes as given, each in the shape of a category code (422 otherwise)."""
     for code in codes:
         if len(code) > 100 or not re.fullmatch(CATEGORY_CODE_PATTERN, code):
-            raise UnsearchableProductQuery(f"{code[:100]!r} is not a category code (such as 'civil.id_card').")
+            raise UnsearchableProductQuery(
+                P_("{code!r} is not a category code (such as 'civil.id_card')."), params={"code": code[:100]}
+            )
     return list(codes)
 
 
@@ -269,12 +275,13 @@ def check_etag(product: Product, if_match: str | None) -> None:
     """428 without If-Match, 412 when it names another version than the current one."""
     if if_match is None:
         raise ProductPreconditionRequired(
-            "Send If-Match with the ETag from your last read of this product, so a concurrent edit is not lost."
+            P_("Send If-Match with the ETag from your last read of this product, so a concurrent edit is not lost.")
         )
     tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if "*" not in tags and etag(product.version) not in tags:
         raise ProductChanged(
-            f"The product changed since you read it (now version {product.version}); read it again and retry.",
+            P_("The product changed since you read it (now version {version}); read it again and retry."),
+            params={"version": product.version},
             current_etag=etag(product.version),
         )
 
@@ -299,7 +306,8 @@ async def change_product(
     """Save an entry as a new version; the earlier versions stay readable."""
     if data.code != code:
         raise CodeMismatch(
-            f"The body's code {data.code!r} differs from the address's {code!r}; a product's code does not change.",
+            P_("The body's code {given!r} differs from the address's {code!r}; a product's code does not change."),
+            params={"given": data.code, "code": code},
             code=data.code,
         )
     product = await repository.product_by_code(session, code, lock=True)

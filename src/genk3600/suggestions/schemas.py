@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
+from genk3600.errors import Invalid
+from genk3600.i18n.catalogue import P_
 from genk3600.kit.schemas import InputModel, OutputModel
 
 SUGGESTION_REQUEST_EXAMPLE: dict[str, Any] = {
@@ -26,7 +28,7 @@ class SuggestionIn(InputModel):
     @model_validator(mode="after")
     def _something(self) -> SuggestionIn:
         if not (self.subject or "").strip() and not (self.text or "").strip():
-            raise ValueError("give a subject or a text (or both) to suggest a category from")
+            raise Invalid(P_("give a subject or a text (or both) to suggest a category from"))
         return self
 
 

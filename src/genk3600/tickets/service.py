@@ -125,9 +125,11 @@ def fully_loaded(row: object, *relations: str) -> bool:
     return True
 
 
-async def ticket_out(session: AsyncSession, ticket_id: int, written: Ticket | None = None) -> TicketOut:
+async def ticket_out(
+    session: AsyncSession, ticket_id: int, written: Ticket | None = None, language: Language = Language.en
+) -> TicketOut:
     """A ticket just written in this transaction, with its relations: from `written` when this session holds
-    all of it (nothing expired), else read back."""
+    all of it (nothing expired), else read back; names in `language`."""
     if written is not None and written.id == ticket_id:
         state = inspect(written)
         if "assignee" in state.unloaded and "assignee_staff_id" not in state.unloaded:
@@ -136,11 +138,11 @@ async def ticket_out(session: AsyncSession, ticket_id: int, written: Ticket | No
             assignee = await session.get(Staff, staff_id) if staff_id is not None else None
             set_committed_value(written, "assignee", assignee)
         if fully_loaded(written, "category", "owning_unit", "assignee", "citizen"):
-            return TicketOut.of(written)
+            return TicketOut.of(written, language)
     ticket = await repository.ticket_by_id(session, ticket_id)
     if ticket is None:  # written earlier in this transaction, so only a bug can get here
         raise RuntimeError(f"ticket {ticket_id} vanished within its own transaction")
-    return TicketOut.of(ticket)
+    return TicketOut.of(ticket, language)
 
 
 async def list_tickets(session: AsyncSession, where: TicketFilter, params: PageParams, viewer: Principal) -> TicketPage:
