@@ -18,7 +18,7 @@ from genk3600.contacts.service import subject_from_text
 from genk3600.db import Database
 from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen
-from genk3600.imports.schemas import ImportLine
+from genk3600.imports.schemas import NUL_REFUSED, ImportLine, nul_in
 from genk3600.kit.copy import copy_json, copy_records
 from genk3600.kit.reference import format_reference
 from genk3600.models.enums import Confidentiality, ContactFlag, Language, UnitKind
@@ -198,6 +198,9 @@ class Importer:
             line = ImportLine.model_validate_json(raw)
         except ValidationError as exc:
             self._bad(number, _describe(exc))
+            return None
+        if nul_in(raw, line):
+            self._bad(number, NUL_REFUSED)
             return None
         if line.category is not None and line.category not in self._categories:
             self._bad(number, f"unknown category {line.category!r}")
