@@ -102,7 +102,7 @@ async def test_history_becomes_finished_tickets_without_side_effects(database: D
     assert contacts[4].citizen_id is None
     async with database.sessions() as session:
         timeline = (await session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == second.id))).all()
-    # The timeline keeps when things happened in the old system, by the import (tickets/timeline.copy_many).
+    # The timeline keeps when things happened in the old system, by the import (tickets/timeline.insert_history_from).
     assert sorted((e.type, e.occurred_at.isoformat(), e.actor_name) for e in timeline) == [
         ("created", "2019-03-04T08:12:00+00:00", "Bulk import"),
         ("status_changed", "2019-03-06T14:00:00+00:00", "Bulk import"),
@@ -142,6 +142,20 @@ async def test_bad_lines_are_reported_by_number_and_skipped(database: Database, 
     assert "resolved_at" in bad[4][1]
     assert (report.imported, report.bad_lines) == (2, 6)
     assert await _count(database, Contact) == 2
+
+
+async def test_nul_characters_are_refused_line_by_line(database: Database, settings: Settings) -> None:
+    lines = [
+        _line("crm-nul", body="Mijn grofvuil\u0000 staat er nog."),
+        _line("crm-nul-citizen", citizen={"email": "jan@example.org", "family_name": "Jan\u0000sens"}),
+        _line("crm-backslash", body="Pad C:\\u0000 is geen NUL."),  # a backslash, then the text u0000
+    ]
+
+    report, bad = await _import(database, settings, lines)
+
+    refused = "text must not contain NUL (U+0000) characters"
+    assert bad == [(1, refused), (2, refused)]
+    assert (report.imported, report.bad_lines) == (1, 2)
 
 
 async def test_search_finds_imported_text(database: Database, settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,15 +16,13 @@ from genk3600.citizens.identifiers import masked_national_number, national_numbe
 from genk3600.config import Settings
 from genk3600.contacts.service import subject_from_text
 from genk3600.db import Database
-from genk3600.i18n.texts import Message
 from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen
-from genk3600.imports.schemas import ImportLine
+from genk3600.imports.schemas import NUL_REFUSED, ImportLine, nul_in
 from genk3600.kit.copy import copy_json, copy_records
 from genk3600.kit.reference import format_reference
-from genk3600.models.enums import Confidentiality, ContactFlag, Language, TicketEventType, TicketStatus, UnitKind
+from genk3600.models.enums import Confidentiality, ContactFlag, Language, UnitKind
 from genk3600.tickets import timeline
-from genk3600.tickets.timeline import PastEntry, TimelineEntry
 
 ACTOR_NAME = "Bulk import"
 IMPORTER = system_principal(ACTOR_NAME)  # the author of the imported timeline entries
@@ -140,6 +139,7 @@ class Importer:
         self._unit_names: dict[int, tuple[str, str]] = {}
         self._ocmw_units: set[int] = set()
         self._front_office = 0
+        self._details_prefix: str | None = None
 
     async def run(self, lines: Iterable[tuple[int, bytes | str]]) -> ImportReport:
         """Import every line; returns the counts.
@@ -199,6 +199,9 @@ class Importer:
         except ValidationError as exc:
             self._bad(number, _describe(exc))
             return None
+        if nul_in(raw, line):
+            self._bad(number, NUL_REFUSED)
+            return None
         if line.category is not None and line.category not in self._categories:
             self._bad(number, f"unknown category {line.category!r}")
             return None
@@ -236,20 +239,26 @@ class Importer:
             ticket_ids = await repository.next_ids(session, "ticket", len(fresh))
             contact_ids = await repository.next_ids(session, "contact", len(fresh))
             numbers = await repository.next_ticket_numbers(session, len(fresh))
-            tickets, contacts, events = [], [], []
+            tickets, contacts = [], []
+            history = _History()
             for (number, line), citizenship, ticket_id, contact_id, ticket_number in zip(
                 fresh, citizenships, ticket_ids, contact_ids, numbers, strict=True
             ):
-                ticket, contact, ticket_events = self._records(
-                    number, line, citizenship, ticket_id, contact_id, ticket_number
+                ticket, contact = self._records(
+                    number, line, citizenship, ticket_id, contact_id, ticket_number, history
                 )
                 tickets.append(ticket)
                 contacts.append(contact)
-                events.extend(ticket_events)
             await copy_records(session, "citizen", _CITIZEN_COLUMNS, new_citizens.rows)
             await copy_records(session, "ticket", _TICKET_COLUMNS, tickets)
             await copy_records(session, "contact", _CONTACT_COLUMNS, contacts)
-            await timeline.copy_many(session, IMPORTER, events)
+            await timeline.insert_history_from(
+                session,
+                repository.HISTORY,
+                {**history.parameters(), "source": self.source, "actor_name": IMPORTER.display_name},
+                ticket_ids,
+                2 * len(fresh),
+            )
             await audit_act(
                 session,
                 "import",
@@ -342,7 +351,9 @@ class Importer:
         ticket_id: int,
         contact_id: int,
         ticket_number: int,
-    ) -> tuple[tuple[object, ...], tuple[object, ...], list[PastEntry]]:
+        history: _History,
+    ) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """The ticket and contact rows of one line; its two timeline entries go to `history`."""
         category = self._categories.get(line.category) if line.category else None
         if line.unit is not None:
             owner = self._units[line.unit][0]
@@ -382,29 +393,71 @@ class Importer:
             language,
             line.subject,
             line.body,
-            copy_json({"imported_from": self.source, "line": number}),
+            self._channel_details(number),
             line.occurred_at,
             ACTOR_NAME,
         )
-        created = TimelineEntry(
-            TicketEventType.created,
-            Message("ticket.imported", {"source": self.source, "line": number, "unit": unit_code}),
-            {
-                "contact_id": contact_id,
-                "channel": line.channel.value,
-                "outcome": "imported",
-                "owning_unit": unit_code,
-                "category": line.category,
-                "priority": priority,
-            },
-        )
-        status = TimelineEntry(
-            TicketEventType.status_changed,
-            Message("ticket.imported_status", {"status": line.status}),
-            {"from": TicketStatus.new.value, "to": line.status, "reason": "import"},
-        )
-        history = [PastEntry(ticket_id, created, line.occurred_at), PastEntry(ticket_id, status, finished)]
-        return ticket, contact, history
+        history.add(ticket_id, contact_id, number, unit_code, line, priority, finished)
+        return ticket, contact
+
+    def _channel_details(self, number: int) -> str:
+        """The contact's channel details as COPY takes JSON: `{"imported_from": source, "line": number}`."""
+        if self._details_prefix is None:
+            self._details_prefix = copy_json({"imported_from": self.source})[:-1] + ',"line":'
+        return f"{self._details_prefix}{number}}}"
+
+
+@dataclass
+class _History:
+    """The columns of a batch's timeline history, one list each (imports/repository.HISTORY builds the entries:
+    `created` at `occurred_at`, `status_changed` at `resolved_at`, with the texts ticket.imported and
+    ticket.imported_status)."""
+
+    ticket_ids: list[int] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    categories: list[str | None] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    occurred: list[datetime] = field(default_factory=list)
+    finished: list[datetime] = field(default_factory=list)
+
+    def add(
+        self,
+        ticket_id: int,
+        contact_id: int,
+        number: int,
+        unit: str,
+        line: ImportLine,
+        priority: str,
+        finished: datetime,
+    ) -> None:
+        self.ticket_ids.append(ticket_id)
+        self.contact_ids.append(contact_id)
+        self.lines.append(number)
+        self.units.append(unit)
+        self.channels.append(line.channel.value)
+        self.categories.append(line.category)
+        self.priorities.append(priority)
+        self.statuses.append(line.status)
+        self.occurred.append(line.occurred_at)
+        self.finished.append(finished)
+
+    def parameters(self) -> dict[str, object]:
+        return {
+            "ticket_ids": self.ticket_ids,
+            "contact_ids": self.contact_ids,
+            "lines": self.lines,
+            "units": self.units,
+            "channels": self.channels,
+            "categories": self.categories,
+            "priorities": self.priorities,
+            "statuses": self.statuses,
+            "occurred": self.occurred,
+            "finished": self.finished,
+        }
 
 
 def _registrable(line: ImportLine, digest: str | None, by_hash: dict[str, KnownCitizen]) -> bool:

@@ -4,7 +4,8 @@ Every entry goes with its outbox event (events/outbox.py) and its audit entry (a
 transaction. One set-based form serves everyone: a request writes one ticket's few entries, the SLA sweeper
 a whole batch; the single-entry form is the batch form with one item, so the two cannot drift apart.
 
-History is the one exception, written by `copy_many` (the bulk import's COPY, thousands of entries a batch):
+History is the one exception, written by `insert_history_from` (the bulk import's set-based INSERT … SELECT,
+thousands of entries a batch, their JSON built by PostgreSQL):
 - each entry keeps the moment it happened in the system it comes from (`occurred_at`), not now;
 - no outbox events: feed readers and webhook receivers would otherwise get years of finished tickets as if
   they happened today (a webhook storm), and those systems had them long ago;
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -26,7 +26,6 @@ from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.events import outbox
 from genk3600.i18n.texts import Message
-from genk3600.kit.copy import copy_json, copy_records
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType
 
@@ -34,19 +33,6 @@ _TABLE = cast(Table, TicketEvent.__table__)
 # The Table, not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
 # RETURNING the ids (one multi-row statement) names each entry on the audit trail.
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
-
-
-_COPY_COLUMNS = (
-    "ticket_id",
-    "type",
-    "code",
-    "params",
-    "data",
-    "occurred_at",
-    "actor_staff_id",
-    "actor_api_client_id",
-    "actor_name",
-)
 
 
 @dataclass(frozen=True)
@@ -57,15 +43,6 @@ class TimelineEntry:
     type: TicketEventType
     text: Message
     data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class PastEntry:
-    """A timeline entry from history: of this ticket, at the moment it happened elsewhere."""
-
-    ticket_id: int
-    entry: TimelineEntry
-    occurred_at: datetime
 
 
 async def record_event(
@@ -140,25 +117,30 @@ def insert_from(entries: Any) -> Any:
     )
 
 
-async def copy_many(session: AsyncSession, actor: Principal, entries: Sequence[PastEntry]) -> None:
-    """Historical entries by one actor in one COPY, with one audit entry for them all and no outbox events
-    (see the module's docstring)."""
-    if not entries:
+# The columns of a history entry, in the order `insert_history_from` takes them from its source.
+HISTORY_COLUMNS = (
+    "ticket_id",
+    "type",
+    "code",
+    "params",
+    "data",
+    "occurred_at",
+    "actor_staff_id",
+    "actor_api_client_id",
+    "actor_name",
+)
+
+
+async def insert_history_from(
+    session: AsyncSession, entries: Any, parameters: dict[str, Any], tickets: Sequence[int], count: int
+) -> None:
+    """Historical entries, one per row of `entries` (a select with HISTORY_COLUMNS, run with `parameters`), in
+    one INSERT … SELECT, with one audit entry for them all and no outbox events (see the module's docstring).
+    `tickets` are the ids of the tickets they belong to and `count` the number of entries, for that audit entry.
+    """
+    if not count:
         return
-    who = (actor.staff_id, actor.api_client_id, actor.display_name)
-    records = [
-        (
-            past.ticket_id,
-            past.entry.type.value,
-            past.entry.text.code,
-            copy_json(dict(past.entry.text.params)),
-            copy_json(past.entry.data),
-            past.occurred_at,
-            *who,
-        )
-        for past in entries
-    ]
-    await copy_records(session, _TABLE.name, _COPY_COLUMNS, records)
-    tickets = sorted({past.ticket_id for past in entries})
-    batch = {"entries": len(entries), "tickets": len(tickets), "ticket_ids": [tickets[0], tickets[-1]]}
+    await session.execute(insert(_TABLE).from_select(list(HISTORY_COLUMNS), entries), parameters)
+    first, last = min(tickets), max(tickets)
+    batch = {"entries": count, "tickets": len(set(tickets)), "ticket_ids": [first, last]}
     await trail.record_writes(session, [trail.Write("insert", _TABLE.name, None, batch)])
