@@ -142,7 +142,11 @@ async def test_a_french_answer_quotes_the_entry_in_french_through_the_smtp_sink(
     [
         ("waste.pickup", (), "has no entry in the catalogue"),
         # The entry exists, but nobody wrote its cost: no "Kosten: ." in a mail.
-        ("waste.pickup", (BULKY_WASTE,), "'grofvuil-ophalen' has no text for {cost}, {delivery_time}, {web_page}"),
+        (
+            "waste.pickup",
+            (BULKY_WASTE,),
+            "its entry grofvuil-ophalen has no text for {cost}, {delivery_time} and {web_page}",
+        ),
         (None, (ID_CARD,), "has no entry in the catalogue"),
     ],
 )

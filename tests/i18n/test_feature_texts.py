@@ -221,13 +221,19 @@ async def test_a_placeholder_problem_names_the_placeholder_in_every_language(
 
     assert await detail({}) == (
         "The nl text uses the unknown placeholder {secret}. Placeholders are "
-        "{reference}, {citizen_name}, {unit_name} and {category_name}; write {{ and }} for a brace itself."
+        "{reference}, {citizen_name}, {unit_name}, {category_name}, {product_name}, {what_to_bring}, "
+        "{cost}, {delivery_time}, {web_page} and {opening_hours}; "
+        "write {{ and }} for a brace itself."
     )
     assert await detail(NL) == (
         "De tekst in nl gebruikt het onbekende invulveld {secret}. Invulvelden zijn "
-        "{reference}, {citizen_name}, {unit_name} en {category_name}; schrijf {{ en }} voor een accolade zelf."
+        "{reference}, {citizen_name}, {unit_name}, {category_name}, {product_name}, {what_to_bring}, "
+        "{cost}, {delivery_time}, {web_page} en {opening_hours}; "
+        "schrijf {{ en }} voor een accolade zelf."
     )
     assert await detail(FR) == (
         "Le texte en nl utilise le champ à remplir inconnu {secret}. Les champs à remplir sont "
-        "{reference}, {citizen_name}, {unit_name} et {category_name} ; écrivez {{ et }} pour une accolade elle-même."
+        "{reference}, {citizen_name}, {unit_name}, {category_name}, {product_name}, {what_to_bring}, "
+        "{cost}, {delivery_time}, {web_page} et {opening_hours} ; "
+        "écrivez {{ et }} pour une accolade elle-même."
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from genk3600.errors import AndList, Conflict, NotFound, UnprocessableInput
+from genk3600.errors import AndList, Conflict, NotFound, Phrase, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 
 
@@ -86,10 +86,22 @@ class NothingToQuote(UnprocessableInput):
 
     slug = "nothing-to-quote"
 
-    def __init__(self, reason: str, placeholders: Sequence[str]) -> None:
-        names = and_list([f"{{{name}}}" for name in placeholders])
+    def __init__(self, reason: Phrase, placeholders: Sequence[str]) -> None:
         super().__init__(
-            f"This canned answer quotes the product catalogue ({names}), but {reason}. Write the answer in your own "
-            "words, or add the text to the catalogue first.",
+            P_(
+                "This canned answer quotes the product catalogue ({names}), but {reason}. Write the answer in your "
+                "own words, or add the text to the catalogue first."
+            ),
+            params={"names": AndList([f"{{{name}}}" for name in placeholders]), "reason": reason},
             placeholders=list(placeholders),
         )
+
+
+def no_entry() -> Phrase:
+    return Phrase(P_("the ticket's category has no entry in the catalogue"))
+
+
+def no_text(code: str, missing: Sequence[str]) -> Phrase:
+    return Phrase(
+        P_("its entry {code} has no text for {missing}"), code=code, missing=AndList([f"{{{n}}}" for n in missing])
+    )

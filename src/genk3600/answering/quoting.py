@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 from babel.dates import get_day_names
 
-from genk3600.answering.errors import NothingToQuote
+from genk3600.answering.errors import NothingToQuote, no_entry, no_text
 from genk3600.answering.placeholders import CATALOGUE
 from genk3600.models.enums import Language
 from genk3600.products.schemas import DeskHoursOut, ProductOut
@@ -33,7 +33,7 @@ def catalogue_values(product: ProductOut | None, wanted: Collection[str], langua
     if not names:
         return {}
     if product is None:
-        raise NothingToQuote("the ticket's category has no entry in the catalogue", names)
+        raise NothingToQuote(no_entry(), names)
     display = product.display
     values = {
         "product_name": display.name,
@@ -45,7 +45,5 @@ def catalogue_values(product: ProductOut | None, wanted: Collection[str], langua
     }
     missing = [name for name in names if not values[name]]
     if missing:
-        raise NothingToQuote(
-            f"its entry {product.code!r} has no text for {', '.join(f'{{{name}}}' for name in missing)}", names
-        )
+        raise NothingToQuote(no_text(product.code, missing), names)
     return {name: str(values[name]) for name in names}

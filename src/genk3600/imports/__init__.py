@@ -24,10 +24,8 @@ How history is written:
   number of contacts), not one per row.
 - Batches of `--batch-size` lines (1000) are written set-based, each in its own transaction: a batch is written whole
   or not at all. Citizens, tickets and contacts go in with COPY; the timeline entries with one INSERT … SELECT whose
-  JSON PostgreSQL builds from one array per column (tickets/timeline.insert_history_from). A batch's commit does not
-  wait for the disk (synchronous_commit off for that transaction): a crash may lose the last batches, never part of
-  one, and running the import again writes them. Lines already imported (same channel and `external_id`) are skipped,
-  so an interrupted import is resumed by running it again. Bad lines (unparsable JSON, invalid fields, unknown
-  category or unit) are reported on standard error with their line number and skipped; the command then exits with
-  status 1.
+  JSON PostgreSQL builds from one array per column (tickets/timeline.insert_history_from). Lines already imported
+  (same channel and `external_id`) are skipped, so an interrupted import is resumed by running it again. Bad lines
+  (unparsable JSON, invalid fields, unknown category or unit) are reported on standard error with their line number
+  and skipped; the command then exits with status 1.
 """
