@@ -118,7 +118,7 @@ def _write_statement(columns: tuple[str, ...], bump_version: bool) -> Any:
         statement = update(_TICKET).where(_TICKET.c.id == rows.c.id).values({name: rows.c[name] for name in columns})
         if bump_version:
             statement = statement.values(version=_TICKET.c.version + 1)
-        statement = _WRITES[key] = statement
+        _WRITES[key] = statement
     return statement
 
 
