@@ -125,8 +125,19 @@ def _actor_fields() -> dict[str, Any]:
     }
 
 
+# Exact types first: set-based writers (the SLA sweeper) pass thousands of values per batch through `_plain`.
+_SCALARS = frozenset({type(None), bool, int, float, str})
+
+
 def _plain(value: Any) -> Any:
     """JSON-safe form of a column value."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(key): _plain(item) for key, item in value.items()}
+    if kind is datetime:
+        return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple):

@@ -19,9 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import inspect
+from sqlalchemy import Row, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
@@ -88,7 +88,8 @@ class ClockState:
     stopped: bool = False
 
     @classmethod
-    def of(cls, ticket: Ticket) -> ClockState:
+    def of(cls, ticket: Ticket | Row[Any]) -> ClockState:
+        """From a ticket, or a plain row with the same columns (the sweeper's)."""
         return cls(
             first_response_due_at=ticket.first_response_due_at,
             resolution_due_at=ticket.resolution_due_at,

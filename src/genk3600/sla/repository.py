@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import DateTime, Integer, Row, Table, bindparam, column, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from genk3600.kit.pagination import PageParams, keyset
+from genk3600.kit.prepared import Prepared
 from genk3600.models import SlaPolicy, Ticket, Unit
 from genk3600.reference.cache import CACHE, attach
 
@@ -48,21 +50,41 @@ async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:
     return await session.get(Unit, unit_id)
 
 
-async def claim_due_tickets(session: AsyncSession, now: datetime, batch: int) -> Sequence[Ticket]:
-    """Lock up to `batch` tickets whose SLA check is due, skipping rows another sweeper or request holds.
+_TICKET = cast(Table, Ticket.__table__)
+# What the sweeper reads of a due ticket: its SLA clock, and what a hand-over and the audit entry need.
+DUE_COLUMNS = (
+    "id",
+    "reference",
+    "status",
+    "confidentiality",
+    "tier",
+    "owning_unit_id",
+    "assignee_staff_id",
+    "sla_policy_id",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "paused_at",
+    "sla_warned_at",
+    "sla_breached_at",
+    "next_sla_check_at",
+    "version",
+)
+# Served by the partial index ix_ticket_next_sla_check_at, so the cost follows the due tickets only. Plain rows
+# from a statement compiled once: a batch loads no ORM objects.
+_CLAIM_DUE = Prepared.of(
+    select(*_TICKET.c[DUE_COLUMNS])
+    .where(_TICKET.c.next_sla_check_at <= bindparam("now", type_=DateTime(timezone=True)))
+    .order_by(_TICKET.c.next_sla_check_at)
+    .limit(bindparam("batch", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
 
-    Served by the partial index ix_ticket_next_sla_check_at, so the cost follows the due tickets only.
-    """
-    statement = (
-        select(Ticket)
-        .where(Ticket.next_sla_check_at <= now)
-        .order_by(Ticket.next_sla_check_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-        # A sweeper session is short-lived, but never act on attributes older than the lock.
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(statement)).all()
+
+async def claim_due_tickets(session: AsyncSession, now: datetime, batch: int) -> Sequence[Row[Any]]:
+    """Lock up to `batch` tickets whose SLA check is due (DUE_COLUMNS, as plain rows), skipping rows another
+    sweeper or request holds."""
+    return (await _CLAIM_DUE.fetch(session, now=now, batch=batch)).all()  # type: ignore[no-any-return]
 
 
 async def write_sla_fields(session: AsyncSession, ticket_id: int, values: dict[str, Any], bump_version: bool) -> None:
@@ -71,29 +93,46 @@ async def write_sla_fields(session: AsyncSession, ticket_id: int, values: dict[s
     The ETag (version) guards what clients edit (status, priority, assignee, owner). Marking a warning or
     moving the next check must not make a client's If-Match fail; a hand-over to another unit must.
     """
-    table = cast(Table, Ticket.__table__)
-    statement = update(table).where(table.c.id == ticket_id).values(**values)
+    statement = update(_TICKET).where(_TICKET.c.id == ticket_id).values(**values)
     if bump_version:
-        statement = statement.values(version=table.c.version + 1)
+        statement = statement.values(version=_TICKET.c.version + 1)
     await session.execute(statement)
 
 
+_ARRAY_TYPES: dict[str, Any] = {name: ARRAY(_TICKET.c[name].type) for name in DUE_COLUMNS}
+_WRITES: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _write_statement(columns: tuple[str, ...], bump_version: bool) -> Any:
+    """UPDATE ticket … FROM unnest(one array per column): any number of tickets in one statement, built once
+    per set of columns written."""
+    key = (columns, bump_version)
+    statement = _WRITES.get(key)
+    if statement is None:
+        names = ("id", *columns)
+        rows = (
+            func.unnest(*(bindparam(f"w_{name}", type_=_ARRAY_TYPES[name]) for name in names))
+            .table_valued(*(column(name, _TICKET.c[name].type) for name in names))
+            .render_derived("w")
+        )
+        statement = update(_TICKET).where(_TICKET.c.id == rows.c.id).values({name: rows.c[name] for name in columns})
+        if bump_version:
+            statement = statement.values(version=_TICKET.c.version + 1)
+        _WRITES[key] = statement
+    return statement
+
+
 async def write_sla_fields_many(session: AsyncSession, writes: Sequence[tuple[int, dict[str, Any], bool]]) -> None:
-    """write_sla_fields for many tickets (id, values, bump_version): one executemany (pipelined by the
-    driver) per distinct set of columns written, instead of one statement per ticket."""
-    table = cast(Table, Ticket.__table__)
-    groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
+    """write_sla_fields for many tickets (id, values, bump_version): one statement per distinct set of columns
+    written (a batch has two or three), whatever the number of tickets."""
+    groups: dict[tuple[tuple[str, ...], bool], dict[str, list[Any]]] = {}
     for ticket_id, values, bump_version in writes:
         columns = tuple(sorted(values))
-        groups.setdefault((columns, bump_version), []).append(
-            {"w_id": ticket_id, **{f"w_{column}": values[column] for column in columns}}
-        )
-    for (columns, bump_version), rows in groups.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("w_id"))
-            .values({column: bindparam(f"w_{column}") for column in columns})
-        )
-        if bump_version:
-            statement = statement.values(version=table.c.version + 1)
-        await session.execute(statement, rows)
+        arrays = groups.get((columns, bump_version))
+        if arrays is None:
+            arrays = groups[(columns, bump_version)] = {f"w_{name}": [] for name in ("id", *columns)}
+        arrays["w_id"].append(ticket_id)
+        for name in columns:
+            arrays[f"w_{name}"].append(values[name])
+    for (columns, bump_version), arrays in groups.items():
+        await session.execute(_write_statement(columns, bump_version), arrays)

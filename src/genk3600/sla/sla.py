@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+# The registry imports every country on the first lookup (0.1-0.5 s): at import instead, so neither the first
+# ticket's deadlines nor the first SLA sweep of a process wait for it.
+import holidays.countries
+
 # Deadlines further out than this mean a misconfigured calendar (e.g. every opening day closed), not a
 # real SLA; searching stops there instead of walking the calendar forever.
 SEARCH_LIMIT = timedelta(days=3 * 366)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from genk3600.audit import trail
@@ -23,7 +23,7 @@ from genk3600.config import Settings
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.jobs import run_every
-from genk3600.models import SlaPolicy, Ticket, Unit
+from genk3600.models import SlaPolicy, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Confidentiality, EscalationReason, Role, TicketEventType, TicketStatus
 from genk3600.sla import repository
 from genk3600.sla.deadlines import ClockState, DueNow, calendar_for_unit, due_now, next_check, warning_moment
@@ -108,7 +108,7 @@ async def run_sweeper(
 class _Plan:
     """What the sweep does to one ticket, decided in Python before any of the batch is written."""
 
-    ticket: Ticket
+    ticket: Row[Any]  # repository.DUE_COLUMNS, as claimed
     values: dict[str, Any]
     bump_version: bool = False
     entries: list[TimelineEntry] = field(default_factory=list)
@@ -130,7 +130,7 @@ class _Batch:
     _calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
     _units: dict[int, Unit | None] = field(default_factory=dict)
 
-    async def check_all(self, tickets: Sequence[Ticket]) -> None:
+    async def check_all(self, tickets: Sequence[Row[Any]]) -> None:
         plans = [await self._plan_or_retry(ticket) for ticket in tickets]
         try:
             async with self.session.begin_nested():
@@ -144,10 +144,10 @@ class _Batch:
         for plan in plans:
             self.result += plan.result
 
-    def _retry(self, ticket: Ticket) -> _Plan:
+    def _retry(self, ticket: Row[Any]) -> _Plan:
         return _Plan(ticket, {"next_sla_check_at": self.now + RETRY_FAILED_AFTER})
 
-    async def _plan_or_retry(self, ticket: Ticket) -> _Plan:
+    async def _plan_or_retry(self, ticket: Row[Any]) -> _Plan:
         try:
             return await self._plan(ticket)
         except Exception:
@@ -166,7 +166,7 @@ class _Batch:
             return
         self.result += plan.result
 
-    async def _plan(self, ticket: Ticket) -> _Plan:
+    async def _plan(self, ticket: Row[Any]) -> _Plan:
         now = self.now
         state = ClockState.of(ticket)
         policy = await self._policy(ticket.sla_policy_id)
@@ -233,7 +233,7 @@ class _Batch:
                 entries.append((plan.ticket.id, entry_of[id(plan)]))
         await timeline.record_many(self.session, SWEEPER, entries)
 
-    def _first_response_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
+    def _first_response_breach(self, ticket: Row[Any], policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.first_response_due_at
         if due is None:  # due_now only reports a breach of a deadline that exists
             return []
@@ -244,7 +244,7 @@ class _Batch:
         data = self._deadline_data("first_response", due, policy)
         return [TimelineEntry(TicketEventType.sla_breach, text, data)]
 
-    def _resolution_breach(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
+    def _resolution_breach(self, ticket: Row[Any], policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None:
             return []
@@ -252,7 +252,7 @@ class _Batch:
         data = self._deadline_data("resolution", due, policy)
         return [TimelineEntry(TicketEventType.sla_breach, text, data)]
 
-    def _warning(self, ticket: Ticket, policy: SlaPolicy | None) -> list[TimelineEntry]:
+    def _warning(self, ticket: Row[Any], policy: SlaPolicy | None) -> list[TimelineEntry]:
         due = ticket.resolution_due_at
         if due is None or policy is None:
             return []
@@ -268,7 +268,7 @@ class _Batch:
             "policy": policy.code if policy is not None else None,
         }
 
-    def _handover(self, ticket: Ticket, handover: tuple[Unit, Unit, DueNow]) -> handoff.Handover:
+    def _handover(self, ticket: Row[Any], handover: tuple[Unit, Unit, DueNow]) -> handoff.Handover:
         source, target, due = handover
         deadline = "resolution" if due.resolution_breach else "first_response"
         return handoff.Handover(
@@ -308,8 +308,7 @@ class _Batch:
 def _audited(plan: _Plan) -> trail.Write:
     """The audit entry of a ticket's SLA update: the columns written, from the values the claim read."""
     ticket = plan.ticket
-    # From the loaded state, never a lazy load (after a failed batch the ticket may be expired).
-    loaded = inspect(ticket).dict
+    loaded = ticket._mapping
     before = {column: loaded[column] for column in [*plan.values, "version"] if column in loaded}
     after = dict(plan.values)
     if plan.bump_version and "version" in before:
