@@ -251,8 +251,10 @@ function participationForm(contacts, reload, context) {
 const TICKET_PLACEHOLDERS = ["reference", "citizen_name", "unit_name", "category_name"];
 const CATALOGUE_PLACEHOLDERS = ["product_name", "what_to_bring", "cost", "delivery_time", "web_page", "opening_hours"];
 
+// A placeholder is syntax the agent types, not words of any language: lang="zxx" (no linguistic content) tells
+// screen readers and translators so, as it tells the language scan of the console's tests.
 function placeholderList(names) {
-  return names.flatMap((name, index) => [index ? ", " : " ", h("code", {}, `{${name}}`)]);
+  return names.flatMap((name, index) => [index ? ", " : " ", h("code", { lang: "zxx" }, `{${name}}`)]);
 }
 
 // Answering the citizen: a canned answer (by name) or own words, previewed exactly as it would be sent (the
