@@ -44,6 +44,7 @@ from genk3600.i18n import translator
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message, localised_name
 from genk3600.kit.clock import Clock
+from genk3600.kit.preconditions import check_if_match
 from genk3600.models import Contact, OutboundMail, Reply, ReplyTemplate, ReplyTemplateVersion, Ticket
 from genk3600.models.enums import Channel, Direction, Language, ReplyMedium, TicketEventType
 from genk3600.notifications.sender import new_message_id
@@ -56,8 +57,7 @@ from genk3600.products.service import products_out
 from genk3600.sla import deadlines
 from genk3600.tickets import repository as tickets
 from genk3600.tickets import timeline
-from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound
-from genk3600.tickets.schemas import etag
+from genk3600.tickets.errors import TicketNotFound
 
 PURPOSE = "reply"
 # References keeps the thread's root and its newest ids (RFC 5322 §3.6.4 allows trimming the middle).
@@ -375,15 +375,12 @@ async def change_template(
     template = await repository.template_by_id(session, template_id, lock=True)
     if template is None:
         raise TemplateNotFound(template_id)
-    if if_match is None:
-        raise PreconditionRequired(P_("Send If-Match with the ETag from your last read of this template."))
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in tags and etag(template.version) not in tags:
-        raise PreconditionFailed(
-            P_("The template changed since you read it (now version {version}); read it again and retry."),
-            params={"version": template.version},
-            current_etag=etag(template.version),
-        )
+    check_if_match(
+        template.version,
+        if_match,
+        P_("Send If-Match with the ETag from your last read of this template."),
+        P_("The template changed since you read it (now version {version}); read it again and retry."),
+    )
     texts = _checked_texts(data)
     category_id = await _category_id(session, data.category)
     same_name = await repository.template_by_name(session, data.name)

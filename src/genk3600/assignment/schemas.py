@@ -177,41 +177,38 @@ class PolicyOut(OutputModel):
     version: int = Field(description="0 while the unit has no policy of its own (then it is `off`).")
 
 
+OFFER_EXAMPLE: dict[str, Any] = {
+    "id": 42,
+    "ticket": "G3600-2026-000123",
+    "subject": "Grofvuil niet opgehaald",
+    "priority": "normal",
+    "category": "waste.pickup",
+    "unit": "omgeving",
+    "state": "open",
+    "offered_at": "2026-12-07T09:15:00Z",
+    "expires_at": "2026-12-07T09:16:00Z",
+    "explanation": ("Aangeboden aan An Peeters: beschikbaar, spreekt Frans, minst belast, 2 van 5 open."),
+    "text": {
+        "code": "assignment.offered",
+        "params": {
+            "staff": "An Peeters",
+            "reasons": [
+                {"code": "assignment.reason.available", "params": {}},
+                {"code": "assignment.reason.speaks", "params": {"language": "fr"}},
+                {"code": "assignment.reason.least_loaded", "params": {}},
+            ],
+            "open": 2,
+            "capacity": 5,
+            "channel": "mail",
+        },
+    },
+}
+
+
 class OfferOut(OutputModel):
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 42,
-                    "ticket": "G3600-2026-000123",
-                    "subject": "Grofvuil niet opgehaald",
-                    "priority": "normal",
-                    "category": "waste.pickup",
-                    "unit": "omgeving",
-                    "state": "open",
-                    "offered_at": "2026-12-07T09:15:00Z",
-                    "expires_at": "2026-12-07T09:16:00Z",
-                    "explanation": (
-                        "Aangeboden aan An Peeters: beschikbaar, spreekt Frans, minst belast, 2 van 5 open."
-                    ),
-                    "text": {
-                        "code": "assignment.offered",
-                        "params": {
-                            "staff": "An Peeters",
-                            "reasons": [
-                                {"code": "assignment.reason.available", "params": {}},
-                                {"code": "assignment.reason.speaks", "params": {"language": "fr"}},
-                                {"code": "assignment.reason.least_loaded", "params": {}},
-                            ],
-                            "open": 2,
-                            "capacity": 5,
-                            "channel": "mail",
-                        },
-                    },
-                }
-            ]
-        },
+        json_schema_extra={"examples": [OFFER_EXAMPLE]},
     )
 
     id: int
@@ -233,42 +230,7 @@ class OfferOut(OutputModel):
 class OfferList(OutputModel):
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            "id": 42,
-                            "ticket": "G3600-2026-000123",
-                            "subject": "Grofvuil niet opgehaald",
-                            "priority": "normal",
-                            "category": "waste.pickup",
-                            "unit": "omgeving",
-                            "state": "open",
-                            "offered_at": "2026-12-07T09:15:00Z",
-                            "expires_at": "2026-12-07T09:16:00Z",
-                            "explanation": (
-                                "Aangeboden aan An Peeters: beschikbaar, spreekt Frans, minst belast, 2 van 5 open."
-                            ),
-                            "text": {
-                                "code": "assignment.offered",
-                                "params": {
-                                    "staff": "An Peeters",
-                                    "reasons": [
-                                        {"code": "assignment.reason.available", "params": {}},
-                                        {"code": "assignment.reason.speaks", "params": {"language": "fr"}},
-                                        {"code": "assignment.reason.least_loaded", "params": {}},
-                                    ],
-                                    "open": 2,
-                                    "capacity": 5,
-                                    "channel": "mail",
-                                },
-                            },
-                        }
-                    ]
-                }
-            ]
-        },
+        json_schema_extra={"examples": [{"items": [OFFER_EXAMPLE]}]},
     )
 
     items: list[OfferOut]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from genk3600.errors import AppError, Conflict, NotFound, UnprocessableInput
+from genk3600.errors import Conflict, NotFound, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 
 
@@ -24,18 +24,6 @@ class ProductExists(Conflict):
 
 class UnsearchableProductQuery(UnprocessableInput):
     slug = "unsearchable-product-query"
-
-
-class ProductChanged(AppError):
-    status = 412
-    title = P_("Precondition failed")
-    slug = "precondition-failed"
-
-
-class ProductPreconditionRequired(AppError):
-    status = 428
-    title = P_("Precondition required")
-    slug = "precondition-required"
 
 
 class InvalidCatalogue(ValueError):

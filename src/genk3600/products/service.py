@@ -14,17 +14,17 @@ from genk3600.categories.errors import UnknownCategory
 from genk3600.errors import AppError
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import localised_name
+from genk3600.kit import preconditions
 from genk3600.kit.pagination import PageParams, encode_cursor
+from genk3600.kit.preconditions import check_if_match
 from genk3600.models import Product, ProductCategory, ProductVersion, Unit
 from genk3600.models.category import CATEGORY_CODE_PATTERN
 from genk3600.models.enums import Confidentiality, Language
 from genk3600.products import ipdc, repository
 from genk3600.products.errors import (
     CodeMismatch,
-    ProductChanged,
     ProductExists,
     ProductNotFound,
-    ProductPreconditionRequired,
     UnsearchableProductQuery,
 )
 from genk3600.products.schemas import (
@@ -51,8 +51,7 @@ _WORD = re.compile(r"[^\W_]+")
 TEXT_FIELDS = ("name", "description", "what_to_bring", "cost", "delivery_time")
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+etag = preconditions.etag  # a catalogue entry's ETag is its version (kit/preconditions.py)
 
 
 def query_terms(text: str) -> str:
@@ -273,17 +272,12 @@ async def create_product(
 
 def check_etag(product: Product, if_match: str | None) -> None:
     """428 without If-Match, 412 when it names another version than the current one."""
-    if if_match is None:
-        raise ProductPreconditionRequired(
-            P_("Send If-Match with the ETag from your last read of this product, so a concurrent edit is not lost.")
-        )
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in tags and etag(product.version) not in tags:
-        raise ProductChanged(
-            P_("The product changed since you read it (now version {version}); read it again and retry."),
-            params={"version": product.version},
-            current_etag=etag(product.version),
-        )
+    check_if_match(
+        product.version,
+        if_match,
+        P_("Send If-Match with the ETag from your last read of this product, so a concurrent edit is not lost."),
+        P_("The product changed since you read it (now version {version}); read it again and retry."),
+    )
 
 
 async def _new_version(session: AsyncSession, actor: Principal, product: Product, data: ProductIn) -> None:

@@ -12,6 +12,7 @@ from genk3600.config import Settings
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
+from genk3600.kit.preconditions import check_if_match
 from genk3600.models import Ticket
 from genk3600.models.enums import TicketEventType, TicketStatus
 from genk3600.participation.errors import ContactsWithoutRole
@@ -20,8 +21,8 @@ from genk3600.privacy import ocmw
 from genk3600.sla import deadlines
 from genk3600.staff.repository import staff_by_id
 from genk3600.tickets import repository
-from genk3600.tickets.errors import PreconditionFailed, PreconditionRequired, TicketNotFound, UnknownTarget
-from genk3600.tickets.schemas import TicketChange, TicketOut, etag
+from genk3600.tickets.errors import TicketNotFound, UnknownTarget
+from genk3600.tickets.schemas import TicketChange, TicketOut
 from genk3600.tickets.service import ticket_out
 from genk3600.tickets.timeline import record_event
 from genk3600.tickets.transitions import check_transition
@@ -29,17 +30,12 @@ from genk3600.tickets.transitions import check_transition
 
 def check_etag(ticket: Ticket, if_match: str | None) -> None:
     """428 without If-Match, 412 when it names another version than the current one."""
-    if if_match is None:
-        raise PreconditionRequired(
-            P_("Send If-Match with the ETag from your last read of this ticket, so a concurrent change is not lost.")
-        )
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in tags and etag(ticket.version) not in tags:
-        raise PreconditionFailed(
-            P_("The ticket changed since you read it (now version {version}); read it again and retry."),
-            params={"version": ticket.version},
-            current_etag=etag(ticket.version),
-        )
+    check_if_match(
+        ticket.version,
+        if_match,
+        P_("Send If-Match with the ETag from your last read of this ticket, so a concurrent change is not lost."),
+        P_("The ticket changed since you read it (now version {version}); read it again and retry."),
+    )
 
 
 async def locked_ticket(session: AsyncSession, reference: str, viewer: Principal) -> Ticket:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from genk3600.errors import AppError, NotFound, UnprocessableInput
+from genk3600.errors import NotFound, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 
 
@@ -11,18 +11,6 @@ class TicketNotFound(NotFound):
         super().__init__(
             P_("There is no ticket with reference {reference!r}."), params={"reference": reference}, reference=reference
         )
-
-
-class PreconditionFailed(AppError):
-    status = 412
-    title = "Precondition failed"
-    slug = "precondition-failed"
-
-
-class PreconditionRequired(AppError):
-    status = 428
-    title = "Precondition required"
-    slug = "precondition-required"
 
 
 class UnknownTarget(UnprocessableInput):

@@ -9,6 +9,7 @@ from genk3600.citizens.schemas import CitizenSummary
 from genk3600.errors import Invalid
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import BRUSSELS, LEGACY, NO_NAMES, Names, localised_name, render
+from genk3600.kit import preconditions
 from genk3600.kit.actors import ActorOut as ActorOut  # re-exported: ActorOut lived here first
 from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE
@@ -213,8 +214,8 @@ class TicketEventPage(Page[TicketEventOut]):
     """A page of a ticket's timeline."""
 
 
-def etag(ticket_version: int) -> str:
-    return f'"{ticket_version}"'
+# A ticket's ETag is its version (kit/preconditions.py).
+etag = preconditions.etag
 
 
 class TicketChange(InputModel):
