@@ -140,6 +140,41 @@ class PartyRelationship(StrEnum):
     other = "other"
 
 
+class RelationKind(StrEnum):
+    """What a related citizen is to a citizen (read from that citizen's side)."""
+
+    partner = "partner"
+    parent = "parent"
+    child = "child"
+    household_member = "household_member"  # lives in the same household (a grandparent, a flatmate)
+
+
+class RepresentationKind(StrEnum):
+    """On what ground someone represents a citizen."""
+
+    informal_carer = "informal_carer"  # mantelzorger: with the citizen's own consent
+    legal_administrator = "legal_administrator"  # bewindvoerder: appointed by the justice of the peace
+    guardian = "guardian"  # voogd: of a minor, or of an adult under the court's protection
+
+
+class ConsentScope(StrEnum):
+    """What a representative may do for the citizen (households/service.py: what each covers)."""
+
+    all = "all"  # everything below
+    information = "information"  # be told about the citizen's questions and their progress
+    applications = "applications"  # make contacts and requests for the citizen (normal matters)
+    appointments = "appointments"  # book, move and cancel appointments and home visits
+    social = "social"  # OCMW matters: act on the citizen's social cases
+
+
+class ConsentSource(StrEnum):
+    """What the representation rests on."""
+
+    signed_consent = "signed_consent"  # a consent form the citizen signed
+    court_order = "court_order"  # a judgement of the justice of the peace (vrederechter)
+    other = "other"
+
+
 class DeskKind(StrEnum):
     reception = "reception"
     quick_desk = "quick_desk"
