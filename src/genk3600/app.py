@@ -26,6 +26,7 @@ from genk3600.db import Database
 from genk3600.docs.router import install_docs
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
+from genk3600.households.router import router as households_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.kit.openapi import openapi_schema
 from genk3600.links.router import router as links_router
@@ -66,7 +67,10 @@ with a `request_id`; validation problems list every failing field in `errors`.
 TAGS = [
     {"name": "contacts", "description": "Recording contacts on every channel; each opens or joins a ticket."},
     {"name": "intake", "description": "Machine doors: call events from the PBX, raw mail from the mail gateway."},
-    {"name": "citizens", "description": "Finding citizens (the agent's screen pop)."},
+    {
+        "name": "citizens",
+        "description": "Finding citizens (the agent's screen pop), their households and representatives.",
+    },
     {"name": "tickets", "description": "Tickets and their timelines."},
     {"name": "search", "description": "Full-text search in tickets and their contacts (Dutch and French)."},
     {"name": "queues", "description": "Work queues per unit and claiming the next ticket."},
@@ -167,6 +171,7 @@ def create_app(
         answering_router,
         intake_router,
         citizens_router,
+        households_router,
         tickets_router,
         links_router,
         search_router,

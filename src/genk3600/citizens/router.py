@@ -45,7 +45,9 @@ CitizenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The citizen's i
     summary="Screen pop: find a citizen",
     description=(
         "Finds citizens by phone (any notation, Belgian by default), e-mail, national number or name, with "
-        "their open tickets and whether they have an OCMW case worker. Social (OCMW) tickets show only that "
+        "their open tickets, whether they have an OCMW case worker, and their household and active "
+        "representatives (names, relation, consent scopes and period; never the relatives' tickets). "
+        "Social (OCMW) tickets show only that "
         "they exist and whom to hand over to, unless the caller belongs to the owning unit or is the "
         "citizen's case worker. Used by the agent console when a call rings.\n\n"
         "For staff, or an API key with the `citizens:lookup` scope (`tickets:read` alone is not enough). "
@@ -59,6 +61,7 @@ CitizenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The citizen's i
 async def lookup_citizens(
     session: Session,
     settings: AppSettings,
+    clock: AppClock,
     viewer: LookupCaller,
     phone: Annotated[str | None, Query(max_length=40, examples=["089 65 36 00"])] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
@@ -66,7 +69,7 @@ async def lookup_citizens(
     name: Annotated[str | None, Query(max_length=200, examples=["Janssens"])] = None,
 ) -> CitizenLookup:
     query = service.LookupQuery(phone=phone, email=email, national_number=national_number, name=name)
-    return await service.lookup(session, settings.secret, viewer, query)
+    return await service.lookup(session, settings.secret, clock, viewer, query)
 
 
 @router.get(

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validato
 
 from genk3600.citizens.identifiers import e164_phone, valid_national_number
 from genk3600.errors import Invalid
+from genk3600.households.schemas import HouseholdOut
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import LEGACY, Names, render
 from genk3600.kit.reference import REFERENCE_EXAMPLE
@@ -82,6 +83,11 @@ class CitizenMatch(OutputModel):
         default_factory=list,
         description="The citizen's latest resolved or closed tickets (at most 5), in every department, masked "
         "as open ones are: the history an agent needs when the same person calls again.",
+    )
+    household: HouseholdOut | None = Field(
+        default=None,
+        description="The citizen's relations and representatives as they hold today (ended ones are left out): "
+        "names, relation, consent scopes and period. Never the relatives' tickets.",
     )
 
 

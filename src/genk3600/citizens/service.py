@@ -24,7 +24,9 @@ from genk3600.citizens.schemas import (
     OpenTicketHint,
 )
 from genk3600.errors import UnprocessableInput
+from genk3600.households.service import active_households
 from genk3600.i18n.catalogue import P_
+from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Ticket
 from genk3600.models.enums import Confidentiality, Language, Scope
 
@@ -116,10 +118,13 @@ def may_look_up(principal: Principal) -> bool:
     return (principal.kind == "staff" and principal.has(Scope.tickets_read)) or principal.has(Scope.citizens_lookup)
 
 
-async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query: LookupQuery) -> CitizenLookup:
+async def lookup(
+    session: AsyncSession, secret: bytes, clock: Clock, viewer: Principal, query: LookupQuery
+) -> CitizenLookup:
     """Screen pop: citizens matching any given identifier, with their open tickets (unreadable ones masked).
 
-    At most LOOKUP_LIMIT people; every lookup is on the audit trail with the social tickets it showed.
+    At most LOOKUP_LIMIT people, each with their household and active representatives (names and consent, never
+    the relatives' tickets); every lookup is on the audit trail with the social tickets it showed.
     """
     found: dict[int, Citizen] = {}
     for citizen in await _lookup_candidates(session, secret, query):
@@ -128,6 +133,7 @@ async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query:
     shown = dict(list(found.items())[: repository.LOOKUP_LIMIT])
     tickets = await repository.open_tickets_of(session, list(shown), viewer) if shown else []
     closed = await repository.closed_tickets_of(session, list(shown), viewer) if shown else []
+    households = await active_households(session, clock, list(shown))
     matches = []
     for citizen in shown.values():
         matches.append(
@@ -138,6 +144,7 @@ async def lookup(session: AsyncSession, secret: bytes, viewer: Principal, query:
                 recent_closed_tickets=[
                     _hint(ticket, visible) for ticket, visible in closed if ticket.citizen_id == citizen.id
                 ],
+                household=households.get(citizen.id),
             )
         )
     tickets = tickets + closed

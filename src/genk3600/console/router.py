@@ -77,6 +77,7 @@ async def who_am_i(session: Session, principal: TicketReader, language: ReaderLa
 async def list_my_calls(
     session: Session,
     settings: AppSettings,
+    app_clock: AppClock,
     principal: TicketReader,
     state: Annotated[
         list[CallState] | None,
@@ -84,7 +85,7 @@ async def list_my_calls(
     ] = None,
 ) -> AgentCallList:
     states = state or [CallState.ringing, CallState.answered]
-    return await service.calls_of_agent(session, settings, principal, states)
+    return await service.calls_of_agent(session, settings, app_clock, principal, states)
 
 
 @router.get(
@@ -172,6 +173,7 @@ async def stream_my_console(
     request: Request,
     session: Session,
     settings: AppSettings,
+    app_clock: AppClock,
     principal: TicketReader,
     language: ReaderLanguage,
     last_event_id: Annotated[
@@ -199,6 +201,7 @@ async def stream_my_console(
         once=once,
         disconnected=request.is_disconnected,
         clock=time.monotonic,
+        calendar=app_clock,
         language=language,
     )
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

@@ -56,7 +56,7 @@ async def who_am_i(session: AsyncSession, principal: Principal, language: Langua
 
 
 async def calls_of_agent(
-    session: AsyncSession, settings: Settings, principal: Principal, states: Sequence[CallState]
+    session: AsyncSession, settings: Settings, clock: Clock, principal: Principal, states: Sequence[CallState]
 ) -> AgentCallList:
     """Calls the PBX put through to this staff member, each with its screen pop."""
     if principal.staff_id is None:
@@ -66,7 +66,7 @@ async def calls_of_agent(
     for call in calls:
         pop = None
         if call.caller_number and call.caller_number != WITHHELD:
-            pop = await lookup(session, settings.secret, principal, LookupQuery(phone=call.caller_number))
+            pop = await lookup(session, settings.secret, clock, principal, LookupQuery(phone=call.caller_number))
         items.append(
             AgentCall(
                 call_id=call.call_id,

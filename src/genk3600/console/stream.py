@@ -43,6 +43,7 @@ from genk3600.console import repository, service
 from genk3600.events import feed
 from genk3600.events import repository as events_repository
 from genk3600.events.repository import Position
+from genk3600.kit.clock import Clock
 from genk3600.models.enums import CallState, Language
 
 TICK_SECONDS = 0.25
@@ -99,6 +100,7 @@ async def events(
     once: bool,
     disconnected: Callable[[], Any],
     clock: Callable[[], float],
+    calendar: Clock,
     language: Language = Language.nl,
 ) -> AsyncIterator[str]:
     """The stream's messages until the client leaves, `MAX_SECONDS` pass, or (`once`) the backlog is sent."""
@@ -117,7 +119,7 @@ async def events(
                 states = [state.value for state in OPEN_CALL_STATES]
                 calls_now = await repository.call_signature(session, principal.staff_id, states)
                 if calls_now != calls_seen:
-                    calls = await service.calls_of_agent(session, settings, principal, list(OPEN_CALL_STATES))
+                    calls = await service.calls_of_agent(session, settings, calendar, principal, list(OPEN_CALL_STATES))
                     messages.append(sse("calls", calls, page.next_cursor))
                     calls_seen = calls_now
                 offers_now = await assignment_repository.open_offer_signature(session, principal.staff_id)

@@ -90,7 +90,7 @@ async def handle_call_event(
     # The PBX itself is no reader of the register: the pop is for callers who may look citizens up (the agent's
     # console reads it through /v1/me/calls); a bare contacts:write key gets the call without it.
     if event.event != "ended" and call.caller_number and call.caller_number != WITHHELD and may_look_up(actor):
-        pop = await lookup(session, settings.secret, actor, LookupQuery(phone=call.caller_number))
+        pop = await lookup(session, settings.secret, clock, actor, LookupQuery(phone=call.caller_number))
     return await _call_out(session, call, pop)
 
 

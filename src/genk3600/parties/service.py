@@ -1,7 +1,8 @@
 """Parties to a contact: recording who a contact is about and who made it on their behalf, and whom replies go to.
 
 A party is as visible as its contact (the contact's ticket decides). Naming a known citizen as a party only
-points at them: it changes nobody's access to that citizen's own tickets, social cases included.
+points at them: it changes nobody's access to that citizen's own tickets, social cases included. A known citizen
+named as the representative of another must hold a representation covering the contact (households/service.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.audit.trail import audit_read
 from genk3600.auth.principal import Principal
 from genk3600.contacts.errors import ContactNotFound
+from genk3600.households.service import check_acting
 from genk3600.i18n.texts import Message
 from genk3600.models.enums import Language, PartyRole, TicketEventType
 from genk3600.parties import repository
@@ -70,6 +72,8 @@ async def _write(
     for citizen_id in {party.citizen_id for party in parties if party.citizen_id is not None}:
         if not await repository.citizen_exists(session, citizen_id):
             raise UnknownCitizen(citizen_id)
+    # A known citizen acts for another only within a representation that covers it on the contact's day.
+    await check_acting(session, contact.id, parties)
     ids = await repository.insert_parties(session, [_row(actor, contact.id, party) for party in parties])
     if contact.ticket_id is not None:
         entries = [

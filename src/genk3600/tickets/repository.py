@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from genk3600.auth.principal import Principal
+from genk3600.households.repository import household_of_ticket_json
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.kit.prepared import Prepared
 from genk3600.kit.reference import format_reference
@@ -145,7 +146,8 @@ def _with_details(*extra: Any) -> Any:
 
 def _detail_statement() -> Any:
     """A ticket by reference, as far as the viewer may see it, with everything its detail shows: owner, category,
-    assignee, citizen and, as one JSON array, who played which role in its contacts (oldest first)."""
+    assignee, citizen and, as one JSON array, who played which role in its contacts (oldest first); its parties and
+    links; and its citizen's household as it holds on `on_day` (a subquery here, not a second round trip)."""
     units = (
         select(func.array_agg(aggregate_order_by(Unit.code, StaffMembership.id)))
         .select_from(StaffMembership)
@@ -175,7 +177,10 @@ def _detail_statement() -> Any:
         .scalar_subquery()
     )
     return _with_details(
-        roles.label("roles"), parties_of_ticket_json().label("parties"), links_of_ticket_json().label("links")
+        roles.label("roles"),
+        parties_of_ticket_json().label("parties"),
+        links_of_ticket_json().label("links"),
+        household_of_ticket_json().label("household"),
     ).where(Ticket.reference == bindparam("reference", type_=Text), VISIBLE_TO_VIEWER)
 
 
@@ -189,10 +194,10 @@ async def ticket_row_by_id(session: AsyncSession, ticket_id: int) -> Any:
     return (await _ROW_BY_ID.fetch(session, ticket_id=ticket_id)).one()
 
 
-async def ticket_detail_by_reference(session: AsyncSession, reference: str, viewer: Principal) -> Any:
+async def ticket_detail_by_reference(session: AsyncSession, reference: str, viewer: Principal, on_day: date) -> Any:
     """GET by reference in one statement: the ticket's row with its details and roles (see _detail_statement),
     if it exists and `viewer` may see it; else None."""
-    rows = await _DETAIL_BY_REFERENCE.fetch(session, reference=reference, **viewer_parameters(viewer))
+    rows = await _DETAIL_BY_REFERENCE.fetch(session, reference=reference, on_day=on_day, **viewer_parameters(viewer))
     return rows.first()
 
 

@@ -10,6 +10,7 @@ from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader, Tick
 from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.households.service import today
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.openapi import WITH_ETAG
 from genk3600.kit.pagination import Pages
@@ -100,14 +101,20 @@ async def list_tickets(
     "/{reference}",
     operation_id="get_ticket",
     summary="Get a ticket",
-    description="One ticket by its reference, with owner, category, citizen and deadlines. The `ETag` header "
-    "is what `If-Match` must carry to change it.",
+    description="One ticket by its reference, with owner, category, citizen and deadlines, who played which role, "
+    "its parties and links, and its citizen's household and active representatives (names, relation, consent "
+    "scopes and period; never the relatives' tickets). The `ETag` header is what `If-Match` must carry to change it.",
     responses={200: WITH_ETAG, **problem_responses(404, *AUTH_PROBLEMS)},
 )
 async def get_ticket(
-    session: Session, viewer: TicketReader, reference: Reference, response: Response, language: ReaderLanguage
+    session: Session,
+    clock: AppClock,
+    viewer: TicketReader,
+    reference: Reference,
+    response: Response,
+    language: ReaderLanguage,
 ) -> TicketDetailOut:
-    ticket = await service.get_ticket(session, reference, viewer, language)
+    ticket = await service.get_ticket(session, reference, viewer, today(clock), language)
     response.headers["ETag"] = etag(ticket.version)
     return ticket
 

@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from genk3600.citizens.schemas import CitizenSummary
 from genk3600.errors import Invalid
+from genk3600.households.schemas import HouseholdOut
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import BRUSSELS, LEGACY, NO_NAMES, Names, localised_name, render
 from genk3600.kit import preconditions
@@ -155,6 +156,11 @@ class TicketDetailOut(TicketOut):
         default_factory=list,
         description="Objects in other systems the ticket and its contacts refer to, oldest first.",
     )
+    household: HouseholdOut | None = Field(
+        default=None,
+        description="The ticket's citizen's relations and representatives as they hold today (names, relation, "
+        "consent scopes and period); null for a ticket without a citizen. Never the relatives' tickets.",
+    )
 
     @classmethod
     def of_row(
@@ -164,9 +170,12 @@ class TicketDetailOut(TicketOut):
         language: Language = Language.en,
         parties: list[PartyOut] | None = None,
         links: list[LinkOut] | None = None,
+        household: HouseholdOut | None = None,
     ) -> TicketDetailOut:
         """From the row of tickets/repository.ticket_detail_by_reference."""
-        return cls(**ticket_fields(row, language), roles=roles, parties=parties or [], links=links or [])
+        return cls(
+            **ticket_fields(row, language), roles=roles, parties=parties or [], links=links or [], household=household
+        )
 
 
 class TicketEventOut(OutputModel):

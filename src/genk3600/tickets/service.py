@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from genk3600.audit.trail import audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
+from genk3600.households.service import household_from_json
 from genk3600.i18n.names import load_names
 from genk3600.i18n.texts import BRUSSELS, Message
 from genk3600.kit.pagination import PageParams, page_of
@@ -96,17 +97,22 @@ async def _ticket(session: AsyncSession, reference: str, viewer: Principal) -> T
 
 
 async def get_ticket(
-    session: AsyncSession, reference: str, viewer: Principal, language: Language = Language.en
+    session: AsyncSession, reference: str, viewer: Principal, on_day: date, language: Language = Language.en
 ) -> TicketDetailOut:
     """One ticket by reference, with who did what in which role (sentences in `language`): one statement (plus
     the audit entry of a social ticket's read)."""
-    row = await repository.ticket_detail_by_reference(session, reference, viewer)
+    row = await repository.ticket_detail_by_reference(session, reference, viewer, on_day)
     if row is None:  # out of the viewer's sight answers exactly like a ticket that does not exist
         raise TicketNotFound(reference)
     await audit_read(session, viewer, "ticket", str(row.id), row.confidentiality)
     # JSON arrives decoded: the asyncpg dialect registers a json codec on every connection.
     return TicketDetailOut.of_row(
-        row, roles_from_json(row.roles, language), language, parties_from_json(row.parties), links_from_json(row.links)
+        row,
+        roles_from_json(row.roles, language),
+        language,
+        parties_from_json(row.parties),
+        links_from_json(row.links),
+        household_from_json(row.household, row.citizen_id),
     )
 
 
