@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +26,17 @@ from genk3600.contacts.mail_intake import smtp_delivery
 from genk3600.contacts.smtp import IntakeHandler, serve_smtp
 from genk3600.db import Database
 from genk3600.kit.clock import Clock
-from genk3600.models import Base, Category, Citizen, OutboundMail, Staff, StaffMembership, Ticket, Unit
+from genk3600.models import (
+    Base,
+    Category,
+    Citizen,
+    OutboundMail,
+    Representation,
+    Staff,
+    StaffMembership,
+    Ticket,
+    Unit,
+)
 from genk3600.models.enums import Scope
 from genk3600.notifications.sender import new_message_id
 
@@ -176,6 +186,33 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 async def citizen(session: AsyncSession, **fields: Any) -> Citizen:
     row = Citizen(preferred_language="nl", **fields)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def representation(
+    session: AsyncSession,
+    citizen: Citizen | int,
+    representative: Citizen | int,
+    *,
+    scopes: tuple[str, ...] = ("all",),
+    kind: str = "informal_carer",
+    first_day: date = date(2020, 1, 1),
+    last_day: date | None = None,
+) -> Representation:
+    """`representative` may act for `citizen` within `scopes` (a signed consent form, by the system)."""
+    row = Representation(
+        citizen_id=citizen if isinstance(citizen, int) else citizen.id,
+        representative_citizen_id=representative if isinstance(representative, int) else representative.id,
+        kind=kind,
+        scopes=list(scopes),
+        first_day=first_day,
+        last_day=last_day,
+        source="signed_consent",
+        version=1,
+        actor_name="system",
+    )
     session.add(row)
     await session.flush()
     return row

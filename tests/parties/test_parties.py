@@ -116,7 +116,8 @@ async def test_a_known_citizen_as_correspondent_is_written_to_in_their_own_langu
     party itself does not show."""
     known = await factories.citizen(session, email="guido.claes@example.org", given_name="Guido", family_name="Claes")
     known.preferred_language = "de"
-    await session.flush()
+    mother = await factories.citizen(session, phone="+3289303030", given_name="Maria", family_name="Peeters")
+    await factories.representation(session, mother, known, kind="legal_administrator")
     party = {
         "role": "representative",
         "relationship": "legal_administrator",
@@ -219,6 +220,10 @@ async def test_a_party_relation_never_opens_another_persons_social_case(
     await session.execute(update(ApiClient).where(ApiClient.name == "ocmw").values(unit_id=world.sociale_dienst.id))
     await session.commit()  # the app reads the key on its own connection
     daughter = await factories.citizen(session, email="lotte.janssens@example.org", given_name="Lotte")
+    mother = await factories.citizen(session, email="maria.peeters@example.org")
+    # She acts for her mother in OCMW matters too (households/service.py: a social case needs `social`).
+    await factories.representation(session, mother, daughter, scopes=("information", "social"))
+    await session.commit()
     social = {
         "channel": "web",
         "category": "social.living_wage",
@@ -267,6 +272,9 @@ async def test_erasing_a_citizen_erases_who_acted_for_them_and_where_they_acted_
     assert recorded.status_code == 201, recorded.text
     mother_id = recorded.json()["contact"]["citizen_id"]
     # Elsewhere the mother herself acts for a neighbour, named as a known citizen with her own number.
+    neighbour_citizen = await factories.citizen(session, email="buur@example.org")
+    await factories.representation(session, neighbour_citizen, mother_id)
+    await session.commit()
     for_neighbour = {
         "role": "representative",
         "relationship": "other",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ARRAY, CheckConstraint, Date, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from genk3600.models.base import Base, IdMixin, TimestampMixin, all_of, one_of
