@@ -11,6 +11,7 @@ from genk3600.models import (
     Category,
     CategoryDecider,
     ReplyTemplate,
+    Representation,
     Staff,
     StaffSkills,
     Unit,
@@ -32,6 +33,8 @@ async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings
     assert (first.reply_templates, second.reply_templates) == (len(DEMO_REPLY_TEMPLATES), 0) == (3, 0)
     assert (first.assignment_policies, second.assignment_policies) == (1, 0)
     assert (first.staff_skills, second.staff_skills) == (len(DEMO_SKILLS), 0) == (2, 0)
+    assert (first.households, second.households) == (1, 0)
+    assert await factories.count(session, Representation) == 1
     assert await factories.count(session, ReplyTemplate) == len(DEMO_REPLY_TEMPLATES)
     assert await factories.count(session, AssignmentPolicy) == 1
     assert await factories.count(session, StaffSkills) == len(DEMO_SKILLS)

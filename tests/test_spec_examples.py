@@ -32,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from genk3600.auth.principal import system_principal
 from genk3600.auth.tokens import issue_dev_token
 from genk3600.config import Settings
-from genk3600.demo import ADMIN_EMAIL, AGENT_EMAIL, seed_demo
+from genk3600.demo import ADMIN_EMAIL, AGENT_EMAIL, DEMO_DAUGHTER, DEMO_MOTHER, seed_demo
+from genk3600.households.service import today
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.openapi import EXAMPLES_PATH
 from genk3600.models import Category, Citizen, Staff
@@ -404,6 +405,50 @@ async def _the_citizen(t: Tour) -> None:
     await t.call("POST", f"/v1/citizens/{leaving.id}/erasure", json=erasure, headers=dpo)
 
 
+async def _households(t: Tour) -> None:
+    """The demo's mother and her daughter, who cares for her (mantelzorger): their household, a grandson who moved
+    out, a bewindvoerder whose mandate changed and ended, and the daughter calling for her mother."""
+    mother = await t.session.scalar(select(Citizen).where(Citizen.email == DEMO_MOTHER["email"]))
+    daughter = await t.session.scalar(select(Citizen).where(Citizen.email == DEMO_DAUGHTER["email"]))
+    assert mother is not None
+    assert daughter is not None
+    grandson = await factories.citizen(
+        t.session, email="tom.janssens@example.org", given_name="Tom", family_name="Janssens"
+    )
+    agent = t.staff(AGENT_EMAIL)
+    lived_with = {"related_citizen_id": grandson.id, "kind": "household_member", "first_day": "2025-02-01"}
+    relation = await t.call("POST", f"/v1/citizens/{mother.id}/relations", 201, json=lived_with, headers=agent)
+    moved_out = {"last_day": str(today(t.clock))}
+    await t.call("POST", f"/v1/citizens/{mother.id}/relations/{relation['id']}/end", json=moved_out, headers=agent)
+    administrator = {
+        "representative_name": "Mr. Pieter Claes",
+        "organisation_name": "Advocatenkantoor Claes",
+        "kind": "legal_administrator",
+        "scopes": ["information", "applications"],
+        "first_day": "2026-03-15",
+        "source": "court_order",
+        "source_reference": "Vredegerecht Genk 26B1234",
+    }
+    created = await t.call("POST", f"/v1/citizens/{mother.id}/representations", 201, json=administrator, headers=agent)
+    path = f"/v1/citizens/{mother.id}/representations/{created['id']}"
+    read = await t.client.get(path, headers=agent)
+    assert read.status_code == 200, read.text
+    widened = {"scopes": ["all"], "source_reference": "Vredegerecht Genk 26B1234/2"}
+    changed = await t.client.patch(path, json=widened, headers={**agent, "If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200, changed.text
+    ended = {"last_day": str(today(t.clock))}
+    await t.call("POST", f"{path}/end", json=ended, headers={**agent, "If-Match": changed.headers["ETag"]})
+    await t.call("GET", f"/v1/citizens/{mother.id}/household", headers=agent)
+    for_mother = {
+        "channel": "phone",
+        "category": "civil.id_card",
+        "summary": "Lotte belt voor haar moeder: wanneer kan zij de nieuwe identiteitskaart afhalen?",
+        "citizen": {"email": DEMO_MOTHER["email"]},
+        "parties": [{"role": "representative", "relationship": "informal_carer", "citizen_id": daughter.id}],
+    }
+    await t.call("POST", "/v1/contacts", 201, json=for_mother, headers=agent)
+
+
 async def _administration(t: Tour) -> None:
     unit = {"code": "cultuur", "name": "Cultuur", "kind": "department", "parent": "stad_genk"}
     await t.call("POST", "/v1/units", 201, json=unit)
@@ -507,6 +552,7 @@ TOUR: list[Step] = [
     _mail,
     _social_case,
     _the_citizen,
+    _households,
     _administration,
     _routing_and_calendar,
     _integration,

@@ -17,15 +17,21 @@ from genk3600.answering.service import create_template
 from genk3600.auth.principal import system_principal
 from genk3600.models.assignment import AssignmentPolicy, StaffSkills
 from genk3600.models.category import Category, CategoryDecider
+from genk3600.models.citizen import Citizen
 from genk3600.models.enums import (
     FRONT_OFFICE_UNIT_KINDS,
     AssignmentMode,
     Confidentiality,
+    ConsentScope,
+    ConsentSource,
     Language,
     Position,
     Priority,
+    RelationKind,
+    RepresentationKind,
     UnitKind,
 )
+from genk3600.models.household import CitizenRelation, Representation
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.routing import RoutingRule, RoutingRuleVersion
 from genk3600.models.sla import ClosingDay, SlaPolicy
@@ -94,6 +100,7 @@ class DemoSummary:
     reply_templates: int = 0
     assignment_policies: int = 0
     staff_skills: int = 0
+    households: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -415,6 +422,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     products = await seed_demo_products(session)
     templates = await seed_demo_reply_templates(session)
     policies_on, skills = await seed_demo_assignment(session)
+    households = await seed_demo_households(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -427,6 +435,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         reply_templates=templates,
         assignment_policies=policies_on,
         staff_skills=skills,
+        households=households,
     )
 
 
@@ -608,3 +617,56 @@ async def seed_demo_assignment(session: AsyncSession) -> tuple[int, int]:
         .returning(StaffSkills.staff_id)
     )
     return len(policy.all()), len(skills.all())
+
+
+# A daughter who cares for her mother (mantelzorger): the household the console's screens show for the demo.
+DEMO_MOTHER = {
+    "email": "maria.janssens@example.org",
+    "given_name": "Maria",
+    "family_name": "Janssens",
+    "phone": "+3289301122",
+    "preferred_language": "nl",
+}
+DEMO_DAUGHTER = {
+    "email": "lotte.janssens@example.org",
+    "given_name": "Lotte",
+    "family_name": "Janssens",
+    "phone": "+32470654321",
+    "preferred_language": "nl",
+}
+DEMO_CONSENT_FIRST_DAY = date(2026, 9, 1)
+DEMO_CONSENT_SCOPES = (ConsentScope.information, ConsentScope.applications, ConsentScope.appointments)
+
+
+async def seed_demo_households(session: AsyncSession) -> int:
+    """The demo mother and daughter, related, with the daughter as her mantelzorger on a signed consent form;
+    1 when created, 0 when the mother was already there (never duplicated, never overwritten)."""
+    if await session.scalar(select(Citizen.id).where(Citizen.email == DEMO_MOTHER["email"])) is not None:
+        return 0
+    mother, daughter = Citizen(**DEMO_MOTHER), Citizen(**DEMO_DAUGHTER)
+    session.add_all([mother, daughter])
+    await session.flush()
+    session.add_all(
+        [
+            CitizenRelation(
+                citizen_id=daughter.id, related_citizen_id=mother.id, kind=RelationKind.parent.value, actor_name="demo"
+            ),
+            Representation(
+                citizen_id=mother.id,
+                representative_citizen_id=daughter.id,
+                kind=RepresentationKind.informal_carer.value,
+                scopes=[
+                    ConsentScope.information.value,
+                    ConsentScope.applications.value,
+                    ConsentScope.appointments.value,
+                ],
+                first_day=DEMO_CONSENT_FIRST_DAY,
+                source=ConsentSource.signed_consent.value,
+                source_reference="MZ-2026-0042",
+                version=1,
+                actor_name="demo",
+            ),
+        ]
+    )
+    await session.flush()
+    return 1

@@ -439,6 +439,51 @@ async def _set_contact_outcome(c: Context) -> httpx.Response:
     return await c.client.patch(f"/v1/contacts/{contact_id}/outcome", json=body, headers=c.admin)
 
 
+async def _two_citizens(c: Context) -> tuple[int, int]:
+    mother = await factories.citizen(c.session, email="maria.peeters@example.org", given_name="Maria")
+    daughter = await factories.citizen(c.session, email="lotte.janssens@example.org", given_name="Lotte")
+    return mother.id, daughter.id
+
+
+async def _add_citizen_relation(c: Context) -> httpx.Response:
+    mother, daughter = await _two_citizens(c)
+    body = {"related_citizen_id": daughter, "kind": "child"}
+    return await c.client.post(f"/v1/citizens/{mother}/relations", json=body, headers=c.admin)
+
+
+async def _end_citizen_relation(c: Context) -> httpx.Response:
+    mother, daughter = await _two_citizens(c)
+    relation = await c.created(f"/v1/citizens/{mother}/relations", {"related_citizen_id": daughter, "kind": "child"})
+    return await c.client.post(f"/v1/citizens/{daughter}/relations/{relation['id']}/end", json={}, headers=c.admin)
+
+
+CONSENT = {"kind": "informal_carer", "scopes": ["all"], "first_day": "2026-01-01", "source": "signed_consent"}
+
+
+async def _representation(c: Context) -> tuple[int, dict[str, Any]]:
+    mother, daughter = await _two_citizens(c)
+    path = f"/v1/citizens/{mother}/representations"
+    return mother, await c.created(path, {**CONSENT, "representative_citizen_id": daughter})
+
+
+async def _add_representation(c: Context) -> httpx.Response:
+    mother, daughter = await _two_citizens(c)
+    body = {**CONSENT, "representative_citizen_id": daughter}
+    return await c.client.post(f"/v1/citizens/{mother}/representations", json=body, headers=c.admin)
+
+
+async def _change_representation(c: Context) -> httpx.Response:
+    mother, representation = await _representation(c)
+    path = f"/v1/citizens/{mother}/representations/{representation['id']}"
+    return await c.client.patch(path, json={"scopes": ["information"]}, headers={**c.admin, "If-Match": '"1"'})
+
+
+async def _end_representation(c: Context) -> httpx.Response:
+    mother, representation = await _representation(c)
+    path = f"/v1/citizens/{mother}/representations/{representation['id']}/end"
+    return await c.client.post(path, json={}, headers={**c.admin, "If-Match": '"1"'})
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -488,6 +533,11 @@ CASES: dict[str, Call] = {
     "record_callback_letter": _record_callback_letter,
     "claim_callback": _claim_callback,
     "set_contact_outcome": _set_contact_outcome,
+    "add_citizen_relation": _add_citizen_relation,
+    "end_citizen_relation": _end_citizen_relation,
+    "add_representation": _add_representation,
+    "change_representation": _change_representation,
+    "end_representation": _end_representation,
 }
 
 

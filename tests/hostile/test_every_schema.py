@@ -36,9 +36,26 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
     callback = {"ticket": body["ticket"]["reference"], "phone": "089 65 44 11", "question": "Terugbellen?"}
     asked = await client.post("/v1/callbacks", json=callback, headers=headers)
     assert asked.status_code == 201, asked.text
+    citizen_id = body["contact"]["citizen_id"]
+    daughter = await client.post(
+        "/v1/contacts", json=factories.web_contact(citizen={"email": "dochter@example.org"}), headers=headers
+    )
+    daughter_id = daughter.json()["contact"]["citizen_id"]
+    relation = await client.post(
+        f"/v1/citizens/{citizen_id}/relations",
+        json={"related_citizen_id": daughter_id, "kind": "child"},
+        headers=headers,
+    )
+    assert relation.status_code == 201, relation.text
+    consent = {"representative_citizen_id": daughter_id, "kind": "informal_carer", "scopes": ["all"]}
+    consent |= {"first_day": "2026-01-01", "source": "signed_consent"}
+    representation = await client.post(f"/v1/citizens/{citizen_id}/representations", json=consent, headers=headers)
+    assert representation.status_code == 201, representation.text
     return {
         "template_id": str(template.json()["id"]),
         "callback_id": str(asked.json()["id"]),
+        "relation_id": str(relation.json()["id"]),
+        "representation_id": str(representation.json()["id"]),
         "reference": body["ticket"]["reference"],
         "contact_id": str(body["contact"]["id"]),
         "citizen_id": str(body["contact"]["citizen_id"]),

@@ -50,6 +50,8 @@ class Case:
     citizen_id: int
     ocmw_headers: dict[str, str]
     callback_id: int
+    relation_id: int
+    representation_id: int
 
 
 @dataclass
@@ -133,12 +135,36 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     }
     asked = await client.post("/v1/callbacks", json=callback, headers=ocmw)
     assert asked.status_code == 201, asked.text
+    # Her son, who represents her: a household names people, it must not carry the case to anyone.
+    son = await factories.citizen(session, email="zoon.canary@example.org", given_name="Zoon")
+    await session.commit()
+    related = await client.post(
+        f"/v1/citizens/{citizen.id}/relations", json={"related_citizen_id": son.id, "kind": "child"}, headers=ocmw
+    )
+    assert related.status_code == 201, related.text
+    consent = {
+        "representative_citizen_id": son.id,
+        "kind": "informal_carer",
+        "scopes": ["all"],
+        "first_day": "2026-01-01",
+        "source": "signed_consent",
+    }
+    represented = await client.post(f"/v1/citizens/{citizen.id}/representations", json=consent, headers=ocmw)
+    assert represented.status_code == 201, represented.text
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
     own = await client.get(f"/v1/tickets/{reference}", headers=ocmw)
     assert CASE_CANARY in own.text
     assert [link["object_id"] for link in own.json()["links"]] == [f"SD-{CASE_CANARY}"]
     assert PERSON_CANARY in [party["name"] for party in own.json()["parties"]]
-    return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw, asked.json()["id"])
+    return Case(
+        reference,
+        created.json()["contact"]["id"],
+        citizen.id,
+        ocmw,
+        asked.json()["id"],
+        related.json()["id"],
+        represented.json()["id"],
+    )
 
 
 async def _principals(session: AsyncSession, settings: Settings, world: World, clock: FixedClock) -> list[Principal]:
@@ -172,6 +198,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "category_code": world.living_wage.code,
         "report_name": "volumes",
         "callback_id": str(case.callback_id),
+        "relation_id": str(case.relation_id),
+        "representation_id": str(case.representation_id),
     }
 
 

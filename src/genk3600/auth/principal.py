@@ -40,6 +40,11 @@ class Principal:
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
 
+    def may_identify_citizens(self) -> bool:
+        """Staff at a screen (who read tickets), or a system given the scope made for this: not every reader. Who
+        may look citizens up, and so see register names (the screen pop, households)."""
+        return (self.kind == "staff" and self.has(Scope.tickets_read)) or self.has(Scope.citizens_lookup)
+
 
 def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
     """Every staff member with a position records contacts and reads tickets; admins also administer;

@@ -28,7 +28,7 @@ from genk3600.households.service import active_households
 from genk3600.i18n.catalogue import P_
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Ticket
-from genk3600.models.enums import Confidentiality, Language, Scope
+from genk3600.models.enums import Confidentiality, Language
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ MIN_NAME_LENGTH = 3  # a name part, not a letter: a lookup finds a caller, it do
 
 def may_look_up(principal: Principal) -> bool:
     """Staff at a screen (who read tickets), or a system given the scope made for this: not every reader."""
-    return (principal.kind == "staff" and principal.has(Scope.tickets_read)) or principal.has(Scope.citizens_lookup)
+    return principal.may_identify_citizens()
 
 
 async def lookup(

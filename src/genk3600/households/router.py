@@ -166,7 +166,7 @@ async def get_representation(
     representation_id: RepresentationId,
     response: Response,
 ) -> RepresentationOut:
-    representation = await service.get_representation(session, clock, citizen_id, representation_id)
+    representation = await service.get_representation(session, clock, viewer, citizen_id, representation_id)
     response.headers["ETag"] = etag(representation.version)
     return representation
 

@@ -63,6 +63,24 @@ def today(clock: Clock) -> date:
     return clock.now().astimezone(BRUSSELS).date()
 
 
+def _unnamed(person: dict[str, Any]) -> dict[str, Any]:
+    return {**person, "given_name": None, "family_name": None}
+
+
+def _relation_out(item: dict[str, Any], viewer: Principal) -> RelationOut:
+    """A writer who may not look citizens up (a system key with `tickets:write` only) learns ids, not the register's
+    names: the answer of a write shows no more than a read by the same caller would."""
+    if not viewer.may_identify_citizens():
+        item = {**item, "relative": _unnamed(item["relative"])}
+    return RelationOut(**item)
+
+
+def _representation_shown(item: dict[str, Any], viewer: Principal) -> RepresentationOut:
+    if not viewer.may_identify_citizens():
+        item = {**item, "citizen": _unnamed(item["citizen"]), "representative": _unnamed(item["representative"])}
+    return RepresentationOut(**item)
+
+
 def _actor(actor: Principal) -> dict[str, Any]:
     return {
         "actor_staff_id": actor.staff_id,
@@ -142,7 +160,7 @@ async def add_relation(
     )
     session.add(relation)
     await session.flush()
-    return RelationOut(**await repository.relation_json(session, citizen_id, relation.id, today(clock)))
+    return _relation_out(await repository.relation_json(session, citizen_id, relation.id, today(clock)), actor)
 
 
 async def end_relation(
@@ -160,7 +178,7 @@ async def end_relation(
         raise BadPeriod(relation.first_day, last_day)
     relation.last_day = last_day
     await session.flush()
-    return RelationOut(**await repository.relation_json(session, citizen_id, relation.id, day))
+    return _relation_out(await repository.relation_json(session, citizen_id, relation.id, day), actor)
 
 
 # --- representations -------------------------------------------------------------------------------------------
@@ -192,15 +210,14 @@ async def add_representation(
     )
     session.add(representation)
     await session.flush()
-    return await _representation_out(session, clock, citizen_id, representation.id)
+    return await _representation_out(session, clock, actor, citizen_id, representation.id)
 
 
 async def _representation_out(
-    session: AsyncSession, clock: Clock, citizen_id: int, representation_id: int
+    session: AsyncSession, clock: Clock, viewer: Principal, citizen_id: int, representation_id: int
 ) -> RepresentationOut:
-    return RepresentationOut(
-        **await repository.representation_json(session, citizen_id, representation_id, today(clock))
-    )
+    item = await repository.representation_json(session, citizen_id, representation_id, today(clock))
+    return _representation_shown(item, viewer)
 
 
 async def _for_change(
@@ -243,7 +260,7 @@ async def change_representation(
     representation.first_day, representation.last_day = first_day, last_day
     representation.version += 1
     await session.flush()
-    return await _representation_out(session, clock, citizen_id, representation.id)
+    return await _representation_out(session, clock, actor, citizen_id, representation.id)
 
 
 async def end_representation(
@@ -267,7 +284,7 @@ async def end_representation(
     representation.last_day = last_day
     representation.version += 1
     await session.flush()
-    return await _representation_out(session, clock, citizen_id, representation.id)
+    return await _representation_out(session, clock, actor, citizen_id, representation.id)
 
 
 # --- acting for a citizen --------------------------------------------------------------------------------------
@@ -317,9 +334,9 @@ async def check_acting(session: AsyncSession, contact_id: int, parties: Iterable
 
 
 async def get_representation(
-    session: AsyncSession, clock: Clock, citizen_id: int, representation_id: int
+    session: AsyncSession, clock: Clock, viewer: Principal, citizen_id: int, representation_id: int
 ) -> RepresentationOut:
     """One representation of the citizen, with its version (for If-Match)."""
     if await repository.representation_of(session, citizen_id, representation_id, lock=False) is None:
         raise RepresentationNotFound(citizen_id, representation_id)
-    return await _representation_out(session, clock, citizen_id, representation_id)
+    return await _representation_out(session, clock, viewer, citizen_id, representation_id)

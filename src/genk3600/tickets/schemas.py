@@ -159,7 +159,8 @@ class TicketDetailOut(TicketOut):
     household: HouseholdOut | None = Field(
         default=None,
         description="The ticket's citizen's relations and representatives as they hold today (names, relation, "
-        "consent scopes and period); null for a ticket without a citizen. Never the relatives' tickets.",
+        "consent scopes and period); null for a ticket without a citizen, and for callers who may not look citizens "
+        "up (API keys without `citizens:lookup`). Never the relatives' tickets.",
     )
 
     @classmethod

@@ -112,7 +112,8 @@ async def get_ticket(
         language,
         parties_from_json(row.parties),
         links_from_json(row.links),
-        household_from_json(row.household, row.citizen_id),
+        # Relatives are people of their own: shown to those who may look citizens up (staff, lookup keys).
+        household_from_json(row.household, row.citizen_id) if viewer.may_identify_citizens() else None,
     )
 
 
