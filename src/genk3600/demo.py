@@ -635,7 +635,8 @@ DEMO_DAUGHTER = {
     "preferred_language": "nl",
 }
 DEMO_CONSENT_FIRST_DAY = date(2026, 9, 1)
-DEMO_CONSENT_SCOPES = (ConsentScope.information, ConsentScope.applications, ConsentScope.appointments)
+# In the order the API keeps them (sorted).
+DEMO_CONSENT_SCOPES = (ConsentScope.applications, ConsentScope.appointments, ConsentScope.information)
 
 
 async def seed_demo_households(session: AsyncSession) -> int:
@@ -655,11 +656,7 @@ async def seed_demo_households(session: AsyncSession) -> int:
                 citizen_id=mother.id,
                 representative_citizen_id=daughter.id,
                 kind=RepresentationKind.informal_carer.value,
-                scopes=[
-                    ConsentScope.information.value,
-                    ConsentScope.applications.value,
-                    ConsentScope.appointments.value,
-                ],
+                scopes=[scope.value for scope in DEMO_CONSENT_SCOPES],
                 first_day=DEMO_CONSENT_FIRST_DAY,
                 source=ConsentSource.signed_consent.value,
                 source_reference="MZ-2026-0042",

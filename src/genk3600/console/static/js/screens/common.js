@@ -294,3 +294,59 @@ export function historyList(match) {
     closed.length ? h("ul", {}, closed.map(ticketHint)) : h("p", {}, t("phone.no_history")),
   );
 }
+
+function formatDay(value, lang) {
+  if (!value) return "—";
+  // A day, not a moment: read as a calendar date (no time zone shift).
+  const [year, month, day] = value.split("-").map(Number);
+  return new Intl.DateTimeFormat(`${lang}-BE`, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(year, month - 1, day)));
+}
+
+function period(item) {
+  const lang = language();
+  if (item.last_day) return t("household.period", { first: formatDay(item.first_day, lang), last: formatDay(item.last_day, lang) });
+  return item.first_day ? t("household.period_open", { first: formatDay(item.first_day, lang) }) : "";
+}
+
+function representativeName(representative) {
+  const name = [representative.given_name, representative.family_name].filter(Boolean).join(" ") || representative.name || t("parties.known_citizen");
+  return representative.organisation_name ? `${name} (${representative.organisation_name})` : name;
+}
+
+function consentLine(representation, who) {
+  const scopes = representation.scopes.map((scope) => t(`household.scope.${scope}`)).join(", ");
+  return h(
+    "li",
+    { "data-representation": representation.id },
+    h("strong", {}, who),
+    ` (${t(`parties.relationship.${representation.kind}`)})`,
+    h("span", { class: "meta" }, ` · ${t("household.scopes", { scopes })} · ${period(representation)} · ${t(`household.source.${representation.source}`)}`),
+  );
+}
+
+// The citizen's household and active representatives (names, relation, consent scope and period): the screen pop
+// and the ticket show them. Never the relatives' tickets: the API does not give them.
+export function householdSection(household, { level = "h4", headingId = uid("household") } = {}) {
+  if (!household) return null;
+  const relations = household.relations.map((relation) =>
+    h(
+      "li",
+      { "data-relation": relation.id },
+      h("strong", {}, citizenName(relation.relative)),
+      ` (${t(`household.relation.${relation.kind}`)})`,
+      period(relation) ? h("span", { class: "meta" }, ` · ${period(relation)}`) : null,
+    ),
+  );
+  const by = household.representatives.map((item) => consentLine(item, representativeName(item.representative)));
+  const of = household.represents.map((item) => consentLine(item, citizenName(item.citizen)));
+  const empty = !relations.length && !by.length && !of.length;
+  return h(
+    "section",
+    { class: "household", "aria-labelledby": headingId },
+    h(level, { id: headingId }, t("household.title")),
+    empty ? h("p", {}, t("household.none")) : null,
+    relations.length ? h("ul", { class: "relations" }, relations) : null,
+    by.length ? [h("p", {}, t("household.represented_by")), h("ul", { class: "representatives" }, by)] : null,
+    of.length ? [h("p", {}, t("household.represents")), h("ul", { class: "represents" }, of)] : null,
+  );
+}

@@ -3,7 +3,7 @@
 import { post } from "../api.js";
 import { field, h, uid } from "../dom.js";
 import { t } from "../i18n.js";
-import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList } from "./common.js";
+import { categoryPicker, choices, citizenFields, citizenName, errorNotice, historyList, householdSection } from "./common.js";
 import { knowledgeFor } from "./knowledge.js";
 
 const RECORDABLE_ROLES = ["informing", "registering", "advising"];
@@ -58,6 +58,7 @@ function screenPop(call) {
         h("dd", {}, t(`language.${match.citizen.preferred_language}`)),
       ),
       match.has_case_worker ? h("p", {}, t("phone.case_worker")) : null,
+      householdSection(match.household),
       historyList(match),
     ),
   );

@@ -5,7 +5,7 @@ import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { ticketCallbacks } from "./callbacks.js";
-import { choices, errorNotice, unitPicker } from "./common.js";
+import { choices, errorNotice, householdSection, unitPicker } from "./common.js";
 import { productsOfCategory } from "./knowledge.js";
 
 const STATUSES = ["new", "assigned", "in_progress", "waiting_on_citizen", "resolved", "closed"];
@@ -385,6 +385,7 @@ export async function render(main, context) {
       const escalate = h("button", { type: "button", class: "secondary", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, t("ticket.escalate"));
       body.replaceChildren(
         details(ticket, categoryNames),
+        householdSection(ticket.household, { level: "h2", headingId: "household-heading" }),
         parties(ticket),
         links(ticket),
         products,
