@@ -316,3 +316,43 @@ async def test_a_relation_or_representation_never_opens_the_relatives_social_cas
     assert_problem(await client.get(f"/v1/tickets/{social.json()['contact']['ticket']}", headers=agent), 404)
     logged = [record.getMessage() + (record.exc_text or "") for record in caplog.records]
     assert not [line for line in logged if CANARY in line]
+
+
+async def test_callers_who_may_not_look_citizens_up_get_no_relatives_names(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, writer_headers: dict[str, str]
+) -> None:
+    """A system key that writes (tickets:write) or reads tickets (tickets:read) is no reader of the register: the
+    answers it gets carry ids, not the relatives' names, and a ticket's household is left out for it."""
+    writer = {"X-API-Key": await factories.api_key(session, "case-system", ["tickets:write"])}
+    mother, daughter = await _family(session)
+    related = await client.post(
+        f"/v1/citizens/{mother.id}/relations", json={"related_citizen_id": daughter.id, "kind": "child"}, headers=writer
+    )
+    assert related.status_code == 201, related.text
+    assert related.json()["relative"] == {"citizen_id": daughter.id, "given_name": None, "family_name": None}
+    consent = {"representative_citizen_id": daughter.id, "kind": "guardian", "scopes": ["all"]}
+    consent |= {"first_day": "2026-01-01", "source": "court_order"}
+    represented = await client.post(f"/v1/citizens/{mother.id}/representations", json=consent, headers=writer)
+    assert represented.status_code == 201, represented.text
+    assert "Lotte" not in represented.text
+    assert "Maria" not in represented.text
+    assert_problem(await client.get(f"/v1/citizens/{mother.id}/household", headers=writer), 403)
+    assert_problem(await client.get(f"/v1/citizens/{mother.id}/household", headers=writer_headers), 403)
+    recorded = await client.post(
+        "/v1/contacts", json=factories.web_contact(citizen={"email": MOTHER_EMAIL}), headers=writer_headers
+    )
+    assert recorded.status_code == 201, recorded.text
+    ticket = await client.get(f"/v1/tickets/{recorded.json()['ticket']['reference']}", headers=writer_headers)
+    assert ticket.json()["household"] is None
+    assert "Lotte" not in ticket.text
+    # Writes to an unknown citizen answer 404, to someone else's relation or representation 404 too.
+    assert_problem(
+        await client.post(
+            "/v1/citizens/987654/relations", json={"related_citizen_id": daughter.id, "kind": "child"}, headers=writer
+        ),
+        404,
+    )
+    ended = await client.post(f"/v1/citizens/987654/relations/{related.json()['id']}/end", json={}, headers=writer)
+    assert_problem(ended, 404)
+    other = f"/v1/citizens/{daughter.id}/representations/{represented.json()['id']}"
+    assert_problem(await client.patch(other, json={"scopes": ["all"]}, headers={**writer, "If-Match": '"1"'}), 404)
