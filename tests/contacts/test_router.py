@@ -40,6 +40,7 @@ async def test_web_contact_opens_ticket_with_created_event(
     detail = fetched.json()
     assert detail.pop("roles") == []  # recorded by a city system: nobody has played a role yet
     assert (detail.pop("parties"), detail.pop("links")) == ([], [])  # nobody else involved, nothing linked
+    assert detail.pop("household") is None  # a key without `citizens:lookup` is shown no relatives
     assert detail == ticket
 
     events = await client.get(f"/v1/tickets/{ticket['reference']}/events", headers=writer_headers)

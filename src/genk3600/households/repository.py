@@ -213,3 +213,19 @@ async def acting_facts(session: AsyncSession, contact_id: int) -> Any:
         .where(Contact.id == contact_id)
     )
     return (await session.execute(statement)).one()
+
+
+async def household_rows(
+    session: AsyncSession, citizen_ids: Sequence[int]
+) -> tuple[Sequence[CitizenRelation], Sequence[Representation]]:
+    """Every relation and representation naming any of these citizens, in either column, locked (a merge)."""
+    relations = select(CitizenRelation).where(
+        or_(CitizenRelation.citizen_id.in_(citizen_ids), CitizenRelation.related_citizen_id.in_(citizen_ids))
+    )
+    representations = select(Representation).where(
+        or_(Representation.citizen_id.in_(citizen_ids), Representation.representative_citizen_id.in_(citizen_ids))
+    )
+    return (
+        (await session.scalars(relations.order_by(CitizenRelation.id).with_for_update())).all(),
+        (await session.scalars(representations.order_by(Representation.id).with_for_update())).all(),
+    )

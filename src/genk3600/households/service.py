@@ -21,6 +21,7 @@ shown as active (only in the household's history).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -291,7 +292,12 @@ async def end_representation(
 
 
 async def active_representation(
-    session: AsyncSession, *, citizen_id: int, representative_citizen_id: int, scope: ConsentScope, on_day: date
+    session: AsyncSession,
+    *,
+    citizen_id: int,
+    representative_citizen_id: int,
+    scope: ConsentScope | str,
+    on_day: date,
 ) -> int | None:
     """The id of a representation letting `representative_citizen_id` act for `citizen_id` in `scope` on `on_day`
     (`all` covers every scope), or None: for every capability that lets someone act for a citizen."""
@@ -299,7 +305,7 @@ async def active_representation(
         session,
         citizen_id=citizen_id,
         representative_citizen_id=representative_citizen_id,
-        scope=scope.value,
+        scope=ConsentScope(scope).value,  # an unknown scope is a caller's bug: ValueError
         on_day=on_day,
     )
 
@@ -340,3 +346,86 @@ async def get_representation(
     if await repository.representation_of(session, citizen_id, representation_id, lock=False) is None:
         raise RepresentationNotFound(citizen_id, representation_id)
     return await _representation_out(session, clock, viewer, citizen_id, representation_id)
+
+
+# --- merging two citizens (the seam for citizen merge/unmerge) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdMove:
+    """What moving a citizen's household rows changed, to undo it exactly: each moved row's citizen columns as
+    they were, and the rows dropped (as they were) because the merged pair would be related to, or represent,
+    themselves, or because the survivor already held the same current relation."""
+
+    moved: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (table, id, columns before)
+    dropped: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (table, every column)
+
+
+_CITIZEN_COLUMNS = {
+    CitizenRelation.__tablename__: ("citizen_id", "related_citizen_id"),
+    Representation.__tablename__: ("citizen_id", "representative_citizen_id"),
+}
+
+
+def _columns(row: CitizenRelation | Representation) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+async def move_citizen(session: AsyncSession, *, from_citizen_id: int, into_citizen_id: int) -> HouseholdMove:
+    """Point every relation and representation of `from_citizen_id` at `into_citizen_id` (a merge of two
+    records of one person); audited like every ORM write. Undo with `restore_citizen`."""
+    move = HouseholdMove()
+    pair = {from_citizen_id, into_citizen_id}
+    relations, representations = await repository.household_rows(session, [from_citizen_id, into_citizen_id])
+    kept: list[CitizenRelation | Representation] = []
+    rows: list[CitizenRelation | Representation] = [*relations, *representations]
+    for row in rows:
+        first, second = _CITIZEN_COLUMNS[row.__tablename__]
+        if {getattr(row, first), getattr(row, second)} == pair:
+            move.dropped.append((row.__tablename__, _columns(row)))
+            await session.delete(row)
+        elif from_citizen_id in (getattr(row, first), getattr(row, second)):
+            kept.append(row)
+    current = {
+        (row.citizen_id, row.related_citizen_id, row.kind)
+        for row in relations
+        if row.last_day is None and from_citizen_id not in (row.citizen_id, row.related_citizen_id)
+    }
+    for row in kept:
+        first, second = _CITIZEN_COLUMNS[row.__tablename__]
+        before = {first: getattr(row, first), second: getattr(row, second)}
+        for column in (first, second):
+            if getattr(row, column) == from_citizen_id:
+                setattr(row, column, into_citizen_id)
+        if isinstance(row, CitizenRelation):
+            if row.kind != RelationKind.parent.value and row.citizen_id > row.related_citizen_id:
+                row.citizen_id, row.related_citizen_id = row.related_citizen_id, row.citizen_id
+            fact = (row.citizen_id, row.related_citizen_id, row.kind)
+            if row.last_day is None and fact in current:
+                # The survivor already holds this relation: one row of a fact (the unique index wants it so).
+                row.citizen_id, row.related_citizen_id = before[first], before[second]
+                move.dropped.append((row.__tablename__, _columns(row)))
+                await session.delete(row)
+                continue
+            if row.last_day is None:
+                current.add(fact)
+        move.moved.append((row.__tablename__, row.id, before))
+    await session.flush()
+    return move
+
+
+async def restore_citizen(session: AsyncSession, move: HouseholdMove) -> None:
+    """Undo `move_citizen` (an unmerge): moved rows get their citizen columns back, dropped rows return."""
+    models: dict[str, type[CitizenRelation] | type[Representation]] = {
+        CitizenRelation.__tablename__: CitizenRelation,
+        Representation.__tablename__: Representation,
+    }
+    for table, row_id, before in move.moved:
+        row = await session.get(models[table], row_id, with_for_update=True)
+        if row is not None:
+            for column, value in before.items():
+                setattr(row, column, value)
+    await session.flush()
+    for table, columns in move.dropped:
+        session.add(models[table](**columns))
+    await session.flush()
