@@ -23,11 +23,14 @@ from tests.factories import World, assert_problem, bearer
 CANARY = "Zwaluwstaart"  # in the mother's social case only
 MOTHER_EMAIL = "maria.peeters@example.org"
 DAUGHTER_EMAIL = "lotte.janssens@example.org"
+DAUGHTER_PHONE = "+32470654321"
 
 
 async def _family(session: AsyncSession) -> tuple[Citizen, Citizen]:
     mother = await factories.citizen(session, email=MOTHER_EMAIL, given_name="Maria", family_name="Peeters")
-    daughter = await factories.citizen(session, email=DAUGHTER_EMAIL, given_name="Lotte", family_name="Janssens")
+    daughter = await factories.citizen(
+        session, email=DAUGHTER_EMAIL, phone=DAUGHTER_PHONE, given_name="Lotte", family_name="Janssens"
+    )
     return mother, daughter
 
 
@@ -305,7 +308,16 @@ async def test_a_relation_or_representation_never_opens_the_relatives_social_cas
     for headers in (agent, admin_headers):
         seen.append(await client.get(f"/v1/tickets/{reference}", headers=headers))
         seen.append(await client.get("/v1/events", headers=headers))
+    # The daughter calls the contact centre: the phone's screen pop, as the PBX event answers it and as the
+    # agent's console reads it.
+    for event in ("ringing", "answered"):
+        call = {"event": event, "call_id": "pbx-daughter-1", "caller_number": DAUGHTER_PHONE, "called_number": "3600"}
+        seen.append(
+            await client.post("/v1/intake/phone/events", json={**call, "agent": world.agent.email}, headers=agent)
+        )
     seen.append(await client.get("/v1/me/calls", headers=agent))
+    [pop] = seen[-1].json()["items"][0]["screen_pop"]["matches"]
+    assert pop["household"]["represents"][0]["citizen"]["citizen_id"] == mother.id
     for answer in seen:
         assert answer.status_code == 200, (answer.request.url, answer.text)
         assert CANARY not in answer.text, answer.request.url
