@@ -80,6 +80,7 @@ KNOWN_GAPS: dict[str, tuple[Any, str]] = {}
 # Reads that find something only with an id or code an earlier answer returned (generated ones find nothing).
 LINK_TARGETS_BY_ID = {
     "GET /v1/tickets/{reference}",
+    "GET /v1/citizens/{citizen_id}/representations/{representation_id}",
     "GET /v1/webhooks/{subscription_id}",
     "GET /v1/calendar/opening-hours/{opening_hours_id}",
     "GET /v1/calendar/closing-days/{closing_day_id}",
@@ -205,7 +206,9 @@ async def test_resources_are_followed_through_the_spec_links(
                 case.validate_response(response, checks=CHECKS)
 
         run = settings(
-            max_examples=MAX_EXAMPLES * 4,
+            # Derandomized, so which chains it walks depends on the whole spec: with the households' operations
+            # 4x stopped reaching two read-backs by a returned id; 8x does (a few seconds more).
+            max_examples=MAX_EXAMPLES * 8,
             stateful_step_count=8,
             derandomize=True,
             database=None,

@@ -368,3 +368,44 @@ async def test_callers_who_may_not_look_citizens_up_get_no_relatives_names(
     assert_problem(ended, 404)
     other = f"/v1/citizens/{daughter.id}/representations/{represented.json()['id']}"
     assert_problem(await client.patch(other, json={"scopes": ["all"]}, headers={**writer, "If-Match": '"1"'}), 404)
+
+
+async def test_subject_access_exports_the_household_and_erasure_erases_a_named_representative(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, settings: Settings, clock: FixedClock
+) -> None:
+    dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    mother, daughter = await _family(session)
+    agent = bearer(settings, clock, world.agent.email)
+    lawyer = {
+        "representative_name": "Mr. Pieter Claes",
+        "organisation_name": "Advocatenkantoor Claes",
+        "kind": "legal_administrator",
+        "scopes": ["all"],
+        "first_day": "2026-03-15",
+        "source": "court_order",
+        "source_reference": "Vredegerecht Genk 26B1234",
+    }
+    created = await client.post(f"/v1/citizens/{mother.id}/representations", json=lawyer, headers=agent)
+    assert created.status_code == 201, created.text
+    related = await client.post(
+        f"/v1/citizens/{mother.id}/relations", json={"related_citizen_id": daughter.id, "kind": "child"}, headers=agent
+    )
+    assert related.status_code == 201, related.text
+
+    exported = (await client.get(f"/v1/citizens/{mother.id}/export", headers=dpo)).json()
+    assert exported["household"]["representatives"][0]["representative"]["name"] == "Mr. Pieter Claes"
+    assert exported["household"]["relations"][0]["relative"]["citizen_id"] == daughter.id
+    erased = await client.post(f"/v1/citizens/{mother.id}/erasure", json={"reason": "AVG art. 17"}, headers=dpo)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["representations"] == 1
+    after = (await client.get(f"/v1/citizens/{mother.id}/household", headers=agent)).json()
+    [kept] = after["representatives"]
+    assert (kept["representative"]["name"], kept["source_reference"], kept["scopes"]) == (
+        "[erased]",
+        "[erased]",
+        ["all"],
+    )
+    # Neither the name nor the court order's number lives on in the append-only trail.
+    trail = " ".join(str(changes) for changes in await session.scalars(select(AuditEntry.changes)))
+    assert "Pieter Claes" not in trail
+    assert "26B1234" not in trail

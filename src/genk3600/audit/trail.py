@@ -54,6 +54,8 @@ _REDACTED = {
     "caller_number",
     "question",
     "postal_address",
+    "representative_name",
+    "source_reference",
 }
 
 

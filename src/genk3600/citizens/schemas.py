@@ -248,6 +248,11 @@ class CitizenExport(OutputModel):
         description="Who acted on the citizen's behalf in their contacts, and where the citizen is named as a "
         "party on other contacts (those rows only, not the other contacts).",
     )
+    household: HouseholdOut | None = Field(
+        default=None,
+        description="The citizen's relations and representations, ended ones included: who may act for them, "
+        "for whom they may act, within what consent.",
+    )
 
 
 class ErasureIn(InputModel):
@@ -277,6 +282,11 @@ class ErasureOut(OutputModel):
     )
     callbacks: int = Field(
         default=0, description="Call-back requests whose number, question, address and attempt notes were erased."
+    )
+    representations: int = Field(
+        default=0,
+        description="Representations of the citizen whose representative's name (when recorded by name) and "
+        "consent or court order number were erased; their kind, scopes and period stay.",
     )
 
 

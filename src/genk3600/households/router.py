@@ -125,11 +125,11 @@ async def end_citizen_relation(
         "rests on (a signed consent form, a court order). A representative who is a known citizen may then be "
         "recorded as the citizen's representative on contacts within that consent (otherwise 422 "
         "`outside-consent`). The `ETag` header is what `If-Match` must carry to change it. Honours "
-        "`Idempotency-Key`. " + CONSENT + " " + WHO_WRITES
+        "`Idempotency-Key` (409 when a key is reused for other data). " + CONSENT + " " + WHO_WRITES
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=RepresentationOut,
-    responses={201: WITH_ETAG, **problem_responses(404, *AUTH_PROBLEMS)},
+    responses={201: WITH_ETAG, **problem_responses(404, 409, *AUTH_PROBLEMS)},
 )
 async def add_representation(
     session: Session,

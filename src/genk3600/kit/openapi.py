@@ -65,6 +65,8 @@ EXAMPLES_PATH = Path(__file__).resolve().parents[1] / "docs" / "examples.json"
 _TICKET = {"path.reference": "$response.body#/ticket/reference"}
 _BY_ID = "$response.body#/id"
 _BY_CODE = "$response.body#/code"
+_ETAG = "$response.header.ETag"
+_REPRESENTATION = {"path.citizen_id": "$response.body#/citizen/citizen_id", "path.representation_id": _BY_ID}
 LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
     "record_contact": [
         ("201", "ReadTicket", "get_ticket", _TICKET),
@@ -81,6 +83,12 @@ LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
             "change_ticket",
             {"path.reference": "$response.body#/reference", "header.If-Match": "$response.header.ETag"},
         ),
+    ],
+    "add_representation": [
+        ("201", "ReadRepresentation", "get_representation", _REPRESENTATION),
+        ("201", "ChangeRepresentation", "change_representation", {**_REPRESENTATION, "header.If-Match": _ETAG}),
+        ("201", "EndRepresentation", "end_representation", {**_REPRESENTATION, "header.If-Match": _ETAG}),
+        ("201", "ReadHousehold", "get_household", {"path.citizen_id": "$response.body#/citizen/citizen_id"}),
     ],
     "create_webhook": [
         ("201", "ReadWebhook", "get_webhook", {"path.subscription_id": _BY_ID}),

@@ -33,6 +33,9 @@ from genk3600.citizens.schemas import (
     LegalHoldOut,
 )
 from genk3600.errors import Conflict, NotFound
+from genk3600.households.repository import full_household, household_rows
+from genk3600.households.schemas import HouseholdOut, household_fields
+from genk3600.households.service import today
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
 from genk3600.kit.clock import Clock
@@ -78,6 +81,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
     parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
     callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
+    household = await full_household(session, citizen.id, today(clock))
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -120,6 +124,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
             for ticket in tickets
         ],
         parties=[ExportedParty.model_validate(party) for party in parties],
+        household=HouseholdOut(**household_fields(household, citizen.id)),
     )
 
 
@@ -134,6 +139,7 @@ class Erased:
     outbound_mails: int = 0
     parties: int = 0
     callbacks: int = 0
+    representations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +150,7 @@ class Erased:
             "outbound_mails": self.outbound_mails,
             "parties": self.parties,
             "callbacks": self.callbacks,
+            "representations": self.representations,
         }
 
 
@@ -209,6 +216,25 @@ def erase_party(party: ContactParty) -> None:
     party.phone = None
 
 
+async def erase_representations(session: AsyncSession, citizen_id: int) -> int:
+    """Who acts for the citizen keeps its kind, scopes and period (the record that someone could act); a
+    representative recorded by name loses it, and the court order's or consent form's number goes too."""
+    _relations, representations = await household_rows(session, [citizen_id])
+    erased = 0
+    for representation in representations:
+        if representation.citizen_id != citizen_id:
+            continue  # where they act for someone else: that person's record (their own name was in the register)
+        if representation.representative_name is None and representation.source_reference is None:
+            continue
+        if representation.representative_name is not None:
+            representation.representative_name = ERASED
+        if representation.source_reference is not None:
+            representation.source_reference = ERASED
+        erased += 1
+    await session.flush()
+    return erased
+
+
 async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, reason: str) -> ErasureOut:
     """Pseudonymise a citizen and their free text, unless a legal hold applies."""
     citizen = await _citizen(session, citizen_id, lock=True)
@@ -224,6 +250,7 @@ async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, re
     contacts = await repository.contacts_of_citizen(session, citizen.id)
     tickets = await repository.tickets_of_citizen(session, citizen.id)
     erased = await erase_free_text(session, contacts, tickets, citizen.id)
+    erased.representations = await erase_representations(session, citizen.id)
     await audit_act(
         session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
     )
