@@ -59,3 +59,12 @@ async def test_the_screen_pop_and_the_ticket_show_the_household(
     await expect(section.locator("[data-representation]")).to_contain_text("mantelzorger")
     await assert_accessible(page, "ticket (household)")
     await screenshot(page, artifacts, "household-02-ticket")
+    # The same in French: names of relations, kinds, scopes and grounds from the console's catalogue.
+    await page.locator("#language").select_option("fr")
+    await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    french = page.locator("section[aria-labelledby='household-heading']")
+    await expect(french.get_by_role("heading", name="Ménage et représentants", level=2)).to_be_visible()
+    await expect(french.locator("[data-representation]")).to_contain_text("aidant proche")
+    await expect(french.locator("[data-representation]")).to_contain_text("consentement signé")
+    await expect(french.locator("[data-relation]")).to_contain_text("(enfant)")
+    await screenshot(page, artifacts, "household-03-ticket-fr")
