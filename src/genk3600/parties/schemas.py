@@ -68,7 +68,10 @@ class PartyIn(InputModel):
         le=MAX_ID,
         description="A person who is a known citizen. The party shows what is given here, never what the register "
         "holds about them; replies to a correspondent use the register's e-mail and language where none is given "
-        "here. Naming a citizen as a party never shows anyone that citizen's own tickets.",
+        "here. Naming a citizen as a party never shows anyone that citizen's own tickets. A known citizen as "
+        "`representative` of the contact's citizen needs a representation covering it on the contact's day "
+        "(`applications`, or `social` on a social case; see `POST /v1/citizens/{citizen_id}/representations`): "
+        "otherwise 422 `outside-consent` and nothing is written.",
         examples=[None],
     )
     name: str | None = Field(
