@@ -57,6 +57,7 @@ from genk3600.kit.clock import Clock
 from genk3600.kit.preconditions import check_if_match
 from genk3600.models import CitizenRelation, Representation
 from genk3600.models.enums import Confidentiality, ConsentScope, PartyRole, RelationKind
+from genk3600.parties.schemas import PartyIn
 
 
 def today(clock: Clock) -> date:
@@ -315,9 +316,9 @@ def scope_for(confidentiality: str | None) -> ConsentScope:
     return ConsentScope.social if confidentiality == Confidentiality.social.value else ConsentScope.applications
 
 
-async def check_acting(session: AsyncSession, contact_id: int, parties: Iterable[Any]) -> None:
+async def check_acting(session: AsyncSession, contact_id: int, parties: Iterable[PartyIn]) -> None:
     """Refuse (422 `outside-consent`) representatives who are known citizens acting for the contact's citizen(s)
-    without a representation covering it on the contact's day. `parties` are the PartyIn being added (the
+    without a representation covering it on the contact's day. `parties` are those being added (the
     contact's subjects already recorded, and its citizen, count too). Nothing to check without such a party."""
     parties = list(parties)
     acting = {p.citizen_id for p in parties if p.role is PartyRole.representative and p.citizen_id is not None}
