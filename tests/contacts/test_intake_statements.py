@@ -26,7 +26,7 @@ from tests.factories import World, web_contact
 # ticket is numbered inside its own INSERT (no nextval round trip), and the audit entries, outbox events and the
 # idempotency record go out together as one statement at the commit. SLA policies and calendars now come from
 # the reference cache too, so a category with a policy no longer adds 3.
-MAX_STATEMENTS = 10
+MAX_STATEMENTS = 9
 
 RULE = {
     "name": "Grofvuil",

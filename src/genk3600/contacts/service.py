@@ -128,8 +128,13 @@ async def record_intake(
     # Through the relationship: a new ticket gets its id in the same flush that writes the contact.
     contact.ticket = placement.ticket
     _note_placement(contact, placement)
-    session.add(contact)
-    await session.flush()
+    year = now.astimezone(settings.zone).year
+    if placement.ticket is not None and ticket_repository.can_write_opened(placement.ticket, contact, year):
+        # A new ticket and its first contact: one statement, no unit of work (the intake's CPU budget, #16).
+        await ticket_repository.write_opened(session, year, placement.ticket, contact)
+    else:
+        session.add(contact)
+        await session.flush()
     if placement.ticket is not None:
         await _log_placement(session, settings, actor, placement, contact, category)
     routed = placement.routed
