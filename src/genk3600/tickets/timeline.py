@@ -15,24 +15,72 @@ thousands of entries a batch, their JSON built by PostgreSQL):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import BigInteger, Table, Text, bindparam, column, func, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.events import outbox
 from genk3600.i18n.texts import Message
+from genk3600.kit.prepared import Prepared
 from genk3600.models import Ticket, TicketEvent
 from genk3600.models.enums import TicketEventType
 
 _TABLE = cast(Table, TicketEvent.__table__)
-# The Table, not the mapped class: a list of parameters with an ORM insert would mean an ORM bulk insert.
-# RETURNING the ids (one multi-row statement) names each entry on the audit trail.
-_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+# Any number of entries in one statement compiled once at import (kit/prepared.py): one array per column,
+# unnested in the given order. RETURNING the ids names each entry on the audit trail; ids are drawn in that
+# order as the rows are inserted, so the sorted ids are the entries' ids in order.
+_ENTRIES = (
+    func.unnest(
+        bindparam("ticket_ids", type_=ARRAY(BigInteger)),
+        bindparam("types", type_=ARRAY(Text)),
+        bindparam("codes", type_=ARRAY(Text)),
+        bindparam("params", type_=ARRAY(Text)),
+        bindparam("data", type_=ARRAY(Text)),
+    )
+    .table_valued(
+        column("ticket_id", BigInteger),
+        column("type", Text),
+        column("code", Text),
+        column("params", Text),
+        column("data", Text),
+        with_ordinality="n",
+    )
+    .render_derived("e")
+)
+_INSERT = Prepared.of(
+    insert(_TABLE)
+    .from_select(
+        [
+            "ticket_id",
+            "type",
+            "code",
+            "params",
+            "data",
+            "actor_staff_id",
+            "actor_api_client_id",
+            "actor_name",
+        ],
+        select(
+            _ENTRIES.c.ticket_id,
+            _ENTRIES.c.type,
+            _ENTRIES.c.code,
+            sql_cast(_ENTRIES.c.params, JSONB),
+            sql_cast(_ENTRIES.c.data, JSONB),
+            bindparam("actor_staff_id", type_=BigInteger),
+            bindparam("actor_api_client_id", type_=BigInteger),
+            bindparam("actor_name", type_=Text),
+        ).order_by(_ENTRIES.c.n),
+    )
+    .returning(_TABLE.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +133,19 @@ async def record_many(session: AsyncSession, actor: Principal, entries: Sequence
         }
         for ticket_id, entry in entries
     ]
-    ids = (await session.scalars(_INSERT, rows)).all()
+    ids = sorted(
+        (
+            await _INSERT.fetch(
+                session,
+                ticket_ids=[row["ticket_id"] for row in rows],
+                types=[row["type"] for row in rows],
+                codes=[row["code"] for row in rows],
+                params=[json.dumps(row["params"]) for row in rows],
+                data=[json.dumps(row["data"]) for row in rows],
+                **who,
+            )
+        ).scalars()
+    )
     await trail.record_writes(
         session, [trail.inserted("ticket_event", id_, row) for id_, row in zip(ids, rows, strict=True)]
     )
