@@ -224,7 +224,17 @@ def main(argv: list[str] | None = None) -> int:
                 postgres.psql("VACUUM ANALYZE ticket_event")
                 batch = batch or (str(args.batch) if args.batch else "")
                 child = ["_sweep", *(["--batch", batch] if batch else [])]
+                postgres.psql("SELECT pg_stat_statements_reset()")
             result = _child(Path(tree), env, [*child, *(["--profile", profile] if profile else [])])
+            if args.what == "sweep":
+                # The database's share: its execution time, and the costliest statements.
+                top = postgres.psql(
+                    "SELECT round(sum(total_exec_time)::numeric, 1) || ' ms' FROM pg_stat_statements "
+                    "UNION ALL (SELECT round(total_exec_time::numeric, 1) || ' ms ' || calls || 'x ' "
+                    "|| left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_statements "
+                    "ORDER BY total_exec_time DESC LIMIT 4)"
+                )
+                result["database"] = [line for line in top.splitlines() if line]
             print(
                 json.dumps({"round": round_, "tree": tree, "batch": batch, "load_average_1m": round(load, 2), **result})
             )
