@@ -50,6 +50,7 @@ from genk3600.models.enums import FINISHED_STATUSES, TicketFlag, TicketStatus
 from genk3600.models.ticket import FLAGGED_SQL
 from genk3600.parties.repository import parties_of_ticket_json
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
+from genk3600.tickets import timeline
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -323,12 +324,15 @@ _TICKET_RETURNED = tuple(attribute.key for attribute in inspect(Ticket).column_a
 _CONTACT_RETURNED = tuple(attribute.key for attribute in inspect(Contact).column_attrs)
 # The opened statements by the columns given: an intake's tickets and contacts set the same few sets.
 _OPENED: dict[tuple[tuple[str, ...], tuple[str, ...]], Prepared] = {}
+_ENTRY_IDS = "e_ids"
 
 
 def _opened_statement(ticket_columns: tuple[str, ...], contact_columns: tuple[str, ...]) -> Prepared:
-    """`WITH t AS (INSERT INTO ticket … RETURNING …), c AS (INSERT INTO contact … SELECT …, t.id FROM t RETURNING …)
-    SELECT t.*, c.*`: both rows in one round trip, the ticket numbered inside its INSERT (`new_reference`), its
-    version 1 as the ORM's version counter starts it. Compiled once per pair of column sets."""
+    """`WITH t AS (INSERT INTO ticket … RETURNING …), c AS (INSERT INTO contact … SELECT …, t.id FROM t RETURNING …),
+    e AS (INSERT INTO ticket_event … SELECT … FROM t, c, unnest(…) RETURNING id) SELECT t.*, c.*, e's ids`: the
+    ticket, its first contact and its first timeline entries in one round trip, the ticket numbered inside its
+    INSERT (`new_reference`), its version 1 as the ORM's version counter starts it. Compiled once per pair of
+    column sets."""
     key = (ticket_columns, contact_columns)
     prepared = _OPENED.get(key)
     if prepared is None:
@@ -351,11 +355,14 @@ def _opened_statement(ticket_columns: tuple[str, ...], contact_columns: tuple[st
             .returning(*_CONTACT_TABLE.c[_CONTACT_RETURNED])
             .cte("new_contact")
         )
+        both = new_ticket.join(new_contact, true())
+        new_entries = timeline.insert_opening(new_ticket.c.id, new_contact.c.id, both).cte("new_entries")
         prepared = _OPENED[key] = Prepared.of(
             select(
                 *(new_ticket.c[name].label(f"t_{name}") for name in _TICKET_RETURNED),
                 *(new_contact.c[name].label(f"c_{name}") for name in _CONTACT_RETURNED),
-            ).select_from(new_ticket.join(new_contact, true()))
+                select(func.array_agg(new_entries.c.id)).scalar_subquery().label(_ENTRY_IDS),
+            ).select_from(both)
         )
     return prepared
 
@@ -399,12 +406,21 @@ def can_write_opened(ticket: Ticket, contact: Contact, year: int) -> bool:
     )
 
 
-async def write_opened(session: AsyncSession, year: int, ticket: Ticket, contact: Contact) -> None:
-    """Write a new ticket (added to the session by `tickets.add_ticket`, not yet flushed) and its first contact
-    in one statement instead of the ORM's unit of work, and make both persistent rows of the session as a flush
-    would: every column loaded from the statement's RETURNING, their audit entries recorded as the flush's
-    listener records them (every column, `trail.inserted`). Other pending rows (a citizen registered by this
-    contact) are flushed first: the ticket and the contact point at them."""
+async def write_opened(
+    session: AsyncSession,
+    year: int,
+    ticket: Ticket,
+    contact: Contact,
+    actor: Principal,
+    entries: Sequence[timeline.TimelineEntry],
+) -> None:
+    """Write a new ticket (added to the session by `tickets.add_ticket`, not yet flushed), its first contact and
+    its first timeline `entries` (by `actor`; see `timeline.insert_opening` for the contact's id in their data) in
+    one statement instead of the ORM's unit of work and a statement per table. The ticket and the contact become
+    persistent rows of the session as after a flush: every column loaded from the statement's RETURNING, their
+    audit entries recorded as the flush's listener records them (every column, `trail.inserted`); the entries get
+    their audit entries and outbox events as `timeline.record_many` gives them. Other pending rows (a citizen
+    registered by this contact) are flushed first: the ticket and the contact point at them."""
     session.expunge(ticket)
     if session.new:
         await session.flush()
@@ -415,6 +431,7 @@ async def write_opened(session: AsyncSession, year: int, ticket: Ticket, contact
         "t_reference_prefix": format_reference(year, 0).removesuffix("000000"),
         **{f"t_{name}": _driver_value(_TICKET_TABLE.c[name], value) for name, value in ticket_values.items()},
         **{f"c_{name}": _driver_value(_CONTACT_TABLE.c[name], value) for name, value in contact_values.items()},
+        **timeline.opening_parameters(actor, entries),
     }
     row = (await statement.fetch(session, **parameters)).one()._mapping
     written_ticket = {name: row[f"t_{name}"] for name in _TICKET_RETURNED}
@@ -433,3 +450,4 @@ async def write_opened(session: AsyncSession, year: int, ticket: Ticket, contact
             trail.inserted("contact", contact.id, written_contact),
         ],
     )
+    await timeline.opening_written(session, actor, ticket.id, contact.id, row[_ENTRY_IDS], entries)
