@@ -380,7 +380,8 @@ def _given_columns(row: Base, *left_out: str) -> dict[str, Any]:
         if relation.direction is MANYTOONE and relation.key in state.dict:
             related = state.dict[relation.key]
             for local, remote in relation.local_remote_pairs:
-                values[local.key] = None if related is None else getattr(related, remote.key)
+                # Attributes are named as their columns in this schema (so are the statement's parameters).
+                values[local.name] = None if related is None else getattr(related, remote.name)
     for attribute in state.mapper.column_attrs:
         if attribute.key in state.dict:
             values[attribute.key] = state.dict[attribute.key]
