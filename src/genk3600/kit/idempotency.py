@@ -132,7 +132,6 @@ class Idempotency:
         if self.key is None:
             return None
         now = self.clock.now()
-        where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
         claimed = (
             await _CLAIM.fetch(
                 self.session,
@@ -145,6 +144,8 @@ class Idempotency:
         ).first()
         if claimed is not None:
             return None
+        # A retry (the rare path) builds its statement here; the first request does not pay for it.
+        where = (IdempotencyKey.principal == self.principal, IdempotencyKey.key == self.key)
         earlier = await self.session.scalar(select(IdempotencyKey).where(*where))
         if earlier is None or earlier.fingerprint != self.fingerprint:
             raise IdempotencyKeyReused(

@@ -22,7 +22,7 @@ ACCEPT_LANGUAGE_DESCRIPTION = (
 )
 
 
-def reader_language(
+async def reader_language(
     accept_language: Annotated[
         str | None,
         Header(alias="Accept-Language", max_length=500, description=ACCEPT_LANGUAGE_DESCRIPTION),

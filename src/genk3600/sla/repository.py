@@ -100,15 +100,15 @@ async def write_sla_fields(session: AsyncSession, ticket_id: int, values: dict[s
 
 
 _ARRAY_TYPES: dict[str, Any] = {name: ARRAY(_TICKET.c[name].type) for name in DUE_COLUMNS}
-_WRITES: dict[tuple[tuple[str, ...], bool], Any] = {}
+_WRITES: dict[tuple[tuple[str, ...], bool], Prepared] = {}
 
 
-def _write_statement(columns: tuple[str, ...], bump_version: bool) -> Any:
-    """UPDATE ticket … FROM unnest(one array per column): any number of tickets in one statement, built once
-    per set of columns written."""
+def _write_statement(columns: tuple[str, ...], bump_version: bool) -> Prepared:
+    """UPDATE ticket … FROM unnest(one array per column): any number of tickets in one statement, compiled once
+    per set of columns written (kit/prepared.py: no statement building or cache key per batch)."""
     key = (columns, bump_version)
-    statement = _WRITES.get(key)
-    if statement is None:
+    prepared = _WRITES.get(key)
+    if prepared is None:
         names = ("id", *columns)
         rows = (
             func.unnest(*(bindparam(f"w_{name}", type_=_ARRAY_TYPES[name]) for name in names))
@@ -118,8 +118,8 @@ def _write_statement(columns: tuple[str, ...], bump_version: bool) -> Any:
         statement = update(_TICKET).where(_TICKET.c.id == rows.c.id).values({name: rows.c[name] for name in columns})
         if bump_version:
             statement = statement.values(version=_TICKET.c.version + 1)
-        _WRITES[key] = statement
-    return statement
+        prepared = _WRITES[key] = Prepared.of(statement)
+    return prepared
 
 
 async def write_sla_fields_many(session: AsyncSession, writes: Sequence[tuple[int, dict[str, Any], bool]]) -> None:
@@ -135,4 +135,4 @@ async def write_sla_fields_many(session: AsyncSession, writes: Sequence[tuple[in
         for name in columns:
             arrays[f"w_{name}"].append(values[name])
     for (columns, bump_version), arrays in groups.items():
-        await session.execute(_write_statement(columns, bump_version), arrays)
+        await _write_statement(columns, bump_version).fetch(session, **arrays)

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Text, bindparam, exists, func, literal_column, select, text
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Table,
+    Text,
+    bindparam,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import MANYTOONE, aliased, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from genk3600.audit import trail
 from genk3600.auth.principal import Principal
 from genk3600.households.repository import household_of_ticket_json
 from genk3600.kit.pagination import PageParams, keyset
@@ -18,6 +35,7 @@ from genk3600.kit.prepared import Prepared
 from genk3600.kit.reference import format_reference
 from genk3600.links.repository import links_of_ticket_json, refers_to
 from genk3600.models import (
+    Base,
     Category,
     Citizen,
     Contact,
@@ -33,6 +51,7 @@ from genk3600.models.enums import FINISHED_STATUSES, TicketFlag, TicketStatus
 from genk3600.models.ticket import FLAGGED_SQL
 from genk3600.parties.repository import parties_of_ticket_json
 from genk3600.privacy.visibility import VISIBLE_TO_VIEWER, may_hold_social_ticket, viewer_parameters, visible_tickets
+from genk3600.tickets import timeline
 
 _TICKET_DETAILS = (
     selectinload(Ticket.category),
@@ -301,3 +320,140 @@ async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
     """Lock the row and read it afresh: another writer (e.g. the SLA sweeper) may have changed it meanwhile."""
     statement = select(Ticket).options(*_TICKET_DETAILS).where(Ticket.id == ticket_id).with_for_update()
     return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+# --- a new ticket and its first contact, written together (the intake's hot path) ---------------------------------
+_TICKET_TABLE = cast(Table, Ticket.__table__)
+_CONTACT_TABLE = cast(Table, Contact.__table__)
+_TICKET_RETURNED = tuple(attribute.key for attribute in inspect(Ticket).column_attrs)
+_CONTACT_RETURNED = tuple(attribute.key for attribute in inspect(Contact).column_attrs)
+# The opened statements by the columns given: an intake's tickets and contacts set the same few sets.
+_OPENED: dict[tuple[tuple[str, ...], tuple[str, ...]], Prepared] = {}
+_ENTRY_IDS = "e_ids"
+
+
+def _opened_statement(ticket_columns: tuple[str, ...], contact_columns: tuple[str, ...]) -> Prepared:
+    """`WITH t AS (INSERT INTO ticket … RETURNING …), c AS (INSERT INTO contact … SELECT …, t.id FROM t RETURNING …),
+    e AS (INSERT INTO ticket_event … SELECT … FROM t, c, unnest(…) RETURNING id) SELECT t.*, c.*, e's ids`: the
+    ticket, its first contact and its first timeline entries in one round trip, the ticket numbered inside its
+    INSERT (`new_reference`), its version 1 as the ORM's version counter starts it. Compiled once per pair of
+    column sets."""
+    key = (ticket_columns, contact_columns)
+    prepared = _OPENED.get(key)
+    if prepared is None:
+        numbered = select(_NUMBER).subquery("n")
+        prefix = bindparam("t_reference_prefix", type_=Text)
+        reference = select(prefix.concat(_padded(numbered.c.number))).scalar_subquery()
+        ticket_values: dict[str, Any] = {
+            name: bindparam(f"t_{name}", type_=_TICKET_TABLE.c[name].type) for name in ticket_columns
+        }
+        new_ticket = (
+            insert(_TICKET_TABLE)
+            .values({**ticket_values, "reference": reference, "version": 1})
+            .returning(*_TICKET_TABLE.c[_TICKET_RETURNED])
+            .cte("new_ticket")
+        )
+        contact_values = [bindparam(f"c_{name}", type_=_CONTACT_TABLE.c[name].type) for name in contact_columns]
+        new_contact = (
+            insert(_CONTACT_TABLE)
+            .from_select([*contact_columns, "ticket_id"], select(*contact_values, new_ticket.c.id))
+            .returning(*_CONTACT_TABLE.c[_CONTACT_RETURNED])
+            .cte("new_contact")
+        )
+        both = new_ticket.join(new_contact, true())
+        new_entries = timeline.insert_opening(new_ticket.c.id, new_contact.c.id, both).cte("new_entries")
+        prepared = _OPENED[key] = Prepared.of(
+            select(
+                *(new_ticket.c[name].label(f"t_{name}") for name in _TICKET_RETURNED),
+                *(new_contact.c[name].label(f"c_{name}") for name in _CONTACT_RETURNED),
+                select(func.array_agg(new_entries.c.id)).scalar_subquery().label(_ENTRY_IDS),
+            ).select_from(both)
+        )
+    return prepared
+
+
+def _padded(number: Any) -> Any:
+    digits = func.cast(number, Text)
+    return func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+
+
+def _given_columns(row: Base, *left_out: str) -> dict[str, Any]:
+    """The column values set on a new ORM row, with the foreign keys of the many-to-one rows it was given."""
+    state = inspect(row)
+    values: dict[str, Any] = {}
+    for relation in state.mapper.relationships:
+        if relation.direction is MANYTOONE and relation.key in state.dict:
+            related = state.dict[relation.key]
+            for local, remote in relation.local_remote_pairs:
+                # Attributes are named as their columns in this schema (so are the statement's parameters).
+                values[local.name] = None if related is None else getattr(related, remote.name)
+    for attribute in state.mapper.column_attrs:
+        if attribute.key in state.dict:
+            values[attribute.key] = state.dict[attribute.key]
+    for name in left_out:
+        values.pop(name, None)
+    return values
+
+
+def _driver_value(column: Any, value: Any) -> Any:
+    # SQL text on the session's connection skips SQLAlchemy's bind processing: JSON goes as its text.
+    return json.dumps(value) if isinstance(column.type, JSONB) and value is not None else value
+
+
+def can_write_opened(ticket: Ticket, contact: Contact, year: int) -> bool:
+    """Whether `write_opened` can take this pair: a ticket only added to the session and numbered for `year`
+    (`new_reference`), a contact with nothing of its own to write beside it (attachments go through the ORM)."""
+    state = inspect(ticket)
+    return (
+        state.pending
+        and state.dict.get("reference") is new_reference(year)
+        and not contact.attachments
+        and inspect(contact).transient
+    )
+
+
+async def write_opened(
+    session: AsyncSession,
+    year: int,
+    ticket: Ticket,
+    contact: Contact,
+    actor: Principal,
+    entries: Sequence[timeline.TimelineEntry],
+) -> None:
+    """Write a new ticket (added to the session by `tickets.add_ticket`, not yet flushed), its first contact and
+    its first timeline `entries` (by `actor`; see `timeline.insert_opening` for the contact's id in their data) in
+    one statement instead of the ORM's unit of work and a statement per table. The ticket and the contact become
+    persistent rows of the session as after a flush: every column loaded from the statement's RETURNING, their
+    audit entries recorded as the flush's listener records them (every column, `trail.inserted`); the entries get
+    their audit entries and outbox events as `timeline.record_many` gives them. Other pending rows (a citizen
+    registered by this contact) are flushed first: the ticket and the contact point at them."""
+    session.expunge(ticket)
+    if session.new:
+        await session.flush()
+    ticket_values = _given_columns(ticket, "id", "reference", "version")
+    contact_values = _given_columns(contact, "id", "ticket_id")
+    statement = _opened_statement(tuple(ticket_values), tuple(contact_values))
+    parameters = {
+        "t_reference_prefix": format_reference(year, 0).removesuffix("000000"),
+        **{f"t_{name}": _driver_value(_TICKET_TABLE.c[name], value) for name, value in ticket_values.items()},
+        **{f"c_{name}": _driver_value(_CONTACT_TABLE.c[name], value) for name, value in contact_values.items()},
+        **timeline.opening_parameters(actor, entries),
+    }
+    row = (await statement.fetch(session, **parameters)).one()._mapping
+    written_ticket = {name: row[f"t_{name}"] for name in _TICKET_RETURNED}
+    written_contact = {name: row[f"c_{name}"] for name in _CONTACT_RETURNED}
+    for name, value in written_ticket.items():
+        set_committed_value(ticket, name, value)
+    for name, value in written_contact.items():
+        set_committed_value(contact, name, value)
+    make_transient_to_detached(ticket)
+    make_transient_to_detached(contact)
+    session.add_all([ticket, contact])
+    await trail.record_writes(
+        session,
+        [
+            trail.inserted("ticket", ticket.id, written_ticket),
+            trail.inserted("contact", contact.id, written_contact),
+        ],
+    )
+    await timeline.opening_written(session, actor, ticket.id, contact.id, row[_ENTRY_IDS], entries)

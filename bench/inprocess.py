@@ -1,0 +1,248 @@
+"""CPU per intake and the SLA sweep, in process, before/after alternated on one database.
+
+`python -m bench.inprocess intake --trees OLD,NEW --rounds 3` starts one embedded PostgreSQL with the bench world,
+then runs each tree's code in turn (a child process with `PYTHONPATH=<tree>/src`) for `--requests` sequential web
+intakes through httpx's ASGITransport against `create_app` with production settings and its lifespan (the reference
+listener on). Each child prints its `time.process_time()` per request (service + client, the same client in both
+trees) and the statements per request. `--profile out.txt` writes a pyinstrument profile of the last child's loop.
+
+`python -m bench.inprocess sweep --trees OLD,NEW --rounds 3 --tickets 1000000` loads the scale scenario's tickets
+(1,000 due for the sweeper) once, then before each child puts the due tickets back as they were loaded
+(VACUUM ANALYZE after, as autovacuum would) and times one `sweep_once`.
+
+A tree is a checkout's root (its `src/` is imported); `.` is this one. Not a test: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from bench.environment import REPO_ROOT, Postgres, lock_work_dir
+from bench.service import new_secret_key
+
+CITIZENS = 50_000
+_DUE_STATE = "id, next_sla_check_at, sla_warned_at, sla_breached_at, status, owning_unit_id, tier, version"
+
+
+def _settings_env(postgres: Postgres, secret: str) -> dict[str, str]:
+    return {
+        "GENK3600_ENV": "production",
+        "GENK3600_SECRET_KEY": secret,
+        "GENK3600_DATABASE_URL": postgres.url().render_as_string(hide_password=False),
+        "GENK3600_LOG_LEVEL": "WARNING",
+        "GENK3600_RUN_JOBS": "false",
+        "GENK3600_MIGRATIONS_DIR": str(REPO_ROOT / "migrations"),
+        "GENK3600_API_KEY_REQUESTS_PER_MINUTE": "100000000",
+        "GENK3600_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+        "GENK3600_JWT_ISSUER": "https://bench.invalid",
+    }
+
+
+def _child(tree: Path, env: dict[str, str], args: list[str]) -> dict[str, Any]:
+    paths = [str(tree.resolve() / "src"), str(REPO_ROOT)]
+    full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths)}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.inprocess", *args], env=full, capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"child in {tree} failed:\n{out.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _write_profile(profiler: Any, path: str) -> None:
+    """The call tree, and next to it (`.flat`) the functions by inclusive time: greenlets (the ORM's sync flush)
+    cut the tree, the flat list does not."""
+    from pyinstrument.renderers import ConsoleRenderer
+
+    Path(path).write_text(profiler.output_text(unicode=False, show_all=False))
+    flat = ConsoleRenderer(flat=True, flat_time="total", show_all=True)
+    Path(path + ".flat").write_text(profiler.output(flat))
+
+
+# --- children: the code under test ---------------------------------------------------------------------------------
+async def _intake_child(key: str, first: int, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+    import httpx
+    from sqlalchemy import event
+
+    from bench.intake import contact_body
+    from genk3600.app import create_app
+    from genk3600.config import get_settings
+    from genk3600.db import async_url
+
+    settings = get_settings()
+    if settings.database_url is None:
+        raise RuntimeError("GENK3600_DATABASE_URL is not set")
+    app = create_app(settings, async_url(settings.database_url.get_secret_value()))
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    headers = {"X-API-Key": key}
+    async with app.router.lifespan_context(app):
+        engine = app.state.db.engine
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
+            async def post(number: int) -> None:
+                body = contact_body(number, CITIZENS)
+                # A citizen no earlier run used: no follow-ups, as in the harness's first pass over the population.
+                body["citizen"] = {"email": f"burger{1 + number % CITIZENS}@example.org"}
+                answer = await client.post(
+                    "/v1/contacts", json=body, headers={**headers, "Idempotency-Key": f"inproc-{number}"}
+                )
+                if answer.status_code != 201:
+                    raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
+
+            for n in range(warmup):
+                await post(first + n)
+            statements = 0
+            profiler = None
+            if profile:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(async_mode="enabled", interval=0.0005)
+                profiler.start()
+            cpu, wall = time.process_time(), time.perf_counter()
+            for n in range(warmup, warmup + requests):
+                await post(first + n)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if profiler is not None:
+                profiler.stop()
+                _write_profile(profiler, profile or "")
+    return {
+        "cpu_ms_per_request": round(1000 * cpu / requests, 3),
+        "wall_ms_per_request": round(1000 * wall / requests, 3),
+        "statements_per_request": round(statements / requests, 2),
+    }
+
+
+async def _sweep_child(profile: str | None, batch: int | None) -> dict[str, Any]:
+    from genk3600.config import get_settings
+    from genk3600.db import Database, async_url
+    from genk3600.kit.clock import SystemClock
+    from genk3600.sla.sweeper import sweep_once
+
+    settings = get_settings()
+    if settings.database_url is None:
+        raise RuntimeError("GENK3600_DATABASE_URL is not set")
+    database = Database.connect(async_url(settings.database_url.get_secret_value()), pool_size=2)
+    try:
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="enabled", interval=0.0005)
+            profiler.start()
+        cpu, wall = time.process_time(), time.perf_counter()
+        now = SystemClock().now()
+        result = await (
+            sweep_once(database.sessions, settings, now, batch)
+            if batch
+            else sweep_once(database.sessions, settings, now)
+        )
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if profiler is not None:
+            profiler.stop()
+            _write_profile(profiler, profile)
+    finally:
+        await database.dispose()
+    return {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3), "checked": result.checked}
+
+
+# --- parent: one database, the trees alternated --------------------------------------------------------------------
+async def _prepare(postgres: Postgres, env: dict[str, str]) -> str:
+    from bench.world import build_world
+    from genk3600.config import Settings
+
+    settings = Settings(
+        env="production", secret_key=env["GENK3600_SECRET_KEY"], database_url=env["GENK3600_DATABASE_URL"]
+    )
+    world = await build_world(postgres.url(), settings, CITIZENS)
+    return world.writer_key
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
+    parser.add_argument("what", choices=["intake", "sweep", "_intake", "_sweep"])
+    parser.add_argument("--trees", default=".", help="comma-separated checkouts, alternated (default: this one)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--profile", default=None, help="pyinstrument text profile of the last child to this file")
+    parser.add_argument("--batch", type=int, default=None, help="sweep: sweep_once's batch (default: its own)")
+    parser.add_argument("--key", default="")
+    parser.add_argument("--first", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.what == "_intake":
+        print(json.dumps(asyncio.run(_intake_child(args.key, args.first, args.requests, args.warmup, args.profile))))
+        return 0
+    if args.what == "_sweep":
+        print(json.dumps(asyncio.run(_sweep_child(args.profile, args.batch))))
+        return 0
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+    lock_work_dir()
+    # A tree may name the sweep's batch too: `.@1000`.
+    trees = [tree.partition("@") for tree in args.trees.split(",")]
+    postgres = Postgres.start_fresh()
+    try:
+        env = _settings_env(postgres, new_secret_key())
+        key = asyncio.run(_prepare(postgres, env))
+        if args.what == "sweep":
+            from bench.scale import load_tickets
+
+            asyncio.run(load_tickets(postgres, args.tickets, CITIZENS))
+            postgres.psql(f"CREATE TABLE bench_due AS SELECT {_DUE_STATE} FROM ticket WHERE next_sla_check_at <= now()")
+        first = 0
+        runs = [(round_, tree) for round_ in range(args.rounds) for tree in trees]
+        for n, (round_, (tree, _, batch)) in enumerate(runs):
+            profile = args.profile if n == len(runs) - 1 else None
+            load = os.getloadavg()[0]
+            if args.what == "intake":
+                child = ["_intake", "--key", key, "--first", str(first), "--requests", str(args.requests)]
+                child += ["--warmup", str(args.warmup)]
+                first += args.requests + args.warmup
+            else:
+                columns = [c.strip() for c in _DUE_STATE.split(",") if c.strip() != "id"]
+                assignments = ", ".join(f"{c} = d.{c}" for c in columns)
+                postgres.psql(f"UPDATE ticket t SET {assignments} FROM bench_due d WHERE t.id = d.id")
+                postgres.psql("VACUUM ANALYZE ticket")
+                postgres.psql("VACUUM ANALYZE audit_entry")
+                postgres.psql("VACUUM ANALYZE ticket_event")
+                batch = batch or (str(args.batch) if args.batch else "")
+                child = ["_sweep", *(["--batch", batch] if batch else [])]
+                postgres.psql("SELECT pg_stat_statements_reset()")
+            result = _child(Path(tree), env, [*child, *(["--profile", profile] if profile else [])])
+            if args.what == "sweep":
+                # The database's share: its execution time, and the costliest statements.
+                top = postgres.psql(
+                    "SELECT round(sum(total_exec_time)::numeric, 1) || ' ms' FROM pg_stat_statements "
+                    "UNION ALL (SELECT round(total_exec_time::numeric, 1) || ' ms ' || calls || 'x ' "
+                    "|| left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_statements "
+                    "ORDER BY total_exec_time DESC LIMIT 4)"
+                )
+                result["database"] = [line for line in top.splitlines() if line]
+            print(
+                json.dumps({"round": round_, "tree": tree, "batch": batch, "load_average_1m": round(load, 2), **result})
+            )
+            sys.stdout.flush()
+    finally:
+        postgres.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
