@@ -66,16 +66,16 @@ WITH RECURSIVE chain AS (
     WHERE NOT EXISTS (SELECT FROM duplicate_dismissal d
                       WHERE d.citizen_id = p.citizen_id AND d.other_citizen_id = p.other_citizen_id)
 ), scored AS (
-    SELECT n.*, n.name_similarity >= :similar AS similar,
+    SELECT n.*, n.name_similarity >= :similar AS name_alike,
            least(100, CASE WHEN '{NATIONAL_NUMBER}' = ANY(n.kinds) THEN 100 ELSE 0 END
                     + CASE WHEN '{EMAIL}' = ANY(n.kinds) THEN 60 ELSE 0 END
                     + CASE WHEN '{PHONE}' = ANY(n.kinds) THEN 25 ELSE 0 END
                     + CASE WHEN n.name_similarity >= :similar THEN 25 ELSE 0 END) AS score
     FROM named n
 )
-SELECT citizen_id, other_citizen_id, kinds, name_similarity, coalesce(similar, false) AS similar, score
+SELECT citizen_id, other_citizen_id, kinds, name_similarity, coalesce(name_alike, false) AS name_alike, score
 FROM scored
-WHERE ('{NATIONAL_NUMBER}' = ANY(kinds) OR '{EMAIL}' = ANY(kinds) OR coalesce(similar, false))
+WHERE ('{NATIONAL_NUMBER}' = ANY(kinds) OR '{EMAIL}' = ANY(kinds) OR coalesce(name_alike, false))
   AND score >= :min_score
   AND (CAST(:after_score AS integer) IS NULL
        OR score < :after_score
@@ -132,7 +132,7 @@ async def candidate_pairs(
             other_citizen_id=row.other_citizen_id,
             kinds=list(row.kinds),
             name_similarity=None if row.name_similarity is None else float(row.name_similarity),
-            similar=bool(row.similar),
+            similar=bool(row.name_alike),
             score=int(row.score),
         )
         for row in rows
