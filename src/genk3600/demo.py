@@ -17,6 +17,7 @@ from genk3600.answering.service import create_template
 from genk3600.auth.principal import system_principal
 from genk3600.models.assignment import AssignmentPolicy, StaffSkills
 from genk3600.models.category import Category, CategoryDecider
+from genk3600.models.citizen import Citizen
 from genk3600.models.enums import (
     FRONT_OFFICE_UNIT_KINDS,
     AssignmentMode,
@@ -94,6 +95,7 @@ class DemoSummary:
     reply_templates: int = 0
     assignment_policies: int = 0
     staff_skills: int = 0
+    citizens: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -415,6 +417,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     products = await seed_demo_products(session)
     templates = await seed_demo_reply_templates(session)
     policies_on, skills = await seed_demo_assignment(session)
+    citizens = await seed_demo_citizens(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -427,6 +430,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         reply_templates=templates,
         assignment_policies=policies_on,
         staff_skills=skills,
+        citizens=citizens,
     )
 
 
@@ -608,3 +612,22 @@ async def seed_demo_assignment(session: AsyncSession) -> tuple[int, int]:
         .returning(StaffSkills.staff_id)
     )
     return len(policy.all()), len(skills.all())
+
+
+# A likely duplicate for the data steward (GET /v1/citizen-duplicates): one person registered twice, once by e-mail
+# at the counter and once by phone with a typo in her name. Keyed by the e-mail addresses, which only these have.
+DEMO_CITIZENS: tuple[dict[str, Any], ...] = (
+    {"given_name": "Marie", "family_name": "Claes", "email": "marie.claes@example.org", "phone": "+32470987654"},
+    {"given_name": "Mari", "family_name": "Claes", "email": "mclaes.genk@example.org", "phone": "+32470987654"},
+)
+
+
+async def seed_demo_citizens(session: AsyncSession) -> int:
+    """The demo's duplicate pair of citizen records; only those missing."""
+    added = 0
+    for row in DEMO_CITIZENS:
+        if await session.scalar(select(Citizen.id).where(Citizen.email == row["email"])) is None:
+            session.add(Citizen(preferred_language="nl", **row))
+            added += 1
+    await session.flush()
+    return added

@@ -172,6 +172,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "category_code": world.living_wage.code,
         "report_name": "volumes",
         "callback_id": str(case.callback_id),
+        # No merge exists: undoing one answers 404 to whoever may call it, and nothing of the case.
+        "merge_id": "1",
     }
 
 

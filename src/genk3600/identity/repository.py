@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ARRAY, BigInteger, Float, Integer, bindparam, func, or_, select, text, update
+from sqlalchemy import ARRAY, BigInteger, Float, Integer, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.identity.moves import CitizenReference
@@ -174,7 +174,7 @@ async def lock_citizens(session: AsyncSession, citizen_ids: Sequence[int]) -> di
     return {citizen.id: citizen for citizen in (await session.scalars(statement)).all()}
 
 
-def _table(reference: CitizenReference):  # type: ignore[no-untyped-def]
+def _table(reference: CitizenReference) -> Table:
     return Base.metadata.tables[reference.table]
 
 
