@@ -441,3 +441,45 @@ async def test_concurrent_merges_of_one_pair_merge_once(
         assert await factories.count(session, CitizenMerge) == 1
         pointers = (await session.scalars(select(Citizen.merged_into_id).order_by(Citizen.id))).all()
         assert sorted(pointers, key=lambda p: p is None) in ([a.id, None], [b.id, None])
+
+
+async def test_the_timeline_says_it_in_the_readers_language(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    world: World,
+    admin_headers: dict[str, str],
+    steward: dict[str, str],
+) -> None:
+    marie, mare, own, _other = await _pair(client, session, admin_headers)
+    body = {"merged_citizen_id": mare.id, "reason": "Zelfde persoon."}
+    assert (await client.post(f"/v1/citizens/{marie.id}/merges", json=body, headers=steward)).status_code == 201
+    texts = {}
+    for language in ("nl", "fr", "de", "en"):
+        events = await client.get(
+            f"/v1/tickets/{own[0]}/events", headers={**admin_headers, "Accept-Language": language}
+        )
+        texts[language] = events.json()["items"][-1]["summary"]
+    merged_nl = f"voegde burgerdossier {mare.id} samen met {marie.id}: beide zijn één persoon, burger {marie.id}."
+    assert texts["nl"] == f"steward (API) {merged_nl}"
+    assert texts["en"].startswith(f"steward (API) merged citizen record {mare.id} into {marie.id}")
+    assert len(set(texts.values())) == 4
+
+
+async def test_erasing_the_survivor_erases_the_records_merged_into_it(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, steward: dict[str, str]
+) -> None:
+    survivor = await factories.citizen(session, email="s@example.org")
+    merged = await factories.citizen(
+        session, email="m@example.org", phone=MARIE_PHONE, given_name="Mari",
+        national_number_hash="ab" * 32, national_number_masked="xx.xx.xx-xxx.28",
+    )  # fmt: skip
+    body = {"merged_citizen_id": merged.id, "reason": "Zelfde persoon."}
+    merge = await client.post(f"/v1/citizens/{survivor.id}/merges", json=body, headers=steward)
+    assert merge.status_code == 201, merge.text
+    dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    erased = await client.post(f"/v1/citizens/{survivor.id}/erasure", json={"reason": "AVG art. 17."}, headers=dpo)
+    assert erased.status_code == 200, erased.text
+    await session.refresh(merged)
+    assert (merged.email, merged.phone, merged.given_name, merged.national_number_hash) == (None, None, None, None)
+    kept = await session.scalar(select(CitizenMerge.national_number_hash).where(CitizenMerge.id == merge.json()["id"]))
+    assert kept is None

@@ -19,6 +19,7 @@ survivor: nothing says which record they were about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -276,3 +277,16 @@ async def _on_timelines(
     await timeline.record_many(
         session, actor, [(ticket_id, timeline.TimelineEntry(kind, text, data)) for ticket_id in tickets]
     )
+
+
+async def erase_merged_identities(session: AsyncSession, citizen_id: int, fields: Sequence[str]) -> list[int]:
+    """For a citizen's erasure: the records merged into them are the same person, so their `fields` go too, and
+    so does a national number a merge record keeps for an un-merge. The ids of those records."""
+    merged = await repository.records_merged_into(session, citizen_id)
+    for record in merged:
+        for name in fields:
+            setattr(record, name, None)
+    for kept in await repository.active_merges_into(session, [citizen_id, *(record.id for record in merged)]):
+        kept.national_number_hash = kept.national_number_masked = None
+    await session.flush()
+    return sorted(record.id for record in merged)

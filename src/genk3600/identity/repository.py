@@ -256,3 +256,22 @@ async def survivors_of(session: AsyncSession, citizen_ids: Sequence[int]) -> dic
             current = pointer
         found[citizen_id] = current
     return found
+
+
+async def records_merged_into(session: AsyncSession, citizen_id: int) -> list[Citizen]:
+    """Every record whose chain of merges ends at this citizen (B and A for A into B into C: C's)."""
+    found: list[Citizen] = []
+    frontier = [citizen_id]
+    while frontier:
+        rows = (await session.scalars(select(Citizen).where(Citizen.merged_into_id.in_(frontier)))).all()
+        rows = [row for row in rows if row.id != citizen_id and row not in found]
+        found += rows
+        frontier = [row.id for row in rows]
+    return found
+
+
+async def active_merges_into(session: AsyncSession, citizen_ids: Sequence[int]) -> Sequence[CitizenMerge]:
+    statement = select(CitizenMerge).where(
+        CitizenMerge.survivor_citizen_id.in_(citizen_ids), CitizenMerge.unmerged_at.is_(None)
+    )
+    return (await session.scalars(statement)).all()

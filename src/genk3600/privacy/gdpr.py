@@ -35,6 +35,7 @@ from genk3600.citizens.schemas import (
 from genk3600.errors import Conflict, NotFound
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
+from genk3600.identity.merging import erase_merged_identities
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, ContactParty, Ticket
 from genk3600.models.enums import Confidentiality, Language, PartyKind
@@ -221,11 +222,18 @@ async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, re
     cleared = [name for name in CITIZEN_FIELDS if getattr(citizen, name) is not None]
     for name in CITIZEN_FIELDS:
         setattr(citizen, name, None)
+    # The same person's records merged into this one keep their e-mail and phone for lookups: erased with it.
+    merged_records = await erase_merged_identities(session, citizen.id, CITIZEN_FIELDS)
     contacts = await repository.contacts_of_citizen(session, citizen.id)
     tickets = await repository.tickets_of_citizen(session, citizen.id)
     erased = await erase_free_text(session, contacts, tickets, citizen.id)
     await audit_act(
-        session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
+        session,
+        "erase",
+        "citizen",
+        str(citizen.id),
+        reason,
+        {"citizen_fields": cleared, "merged_citizen_ids": merged_records, **erased.as_dict()},
     )
     return ErasureOut(
         citizen_id=citizen.id, reason=reason, erased_at=clock.now(), citizen_fields=cleared, **erased.as_dict()
