@@ -425,6 +425,7 @@ async def _one_person_one_record(t: Tour) -> None:
     merge = {"merged_citizen_id": mari.id, "reason": "Zelfde persoon: gsm-nummer en naam bevestigd aan de balie."}
     merged = await t.call("POST", f"/v1/citizens/{marie.id}/merges", 201, json=merge, headers=steward)
     await t.call("GET", f"/v1/citizens/{mari.id}/merges", headers=steward)
+    await t.call("GET", f"/v1/citizen-merges/{merged['id']}", headers=steward)
     undo = {"reason": "Toch twee personen: moeder en dochter met dezelfde naam."}
     await t.call("POST", f"/v1/citizen-merges/{merged['id']}/undo", json=undo, headers=steward)
     father = await factories.citizen(t.session, given_name="Luc", family_name="Wouters", phone="+3289301010")

@@ -147,6 +147,8 @@ async def test_merge_and_unmerge_keep_counts_and_timelines_consistent(
     )
     assert merged.status_code == 201, merged.text
     merge = merged.json()
+    assert merged.headers["Location"] == f"/v1/citizen-merges/{merge['id']}"
+    assert (await client.get(merged.headers["Location"], headers=steward)).json() == merge
     assert merge["moved"] == {"ticket.citizen_id": 1, "contact.citizen_id": 1, "contact_party.citizen_id": 0}
     assert merge["taken_over"] == []
     assert await _counts(session, marie.id) == (3, 3)
@@ -293,6 +295,7 @@ async def test_bad_merges_answer_4xx_and_write_nothing(
     assert assert_problem(await merge(c.id, d.id), 409)["type"].endswith("/different-national-numbers")
     assert_problem(await client.post(f"/v1/citizens/{a.id}/merges", json={"reason": "x"}, headers=steward), 422)
     assert_problem(await client.post("/v1/citizen-merges/999999/undo", json={"reason": "Niets."}, headers=steward), 404)
+    assert_problem(await client.get("/v1/citizen-merges/999999", headers=steward), 404)
     assert await factories.count(session, CitizenMerge) == 0
     assert await factories.count(session, AuditEntry) == audit_before
 

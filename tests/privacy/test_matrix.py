@@ -61,6 +61,7 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "merge_citizens": MERGE,
     "list_citizen_merges": MERGE,
     "unmerge_citizens": MERGE,
+    "get_citizen_merge": MERGE,
     "list_tickets": READ,
     "search_tickets": READ,
     "get_ticket": READ,

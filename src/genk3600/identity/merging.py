@@ -229,6 +229,13 @@ async def history(session: AsyncSession, settings: Settings, citizen_id: int) ->
     )
 
 
+async def get_merge(session: AsyncSession, settings: Settings, merge_id: int) -> MergeOut:
+    record = await repository.merge_by_id(session, merge_id)
+    if record is None:
+        raise MergeNotFound(merge_id)
+    return merge_out(record, settings)
+
+
 def merge_out(record: CitizenMerge, settings: Settings) -> MergeOut:
     return MergeOut(
         id=record.id,

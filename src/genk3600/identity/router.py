@@ -129,8 +129,8 @@ async def dismiss_duplicate(session: Session, clock: AppClock, actor: Steward, d
         "show each one's social cases to the other; the OCMW first gives the person one case worker). The merge "
         "is on the audit trail with its reason, on the timeline of every ticket the survivor then has "
         "(`citizen_merged`, also in the event feed as `ticket.citizen_merged`) and in both records' merge "
-        "history (`GET /v1/citizens/{citizen_id}/merges`). It can be undone for `citizen_unmerge_days` days "
-        "(setting, default 30). Honours `Idempotency-Key`. " + STEWARD
+        "history (`GET /v1/citizens/{citizen_id}/merges`); `Location` names the merge. It can be undone for "
+        "`citizen_unmerge_days` days (setting, default 30). Honours `Idempotency-Key`. " + STEWARD
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=MergeOut,
@@ -153,7 +153,27 @@ async def merge_citizens(
     data: Annotated[MergeIn, Body()],
     response: Response,
 ) -> MergeOut | JSONResponse:
-    return await idempotency.create(response, lambda: merging.merge(session, settings, clock, actor, citizen_id, data))
+    return await idempotency.create(
+        response, lambda: merging.merge(session, settings, clock, actor, citizen_id, data), _location
+    )
+
+
+def _location(merge: MergeOut) -> str:
+    return f"/v1/citizen-merges/{merge.id}"
+
+
+@router.get(
+    "/v1/citizen-merges/{merge_id}",
+    operation_id="get_citizen_merge",
+    summary="A merge of two citizen records",
+    description="One merge: which record was merged into which, by whom and why, what moved, what the survivor "
+    "took over, until when it can be undone, and whether and by whom it was undone. " + STEWARD,
+    responses=_with(
+        problem_responses(404, *AUTH_PROBLEMS), s404="`citizen-merge-not-found`: there is no merge with this id."
+    ),
+)
+async def get_citizen_merge(session: Session, settings: AppSettings, viewer: Steward, merge_id: MergeId) -> MergeOut:
+    return await merging.get_merge(session, settings, merge_id)
 
 
 @router.get(
