@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
+from genk3600.citizens import repository as citizens_repository
 from genk3600.config import Settings
 from genk3600.i18n.texts import Message
 from genk3600.identity import repository
@@ -69,8 +70,8 @@ async def merge(
         raise CitizenToMergeNotFound(merged_id)
     for citizen in (merged, survivor):
         if citizen.merged_into_id is not None:
-            final = (await repository.survivors_of(session, [citizen.id]))[citizen.id]
-            raise CitizenAlreadyMerged(citizen.id, final)
+            final = await citizens_repository.survivor_of(session, citizen)
+            raise CitizenAlreadyMerged(citizen.id, final.id)
     if (
         survivor.national_number_hash is not None
         and merged.national_number_hash is not None

@@ -243,21 +243,6 @@ async def staff_name(session: AsyncSession, staff_id: int) -> str:
     return name or str(staff_id)
 
 
-async def survivors_of(session: AsyncSession, citizen_ids: Sequence[int]) -> dict[int, int]:
-    """For merged records, the live record at the end of each one's chain (A into B into C: A → C)."""
-    found: dict[int, int] = {}
-    for citizen_id in citizen_ids:
-        current, seen = citizen_id, {citizen_id}
-        while True:
-            pointer = await session.scalar(select(Citizen.merged_into_id).where(Citizen.id == current))
-            if pointer is None or pointer in seen:
-                break
-            seen.add(pointer)
-            current = pointer
-        found[citizen_id] = current
-    return found
-
-
 async def records_merged_into(session: AsyncSession, citizen_id: int) -> list[Citizen]:
     """Every record whose chain of merges ends at this citizen (B and A for A into B into C: C's)."""
     found: list[Citizen] = []
