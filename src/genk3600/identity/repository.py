@@ -40,6 +40,12 @@ WITH RECURSIVE chain AS (
     SELECT chain.citizen_id, chain.owner_id
     FROM chain JOIN citizen c ON c.id = chain.owner_id
     WHERE c.merged_into_id IS NULL
+), focus_keys AS (
+    -- One citizen's identifiers (its own and its merged records'): the other records are then found by index.
+    SELECT c.national_number_hash, c.email, c.phone
+    FROM citizen c
+    WHERE c.id = CAST(:focus AS bigint)
+       OR c.id IN (SELECT citizen_id FROM owner WHERE owner_id = CAST(:focus AS bigint))
 ), keyed AS (
     SELECT DISTINCT coalesce(owner.owner_id, c.id) AS owner_id, k.kind, k.value
     FROM citizen c
@@ -47,6 +53,10 @@ WITH RECURSIVE chain AS (
     CROSS JOIN LATERAL (VALUES ('{NATIONAL_NUMBER}', c.national_number_hash), ('{EMAIL}', c.email),
                                ('{PHONE}', c.phone)) AS k (kind, value)
     WHERE k.value IS NOT NULL
+      AND (CAST(:focus AS bigint) IS NULL
+           OR c.national_number_hash IN (SELECT national_number_hash FROM focus_keys)
+           OR c.email IN (SELECT email FROM focus_keys)
+           OR c.phone IN (SELECT phone FROM focus_keys))
 ), pairs AS (
     SELECT a.owner_id AS citizen_id, b.owner_id AS other_citizen_id,
            array_agg(DISTINCT a.kind ORDER BY a.kind) AS kinds
