@@ -486,3 +486,18 @@ async def test_erasing_the_survivor_erases_the_records_merged_into_it(
     assert (merged.email, merged.phone, merged.given_name, merged.national_number_hash) == (None, None, None, None)
     kept = await session.scalar(select(CitizenMerge.national_number_hash).where(CitizenMerge.id == merge.json()["id"]))
     assert kept is None
+
+
+async def test_a_merged_records_identifiers_still_find_duplicates_of_its_survivor(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, steward: dict[str, str]
+) -> None:
+    survivor = await factories.citizen(session, email="s@example.org")
+    merged = await factories.citizen(session, email="oud.adres@example.org")
+    body = {"merged_citizen_id": merged.id, "reason": "Zelfde persoon."}
+    assert (await client.post(f"/v1/citizens/{survivor.id}/merges", json=body, headers=steward)).status_code == 201
+    # Registered later (an import, a counter) with the old address: a duplicate of the survivor, not of the merged.
+    later = await factories.citizen(session, email="oud.adres@example.org")
+    for citizen_id in (survivor.id, later.id):
+        answer = (await client.get(f"/v1/citizens/{citizen_id}/duplicates", headers=steward)).json()
+        pairs = [(c["citizen"]["id"], c["other_citizen"]["id"], c["score"]) for c in answer["candidates"]]
+        assert pairs == [(survivor.id, later.id, 60)]
