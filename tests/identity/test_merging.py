@@ -208,6 +208,8 @@ async def test_the_survivor_takes_over_what_it_lacks_and_gives_it_back(
         national_number_hash="ab" * 32,
         national_number_masked="xx.xx.xx-xxx.28",
         case_worker_id=case_worker.id,
+        legal_hold=True,
+        legal_hold_reason="Lopende procedure.",
     )
     answer = await client.post(
         f"/v1/citizens/{survivor.id}/merges",
@@ -215,12 +217,13 @@ async def test_the_survivor_takes_over_what_it_lacks_and_gives_it_back(
         headers=steward,
     )
     assert answer.status_code == 201, answer.text
-    assert answer.json()["taken_over"] == ["given_name", "phone", "case_worker_id", "national_number"]
+    assert answer.json()["taken_over"] == ["given_name", "phone", "case_worker_id", "legal_hold", "national_number"]
     await session.refresh(survivor)
     await session.refresh(merged)
     assert (survivor.given_name, survivor.phone, survivor.case_worker_id) == ("Els", MARIE_PHONE, case_worker.id)
     assert survivor.national_number_hash == "ab" * 32
     assert merged.national_number_hash is None
+    assert survivor.legal_hold
 
     undone = await client.post(
         f"/v1/citizen-merges/{answer.json()['id']}/undo", json={"reason": "Twee personen."}, headers=steward
@@ -234,6 +237,7 @@ async def test_the_survivor_takes_over_what_it_lacks_and_gives_it_back(
         None,
         None,
     )
+    assert not survivor.legal_hold
     assert (merged.national_number_hash, merged.case_worker_id, merged.merged_into_id) == (
         "ab" * 32,
         case_worker.id,

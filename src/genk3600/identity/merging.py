@@ -1,8 +1,8 @@
 """Merging two citizen records into one, and undoing it within the configured window.
 
 The survivor keeps its own identity and takes over what it lacks from the merged record (names, e-mail,
-phone, national number, case worker); every row in identity/moves.py moves to it, with the moved ids kept on
-the merge record. The merged record stays, pointing at the survivor (`merged_into_id`) with its e-mail and
+phone, national number, case worker, a legal hold); every row in identity/moves.py moves to it, with the
+moved ids kept on the merge record. The merged record stays, pointing at the survivor (`merged_into_id`) with its e-mail and
 phone, so that lookups by them still find the person; only a national number the survivor took over leaves
 it (the column is unique) and waits on the merge record until an un-merge gives it back.
 
@@ -53,6 +53,7 @@ from genk3600.tickets import timeline
 # Fields the survivor takes over when it has none (the national number is handled on its own: it is unique).
 TAKEN_OVER_FIELDS = ("given_name", "family_name", "email", "phone", "case_worker_id")
 NATIONAL_NUMBER = "national_number"
+LEGAL_HOLD = "legal_hold"
 
 
 async def merge(
@@ -101,6 +102,10 @@ async def merge(
     taken_over = [name for name in TAKEN_OVER_FIELDS if getattr(survivor, name) is None and getattr(merged, name)]
     for name in taken_over:
         setattr(survivor, name, getattr(merged, name))
+    if merged.legal_hold and not survivor.legal_hold:
+        # The person's data is under a legal hold: it stays so, wherever the rows now are.
+        survivor.legal_hold, survivor.legal_hold_reason = True, merged.legal_hold_reason
+        taken_over.append(LEGAL_HOLD)
     record = CitizenMerge(
         survivor_citizen_id=survivor_id,
         merged_citizen_id=merged_id,
@@ -180,6 +185,8 @@ async def unmerge(
     for name in record.taken_over:
         if name in TAKEN_OVER_FIELDS and getattr(survivor, name) == getattr(merged, name):
             setattr(survivor, name, None)
+    if LEGAL_HOLD in record.taken_over and survivor.legal_hold_reason == merged.legal_hold_reason:
+        survivor.legal_hold, survivor.legal_hold_reason = False, None
     if NATIONAL_NUMBER in record.taken_over and record.national_number_hash is not None:
         if survivor.national_number_hash == record.national_number_hash:
             survivor.national_number_hash = survivor.national_number_masked = None

@@ -119,7 +119,8 @@ async def dismiss_duplicate(session: Session, clock: AppClock, actor: Steward, d
     description=(
         "Merges `merged_citizen_id` into the citizen in the path (the survivor): its tickets, contacts and party "
         "rows (and with the tickets their call-backs) move to the survivor; the survivor keeps its own names, "
-        "e-mail, phone, national number and case worker, and takes the merged record's where it has none. The "
+        "e-mail, phone, national number and case worker, and takes the merged record's where it has none (and its "
+        "legal hold, which then covers the person's rows on the survivor). The "
         "merged record stays, pointing at the survivor (`merged_into_id`), so lookups and new contacts by its "
         "e-mail, phone or national number find the survivor. Both records are locked in id order, so concurrent "
         "merges of the same records queue and the second answers 409.\n\n"
