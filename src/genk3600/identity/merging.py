@@ -2,9 +2,10 @@
 
 The survivor keeps its own identity and takes over what it lacks from the merged record (names, e-mail,
 phone, national number, case worker, a legal hold); every row in identity/moves.py moves to it, with the
-moved ids kept on the merge record. The merged record stays, pointing at the survivor (`merged_into_id`) with its e-mail and
-phone, so that lookups by them still find the person; only a national number the survivor took over leaves
-it (the column is unique) and waits on the merge record until an un-merge gives it back.
+moved ids kept on the merge record. The merged record stays, pointing at the survivor (`merged_into_id`)
+with its e-mail and phone, so that lookups by them still find the person; only a national number the
+survivor took over leaves it (the column is unique) and waits on the merge record until an un-merge gives
+it back.
 
 Need-to-know: a social ticket is visible to its citizen's case worker. A merge never puts social cases of
 one case worker's client in front of another case worker: two different case workers refuse the merge (409).
