@@ -484,6 +484,10 @@ async def test_erasing_the_survivor_erases_the_records_merged_into_it(
     merge = await client.post(f"/v1/citizens/{survivor.id}/merges", json=body, headers=steward)
     assert merge.status_code == 201, merge.text
     dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    exported = (await client.get(f"/v1/citizens/{survivor.id}/export", headers=dpo)).json()
+    assert [(r["id"], r["email"], r["merged_into_id"]) for r in exported["merged_records"]] == [
+        (merged.id, "m@example.org", survivor.id)
+    ]
     erased = await client.post(f"/v1/citizens/{survivor.id}/erasure", json={"reason": "AVG art. 17."}, headers=dpo)
     assert erased.status_code == 200, erased.text
     await session.refresh(merged)

@@ -36,6 +36,7 @@ from genk3600.errors import Conflict, NotFound
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
 from genk3600.identity.merging import erase_merged_identities
+from genk3600.identity.repository import records_merged_into
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, ContactParty, Ticket
 from genk3600.models.enums import Confidentiality, Language, PartyKind
@@ -79,11 +80,13 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     roles = await repository.participations_of_tickets(session, ticket_ids) if ticket_ids else []
     parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
     callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
+    merged_records = await records_merged_into(session, citizen.id)
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
         exported_at=clock.now(),
         citizen=ExportedCitizen.model_validate(citizen),
+        merged_records=[ExportedCitizen.model_validate(record) for record in merged_records],
         contacts=[
             ExportedContact(
                 id=contact.id,
