@@ -449,6 +449,40 @@ async def _households(t: Tour) -> None:
     await t.call("POST", "/v1/contacts", 201, json=for_mother, headers=agent)
 
 
+async def _one_person_one_record(t: Tour) -> None:
+    """The data steward finds the demo's duplicate pair, merges it, looks at the history and undoes the merge."""
+    steward = t.staff(ADMIN_EMAIL)
+    marie = await t.session.scalar(select(Citizen).where(Citizen.email == "marie.claes@example.org"))
+    mari = await t.session.scalar(select(Citizen).where(Citizen.email == "mclaes.genk@example.org"))
+    assert marie is not None
+    assert mari is not None
+    contact = {
+        "channel": "web",
+        "category": "civil.id_card",
+        "subject": "Afspraak voor een nieuwe identiteitskaart",
+        "body": "Mijn identiteitskaart vervalt volgende maand. Wanneer kan ik langskomen?",
+        "form_id": "afspraak-eid",
+        "citizen": {"email": "mclaes.genk@example.org"},
+    }
+    await t.call("POST", "/v1/contacts", 201, json=contact)
+    await t.call("GET", "/v1/citizen-duplicates", params={"limit": 5}, headers=steward)
+    await t.call("GET", f"/v1/citizens/{marie.id}/duplicates", headers=steward)
+    merge = {"merged_citizen_id": mari.id, "reason": "Zelfde persoon: gsm-nummer en naam bevestigd aan de balie."}
+    merged = await t.call("POST", f"/v1/citizens/{marie.id}/merges", 201, json=merge, headers=steward)
+    await t.call("GET", f"/v1/citizens/{mari.id}/merges", headers=steward)
+    await t.call("GET", f"/v1/citizen-merges/{merged['id']}", headers=steward)
+    undo = {"reason": "Toch twee personen: moeder en dochter met dezelfde naam."}
+    await t.call("POST", f"/v1/citizen-merges/{merged['id']}/undo", json=undo, headers=steward)
+    father = await factories.citizen(t.session, given_name="Luc", family_name="Wouters", phone="+3289301010")
+    son = await factories.citizen(t.session, given_name="Luc", family_name="Wouters", phone="+3289301010")
+    dismissal = {
+        "citizen_id": father.id,
+        "other_citizen_id": son.id,
+        "reason": "Vader en zoon met dezelfde naam en hetzelfde vaste nummer.",
+    }
+    await t.call("POST", "/v1/citizen-duplicates/dismissals", 201, json=dismissal, headers=steward)
+
+
 async def _administration(t: Tour) -> None:
     unit = {"code": "cultuur", "name": "Cultuur", "kind": "department", "parent": "stad_genk"}
     await t.call("POST", "/v1/units", 201, json=unit)
@@ -553,6 +587,7 @@ TOUR: list[Step] = [
     _social_case,
     _the_citizen,
     _households,
+    _one_person_one_record,
     _administration,
     _routing_and_calendar,
     _integration,

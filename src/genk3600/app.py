@@ -27,6 +27,7 @@ from genk3600.docs.router import install_docs
 from genk3600.events.router import router as events_router
 from genk3600.health.router import router as health_router
 from genk3600.households.router import router as households_router
+from genk3600.identity.router import router as identity_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.kit.openapi import openapi_schema
 from genk3600.links.router import router as links_router
@@ -188,6 +189,7 @@ def create_app(
         categories_router,
         metrics_router,
         callbacks_router,
+        identity_router,
     ):
         app.include_router(router)
     install_console(app)

@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         description="A call-back is due this many business minutes after it was asked (or after the start of the "
         "citizen's window), on the calendar of the unit that calls back; 420 is one working day in Genk.",
     )
+    citizen_unmerge_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="A merge of two citizen records can be undone for this many days after it (judged on the "
+        "service's clock); later, un-merging answers 409 and the records stay merged.",
+    )
     callback_max_attempts: int = Field(
         default=3,
         ge=1,

@@ -101,6 +101,7 @@ class DemoSummary:
     assignment_policies: int = 0
     staff_skills: int = 0
     households: int = 0
+    citizens: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -423,6 +424,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     templates = await seed_demo_reply_templates(session)
     policies_on, skills = await seed_demo_assignment(session)
     households = await seed_demo_households(session)
+    citizens = await seed_demo_citizens(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -436,6 +438,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         assignment_policies=policies_on,
         staff_skills=skills,
         households=households,
+        citizens=citizens,
     )
 
 
@@ -667,3 +670,22 @@ async def seed_demo_households(session: AsyncSession) -> int:
     )
     await session.flush()
     return 1
+
+
+# A likely duplicate for the data steward (GET /v1/citizen-duplicates): one person registered twice, once by e-mail
+# at the counter and once by phone with a typo in her name. Keyed by the e-mail addresses, which only these have.
+DEMO_CITIZENS: tuple[dict[str, Any], ...] = (
+    {"given_name": "Marie", "family_name": "Claes", "email": "marie.claes@example.org", "phone": "+32470987654"},
+    {"given_name": "Mari", "family_name": "Claes", "email": "mclaes.genk@example.org", "phone": "+32470987654"},
+)
+
+
+async def seed_demo_citizens(session: AsyncSession) -> int:
+    """The demo's duplicate pair of citizen records; only those missing."""
+    added = 0
+    for row in DEMO_CITIZENS:
+        if await session.scalar(select(Citizen.id).where(Citizen.email == row["email"])) is None:
+            session.add(Citizen(preferred_language="nl", **row))
+            added += 1
+    await session.flush()
+    return added

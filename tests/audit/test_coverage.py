@@ -178,6 +178,31 @@ async def _erase_citizen(c: Context) -> httpx.Response:
     return await c.client.post(f"/v1/citizens/{citizen.id}/erasure", json=erasure, headers=await c.dpo())
 
 
+async def _steward(c: Context) -> dict[str, str]:
+    """The data steward: supervisors and admins hold citizens:merge; the admin key of the tests does not."""
+    return c.bearer(c.world.admin)
+
+
+async def _merge_citizens(c: Context) -> httpx.Response:
+    survivor = await factories.citizen(c.session, email="survivor@example.org")
+    merged = await factories.citizen(c.session, email="merged@example.org")
+    body = {"merged_citizen_id": merged.id, "reason": "Same person"}
+    return await c.client.post(f"/v1/citizens/{survivor.id}/merges", json=body, headers=await _steward(c))
+
+
+async def _unmerge_citizens(c: Context) -> httpx.Response:
+    merged = (await _merge_citizens(c)).json()
+    body = {"reason": "Two people"}
+    return await c.client.post(f"/v1/citizen-merges/{merged['id']}/undo", json=body, headers=await _steward(c))
+
+
+async def _dismiss_duplicate(c: Context) -> httpx.Response:
+    one = await factories.citizen(c.session, email="one@example.org")
+    other = await factories.citizen(c.session, email="one@example.org")
+    body = {"citizen_id": one.id, "other_citizen_id": other.id, "reason": "Two people"}
+    return await c.client.post("/v1/citizen-duplicates/dismissals", json=body, headers=await _steward(c))
+
+
 async def _escalate_ticket(c: Context) -> httpx.Response:
     ticket = await c.ticket()
     body = {"to_unit": "contact_centre", "reason": "needs_expertise", "requested_role": "advising"}
@@ -498,6 +523,9 @@ CASES: dict[str, Call] = {
     "change_routing_rule": _change_routing_rule,
     "set_citizen_legal_hold": _set_citizen_legal_hold,
     "erase_citizen": _erase_citizen,
+    "merge_citizens": _merge_citizens,
+    "unmerge_citizens": _unmerge_citizens,
+    "dismiss_duplicate": _dismiss_duplicate,
     "escalate_ticket": _escalate_ticket,
     "change_ticket": _change_ticket,
     "create_webhook": _create_webhook,

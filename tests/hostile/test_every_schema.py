@@ -65,6 +65,7 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "staff_id": str(world.agent.id),
         "unit_code": "omgeving",
         "offer_id": "1",
+        "merge_id": "1",
     }
 
 

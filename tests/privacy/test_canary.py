@@ -200,6 +200,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "callback_id": str(case.callback_id),
         "relation_id": str(case.relation_id),
         "representation_id": str(case.representation_id),
+        # No merge exists: undoing one answers 404 to whoever may call it, and nothing of the case.
+        "merge_id": "1",
     }
 
 

@@ -25,6 +25,7 @@ from tests.factories import World, assert_problem, bearer, web_contact
 
 ADMIN, READ, WRITE, CONTACTS = Scope.admin, Scope.tickets_read, Scope.tickets_write, Scope.contacts_write
 AUDIT, REPORTS, EXPORT = Scope.audit_read, Scope.reports_read, Scope.citizens_export
+MERGE = Scope.citizens_merge
 STAFF_ONLY = "staff"  # any authenticated principal gets past the scope check; the operation itself wants staff
 
 EXPECTED_SCOPE: dict[str, Scope | str] = {
@@ -61,6 +62,13 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "export_citizen": EXPORT,
     "erase_citizen": EXPORT,
     "set_citizen_legal_hold": EXPORT,
+    "list_duplicate_candidates": MERGE,
+    "list_citizen_duplicates": MERGE,
+    "dismiss_duplicate": MERGE,
+    "merge_citizens": MERGE,
+    "list_citizen_merges": MERGE,
+    "unmerge_citizens": MERGE,
+    "get_citizen_merge": MERGE,
     "list_tickets": READ,
     "search_tickets": READ,
     "get_ticket": READ,
@@ -308,11 +316,11 @@ async def test_staff_kinds_on_every_operation(
         for kind, staff in kinds.items():
             response = await _call(client, method, url, bearer(settings, clock, staff.email))
             # Staff never hold audit:read or citizens:export (the DPO's tool keys do); only admin staff hold admin;
-            # reports are for supervisors and admins.
+            # reports and the data steward's merges are for supervisors and admins.
             if (
                 needs in {AUDIT, EXPORT}
                 or (needs is ADMIN and kind != "admin")
-                or (needs is REPORTS and kind not in {"supervisor", "admin"})
+                or (needs in {REPORTS, MERGE} and kind not in {"supervisor", "admin"})
             ):
                 ok = response.status_code == 403
             else:

@@ -48,7 +48,7 @@ class Principal:
 
 def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
     """Every staff member with a position records contacts and reads tickets; admins also administer;
-    supervisors and admins read the reports."""
+    supervisors and admins read the reports and are the data stewards who merge duplicate citizen records."""
     if not positions:
         return frozenset()
     scopes = {Scope.contacts_write, Scope.tickets_read, Scope.tickets_write}
@@ -56,6 +56,7 @@ def staff_scopes(positions: set[Position]) -> frozenset[Scope]:
         scopes.add(Scope.admin)
     if positions & {Position.supervisor, Position.admin}:
         scopes.add(Scope.reports_read)
+        scopes.add(Scope.citizens_merge)
     return frozenset(scopes)
 
 

@@ -25,7 +25,7 @@ async def citizen_by_national_number_hash(session: AsyncSession, digest: str) ->
 # Built once: every contact identified by e-mail looks its citizen up.
 _BY_EMAIL = (
     select(Citizen)
-    .where(Citizen.email == bindparam("email", type_=Text))
+    .where(Citizen.email == bindparam("email", type_=Text), Citizen.merged_into_id.is_(None))
     .order_by(Citizen.id)
     .limit(bindparam("limit", type_=Integer))
 )
@@ -36,7 +36,12 @@ async def citizens_by_email(session: AsyncSession, email: str, limit: int = CAND
 
 
 async def citizens_by_phone(session: AsyncSession, phone: str, limit: int = CANDIDATE_LIMIT) -> Sequence[Citizen]:
-    statement = select(Citizen).where(Citizen.phone == phone).order_by(Citizen.id).limit(limit)
+    statement = (
+        select(Citizen)
+        .where(Citizen.phone == phone, Citizen.merged_into_id.is_(None))
+        .order_by(Citizen.id)
+        .limit(limit)
+    )
     return (await session.scalars(statement)).all()
 
 
@@ -45,11 +50,36 @@ async def citizens_by_name(session: AsyncSession, name: str, limit: int = LOOKUP
     full_name = func.concat_ws(" ", Citizen.given_name, Citizen.family_name)
     statement = (
         select(Citizen)
-        .where(or_(full_name.ilike(pattern), Citizen.family_name.ilike(pattern)))
+        .where(or_(full_name.ilike(pattern), Citizen.family_name.ilike(pattern)), Citizen.merged_into_id.is_(None))
         .order_by(Citizen.family_name, Citizen.given_name, Citizen.id)
         .limit(limit)
     )
     return (await session.scalars(statement)).all()
+
+
+async def merged_records_by(
+    session: AsyncSession, *, email: str | None, phone: str | None, limit: int = CANDIDATE_LIMIT
+) -> Sequence[Citizen]:
+    """Records merged into another that hold this e-mail or phone: they lead to their survivor (identity/)."""
+    conditions = [*([Citizen.email == email] if email else []), *([Citizen.phone == phone] if phone else [])]
+    if not conditions:
+        return []
+    statement = (
+        select(Citizen).where(or_(*conditions), Citizen.merged_into_id.is_not(None)).order_by(Citizen.id).limit(limit)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def survivor_of(session: AsyncSession, citizen: Citizen) -> Citizen:
+    """The live record a merged one leads to, at the end of its chain (A into B into C: C)."""
+    seen = {citizen.id}
+    while citizen.merged_into_id is not None and citizen.merged_into_id not in seen:
+        following = await citizen_by_id(session, citizen.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.id)
+        citizen = following
+    return citizen
 
 
 async def open_tickets_of(

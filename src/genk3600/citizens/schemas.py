@@ -113,6 +113,9 @@ class ExportedCitizen(OutputModel):
     preferred_language: str
     case_worker_id: int | None
     legal_hold: bool
+    merged_into_id: int | None = Field(
+        default=None, description="Set while this record is merged into another, the one that answers for the person."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -243,6 +246,11 @@ class CitizenExport(OutputModel):
     citizen: ExportedCitizen
     contacts: list[ExportedContact]
     tickets: list[ExportedTicket]
+    merged_records: list[ExportedCitizen] = Field(
+        default_factory=list,
+        description="The same person's records merged into this one, as held: their e-mail and phone still lead "
+        "lookups to this record.",
+    )
     parties: list[ExportedParty] = Field(
         default_factory=list,
         description="Who acted on the citizen's behalf in their contacts, and where the citizen is named as a "

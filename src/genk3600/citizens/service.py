@@ -54,6 +54,14 @@ async def identify(session: AsyncSession, secret: bytes, who: CitizenIdentificat
         if len(fitting) == 1:
             await _complete(session, fitting[0], who, digest)
             return Identification(fitting[0])
+    # A record merged into another keeps its e-mail and phone: they lead to the survivor (identity/).
+    survivors = await _survivors_of_merged(session, who.email, who.phone)
+    fitting = [c for c in survivors if digest is None or c.national_number_hash is None]
+    if len(fitting) > 1:
+        return Identification(None, ambiguous=True)
+    if len(fitting) == 1:
+        await _complete(session, fitting[0], who, digest)
+        return Identification(fitting[0])
     if not _enough_to_register(who):
         return Identification(None)
     # Every optional field said explicitly (empty until _complete fills it), so the new citizen can be shown
@@ -81,6 +89,15 @@ async def _candidate_sets(session: AsyncSession, who: CitizenIdentification) -> 
     if who.phone:
         sets.append(await repository.citizens_by_phone(session, who.phone))
     return sets
+
+
+async def _survivors_of_merged(session: AsyncSession, email: str | None, phone: str | None) -> list[Citizen]:
+    """The distinct live records that merged records with this e-mail or phone lead to."""
+    found: dict[int, Citizen] = {}
+    for merged in await repository.merged_records_by(session, email=email, phone=phone):
+        survivor = await repository.survivor_of(session, merged)
+        found.setdefault(survivor.id, survivor)
+    return list(found.values())
 
 
 def _enough_to_register(who: CitizenIdentification) -> bool:
@@ -184,17 +201,22 @@ async def _lookup_candidates(session: AsyncSession, secret: bytes, query: Lookup
     # One more than shown, to tell the caller there are more.
     limit = repository.LOOKUP_LIMIT + 1
     found: list[Citizen] = []
+    phone: str | None = None
     try:
         if query.national_number:
             digest = national_number_hash(secret, valid_national_number(query.national_number))
             by_number = await repository.citizen_by_national_number_hash(session, digest)
             found += [by_number] if by_number else []
         if query.phone:
-            found += await repository.citizens_by_phone(session, e164_phone(query.phone), limit)
+            phone = e164_phone(query.phone)
+            found += await repository.citizens_by_phone(session, phone, limit)
     except ValueError as exc:
         raise UnprocessableInput(P_("Cannot look that up: {exc}."), params={"exc": exc}) from exc
-    if query.email:
-        found += await repository.citizens_by_email(session, query.email.strip().lower(), limit)
+    email = query.email.strip().lower() if query.email else None
+    if email:
+        found += await repository.citizens_by_email(session, email, limit)
+    # By the identifiers of records merged into another: their survivor (identity/).
+    found += await _survivors_of_merged(session, email, phone)
     if name:
         found += await repository.citizens_by_name(session, name, limit)
     return found

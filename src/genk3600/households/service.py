@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import audit_reads
@@ -361,7 +362,36 @@ class HouseholdMove:
     moved: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (table, id, columns before)
     dropped: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (table, every column)
 
+    def as_json(self) -> dict[str, Any]:
+        """The move as JSON, for the merge record that must undo it later (dates as ISO text)."""
+        as_json: dict[str, Any] = to_jsonable_python({"moved": self.moved, "dropped": self.dropped})
+        return as_json
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HouseholdMove:
+        """Back from `as_json`: each dropped row's values typed again by its table's columns."""
+        dropped = []
+        for table, columns in data.get("dropped", []):
+            model = _MODELS[table]
+            dropped.append((table, {name: _typed(model, name, value) for name, value in columns.items()}))
+        return cls(moved=[(table, row_id, before) for table, row_id, before in data.get("moved", [])], dropped=dropped)
+
+
+def _typed(model: type[CitizenRelation] | type[Representation], name: str, value: Any) -> Any:
+    """A JSON value as the column holds it: dates and moments come back from their ISO text."""
+    if isinstance(value, str):
+        kind = model.__table__.columns[name].type.python_type
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if kind is date:
+            return date.fromisoformat(value)
+    return value
+
+
+_MODELS: dict[str, type[CitizenRelation] | type[Representation]] = {
+    CitizenRelation.__tablename__: CitizenRelation,
+    Representation.__tablename__: Representation,
+}
 _CITIZEN_COLUMNS = {
     CitizenRelation.__tablename__: ("citizen_id", "related_citizen_id"),
     Representation.__tablename__: ("citizen_id", "representative_citizen_id"),
@@ -417,16 +447,12 @@ async def move_citizen(session: AsyncSession, *, from_citizen_id: int, into_citi
 
 async def restore_citizen(session: AsyncSession, move: HouseholdMove) -> None:
     """Undo `move_citizen` (an unmerge): moved rows get their citizen columns back, dropped rows return."""
-    models: dict[str, type[CitizenRelation] | type[Representation]] = {
-        CitizenRelation.__tablename__: CitizenRelation,
-        Representation.__tablename__: Representation,
-    }
     for table, row_id, before in move.moved:
-        row = await session.get(models[table], row_id, with_for_update=True)
+        row = await session.get(_MODELS[table], row_id, with_for_update=True)
         if row is not None:
             for column, value in before.items():
                 setattr(row, column, value)
     await session.flush()
     for table, columns in move.dropped:
-        session.add(models[table](**columns))
+        session.add(_MODELS[table](**columns))
     await session.flush()

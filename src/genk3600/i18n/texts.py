@@ -409,6 +409,17 @@ MESSAGES: Mapping[str, Spec] = {
     ),
     "callback.cancelled": Spec(N_("Call-back cancelled by {actor}.")),
     "callback.letter_sent": Spec(N_("The letter about the failed call-back was sent (recorded by {actor}).")),
+    # One person, one record (genk3600/identity/): ids only, so the entry names nobody on a social case.
+    "citizen.merged": Spec(
+        N_("{actor} merged citizen record {merged} into {survivor}: both are one person, citizen {survivor}.")
+    ),
+    "citizen.unmerged": Spec(
+        N_("{actor} undid the merge of citizen record {merged} into {survivor}: they are two records again.")
+    ),
+    "duplicate.same_national_number": Spec(N_("Same national number")),
+    "duplicate.same_email": Spec(N_("Same e-mail address")),
+    "duplicate.same_phone": Spec(N_("Same phone number")),
+    "duplicate.similar_name": Spec(N_("Similar name ({percent} % alike)")),
     "contact.outcome_recorded": Spec(
         N_("Outcome of {contact} recorded by {actor}: {reached}; {answered}."),
         {"contact": Kind.contact, "reached": Kind.message, "answered": Kind.message},

@@ -109,6 +109,11 @@ LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
         ("201", "ReadClosingDay", "get_closing_day", {"path.closing_day_id": _BY_ID}),
         ("201", "DeleteClosingDay", "delete_closing_day", {"path.closing_day_id": _BY_ID}),
     ],
+    "merge_citizens": [
+        ("201", "ReadMerge", "get_citizen_merge", {"path.merge_id": _BY_ID}),
+        ("201", "ReadMergeHistory", "list_citizen_merges", {"path.citizen_id": "$response.body#/survivor_citizen_id"}),
+        ("201", "UndoMerge", "unmerge_citizens", {"path.merge_id": _BY_ID}),
+    ],
     "create_unit": [
         ("201", "ReadUnit", "get_unit", {"path.unit_code": _BY_CODE}),
         ("201", "ReadQueue", "list_queue", {"path.unit_code": _BY_CODE}),

@@ -9,6 +9,7 @@ from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
 from genk3600.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from genk3600.models.household import CitizenRelation, Representation
+from genk3600.models.identity import CitizenMerge, DuplicateDismissal
 from genk3600.models.knowledge import ClassifierModel, Product, ProductCategory, ProductVersion
 from genk3600.models.organisation import Staff, StaffMembership, Unit
 from genk3600.models.party import ContactParty, ObjectLink
@@ -42,12 +43,14 @@ __all__ = [
     "Category",
     "CategoryDecider",
     "Citizen",
+    "CitizenMerge",
     "CitizenRelation",
     "ClassifierModel",
     "ClosingDay",
     "Contact",
     "ContactAttachment",
     "ContactParty",
+    "DuplicateDismissal",
     "Escalation",
     "IdempotencyKey",
     "ObjectLink",

@@ -21,6 +21,8 @@ class Citizen(IdMixin, TimestampMixin, Base):
         Index("ix_citizen_email", "email"),
         Index("ix_citizen_phone", "phone"),
         Index("ix_citizen_case_worker_id", "case_worker_id"),
+        Index("ix_citizen_merged_into_id", "merged_into_id"),
+        CheckConstraint("merged_into_id <> id", name="not_merged_into_itself"),
     )
 
     national_number_hash: Mapped[str | None] = mapped_column(Text, unique=True)
@@ -35,3 +37,7 @@ class Citizen(IdMixin, TimestampMixin, Base):
     # Erasure and retention leave this citizen's data alone while a legal hold is set.
     legal_hold: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    # Set while this record is merged into another (identity/): the survivor answers for the person, this row
+    # stays as it was (except a national number the survivor took over) so lookups by its e-mail or phone still
+    # lead to the survivor and an un-merge can give it back its rows.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id", ondelete="RESTRICT"))

@@ -113,6 +113,9 @@ class TicketEventType(StrEnum):
     callback_failed = "callback_failed"  # closed without reaching them; the ticket is flagged
     callback_cancelled = "callback_cancelled"
     callback_letter_sent = "callback_letter_sent"
+    # Two citizen records found to be one person (genk3600/identity/): on every ticket of both, and undone.
+    citizen_merged = "citizen_merged"
+    citizen_unmerged = "citizen_unmerged"
 
 
 class PartyKind(StrEnum):
@@ -233,6 +236,8 @@ class Scope(StrEnum):
     # The DPO's subject-access tools (export, erasure, legal hold): they read and change every record of a
     # citizen, social cases included, so `admin` alone does not reach them.
     citizens_export = "citizens:export"
+    # The data steward's tools: duplicate candidates, merging two citizen records and undoing a merge.
+    citizens_merge = "citizens:merge"
     admin = "admin"
 
 
@@ -285,3 +290,20 @@ class CitizenNotice(StrEnum):
     mail = "mail"  # to their e-mail address, through the outbound mail queue
     letter = "letter"  # no e-mail but a postal address: a letter task on the ticket
     none = "none"  # neither: nothing can be sent
+
+
+class IdentifierKind(StrEnum):
+    """What a citizen's secondary identifier is (kept from a merged record, so lookups still find the person)."""
+
+    national_number = "national_number"  # the keyed hash, as on the citizen row
+    email = "email"
+    phone = "phone"
+
+
+class DuplicateReason(StrEnum):
+    """Why two citizen records may be one person."""
+
+    same_national_number = "same_national_number"
+    same_email = "same_email"
+    same_phone = "same_phone"
+    similar_name = "similar_name"

@@ -38,6 +38,8 @@ from genk3600.households.schemas import HouseholdOut, household_fields
 from genk3600.households.service import today
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.names import load_names
+from genk3600.identity.merging import erase_merged_identities
+from genk3600.identity.repository import records_merged_into
 from genk3600.kit.clock import Clock
 from genk3600.models import Citizen, Contact, ContactParty, Ticket
 from genk3600.models.enums import Confidentiality, Language, PartyKind
@@ -82,11 +84,13 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     parties = await repository.parties_of_contacts_or_citizen(session, [contact.id for contact in contacts], citizen.id)
     callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
     household = await full_household(session, citizen.id, today(clock))
+    merged_records = await records_merged_into(session, citizen.id)
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
         exported_at=clock.now(),
         citizen=ExportedCitizen.model_validate(citizen),
+        merged_records=[ExportedCitizen.model_validate(record) for record in merged_records],
         contacts=[
             ExportedContact(
                 id=contact.id,
@@ -247,12 +251,19 @@ async def erase_citizen(session: AsyncSession, clock: Clock, citizen_id: int, re
     cleared = [name for name in CITIZEN_FIELDS if getattr(citizen, name) is not None]
     for name in CITIZEN_FIELDS:
         setattr(citizen, name, None)
+    # The same person's records merged into this one keep their e-mail and phone for lookups: erased with it.
+    merged_records = await erase_merged_identities(session, citizen.id, CITIZEN_FIELDS)
     contacts = await repository.contacts_of_citizen(session, citizen.id)
     tickets = await repository.tickets_of_citizen(session, citizen.id)
     erased = await erase_free_text(session, contacts, tickets, citizen.id)
     erased.representations = await erase_representations(session, citizen.id)
     await audit_act(
-        session, "erase", "citizen", str(citizen.id), reason, {"citizen_fields": cleared, **erased.as_dict()}
+        session,
+        "erase",
+        "citizen",
+        str(citizen.id),
+        reason,
+        {"citizen_fields": cleared, "merged_citizen_ids": merged_records, **erased.as_dict()},
     )
     return ErasureOut(
         citizen_id=citizen.id, reason=reason, erased_at=clock.now(), citizen_fields=cleared, **erased.as_dict()

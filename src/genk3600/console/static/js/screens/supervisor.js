@@ -4,6 +4,7 @@ import { ApiError, get, token } from "../api.js";
 import { field, formatDateTime, h, uid } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { choices, deadlineBadge, errorNotice, ticketLink, unitPicker } from "./common.js";
+import { duplicatesSection } from "./duplicates.js";
 
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -181,7 +182,8 @@ export async function render(main, context) {
     h("button", { type: "submit" }, t("supervisor.show")),
   );
   const live = await liveSection(context);
-  main.append(h("h1", {}, t("supervisor.title")), live.section, h("h2", {}, t("live.reports")), form, results);
+  const duplicates = await duplicatesSection();
+  main.append(h("h1", {}, t("supervisor.title")), live.section, duplicates, h("h2", {}, t("live.reports")), form, results);
   const charts = [];
 
   async function show() {
