@@ -2,6 +2,13 @@
 
 from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
 from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
+from genk3600.models.appointment import (
+    Appointment,
+    AppointmentKind,
+    Availability,
+    AvailabilityException,
+    StaffCalendarFeed,
+)
 from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
 from genk3600.models.callback import CallbackAttempt, CallbackRequest
@@ -30,6 +37,11 @@ from genk3600.models.ticket import (
 
 __all__ = [
     "AccessGrant",
+    "Appointment",
+    "AppointmentKind",
+    "Availability",
+    "AvailabilityException",
+    "StaffCalendarFeed",
     "ApiClient",
     "AssignmentOffer",
     "AssignmentPolicy",

@@ -113,6 +113,12 @@ class TicketEventType(StrEnum):
     callback_failed = "callback_failed"  # closed without reaching them; the ticket is flagged
     callback_cancelled = "callback_cancelled"
     callback_letter_sent = "callback_letter_sent"
+    # Appointments and home visits on the ticket: genk3600/appointments/.
+    appointment_booked = "appointment_booked"
+    appointment_moved = "appointment_moved"
+    appointment_cancelled = "appointment_cancelled"
+    appointment_held = "appointment_held"  # recorded as a contact with its role
+    appointment_no_show = "appointment_no_show"
 
 
 class PartyKind(StrEnum):
@@ -250,3 +256,26 @@ class CitizenNotice(StrEnum):
     mail = "mail"  # to their e-mail address, through the outbound mail queue
     letter = "letter"  # no e-mail but a postal address: a letter task on the ticket
     none = "none"  # neither: nothing can be sent
+
+
+class AppointmentStatus(StrEnum):
+    booked = "booked"
+    cancelled = "cancelled"
+    held = "held"  # took place: recorded as a contact (channel appointment or home_visit) with its role
+    no_show = "no_show"  # the citizen did not come (or was not home): an outcome, no contact
+
+
+class AppointmentOutcome(StrEnum):
+    held = "held"
+    no_show = "no_show"
+
+
+class AvailabilityExceptionReason(StrEnum):
+    leave = "leave"
+    training = "training"
+    other = "other"
+
+
+class BookedVia(StrEnum):
+    staff = "staff"  # a staff member or a system through the API or the console
+    citizen = "citizen"  # the citizen on the public status page, with their access code
