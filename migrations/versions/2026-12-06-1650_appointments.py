@@ -44,7 +44,9 @@ REMINDER_DUE = "status = 'booked' AND reminder_sent_at IS NULL AND reminder_due_
 
 
 def _fk(table: str, column: str, target: str, ondelete: str = "RESTRICT") -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete)
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
 
 
 def upgrade() -> None:
@@ -74,9 +76,7 @@ def upgrade() -> None:
         sa.CheckConstraint("code ~ '^[a-z][a-z0-9_.-]*$'", name=op.f("ck_appointment_kind_code_format")),
         sa.CheckConstraint("duration_minutes BETWEEN 5 AND 480", name=op.f("ck_appointment_kind_duration_range")),
         sa.CheckConstraint("travel_minutes BETWEEN 0 AND 240", name=op.f("ck_appointment_kind_travel_range")),
-        sa.CheckConstraint(
-            "home_visit OR travel_minutes = 0", name=op.f("ck_appointment_kind_travel_only_for_visits")
-        ),
+        sa.CheckConstraint("home_visit OR travel_minutes = 0", name=op.f("ck_appointment_kind_travel_only_for_visits")),
         sa.CheckConstraint(NAMES_SHAPE, name=op.f("ck_appointment_kind_names_shape")),
         _fk("appointment_kind", "unit_id", "unit"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointment_kind")),
@@ -118,9 +118,7 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("until", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.CheckConstraint(
-            "reason IN ('leave', 'training', 'other')", name=op.f("ck_availability_exception_reason")
-        ),
+        sa.CheckConstraint("reason IN ('leave', 'training', 'other')", name=op.f("ck_availability_exception_reason")),
         sa.CheckConstraint("until > since", name=op.f("ck_availability_exception_until_after_since")),
         sa.CheckConstraint(ONE_RESOURCE, name=op.f("ck_availability_exception_one_resource")),
         _fk("availability_exception", "staff_id", "staff"),
@@ -165,9 +163,7 @@ def upgrade() -> None:
         sa.Column("actor_name", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('booked', 'cancelled', 'held', 'no_show')", name=op.f("ck_appointment_status")
-        ),
+        sa.CheckConstraint("status IN ('booked', 'cancelled', 'held', 'no_show')", name=op.f("ck_appointment_status")),
         sa.CheckConstraint("language IN ('nl', 'fr', 'en', 'de')", name=op.f("ck_appointment_language")),
         sa.CheckConstraint("booked_via IN ('staff', 'citizen')", name=op.f("ck_appointment_booked_via")),
         sa.CheckConstraint(ONE_ACTOR, name=op.f("ck_appointment_one_actor")),
@@ -196,7 +192,9 @@ def upgrade() -> None:
         ),
         _fk("appointment", "ticket_id", "ticket"),
         sa.ForeignKeyConstraint(
-            ["kind_id"], ["appointment_kind.id"], name=op.f("fk_appointment_kind_id_appointment_kind"),
+            ["kind_id"],
+            ["appointment_kind.id"],
+            name=op.f("fk_appointment_kind_id_appointment_kind"),
             ondelete="RESTRICT",
         ),
         _fk("appointment", "unit_id", "unit"),

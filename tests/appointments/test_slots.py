@@ -73,7 +73,7 @@ CASES = [
         (utc(2027, 4, 6), utc(2027, 4, 7)),
         (timedelta(minutes=30), timedelta(minutes=30)),
         # Slots at 09:30, 10:30 and 11:30 local (07:30, 08:30, 09:30 UTC), blocked an hour around each with
-        # travel; the later two clash with the taken 11:00–11:30 local.
+        # travel; the later two clash with the taken 11:00-11:30 local.
         ["2027-04-06 07:30"],
         id="travel-time-and-taken",
     ),
@@ -101,9 +101,7 @@ def test_free_slots(
     expected: list[str],
 ) -> None:
     calendar = BusinessCalendar(WEEKDAYS, closing)
-    found = free_slots(
-        windows, calendar, taken, duration, *between, travel_before=travel[0], travel_after=travel[1]
-    )
+    found = free_slots(windows, calendar, taken, duration, *between, travel_before=travel[0], travel_after=travel[1])
     assert starts(found) == expected
     assert all(slot.ends_at - slot.starts_at == duration for slot in found)
 

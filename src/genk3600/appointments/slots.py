@@ -1,6 +1,6 @@
 """Free slots, as a pure function of weekly availability, the unit's calendar and what is already taken.
 
-Availability is local wall-clock time (Europe/Brussels): a 09:00–12:00 window stays 09:00–12:00 local on both
+Availability is local wall-clock time (Europe/Brussels): a 09:00-12:00 window stays 09:00-12:00 local on both
 sides of a daylight-saving switch, because each day's window is placed on that day's own UTC offset. Days the
 unit's calendar closes (Belgian public holidays, its closing days) have no slots. A slot's blocked time is the
 slot plus the travel before and after it (home visits); all of it must lie within the window and clear of

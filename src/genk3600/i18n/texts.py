@@ -409,6 +409,26 @@ MESSAGES: Mapping[str, Spec] = {
     ),
     "callback.cancelled": Spec(N_("Call-back cancelled by {actor}.")),
     "callback.letter_sent": Spec(N_("The letter about the failed call-back was sent (recorded by {actor}).")),
+    # Appointments and home visits (genk3600/appointments/)
+    "appointment.booked": Spec(
+        N_("Appointment ({kind}) booked by {actor} with {with} on {when}."),
+        {"with": Kind.unit_staff, "when": Kind.moment},
+    ),
+    "appointment.moved": Spec(
+        N_("Appointment ({kind}) moved by {actor} from {before} to {when}, with {with}."),
+        {"with": Kind.unit_staff, "when": Kind.moment, "before": Kind.moment},
+    ),
+    "appointment.cancelled": Spec(N_("Appointment ({kind}) on {when} cancelled by {actor}."), {"when": Kind.moment}),
+    "appointment.held": Spec(
+        N_("Appointment ({kind}) on {when} held; recorded as a contact by {actor}."), {"when": Kind.moment}
+    ),
+    "appointment.no_show": Spec(
+        N_("The citizen did not come to the appointment ({kind}) on {when} (recorded by {actor})."),
+        {"when": Kind.moment},
+    ),
+    "appointment.reminded": Spec(
+        N_("Reminder of the appointment ({kind}) on {when} sent to the citizen."), {"when": Kind.moment}
+    ),
     "contact.outcome_recorded": Spec(
         N_("Outcome of {contact} recorded by {actor}: {reached}; {answered}."),
         {"contact": Kind.contact, "reached": Kind.message, "answered": Kind.message},

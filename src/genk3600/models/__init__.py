@@ -1,7 +1,6 @@
 """ORM models, centralised because every capability references them (DESIGN.md §2)."""
 
 from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
-from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
 from genk3600.models.appointment import (
     Appointment,
     AppointmentKind,
@@ -9,6 +8,7 @@ from genk3600.models.appointment import (
     AvailabilityException,
     StaffCalendarFeed,
 )
+from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
 from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
 from genk3600.models.callback import CallbackAttempt, CallbackRequest
@@ -37,15 +37,14 @@ from genk3600.models.ticket import (
 
 __all__ = [
     "AccessGrant",
+    "ApiClient",
     "Appointment",
     "AppointmentKind",
-    "Availability",
-    "AvailabilityException",
-    "StaffCalendarFeed",
-    "ApiClient",
     "AssignmentOffer",
     "AssignmentPolicy",
     "AuditEntry",
+    "Availability",
+    "AvailabilityException",
     "Base",
     "Call",
     "CallbackAttempt",
@@ -77,6 +76,7 @@ __all__ = [
     "RoutingRuleVersion",
     "SlaPolicy",
     "Staff",
+    "StaffCalendarFeed",
     "StaffMembership",
     "StaffPresence",
     "StaffSkills",

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -205,4 +204,3 @@ class StaffCalendarFeed(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
