@@ -27,7 +27,9 @@ from genk3600.models.enums import AppointmentStatus
 from genk3600.privacy.visibility import visible_tickets
 
 _DETAILS = (
-    selectinload(Appointment.ticket),
+    # The ticket's citizen (whom to mail, in which language) and category (which kinds fit it) come along.
+    selectinload(Appointment.ticket).selectinload(Ticket.citizen),
+    selectinload(Appointment.ticket).selectinload(Ticket.category),
     selectinload(Appointment.kind),
     selectinload(Appointment.unit),
     selectinload(Appointment.staff),

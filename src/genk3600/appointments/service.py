@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import Range
@@ -403,7 +403,7 @@ def reminder_moment(settings: Settings, starts_at: datetime, now: datetime) -> d
     """The day before the appointment at the reminder hour (local time); None if that moment has passed."""
     zone = settings.zone
     day = starts_at.astimezone(zone).date() - timedelta(days=1)
-    due = datetime(day.year, day.month, day.day, settings.appointment_reminder_hour, tzinfo=zone)
+    due = datetime(day.year, day.month, day.day, settings.appointment_reminder_hour, tzinfo=zone).astimezone(UTC)
     return due if due > now else None
 
 
@@ -957,7 +957,7 @@ async def issue_feed(
     return CalendarFeedOut(
         staff_id=staff_id,
         token=token,
-        feed_url=f"{settings.public_url}/v1/staff/{staff_id}/calendar.ics?token={token}",
+        feed_url=f"{settings.public_url}/v1/staff/{staff_id}/calendar-feed?token={token}",
         issued_at=now,
     )
 
