@@ -126,7 +126,7 @@ async def test_the_reminder_arrives_the_day_before_with_a_valid_ics_and_only_onc
     assert reminder["Subject"] == f"Erinnerung: Ihr Termin morgen [{reference}]"
     assert reminder["Content-Language"] == "de"
     [text] = [part for part in reminder.walk() if part.get_content_type() == "text/plain"]
-    assert "Donnerstag, 25. März 2027" in text.get_content()
+    assert "Donnerstag, 25. März 2027" in text.get_payload(decode=True).decode()
     [attachment] = [part for part in reminder.walk() if part.get_content_type() == "text/calendar"]
     assert attachment.get_filename() == "invite.ics"
     calendar = Calendar.from_ical(attachment.get_payload(decode=True))
