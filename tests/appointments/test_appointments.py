@@ -73,11 +73,13 @@ async def test_the_case_worker_is_offered_first_and_booking_stops_the_first_resp
     assert order == sorted(order, key=lambda staff_id: staff_id != case.worker.id)
 
     ticket = await session.scalar(select(Ticket).where(Ticket.reference == case.reference))
-    assert ticket is not None and ticket.first_responded_at is None
+    assert ticket is not None
+    assert ticket.first_responded_at is None
     booked = await _book(client, case, representative={"name": "Els Peeters", "relationship": "daughter"})
     assert booked.status_code == 201, booked.text
     out = booked.json()
-    assert out["status"] == "booked" and out["home_visit"] is True
+    assert out["status"] == "booked"
+    assert out["home_visit"] is True
     assert (out["starts_at"], out["ends_at"]) == ("2027-03-23T08:20:00Z", "2027-03-23T09:20:00Z")
     assert (out["blocked_starts_at"], out["blocked_ends_at"]) == ("2027-03-23T08:00:00Z", "2027-03-23T09:40:00Z")
     assert out["representative"]["name"] == "Els Peeters"
@@ -88,7 +90,9 @@ async def test_the_case_worker_is_offered_first_and_booking_stops_the_first_resp
     assert ticket.first_responded_at == clock.now()
     assert "appointment_booked" in await _types(session, case.reference)
     mail = await session.scalar(select(OutboundMail).where(OutboundMail.purpose == "appointment_booked"))
-    assert mail is not None and mail.to_address == "client@example.org" and mail.language == "nl"
+    assert mail is not None
+    assert mail.to_address == "client@example.org"
+    assert mail.language == "nl"
     assert case.reference in mail.subject
     invite = Calendar.from_ical(mail.calendar)
     assert invite["METHOD"] == "REQUEST"
@@ -116,7 +120,8 @@ async def test_the_same_slot_twice_is_a_409_naming_the_next_free_slots(
     problem = assert_problem(second, 409)
     assert problem["type"].endswith("/slot-taken")
     alternatives = problem["alternatives"]
-    assert alternatives and alternatives[0]["staff"]["id"] == case.worker.id
+    assert alternatives
+    assert alternatives[0]["staff"]["id"] == case.worker.id
     # 10:20 local would overlap the booked visit's travel: the next free one is Thursday's.
     assert alternatives[0]["starts_at"] == "2027-03-25T08:20:00Z"
     assert await session.scalar(select(func.count()).select_from(Appointment)) == 1
@@ -155,9 +160,11 @@ async def test_a_held_home_visit_lands_on_the_ticket_as_a_contact_with_its_role(
     assert contact is not None
     assert contact.channel == "home_visit"
     ticket = await session.scalar(select(Ticket).where(Ticket.reference == case.reference))
-    assert ticket is not None and contact.ticket_id == ticket.id
+    assert ticket is not None
+    assert contact.ticket_id == ticket.id
     role = await session.scalar(select(Participation).where(Participation.contact_id == contact.id))
-    assert role is not None and (role.staff_id, role.role) == (case.worker.id, "advising")
+    assert role is not None
+    assert (role.staff_id, role.role) == (case.worker.id, "advising")
     assert (await _types(session, case.reference))[-3:] == [
         "contact_added", "participation_recorded", "appointment_held"]  # fmt: skip
 
@@ -182,7 +189,8 @@ async def test_a_no_show_is_an_outcome_without_a_contact(
         headers=bearer(settings, clock, case.worker.email),
     )  # fmt: skip
     assert missed.status_code == 200, missed.text
-    assert missed.json()["status"] == "no_show" and missed.json()["contact_id"] is None
+    assert missed.json()["status"] == "no_show"
+    assert missed.json()["contact_id"] is None
     assert await session.scalar(select(func.count()).select_from(Contact)) == contacts
     assert (await _types(session, case.reference))[-1] == "appointment_no_show"
 
@@ -215,11 +223,13 @@ async def test_move_and_cancel_mail_the_citizen_and_free_the_time(
     cancelled = await client.post(
         f"/v1/appointments/{appointment_id}/cancel", json={"reason": "De burger is ziek."}, headers=case.worker_headers
     )
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
     purposes = list(await session.scalars(select(OutboundMail.purpose).order_by(OutboundMail.id)))
     assert purposes[-4:] == ["appointment_booked", "appointment_moved", "appointment_booked", "appointment_cancelled"]
     cancel_mail = await session.scalar(select(OutboundMail).where(OutboundMail.purpose == "appointment_cancelled"))
-    assert cancel_mail is not None and cancel_mail.calendar is not None
+    assert cancel_mail is not None
+    assert cancel_mail.calendar is not None
     event = Calendar.from_ical(cancel_mail.calendar)
     assert event["METHOD"] == "CANCEL"
     assert event.walk("VEVENT")[0]["SEQUENCE"] == 2
@@ -248,7 +258,8 @@ async def test_appointments_of_a_social_case_are_need_to_know(
         assert assert_problem(hidden, 404)["type"].endswith("/appointment-not-found"), path
         assert "CANARY" not in hidden.text
     listed = await client.get("/v1/appointments", headers=agent)
-    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
     slots = await client.get(
         f"/v1/tickets/{case.reference}/appointment-slots", params={"kind": "social.home_visit"}, headers=agent
     )
@@ -289,7 +300,9 @@ async def test_the_staff_feed_needs_its_token_and_says_only_reference_and_kind(
     [event] = calendar.walk("VEVENT")
     assert str(event["SUMMARY"]) == f"{case.reference} · social.home_visit"
     assert event.decoded("DTSTART").isoformat() == booked["blocked_starts_at"].replace("Z", "+00:00")
-    assert "CANARY" not in feed.text and SOCIAL_SUBJECT not in feed.text and "Stadsplein" not in feed.text
+    assert "CANARY" not in feed.text
+    assert SOCIAL_SUBJECT not in feed.text
+    assert "Stadsplein" not in feed.text
 
     wrong = await client.get(f"/v1/staff/{case.worker.id}/calendar-feed", params={"token": "nope"})
     assert assert_problem(wrong, 404)["type"].endswith("/calendar-feed-not-found")
@@ -317,7 +330,8 @@ async def test_the_citizen_books_with_their_access_code_only_kinds_open_to_citiz
     first = slots.json()["items"][0]
     assert first == {"kind": "social.home_visit", "kind_name": "Visite à domicile", "home_visit": True,
                      "starts_at": "2027-03-23T08:20:00Z", "ends_at": "2027-03-23T09:20:00Z"}  # fmt: skip
-    assert "Sofie" not in slots.text and "CANARY" not in slots.text
+    assert "Sofie" not in slots.text
+    assert "CANARY" not in slots.text
 
     wrong = await client.get(f"{path}/appointment-slots", params={"code": "WRONG-CODE"})
     assert_problem(wrong, 404)
@@ -341,7 +355,8 @@ async def test_the_citizen_books_with_their_access_code_only_kinds_open_to_citiz
         json={"kind": "social.home_visit", "starts_at": first["starts_at"], "address": HOME},
     )  # fmt: skip
     problem = assert_problem(third, 409)
-    assert problem["alternatives"] and "staff" not in problem["alternatives"][0]
+    assert problem["alternatives"]
+    assert "staff" not in problem["alternatives"][0]
 
     closed = {**{"name": "Loket", "unit": "sociale_dienst", "duration_minutes": 30}, "citizen_bookable": False}
     assert (
