@@ -112,6 +112,10 @@ class AppointmentKindOut(OutputModel):
 
 
 class AppointmentKindList(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [{"code": "social.home_visit", **KIND_EXAMPLE}]}]}
+    )
+
     items: list[AppointmentKindOut]
 
 
@@ -175,15 +179,15 @@ class WindowOut(OutputModel):
     weekday: int
     opens: LocalTime
     closes: LocalTime
-    first_day: date | None
-    last_day: date | None
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 class ExceptionOut(OutputModel):
     reason: AvailabilityExceptionReason
     starts_at: datetime
     ends_at: datetime
-    note: str | None
+    note: str | None = None
 
 
 class AvailabilityOut(OutputModel):
@@ -192,8 +196,8 @@ class AvailabilityOut(OutputModel):
                                          "exceptions": [{**AVAILABILITY_EXAMPLE["exceptions"][0], "note": None}]}]}
     )  # fmt: skip
 
-    staff_id: int | None
-    desk: str | None = Field(description="Code of the desk unit, for a desk's availability.")
+    staff_id: int | None = None
+    desk: str | None = Field(default=None, description="Code of the desk unit, for a desk's availability.")
     windows: list[WindowOut]
     exceptions: list[ExceptionOut]
 
@@ -236,8 +240,8 @@ class FreeSlot(OutputModel):
     kind: str = Field(description="Code of the appointment kind.")
     starts_at: datetime
     ends_at: datetime
-    staff: AssigneeOut | None = Field(description="Who would receive the citizen (null for a desk).")
-    desk: str | None = Field(description="Code of the desk unit (null for a staff member).")
+    staff: AssigneeOut | None = Field(default=None, description="Who would receive the citizen (null for a desk).")
+    desk: str | None = Field(default=None, description="Code of the desk unit (null for a staff member).")
     case_worker: bool = Field(description="The citizen's own case worker (offered first for social tickets).")
 
 
@@ -276,10 +280,10 @@ class RepresentativeIn(InputModel):
 
 
 class RepresentativeOut(OutputModel):
-    name: str | None
-    relationship: str | None
-    contact: str | None
-    citizen_id: int | None
+    name: str | None = None
+    relationship: str | None = None
+    contact: str | None = None
+    citizen_id: int | None = None
 
 
 BOOK_EXAMPLES: dict[str, Any] = {
@@ -391,26 +395,26 @@ class AppointmentOut(OutputModel):
     kind: str
     kind_name: str = Field(description="The kind's name in the reader's language.")
     unit: str = Field(description="The unit that offers the kind.")
-    staff: AssigneeOut | None
-    desk: str | None
+    staff: AssigneeOut | None = None
+    desk: str | None = None
     starts_at: datetime
     ends_at: datetime
     blocked_starts_at: datetime = Field(description="Start of the blocked calendar time (travel before included).")
     blocked_ends_at: datetime = Field(description="End of the blocked calendar time (travel after included).")
     status: AppointmentStatus
     home_visit: bool
-    address: str | None
+    address: str | None = None
     travel_before_minutes: int
     travel_after_minutes: int
     language: Language = Field(description="The language of the citizen's mails.")
     booked_via: BookedVia
-    representative: RepresentativeOut | None
-    note: str | None
-    contact_id: int | None = Field(description="Once held: the contact it was recorded as.")
-    outcome_at: datetime | None
-    cancel_reason: str | None
-    reminder_due_at: datetime | None = Field(description="When the reminder mail goes out (null: none).")
-    reminder_sent_at: datetime | None
+    representative: RepresentativeOut | None = None
+    note: str | None = None
+    contact_id: int | None = Field(default=None, description="Once held: the contact it was recorded as.")
+    outcome_at: datetime | None = None
+    cancel_reason: str | None = None
+    reminder_due_at: datetime | None = Field(default=None, description="When the reminder mail goes out (null: none).")
+    reminder_sent_at: datetime | None = None
     booked_by: ActorOut
     created_at: datetime
 
@@ -457,7 +461,9 @@ class AppointmentOut(OutputModel):
 
 
 class AppointmentPage(Page[AppointmentOut]):
-    pass
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [APPOINTMENT_OUT_EXAMPLE], "next_cursor": "eyJhZnRlciI6IDd9"}]}
+    )
 
 
 # --- calendar feed ----------------------------------------------------------------------------------------
@@ -553,5 +559,5 @@ class PublicAppointment(OutputModel):
     home_visit: bool
     starts_at: datetime
     ends_at: datetime
-    address: str | None
+    address: str | None = None
     when: str = Field(description="The moment in words, in local time and the citizen's language.")
