@@ -288,11 +288,11 @@ async def test_the_staff_feed_needs_its_token_and_says_only_reference_and_kind(
     issued = await client.post(f"/v1/staff/{case.worker.id}/calendar-feed", headers=case.worker_headers)
     assert issued.status_code == 201, issued.text
     token = issued.json()["token"]
-    assert issued.json()["feed_url"].endswith(f"/v1/staff/{case.worker.id}/calendar-feed?token={token}")
+    assert issued.json()["feed_url"].endswith(f"/v1/public/staff/{case.worker.id}/calendar-feed?token={token}")
     not_theirs = await client.post(f"/v1/staff/{case.worker.id}/calendar-feed", headers=case.colleague_headers)
     assert_problem(not_theirs, 404)
 
-    feed = await client.get(f"/v1/staff/{case.worker.id}/calendar-feed", params={"token": token})
+    feed = await client.get(f"/v1/public/staff/{case.worker.id}/calendar-feed", params={"token": token})
     assert feed.status_code == 200, feed.text
     assert feed.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(feed.text)
@@ -304,13 +304,13 @@ async def test_the_staff_feed_needs_its_token_and_says_only_reference_and_kind(
     assert SOCIAL_SUBJECT not in feed.text
     assert "Stadsplein" not in feed.text
 
-    wrong = await client.get(f"/v1/staff/{case.worker.id}/calendar-feed", params={"token": "nope"})
+    wrong = await client.get(f"/v1/public/staff/{case.worker.id}/calendar-feed", params={"token": "nope"})
     assert assert_problem(wrong, 404)["type"].endswith("/calendar-feed-not-found")
-    other = await client.get(f"/v1/staff/{case.colleague.id}/calendar-feed", params={"token": token})
+    other = await client.get(f"/v1/public/staff/{case.colleague.id}/calendar-feed", params={"token": token})
     assert_problem(other, 404)
     # Issuing again withdraws the old address.
     await client.post(f"/v1/staff/{case.worker.id}/calendar-feed", headers=case.worker_headers)
-    stale = await client.get(f"/v1/staff/{case.worker.id}/calendar-feed", params={"token": token})
+    stale = await client.get(f"/v1/public/staff/{case.worker.id}/calendar-feed", params={"token": token})
     assert_problem(stale, 404)
 
 

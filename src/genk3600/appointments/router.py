@@ -33,7 +33,7 @@ from genk3600.appointments.schemas import (
     PublicBookingIn,
     PublicSlots,
 )
-from genk3600.auth.dependencies import Admin, AppClock, AppSettings, CurrentPrincipal, TicketReader, TicketWriter
+from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader, TicketWriter
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, PROBLEM_BASE, PROBLEM_MEDIA_TYPE, problem_responses
 from genk3600.i18n import requested_language
@@ -467,17 +467,17 @@ FEED_EXAMPLE = (
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
 async def issue_calendar_feed(
-    session: Session, settings: AppSettings, clock: AppClock, actor: CurrentPrincipal, staff_id: StaffId
+    session: Session, settings: AppSettings, clock: AppClock, actor: TicketReader, staff_id: StaffId
 ) -> CalendarFeedOut:
     return await service.issue_feed(session, settings, clock, actor, staff_id)
 
 
-@router.get(
-    "/v1/staff/{staff_id}/calendar-feed",
+@public_router.get(
+    "/staff/{staff_id}/calendar-feed",
     operation_id="get_calendar_feed",
     summary="A staff member's calendar feed (iCalendar)",
     description=(
-        "The staff member's own appointments (from 30 days back) as `text/calendar`, blocked time (travel "
+        "At `/v1/public/…`: the staff member's own appointments (from 30 days back) as `text/calendar`, blocked time (travel "
         "included) as each event's span, cancelled ones as `STATUS:CANCELLED`. **No API key**: the `token` from "
         "`POST …/calendar-feed` is the key; a wrong or withdrawn token answers 404. Events say only the ticket's "
         "reference and the kind's code: nothing of the citizen or a social case."

@@ -476,7 +476,7 @@ class CalendarFeedOut(OutputModel):
                 {
                     "staff_id": 42,
                     "token": "k3Jx9v0bqQ2h7dYw1Zr8uT5mNc4pLs6a",
-                    "feed_url": "https://genk3600.genk.be/v1/staff/42/calendar-feed?token=k3Jx9v0bqQ2h7dYw1Zr8uT5mNc4pLs6a",
+                    "feed_url": "https://genk3600.genk.be/v1/public/staff/42/calendar-feed?token=k3Jx9v0bqQ2h7dYw1Zr8uT5mNc4pLs6a",
                     "issued_at": "2027-03-22T10:00:00Z",
                 }
             ]

@@ -957,7 +957,7 @@ async def issue_feed(
     return CalendarFeedOut(
         staff_id=staff_id,
         token=token,
-        feed_url=f"{settings.public_url}/v1/staff/{staff_id}/calendar-feed?token={token}",
+        feed_url=f"{settings.public_url}/v1/public/staff/{staff_id}/calendar-feed?token={token}",
         issued_at=now,
     )
 
