@@ -48,6 +48,8 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "staff_id": str(world.agent.id),
         "unit_code": "omgeving",
         "offer_id": "1",
+        "appointment_id": "1",
+        "kind_code": "waste.visit",
     }
 
 

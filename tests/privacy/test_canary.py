@@ -50,6 +50,8 @@ class Case:
     citizen_id: int
     ocmw_headers: dict[str, str]
     callback_id: int
+    appointment_id: int
+    appointment_starts_at: str
 
 
 @dataclass
@@ -133,12 +135,32 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     }
     asked = await client.post("/v1/callbacks", json=callback, headers=ocmw)
     assert asked.status_code == 201, asked.text
+    # A home visit by the case worker, with the citizen's representative (appointments/).
+    admin = {"X-API-Key": await factories.api_key(session, "canary-admin", ["admin"])}
+    await session.commit()
+    kind = {"name": "Huisbezoek", "unit": world.sociale_dienst.code, "category_prefix": "social.",
+            "duration_minutes": 60, "home_visit": True, "citizen_bookable": True}  # fmt: skip
+    assert (await client.put("/v1/appointment-kinds/social.home_visit", json=kind, headers=admin)).is_success
+    every_day = {"windows": [{"weekday": day, "opens": "00:00", "closes": "23:00"} for day in range(7)]}
+    made = await client.put(f"/v1/staff/{case_worker.id}/availability", json=every_day, headers=admin)
+    assert made.is_success, made.text
+    slots = await client.get(
+        f"/v1/tickets/{reference}/appointment-slots", params={"kind": "social.home_visit"}, headers=ocmw
+    )
+    starts_at = slots.json()["items"][0]["starts_at"]
+    visit = {"ticket": reference, "kind": "social.home_visit", "starts_at": starts_at, "staff_id": case_worker.id,
+             "address": f"Kanaalstraat 1, 3600 Genk {CASE_CANARY}", "note": f"Schulden {CASE_CANARY}",
+             "representative": {"name": PERSON_CANARY, "relationship": "dochter"}}  # fmt: skip
+    booked = await client.post("/v1/appointments", json=visit, headers=ocmw)
+    assert booked.status_code == 201, booked.text
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
     own = await client.get(f"/v1/tickets/{reference}", headers=ocmw)
     assert CASE_CANARY in own.text
     assert [link["object_id"] for link in own.json()["links"]] == [f"SD-{CASE_CANARY}"]
     assert PERSON_CANARY in [party["name"] for party in own.json()["parties"]]
-    return Case(reference, created.json()["contact"]["id"], citizen.id, ocmw, asked.json()["id"])
+    return Case(
+        reference, created.json()["contact"]["id"], citizen.id, ocmw, asked.json()["id"], booked.json()["id"], starts_at
+    )
 
 
 async def _principals(session: AsyncSession, settings: Settings, world: World, clock: FixedClock) -> list[Principal]:
@@ -172,6 +194,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "category_code": world.living_wage.code,
         "report_name": "volumes",
         "callback_id": str(case.callback_id),
+        "appointment_id": str(case.appointment_id),
+        "kind_code": "social.home_visit",
     }
 
 
@@ -246,6 +270,19 @@ def _bodies(operation_id: str, case: Case, world: World, spec_example: Any) -> l
         ],
         "record_callback_attempt": [{"outcome": "no_answer"}, {"outcome": "wrong_number"}],
         "set_contact_outcome": [{"reached_citizen": True}],
+        "book_appointment": [
+            {
+                "ticket": case.reference,
+                "kind": "social.home_visit",
+                "starts_at": case.appointment_starts_at,
+                "staff_id": 1,
+                "address": "Stadsplein 1",
+            },
+        ],
+        "move_appointment": [{"starts_at": case.appointment_starts_at}],
+        "cancel_appointment": [{"reason": "Ziek."}],
+        "record_appointment_outcome": [{"outcome": "held"}, {"outcome": "no_show"}],
+        "book_public_appointment": [{"kind": "social.home_visit", "starts_at": case.appointment_starts_at}],
         "set_citizen_legal_hold": [{"legal_hold": True, "reason": "Lopende procedure."}],
         # An answer on the case (its preview names the citizen and quotes the canned answer), to its citizen or
         # to the address the case's mail came from.

@@ -456,7 +456,7 @@ async def _check_slot(
             ),
             params={"kind": kind.code},
         )
-    if starts_at <= clock.now():
+    if starts_at < clock.now():
         raise NotASlot(P_("The slot has begun already; choose one still to come."))
     calendar = await calendar_for_unit(session, kind.unit_id, settings.timezone)
     travel = _travel(kind)
