@@ -16,6 +16,7 @@ from genk3600.appointments.schemas import (
     BOOK_EXAMPLES,
     KIND_CODE_PATTERN,
     KIND_EXAMPLE,
+    AppointmentCancelIn,
     AppointmentIn,
     AppointmentKindIn,
     AppointmentKindList,
@@ -25,7 +26,6 @@ from genk3600.appointments.schemas import (
     AvailabilityIn,
     AvailabilityOut,
     CalendarFeedOut,
-    CancelIn,
     FreeSlots,
     MoveIn,
     OutcomeIn,
@@ -406,7 +406,7 @@ async def cancel_appointment(
     clock: AppClock,
     actor: TicketWriter,
     appointment_id: AppointmentId,
-    data: CancelIn,
+    data: AppointmentCancelIn,
     language: ReaderLanguage,
 ) -> AppointmentOut:
     return await service.cancel(session, settings, clock, actor, appointment_id, data, language)
@@ -477,8 +477,8 @@ async def issue_calendar_feed(
     operation_id="get_calendar_feed",
     summary="A staff member's calendar feed (iCalendar)",
     description=(
-        "At `/v1/public/…`: the staff member's own appointments (from 30 days back) as `text/calendar`, blocked time (travel "
-        "included) as each event's span, cancelled ones as `STATUS:CANCELLED`. **No API key**: the `token` from "
+        "At `/v1/public/…`: the staff member's own appointments (from 30 days back) as `text/calendar`, blocked "
+        "time (travel included) as each event's span, cancelled ones as `STATUS:CANCELLED`. **No API key**: the `token` from "
         "`POST …/calendar-feed` is the key; a wrong or withdrawn token answers 404. Events say only the ticket's "
         "reference and the kind's code: nothing of the citizen or a social case."
     ),

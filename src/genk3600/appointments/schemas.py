@@ -330,7 +330,7 @@ class MoveIn(InputModel):
     staff_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Another staff member (optional).")
 
 
-class CancelIn(InputModel):
+class AppointmentCancelIn(InputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "De burger is ziek."}]})
 
     reason: Text2000

@@ -40,6 +40,7 @@ from genk3600.appointments.errors import (
 from genk3600.appointments.notice import Notice
 from genk3600.appointments.repository import AppointmentFilter, Bookable
 from genk3600.appointments.schemas import (
+    AppointmentCancelIn,
     AppointmentIn,
     AppointmentKindIn,
     AppointmentKindList,
@@ -49,7 +50,6 @@ from genk3600.appointments.schemas import (
     AvailabilityIn,
     AvailabilityOut,
     CalendarFeedOut,
-    CancelIn,
     FreeSlot,
     FreeSlots,
     MoveIn,
@@ -840,7 +840,7 @@ async def cancel(
     clock: Clock,
     actor: Principal,
     appointment_id: int,
-    data: CancelIn,
+    data: AppointmentCancelIn,
     language: Language,
 ) -> AppointmentOut:
     """Cancel a booked appointment: its time is free again, the citizen gets the cancellation."""
