@@ -479,8 +479,8 @@ async def issue_calendar_feed(
     description=(
         "At `/v1/public/…`: the staff member's own appointments (from 30 days back) as `text/calendar`, blocked "
         "time (travel included) as each event's span, cancelled ones as `STATUS:CANCELLED`. **No API key**: the "
-        "`token` from `POST …/calendar-feed` is the key; a wrong or withdrawn token answers 404. Events say only the ticket's "
-        "reference and the kind's code: nothing of the citizen or a social case."
+        "`token` from `POST …/calendar-feed` is the key; a wrong or withdrawn token answers 404. Events say only "
+        "the ticket's reference and the kind's code: nothing of the citizen or a social case."
     ),
     response_class=Response,
     responses={
