@@ -955,3 +955,32 @@ async def test_automatic_assignment_audits_what_it_writes(
     written = {(entry.target_type, entry.action) for entry in entries}
     assert {("assignment_offer", "update"), ("ticket_event", "insert")} <= written
     _assert_audited("automatic assignment", job, entries, "automatic assignment")
+
+
+async def test_the_appointment_reminders_audit_what_they_write(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    from genk3600.appointments.reminders import remind_once
+    from tests.appointments.helpers import FIRST_VISIT, social_case
+
+    case = await social_case(client, session, settings, clock, world, admin_headers)
+    visit = {"ticket": case.reference, "kind": "social.home_visit", "starts_at": FIRST_VISIT.isoformat(),
+             "staff_id": case.worker.id, "address": "Stadsplein 1, 3600 Genk"}  # fmt: skip
+    assert (await client.post("/v1/appointments", json=visit, headers=case.worker_headers)).status_code == 201
+    clock.set(FIRST_VISIT - timedelta(hours=20))  # the day before, after the reminder hour
+    last = await _last_entry(session)
+
+    with _acting_as("appointment reminders"), _watching(engine) as job:
+        assert await remind_once(sessions, settings, clock) == 1
+
+    entries = await _entries_since(session, last)
+    written = {(entry.target_type, entry.action) for entry in entries}
+    assert {("appointment", "update"), ("outbound_mail", "insert"), ("ticket_event", "insert")} <= written
+    _assert_audited("appointment reminders", job, entries, "appointment reminders")
