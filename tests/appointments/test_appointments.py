@@ -367,3 +367,36 @@ async def test_the_citizen_books_with_their_access_code_only_kinds_open_to_citiz
         json={"kind": "social.desk", "starts_at": "2027-03-25T08:00:00Z"},
     )  # fmt: skip
     assert assert_problem(refused, 422)["type"].endswith("/unknown-appointment-kind")
+
+
+async def test_subject_access_exports_and_erasure_erases_the_appointments(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: FixedClock,
+    world: World,
+    admin_headers: dict[str, str],
+) -> None:
+    from genk3600.models import Citizen
+    from tests import factories
+
+    case = await _case(client, session, settings, clock, world, admin_headers)
+    booked = await _book(client, case, representative={"name": "Els Peeters", "contact": "+32 470 12 34 56"})
+    assert booked.status_code == 201
+    citizen = await session.scalar(select(Citizen).where(Citizen.email == "client@example.org"))
+    assert citizen is not None
+    dpo = {"X-API-Key": await factories.api_key(session, "dpo", ["citizens:export"])}
+    exported = await client.get(f"/v1/citizens/{citizen.id}/export", headers=dpo)
+    assert exported.status_code == 200, exported.text
+    [visit] = exported.json()["tickets"][0]["appointments"]
+    assert (visit["address"], visit["representative_name"]) == (HOME, "Els Peeters")
+
+    erased = await client.post(f"/v1/citizens/{citizen.id}/erasure", json={"reason": "AVG artikel 17."}, headers=dpo)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["appointments"] == 1
+    appointment = await session.get(Appointment, booked.json()["id"], populate_existing=True)
+    assert appointment is not None
+    assert (appointment.address, appointment.representative_name) == ("[erased]", "[erased]")
+    assert appointment.representative_contact == "[erased]"
+    mails = (await session.scalars(select(OutboundMail).where(OutboundMail.purpose == "appointment_booked"))).all()
+    assert [mail.calendar for mail in mails] == [None]

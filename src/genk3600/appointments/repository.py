@@ -257,6 +257,23 @@ async def lock_due_reminders(session: AsyncSession, now: datetime, batch: int) -
     return (await session.scalars(statement)).all()
 
 
+async def appointments_of_tickets(session: AsyncSession, ticket_ids: Sequence[int]) -> Sequence[Appointment]:
+    """Every appointment on these tickets, whoever asks (subject access and erasure)."""
+    statement = select(Appointment).where(Appointment.ticket_id.in_(ticket_ids)).order_by(Appointment.id)
+    return (await session.scalars(statement)).all()
+
+
+def erase_appointment(appointment: Appointment) -> None:
+    """The free text and personal data of an appointment become "[erased]" (or null); its time stays, for the
+    calendars and statistics. An ORM change, so each row is on the audit trail."""
+    erased = "[erased]"
+    for field in ("address", "representative_name", "representative_relationship", "representative_contact",
+                  "note", "cancel_reason"):  # fmt: skip
+        if getattr(appointment, field) is not None:
+            setattr(appointment, field, erased)
+    appointment.representative_citizen_id = None
+
+
 # --- calendar feeds ---------------------------------------------------------------------------------------
 
 

@@ -197,6 +197,22 @@ class ExportedCallback(OutputModel):
     attempts: list[ExportedCallbackAttempt] = Field(validation_alias="attempt_rows")
 
 
+class ExportedAppointment(OutputModel):
+    """An appointment or home visit about the ticket: when, where, with whom the citizen came, how it went."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    home_visit: bool
+    address: str | None
+    representative_name: str | None
+    representative_relationship: str | None
+    representative_contact: str | None
+    booked_via: str
+    created_at: datetime
+
+
 class ExportedTicket(OutputModel):
     id: int
     reference: str
@@ -209,6 +225,9 @@ class ExportedTicket(OutputModel):
     timeline: list[ExportedEvent]
     participations: list[ExportedParticipation]
     callbacks: list[ExportedCallback] = Field(default_factory=list, description="Call-back requests about it.")
+    appointments: list[ExportedAppointment] = Field(
+        default_factory=list, description="Appointments and home visits about it."
+    )
 
 
 class ExportedParty(OutputModel):
@@ -271,6 +290,10 @@ class ErasureOut(OutputModel):
     )
     callbacks: int = Field(
         default=0, description="Call-back requests whose number, question, address and attempt notes were erased."
+    )
+    appointments: int = Field(
+        default=0,
+        description="Appointments whose address, representative, note and cancellation reason were erased.",
     )
 
 
