@@ -206,8 +206,8 @@ async def test_resources_are_followed_through_the_spec_links(
 
         run = settings(
             # Scenarios, not requests: with every operation the spec gains, fewer of them start at a creating one, so
-        # the (derandomised) walk needs more of them to read two resources back by a returned id.
-        max_examples=MAX_EXAMPLES * 6,
+            # the (derandomised) walk needs more of them to read two resources back by a returned id.
+            max_examples=MAX_EXAMPLES * 6,
             stateful_step_count=8,
             derandomize=True,
             database=None,
