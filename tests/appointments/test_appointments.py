@@ -126,6 +126,19 @@ async def test_the_same_slot_twice_is_a_409_naming_the_next_free_slots(
     assert alternatives[0]["starts_at"] == "2027-03-25T08:20:00Z"
     assert await session.scalar(select(func.count()).select_from(Appointment)) == 1
 
+    naive = await client.get(
+        f"/v1/tickets/{case.reference}/appointment-slots",
+        params={"kind": "social.home_visit", "since": "2027-03-23T09:00:00"}, headers=case.worker_headers,
+    )  # fmt: skip
+    assert_problem(naive, 422)
+    far = await client.get(
+        f"/v1/tickets/{case.reference}/appointment-slots",
+        params={"kind": "social.home_visit", "until": "2099-01-01T00:00:00Z", "limit": 100},
+        headers=case.worker_headers,
+    )  # fmt: skip
+    assert far.status_code == 200
+    assert max(item["starts_at"] for item in far.json()["items"]) < "2027-06-23"  # at most 92 days ahead
+
     off_grid = await _book(client, case, starts_at=(FIRST_VISIT + timedelta(minutes=5)).isoformat())
     assert assert_problem(off_grid, 422)["type"].endswith("/not-a-slot")
     no_address = await _book(client, case, address=None, starts_at="2027-03-25T08:20:00Z")

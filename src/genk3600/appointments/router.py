@@ -3,11 +3,11 @@ member's calendar feed; the citizen's own booking lives with the status page (`/
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from genk3600.appointments import service
 from genk3600.appointments.repository import AppointmentFilter
@@ -272,8 +272,10 @@ async def list_appointment_slots(
     reference: ReferencePath,
     kind: Annotated[str, Query(min_length=2, max_length=64, pattern=KIND_CODE_PATTERN, description="Code of the kind.",
                                examples=["social.home_visit"])],
-    since: Annotated[datetime | None, Query(description="From this moment (included); default now.")] = None,
-    until: Annotated[datetime | None, Query(description="Until this moment (excluded).")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="From this moment (included, with its offset); "
+                                                             "default now.")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Until this moment (excluded); at most 92 days after "
+                                                             "`since`, default four weeks.")] = None,
     limit: Limit = 20,
 ) -> FreeSlots:  # fmt: skip
     return await service.free_slots_for_ticket(session, settings, clock, viewer, reference, kind, since, until, limit)
@@ -340,8 +342,8 @@ async def list_appointments(
                                         examples=[REFERENCE_EXAMPLE])] = None,
     staff_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this staff member's.")] = None,
     state: Annotated[AppointmentStatus | None, Query(alias="status", description="Only in this state.")] = None,
-    since: Annotated[datetime | None, Query(description="Ending after this moment.")] = None,
-    until: Annotated[datetime | None, Query(description="Starting before this moment.")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Ending after this moment (with its offset).")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Starting before this moment.")] = None,
 ) -> AppointmentPage:  # fmt: skip
     where = AppointmentFilter(ticket, staff_id, state, since, until)
     return await service.list_appointments(session, viewer, where, params, language)

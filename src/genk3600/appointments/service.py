@@ -113,6 +113,7 @@ from genk3600.units.repository import unit_by_code
 
 # How far ahead free slots are looked for by default, and how many alternatives a 409 names.
 DEFAULT_HORIZON = timedelta(days=28)
+MAX_HORIZON = timedelta(days=92)
 ALTERNATIVES = 5
 DESK_UNIT_KINDS = frozenset({UnitKind.reception.value, UnitKind.quick_desk.value, UnitKind.thematic_desk.value})
 OVERLAP_CONSTRAINTS = ("ex_appointment_staff_overlap", "ex_appointment_desk_overlap")
@@ -389,7 +390,8 @@ async def free_slots_for_ticket(
         raise TicketNotFound(reference)
     kind = await _kind_for(session, kind_code, ticket)
     start = max(since or clock.now(), clock.now())
-    end = until or start + DEFAULT_HORIZON
+    # Bounded: slots are worked out day by day, so a far `until` must not make one request walk years.
+    end = min(until or start + DEFAULT_HORIZON, start + MAX_HORIZON)
     calendar = await calendar_for_unit(session, kind.unit_id, settings.timezone)
     pairs = await _slots(session, calendar, kind, await _candidates(session, kind, ticket), start, end, limit)
     await audit_read(session, viewer, "appointment_slots", str(ticket.id), ticket.confidentiality)
@@ -928,8 +930,8 @@ async def record_outcome(
 
 async def _contact(session: AsyncSession, contact_id: int) -> Contact:
     contact = await contacts_repository.contact_by_id(session, contact_id)
-    if contact is None:  # written in this very transaction
-        raise AppointmentNotFound(contact_id)
+    if contact is None:  # written in this very transaction, so only a bug can get here
+        raise RuntimeError(f"contact {contact_id} vanished within its own transaction")
     return contact
 
 
