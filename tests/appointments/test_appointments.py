@@ -413,3 +413,52 @@ async def test_subject_access_exports_and_erasure_erases_the_appointments(
     assert appointment.representative_contact == "[erased]"
     mails = (await session.scalars(select(OutboundMail).where(OutboundMail.purpose == "appointment_booked"))).all()
     assert [mail.calendar for mail in mails] == [None]
+
+
+async def test_a_desk_is_booked_once_per_slot_and_closes_on_its_closing_days(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: FixedClock,
+    world: World,
+    admin_headers: dict[str, str],
+) -> None:
+    from datetime import date
+
+    from genk3600.models import ClosingDay
+    from tests import factories
+    from tests.appointments.helpers import MONDAY
+    from tests.factories import web_contact
+
+    clock.set(MONDAY)
+    desk = await factories.unit(session, "themabalie", "thematic_desk", world.contact_centre)
+    # Thursday 25 March 2027 the desk is closed (a local closing day of its own).
+    session.add(ClosingDay(unit_id=desk.id, day=date(2027, 3, 25), reason="Opleiding"))
+    await session.flush()
+    kind = {"name": "Identiteitskaart aan de balie", "unit": "themabalie", "category_prefix": "civil.",
+            "duration_minutes": 20, "citizen_bookable": True}  # fmt: skip
+    assert (await client.put("/v1/appointment-kinds/civil.desk", json=kind, headers=admin_headers)).is_success
+    hours = {"windows": [{"weekday": day, "opens": "13:00", "closes": "14:00"} for day in (1, 3, 4)]}
+    not_a_desk = await client.put("/v1/units/omgeving/availability", json=hours, headers=admin_headers)
+    assert assert_problem(not_a_desk, 422)["type"].endswith("/availability-invalid")
+    made = await client.put("/v1/units/themabalie/availability", json=hours, headers=admin_headers)
+    assert made.status_code == 200, made.text
+    assert made.json()["desk"] == "themabalie"
+
+    created = await client.post("/v1/contacts", json=web_contact(category="civil.id_card"), headers=admin_headers)
+    reference = created.json()["ticket"]["reference"]
+    slots = await client.get(
+        f"/v1/tickets/{reference}/appointment-slots", params={"kind": "civil.desk"}, headers=admin_headers
+    )
+    starts = [item["starts_at"] for item in slots.json()["items"]]
+    # Tuesday 13:00, 13:20, 13:40 local, then Friday: Thursday is the desk's closing day.
+    assert starts[:4] == ["2027-03-23T12:00:00Z", "2027-03-23T12:20:00Z", "2027-03-23T12:40:00Z",
+                          "2027-03-26T12:00:00Z"]  # fmt: skip
+    assert {item["desk"] for item in slots.json()["items"]} == {"themabalie"}
+    body = {"ticket": reference, "kind": "civil.desk", "starts_at": starts[0], "desk": "themabalie"}
+    first = await client.post("/v1/appointments", json=body, headers=admin_headers)
+    assert first.status_code == 201, first.text
+    assert (first.json()["desk"], first.json()["staff"]) == ("themabalie", None)
+    second = await client.post("/v1/appointments", json=body, headers=admin_headers)
+    problem = assert_problem(second, 409)
+    assert problem["alternatives"][0]["starts_at"] == starts[1]
