@@ -4,7 +4,7 @@ the staff calendar feed and the citizen's own booking with their access code."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from icalendar import Calendar
@@ -18,6 +18,7 @@ from tests.appointments.helpers import FIRST_VISIT, SOCIAL_SUBJECT, Case, social
 from tests.factories import World, assert_problem, bearer
 
 HOME = "Stadsplein 1, 3600 Genk"
+MONDAY_AFTER = datetime(2027, 3, 29, 12, 0, tzinfo=UTC)  # Easter Monday, after the first two visits
 
 
 async def _case(
@@ -462,3 +463,38 @@ async def test_a_desk_is_booked_once_per_slot_and_closes_on_its_closing_days(
     second = await client.post("/v1/appointments", json=body, headers=admin_headers)
     problem = assert_problem(second, 409)
     assert problem["alternatives"][0]["starts_at"] == starts[1]
+
+
+async def test_the_appointments_report_counts_how_they_went(
+    app: object,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    clock: FixedClock,
+    world: World,
+    admin_headers: dict[str, str],
+) -> None:
+    case = await _case(client, session, settings, clock, world, admin_headers)
+    held = (await _book(client, case)).json()["id"]
+    missed = (await _book(client, case, starts_at="2027-03-25T08:20:00Z")).json()["id"]
+    dropped = (await _book(client, case, staff_id=case.colleague.id)).json()["id"]
+    await _book(client, case, starts_at="2027-03-30T07:20:00Z")  # after the switch to summer time: still ahead
+    await client.post(f"/v1/appointments/{dropped}/cancel", json={"reason": "Ziek."}, headers=case.worker_headers)
+    clock.set(MONDAY_AFTER)
+    worker = bearer(settings, clock, case.worker.email)
+    for appointment_id, outcome in ((held, "held"), (missed, "no_show")):
+        done = await client.post(
+            f"/v1/appointments/{appointment_id}/outcome", json={"outcome": outcome}, headers=worker
+        )
+        assert done.status_code == 200, done.text
+
+    app.state.settings = settings.model_copy(update={"report_small_count_threshold": 1})  # type: ignore[attr-defined]
+    admin = bearer(settings, clock, world.admin.email)
+    period = {"first_day": "2027-03-22", "last_day": "2027-03-31"}
+    report = await client.get("/v1/reports/appointments", params=period, headers=admin)
+    assert report.status_code == 200, report.text
+    [row] = report.json()["rows"]
+    assert row == {
+        "unit": "sociale_dienst", "unit_name": "Sociale Dienst", "kind": "social.home_visit", "appointments": 4,
+        "held": 1, "no_show": 1, "cancelled": 1, "still_booked": 1, "no_show_percent": 50.0,
+    }  # fmt: skip
