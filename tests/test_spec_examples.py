@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -121,6 +121,7 @@ async def _the_front_door(t: Tour) -> None:
     contact_id = t.found["contact_id"] = recorded["contact_id"]
     # What the citizen sees with the code from the acknowledgement.
     code = {"code": recorded["access_code"]}
+    t.found["access_code"] = recorded["access_code"]
     await t.call("GET", f"/v1/public/tickets/{reference}", params=code, headers={"Accept-Language": "nl"})
     # The citizen writes again about the same question: the contact joins the ticket.
     again = {**web, "subject": "Nog steeds niet opgehaald", "body": "Het grofvuil staat er nog.", "ticket": reference}
@@ -334,6 +335,63 @@ async def _callbacks(t: Tour) -> None:
     by_letter = await t.call("POST", "/v1/callbacks", 201, json=letter)
     await t.call("POST", f"/v1/callbacks/{by_letter['id']}/attempts", 201, json={"outcome": "wrong_number"})
     await t.call("POST", f"/v1/callbacks/{by_letter['id']}/letter-sent", json={})
+
+
+async def _appointments(t: Tour) -> None:
+    """Omgeving comes to look at the bulky waste: availability, free slots, a visit booked, moved, held; the
+    citizen books one on the status page; a desk's hours; the staff member's calendar feed."""
+    reference, clerk = t.found["reference"], "stijn.lemmens@genk.example"
+    stijn = await t.session.scalar(select(Staff).where(Staff.email == clerk))
+    assert stijn is not None
+    visit = {
+        "name": "Plaatsbezoek grofvuil",
+        "names": {"fr": "Visite sur place (encombrants)", "en": "Site visit (bulky waste)"},
+        "unit": "omgeving",
+        "category_prefix": "waste.",
+        "duration_minutes": 30,
+        "home_visit": True,
+        "travel_minutes": 15,
+        "citizen_bookable": True,
+    }
+    await t.call("PUT", "/v1/appointment-kinds/waste.site_visit", json=visit)
+    await t.call("GET", "/v1/appointment-kinds", params={"unit": "omgeving"})
+    week = {
+        "windows": [{"unit": "omgeving", "weekday": day, "opens": "09:00", "closes": "12:00"} for day in range(5)],
+        "exceptions": [{"reason": "training", "starts_at": tomorrow_at(t, 9), "ends_at": tomorrow_at(t, 12)}],
+    }
+    await t.call("PUT", f"/v1/staff/{stijn.id}/availability", json=week)
+    await t.call("GET", f"/v1/staff/{stijn.id}/availability")
+    desk = {"windows": [{"weekday": 1, "opens": "13:00", "closes": "16:00"}]}
+    await t.call("PUT", "/v1/units/themabalie_wonen/availability", json=desk)
+    await t.call("GET", "/v1/units/themabalie_wonen/availability")
+    free = await t.call(
+        "GET", f"/v1/tickets/{reference}/appointment-slots", params={"kind": "waste.site_visit", "limit": 3}
+    )
+    first, second = free["items"][0]["starts_at"], free["items"][1]["starts_at"]
+    address = "Stalenstraat 12, 3600 Genk"
+    book = {"ticket": reference, "kind": "waste.site_visit", "starts_at": first, "staff_id": stijn.id,
+            "address": address, "representative": {"name": "Marie Janssens", "relationship": "echtgenote"}}  # fmt: skip
+    booked = await t.call("POST", "/v1/appointments", 201, json=book)
+    path = f"/v1/appointments/{booked['id']}"
+    await t.call("GET", "/v1/appointments", params={"ticket": reference})
+    await t.call("POST", f"{path}/move", json={"starts_at": second})
+    await t.call("GET", path)
+    now = t.clock.now()
+    t.clock.set(datetime.fromisoformat(second) + timedelta(minutes=40))
+    held = {"outcome": "held", "role": "informing", "note": "Grofvuil bekeken; ophaling ingepland."}
+    await t.call("POST", f"{path}/outcome", json=held, headers=t.staff(clerk))
+    t.clock.set(now)
+    code = {"code": t.found["access_code"]}
+    public = f"/v1/public/tickets/{reference}"
+    times = await t.call("GET", f"{public}/appointment-slots", params={**code, "lang": "nl"}, headers=DUTCH)
+    mine = {"kind": "waste.site_visit", "starts_at": times["items"][0]["starts_at"], "address": address}
+    citizens = await t.call("POST", f"{public}/appointments", 201, params=code, json=mine, headers=DUTCH)
+    booked_by_citizen = await t.call("GET", "/v1/appointments", params={"ticket": reference, "status": "booked"})
+    assert any(item["booked_via"] == "citizen" for item in booked_by_citizen["items"]), citizens
+    cancel = {"reason": "De burger heeft het grofvuil zelf naar het recyclagepark gebracht."}
+    await t.call("POST", f"/v1/appointments/{booked_by_citizen['items'][0]['id']}/cancel", json=cancel)
+    feed = await t.call("POST", f"/v1/staff/{stijn.id}/calendar-feed", 201, headers=t.staff(clerk))
+    await t.call("GET", f"/v1/public/staff/{stijn.id}/calendar-feed", params={"token": feed["token"]}, headers={})
 
 
 async def _the_phone(t: Tour) -> None:
@@ -582,6 +640,7 @@ TOUR: list[Step] = [
     _assignment,
     _knowledge,
     _callbacks,
+    _appointments,
     _the_phone,
     _mail,
     _social_case,

@@ -8,7 +8,7 @@
   for If-Match.
 
 Revision ID: 0026_households
-Revises: 0024_callbacks
+Revises: 0025_appointments
 Create Date: 2026-12-06 17:00:00.000000+00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 revision: str = "0026_households"
 # Written beside the other maatzorg branches: the integrator re-chains it after theirs.
-down_revision: str | None = "0024_callbacks"
+down_revision: str | None = "0025_appointments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

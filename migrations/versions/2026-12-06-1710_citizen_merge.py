@@ -24,13 +24,14 @@ down_revision: str | None = "0026_households"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The timeline types as 0024_callbacks left them.
+# The timeline types as 0025_appointments left them.
 EVENTS = (
     "'created', 'contact_added', 'routed', 'assigned', 'escalated', 'status_changed', 'participation_recorded', "
     "'note', 'merged', 'sla_warning', 'sla_breach', 'mail_bounced', "
     "'party_added', 'party_removed', 'link_added', 'link_removed', 'replied', 'offer', "
     "'callback_created', 'callback_assigned', 'callback_attempt_recorded', 'callback_completed', "
-    "'callback_failed', 'callback_cancelled', 'callback_letter_sent'"
+    "'callback_failed', 'callback_cancelled', 'callback_letter_sent', "
+    "'appointment_booked', 'appointment_moved', 'appointment_cancelled', 'appointment_held', 'appointment_no_show'"
 )
 MERGE_EVENTS = "'citizen_merged', 'citizen_unmerged'"
 SCOPES = (

@@ -12,6 +12,8 @@ from sqlalchemy.engine import URL
 
 from genk3600 import __version__
 from genk3600.answering.router import router as answering_router
+from genk3600.appointments.router import public_router as public_appointments_router
+from genk3600.appointments.router import router as appointments_router
 from genk3600.assignment.router import router as assignment_router
 from genk3600.audit.router import router as audit_router
 from genk3600.auth.ratelimit import KeyLimiter, flush_forever
@@ -79,6 +81,12 @@ TAGS = [
         "name": "assignment",
         "description": "Automatic assignment: presence, capacity and skills, a policy per unit, offers one "
         "staff member at a time, and the supervisor's live view.",
+    },
+    {
+        "name": "appointments",
+        "description": "Appointments and home visits (Maatzorg): kinds and availability of staff and desks, free "
+        "slots on the unit's calendar, race-free booking, moves and cancellations mailed with an iCalendar invitation, "
+        "a reminder the day before, the outcome recorded as a contact with its role, a calendar feed per staff member.",
     },
     {
         "name": "callbacks",
@@ -190,6 +198,8 @@ def create_app(
         metrics_router,
         callbacks_router,
         identity_router,
+        appointments_router,
+        public_appointments_router,
     ):
         app.include_router(router)
     install_console(app)

@@ -165,6 +165,16 @@ class Settings(BaseSettings):
         description="Attempts without reaching the citizen after which a call-back closes as failed: the ticket is "
         "flagged and the citizen gets a mail (or, without e-mail but with a postal address, a letter).",
     )
+    appointment_reminder_hour: int = Field(
+        default=10,
+        ge=0,
+        le=23,
+        description="The reminder of an appointment is mailed the day before, from this hour (local time); an "
+        "appointment booked after that moment gets no reminder (its confirmation has just gone out).",
+    )
+    appointment_reminder_seconds: float = Field(
+        default=60.0, gt=0, description="How often the appointment reminder job looks."
+    )
     break_glass_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="How long a supervisor's break-the-glass access lasts."
     )

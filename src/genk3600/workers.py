@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from genk3600.appointments.reminders import run_reminders
 from genk3600.assignment.service import run_assignment
 from genk3600.audit.trail import as_actor
 from genk3600.config import Settings
@@ -28,6 +29,10 @@ def background_jobs(
         as_actor("retention", run_retention(sessions, settings, clock, settings.retention_seconds, stop)),
         as_actor("automatic assignment", run_assignment(sessions, settings, clock, settings.assignment_seconds, stop)),
         as_actor("webhook delivery", run_deliveries(sessions, settings, clock, settings.webhook_send_seconds, stop)),
+        as_actor(
+            "appointment reminders",
+            run_reminders(sessions, settings, clock, settings.appointment_reminder_seconds, stop),
+        ),
     ]
     if settings.smtp_relay_host:
         jobs.append(as_actor("mail sender", run_sender(sessions, settings, clock, settings.mail_send_seconds, stop)))

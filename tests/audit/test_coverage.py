@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -509,6 +509,88 @@ async def _end_representation(c: Context) -> httpx.Response:
     return await c.client.post(path, json={}, headers={**c.admin, "If-Match": '"1"'})
 
 
+# Appointments (tests/appointments): a kind of Omgeving for waste questions, booked with one of its clerks.
+VISIT_KIND = {"name": "Afspraak grofvuil", "unit": "omgeving", "category_prefix": "waste.", "duration_minutes": 30,
+              "citizen_bookable": True}  # fmt: skip
+MONDAY_0800_UTC = "2027-03-22T08:00:00+00:00"
+
+
+async def _bookable(c: Context) -> tuple[Staff, str, str, str]:
+    """A clerk of Omgeving available every weekday morning, a waste ticket; (clerk, reference, access code,
+    the first free slot)."""
+    c.clock.set(datetime.fromisoformat(MONDAY_0800_UTC))
+    clerk = await factories.staff(c.session, "bo.omgeving@genk.example", c.world.omgeving, "back_office")
+    assert (await c.client.put("/v1/appointment-kinds/waste.visit", json=VISIT_KIND, headers=c.admin)).is_success
+    week = {"windows": [{"weekday": day, "opens": "09:00", "closes": "12:00"} for day in range(5)]}
+    assert (await c.client.put(f"/v1/staff/{clerk.id}/availability", json=week, headers=c.admin)).is_success
+    recorded = await c.contact()
+    reference = recorded["ticket"]["reference"]
+    slots = await c.client.get(
+        f"/v1/tickets/{reference}/appointment-slots", params={"kind": "waste.visit"}, headers=c.admin
+    )
+    return clerk, reference, recorded["access_code"], slots.json()["items"][0]["starts_at"]
+
+
+async def _appointment(c: Context) -> tuple[Staff, dict[str, Any]]:
+    clerk, reference, _, starts_at = await _bookable(c)
+    body = {"ticket": reference, "kind": "waste.visit", "starts_at": starts_at, "staff_id": clerk.id}
+    return clerk, await c.created("/v1/appointments", body)
+
+
+async def _put_appointment_kind(c: Context) -> httpx.Response:
+    return await c.client.put("/v1/appointment-kinds/waste.visit", json=VISIT_KIND, headers=c.admin)
+
+
+async def _put_staff_availability(c: Context) -> httpx.Response:
+    training = {"reason": "training", "starts_at": "2027-03-23T08:00:00Z", "ends_at": "2027-03-23T12:00:00Z"}
+    body = {"windows": [{"weekday": 1, "opens": "09:00", "closes": "12:00"}], "exceptions": [training]}
+    return await c.client.put(f"/v1/staff/{c.world.agent.id}/availability", json=body, headers=c.admin)
+
+
+async def _put_desk_availability(c: Context) -> httpx.Response:
+    await factories.unit(c.session, "themabalie", "thematic_desk", c.world.contact_centre)
+    body = {"windows": [{"weekday": 1, "opens": "09:00", "closes": "12:00"}]}
+    return await c.client.put("/v1/units/themabalie/availability", json=body, headers=c.admin)
+
+
+async def _book_appointment(c: Context) -> httpx.Response:
+    clerk, reference, _, starts_at = await _bookable(c)
+    body = {"ticket": reference, "kind": "waste.visit", "starts_at": starts_at, "staff_id": clerk.id}
+    return await c.client.post("/v1/appointments", json=body, headers=c.admin)
+
+
+async def _book_public_appointment(c: Context) -> httpx.Response:
+    _, reference, code, starts_at = await _bookable(c)
+    return await c.client.post(
+        f"/v1/public/tickets/{reference}/appointments", params={"code": code},
+        json={"kind": "waste.visit", "starts_at": starts_at},
+    )  # fmt: skip
+
+
+async def _move_appointment(c: Context) -> httpx.Response:
+    _, booked = await _appointment(c)
+    later = {"starts_at": "2027-03-24T08:00:00Z"}
+    return await c.client.post(f"/v1/appointments/{booked['id']}/move", json=later, headers=c.admin)
+
+
+async def _cancel_appointment(c: Context) -> httpx.Response:
+    _, booked = await _appointment(c)
+    return await c.client.post(f"/v1/appointments/{booked['id']}/cancel", json={"reason": "Ziek."}, headers=c.admin)
+
+
+async def _record_appointment_outcome(c: Context) -> httpx.Response:
+    clerk, booked = await _appointment(c)
+    c.clock.advance(days=2)
+    return await c.client.post(
+        f"/v1/appointments/{booked['id']}/outcome", json={"outcome": "held", "role": "informing"},
+        headers=c.bearer(clerk),
+    )  # fmt: skip
+
+
+async def _issue_calendar_feed(c: Context) -> httpx.Response:
+    return await c.client.post(f"/v1/staff/{c.world.agent.id}/calendar-feed", headers=c.bearer(c.world.agent))
+
+
 CASES: dict[str, Call] = {
     "record_contact": _record_contact,
     "create_unit": _create_unit,
@@ -566,6 +648,15 @@ CASES: dict[str, Call] = {
     "add_representation": _add_representation,
     "change_representation": _change_representation,
     "end_representation": _end_representation,
+    "put_appointment_kind": _put_appointment_kind,
+    "put_staff_availability": _put_staff_availability,
+    "put_desk_availability": _put_desk_availability,
+    "book_appointment": _book_appointment,
+    "book_public_appointment": _book_public_appointment,
+    "move_appointment": _move_appointment,
+    "cancel_appointment": _cancel_appointment,
+    "record_appointment_outcome": _record_appointment_outcome,
+    "issue_calendar_feed": _issue_calendar_feed,
 }
 
 
@@ -942,3 +1033,32 @@ async def test_automatic_assignment_audits_what_it_writes(
     written = {(entry.target_type, entry.action) for entry in entries}
     assert {("assignment_offer", "update"), ("ticket_event", "insert")} <= written
     _assert_audited("automatic assignment", job, entries, "automatic assignment")
+
+
+async def test_the_appointment_reminders_audit_what_they_write(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    settings: Settings,
+    world: World,
+    admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    from genk3600.appointments.reminders import remind_once
+    from tests.appointments.helpers import FIRST_VISIT, social_case
+
+    case = await social_case(client, session, settings, clock, world, admin_headers)
+    visit = {"ticket": case.reference, "kind": "social.home_visit", "starts_at": FIRST_VISIT.isoformat(),
+             "staff_id": case.worker.id, "address": "Stadsplein 1, 3600 Genk"}  # fmt: skip
+    assert (await client.post("/v1/appointments", json=visit, headers=case.worker_headers)).status_code == 201
+    clock.set(FIRST_VISIT - timedelta(hours=20))  # the day before, after the reminder hour
+    last = await _last_entry(session)
+
+    with _acting_as("appointment reminders"), _watching(engine) as job:
+        assert await remind_once(sessions, settings, clock) == 1
+
+    entries = await _entries_since(session, last)
+    written = {(entry.target_type, entry.action) for entry in entries}
+    assert {("appointment", "update"), ("outbound_mail", "insert"), ("ticket_event", "insert")} <= written
+    _assert_audited("appointment reminders", job, entries, "appointment reminders")

@@ -66,6 +66,8 @@ async def _path_values(client: httpx.AsyncClient, world: factories.World, header
         "unit_code": "omgeving",
         "offer_id": "1",
         "merge_id": "1",
+        "appointment_id": "1",
+        "kind_code": "waste.visit",
     }
 
 

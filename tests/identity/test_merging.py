@@ -149,7 +149,12 @@ async def test_merge_and_unmerge_keep_counts_and_timelines_consistent(
     merge = merged.json()
     assert merged.headers["Location"] == f"/v1/citizen-merges/{merge['id']}"
     assert (await client.get(merged.headers["Location"], headers=steward)).json() == merge
-    assert merge["moved"] == {"ticket.citizen_id": 1, "contact.citizen_id": 1, "contact_party.citizen_id": 0}
+    assert merge["moved"] == {
+        "ticket.citizen_id": 1,
+        "contact.citizen_id": 1,
+        "contact_party.citizen_id": 0,
+        "appointment.representative_citizen_id": 0,
+    }
     assert merge["taken_over"] == []
     assert await _counts(session, marie.id) == (3, 3)
     assert await _counts(session, mare.id) == (0, 0)

@@ -52,6 +52,8 @@ class Case:
     callback_id: int
     relation_id: int
     representation_id: int
+    appointment_id: int
+    appointment_starts_at: str
 
 
 @dataclass
@@ -151,6 +153,24 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
     }
     represented = await client.post(f"/v1/citizens/{citizen.id}/representations", json=consent, headers=ocmw)
     assert represented.status_code == 201, represented.text
+    # A home visit by the case worker, with the citizen's representative (appointments/).
+    admin = {"X-API-Key": await factories.api_key(session, "canary-admin", ["admin"])}
+    await session.commit()
+    kind = {"name": "Huisbezoek", "unit": world.sociale_dienst.code, "category_prefix": "social.",
+            "duration_minutes": 60, "home_visit": True, "citizen_bookable": True}  # fmt: skip
+    assert (await client.put("/v1/appointment-kinds/social.home_visit", json=kind, headers=admin)).is_success
+    every_day = {"windows": [{"weekday": day, "opens": "00:00", "closes": "23:00"} for day in range(7)]}
+    made = await client.put(f"/v1/staff/{case_worker.id}/availability", json=every_day, headers=admin)
+    assert made.is_success, made.text
+    slots = await client.get(
+        f"/v1/tickets/{reference}/appointment-slots", params={"kind": "social.home_visit"}, headers=ocmw
+    )
+    starts_at = slots.json()["items"][0]["starts_at"]
+    visit = {"ticket": reference, "kind": "social.home_visit", "starts_at": starts_at, "staff_id": case_worker.id,
+             "address": f"Kanaalstraat 1, 3600 Genk {CASE_CANARY}", "note": f"Schulden {CASE_CANARY}",
+             "representative": {"name": PERSON_CANARY, "relationship": "dochter"}}  # fmt: skip
+    booked = await client.post("/v1/appointments", json=visit, headers=ocmw)
+    assert booked.status_code == 201, booked.text
     # Visible to its owners: the canaries are really there, so their absence elsewhere means something.
     own = await client.get(f"/v1/tickets/{reference}", headers=ocmw)
     assert CASE_CANARY in own.text
@@ -164,6 +184,8 @@ async def _social_case(client: httpx.AsyncClient, session: AsyncSession, world: 
         asked.json()["id"],
         related.json()["id"],
         represented.json()["id"],
+        booked.json()["id"],
+        starts_at,
     )
 
 
@@ -202,6 +224,8 @@ def _path_values(case: Case, world: World) -> dict[str, str]:
         "representation_id": str(case.representation_id),
         # No merge exists: undoing one answers 404 to whoever may call it, and nothing of the case.
         "merge_id": "1",
+        "appointment_id": str(case.appointment_id),
+        "kind_code": "social.home_visit",
     }
 
 
@@ -276,6 +300,19 @@ def _bodies(operation_id: str, case: Case, world: World, spec_example: Any) -> l
         ],
         "record_callback_attempt": [{"outcome": "no_answer"}, {"outcome": "wrong_number"}],
         "set_contact_outcome": [{"reached_citizen": True}],
+        "book_appointment": [
+            {
+                "ticket": case.reference,
+                "kind": "social.home_visit",
+                "starts_at": case.appointment_starts_at,
+                "staff_id": 1,
+                "address": "Stadsplein 1",
+            },
+        ],
+        "move_appointment": [{"starts_at": case.appointment_starts_at}],
+        "cancel_appointment": [{"reason": "Ziek."}],
+        "record_appointment_outcome": [{"outcome": "held"}, {"outcome": "no_show"}],
+        "book_public_appointment": [{"kind": "social.home_visit", "starts_at": case.appointment_starts_at}],
         "set_citizen_legal_hold": [{"legal_hold": True, "reason": "Lopende procedure."}],
         # An answer on the case (its preview names the citizen and quotes the canned answer), to its citizen or
         # to the address the case's mail came from.

@@ -152,6 +152,20 @@ EXPECTED_SCOPE: dict[str, Scope | str] = {
     "list_unit_callbacks": READ,
     "claim_callback": STAFF_ONLY,
     "set_contact_outcome": CONTACTS,
+    "put_appointment_kind": ADMIN,
+    "list_appointment_kinds": READ,
+    "get_staff_availability": READ,
+    "put_staff_availability": ADMIN,
+    "get_desk_availability": READ,
+    "put_desk_availability": ADMIN,
+    "list_appointment_slots": READ,
+    "book_appointment": WRITE,
+    "list_appointments": READ,
+    "get_appointment": READ,
+    "move_appointment": WRITE,
+    "cancel_appointment": WRITE,
+    "record_appointment_outcome": WRITE,
+    "issue_calendar_feed": READ,
 }
 
 

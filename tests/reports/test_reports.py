@@ -33,6 +33,10 @@ Call-back requests (unit, due, end, attempts):
   K6 contact_centre due 29 12:00Z, cancelled 29 11:00Z, no attempts
   K7 sociale_dienst due 29 15:00Z, failed 29 14:00Z: wrong number (1 attempt)
   K8 omgeving       due 27 12:00Z (outside), reached 28 08:00Z (late) after no answer 27 16:00Z: 2 attempts
+Appointments (unit, kind, start, how it went):
+  P1 burgerzaken civil.desk 28 09:00Z held; P2 29 09:00Z no-show; P3 30 09:00Z still booked; P4 30 22:30Z (local
+  31st: outside) held
+  P5 sociale_dienst social.home_visit 29 10:00Z cancelled
 Roles: agent (contact_centre) registers A, B-mail, C, E and informs B-phone, D; bo (burgerzaken) decides on
 B-outbound; loket (identiteit) informs on G; mw (sociale_dienst) decides on C.
 """
@@ -48,6 +52,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.auth.service import create_api_client
@@ -55,6 +60,8 @@ from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
 from genk3600.kit.reference import format_reference
 from genk3600.models import (
+    Appointment,
+    AppointmentKind,
     AssignmentOffer,
     CallbackAttempt,
     CallbackRequest,
@@ -237,6 +244,32 @@ async def _seed(session: AsyncSession, world: World) -> Seeded:
     await callback(
         d, world.omgeving, "27T12:00", "completed", "28T08:00", ("no_answer", "27T16:00"), ("reached", "28T08:00")
     )
+    desk = AppointmentKind(code="civil.desk", name="Balie", unit_id=world.burgerzaken.id, duration_minutes=30)
+    visit = AppointmentKind(
+        code="social.home_visit", name="Huisbezoek", unit_id=world.sociale_dienst.id, duration_minutes=60,
+        home_visit=True, travel_minutes=0,
+    )  # fmt: skip
+    session.add_all([desk, visit])
+    await session.flush()
+
+    def appointment(ticket: Ticket, kind: AppointmentKind, staff: Staff, at: str, status: str) -> Appointment:
+        starts = z(at)
+        ends = starts + timedelta(minutes=kind.duration_minutes)
+        return Appointment(
+            ticket_id=ticket.id, kind_id=kind.id, unit_id=kind.unit_id, staff_id=staff.id, starts_at=starts,
+            ends_at=ends, blocked=Range(starts, ends), status=status, home_visit=kind.home_visit,
+            address="Stadsplein 1" if kind.home_visit else None, language="nl", uid=f"{at}@test", actor_name="test",
+        )  # fmt: skip
+
+    session.add_all(
+        [
+            appointment(b, desk, bo, "28T09:00", "held"),
+            appointment(b, desk, bo, "29T09:00", "no_show"),
+            appointment(b, desk, bo, "30T09:00", "booked"),
+            appointment(b, desk, bo, "30T22:30", "held"),
+            appointment(c, visit, bo, "29T10:00", "cancelled"),
+        ]
+    )
     await session.flush()
     return Seeded(identiteit, supervisor, agent)
 
@@ -294,6 +327,7 @@ AHT = "unit unit_name resolved average_hours median_hours"
 OFFERS = "day unit unit_name offered accepted declined expired withdrawn accepted_percent median_seconds_to_accept"
 CBT = "unit unit_name due on_time late failed cancelled still_open on_time_percent"
 CBA = "unit unit_name ended reached failed attempts attempts_per_success"
+APT = "unit unit_name kind appointments held no_show cancelled still_booked no_show_percent"
 
 EXPECTED: dict[str, list[dict[str, Any]]] = {
     "contacts-per-channel": [
@@ -356,6 +390,10 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
         _row(CBA, "omgeving", "Omgeving", 1, 1, 0, 2, 2.0),  # K8 (due before the period, ended in it)
         _row(CBA, "sociale_dienst", "Sociale Dienst", 1, 0, 1, 1, None),  # K7: no success to divide by
     ],
+    "appointments": [
+        _row(APT, "burgerzaken", "Burgerzaken", "civil.desk", 3, 1, 1, 0, 1, 50.0),  # P1-P3; P4 outside
+        _row(APT, "sociale_dienst", "Sociale Dienst", "social.home_visit", 1, 0, 0, 1, 0, None),  # P5
+    ],
 }
 
 
@@ -416,6 +454,10 @@ SMALL_SOCIAL_GROUPS: dict[str, list[dict[str, Any]]] = {
     "callback-attempts": [
         *EXPECTED["callback-attempts"][:-1],
         _row(CBA, "sociale_dienst", "Sociale Dienst", HIDDEN, 0, HIDDEN, HIDDEN, None),
+    ],
+    "appointments": [
+        *EXPECTED["appointments"][:-1],
+        _row(APT, "sociale_dienst", "Sociale Dienst", "social.home_visit", HIDDEN, 0, 0, HIDDEN, 0, None),
     ],
     # Without a unit column, the figures include the OCMW service's contacts: every small count is hidden.
     "contacts-per-channel": [

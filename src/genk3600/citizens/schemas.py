@@ -206,6 +206,22 @@ class ExportedCallback(OutputModel):
     attempts: list[ExportedCallbackAttempt] = Field(validation_alias="attempt_rows")
 
 
+class ExportedAppointment(OutputModel):
+    """An appointment or home visit about the ticket: when, where, with whom the citizen came, how it went."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    home_visit: bool
+    address: str | None
+    representative_name: str | None
+    representative_relationship: str | None
+    representative_contact: str | None
+    booked_via: str
+    created_at: datetime
+
+
 class ExportedTicket(OutputModel):
     id: int
     reference: str
@@ -218,6 +234,9 @@ class ExportedTicket(OutputModel):
     timeline: list[ExportedEvent]
     participations: list[ExportedParticipation]
     callbacks: list[ExportedCallback] = Field(default_factory=list, description="Call-back requests about it.")
+    appointments: list[ExportedAppointment] = Field(
+        default_factory=list, description="Appointments and home visits about it."
+    )
 
 
 class ExportedParty(OutputModel):
@@ -295,6 +314,10 @@ class ErasureOut(OutputModel):
         default=0,
         description="Representations of the citizen whose representative's name (when recorded by name) and "
         "consent or court order number were erased; their kind, scopes and period stay.",
+    )
+    appointments: int = Field(
+        default=0,
+        description="Appointments whose address, representative, note and cancellation reason were erased.",
     )
 
 

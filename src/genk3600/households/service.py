@@ -63,7 +63,12 @@ from genk3600.parties.schemas import PartyIn
 
 def today(clock: Clock) -> date:
     """The day it is in Genk: consent periods are days there."""
-    return clock.now().astimezone(BRUSSELS).date()
+    return day_of(clock.now())
+
+
+def day_of(moment: datetime) -> date:
+    """The day a moment falls on in Genk (a consent covers days)."""
+    return moment.astimezone(BRUSSELS).date()
 
 
 def _unnamed(person: dict[str, Any]) -> dict[str, Any]:

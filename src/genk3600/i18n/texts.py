@@ -420,6 +420,26 @@ MESSAGES: Mapping[str, Spec] = {
     "duplicate.same_email": Spec(N_("Same e-mail address")),
     "duplicate.same_phone": Spec(N_("Same phone number")),
     "duplicate.similar_name": Spec(N_("Similar name ({percent} % alike)")),
+    # Appointments and home visits (genk3600/appointments/)
+    "appointment.booked": Spec(
+        N_("Appointment ({kind}) booked by {actor} with {with} on {when}."),
+        {"with": Kind.unit_staff, "when": Kind.moment},
+    ),
+    "appointment.moved": Spec(
+        N_("Appointment ({kind}) moved by {actor} from {before} to {when}, with {with}."),
+        {"with": Kind.unit_staff, "when": Kind.moment, "before": Kind.moment},
+    ),
+    "appointment.cancelled": Spec(N_("Appointment ({kind}) on {when} cancelled by {actor}."), {"when": Kind.moment}),
+    "appointment.held": Spec(
+        N_("Appointment ({kind}) on {when} held; recorded as a contact by {actor}."), {"when": Kind.moment}
+    ),
+    "appointment.no_show": Spec(
+        N_("The citizen did not come to the appointment ({kind}) on {when} (recorded by {actor})."),
+        {"when": Kind.moment},
+    ),
+    "appointment.reminded": Spec(
+        N_("Reminder of the appointment ({kind}) on {when} sent to the citizen."), {"when": Kind.moment}
+    ),
     "contact.outcome_recorded": Spec(
         N_("Outcome of {contact} recorded by {actor}: {reached}; {answered}."),
         {"contact": Kind.contact, "reached": Kind.message, "answered": Kind.message},

@@ -29,4 +29,6 @@ CITIZEN_REFERENCES: tuple[CitizenReference, ...] = (
     CitizenReference("contact", "citizen_id"),
     # A party naming the citizen on someone else's contact (they called on another's behalf).
     CitizenReference("contact_party", "citizen_id"),
+    # Who came with or for another citizen to an appointment (appointments/).
+    CitizenReference("appointment", "representative_citizen_id"),
 )

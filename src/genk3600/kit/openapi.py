@@ -127,6 +127,12 @@ LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
         ("201", "ReadStaff", "get_staff", {"path.staff_id": _BY_ID}),
         ("201", "ChangeStaff", "change_staff", {"path.staff_id": _BY_ID}),
     ],
+    "book_appointment": [
+        ("201", "ReadAppointment", "get_appointment", {"path.appointment_id": _BY_ID}),
+        ("201", "MoveAppointment", "move_appointment", {"path.appointment_id": _BY_ID}),
+        ("201", "CancelAppointment", "cancel_appointment", {"path.appointment_id": _BY_ID}),
+        ("201", "RecordOutcome", "record_appointment_outcome", {"path.appointment_id": _BY_ID}),
+    ],
 }
 
 

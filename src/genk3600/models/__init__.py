@@ -1,6 +1,13 @@
 """ORM models, centralised because every capability references them (DESIGN.md §2)."""
 
 from genk3600.models.api_client import ApiClient, IdempotencyKey, RateLimitBucket
+from genk3600.models.appointment import (
+    Appointment,
+    AppointmentKind,
+    Availability,
+    AvailabilityException,
+    StaffCalendarFeed,
+)
 from genk3600.models.assignment import AssignmentOffer, AssignmentPolicy, StaffPresence, StaffSkills
 from genk3600.models.audit import AuditEntry
 from genk3600.models.base import Base
@@ -33,9 +40,13 @@ from genk3600.models.ticket import (
 __all__ = [
     "AccessGrant",
     "ApiClient",
+    "Appointment",
+    "AppointmentKind",
     "AssignmentOffer",
     "AssignmentPolicy",
     "AuditEntry",
+    "Availability",
+    "AvailabilityException",
     "Base",
     "Call",
     "CallbackAttempt",
@@ -71,6 +82,7 @@ __all__ = [
     "RoutingRuleVersion",
     "SlaPolicy",
     "Staff",
+    "StaffCalendarFeed",
     "StaffMembership",
     "StaffPresence",
     "StaffSkills",

@@ -116,6 +116,12 @@ class TicketEventType(StrEnum):
     # Two citizen records found to be one person (genk3600/identity/): on every ticket of both, and undone.
     citizen_merged = "citizen_merged"
     citizen_unmerged = "citizen_unmerged"
+    # Appointments and home visits on the ticket: genk3600/appointments/.
+    appointment_booked = "appointment_booked"
+    appointment_moved = "appointment_moved"
+    appointment_cancelled = "appointment_cancelled"
+    appointment_held = "appointment_held"  # recorded as a contact with its role
+    appointment_no_show = "appointment_no_show"
 
 
 class PartyKind(StrEnum):
@@ -307,3 +313,26 @@ class DuplicateReason(StrEnum):
     same_email = "same_email"
     same_phone = "same_phone"
     similar_name = "similar_name"
+
+
+class AppointmentStatus(StrEnum):
+    booked = "booked"
+    cancelled = "cancelled"
+    held = "held"  # took place: recorded as a contact (channel appointment or home_visit) with its role
+    no_show = "no_show"  # the citizen did not come (or was not home): an outcome, no contact
+
+
+class AppointmentOutcome(StrEnum):
+    held = "held"
+    no_show = "no_show"
+
+
+class AvailabilityExceptionReason(StrEnum):
+    leave = "leave"
+    training = "training"
+    other = "other"
+
+
+class BookedVia(StrEnum):
+    staff = "staff"  # a staff member or a system through the API or the console
+    citizen = "citizen"  # the citizen on the public status page, with their access code

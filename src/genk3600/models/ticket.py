@@ -342,3 +342,5 @@ class OutboundMail(IdMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An iCalendar object sent along as `invite.ics` (appointments/): a confirmation, move, cancel or reminder.
+    calendar: Mapped[str | None] = mapped_column(Text)

@@ -66,7 +66,18 @@ def to_email(mail: OutboundMail, sender: str) -> EmailMessage:
     if mail.purpose not in PERSONAL_PURPOSES:
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body)
-    message["Content-Language"] = mail.language  # after set_content, which replaces Content-* headers
+    if mail.calendar:
+        # An appointment (appointments/notice.py): calendar programs offer to add, move or remove it.
+        method = "CANCEL" if "METHOD:CANCEL" in mail.calendar else "REQUEST"
+        message.add_attachment(
+            mail.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
+    # After set_content and add_attachment, which move or replace Content-* headers.
+    message["Content-Language"] = mail.language
     return message
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.appointments.repository import appointments_of_tickets, erase_appointment
 from genk3600.audit.trail import audit_act, audit_read, audit_reads
 from genk3600.auth.principal import Principal
 from genk3600.callbacks.repository import callbacks_of_tickets
@@ -22,6 +23,7 @@ from genk3600.citizens import repository
 from genk3600.citizens.schemas import (
     CitizenExport,
     ErasureOut,
+    ExportedAppointment,
     ExportedAttachment,
     ExportedCallback,
     ExportedCitizen,
@@ -85,6 +87,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
     callbacks = await callbacks_of_tickets(session, ticket_ids) if ticket_ids else []
     household = await full_household(session, citizen.id, today(clock))
     merged_records = await records_merged_into(session, citizen.id)
+    appointments = await appointments_of_tickets(session, ticket_ids) if ticket_ids else []
     # The citizen reads their export: the timeline's texts in their own language.
     language, names = Language(citizen.preferred_language), await load_names(session)
     return CitizenExport(
@@ -124,6 +127,7 @@ async def export_citizen(session: AsyncSession, clock: Clock, viewer: Principal,
                     ExportedParticipation.model_validate(p) for ticket_id, p in roles if ticket_id == ticket.id
                 ],
                 callbacks=[ExportedCallback.model_validate(c) for c in callbacks if c.ticket_id == ticket.id],
+                appointments=[ExportedAppointment.model_validate(a) for a in appointments if a.ticket_id == ticket.id],
             )
             for ticket in tickets
         ],
@@ -144,6 +148,7 @@ class Erased:
     parties: int = 0
     callbacks: int = 0
     representations: int = 0
+    appointments: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +160,7 @@ class Erased:
             "parties": self.parties,
             "callbacks": self.callbacks,
             "representations": self.representations,
+            "appointments": self.appointments,
         }
 
 
@@ -191,6 +197,8 @@ async def erase_free_text(
         mail.to_address = ERASED
         mail.subject = ERASED
         mail.body = ERASED
+        if mail.calendar is not None:  # an appointment's invitation names the place (a home address)
+            mail.calendar = None
         erased.outbound_mails += 1
     for party in await repository.parties_of_contacts_or_citizen(session, contact_ids, citizen_id):
         erase_party(party)
@@ -204,6 +212,9 @@ async def erase_free_text(
             if attempt.note is not None:
                 attempt.note = ERASED
         erased.callbacks += 1
+    for appointment in await appointments_of_tickets(session, ticket_ids) if ticket_ids else []:
+        erase_appointment(appointment)
+        erased.appointments += 1
     await session.flush()
     return erased
 

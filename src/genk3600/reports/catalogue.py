@@ -281,6 +281,27 @@ REPORTS: tuple[Report, ...] = (
         ),
         chart=Chart("bar", "unit", ("attempts_per_success",), None),
     ),
+    Report(
+        name="appointments",
+        title=N_("Appointments and home visits"),
+        description=N_(
+            "Per unit and kind of appointment: the appointments planned in the period (by their start), how many "
+            "took place, how many the citizen missed, how many were cancelled and how many are still ahead or not "
+            "recorded yet, and the missed ones as a percentage of those that took place or were missed."
+        ),
+        columns=(
+            UNIT,
+            UNIT_NAME,
+            Column("kind", N_("Kind of appointment (code)"), "string"),
+            Column("appointments", N_("Appointments"), "integer"),
+            Column("held", N_("Took place"), "integer"),
+            Column("no_show", N_("Citizen did not come"), "integer"),
+            Column("cancelled", N_("Cancelled"), "integer"),
+            Column("still_booked", N_("Still booked"), "integer"),
+            Column("no_show_percent", N_("Missed (%)"), "number"),
+        ),
+        chart=Chart("bar", "unit", ("no_show_percent",), None),
+    ),
 )
 
 BY_NAME = {report.name: report for report in REPORTS}

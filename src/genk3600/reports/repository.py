@@ -246,6 +246,23 @@ _SQL: dict[str, str] = {
         GROUP BY u.id
         ORDER BY u.code
     """,
+    # Appointments that start in the period, per offering unit and kind: how they went.
+    "appointments": """
+        SELECT u.code AS unit, u.name AS unit_name, k.code AS kind,
+               count(*) AS appointments,
+               count(*) FILTER (WHERE a.status = 'held') AS held,
+               count(*) FILTER (WHERE a.status = 'no_show') AS no_show,
+               count(*) FILTER (WHERE a.status = 'cancelled') AS cancelled,
+               count(*) FILTER (WHERE a.status = 'booked') AS still_booked,
+               round(100.0 * count(*) FILTER (WHERE a.status = 'no_show')
+                     / nullif(count(*) FILTER (WHERE a.status IN ('held', 'no_show')), 0), 1) AS no_show_percent
+        FROM appointment a
+        JOIN unit u ON u.id = a.unit_id
+        JOIN appointment_kind k ON k.id = a.kind_id
+        WHERE a.starts_at >= :start AND a.starts_at < :end AND a.unit_id = ANY(:unit_ids)
+        GROUP BY u.id, k.id
+        ORDER BY u.code, k.code
+    """,
 }
 
 

@@ -157,6 +157,10 @@ class BusinessCalendar:
             yield from reversed(self._day_intervals(day))
             day -= timedelta(days=1)
 
+    def closed_on(self, day: date) -> bool:
+        """Whether the local day is a public holiday or one of the unit's closing days (appointments skip it)."""
+        return day in self.closing_days or day in _public_holidays(self.country, day.year)
+
     def _day_intervals(self, day: date) -> tuple[_Interval, ...]:
         known = self._days.get(day)
         if known is None:
@@ -164,7 +168,7 @@ class BusinessCalendar:
         return known
 
     def _work_out_day(self, day: date) -> list[_Interval]:
-        if day in self.closing_days or day in _public_holidays(self.country, day.year):
+        if self.closed_on(day):
             return []
         intervals: list[_Interval] = []
         for opens, closes in _weekly_schedule(self.hours)[day.weekday()]:

@@ -4,6 +4,7 @@
 import { ApiError, get, post, request } from "../api.js";
 import { field, formatDateTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
+import { ticketAppointments } from "./appointments.js";
 import { ticketCallbacks } from "./callbacks.js";
 import { choices, errorNotice, householdSection, unitPicker } from "./common.js";
 import { productsOfCategory } from "./knowledge.js";
@@ -396,6 +397,7 @@ export async function render(main, context) {
         participationForm(contacts, load, context),
         replyForm(ticket, templates.items, load, context),
         await ticketCallbacks(ticket, context, load),
+        await ticketAppointments(ticket, context, load),
         roles(ticket),
         timeline(events.items),
       );
