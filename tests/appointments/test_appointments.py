@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
 from genk3600.kit.clock import FixedClock
-from genk3600.models import Appointment, Contact, OutboundMail, Participation, Ticket, TicketEvent
+from genk3600.models import Appointment, Contact, ContactParty, OutboundMail, Participation, Ticket, TicketEvent
 from tests import factories
 from tests.appointments.helpers import FIRST_VISIT, SOCIAL_SUBJECT, Case, social_case
 from tests.factories import World, assert_problem, bearer
@@ -527,7 +527,32 @@ async def test_a_known_representative_comes_only_within_their_consent(
     assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
     assert "appointment_booked" not in await _types(session, case.reference)
 
+    # Appointments alone do not do on a social case: the visit becomes a contact on it.
     await factories.representation(session, client_id, daughter, scopes=("appointments",))
-    booked = await _book(client, case, representative={"citizen_id": daughter.id, "relationship": "daughter"})
+    social = assert_problem(
+        await _book(client, case, representative={"citizen_id": daughter.id, "relationship": "informal_carer"}), 422
+    )
+    assert "'social'" in social["detail"]
+    assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
+
+    await factories.representation(session, client_id, daughter, scopes=("social",))
+    booked = await _book(client, case, representative={"citizen_id": daughter.id, "relationship": "informal_carer"})
     assert booked.status_code == 201, booked.text
     assert booked.json()["representative"]["citizen_id"] == daughter.id
+
+    # Held, the visit is a contact with the daughter as the representative party.
+    clock.set(FIRST_VISIT + timedelta(minutes=70))
+    held = await client.post(
+        f"/v1/appointments/{booked.json()['id']}/outcome", json={"outcome": "held", "role": "registering"},
+        headers=bearer(settings, clock, case.worker.email),
+    )  # fmt: skip
+    assert held.status_code == 200, held.text
+    parties = await session.execute(
+        select(ContactParty.role, ContactParty.citizen_id, ContactParty.relationship)
+        .where(ContactParty.contact_id == held.json()["contact_id"])
+        .order_by(ContactParty.id)
+    )
+    assert [tuple(row) for row in parties] == [
+        ("subject", client_id, None),
+        ("representative", daughter.id, "informal_carer"),
+    ]

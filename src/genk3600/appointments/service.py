@@ -92,6 +92,8 @@ from genk3600.models.enums import (
     ConsentScope,
     Direction,
     Language,
+    PartyRelationship,
+    PartyRole,
     Role,
     Scope,
     TicketEventType,
@@ -99,6 +101,8 @@ from genk3600.models.enums import (
 )
 from genk3600.participation.schemas import ParticipationIn
 from genk3600.participation.service import record_participation
+from genk3600.parties import service as parties
+from genk3600.parties.schemas import PartyIn
 from genk3600.privacy import ocmw
 from genk3600.public.access import code_matches
 from genk3600.public.service import PublicTicketNotFound
@@ -548,22 +552,24 @@ def _language(ticket: Ticket) -> Language:
 async def _check_representative(
     session: AsyncSession, ticket: Ticket, representative_citizen_id: int | None, starts_at: datetime
 ) -> None:
-    """A known citizen who comes for the ticket's citizen acts for them: their consent must cover appointments
-    on the appointment's day (households/), else 422 `outside-consent` before anything is written."""
+    """A known citizen who comes for the ticket's citizen acts for them (households/): on the appointment's day
+    their consent must cover booking it (`appointments`) and the contact the visit becomes (`applications`, or
+    `social` on a social case); else 422 `outside-consent` before anything is written."""
     if representative_citizen_id is None or ticket.citizen_id is None or representative_citizen_id == ticket.citizen_id:
         return
     on_day = households.day_of(starts_at)
-    if (
-        await households.active_representation(
-            session,
-            citizen_id=ticket.citizen_id,
-            representative_citizen_id=representative_citizen_id,
-            scope=ConsentScope.appointments,
-            on_day=on_day,
-        )
-        is None
-    ):
-        raise OutsideConsent(representative_citizen_id, ticket.citizen_id, ConsentScope.appointments.value, on_day)
+    for scope in (ConsentScope.appointments, households.scope_for(ticket.confidentiality)):
+        if (
+            await households.active_representation(
+                session,
+                citizen_id=ticket.citizen_id,
+                representative_citizen_id=representative_citizen_id,
+                scope=scope,
+                on_day=on_day,
+            )
+            is None
+        ):
+            raise OutsideConsent(representative_citizen_id, ticket.citizen_id, scope.value, on_day)
 
 
 async def book(
@@ -943,6 +949,11 @@ async def record_outcome(
         note=data.note,
     )
     await record_participation(session, actor, contact, role, language)
+    if (representative := _representative_party(appointment)) is not None:
+        # Who came with or for the citizen is a party of the contact (its consent was checked at booking).
+        await parties.record_at_intake(
+            session, actor, contact.id, channel.value, ticket.id, ticket.citizen_id, [representative]
+        )
     appointment.status, appointment.contact_id = AppointmentStatus.held.value, contact.id
     await session.flush()
     await timeline.record_event(
@@ -952,6 +963,20 @@ async def record_outcome(
         {**_facts(appointment), "contact_id": contact.id, "role": role.role.value},
     )  # fmt: skip
     return AppointmentOut.of(appointment, language)
+
+
+def _representative_party(appointment: Appointment) -> PartyIn | None:
+    """The appointment's representative as a party of the held contact; a free-text relationship that is not
+    one of the parties' codes (`daughter`) is left out rather than guessed."""
+    if appointment.representative_citizen_id is None and appointment.representative_name is None:
+        return None
+    relationship = appointment.representative_relationship or ""
+    return PartyIn(
+        role=PartyRole.representative,
+        citizen_id=appointment.representative_citizen_id,
+        name=appointment.representative_name,
+        relationship=PartyRelationship(relationship) if relationship in PartyRelationship.__members__ else None,
+    )
 
 
 async def _contact(session: AsyncSession, contact_id: int) -> Contact:
