@@ -252,8 +252,17 @@ def enums(spec: Spec) -> Iterator[str]:
     yield from walk(spec, "$")
 
 
+def component_names(spec: Spec) -> Iterator[str]:
+    # Two models of one name in different modules get FastAPI's long module-qualified names, which client
+    # generators refuse as duplicates (openapi-python-client drops every schema that uses them).
+    for name in spec.get("components", {}).get("schemas", {}):
+        if "__" in name:
+            yield f"components.schemas.{name}: two models share a class name; give one its own"
+
+
 RULES: list[Rule] = [
     operation_ids,
+    component_names,
     summaries_and_descriptions,
     tags,
     success_responses,
@@ -299,6 +308,7 @@ def test_the_linter_catches_gaps() -> None:
             "schemas": {
                 "Thing": {"type": "object", "properties": {"kind": {"enum": ["a", "a"]}}},
                 "Orphan": {"type": "string"},
+                "genk3600__things__Thing": {"type": "string"},
             }
         },
     }

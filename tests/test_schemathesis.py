@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from genk3600.kit.openapi import LINKS
 from tests import factories
 
 # Small enough for every `make test`; raise it locally to dig deeper.
@@ -78,6 +79,7 @@ CHECKS = [
 KNOWN_GAPS: dict[str, tuple[Any, str]] = {}
 
 # Reads that find something only with an id or code an earlier answer returned (generated ones find nothing).
+LINKED_OPERATIONS = sorted({*LINKS, *(target for links in LINKS.values() for _, _, target, _ in links)})
 LINK_TARGETS_BY_ID = {
     "GET /v1/tickets/{reference}",
     "GET /v1/citizens/{citizen_id}/representations/{representation_id}",
@@ -181,6 +183,9 @@ async def test_resources_are_followed_through_the_spec_links(
     key = await factories.api_key(session, "stateful", scopes)
     headers = {"X-API-Key": key}
     schema = await asyncio.to_thread(schemathesis.openapi.from_asgi, "/openapi.json", app)
+    # Only the operations the links join: every scenario then starts at an operation a link leads from or to,
+    # so how far the (derandomised) walk gets does not shift with each operation the spec gains elsewhere.
+    schema = schema.include(operation_id=LINKED_OPERATIONS)
     loop = asyncio.get_running_loop()
     answered: list[tuple[str, int]] = []
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -210,9 +215,7 @@ async def test_resources_are_followed_through_the_spec_links(
                 case.validate_response(response, checks=CHECKS)
 
         run = settings(
-            # Derandomized, so which chains it walks depends on the whole spec: with the households' operations
-            # 4x stopped reaching two read-backs by a returned id; 8x does (a few seconds more).
-            max_examples=MAX_EXAMPLES * 8,
+            max_examples=MAX_EXAMPLES * 4,
             stateful_step_count=8,
             derandomize=True,
             database=None,

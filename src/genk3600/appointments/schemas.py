@@ -264,7 +264,7 @@ class FreeSlots(OutputModel):
 # --- appointments -----------------------------------------------------------------------------------------
 
 
-class RepresentativeIn(InputModel):
+class AppointmentRepresentativeIn(InputModel):
     """Who comes with or for the citizen. Consent to represent is checked elsewhere (households)."""
 
     name: Text200 | None = None
@@ -273,13 +273,13 @@ class RepresentativeIn(InputModel):
     citizen_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The representative's citizen record.")
 
     @model_validator(mode="after")
-    def _someone(self) -> RepresentativeIn:
+    def _someone(self) -> AppointmentRepresentativeIn:
         if self.name is None and self.citizen_id is None:
             raise Invalid(P_("a representative needs a name or a citizen_id"))
         return self
 
 
-class RepresentativeOut(OutputModel):
+class AppointmentRepresentativeOut(OutputModel):
     name: str | None = None
     relationship: str | None = None
     contact: str | None = None
@@ -313,7 +313,7 @@ class AppointmentIn(InputModel):
     staff_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Who receives the citizen.")
     desk: UnitCode | None = Field(default=None, description="Or the desk unit where the citizen comes.")
     address: str | None = Field(default=None, min_length=1, max_length=500, description="For a home visit.")
-    representative: RepresentativeIn | None = None
+    representative: AppointmentRepresentativeIn | None = None
     note: str | None = Field(default=None, max_length=2_000, description="For staff only; never mailed.")
 
     @model_validator(mode="after")
@@ -408,7 +408,7 @@ class AppointmentOut(OutputModel):
     travel_after_minutes: int
     language: Language = Field(description="The language of the citizen's mails.")
     booked_via: BookedVia
-    representative: RepresentativeOut | None = None
+    representative: AppointmentRepresentativeOut | None = None
     note: str | None = None
     contact_id: int | None = Field(default=None, description="Once held: the contact it was recorded as.")
     outcome_at: datetime | None = None
@@ -423,7 +423,7 @@ class AppointmentOut(OutputModel):
         staff = appointment.staff
         representative = None
         if appointment.representative_name is not None or appointment.representative_citizen_id is not None:
-            representative = RepresentativeOut(
+            representative = AppointmentRepresentativeOut(
                 name=appointment.representative_name,
                 relationship=appointment.representative_relationship,
                 contact=appointment.representative_contact,
@@ -534,7 +534,7 @@ class PublicBookingIn(InputModel):
     kind: KindCode
     starts_at: Moment
     address: str | None = Field(default=None, min_length=1, max_length=500, description="For a home visit.")
-    representative: RepresentativeIn | None = None
+    representative: AppointmentRepresentativeIn | None = None
 
 
 class PublicAppointment(OutputModel):

@@ -47,6 +47,7 @@ from genk3600.appointments.schemas import (
     AppointmentKindOut,
     AppointmentOut,
     AppointmentPage,
+    AppointmentRepresentativeIn,
     AvailabilityIn,
     AvailabilityOut,
     CalendarFeedOut,
@@ -58,7 +59,6 @@ from genk3600.appointments.schemas import (
     PublicBookingIn,
     PublicSlot,
     PublicSlots,
-    RepresentativeIn,
 )
 from genk3600.appointments.slots import Slot, Window, free_slots, is_slot
 from genk3600.audit.trail import audit_read, audit_reads
@@ -583,7 +583,7 @@ async def book(
     starts_at: datetime,
     *,
     address: str | None,
-    representative: RepresentativeIn | None,
+    representative: AppointmentRepresentativeIn | None,
     note: str | None,
     via: BookedVia,
 ) -> Appointment:
