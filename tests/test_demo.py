@@ -7,7 +7,9 @@ from genk3600.demo import ADMIN_EMAIL, CATEGORIES, DEMO_REPLY_TEMPLATES, DEMO_SK
 from genk3600.devtools import ensure_demo_api_key
 from genk3600.models import (
     ApiClient,
+    AppointmentKind,
     AssignmentPolicy,
+    Availability,
     Category,
     CategoryDecider,
     ReplyTemplate,
@@ -34,6 +36,10 @@ async def test_demo_seed_is_idempotent(session: AsyncSession, settings: Settings
     assert (first.assignment_policies, second.assignment_policies) == (1, 0)
     assert (first.staff_skills, second.staff_skills) == (len(DEMO_SKILLS), 0) == (2, 0)
     assert (first.households, second.households) == (1, 0)
+    assert (first.citizens, second.citizens) == (2, 0)
+    assert (first.appointment_kinds, second.appointment_kinds) == (1, 0)
+    assert await factories.count(session, AppointmentKind) == 1
+    assert await factories.count(session, Availability) == 4  # two case workers, Tuesday and Thursday mornings
     assert await factories.count(session, Representation) == 1
     assert await factories.count(session, ReplyTemplate) == len(DEMO_REPLY_TEMPLATES)
     assert await factories.count(session, AssignmentPolicy) == 1

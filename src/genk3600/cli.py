@@ -193,7 +193,8 @@ async def _load_demo(url: URL, settings: Settings) -> tuple[list[str], str | Non
         f"{summary.sla_policies} SLA policies, {summary.closing_days} closing days, {summary.routing_rules} routing "
         f"rules, {summary.products} catalogue entries, {summary.reply_templates} canned answers, "
         f"{summary.assignment_policies} assignment policies, {summary.staff_skills} staff skills, "
-        f"{summary.households} households, {summary.citizens} citizens (a likely duplicate pair) added "
+        f"{summary.households} households, {summary.citizens} citizens (a likely duplicate pair), "
+        f"{summary.appointment_kinds} appointment kinds added "
         "(0 = already there)."
     ]
     if key:

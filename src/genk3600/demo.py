@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import ScalarSelect, select, update
@@ -15,6 +15,7 @@ from genk3600.answering.repository import template_by_name
 from genk3600.answering.schemas import ReplyTemplateIn
 from genk3600.answering.service import create_template
 from genk3600.auth.principal import system_principal
+from genk3600.models.appointment import AppointmentKind, Availability
 from genk3600.models.assignment import AssignmentPolicy, StaffSkills
 from genk3600.models.category import Category, CategoryDecider
 from genk3600.models.citizen import Citizen
@@ -102,6 +103,7 @@ class DemoSummary:
     staff_skills: int = 0
     households: int = 0
     citizens: int = 0
+    appointment_kinds: int = 0
 
 
 _D, _O = UnitKind.department, UnitKind.ocmw_service
@@ -425,6 +427,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
     policies_on, skills = await seed_demo_assignment(session)
     households = await seed_demo_households(session)
     citizens = await seed_demo_citizens(session)
+    appointment_kinds = await seed_demo_appointments(session)
     return DemoSummary(
         units=units,
         staff=staff,
@@ -439,6 +442,7 @@ async def seed_demo(session: AsyncSession) -> DemoSummary:
         staff_skills=skills,
         households=households,
         citizens=citizens,
+        appointment_kinds=appointment_kinds,
     )
 
 
@@ -620,6 +624,46 @@ async def seed_demo_assignment(session: AsyncSession) -> tuple[int, int]:
         .returning(StaffSkills.staff_id)
     )
     return len(policy.all()), len(skills.all())
+
+
+# Maatzorg: the OCMW's case workers come home to the citizen, who may book the visit on the status page too.
+DEMO_HOME_VISIT = {
+    "code": "social.home_visit",
+    "name": "Huisbezoek maatschappelijk werker",
+    "names": {"fr": "Visite à domicile de l'assistant social", "en": "Home visit by the social worker"},
+    "category_prefix": "social.",
+    "duration_minutes": 60,
+    "home_visit": True,
+    "travel_minutes": 20,
+    "citizen_bookable": True,
+}
+# Tuesday and Thursday mornings (weekday 0 = Monday), local time.
+DEMO_VISIT_WINDOWS = ((1, time(9), time(12)), (3, time(9), time(12)))
+DEMO_VISITING_CASE_WORKERS = ("ines.coenen@genk.example", "mehmet.demir@genk.example")
+
+
+async def seed_demo_appointments(session: AsyncSession) -> int:
+    """The home visit kind of the Sociale dienst and its case workers' weekly hours for it; 1 when created, 0 when
+    the kind was already there (never duplicated, never overwritten)."""
+    kind = await session.execute(
+        insert(AppointmentKind)
+        .values(unit_id=_unit_id("sociale_dienst"), **DEMO_HOME_VISIT)
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(AppointmentKind.id)
+    )
+    if kind.scalar_one_or_none() is None:
+        return 0
+    await session.execute(
+        insert(Availability).values(
+            [
+                {"unit_id": _unit_id("sociale_dienst"), "staff_id": _staff_id(email), "weekday": day,
+                 "opens": opens, "closes": closes}
+                for email in DEMO_VISITING_CASE_WORKERS
+                for day, opens, closes in DEMO_VISIT_WINDOWS
+            ]
+        )
+    )  # fmt: skip
+    return 1
 
 
 # A daughter who cares for her mother (mantelzorger): the household the console's screens show for the demo.

@@ -20,6 +20,7 @@ from genk3600.models import (
     AvailabilityException,
     Staff,
     StaffCalendarFeed,
+    StaffMembership,
     Ticket,
     Unit,
 )
@@ -290,3 +291,14 @@ async def drop_feed(session: AsyncSession, staff_id: int) -> None:
     if found is not None:
         await session.delete(found)
         await session.flush()
+
+
+async def works_in_front_office(session: AsyncSession, staff_id: int) -> bool:
+    """Whether the staff member belongs to a front-office unit (contact centre, reception, quick or thematic desk)."""
+    found = await session.scalar(
+        select(StaffMembership.id)
+        .join(Unit, Unit.id == StaffMembership.unit_id)
+        .where(StaffMembership.staff_id == staff_id, Unit.front_office)
+        .limit(1)
+    )
+    return found is not None

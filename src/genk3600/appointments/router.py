@@ -73,7 +73,9 @@ Limit = Annotated[int, Query(ge=1, le=100, description="At most this many slots.
 
 NEED_TO_KNOW = (
     "An appointment is as visible as its ticket: whoever cannot `GET` the ticket gets 404 for the appointment and "
-    "never sees it in a list; for a social ticket only OCMW staff who see it by right are offered."
+    "never sees it in a list; for a social ticket only OCMW staff who see it by right are offered. One exception, "
+    "the front door: front-office staff who give the citizen's `access_code` see the free slots of a social case "
+    "and book one (the case worker's home visit) without reading the case."
 )
 SLOT_TAKEN_409 = (
     "`slot-taken`: someone booked (part of) this time first, or the person is on leave then; `alternatives` names "
@@ -277,8 +279,13 @@ async def list_appointment_slots(
     until: Annotated[AwareDatetime | None, Query(description="Until this moment (excluded); at most 92 days after "
                                                              "`since`, default four weeks.")] = None,
     limit: Limit = 20,
+    access_code: Annotated[str | None, Query(min_length=1, max_length=40, description="The citizen's access code: "
+                                             "with it, front-office staff see the free slots of a social case they "
+                                             "may not read (and book one with it), never the case itself.")] = None,
 ) -> FreeSlots:  # fmt: skip
-    return await service.free_slots_for_ticket(session, settings, clock, viewer, reference, kind, since, until, limit)
+    return await service.free_slots_for_ticket(
+        session, settings, clock, viewer, reference, kind, since, until, limit, access_code
+    )
 
 
 # --- appointments -----------------------------------------------------------------------------------------

@@ -315,6 +315,15 @@ class AppointmentIn(InputModel):
     address: str | None = Field(default=None, min_length=1, max_length=500, description="For a home visit.")
     representative: AppointmentRepresentativeIn | None = None
     note: str | None = Field(default=None, max_length=2_000, description="For staff only; never mailed.")
+    access_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="The citizen's access code (from the intake answer or their receipt). With it, front-office "
+        "staff book on a social case they may not read: the front door books the case worker's home visit without "
+        "opening the case.",
+        examples=[None],
+    )
 
     @model_validator(mode="after")
     def _one_bookable(self) -> AppointmentIn:
