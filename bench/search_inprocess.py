@@ -104,7 +104,9 @@ async def _search_child(key: str, samples: int) -> dict[str, Any]:
                         "cpu_ms_per_request": round(1000 * cpu / samples, 2),
                         "db_ms_per_request": round(float(database_ms) / samples, 2),
                         "slowest_term": slowest,
-                        "slowest_term_p50_ms": round(sorted(by_term[slowest])[len(by_term[slowest]) // 2], 2),
+                        "p50_ms_by_term": {
+                            term: round(sorted(times)[len(times) // 2], 1) for term, times in by_term.items()
+                        },
                     }
     finally:
         await stats.close()

@@ -17,9 +17,7 @@ from tests.factories import World
 _numbers = itertools.count()  # each batch its own range of reference numbers
 
 
-async def _tickets(
-    session: AsyncSession, world: World, count: int, subject: str, *, social: bool = False
-) -> list[str]:
+async def _tickets(session: AsyncSession, world: World, count: int, subject: str, *, social: bool = False) -> list[str]:
     """`count` tickets with `subject` (no contacts), oldest first; their references in that order."""
     unit, category = (world.sociale_dienst, world.living_wage) if social else (world.omgeving, world.waste)
     rows = await session.execute(
