@@ -1,19 +1,24 @@
 """The search query: the ticket's and its contacts' `search_vector`, ranked, keyset-paged.
 
 The query text is matched as Dutch, French and word by word at once (OR), because a record is stemmed by its
-own language and a searcher does not say which language they type in. Ranking is bounded, and so is the
-work of finding what to rank, for common words as for rare ones:
+own language and a searcher does not say which language they type in. Only a bounded set of candidates is
+ranked, and the work of finding them is bounded too, for common words as for rare ones:
 
-- **Recent first.** The newest RECENT_WINDOW tickets (and contacts) are read in id order and matched one by
-  one, until RECENT_CANDIDATES visible matches are found. A common word (`grofvuil`: one ticket in nine)
-  is found that way after a few thousand rows: a few milliseconds, where a GIN bitmap of its 111,000
-  matches cost 20 to 70 ms before the first row was read.
-- **Else the GIN indexes.** When the window holds fewer matches than that, the word is rare (among recent
-  tickets at least), and the GIN bitmap scans are cheap: they hand over at most `candidate_limit` visible
-  matches each. The statement decides by itself (a one-time filter on the window's count), in one round trip.
+- **The newest matches.** The newest RECENT_WINDOW tickets (by their subject) and contacts are read backwards
+  on the primary keys and matched one by one, keeping the newest RECENT_CANDIDATES visible matches of each. A
+  common word (`grofvuil`: one ticket in nine) has them after a thousand rows or so: about a millisecond, where
+  a GIN bitmap of its 111,000 matches costs 20 to 70 ms before the first row is read. These are always
+  candidates.
+- **Else also the GIN indexes.** When the window holds fewer than RECENT_CANDIDATES matches in all, the query
+  is rare (among recent records at least), and the GIN bitmap scans add at most `candidate_limit` further
+  visible matches each (in storage order, so the oldest first). The statement decides by itself (a one-time
+  filter on the window's count), in one round trip.
 
-Only the candidates are ranked, so a word found in half of a million tickets costs what the candidates
-cost, not what the match set costs.
+What the API promises from this (router description, README "Search"): best rank first, then newest, among
+the candidates; the cursor pages through the candidates only. A common query thus shows the best of its newest
+matches, and one more word narrows it. What is left unbounded: the GIN scans of words that are common apart
+but rare together (`sluikstort opgehaald`), which intersect two posting lists of a hundred thousand entries
+(each prefix partial match costs three times an exact word's).
 """
 
 from __future__ import annotations
@@ -117,20 +122,19 @@ async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | Non
     every word (stopwords only); and this transaction set up for the search.
 
     Identical stems are kept once (`grofvuil` is `grofvuil` in Dutch, French and word by word): each
-    alternative costs an index lookup. The matches are reached through the GIN indexes only (bitmap scans,
-    which stop at the LIMIT): with a LIMIT the planner otherwise prefers walking the table or an id index and
-    filtering, which reads the whole table when the matches are fewer than it estimates or sit at its far end
-    (words common apart but rare together, a topic of last month). Both settings end with the transaction,
-    which is the request's.
+    alternative costs an index lookup. Sequential scans are off for the rest of the transaction (the request's):
+    with a LIMIT the planner otherwise prefers walking the table and filtering, which reads it whole when the
+    matches are fewer than it estimates or sit at its far end (words common apart but rare together, a topic of
+    last month). Index scans stay on: the recent window walks the primary keys backwards with them; the GIN
+    scans are kept from doing the same by their shape (see `_search_statement`).
     """
     configs = (*STEMMED_CONFIGS, WORD_CONFIG)
     statement = select(
         *(cast(_tsquery(config, terms), Text) for config in configs),
-        # The newest ids, read backwards on the primary keys: planned before the settings below take effect.
+        # The newest ids, read backwards on the primary keys.
         select(func.max(Ticket.id)).scalar_subquery(),
         select(func.max(Contact.id)).scalar_subquery(),
         func.set_config("enable_seqscan", "off", True),
-        func.set_config("enable_indexscan", "off", True),
     )
     row = (await session.execute(statement)).one()
     stemmed, words = [query for query in row[: len(STEMMED_CONFIGS)] if query], row[len(STEMMED_CONFIGS)]
@@ -173,6 +177,10 @@ async def search_tickets(
     return rows
 
 
+def _rank(vector: ColumnElement[Any], query: ColumnElement[Any]) -> ColumnElement[float]:
+    return func.ts_rank(vector, query).cast(Float(53)).label("rank")
+
+
 @cache
 def _search_statement(alternatives: int, after: bool, linked: tuple[bool, ...]) -> Prepared:
     """The search in one statement, for a query of `alternatives` alternatives, from the start or `after` a
@@ -186,22 +194,25 @@ def _search_statement(alternatives: int, after: bool, linked: tuple[bool, ...]) 
     if any(linked):
         parts = (bindparam(f"linked_{n}", type_=Text) if wanted else None for n, wanted in enumerate(linked))
         visible = and_(visible, refers_to(*parts))
-    ticket_rank = func.ts_rank(ticket_vector, query).cast(Float(53)).label("rank")
-    contact_rank = func.ts_rank(contact_vector, query).cast(Float(53)).label("rank")
-    # Recent first: the function form of `@@` is not an index condition, so these read the newest rows (a range
-    # of the primary key) and match them one by one, stopping at RECENT_CANDIDATES.
+    ticket_rank, contact_rank = _rank(ticket_vector, query), _rank(contact_vector, query)
+    # Recent first: the function form of `@@` is not an index condition, so these walk the primary key backwards
+    # from the newest row down to the floor, matching row by row, and stop at the RECENT_CANDIDATES newest matches.
+    # (A bitmap scan of the same range hands rows over in storage order, the oldest of the window first: a common
+    # word's newest tickets were then never candidates.) Only the kept rows are ranked, outside.
     recent_tickets = (
-        select(Ticket.id.label("ticket_id"), ticket_rank)
+        select(Ticket.id.label("ticket_id"), ticket_vector.label("vector"))
         .where(Ticket.id > bindparam("ticket_floor", type_=BigInteger), func.ts_match_vq(ticket_vector, query), visible)
+        .order_by(Ticket.id.desc())
         .limit(RECENT_CANDIDATES)
         .cte("recent_tickets")
     )
     recent_contacts = (
-        select(Ticket.id.label("ticket_id"), contact_rank)
+        select(Ticket.id.label("ticket_id"), contact_vector.label("vector"))
         .join(Contact, Contact.ticket_id == Ticket.id)
         .where(
             Contact.id > bindparam("contact_floor", type_=BigInteger), func.ts_match_vq(contact_vector, query), visible
         )
+        .order_by(Contact.id.desc())
         .limit(RECENT_CANDIDATES)
         .cte("recent_contacts")
     )
@@ -209,22 +220,27 @@ def _search_statement(alternatives: int, after: bool, linked: tuple[bool, ...]) 
         select(func.count()).select_from(recent_tickets).scalar_subquery()
         + select(func.count()).select_from(recent_contacts).scalar_subquery()
     ) >= RECENT_CANDIDATES
-    # Else the GIN indexes; a one-time filter, so PostgreSQL runs only the branch the count chose.
+    # Else also the GIN indexes; a one-time filter, so PostgreSQL runs their scans only when the count says so.
     candidate_limit = bindparam("candidate_limit", type_=Integer)
     on_ticket = (
         select(Ticket.id.label("ticket_id"), ticket_rank)
         .where(or_(*(ticket_vector.op("@@")(match) for match in matches)), visible)
         .limit(candidate_limit)
     )
+    # `+ 0`: the contacts' ticket ids are not an ordered index here, so the planner cannot walk both tables in id
+    # order and merge them to reach the LIMIT (which reads both whole when the matches are few): it starts from
+    # the GIN bitmap and looks each ticket up.
     on_contact = (
         select(Ticket.id.label("ticket_id"), contact_rank)
-        .join(Contact, Contact.ticket_id == Ticket.id)
+        .join(Contact, Ticket.id == Contact.ticket_id + 0)
         .where(or_(*(contact_vector.op("@@")(match) for match in matches)), visible)
         .limit(candidate_limit)
     )
     hits = union_all(
-        select(recent_tickets.c.ticket_id, recent_tickets.c.rank).where(found_recently),
-        select(recent_contacts.c.ticket_id, recent_contacts.c.rank).where(found_recently),
+        # The recent matches are candidates either way: the GIN scans' LIMIT takes rows in storage order (the
+        # oldest first), and would otherwise leave out the newest matches of a word with many older ones.
+        select(recent_tickets.c.ticket_id, _rank(recent_tickets.c.vector, query)),
+        select(recent_contacts.c.ticket_id, _rank(recent_contacts.c.vector, query)),
         on_ticket.subquery().select().where(~found_recently),
         on_contact.subquery().select().where(~found_recently),
     ).subquery("hits")

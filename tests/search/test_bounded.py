@@ -1,0 +1,88 @@
+"""The bounded search (search/repository.py): a common word's candidates are its newest visible matches; a rare
+word's are every match, old ones through the GIN indexes. Tickets are written with one INSERT each batch, as
+many as the window needs, with real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from genk3600.search.repository import RECENT_CANDIDATES, RECENT_WINDOW
+from tests.factories import World
+
+_numbers = itertools.count()  # each batch its own range of reference numbers
+
+
+async def _tickets(session: AsyncSession, world: World, count: int, subject: str, *, social: bool = False) -> list[str]:
+    """`count` tickets with `subject` (no contacts), oldest first; their references in that order."""
+    unit, category = (world.sociale_dienst, world.living_wage) if social else (world.omgeving, world.waste)
+    rows = await session.execute(
+        text(
+            "INSERT INTO ticket (reference, subject, owning_unit_id, category_id, confidentiality) "
+            "SELECT 'G3600-1999-' || lpad((:first + n)::text, 7, '0'), :subject, :unit, :category, :confidentiality "
+            "FROM generate_series(1, :count) AS n ORDER BY n RETURNING id, reference"
+        ),
+        {
+            "subject": subject,
+            "unit": unit.id,
+            "category": category.id,
+            "confidentiality": "social" if social else "normal",
+            "count": count,
+            "first": next(_numbers) * 100_000,
+        },
+    )
+    await session.flush()
+    return [reference for _, reference in sorted(rows.all())]
+
+
+async def _every_page(client: httpx.AsyncClient, headers: dict[str, str], q: str, limit: int) -> list[str]:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"q": q, "limit": limit} | ({"cursor": cursor} if cursor else {})
+        response = await client.get("/v1/search/tickets", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += [item["reference"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def test_a_common_word_shows_its_newest_matches(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    oldest_first = await _tickets(session, world, RECENT_CANDIDATES + 50, "Grofvuil niet opgehaald")
+
+    found = await _every_page(client, admin_headers, "grofvuil", limit=50)
+
+    # Equal ranks, so newest first; and only the newest RECENT_CANDIDATES are candidates (the promise for a
+    # common word: the best of its newest matches), the cursor pages through them once.
+    assert found == list(reversed(oldest_first))[:RECENT_CANDIDATES]
+
+
+async def test_the_newest_matches_are_the_newest_visible_ones(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    normal = await _tickets(session, world, RECENT_CANDIDATES + 10, "Dringende vraag")
+    social = await _tickets(session, world, RECENT_CANDIDATES + 10, "Dringende vraag", social=True)
+
+    found = await _every_page(client, admin_headers, "dringend", limit=100)
+
+    assert not set(found) & set(social)  # the admin key has no need-to-know for social cases
+    assert found == list(reversed(normal))[:RECENT_CANDIDATES]
+
+
+async def test_a_rare_word_is_found_beyond_the_recent_window(
+    client: httpx.AsyncClient, session: AsyncSession, world: World, admin_headers: dict[str, str]
+) -> None:
+    [old] = await _tickets(session, world, 1, "Zwembad gesloten")
+    await _tickets(session, world, RECENT_WINDOW + 1, "Andere vraag")
+    [new] = await _tickets(session, world, 1, "Zwembad te koud")
+
+    # Fewer recent matches than RECENT_CANDIDATES: the GIN indexes add the old one; the newest stays.
+    assert await _every_page(client, admin_headers, "zwembad", limit=10) == [new, old]
