@@ -72,8 +72,9 @@ class Settings(BaseSettings):
         default=2000,
         ge=10,
         le=100_000,
-        description="Full-text search ranks at most this many matching tickets (and as many matching contacts); "
-        "a very common word then costs this much, not a scan of every match.",
+        description="Full-text search first ranks the newest 100 matching tickets and 100 matching contacts among "
+        "the newest 10,000 of each; when those hold fewer than 100 matches, the word indexes add at most this many "
+        "more of each, so a very common word costs this much, not a scan of every match.",
     )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")
