@@ -51,18 +51,22 @@ async def queue_mail(
     work (the intake's CPU budget, #16). Its audit entry is the one a flush would record (every column, from the
     INSERT's RETURNING); answers the written row's columns."""
     row = (
-        await _QUEUE.fetch(
-            session,
-            ticket_id=ticket_id,
-            purpose=purpose,
-            to_address=to_address,
-            language=language,
-            subject=subject,
-            body=body,
-            message_id=message_id,
-            next_attempt_at=next_attempt_at,
+        (
+            await _QUEUE.fetch(
+                session,
+                ticket_id=ticket_id,
+                purpose=purpose,
+                to_address=to_address,
+                language=language,
+                subject=subject,
+                body=body,
+                message_id=message_id,
+                next_attempt_at=next_attempt_at,
+            )
         )
-    ).one()._mapping
+        .one()
+        ._mapping
+    )
     written = {name: row[name] for name in _RETURNED}
     await trail.record_writes(session, [trail.inserted(OutboundMail.__tablename__, written["id"], written)])
     return written
