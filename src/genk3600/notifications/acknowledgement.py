@@ -33,8 +33,8 @@ async def acknowledge(
     to_address: str,
     now: datetime,
     first_contact: tuple[str, str],
-) -> int:
-    """Queue the acknowledgement in this transaction (answers its id); the sender job mails it after commit.
+) -> None:
+    """Queue the acknowledgement in this transaction; the sender job mails it after commit.
     `first_contact` is the channel and direction of the contact that opened the ticket (written in this
     transaction)."""
     language = Language(ticket.language)
@@ -61,7 +61,7 @@ async def acknowledge(
         t.gettext("Kind regards,"),
         t.gettext("City of Genk"),
     ]
-    mail = await queue_mail(
+    await queue_mail(
         session,
         ticket_id=ticket.id,
         purpose=PURPOSE,
@@ -73,5 +73,3 @@ async def acknowledge(
         message_id=new_message_id(settings.mail_domain),
         next_attempt_at=now,  # due at once by the app's clock, not the database's
     )
-    mail_id: int = mail["id"]
-    return mail_id
