@@ -31,6 +31,7 @@ from sqlalchemy import (
     insert,
     inspect,
     literal,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -269,7 +270,8 @@ def _isoformat(moment: Any) -> Any:
     PostgreSQL's JSON does (which drops the trailing zeros of the fraction): one spelling on the trail."""
     utc = func.timezone(literal("UTC", Text), moment)
     fraction = case(
-        (func.extract("microseconds", moment) % 1_000_000 == 0, literal("", Text)),
+        # Written into the SQL, not bound: an empty string is no value for a pgbench variable (bench/ceiling.py).
+        (func.extract("microseconds", moment) % 1_000_000 == 0, literal_column("''", Text)),
         else_=func.to_char(utc, literal(".US", Text)),
     )
     return func.to_char(utc, literal('YYYY-MM-DD"T"HH24:MI:SS', Text)).concat(fraction).concat("+00:00")
