@@ -17,7 +17,23 @@ from datetime import date, datetime, time
 from typing import Any
 from typing import cast as typing_cast
 
-from sqlalchemy import BigInteger, Table, Text, bindparam, cast, column, event, func, insert, inspect, literal, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Table,
+    Text,
+    bindparam,
+    case,
+    cast,
+    column,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
@@ -184,8 +200,11 @@ def _key(row_id: object) -> str | None:
     return None if row_id is None else str(row_id)
 
 
+REDACTED = "<redacted>"
+
+
 def _redacted(write: Write) -> dict[str, Any]:
-    return {key: "<redacted>" if key in _REDACTED else _plain(value) for key, value in write.changes.items()}
+    return {key: REDACTED if key in _REDACTED else _plain(value) for key, value in write.changes.items()}
 
 
 def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:
@@ -230,6 +249,32 @@ def insert_from(entries: Any) -> Any:
     return insert(_TABLE).from_select(
         names, select(*actor, *(entries.c[name] for name in STATEMENT_COLUMNS)).order_by(entries.c.n)
     )
+
+
+def inserted_changes(rows: Any, names: Sequence[str]) -> Any:
+    """What `inserted` records of a row (every column, personal data and secrets redacted), as SQL: JSONB of the
+    columns `names` of `rows` (an INSERT's RETURNING as a CTE), for the entries `insert_from` writes."""
+    pairs: list[Any] = []
+    for name in names:
+        value = rows.c[name]
+        if name in _REDACTED:
+            value = literal(REDACTED, Text)
+        elif isinstance(value.type, DateTime):
+            value = _isoformat(value)
+        pairs += [literal(name, Text), value]
+    return func.jsonb_build_object(*pairs)
+
+
+def _isoformat(moment: Any) -> Any:
+    """A timestamp as `_plain` spells it (Python's `isoformat` of the UTC value the driver returns), not as
+    PostgreSQL's JSON does (which drops the trailing zeros of the fraction): one spelling on the trail."""
+    utc = func.timezone(literal("UTC", Text), moment)
+    fraction = case(
+        # Written into the SQL, not bound: an empty string is no value for a pgbench variable (bench/ceiling.py).
+        (func.extract("microseconds", moment) % 1_000_000 == 0, literal_column("''", Text)),
+        else_=func.to_char(utc, literal(".US", Text)),
+    )
+    return func.to_char(utc, literal('YYYY-MM-DD"T"HH24:MI:SS', Text)).concat(fraction).concat("+00:00")
 
 
 def statement_parameters(viewer: Principal | None = None) -> dict[str, Any]:

@@ -1,12 +1,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Text, bindparam, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from genk3600.auth.principal import Principal
+from genk3600.kit.prepared import Prepared
 from genk3600.models import Call, Citizen, Contact, ContactParty, OutboundMail, Participation, Ticket, TicketEvent
 from genk3600.models.enums import OPEN_STATUSES
 from genk3600.privacy.visibility import visible_tickets
@@ -16,6 +30,29 @@ CANDIDATE_LIMIT = 2
 # A screen pop finds the caller, it does not browse the register: at most this many people per lookup.
 LOOKUP_LIMIT = 10
 HISTORY_LIMIT = 5  # closed tickets per citizen in the screen pop: the recent past, not the archive
+
+
+def follow_up_lock(citizen_id: Any, category_id: Any) -> Any:
+    """The transaction's lock on one citizen's contacts about one category, as SQL of their ids: two contacts of a
+    citizen arriving at once would otherwise both find no open ticket and open one each
+    (tickets/repository.open_ticket_for). Its key is `follow-up:<citizen id>:<category id>`.
+
+    Every identification takes it before it writes the citizen row (`citizens.service.identify`): a contact that
+    took it in its lookup and then updates the row, beside one that updated the row first and then waits for the
+    lock, would deadlock."""
+    key = literal("follow-up:", Text).concat(cast(citizen_id, Text)).concat(":").concat(cast(category_id, Text))
+    return func.pg_advisory_xact_lock(func.hashtextextended(key, literal_column("3600")))
+
+
+# Built once (kit/prepared.py): a contact of a known citizen on a category locks their follow-ups.
+_FOLLOW_UP_LOCK = Prepared.of(
+    select(follow_up_lock(bindparam("citizen_id", type_=BigInteger), bindparam("category_id", type_=BigInteger)))
+)
+
+
+async def lock_follow_ups(session: AsyncSession, citizen_id: int, category_id: int) -> None:
+    """`follow_up_lock` on its own, for the identifications whose lookup does not take it."""
+    await _FOLLOW_UP_LOCK.fetch(session, citizen_id=citizen_id, category_id=category_id)
 
 
 async def citizen_by_national_number_hash(session: AsyncSession, digest: str) -> Citizen | None:
@@ -31,8 +68,22 @@ _BY_EMAIL = (
 )
 
 
-async def citizens_by_email(session: AsyncSession, email: str, limit: int = CANDIDATE_LIMIT) -> Sequence[Citizen]:
-    return (await session.scalars(_BY_EMAIL, {"email": email, "limit": limit})).all()
+# The same with the follow-up lock of each candidate (ordered by id, so two lookups lock in the same order): the web
+# intake's lookup costs no round trip of its own for the lock.
+_BY_EMAIL_LOCKING = _BY_EMAIL.add_columns(
+    follow_up_lock(Citizen.id, bindparam("follow_up_category_id", type_=BigInteger))
+)
+
+
+async def citizens_by_email(
+    session: AsyncSession, email: str, limit: int = CANDIDATE_LIMIT, *, follow_up_category_id: int | None = None
+) -> Sequence[Citizen]:
+    """The live citizens with this e-mail address; with `follow_up_category_id`, each one's `follow_up_lock` on that
+    category taken by the same statement."""
+    if follow_up_category_id is None:
+        return (await session.scalars(_BY_EMAIL, {"email": email, "limit": limit})).all()
+    parameters = {"email": email, "limit": limit, "follow_up_category_id": follow_up_category_id}
+    return [row[0] for row in (await session.execute(_BY_EMAIL_LOCKING, parameters)).all()]
 
 
 async def citizens_by_phone(session: AsyncSession, phone: str, limit: int = CANDIDATE_LIMIT) -> Sequence[Citizen]:

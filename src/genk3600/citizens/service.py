@@ -36,32 +36,36 @@ class Identification:
     citizen: Citizen | None
     ambiguous: bool = False  # several citizens fit: the contact stays unlinked and is flagged
     registered: bool = False  # a new citizen was created
+    follow_ups_locked: bool = False  # the citizen's follow_up_lock on the category asked for is held
 
 
-async def identify(session: AsyncSession, secret: bytes, who: CitizenIdentification) -> Identification:
-    """Match by national number, then e-mail, then phone; register a new citizen when identity suffices."""
+async def identify(
+    session: AsyncSession, secret: bytes, who: CitizenIdentification, follow_up_category_id: int | None = None
+) -> Identification:
+    """Match by national number, then e-mail, then phone; register a new citizen when identity suffices.
+
+    With `follow_up_category_id` (a contact that may join the citizen's open ticket on that category), the citizen
+    found is locked for follow-ups on it (`repository.follow_up_lock`) before their row is written: by the e-mail
+    lookup itself, or by a statement of its own on the other paths."""
     digest = national_number_hash(secret, who.national_number) if who.national_number else None
     if digest:
         citizen = await repository.citizen_by_national_number_hash(session, digest)
         if citizen is not None:
-            await _complete(session, citizen, who, digest)
-            return Identification(citizen)
-    for candidates in await _candidate_sets(session, who):
+            return await _identified(session, citizen, who, digest, follow_up_category_id)
+    for candidates, locked in await _candidate_sets(session, who, follow_up_category_id):
         # With a national number, only records without one may be that person; others are namesakes.
         fitting = [c for c in candidates if digest is None or c.national_number_hash is None]
         if len(fitting) > 1:
             return Identification(None, ambiguous=True)
         if len(fitting) == 1:
-            await _complete(session, fitting[0], who, digest)
-            return Identification(fitting[0])
+            return await _identified(session, fitting[0], who, digest, follow_up_category_id, locked=locked)
     # A record merged into another keeps its e-mail and phone: they lead to the survivor (identity/).
     survivors = await _survivors_of_merged(session, who.email, who.phone)
     fitting = [c for c in survivors if digest is None or c.national_number_hash is None]
     if len(fitting) > 1:
         return Identification(None, ambiguous=True)
     if len(fitting) == 1:
-        await _complete(session, fitting[0], who, digest)
-        return Identification(fitting[0])
+        return await _identified(session, fitting[0], who, digest, follow_up_category_id)
     if not _enough_to_register(who):
         return Identification(None)
     # Every optional field said explicitly (empty until _complete fills it), so the new citizen can be shown
@@ -82,12 +86,33 @@ async def identify(session: AsyncSession, secret: bytes, who: CitizenIdentificat
     return Identification(citizen, registered=True)
 
 
-async def _candidate_sets(session: AsyncSession, who: CitizenIdentification) -> list[Sequence[Citizen]]:
-    sets: list[Sequence[Citizen]] = []
+async def _identified(
+    session: AsyncSession,
+    citizen: Citizen,
+    who: CitizenIdentification,
+    digest: str | None,
+    follow_up_category_id: int | None,
+    *,
+    locked: bool = False,
+) -> Identification:
+    """An existing citizen found: their follow-ups locked (if asked and not yet), then what we learnt filled in."""
+    if follow_up_category_id is not None and not locked:
+        await repository.lock_follow_ups(session, citizen.id, follow_up_category_id)
+    await _complete(session, citizen, who, digest)
+    return Identification(citizen, follow_ups_locked=follow_up_category_id is not None)
+
+
+async def _candidate_sets(
+    session: AsyncSession, who: CitizenIdentification, follow_up_category_id: int | None = None
+) -> list[tuple[Sequence[Citizen], bool]]:
+    """The citizens by e-mail, then by phone, each set with whether its follow-up locks are held (the e-mail
+    lookup takes them in the same statement)."""
+    sets: list[tuple[Sequence[Citizen], bool]] = []
     if who.email:
-        sets.append(await repository.citizens_by_email(session, who.email))
+        by_email = await repository.citizens_by_email(session, who.email, follow_up_category_id=follow_up_category_id)
+        sets.append((by_email, follow_up_category_id is not None))
     if who.phone:
-        sets.append(await repository.citizens_by_phone(session, who.phone))
+        sets.append((await repository.citizens_by_phone(session, who.phone), False))
     return sets
 
 

@@ -89,7 +89,7 @@ async def record_intake(
                 return await _complete_call(session, settings, actor, known, intake, now, reader)
             return await _recorded(session, actor, known, Outcome.duplicate, reader=reader)
     category = await active_category(session, intake.category) if intake.category else None
-    found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
+    found = await _identify(session, settings, intake, category)
     flags = set(intake.flags) | ({ContactFlag.ambiguous_citizen} if found.ambiguous else set())
     if any(attachment.content is None for attachment in intake.attachments):
         flags.add(ContactFlag.attachment_over_cap)
@@ -153,6 +153,19 @@ async def record_intake(
     )
 
 
+async def _identify(
+    session: AsyncSession, settings: Settings, intake: Intake, category: Category | None
+) -> Identification:
+    """The contact's citizen; where the contact may join their open ticket on its category (`_place`), with their
+    follow-ups on it locked by the identification (the e-mail lookup takes the lock in the same statement)."""
+    if intake.citizen is None:
+        return Identification(None)
+    may_follow_up = (
+        category is not None and settings.follow_up_window_hours and intake.opens_ticket and not intake.ticket_reference
+    )
+    return await identify(session, settings.secret, intake.citizen, category.id if may_follow_up and category else None)
+
+
 async def _place(
     session: AsyncSession,
     settings: Settings,
@@ -189,7 +202,9 @@ async def _place(
     # nothing to look for or to lock.
     if found.citizen is not None and not found.registered and category is not None and settings.follow_up_window_hours:
         since = now - timedelta(hours=settings.follow_up_window_hours)
-        open_ticket = await ticket_repository.open_ticket_for(session, found.citizen.id, category.id, since, actor)
+        open_ticket = await ticket_repository.open_ticket_for(
+            session, found.citizen.id, category.id, since, actor, locked=found.follow_ups_locked
+        )
         if open_ticket is not None:
             why = Message(
                 "ticket.contact_same_question", {"category": category.code, "reference": open_ticket.reference}
@@ -344,7 +359,7 @@ async def _complete_call(
 ) -> ContactRecorded:
     """The agent's summary of a call the PBX already reported: the pending contact gets its ticket now."""
     category = await active_category(session, intake.category) if intake.category else None
-    found = await identify(session, settings.secret, intake.citizen) if intake.citizen else Identification(None)
+    found = await _identify(session, settings, intake, category)
     language = _language(intake, found)
     placement = await _place(session, settings, actor, intake, category, found, language, now)
     pending.body = intake.body

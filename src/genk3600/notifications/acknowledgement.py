@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
 from genk3600.i18n import translator
-from genk3600.models import OutboundMail, Ticket
+from genk3600.models import Ticket
 from genk3600.models.enums import Language
+from genk3600.notifications.repository import queue_mail
 from genk3600.notifications.sender import new_message_id
 from genk3600.public.service import status_of
 
@@ -32,9 +33,10 @@ async def acknowledge(
     to_address: str,
     now: datetime,
     first_contact: tuple[str, str],
-) -> OutboundMail:
-    """Queue the acknowledgement in this transaction; the sender job mails it after commit. `first_contact`
-    is the channel and direction of the contact that opened the ticket (written in this transaction)."""
+) -> None:
+    """Queue the acknowledgement in this transaction; the sender job mails it after commit.
+    `first_contact` is the channel and direction of the contact that opened the ticket (written in this
+    transaction)."""
     language = Language(ticket.language)
     t = translator(language)
     # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
@@ -59,7 +61,8 @@ async def acknowledge(
         t.gettext("Kind regards,"),
         t.gettext("City of Genk"),
     ]
-    mail = OutboundMail(
+    await queue_mail(
+        session,
         ticket_id=ticket.id,
         purpose=PURPOSE,
         to_address=to_address,
@@ -70,6 +73,3 @@ async def acknowledge(
         message_id=new_message_id(settings.mail_domain),
         next_attempt_at=now,  # due at once by the app's clock, not the database's
     )
-    session.add(mail)
-    await session.flush()
-    return mail

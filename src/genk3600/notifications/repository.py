@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, Text, bindparam, column, func, insert, inspect, literal, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from genk3600.audit import trail
+from genk3600.kit import at_commit
 from genk3600.models import OutboundMail
 from genk3600.models.enums import OutboundMailStatus
 from genk3600.public.access import CODE_PATTERN, LINK_CODE_PATTERN, REDACTED_CODE
@@ -19,6 +24,80 @@ REDACTED_BODY = func.regexp_replace(
     REDACTED_CODE,
     "g",
 )
+
+
+_TABLE = cast(Table, OutboundMail.__table__)
+_RETURNED = tuple(attribute.key for attribute in inspect(OutboundMail).column_attrs)
+# What a new message says; the rest (status, attempts, creation time, threading) are the columns' defaults.
+_GIVEN = ("ticket_id", "purpose", "to_address", "language", "subject", "body", "message_id", "next_attempt_at")
+MAIL = "outbound_mail"
+# Queued messages are written at the commit (kit/at_commit.py), in the transaction's one combined write: any number
+# in one INSERT … SELECT FROM unnest(one array per column), and their audit entries from its RETURNING (the id and
+# the defaults exist only there), by the transaction's actor. Built once.
+_UNNESTED = (
+    func.unnest(*(bindparam(f"mail_{name}", type_=ARRAY(_TABLE.c[name].type)) for name in _GIVEN))
+    .table_valued(*(column(name, _TABLE.c[name].type) for name in _GIVEN), with_ordinality="n")
+    .render_derived("mail")
+)
+_NEW_MAILS = (
+    insert(_TABLE)
+    .from_select(list(_GIVEN), select(*(_UNNESTED.c[name] for name in _GIVEN)).order_by(_UNNESTED.c.n))
+    .returning(*_TABLE.c[_RETURNED])
+    .cte("new_mails")
+)
+_QUEUE = trail.insert_from(
+    select(
+        func.row_number().over(order_by=_NEW_MAILS.c.id).label("n"),
+        literal("insert", Text).label("action"),
+        literal(MAIL, Text).label("target_type"),
+        sql_cast(_NEW_MAILS.c.id, Text).label("target_id"),
+        trail.inserted_changes(_NEW_MAILS, _RETURNED).label("changes"),
+    ).subquery("new_mail_entries")
+)
+_AUDIT_BY = "audit_by"
+
+
+def _parameters(mails: list[dict[str, Any]]) -> dict[str, Any]:
+    # One transaction, one actor (the request's or the job's): the first message's stands for all.
+    return {**{f"mail_{name}": [mail[name] for mail in mails] for name in _GIVEN}, **mails[0][_AUDIT_BY]}
+
+
+def _write_collected(session: Session, mails: list[dict[str, Any]]) -> None:
+    session.connection().execute(_QUEUE, _parameters(mails))
+
+
+at_commit.register(MAIL, _write_collected, at_commit.Part(_QUEUE, _parameters))
+
+
+async def queue_mail(
+    session: AsyncSession,
+    *,
+    ticket_id: int | None,
+    purpose: str,
+    to_address: str,
+    language: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    next_attempt_at: datetime,
+) -> None:
+    """Queue one message for the sender job, pending. Written at the commit with the transaction's other
+    bookkeeping (no round trip of its own, no ORM unit of work: the intake's CPU budget, #16), with the audit entry
+    a flush would record; at once where the session does not collect (kit/at_commit.py). Nothing in the
+    transaction reads it back: the sender leases it after the commit."""
+    mail = {
+        "ticket_id": ticket_id,
+        "purpose": purpose,
+        "to_address": to_address,
+        "language": language,
+        "subject": subject,
+        "body": body,
+        "message_id": message_id,
+        "next_attempt_at": next_attempt_at,
+        _AUDIT_BY: trail.statement_parameters(),
+    }
+    if not at_commit.add(session, MAIL, [mail]):
+        await session.execute(_QUEUE, _parameters([mail]))
 
 
 async def lease_due(session: AsyncSession, now: datetime, lease_until: datetime, batch: int) -> Sequence[OutboundMail]:

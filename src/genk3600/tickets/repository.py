@@ -29,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from genk3600.audit import trail
 from genk3600.auth.principal import Principal
+from genk3600.citizens.repository import lock_follow_ups
 from genk3600.households.repository import household_of_ticket_json
 from genk3600.kit.pagination import PageParams, keyset
 from genk3600.kit.prepared import Prepared
@@ -272,7 +273,13 @@ async def events_of(session: AsyncSession, ticket_id: int, params: PageParams) -
 
 
 async def open_ticket_for(
-    session: AsyncSession, citizen_id: int, category_id: int, created_after: datetime, viewer: Principal
+    session: AsyncSession,
+    citizen_id: int,
+    category_id: int,
+    created_after: datetime,
+    viewer: Principal,
+    *,
+    locked: bool = False,
 ) -> Ticket | None:
     """The citizen's newest open ticket on this category that `viewer` may see, if opened after `created_after`.
 
@@ -281,9 +288,11 @@ async def open_ticket_for(
 
     Locks the pair (citizen, category) until the transaction ends: two contacts of one citizen arriving at
     once would otherwise both find no open ticket and open one each. The second now waits here for the
-    first to commit, then finds (and joins) the ticket the first opened.
+    first to commit, then finds (and joins) the ticket the first opened. `locked`: the caller holds that lock
+    already (`citizens.repository.follow_up_lock`, taken when the citizen was identified).
     """
-    await _FOLLOW_UP_LOCK.fetch(session, key=f"follow-up:{citizen_id}:{category_id}")
+    if not locked:
+        await lock_follow_ups(session, citizen_id, category_id)
     found = (
         await _OPEN_FOR.fetch(
             session,
@@ -298,9 +307,6 @@ async def open_ticket_for(
 
 
 # Built once (kit/prepared.py): the intake's follow-up check runs on every contact of a known citizen.
-_FOLLOW_UP_LOCK = Prepared.of(
-    select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), literal_column("3600"))))
-)
 _OPEN_FOR = Prepared.of(
     select(Ticket.id)
     .where(
