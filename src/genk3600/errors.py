@@ -231,4 +231,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def with_descriptions(
+    statuses: dict[int | str, dict[str, Any]], **descriptions: str
+) -> dict[int | str, dict[str, Any]]:
+    """Problem responses with this operation's own words for some statuses (`s409="…"`)."""
+    for name, text in descriptions.items():
+        code = int(name.removeprefix("s"))
+        statuses[code] = {**statuses[code], "description": text}
+    return statuses
+
+
 AUTH_PROBLEMS = (401, 403, 422, 429, 503)

@@ -35,7 +35,7 @@ from genk3600.appointments.schemas import (
 )
 from genk3600.auth.dependencies import Admin, AppClock, AppSettings, TicketReader, TicketWriter
 from genk3600.db import Session
-from genk3600.errors import AUTH_PROBLEMS, PROBLEM_BASE, PROBLEM_MEDIA_TYPE, problem_responses
+from genk3600.errors import AUTH_PROBLEMS, PROBLEM_BASE, PROBLEM_MEDIA_TYPE, problem_responses, with_descriptions
 from genk3600.i18n import requested_language
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import Pages
@@ -98,14 +98,6 @@ SLOT_TAKEN_EXAMPLE: dict[str, Any] = {
         }
     ],
 }
-
-
-def _with(statuses: dict[int | str, dict[str, Any]], **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """Problem responses with this operation's own words for some statuses (`s409="…"`)."""
-    for name, text in descriptions.items():
-        code = int(name.removeprefix("s"))
-        statuses[code] = {**statuses[code], "description": text}
-    return statuses
 
 
 def _taken(statuses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
@@ -196,7 +188,7 @@ async def get_staff_availability(session: Session, _viewer: TicketReader, staff_
     summary="Replace a staff member's availability",
     description="Replaces all windows and exceptions of the staff member; each window is for one of their units "
     "(`unit`, default their first). Booked appointments stay. Admin only. " + AVAILABILITY_DOC,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS),
         s422="The body fails validation (a window that closes before it opens) or `availability-invalid` (a unit "
         "the staff member does not work in).",
@@ -218,7 +210,9 @@ async def put_staff_availability(
     operation_id="get_desk_availability",
     summary="A desk's availability",
     description="When a desk (reception, quick desk, thematic desk) can be booked. " + AVAILABILITY_DOC,
-    responses=_with(problem_responses(404, *AUTH_PROBLEMS), s422="`availability-invalid`: the unit is not a desk."),
+    responses=with_descriptions(
+        problem_responses(404, *AUTH_PROBLEMS), s422="`availability-invalid`: the unit is not a desk."
+    ),
 )
 async def get_desk_availability(session: Session, _viewer: TicketReader, unit_code: DeskCode) -> AvailabilityOut:
     return await service.get_desk_availability(session, unit_code)
@@ -230,7 +224,7 @@ async def get_desk_availability(session: Session, _viewer: TicketReader, unit_co
     summary="Replace a desk's availability",
     description="Replaces all windows and exceptions of a desk (leave `unit` out of the windows). Admin only. "
     + AVAILABILITY_DOC,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS), s422="The body fails validation, or `availability-invalid`."
     ),
 )
@@ -260,7 +254,7 @@ async def put_desk_availability(
         "skipping public holidays, closing days, leave, training and booked time (travel included). For a social "
         "ticket the citizen's own case worker's slots come first (`case_worker: true`). " + NEED_TO_KNOW
     ),
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS),
         s422="The query fails validation, or `unknown-appointment-kind` (unknown, inactive, or not for this ticket's "
         "category).",
@@ -309,7 +303,7 @@ async def list_appointment_slots(
     status_code=status.HTTP_201_CREATED,
     response_model=AppointmentOut,
     responses=_taken(
-        _with(
+        with_descriptions(
             problem_responses(409, *AUTH_PROBLEMS),
             s422="The body fails validation (both or neither of `staff_id` and `desk`), or names what does not fit: "
             "`unknown-appointment-subject`, `unknown-appointment-kind`, `unknown-bookable` (not available for the "
@@ -380,7 +374,7 @@ async def get_appointment(
         + NEED_TO_KNOW
     ),
     responses=_taken(
-        _with(
+        with_descriptions(
             problem_responses(404, 409, *AUTH_PROBLEMS),
             s422="The body fails validation, or `unknown-bookable`, `not-a-slot`.",
         )
@@ -404,7 +398,7 @@ async def move_appointment(
     summary="Cancel an appointment",
     description="Cancels a booked appointment; its time is free again and the citizen gets the cancellation by "
     "mail (METHOD:CANCEL). Timeline and event feed: `ticket.appointment_cancelled`. " + NEED_TO_KNOW,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s409="`appointment-closed`: it was cancelled, held or missed already.",
     ),
@@ -433,7 +427,7 @@ async def cancel_appointment(
         "`ticket.appointment_held` (with `ticket.contact_added` and `ticket.participation_recorded`), "
         "`ticket.appointment_no_show`. " + NEED_TO_KNOW
     ),
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s403="The role does not fit the staff member's position or unit (participation rules), or the scope is "
         "missing.",
@@ -498,7 +492,9 @@ async def issue_calendar_feed(
             "content": {"text/calendar": {"schema": {"type": "string"}, "example": FEED_EXAMPLE}},
             "headers": {"Cache-Control": CACHING_DOCS["Cache-Control"]},
         },
-        **_with(problem_responses(404, 422, 503), s404="No feed at this address (wrong or withdrawn token)."),
+        **with_descriptions(
+            problem_responses(404, 422, 503), s404="No feed at this address (wrong or withdrawn token)."
+        ),
     },
 )
 async def get_calendar_feed(
@@ -552,7 +548,7 @@ def _public(statuses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[s
         "only: never who. Answers carry `Cache-Control: no-store`; rate-limited like the status page."
     ),
     dependencies=[Depends(limit_public_lookups)],
-    responses=_public(_with(problem_responses(404, 422, 429, 503), s404=PUBLIC_NOT_FOUND)),
+    responses=_public(with_descriptions(problem_responses(404, 422, 429, 503), s404=PUBLIC_NOT_FOUND)),
 )
 async def list_public_appointment_slots(
     response: Response,
@@ -588,7 +584,7 @@ async def list_public_appointment_slots(
     dependencies=[Depends(limit_public_lookups)],
     responses=_public(
         _taken(
-            _with(
+            with_descriptions(
                 problem_responses(404, 409, 422, 429, 503),
                 s404=PUBLIC_NOT_FOUND,
                 s422="The body fails validation, or `unknown-appointment-kind` (not open to citizens or not for this "

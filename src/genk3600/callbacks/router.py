@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -31,7 +31,7 @@ from genk3600.callbacks.schemas import (
     LetterSentIn,
 )
 from genk3600.db import Session
-from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.errors import AUTH_PROBLEMS, problem_responses, with_descriptions
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.pagination import Pages
 from genk3600.kit.reader import ReaderLanguage
@@ -62,14 +62,6 @@ def _location(callback: CallbackOut) -> str:
     return f"/v1/callbacks/{callback.id}"
 
 
-def _with(statuses: dict[int | str, dict[str, Any]], **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """Problem responses with this operation's own words for some statuses (`s409="…"`)."""
-    for name, text in descriptions.items():
-        code = int(name.removeprefix("s"))
-        statuses[code] = {**statuses[code], "description": text}
-    return statuses
-
-
 @router.post(
     "/v1/callbacks",
     operation_id="create_callback",
@@ -89,7 +81,7 @@ def _with(statuses: dict[int | str, dict[str, Any]], **descriptions: str) -> dic
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=CallbackOut,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(409, *AUTH_PROBLEMS),
         s409="`contact-not-on-ticket`: the contact is not on a ticket yet; or the `Idempotency-Key` was reused.",
         s422="The body fails validation (a number that is no phone number, both or neither of `ticket` and "
@@ -189,7 +181,7 @@ async def get_callback(
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=CallbackOut,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s409="`callback-closed`: the request is completed, failed or cancelled already; or the `Idempotency-Key` "
         "was reused.",
@@ -218,7 +210,7 @@ async def record_callback_attempt(
     summary="Cancel a call-back request",
     description="Closes an open request without calling (say why: the reason is on the ticket's timeline, the "
     "event `ticket.callback_cancelled` carries no text). " + NEED_TO_KNOW,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s409="`callback-closed`: the request is completed, failed or cancelled already.",
     ),
@@ -241,7 +233,7 @@ async def cancel_callback(
     description="A failed request for a citizen without an e-mail address but with a postal address leaves a "
     "letter task (`citizen_notice` `letter`); this records that the letter went out (timeline, event "
     "`ticket.callback_letter_sent`). " + NEED_TO_KNOW,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s409="`no-letter-to-send`: the request has no letter task, or its letter was recorded as sent already.",
     ),

@@ -3,14 +3,14 @@ merges (`/v1/citizens/{citizen_id}/merges`) and undoing them (`/v1/citizen-merge
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from genk3600.auth.dependencies import AppClock, AppSettings, Steward
 from genk3600.db import Session
-from genk3600.errors import AUTH_PROBLEMS, problem_responses
+from genk3600.errors import AUTH_PROBLEMS, problem_responses, with_descriptions
 from genk3600.identity import duplicates, merging
 from genk3600.identity.schemas import (
     CitizenDuplicates,
@@ -47,14 +47,6 @@ SCORING = (
 )
 
 
-def _with(statuses: dict[int | str, dict[str, Any]], **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """Problem responses with this operation's own words for some statuses (`s409="…"`)."""
-    for name, text in descriptions.items():
-        code = int(name.removeprefix("s"))
-        statuses[code] = {**statuses[code], "description": text}
-    return statuses
-
-
 @router.get(
     "/v1/citizen-duplicates",
     operation_id="list_duplicate_candidates",
@@ -84,7 +76,7 @@ async def list_duplicate_candidates(
     + SCORING
     + " "
     + STEWARD,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS), s404="`citizen-not-found`: there is no citizen with this id."
     ),
 )
@@ -101,7 +93,7 @@ async def list_citizen_duplicates(
     description="Remembers that two citizen records are not one person (with why), so the pair no longer shows as "
     "a duplicate candidate. On the audit trail. " + STEWARD,
     status_code=status.HTTP_201_CREATED,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s404="`citizen-not-found`: one of the two ids names no citizen.",
         s409="`duplicate-already-dismissed`: the pair was marked as different people already.",
@@ -135,7 +127,7 @@ async def dismiss_duplicate(session: Session, clock: AppClock, actor: Steward, d
     ),
     status_code=status.HTTP_201_CREATED,
     response_model=MergeOut,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s404="`citizen-not-found`: there is no citizen with the id in the path.",
         s409="`citizen-already-merged`, `different-national-numbers`, `case-worker-conflict`; or the "
@@ -169,7 +161,7 @@ def _location(merge: MergeOut) -> str:
     summary="A merge of two citizen records",
     description="One merge: which record was merged into which, by whom and why, what moved, what the survivor "
     "took over, until when it can be undone, and whether and by whom it was undone. " + STEWARD,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS), s404="`citizen-merge-not-found`: there is no merge with this id."
     ),
 )
@@ -184,7 +176,7 @@ async def get_citizen_merge(session: Session, settings: AppSettings, viewer: Ste
     description="The merges this record took part in, as survivor or as merged record, newest first, with what "
     "moved and whether and by whom each was undone. Works for both ids of a merge: for a merged record, "
     "`merged_into_id` names the record that answers for the person. " + STEWARD,
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, *AUTH_PROBLEMS), s404="`citizen-not-found`: there is no citizen with this id."
     ),
 )
@@ -206,7 +198,7 @@ async def list_citizen_merges(
         "with its reason, on the timeline of the survivor's tickets and of the tickets moved back "
         "(`citizen_unmerged`), and in both records' merge history. " + STEWARD
     ),
-    responses=_with(
+    responses=with_descriptions(
         problem_responses(404, 409, *AUTH_PROBLEMS),
         s404="`citizen-merge-not-found`: there is no merge with this id.",
         s409="`citizen-merge-undone` (undone already), `unmerge-window-over` (too late: the answer names "
