@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.environment import REPO_ROOT, WORK_DIR, Postgres
+from bench.environment import REPO_ROOT, Postgres
 from bench.scale import CATEGORY_WEIGHTS, STREETS, TEXTS
 
 log = logging.getLogger("bench")
@@ -69,11 +69,12 @@ def import_available(env: dict[str, str]) -> bool:
     return probe.returncode == 0
 
 
-def run_import(args: argparse.Namespace, env: dict[str, str], postgres: Postgres) -> dict[str, Any]:
+def run_import(args: argparse.Namespace, env: dict[str, str], postgres: Postgres, scratch: Path) -> dict[str, Any]:
+    """`env` is the service's environment with the tree's code on the path (Tree.environment)."""
     if not import_available(env):
         log.info("import: `genk3600 import` is not available in this checkout; scenario skipped")
         return {"available": False, "contacts": args.contacts}
-    path = WORK_DIR / "contacts.ndjson"
+    path = scratch / "contacts.ndjson"
     citizens = int(postgres.psql("SELECT count(*) FROM citizen WHERE email LIKE 'burger%'").strip())
     lines = write_ndjson(path, historical_contacts(args.contacts, max(citizens, 1)))
     log.info("import: %d contacts in %s; running genk3600 import", lines, path)
@@ -87,7 +88,7 @@ def run_import(args: argparse.Namespace, env: dict[str, str], postgres: Postgres
         check=False,
     )
     seconds = time.perf_counter() - started
-    (WORK_DIR / "import.log").write_text(out.stdout + out.stderr)
+    (scratch / "import.log").write_text(out.stdout + out.stderr)
     imported = int(postgres.psql(f"SELECT count(*) FROM contact WHERE external_id LIKE '%{EXTERNAL_PREFIX}%'").strip())
     rate = imported / seconds if seconds > 0 else 0.0
     log.info("import: %d contacts in %.1f s = %.0f contacts/s (exit %d)", imported, seconds, rate, out.returncode)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench.environment import DATABASE, Postgres
+from bench.environment import Postgres
 
 _ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(?P<pid>\d+)\] (?P<level>[A-Z]+):  (?P<text>.*)$")
 _EXECUTE = re.compile(r"^(?:execute [^:]*|statement): (?P<sql>.*)$", re.DOTALL)
@@ -295,7 +295,7 @@ def run_pgbench(
     ]  # fmt: skip
     for name, value in variables.items():
         command += ["-D", f"{name}={value}"]
-    out = subprocess.run([*command, DATABASE], capture_output=True, text=True, check=False)
+    out = subprocess.run([*command, postgres.database], capture_output=True, text=True, check=False)
     # Kept for reading: -r lists the average latency of every statement of the script.
     script.with_suffix(f".c{clients}.out").write_text(out.stdout + out.stderr)
     if out.returncode != 0:

@@ -7,7 +7,7 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,8 @@ class Postgres:
     server: Any
     bin_dir: Path
     socket_dir: str
+    # The database this handle talks to; a compare run gives each tree its own on the one server (`database_for`).
+    database: str = DATABASE
 
     @classmethod
     def start_fresh(cls, work_dir: Path = WORK_DIR) -> Postgres:
@@ -137,10 +139,17 @@ class Postgres:
         postgres.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;")
         return postgres
 
-    def url(self, driver: str = "postgresql+asyncpg") -> URL:
-        return URL.create(driver, username="postgres", database=DATABASE, query={"host": self.socket_dir})
+    def database_for(self, name: str) -> Postgres:
+        """A handle on a new database `name` of this server (created here), e.g. for the "before" tree."""
+        self.psql(f'CREATE DATABASE "{name}";', database="postgres")
+        other = replace(self, database=name)
+        other.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;")
+        return other
 
-    def psql(self, sql: str, database: str = DATABASE) -> str:
+    def url(self, driver: str = "postgresql+asyncpg") -> URL:
+        return URL.create(driver, username="postgres", database=self.database, query={"host": self.socket_dir})
+
+    def psql(self, sql: str, database: str | None = None) -> str:
         out = subprocess.run(
             [
                 str(self.bin_dir / "psql"),
@@ -149,7 +158,7 @@ class Postgres:
                 "-U",
                 "postgres",
                 "-d",
-                database,
+                database or self.database,
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-X",

@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from bench import cpu
@@ -20,7 +21,7 @@ from bench.ceiling import (
     run_pgbench,
     unique_column_values,
 )
-from bench.environment import WORK_DIR, Postgres
+from bench.environment import Postgres
 from bench.intake import contact_body, lua_script, run_wrk
 from bench.service import Service
 from bench.world import World
@@ -30,10 +31,17 @@ CAPTURE_CITIZEN = 43_217
 
 
 def run_intake_and_ceiling(
-    args: argparse.Namespace, chosen: list[str], wrk: str, postgres: Postgres, service: Service, world: World
+    args: argparse.Namespace,
+    chosen: list[str],
+    wrk: str,
+    postgres: Postgres,
+    service: Service,
+    world: World,
+    scratch: Path,
 ) -> dict[str, Any]:
+    """Both scenarios against one service; its scripts and captured SQL go to `scratch` (the tree's own)."""
     threads = os.cpu_count() or 1
-    script = WORK_DIR / "intake.lua"
+    script = scratch / "intake.lua"
     script.write_text(lua_script(world.writer_key, world.citizens))
     if args.warmup > 0:
         log.info("intake warm-up: %.0f s at %d connections", args.warmup, args.connection_levels[0])
@@ -41,13 +49,13 @@ def run_intake_and_ceiling(
 
     ceiling: dict[str, Any] | None = None
     variables: dict[str, str] = {}
-    pgbench_file = WORK_DIR / "intake.pgbench.sql"
+    pgbench_file = scratch / "intake.pgbench.sql"
     if "ceiling" in chosen:
         time.sleep(2)  # let the warm-up's last requests finish, so the capture is alone
         # A citizen whose id is unlikely to equal any other value the request binds (see pgbench_script).
         body = contact_body(CAPTURE_CITIZEN - 1, world.citizens)
         captured, response = capture_intake_statements(postgres, service.base_url, body, world.writer_key)
-        (WORK_DIR / "intake.capture.log").write_text(captured)
+        (scratch / "intake.capture.log").write_text(captured)
         statements = request_transaction(parse_log(captured))
         text, variables = pgbench_script(
             statements,
