@@ -150,6 +150,19 @@ async def load_tickets(postgres: Postgres, count: int, citizens: int) -> dict[st
     """COPY `count` tickets with one contact each; generated columns (search vectors) compute themselves."""
     connection = await asyncpg.connect(host=postgres.socket_dir, user="postgres", database=postgres.database)
     try:
+        # An older tree's schema (a compare run's "before") may lack a column this loader writes: say which.
+        for table, columns in (("ticket", TICKET_COLUMNS), ("contact", CONTACT_COLUMNS)):
+            present = {
+                row["column_name"]
+                for row in await connection.fetch(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = $1", table
+                )
+            }
+            if missing := [column for column in columns if column not in present]:
+                raise RuntimeError(
+                    f"the scale loader writes {table}.{', '.join(missing)}, which this tree's schema lacks "
+                    "(bench/scale.py loads the current schema's columns)"
+                )
         categories = [
             Category(*row)
             for row in await connection.fetch(

@@ -6,6 +6,8 @@ The benchmarks themselves run with `make bench`, never in the test suite (no tim
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from bench.bulk_import import historical_contacts
 from bench.ceiling import (
@@ -18,6 +20,7 @@ from bench.ceiling import (
     values_rows,
 )
 from bench.intake import lua_script
+from bench.report import table
 
 CAPTURED_LOG = """\
 2026-11-23 17:05:18.181 UTC [41] LOG:  statement: BEGIN;
@@ -112,3 +115,57 @@ def test_wrk_script_and_import_file_are_well_formed() -> None:
         line = json.dumps(contact, ensure_ascii=False)
         assert "\n" not in line
         assert contact["resolved_at"] >= contact["occurred_at"]
+
+
+def _scenarios(rps: float, p99: float, cpu: float, tps: float, load: float) -> dict[str, Any]:
+    run = {
+        "connections": 16, "requests_per_second": rps, "p50_ms": p99 / 2, "p95_ms": p99 * 0.9, "p99_ms": p99,
+        "errors": 0, "statuses": {"201": 100}, "server_cpu_ms_per_request": cpu,
+        "involuntary_switches_per_request": 1.0,
+    }  # fmt: skip
+    return {
+        "intake": {"runs": [run], "load_average_1m": {"start": load, "end": load + 0.5}},
+        "ceiling": {"runs": [{"clients": 16, "tps": tps}], "ratio": {"16": round(rps / tps, 3)}},
+    }
+
+
+def _results(**extra: Any) -> dict[str, Any]:
+    machine = {"nproc": 2, "cpu": "AMD EPYC", "ram_gib": 23.5}
+    return {"date": "2026-12-06", "git_commit": "a" * 40, "machine": machine, **extra}
+
+
+def _rows(printed: str) -> dict[str, list[str]]:
+    """The table's rows by figure: cells are apart by two spaces or more, words within one by one."""
+    return {cells[0]: cells[1:] for line in printed.splitlines()[4:] if (cells := re.split(r"\s{2,}", line))}
+
+
+def test_a_compare_run_shows_before_and_after_and_judges_after() -> None:
+    results = _results(
+        before={"ref": "78d8447", "commit": "b" * 40, "tree": "/x"},
+        scenarios_before=_scenarios(rps=30, p99=900.0, cpu=20.9, tps=500, load=4.0)
+        | {"scale": {"error": "the scale loader writes ticket.tier, which this tree's schema lacks\nmore"}},
+        scenarios=_scenarios(rps=300, p99=40.0, cpu=3.5, tps=500, load=5.0),
+    )
+    printed = table(results)
+    lines = printed.splitlines()
+    rows = _rows(printed)
+
+    assert "before 78d8447 (bbbbbbbbbbbb), after aaaaaaaaaaaa" in lines[0]
+    assert re.split(r"\s{2,}", lines[2]) == ["figure", "before", "after", "target", "met (after)"]
+    assert rows["intake c=16 p50/p95/p99 ms"] == ["450.0 / 810.0 / 900.0", "20.0 / 36.0 / 40.0", "p99 <= 50", "met"]
+    assert rows["intake c=16 server CPU ms/req"][1:] == ["3.50 (1.00 invol. cs/req)", "<= 4", "met"]
+    assert rows["ratio c=16 (req/s ÷ TPS)"] == ["0.06", "0.60", "≥ 0.5", "met"]
+    assert rows["load avg 1 min, intake + ceiling"] == ["4 → 4.5", "5 → 5.5"]
+    # A failure of one tree is in its column (its first line); a target neither measured is still named.
+    assert rows["scale: FAILED"][0] == "the scale loader writes ticket.tier, which this tree's schema lacks"
+    assert rows["scale sweeper pass"] == ["not measured", "not measured", "<= 0.5 s", "-"]
+
+
+def test_a_plain_run_keeps_one_measured_column() -> None:
+    printed = table(_results(scenarios=_scenarios(rps=30, p99=900.0, cpu=20.9, tps=500, load=4.0)))
+    rows = _rows(printed)
+
+    assert "at aaaaaaaaaaaa:" in printed.splitlines()[0]
+    assert re.split(r"\s{2,}", printed.splitlines()[2]) == ["figure", "measured", "target", "met"]
+    assert rows["intake c=16 server CPU ms/req"] == ["20.90 (1.00 invol. cs/req)", "<= 4", "NOT met"]
+    assert rows["import contacts/s"] == ["not measured", "≥ 10000", "-"]
