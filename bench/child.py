@@ -32,16 +32,25 @@ async def _world() -> dict[str, Any]:
 async def _sweep() -> dict[str, Any]:
     from genk3600.config import get_settings
     from genk3600.db import Database, async_url
-    from genk3600.kit.clock import SystemClock
-    from genk3600.sla.sweeper import sweep_once
 
+    try:
+        from genk3600.kit.clock import SystemClock
+        from genk3600.sla.sweeper import sweep_once
+
+        now = SystemClock().now()
+    except ImportError:  # a tree before 0856f70: the sweeper in escalation/, the clock a function
+        from genk3600.escalation.sweeper import sweep_once  # type: ignore[import-not-found, no-redef]
+
+        from genk3600.kit.clock import utcnow  # type: ignore[attr-defined]
+
+        now = utcnow()
     settings = get_settings()
     if settings.database_url is None:
         raise RuntimeError("GENK3600_DATABASE_URL is not set")
     database = Database.connect(async_url(settings.database_url.get_secret_value()), pool_size=2)
     try:
         started = time.perf_counter()
-        result = await sweep_once(database.sessions, settings, SystemClock().now())
+        result = await sweep_once(database.sessions, settings, now)
         seconds = time.perf_counter() - started
     finally:
         await database.dispose()

@@ -93,7 +93,7 @@ def rows(scenarios: dict[str, Any]) -> list[Row]:
             )
     for name, figures in scenarios.items():
         if isinstance(figures, dict) and "error" in figures:
-            out.append((f"{name}: FAILED", figures["error"].strip().splitlines()[0][:70], "", "see JSON"))
+            out.append((f"{name} scenario", _failure(figures["error"]), "", "see JSON"))
     scale = scenarios.get("scale")
     if scale and "error" not in scale:
         out += _load_row("scale", scale)
@@ -106,7 +106,9 @@ def rows(scenarios: dict[str, Any]) -> list[Row]:
             if (row := _cpu_row(f"scale {name}", figures, CPU_TARGETS_MS.get(name))) is not None:
                 out.append(row)
         sweep = scale.get("sweeper")
-        if sweep:
+        if sweep and "error" in sweep:
+            out.append(("scale sweeper pass", _failure(sweep["error"]), f"<= {SWEEP_SECONDS:g} s", "see JSON"))
+        elif sweep:
             out.append(
                 ("scale sweeper pass", f"{sweep['seconds']:.3f} s ({sweep['due']} due of {scale['tickets']})",
                  f"<= {SWEEP_SECONDS:g} s", _met(sweep["seconds"] <= SWEEP_SECONDS))
@@ -162,7 +164,8 @@ def table(results: dict[str, Any]) -> str:
     def value(side: dict[str, Row], figure: str) -> str:
         if figure in side:
             return side[figure][1]
-        return "" if figure.endswith(": FAILED") else NOT_MEASURED
+        # A scenario's failure row: the other tree ran the same scenario without one.
+        return "ran" if figure.endswith(" scenario") else NOT_MEASURED
 
     def met(figure: str) -> str:
         return after[figure][3] if figure in after else "-" if targets[figure] else ""
@@ -189,6 +192,11 @@ def _header(results: dict[str, Any]) -> str:
         trees = f"before {before['ref']} ({before['commit'][:12]}), after {results['git_commit'][:12]}"
     return (f"Genk3600 benchmark {results['date']} {trees}: {machine['nproc']} CPU ({machine['cpu']}), "
             f"{machine['ram_gib']} GiB RAM{shared}")  # fmt: skip
+
+
+def _failure(error: str) -> str:
+    first = error.strip().splitlines()[0] if error.strip() else "?"
+    return f"FAILED: {first[:90]}"
 
 
 def _met(ok: bool) -> str:

@@ -96,8 +96,6 @@ def run_child(tree: Tree, env: dict[str, str], *args: str) -> dict[str, Any]:
     if out.returncode != 0 or not out.stdout.strip():
         # The error's last line first: the table shows the first line of a failure.
         last = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit status {out.returncode}"
-        raise RuntimeError(
-            f"{args[0]} with the {tree.label} tree ({tree.commit[:12]}): {last}\n{out.stderr.strip()[-2000:]}"
-        )
+        raise RuntimeError(f"{last} ({args[0]}, {tree.label} tree {tree.commit[:12]})\n{out.stderr.strip()[-2000:]}")
     answer: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return answer

@@ -157,15 +157,22 @@ def test_a_compare_run_shows_before_and_after_and_judges_after() -> None:
     assert rows["ratio c=16 (req/s ÷ TPS)"] == ["0.06", "0.60", "≥ 0.5", "met"]
     assert rows["load avg 1 min, intake + ceiling"] == ["4 → 4.5", "5 → 5.5"]
     # A failure of one tree is in its column (its first line); a target neither measured is still named.
-    assert rows["scale: FAILED"][0] == "the scale loader writes ticket.tier, which this tree's schema lacks"
+    assert rows["scale scenario"] == [
+        "FAILED: the scale loader writes ticket.tier, which this tree's schema lacks",
+        "ran",
+    ]
     assert rows["scale sweeper pass"] == ["not measured", "not measured", "<= 0.5 s", "-"]
 
 
 def test_a_plain_run_keeps_one_measured_column() -> None:
-    printed = table(_results(scenarios=_scenarios(rps=30, p99=900.0, cpu=20.9, tps=500, load=4.0)))
+    sweeper_failed = {"tickets": 20_000, "requests": {}, "sweeper": {"error": "ImportError: sla\nTraceback"}}
+    scenarios = _scenarios(rps=30, p99=900.0, cpu=20.9, tps=500, load=4.0) | {"scale": sweeper_failed}
+    printed = table(_results(scenarios=scenarios))
     rows = _rows(printed)
 
     assert "at aaaaaaaaaaaa:" in printed.splitlines()[0]
     assert re.split(r"\s{2,}", printed.splitlines()[2]) == ["figure", "measured", "target", "met"]
     assert rows["intake c=16 server CPU ms/req"] == ["20.90 (1.00 invol. cs/req)", "<= 4", "NOT met"]
     assert rows["import contacts/s"] == ["not measured", "≥ 10000", "-"]
+    # The scale scenario's requests were measured; its sweeper pass failed, and says so.
+    assert rows["scale sweeper pass"] == ["FAILED: ImportError: sla", "<= 0.5 s", "see JSON"]
