@@ -39,7 +39,7 @@ async def _sweep() -> dict[str, Any]:
 
         now = SystemClock().now()
     except ImportError:  # a tree before 0856f70: the sweeper in escalation/, the clock a function
-        from genk3600.escalation.sweeper import sweep_once  # type: ignore[import-not-found, no-redef]
+        from genk3600.escalation.sweeper import sweep_once  # type: ignore[import-untyped, no-redef, unused-ignore]
 
         from genk3600.kit.clock import utcnow  # type: ignore[attr-defined]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,7 @@ def _with_unmeasured_targets(figures: list[str], targets: dict[str, str]) -> lis
     return figures
 
 
-def _render(header: str, columns: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:
+def _render(header: str, columns: tuple[str, ...], lines: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(line[i]) for line in [columns, *lines]) for i in range(len(columns))]
     text = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
