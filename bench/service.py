@@ -73,7 +73,11 @@ class Service:
                 start_new_session=True,
             )
         service = cls(process, f"http://127.0.0.1:{port}", log_path)
-        service.wait_ready(workers)
+        try:
+            service.wait_ready(workers)
+        except RuntimeError:
+            service.stop()  # a service that never became ready (e.g. an older tree's) is not left behind
+            raise
         return service
 
     def wait_ready(self, workers: int, timeout: float = 90.0) -> None:
