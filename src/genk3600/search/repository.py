@@ -167,12 +167,13 @@ async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | Non
     """The text search query for `terms` in every language at once, or None when the stemmed languages drop
     every word (stopwords only); and this transaction set up for the search.
 
-    Identical stems are kept once (`grofvuil` is `grofvuil` in Dutch, French and word by word): each
-    alternative costs an index lookup; which are scanned, and how, the words' frequency decides (`scanned`).
-    Sequential scans are off for the rest of the transaction (the request's): with a LIMIT the planner otherwise prefers walking the table and filtering, which reads it whole when the
-    matches are fewer than it estimates or sit at its far end (words common apart but rare together, a topic of
-    last month). Index scans stay on: the recent window walks the primary keys backwards with them; the GIN
-    scans are kept from doing the same by their shape (see `_search_statement`).
+    Identical stems are kept once (`grofvuil` is `grofvuil` in Dutch, French and word by word): each alternative
+    costs an index lookup; which are scanned, and how, the words' frequency decides (`scanned`). Sequential scans
+    are off for the rest of the transaction (the request's): with a LIMIT the planner otherwise prefers walking the
+    table and filtering, which reads it whole when the matches are fewer than it estimates or sit at its far end
+    (words common apart but rare together, a topic of last month). Index scans stay on: the recent window walks the
+    primary keys backwards with them; the GIN scans are kept from doing the same by their shape (see
+    `_search_statement`).
     """
     configs = (*STEMMED_CONFIGS, WORD_CONFIG)
     statement = select(
