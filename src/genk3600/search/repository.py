@@ -159,8 +159,22 @@ class SearchPosition:
     ticket_id: int
 
 
-def _tsquery(config: str, terms: str) -> ColumnElement[str]:
+def _tsquery(config: str, terms: ColumnElement[str]) -> ColumnElement[str]:
     return func.to_tsquery(literal(config, REGCONFIG), func.genk3600_unaccent(terms), type_=TSQUERY)
+
+
+_CONFIGS = (*STEMMED_CONFIGS, WORD_CONFIG)
+# The query in every configuration, the newest ids (read backwards on the primary keys), the database (whose
+# word counts) and the transaction's settings: one statement, compiled once.
+_PREPARE = Prepared.of(
+    select(
+        *(cast(_tsquery(config, bindparam("terms", type_=Text)), Text) for config in _CONFIGS),
+        select(func.max(Ticket.id)).scalar_subquery(),
+        select(func.max(Contact.id)).scalar_subquery(),
+        func.current_database(),
+        func.set_config("enable_seqscan", "off", True),
+    )
+)
 
 
 async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | None:
@@ -175,23 +189,14 @@ async def prepare_search(session: AsyncSession, terms: str) -> SearchQuery | Non
     primary keys backwards with them; the GIN scans are kept from doing the same by their shape (see
     `_search_statement`).
     """
-    configs = (*STEMMED_CONFIGS, WORD_CONFIG)
-    statement = select(
-        *(cast(_tsquery(config, terms), Text) for config in configs),
-        # The newest ids, read backwards on the primary keys.
-        select(func.max(Ticket.id)).scalar_subquery(),
-        select(func.max(Contact.id)).scalar_subquery(),
-        func.current_database(),
-        func.set_config("enable_seqscan", "off", True),
-    )
-    row = (await session.execute(statement)).one()
+    row = (await _PREPARE.fetch(session, terms=terms)).one()
     stemmed, words = [query for query in row[: len(STEMMED_CONFIGS)] if query], row[len(STEMMED_CONFIGS)]
     if not stemmed:
         return None
     alternatives = list(dict.fromkeys([*stemmed, words]))
     ranked = " | ".join(f"( {query} )" for query in alternatives)
-    newest_ticket, newest_contact = int(row[len(configs)] or 0), int(row[len(configs) + 1] or 0)
-    counts = await word_counts(session, row[len(configs) + 2])
+    newest_ticket, newest_contact = int(row[len(_CONFIGS)] or 0), int(row[len(_CONFIGS) + 1] or 0)
+    counts = await word_counts(session, row[len(_CONFIGS) + 2])
     return SearchQuery(ranked, scanned(alternatives, counts), newest_ticket, newest_contact)
 
 
