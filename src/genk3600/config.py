@@ -74,7 +74,8 @@ class Settings(BaseSettings):
         le=100_000,
         description="Full-text search first ranks the newest 100 matching tickets and 100 matching contacts among "
         "the newest 10,000 of each; when those hold fewer than 100 matches, the word indexes add at most this many "
-        "more of each, so a very common word costs this much, not a scan of every match.",
+        "more of each, so a very common word costs this much, not a scan of every match (not asked at all when "
+        "every word of the query is common: README, Search).",
     )
     jwt_issuer: str = Field(default="genk3600-dev", description="Expected `iss` of staff tokens.")
     jwt_audience: str = Field(default="genk3600", description="Expected `aud` of staff tokens.")

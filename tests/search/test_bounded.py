@@ -1,16 +1,20 @@
 """The bounded search (search/repository.py): a common word's candidates are its newest visible matches; a rare
-word's are every match, old ones through the GIN indexes. Tickets are written with one INSERT each batch, as
+word's are every match, old ones through the GIN indexes; common words together are looked for among the newest
+records only. Tickets are written with one INSERT each batch, as
 many as the window needs, with real PostgreSQL."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from genk3600.search import repository, word_counts
 from genk3600.search.repository import RECENT_CANDIDATES, RECENT_WINDOW
 from tests.factories import World
 
@@ -86,3 +90,37 @@ async def test_a_rare_word_is_found_beyond_the_recent_window(
 
     # Fewer recent matches than RECENT_CANDIDATES: the GIN indexes add the old one; the newest stays.
     assert await _every_page(client, admin_headers, "zwembad", limit=10) == [new, old]
+
+
+@pytest.fixture
+def common_from_200(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Words in 200 records are common (the real bar is made for a million), with statistics read afresh."""
+    monkeypatch.setattr(repository, "COMMON_RECORDS", 200)
+    word_counts.forget()
+    yield
+    word_counts.forget()  # this test's statistics go with its transaction
+
+
+async def test_common_words_rare_together_are_looked_for_among_the_newest_only(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    world: World,
+    admin_headers: dict[str, str],
+    common_from_200: None,
+) -> None:
+    [together] = await _tickets(session, world, 1, "Sluikstort niet opgehaald")
+    [with_rare_word] = await _tickets(session, world, 1, "Sluikstort bij het zwembad niet opgehaald")
+    [rare_only] = await _tickets(session, world, 1, "Sluikstort bij het zwembad")  # lacks the common prefix
+    await _tickets(session, world, 300, "Sluikstort gemeld")
+    await _tickets(session, world, 300, "Grofvuil niet opgehaald")
+    await _tickets(session, world, RECENT_WINDOW + 1, "Andere vraag")
+    await session.execute(text("ANALYZE ticket, contact"))  # within the test's transaction: rolled back with it
+
+    # Both words common and none of the newest records holds both: the GIN indexes are not asked.
+    assert await _every_page(client, admin_headers, "sluikstort opgehaald", limit=10) == []
+    # One rare word more, and they are: it leads the index scan, the common prefix is checked on the rows read.
+    assert await _every_page(client, admin_headers, "zwembad sluikstort opgeh", limit=10) == [with_rare_word]
+    # A rare word alone finds every match, as before.
+    assert set(await _every_page(client, admin_headers, "zwembad", limit=10)) == {with_rare_word, rare_only}
+    # So does a common word alone (one posting list, nothing to intersect) once the window holds too few.
+    assert together in await _every_page(client, admin_headers, "sluikstort", limit=200)

@@ -61,14 +61,15 @@ ObjectIdentifier = Annotated[
 ]
 
 
-def object_filter(
+async def object_filter(
     object_system: ObjectSystem = None, object_type: ObjectType = None, object_id: ObjectIdentifier = None
 ) -> TicketFilter:
-    """The filter on links to other systems' objects, shared by the ticket list and the search."""
+    """The filter on links to other systems' objects, shared by the ticket list and the search. `async`, as
+    `ticket_filter`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request."""
     return TicketFilter(object_system=object_system, object_type=object_type, object_id=object_id)
 
 
-def ticket_filter(
+async def ticket_filter(
     linked: Annotated[TicketFilter, Depends(object_filter)],
     status: Annotated[TicketStatus | None, Query(description="Only tickets in this status.")] = None,
     unit: Annotated[UnitCode | None, Query(description="Only tickets owned by this unit (code).")] = None,
