@@ -94,7 +94,7 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
     started = time.perf_counter()
     # The thread that validates the next batch holds the GIL while the event loop's thread waits to read each
     # answer of the database (a dozen a batch): by default it gets the GIL back only after 5 ms. This process
-    # does nothing else, so it hands the GIL over sooner (7-10 % more contacts/s, bench/README.md).
+    # does nothing else, so it hands the GIL over sooner (7-10 % faster on 60,000 contacts, bench/README.md).
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(IMPORT_SWITCH_INTERVAL)
     try:
