@@ -19,6 +19,9 @@ from genk3600.config import Settings
 from genk3600.db import Database
 from genk3600.imports.service import ACTOR_NAME, Importer, ImportRefused, ImportReport
 
+IMPORT_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
+PROGRESS_EVERY = 256  # lines
+
 
 @dataclass(frozen=True)
 class ImportSummary:
@@ -39,9 +42,17 @@ class ImportSummary:
 
 
 def _numbered(stream: BinaryIO, progress: Progress, task: TaskID) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(stream, start=1):
-        progress.advance(task, len(raw))
-        yield number, raw
+    # The bar advances every PROGRESS_EVERY lines: an advance per line cost more than reading the line.
+    unreported = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            unreported += len(raw)
+            if number % PROGRESS_EVERY == 0:
+                progress.advance(task, unreported)
+                unreported = 0
+            yield number, raw
+    finally:
+        progress.advance(task, unreported)
 
 
 def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> ImportSummary:
@@ -81,11 +92,19 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
             await database.dispose()
 
     started = time.perf_counter()
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task(source, total=total, contacts=0)
-        if file == "-":
-            report = asyncio.run(work(sys.stdin.buffer, progress, task))
-        else:
-            with Path(file).open("rb") as stream:
-                report = asyncio.run(work(stream, progress, task))
+    # The thread that validates the next batch holds the GIL while the event loop's thread waits to read each
+    # answer of the database (a dozen a batch): by default it gets the GIL back only after 5 ms. This process
+    # does nothing else, so it hands the GIL over sooner (7-10 % faster on 60,000 contacts, bench/README.md).
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(IMPORT_SWITCH_INTERVAL)
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(source, total=total, contacts=0)
+            if file == "-":
+                report = asyncio.run(work(sys.stdin.buffer, progress, task))
+            else:
+                with Path(file).open("rb") as stream:
+                    report = asyncio.run(work(stream, progress, task))
+    finally:
+        sys.setswitchinterval(switch_interval)
     return ImportSummary(report, time.perf_counter() - started)

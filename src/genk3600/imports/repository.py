@@ -94,20 +94,62 @@ async def citizens_matching(
     return [KnownCitizen(*row) for row in rows]
 
 
-async def next_ids(session: AsyncSession, table: str, count: int) -> list[int]:
-    """`count` fresh values of the table's identity sequence, so rows can refer to each other before COPY."""
-    rows = await session.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
-        {"table": table, "count": count},
-    )
-    return [int(value) for (value,) in rows]
+@dataclass(frozen=True)
+class IdSequences:
+    """The identity sequences of the rows a batch writes, by name (resolved once per import, not per row)."""
+
+    citizen: str
+    ticket: str
+    contact: str
 
 
-async def next_ticket_numbers(session: AsyncSession, count: int) -> list[int]:
-    rows = await session.execute(
-        text("SELECT nextval('ticket_number_seq') FROM generate_series(1, :count)"), {"count": count}
-    )
-    return [int(value) for (value,) in rows]
+@dataclass(frozen=True)
+class BatchIds:
+    citizens: list[int]
+    tickets: list[int]
+    contacts: list[int]
+    ticket_numbers: list[int]
+
+
+async def id_sequences(session: AsyncSession) -> IdSequences:
+    row = (
+        await session.execute(
+            text(
+                "SELECT pg_get_serial_sequence('citizen', 'id'), pg_get_serial_sequence('ticket', 'id'), "
+                "pg_get_serial_sequence('contact', 'id')"
+            )
+        )
+    ).one()
+    return IdSequences(*row)
+
+
+# A batch's fresh ids and ticket numbers in one round trip: rows refer to each other before COPY. The sequences
+# are named once (a per-row pg_get_serial_sequence cost ~3 µs a value, 1.9 s of an import of 200,000 contacts).
+_BATCH_IDS = text(
+    """
+    SELECT ARRAY(SELECT nextval(CAST(:citizen_seq AS regclass)) FROM generate_series(1, :citizens)),
+           ARRAY(SELECT nextval(CAST(:ticket_seq AS regclass)) FROM generate_series(1, :tickets)),
+           ARRAY(SELECT nextval(CAST(:contact_seq AS regclass)) FROM generate_series(1, :tickets)),
+           ARRAY(SELECT nextval('ticket_number_seq') FROM generate_series(1, :tickets))
+    """
+)
+
+
+async def batch_ids(session: AsyncSession, sequences: IdSequences, citizens: int, tickets: int) -> BatchIds:
+    """`citizens` fresh citizen ids; `tickets` fresh ticket ids, contact ids and ticket numbers, each ascending."""
+    row = (
+        await session.execute(
+            _BATCH_IDS,
+            {
+                "citizen_seq": sequences.citizen,
+                "ticket_seq": sequences.ticket,
+                "contact_seq": sequences.contact,
+                "citizens": citizens,
+                "tickets": tickets,
+            },
+        )
+    ).one()
+    return BatchIds(*(list(values) for values in row))
 
 
 # The two timeline entries of each imported ticket (created, then status_changed), built by PostgreSQL from

@@ -140,6 +140,7 @@ class Importer:
         self._ocmw_units: set[int] = set()
         self._front_office = 0
         self._details_prefix: str | None = None
+        self._sequences = repository.IdSequences("", "", "")
 
     async def run(self, lines: Iterable[tuple[int, bytes | str]]) -> ImportReport:
         """Import every line; returns the counts.
@@ -180,6 +181,7 @@ class Importer:
             self._categories = await repository.categories(session)
             self._units = await repository.units(session)
             self._ocmw_units = await repository.ocmw_unit_ids(session)
+            self._sequences = await repository.id_sequences(session)
         self._unit_names = {unit_id: (code, name) for code, (unit_id, name) in self._units.items()}
         front_offices = await self._front_office_id()
         if front_offices is None:
@@ -235,10 +237,16 @@ class Importer:
                 fresh.append((number, line))
             if not fresh:
                 return
-            citizenships, new_citizens = await self._citizens(session, [line for _, line in fresh])
-            ticket_ids = await repository.next_ids(session, "ticket", len(fresh))
-            contact_ids = await repository.next_ids(session, "contact", len(fresh))
-            numbers = await repository.next_ticket_numbers(session, len(fresh))
+            lines = [line for _, line in fresh]
+            digests, known_citizens = await self._known_citizens(session, lines)
+            # Enough citizen ids for every line that might register someone; unused ones are gaps, as sequences
+            # allow.
+            wanted = sum(
+                _registrable(line, digest, known_citizens.by_hash) for line, digest in zip(lines, digests, strict=True)
+            )
+            ids = await repository.batch_ids(session, self._sequences, wanted, len(fresh))
+            citizenships, new_citizens = self._citizens(lines, digests, known_citizens, iter(ids.citizens))
+            ticket_ids, contact_ids, numbers = ids.tickets, ids.contacts, ids.ticket_numbers
             tickets, contacts = [], []
             history = _History()
             for (number, line), citizenship, ticket_id, contact_id, ticket_number in zip(
@@ -278,10 +286,10 @@ class Importer:
         self.report.citizens_registered += len(new_citizens.rows)
         self.on_batch(self.report)
 
-    async def _citizens(
+    async def _known_citizens(
         self, session: AsyncSession, lines: list[ImportLine]
-    ) -> tuple[list[_Citizenship], _NewCitizens]:
-        """Match each line's citizen as intake does (number, e-mail, phone), registering the unknown."""
+    ) -> tuple[list[str | None], _KnownCitizens]:
+        """Each line's national number digest, and the citizens already known by any of the lines' identifiers."""
         secret = self.settings.secret
         digests = [
             national_number_hash(secret, line.citizen.national_number)
@@ -298,11 +306,15 @@ class Importer:
                 {who.phone for who in people if who.phone},
             )
         )
+        return digests, known
+
+    def _citizens(
+        self, lines: list[ImportLine], digests: list[str | None], known: _KnownCitizens, fresh_ids: Iterator[int]
+    ) -> tuple[list[_Citizenship], _NewCitizens]:
+        """Match each line's citizen as intake does (number, e-mail, phone), registering the unknown with
+        `fresh_ids`."""
         by_hash = known.by_hash
         new = _NewCitizens()
-        wanted = sum(_registrable(line, digest, by_hash) for line, digest in zip(lines, digests, strict=True))
-        # Enough ids for every line that might register someone; unused ones are gaps, as sequences allow.
-        fresh_ids = iter(await repository.next_ids(session, "citizen", wanted) if wanted else [])
         result = []
         for line, digest in zip(lines, digests, strict=True):
             who = line.citizen
