@@ -219,7 +219,9 @@ class _Batch:
         """The batch's writes in the order a ticket-by-ticket sweep made them: tickets, escalations, then
         each ticket's timeline entries (the hand-over last) with their outbox rows, which snapshot the
         ticket's new owner. Each writer audits its rows, set-based as well."""
-        await repository.write_sla_fields_many(self.session, [_full_write(plan) for plan in plans])
+        await repository.write_sla_fields_many(
+            self.session, [(plan.ticket.id, plan.values, plan.bump_version) for plan in plans]
+        )
         await trail.record_writes(self.session, [_audited(plan) for plan in plans])
         handovers = {id(plan): self._handover(plan.ticket, plan.handover) for plan in plans if plan.handover}
         escalated = await handoff.write_escalations(self.session, SWEEPER, list(handovers.values()))
@@ -301,23 +303,6 @@ class _Batch:
         if unit_id not in self._units:
             self._units[unit_id] = await repository.unit_by_id(self.session, unit_id)
         return self._units[unit_id]
-
-
-# Every column a plan may write: each ticket of a batch writes all of them (those it does not change with the
-# values the claim read), so the batch's tickets are one UPDATE, not one per set of columns changed.
-_WRITTEN = ("sla_warned_at", "sla_breached_at", "next_sla_check_at", "owning_unit_id", "tier", "assignee_staff_id")
-_WRITTEN += ("status", "version")
-
-
-def _full_write(plan: _Plan) -> tuple[int, dict[str, Any], bool]:
-    """The ticket's write with every column of _WRITTEN: the claim locked the row (FOR UPDATE), so what it read
-    is what the row holds, and writing it back changes nothing (the version too, unless the plan bumps it)."""
-    loaded = plan.ticket._mapping
-    values = {column: loaded[column] for column in _WRITTEN}
-    values.update(plan.values)
-    if plan.bump_version:
-        values["version"] = loaded["version"] + 1
-    return plan.ticket.id, values, False
 
 
 def _audited(plan: _Plan) -> trail.Write:
