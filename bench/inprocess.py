@@ -1,10 +1,15 @@
-"""CPU per intake and the SLA sweep, in process, before/after alternated on one database.
+"""CPU per intake and per queue page, and the SLA sweep, in process, before/after alternated on one database.
 
 `python -m bench.inprocess intake --trees OLD,NEW --rounds 3` starts one embedded PostgreSQL with the bench world,
 then runs each tree's code in turn (a child process with `PYTHONPATH=<tree>/src`) for `--requests` sequential web
 intakes through httpx's ASGITransport against `create_app` with production settings and its lifespan (the reference
 listener on). Each child prints its `time.process_time()` per request (service + client, the same client in both
 trees) and the statements per request. `--profile out.txt` writes a pyinstrument profile of the last child's loop.
+
+`python -m bench.inprocess queue --trees OLD,NEW --rounds 3 --tickets 100000` loads that many tickets once, then
+each child reads the first page of a unit's queue (`GET /v1/queues/omgeving?limit=25` as a staff member with a
+bearer token signed by bench/jwks.py, the request bench/scale.py makes) `--requests` times: CPU and statements per
+request as for the intake.
 
 `python -m bench.inprocess sweep --trees OLD,NEW --rounds 3 --tickets 1000000` loads the scale scenario's tickets
 (1,000 due for the sweeper) once, then before each child puts the due tickets back as they were loaded
@@ -129,6 +134,59 @@ async def _intake_child(key: str, first: int, requests: int, warmup: int, profil
     }
 
 
+async def _queue_child(token: str, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+    import httpx
+    from sqlalchemy import event
+
+    from bench.world import QUEUE_UNIT
+    from genk3600.app import create_app
+    from genk3600.config import get_settings
+    from genk3600.db import async_url
+
+    settings = get_settings()
+    if settings.database_url is None:
+        raise RuntimeError("GENK3600_DATABASE_URL is not set")
+    app = create_app(settings, async_url(settings.database_url.get_secret_value()))
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with app.router.lifespan_context(app):
+        event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+
+            async def get() -> None:
+                answer = await client.get(f"/v1/queues/{QUEUE_UNIT}?limit=25", headers=headers)
+                if answer.status_code != 200 or len(answer.json()["items"]) != 25:
+                    raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
+
+            for _ in range(warmup):
+                await get()
+            statements = 0
+            profiler = None
+            if profile:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(async_mode="enabled", interval=0.0005)
+                profiler.start()
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(requests):
+                await get()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if profiler is not None:
+                profiler.stop()
+                _write_profile(profiler, profile or "")
+    return {
+        "cpu_ms_per_request": round(1000 * cpu / requests, 3),
+        "wall_ms_per_request": round(1000 * wall / requests, 3),
+        "statements_per_request": round(statements / requests, 2),
+    }
+
+
 async def _sweep_child(profile: str | None, batch: int | None) -> dict[str, Any]:
     from genk3600.config import get_settings
     from genk3600.db import Database, async_url
@@ -140,6 +198,14 @@ async def _sweep_child(profile: str | None, batch: int | None) -> dict[str, Any]
         raise RuntimeError("GENK3600_DATABASE_URL is not set")
     database = Database.connect(async_url(settings.database_url.get_secret_value()), pool_size=2)
     try:
+        # As the process that runs the sweeper does once started (app lifespan, `genk3600 worker`), in trees
+        # that do so; this child's heap (no app imported) is smaller than a service's either way.
+        try:
+            from genk3600.kit.heap import freeze_startup_heap
+        except ImportError:
+            pass
+        else:
+            freeze_startup_heap()
         profiler = None
         if profile:
             from pyinstrument import Profiler
@@ -176,7 +242,7 @@ async def _prepare(postgres: Postgres, env: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
-    parser.add_argument("what", choices=["intake", "sweep", "_intake", "_sweep"])
+    parser.add_argument("what", choices=["intake", "queue", "sweep", "_intake", "_queue", "_sweep"])
     parser.add_argument("--trees", default=".", help="comma-separated checkouts, alternated (default: this one)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=300)
@@ -190,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "_intake":
         print(json.dumps(asyncio.run(_intake_child(args.key, args.first, args.requests, args.warmup, args.profile))))
         return 0
+    if args.what == "_queue":
+        token = os.environ["BENCH_STAFF_TOKEN"]
+        print(json.dumps(asyncio.run(_queue_child(token, args.requests, args.warmup, args.profile))))
+        return 0
     if args.what == "_sweep":
         print(json.dumps(asyncio.run(_sweep_child(args.profile, args.batch))))
         return 0
@@ -198,20 +268,33 @@ def main(argv: list[str] | None = None) -> int:
     # A tree may name the sweep's batch too: `.@1000`.
     trees = [tree.partition("@") for tree in args.trees.split(",")]
     postgres = Postgres.start_fresh()
+    idp = None
     try:
         env = _settings_env(postgres, new_secret_key())
         key = asyncio.run(_prepare(postgres, env))
-        if args.what == "sweep":
+        if args.what in ("sweep", "queue"):
             from bench.scale import load_tickets
 
             asyncio.run(load_tickets(postgres, args.tickets, CITIZENS))
+        if args.what == "sweep":
             postgres.psql(f"CREATE TABLE bench_due AS SELECT {_DUE_STATE} FROM ticket WHERE next_sla_check_at <= now()")
+        if args.what == "queue":
+            from bench.jwks import ISSUER, IdentityProvider
+            from bench.world import QUEUE_STAFF
+
+            idp = IdentityProvider()
+            env.update(
+                GENK3600_JWKS_URL=idp.jwks_url, GENK3600_JWT_ISSUER=ISSUER, BENCH_STAFF_TOKEN=idp.token(QUEUE_STAFF)
+            )
+            postgres.psql("VACUUM ANALYZE")
         first = 0
         runs = [(round_, tree) for round_ in range(args.rounds) for tree in trees]
         for n, (round_, (tree, _, batch)) in enumerate(runs):
             profile = args.profile if n == len(runs) - 1 else None
             load = os.getloadavg()[0]
-            if args.what == "intake":
+            if args.what == "queue":
+                child = ["_queue", "--requests", str(args.requests), "--warmup", str(args.warmup)]
+            elif args.what == "intake":
                 child = ["_intake", "--key", key, "--first", str(first), "--requests", str(args.requests)]
                 child += ["--warmup", str(args.warmup)]
                 first += args.requests + args.warmup
@@ -240,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             sys.stdout.flush()
     finally:
+        if idp is not None:
+            idp.close()
         postgres.stop()
     return 0
 

@@ -31,6 +31,7 @@ from genk3600.health.router import router as health_router
 from genk3600.households.router import router as households_router
 from genk3600.identity.router import router as identity_router
 from genk3600.kit.clock import Clock, SystemClock
+from genk3600.kit.heap import freeze_startup_heap
 from genk3600.kit.openapi import openapi_schema
 from genk3600.links.router import router as links_router
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
@@ -138,6 +139,8 @@ def create_app(
         # Every API process shares its per-key request counts with the other replicas (auth/ratelimit.py).
         counts = database.autocommit_sessions or database.sessions
         jobs.append(asyncio.create_task(flush_forever(app.state.api_key_limiter, counts, clock, stop)))
+        # Start-up is done: its objects need no more full collections (kit/heap.py).
+        freeze_startup_heap()
         try:
             yield
         finally:

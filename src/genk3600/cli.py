@@ -343,6 +343,7 @@ def _smtp(args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from genk3600.kit.clock import SystemClock
+    from genk3600.kit.heap import freeze_startup_heap
     from genk3600.workers import background_jobs
 
     urls = resolve_database_urls(settings, create=False)
@@ -355,6 +356,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         jobs = background_jobs(database, settings, SystemClock(), stop)
+        freeze_startup_heap()  # kit/heap.py: the sweeper's batches then pay no full collections of start-up
         log.info("Worker running %d job(s)", len(jobs))
         try:
             await asyncio.gather(*jobs)

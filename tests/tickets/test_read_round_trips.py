@@ -32,13 +32,14 @@ from tests.round_trips import Counter, RoundTrips
 GET_TICKET = 2
 # A social ticket's read is on the audit trail: one INSERT more.
 GET_SOCIAL_TICKET = 3
-# Queue page, staff token: the staff member with their memberships (authentication, one statement), then the
+# Queue page, staff token: the reference version (the staff member with their memberships comes from the
+# in-process reference cache; a replica that listens for its notifications skips even this read), then the
 # unit and its page in one statement, without BEGIN and COMMIT (a hot read).
 QUEUE_PAGE = 2
-# Claim-next, staff token, without BEGIN/COMMIT: the staff member with memberships (authentication), then one
-# statement that finds the unit, locks the next ticket, assigns it and writes its timeline entry, outbox event
-# and audit entries, and answers the ticket (queues/repository.claim).
-CLAIM_NEXT = 3
+# Claim-next, staff token, without BEGIN/COMMIT: the staff member from the reference cache (its version read
+# where nobody listens), then one statement that finds the unit, locks the next ticket, assigns it and writes its
+# timeline entry, outbox event and audit entries, and answers the ticket (queues/repository.claim).
+CLAIM_NEXT = 2
 # The citizen's status page (no credentials), without BEGIN/COMMIT: its per-address and per-reference counts in
 # one statement on the request's own connection (they stand whatever the answer), then the ticket, its last
 # hand-off and the deciders, and whose words the subject is (the ticket's first contact: only a citizen's own

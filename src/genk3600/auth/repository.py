@@ -3,12 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, and_, bindparam, func, or_, select, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from genk3600.kit.prepared import Prepared
 from genk3600.models import ApiClient, Staff, StaffMembership
 from genk3600.reference.cache import CACHE
 
@@ -49,7 +48,15 @@ class StaffSignIn:
     memberships: tuple[tuple[int, str], ...]  # in membership order
 
 
-def _staff_statement() -> Prepared:
+@dataclass(frozen=True)
+class _StaffBook:
+    """Every staff member with their memberships, by linked subject and by e-mail (those without a subject)."""
+
+    by_subject: dict[str, StaffSignIn]
+    unlinked_by_email: dict[str, list[StaffSignIn]]  # in id order
+
+
+def _staff_book(session: Session) -> _StaffBook:
     memberships = (
         select(
             func.array_agg(aggregate_order_by(StaffMembership.unit_id, StaffMembership.id)),
@@ -59,9 +66,7 @@ def _staff_statement() -> Prepared:
         .correlate(Staff)
         .lateral("memberships")
     )
-    subject = bindparam("subject", type_=Text)
-    email = bindparam("verified_email", type_=Text)
-    return Prepared.of(
+    rows = session.execute(
         select(
             Staff.id,
             Staff.full_name,
@@ -73,24 +78,11 @@ def _staff_statement() -> Prepared:
         )
         .select_from(Staff)
         .join(memberships, true())
-        .where(or_(Staff.oidc_subject == subject, and_(Staff.email == email, Staff.oidc_subject.is_(None))))
         .order_by(Staff.id)
     )
-
-
-_STAFF_FOR_TOKEN = _staff_statement()
-
-
-async def staff_for_token(session: AsyncSession, subject: str, verified_email: str | None) -> StaffSignIn | None:
-    """The staff member linked to the token's `sub`; failing that, and only for an e-mail address the identity
-    provider verified, the staff member with that e-mail who has no linked subject yet. One statement, with the
-    memberships."""
-    # A linked subject is the identity: another `sub` with the same e-mail (a second account at the provider,
-    # an address reused later) must not sign in as that person. No verified e-mail: NULL, which matches nobody.
-    email = verified_email.lower() if verified_email else None
-    rows = await _STAFF_FOR_TOKEN.fetch(session, subject=subject, verified_email=email)
-    matches = [
-        StaffSignIn(
+    book = _StaffBook({}, {})
+    for row in rows:
+        staff = StaffSignIn(
             row.id,
             row.full_name,
             row.email,
@@ -98,8 +90,25 @@ async def staff_for_token(session: AsyncSession, subject: str, verified_email: s
             row.active,
             tuple(zip(row.unit_ids or (), row.positions or (), strict=True)),
         )
-        for row in rows
-    ]
-    by_subject = [staff for staff in matches if staff.oidc_subject == subject]
-    preferred = by_subject or matches
-    return preferred[0] if preferred else None
+        if staff.oidc_subject is not None:
+            book.by_subject[staff.oidc_subject] = staff
+        else:
+            book.unlinked_by_email.setdefault(staff.email, []).append(staff)
+    return book
+
+
+async def staff_for_token(session: AsyncSession, subject: str, verified_email: str | None) -> StaffSignIn | None:
+    """The staff member linked to the token's `sub`; failing that, and only for an e-mail address the identity
+    provider verified, the staff member with that e-mail who has no linked subject yet. From the in-process
+    reference cache (migration 0028: every change of staff or memberships moves the reference version on), so
+    signing in costs no statement while the version holds."""
+    # A linked subject is the identity: another `sub` with the same e-mail (a second account at the provider,
+    # an address reused later) must not sign in as that person. No verified e-mail: nobody by e-mail.
+    book: _StaffBook = await CACHE.get(session, "staff_sign_in", _staff_book)
+    linked = book.by_subject.get(subject)
+    if linked is not None:
+        return linked
+    if not verified_email:
+        return None
+    unlinked = book.unlinked_by_email.get(verified_email.lower())
+    return unlinked[0] if unlinked else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -25,6 +26,37 @@ KEY_LIFESPAN_SECONDS = 300.0
 # The provider's signing keys by (JWKS URL, kid), with when they were fetched (monotonic): a request whose key is
 # known verifies its token on the event loop, without a hop to a worker thread.
 _signing_keys: dict[tuple[str, str], tuple[Any, float]] = {}
+
+
+# Tokens already verified, with what verified them: a staff member's console sends the same token with every
+# request until it expires, and checking its signature again (RSA, PyJWT's parsing) was a tenth of a queue page's
+# CPU. A hit is only as good as its key: the JWKS key it was verified with must still be the cached key for its
+# kid (so a rotated-away key stops being accepted exactly as before), or the same dev secret. The time claims
+# (exp, nbf, iat) are judged at every request's `now`.
+VERIFIED_TOKENS = 1024
+
+
+@dataclass(frozen=True)
+class _Verified:
+    claims: dict[str, Any]
+    kid: str | None
+    key: Any
+
+
+_verified: dict[tuple[str, str | None, str, str], _Verified] = {}
+
+
+def _still_verified(settings: Settings, seen: _Verified) -> bool:
+    if settings.jwks_url:
+        cached = _signing_keys.get((settings.jwks_url, seen.kid)) if seen.kid is not None else None
+        return cached is not None and cached[0] is seen.key and time.monotonic() - cached[1] < KEY_LIFESPAN_SECONDS
+    return settings.dev_mode and seen.key == settings.secret
+
+
+def _remember(key: tuple[str, str | None, str, str], seen: _Verified) -> None:
+    if len(_verified) >= VERIFIED_TOKENS:
+        del _verified[next(iter(_verified))]  # the oldest
+    _verified[key] = seen
 
 
 @lru_cache(maxsize=4)
@@ -69,23 +101,32 @@ async def verify_staff_token(settings: Settings, token: str, now: datetime) -> d
     """Check signature, issuer, audience and expiry (at `now`); return the claims."""
     # PyJWT would judge exp/nbf/iat by the wall clock; they are judged by the app's clock below instead.
     options = {"require": ["exp", "iss", "aud", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False}
+    remembered = (token, settings.jwks_url, settings.jwt_audience, settings.jwt_issuer)
     try:
-        if settings.jwks_url:
-            key: Any = await _signing_key(settings.jwks_url, token)
-            algorithms = ASYMMETRIC_ALGORITHMS
-        elif settings.dev_mode:
-            key, algorithms = settings.secret, [DEV_ALGORITHM]
+        seen = _verified.get(remembered)
+        if seen is not None and _still_verified(settings, seen):
+            claims = dict(seen.claims)
         else:
-            raise InvalidCredentials(P_("Staff sign-in is not configured on this server (GENK3600_JWKS_URL)."))
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=algorithms,
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options=options,  # type: ignore[arg-type]
-            leeway=LEEWAY,
-        )
+            kid: str | None = None
+            if settings.jwks_url:
+                key: Any = await _signing_key(settings.jwks_url, token)
+                algorithms = ASYMMETRIC_ALGORITHMS
+                header_kid = jwt.get_unverified_header(token).get("kid")
+                kid = header_kid if isinstance(header_kid, str) else None
+            elif settings.dev_mode:
+                key, algorithms = settings.secret, [DEV_ALGORITHM]
+            else:
+                raise InvalidCredentials(P_("Staff sign-in is not configured on this server (GENK3600_JWKS_URL)."))
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options=options,  # type: ignore[arg-type]
+                leeway=LEEWAY,
+            )
+            _remember(remembered, _Verified(dict(claims), kid, key))
         _check_times(claims, now)
     except jwt.ExpiredSignatureError as exc:
         raise InvalidCredentials(P_("The bearer token has expired; sign in again.")) from exc

@@ -1,4 +1,4 @@
-"""Reference data in process: units, categories with their deciders, routing rules, SLA policies, API keys.
+"""Reference data in process: units, categories with their deciders, routing rules, SLA policies, API keys, staff.
 
 What is cached is loaded once per version of the reference data (migration 0018: a trigger moves the version
 on with every change and sends `NOTIFY genk3600_reference, '<table>'` when that change commits).
@@ -46,6 +46,8 @@ REFERENCE_TABLES = frozenset(
         "closing_day",
         "api_client",
         "classifier_model",  # migration 0027: a new model is served once it commits
+        "staff",  # migration 0028: staff sign in from the cache (auth/repository.staff_for_token)
+        "staff_membership",
     }
 )
 _VERSION = "genk3600.reference_version"
