@@ -30,7 +30,7 @@ from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.links import service as links
-from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket
+from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket, Unit
 from genk3600.models.enums import (
     FINISHED_STATUSES,
     Channel,
@@ -147,9 +147,18 @@ async def record_intake(
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
         opened_by = (contact.channel, contact.direction)
-        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by)
+        await acknowledge(
+            session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by, routed.owner
+        )
     return await _recorded(
-        session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket, reader
+        session,
+        actor,
+        contact,
+        placement.outcome,
+        routed.access_code if routed else None,
+        placement.ticket,
+        reader,
+        (routed.category, routed.owner) if routed else None,
     )
 
 
@@ -222,7 +231,7 @@ async def _place(
     )
     draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
     routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
-    why = Message("ticket.created", {"unit": routed.ticket.owning_unit.code})
+    why = Message("ticket.created", {"unit": routed.owner.code})
     if threaded is not None:
         why = Message(
             "ticket.created_follow_up",
@@ -339,7 +348,7 @@ def _created_entries(
             "contact_id": contact.id,
             "channel": contact.channel,
             "outcome": placement.outcome.value,
-            "owning_unit": ticket.owning_unit.code,
+            "owning_unit": placement.routed.owner.code if placement.routed else ticket.owning_unit.code,
             "category": category.code if category else None,
             "priority": ticket.priority,
         },
@@ -378,7 +387,9 @@ async def _complete_call(
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)
-    return await _recorded(session, actor, pending, placement.outcome, ticket=placement.ticket, reader=reader)
+    routed = placement.routed
+    opened_by_id = (routed.category, routed.owner) if routed else None
+    return await _recorded(session, actor, pending, placement.outcome, None, placement.ticket, reader, opened_by_id)
 
 
 def _filled(details: dict[str, object]) -> dict[str, object]:
@@ -393,8 +404,10 @@ async def _recorded(
     access_code: str | None = None,
     ticket: Ticket | None = None,
     reader: Language = Language.en,
+    opened_by_id: tuple[Category | None, Unit] | None = None,
 ) -> ContactRecorded:
-    """The answer, built from the rows this transaction holds; only what expired is read back.
+    """The answer, built from the rows this transaction holds; only what expired is read back (a ticket routing
+    opened has its category and unit by id: `opened_by_id` gives their rows).
 
     It carries a ticket only when the actor may see it, as a GET would. A contact this request wrote is
     what the actor sent, so it is always shown (with the reference of a ticket it opened out of the actor's
@@ -405,7 +418,11 @@ async def _recorded(
     )
     if outcome is Outcome.duplicate and not visible:
         return ContactRecorded(contact_id=contact.id, contact=None, ticket=None, outcome=outcome)
-    out = await tickets.ticket_out(session, contact.ticket_id, ticket, reader) if contact.ticket_id else None
+    out = (
+        await tickets.ticket_out(session, contact.ticket_id, ticket, reader, opened_by_id)
+        if contact.ticket_id
+        else None
+    )
     reference = out.reference if out else None
     if not tickets.fully_loaded(contact, "attachments"):
         contact = await repository.contact_by_id(session, contact.id) or contact
