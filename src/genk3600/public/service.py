@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,6 +94,8 @@ def public_role(unit_kind: str, *, unit_decides: bool, requested_role: str | Non
     return "handling"
 
 
+# Worded once per unit, role and language: an acknowledgement's texts are a hot path's CPU (#16).
+@lru_cache(maxsize=1024)
 def role_sentence(
     language: Language | str,
     unit_name: str,

@@ -453,9 +453,10 @@ async def open_routed_ticket(
 ) -> RoutedTicket:
     """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock.
 
-    The ticket is added to the session, not yet written: the caller's next flush writes it together with
-    its first contact (one statement each, one audit statement for both). Its unit, category and SLA policy are
-    the reference cache's shared rows, given to it by id: no request merges a copy of them (#16)."""
+    The ticket is not written, nor added to the session: the caller writes it together with its first contact
+    (tickets/repository.write_opened), or adds the contact to the session, which brings the ticket along for the
+    next flush. Its unit, category and SLA policy are the reference cache's shared rows, given to it by id: no
+    request merges a copy of them (#16)."""
     routed = await decide(session, facts, draft.category)
     actions = routed.decision.actions
     owner = routed.owner

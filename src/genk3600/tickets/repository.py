@@ -409,11 +409,12 @@ def _driver_value(column: Any, value: Any) -> Any:
 
 
 def can_write_opened(ticket: Ticket, contact: Contact, year: int) -> bool:
-    """Whether `write_opened` can take this pair: a ticket only added to the session and numbered for `year`
-    (`new_reference`), a contact with nothing of its own to write beside it (attachments go through the ORM)."""
+    """Whether `write_opened` can take this pair: a ticket not written yet (new, or only added to the session) and
+    numbered for `year` (`new_reference`), a contact with nothing of its own to write beside it (attachments go
+    through the ORM)."""
     state = inspect(ticket)
     return (
-        state.pending
+        (state.transient or state.pending)
         and state.dict.get("reference") is new_reference(year)
         and not contact.attachments
         and inspect(contact).transient
@@ -428,14 +429,15 @@ async def write_opened(
     actor: Principal,
     entries: Sequence[timeline.TimelineEntry],
 ) -> None:
-    """Write a new ticket (added to the session by `tickets.add_ticket`, not yet flushed), its first contact and
+    """Write a new ticket (from `tickets.add_ticket`, not yet flushed), its first contact and
     its first timeline `entries` (by `actor`; see `timeline.insert_opening` for the contact's id in their data) in
     one statement instead of the ORM's unit of work and a statement per table. The ticket and the contact become
     persistent rows of the session as after a flush: every column loaded from the statement's RETURNING, their
     audit entries recorded as the flush's listener records them (every column, `trail.inserted`); the entries get
     their audit entries and outbox events as `timeline.record_many` gives them. Other pending rows (a citizen
     registered by this contact) are flushed first: the ticket and the contact point at them."""
-    session.expunge(ticket)
+    if inspect(ticket).pending:
+        session.expunge(ticket)
     if session.new:
         await session.flush()
     ticket_values = _given_columns(ticket, "id", "reference", "version")

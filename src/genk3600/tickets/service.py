@@ -41,7 +41,8 @@ class NewTicket:
     assignee_staff_id: int | None = None
     routing_rule_version_id: int | None = None
     # The unit and category are the reference cache's shared rows: the ticket gets their ids, not the rows (its
-    # `owning_unit` and `category` stay unloaded; routing hands the rows on with the ticket).
+    # `owning_unit` and `category` stay unloaded; routing hands the rows on with the ticket), and is not added to
+    # the session (add_ticket).
     by_id: bool = False
 
 
@@ -54,7 +55,8 @@ async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket,
 
 async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
-    flush writes them all."""
+    flush writes them all. A ticket opened `by_id` is not added to the session: its caller writes it with its
+    first contact (tickets/repository.write_opened), or adds the contact, which brings the ticket along."""
     year = now.astimezone(settings.zone).year
     category = new.category
     default_priority = category.default_priority if category else Priority.normal.value
@@ -84,7 +86,8 @@ async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, 
         first_responded_at=None,
         paused_at=None,
     )
-    session.add(ticket)
+    if not new.by_id:
+        session.add(ticket)
     return ticket
 
 
