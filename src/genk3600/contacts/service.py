@@ -156,6 +156,13 @@ async def record_intake(
                 contact.ticket = placement.ticket
             else:  # resolved or closed since the guard looked: open the routed ticket after all
                 written = await ticket_repository.write_opened(session, year, ticket, contact, actor, entries)
+    elif placement.unless_follow_up_since is not None and category is not None and found.citizen is not None:
+        # Not written by the guarded statement after all: the follow-up is looked for before the flush opens it.
+        since = placement.unless_follow_up_since
+        same = await _follow_up(session, actor, found.citizen.id, category, since, locked=True)
+        if same is not None:
+            placement = same
+            contact.ticket = placement.ticket
     if not written:
         session.add(contact)
         await session.flush()
