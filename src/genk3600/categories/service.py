@@ -51,8 +51,11 @@ async def get_category(session: AsyncSession, code: str, language: Language = La
 
 
 async def active_category(session: AsyncSession, code: str) -> Category:
-    """The category a contact refers to; unknown or inactive codes are the client's mistake (422)."""
-    category = await repository.cached_category(session, code)
+    """The category a contact refers to; unknown or inactive codes are the client's mistake (422).
+
+    The in-process reference cache's own row with its owning unit, shared by every request (no `Session.merge`
+    per intake, #16): read it, never change it, never hang it on a row of the request's session (use its id)."""
+    category = (await repository.cached_categories(session)).get(code)
     if category is None or not category.active:
         raise UnknownCategory(code)
     return category

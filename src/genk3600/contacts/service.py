@@ -24,13 +24,13 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
-from genk3600.errors import Phrase
+from genk3600.errors import Phrase, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
 from genk3600.kit.clock import Clock
 from genk3600.kit.pagination import PageParams, page_of
 from genk3600.links import service as links
-from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket
+from genk3600.models import Category, Contact, ContactAttachment, OutboundMail, Ticket, Unit
 from genk3600.models.enums import (
     FINISHED_STATUSES,
     Channel,
@@ -68,6 +68,9 @@ class _Placement:
     threaded_by: str | None = None  # the mail header (or subject reference) that named the ticket
     bounced: OutboundMail | None = None  # our mail this contact (a bounce) reports undelivered
     bounce_reason: str = ""
+    # A new ticket written only if the citizen has no open ticket on its category opened since then (the check
+    # inside the ticket's INSERT: tickets/repository.write_opened); None: checked already, or no follow-up possible.
+    unless_follow_up_since: datetime | None = None
 
 
 async def record_intake(
@@ -124,12 +127,16 @@ async def record_intake(
             for a in intake.attachments
         ],
     )
-    placement = await _place(session, settings, actor, intake, category, found, language, now)
+    # A contact with attachments is written by the ORM's flush, which has no such guard: check follow-ups first.
+    placement = await _place(
+        session, settings, actor, intake, category, found, language, now, guard_follow_up=not contact.attachments
+    )
     # Through the relationship: a new ticket gets its id in the same flush that writes the contact.
     contact.ticket = placement.ticket
     _note_placement(contact, placement)
     year = now.astimezone(settings.zone).year
     ticket = placement.ticket
+    written = False
     if (
         ticket is not None
         and placement.outcome is Outcome.created
@@ -138,8 +145,25 @@ async def record_intake(
         # A new ticket, its first contact and timeline: one statement, no unit of work (the intake's CPU budget,
         # #16). The entries' contact id is filled in by that statement.
         entries = _created_entries(placement, ticket, contact, category)
-        await ticket_repository.write_opened(session, year, ticket, contact, actor, entries)
-    else:
+        since = placement.unless_follow_up_since
+        written = await ticket_repository.write_opened(session, year, ticket, contact, actor, entries, since)
+        if not written and category is not None and found.citizen is not None and since is not None:
+            # The guard found the citizen's open ticket on this category: the contact joins it, as `_place` would
+            # have had it checked first (the routed ticket was never written nor added to the session).
+            same = await _follow_up(session, actor, found.citizen.id, category, since, locked=True)
+            if same is not None:
+                placement = same
+                contact.ticket = placement.ticket
+            else:  # resolved or closed since the guard looked: open the routed ticket after all
+                written = await ticket_repository.write_opened(session, year, ticket, contact, actor, entries)
+    elif placement.unless_follow_up_since is not None and category is not None and found.citizen is not None:
+        # Not written by the guarded statement after all: the follow-up is looked for before the flush opens it.
+        since = placement.unless_follow_up_since
+        same = await _follow_up(session, actor, found.citizen.id, category, since, locked=True)
+        if same is not None:
+            placement = same
+            contact.ticket = placement.ticket
+    if not written:
         session.add(contact)
         await session.flush()
         if ticket is not None:
@@ -147,9 +171,18 @@ async def record_intake(
     routed = placement.routed
     if routed and intake.channel in ACKNOWLEDGED_CHANNELS and found.citizen and found.citizen.email:
         opened_by = (contact.channel, contact.direction)
-        await acknowledge(session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by)
+        await acknowledge(
+            session, settings, routed.ticket, routed.access_code, found.citizen.email, now, opened_by, routed.owner
+        )
     return await _recorded(
-        session, actor, contact, placement.outcome, routed.access_code if routed else None, placement.ticket, reader
+        session,
+        actor,
+        contact,
+        placement.outcome,
+        routed.access_code if routed else None,
+        placement.ticket,
+        reader,
+        (routed.category, routed.owner) if routed else None,
     )
 
 
@@ -175,8 +208,14 @@ async def _place(
     found: Identification,
     language: Language,
     now: datetime,
+    *,
+    guard_follow_up: bool = False,
 ) -> _Placement:
     """Decide which ticket the contact belongs to: an explicit link, a thread, a follow-up, or a new one.
+
+    `guard_follow_up`: where the citizen's follow-ups are locked already, a new ticket is routed without looking
+    for their open ticket first; the placement says since when one would count (`unless_follow_up_since`), and the
+    ticket's own INSERT looks (tickets/repository.write_opened): one round trip less for every new ticket.
 
     Only tickets the actor may see are joined (DESIGN.md: visibility is decided once, write paths included).
     An explicit link to one out of sight answers like an unknown reference; a thread or follow-up whose
@@ -200,16 +239,15 @@ async def _place(
             return continued
     # A citizen registered by this very contact has no ticket yet (nor can another transaction know their id):
     # nothing to look for or to lock.
+    unless_follow_up_since = None
     if found.citizen is not None and not found.registered and category is not None and settings.follow_up_window_hours:
         since = now - timedelta(hours=settings.follow_up_window_hours)
-        open_ticket = await ticket_repository.open_ticket_for(
-            session, found.citizen.id, category.id, since, actor, locked=found.follow_ups_locked
-        )
-        if open_ticket is not None:
-            why = Message(
-                "ticket.contact_same_question", {"category": category.code, "reference": open_ticket.reference}
-            )
-            return _Placement(open_ticket, Outcome.attached, why)
+        if guard_follow_up and found.follow_ups_locked and threaded is None:
+            unless_follow_up_since = since
+        else:
+            same = await _follow_up(session, actor, found.citizen.id, category, since, locked=found.follow_ups_locked)
+            if same is not None:
+                return same
     facts = routing.facts_of(
         settings,
         intake.channel,
@@ -221,14 +259,37 @@ async def _place(
         intake.occurred_at or now,
     )
     draft = routing.TicketDraft(intake.subject or subject_from_text(intake.body), language, category, found.citizen)
-    routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
-    why = Message("ticket.created", {"unit": routed.ticket.owning_unit.code})
+    try:
+        routed = await routing.open_routed_ticket(session, settings, facts, draft, now)
+    except UnprocessableInput:
+        # Routing cannot place a new ticket (a unit removed, no OCMW unit): a follow-up joins its open ticket all
+        # the same, as when it was looked for first.
+        if unless_follow_up_since is None or found.citizen is None or category is None:
+            raise
+        same = await _follow_up(session, actor, found.citizen.id, category, unless_follow_up_since, locked=True)
+        if same is None:
+            raise
+        return same
+    why = Message("ticket.created", {"unit": routed.owner.code})
     if threaded is not None:
         why = Message(
             "ticket.created_follow_up",
             {**why.params, "reference": threaded.reference, "status": threaded.status},
         )
-    return _Placement(routed.ticket, Outcome.created, why, routed, threaded_by)
+    return _Placement(
+        routed.ticket, Outcome.created, why, routed, threaded_by, unless_follow_up_since=unless_follow_up_since
+    )
+
+
+async def _follow_up(
+    session: AsyncSession, actor: Principal, citizen_id: int, category: Category, since: datetime, *, locked: bool
+) -> _Placement | None:
+    """The citizen's open ticket on this category (opened since `since`, visible to the actor), joined."""
+    open_ticket = await ticket_repository.open_ticket_for(session, citizen_id, category.id, since, actor, locked=locked)
+    if open_ticket is None:
+        return None
+    why = Message("ticket.contact_same_question", {"category": category.code, "reference": open_ticket.reference})
+    return _Placement(open_ticket, Outcome.attached, why)
 
 
 async def _thread(session: AsyncSession, threading: Threading, actor: Principal) -> tuple[Ticket | None, str | None]:
@@ -339,7 +400,7 @@ def _created_entries(
             "contact_id": contact.id,
             "channel": contact.channel,
             "outcome": placement.outcome.value,
-            "owning_unit": ticket.owning_unit.code,
+            "owning_unit": placement.routed.owner.code if placement.routed else ticket.owning_unit.code,
             "category": category.code if category else None,
             "priority": ticket.priority,
         },
@@ -378,7 +439,9 @@ async def _complete_call(
     pending.actor_name = actor.display_name
     await session.flush()
     await _log_placement(session, settings, actor, placement, pending, category)
-    return await _recorded(session, actor, pending, placement.outcome, ticket=placement.ticket, reader=reader)
+    routed = placement.routed
+    opened_by_id = (routed.category, routed.owner) if routed else None
+    return await _recorded(session, actor, pending, placement.outcome, None, placement.ticket, reader, opened_by_id)
 
 
 def _filled(details: dict[str, object]) -> dict[str, object]:
@@ -393,8 +456,10 @@ async def _recorded(
     access_code: str | None = None,
     ticket: Ticket | None = None,
     reader: Language = Language.en,
+    opened_by_id: tuple[Category | None, Unit] | None = None,
 ) -> ContactRecorded:
-    """The answer, built from the rows this transaction holds; only what expired is read back.
+    """The answer, built from the rows this transaction holds; only what expired is read back (a ticket routing
+    opened has its category and unit by id: `opened_by_id` gives their rows).
 
     It carries a ticket only when the actor may see it, as a GET would. A contact this request wrote is
     what the actor sent, so it is always shown (with the reference of a ticket it opened out of the actor's
@@ -405,7 +470,11 @@ async def _recorded(
     )
     if outcome is Outcome.duplicate and not visible:
         return ContactRecorded(contact_id=contact.id, contact=None, ticket=None, outcome=outcome)
-    out = await tickets.ticket_out(session, contact.ticket_id, ticket, reader) if contact.ticket_id else None
+    out = (
+        await tickets.ticket_out(session, contact.ticket_id, ticket, reader, opened_by_id)
+        if contact.ticket_id
+        else None
+    )
     reference = out.reference if out else None
     if not tickets.fully_loaded(contact, "attachments"):
         contact = await repository.contact_by_id(session, contact.id) or contact

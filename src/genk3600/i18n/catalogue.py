@@ -11,7 +11,7 @@ committed or built, and a catalogue edit takes effect on the next start.
 from __future__ import annotations
 
 import io
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -116,8 +116,16 @@ def negotiate(accept_language: str | None, override: str | None, default: Langua
 def format_moment(moment: datetime, language: Language | str, timezone: tzinfo) -> str:
     """A moment in words in local time, e.g. `maandag 30 november 2026 om 12:00`."""
     local = moment.astimezone(timezone)
-    locale = locale_of(language)
-    date = format_date(local.date(), format="full", locale=locale)
-    time = format_time(local.time(), format="HH:mm", locale=locale)
+    language = Language(language)
+    words = {
+        "date": _day_in_words(local.date(), language),
+        "time": format_time(local.time(), format="HH:mm", locale=locale_of(language)),
+    }
     # Translators: a date in words followed by a time on the 24-hour clock, e.g. "Monday 30 November 2026" "12:00".
-    return translator(language).gettext("{date} at {time}").format(date=date, time=time)
+    return translator(language).gettext("{date} at {time}").format(**words)
+
+
+@lru_cache(maxsize=2048)
+def _day_in_words(day: date, language: Language) -> str:
+    # Babel's full date is the costly part of an acknowledgement's texts (#16); a day reads the same all day long.
+    return format_date(day, format="full", locale=locale_of(language))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.config import Settings
 from genk3600.i18n import translator
-from genk3600.models import Ticket
+from genk3600.models import Ticket, Unit
 from genk3600.models.enums import Language
 from genk3600.notifications.repository import queue_mail
 from genk3600.notifications.sender import new_message_id
@@ -33,14 +33,17 @@ async def acknowledge(
     to_address: str,
     now: datetime,
     first_contact: tuple[str, str],
+    owner: Unit,
 ) -> None:
     """Queue the acknowledgement in this transaction; the sender job mails it after commit.
     `first_contact` is the channel and direction of the contact that opened the ticket (written in this
-    transaction)."""
+    transaction); `owner` its owning unit (routing's row of the reference cache)."""
     language = Language(ticket.language)
     t = translator(language)
     # Only new tickets are acknowledged (the access code exists in clear only now): nothing was handed over yet.
-    status = await status_of(session, settings, ticket, language, now, handed_over=False, first_contact=first_contact)
+    status = await status_of(
+        session, settings, ticket, language, now, handed_over=False, first_contact=first_contact, owner=owner
+    )
     said = [status.registered, status.role, status.your_part] if status.registered else [status.status_text]
     lines = [
         t.gettext("Hello,"),

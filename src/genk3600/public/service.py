@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from genk3600.i18n import N_, P_, format_moment, translator
 from genk3600.i18n.texts import localised_name
 from genk3600.kit.clock import Clock
 from genk3600.kit.reference import normalise_reference
-from genk3600.models import Ticket
+from genk3600.models import Ticket, Unit
 from genk3600.models.enums import (
     FINISHED_STATUSES,
     Channel,
@@ -93,6 +94,8 @@ def public_role(unit_kind: str, *, unit_decides: bool, requested_role: str | Non
     return "handling"
 
 
+# Worded once per unit, role and language: an acknowledgement's texts are a hot path's CPU (#16).
+@lru_cache(maxsize=1024)
 def role_sentence(
     language: Language | str,
     unit_name: str,
@@ -200,11 +203,14 @@ async def status_of(
     *,
     handed_over: bool = True,
     first_contact: tuple[str, str] | None = None,
+    owner: Unit | None = None,
 ) -> PublicTicketStatus:
-    """The plain-language status of a ticket loaded with its owning unit; the caller has checked the code.
+    """The plain-language status of a ticket loaded with its owning unit (or given it as `owner`); the caller has
+    checked the code.
 
     `handed_over=False` says the ticket is being created in this transaction, so no hand-off can exist yet;
-    its caller then knows the ticket's first contact (channel, direction), the one it just wrote.
+    its caller then knows the ticket's first contact (channel, direction), the one it just wrote, and gives the
+    owning unit (a new ticket has it by id, the row is the reference cache's).
     """
     if ticket.confidentiality == Confidentiality.social:
         has_case_worker = await repository.citizen_has_case_worker(session, ticket.citizen_id)
@@ -217,7 +223,7 @@ async def status_of(
     category = None
     if not citizen_wrote_subject and ticket.category_id is not None:
         category = await repository.category_name(session, ticket.category_id, language)
-    unit = ticket.owning_unit
+    unit = owner if owner is not None else ticket.owning_unit
     escalation = await repository.latest_escalation_to(session, ticket.id, unit.id) if handed_over else None
     decides = await repository.unit_decides(session, ticket.category_id, unit.id)
     status = TicketStatus(ticket.status)

@@ -13,7 +13,9 @@ on with every change and sends `NOTIFY genk3600_reference, '<table>'` when that 
   wrote; the others keep the committed one. A session that writes reference data after its version was read
   bypasses the cache for the rest of its transaction.
 - **Never shared mutable state.** Cached ORM rows are loaded by a session of their own and never belong to
-  a request's session: a request gets its own copy with `attach` (a merge without a query).
+  a request's session: a request gets its own copy with `attach` (a merge without a query), or, on the intake's
+  hot path, reads the shared row and gives a new row its id only (`NewTicket.by_id`): nothing merged, nothing
+  changed, the shared row never hung on a row of the request's session.
 """
 
 from __future__ import annotations

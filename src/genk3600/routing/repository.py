@@ -90,13 +90,13 @@ async def unit_names(session: AsyncSession) -> dict[str, str]:
 
 
 async def sla_policy_by_code(session: AsyncSession, code: str) -> SlaPolicy | None:
-    """From the in-process reference cache (sla/repository.cached_policy)."""
-    return await sla_repository.cached_policy(session, code)
+    """From the in-process reference cache (sla/repository.shared_policy): a shared row, read it only."""
+    return await sla_repository.shared_policy(session, code)
 
 
 async def sla_policy_by_id(session: AsyncSession, policy_id: int) -> SlaPolicy | None:
-    """From the in-process reference cache (sla/repository.cached_policy)."""
-    return await sla_repository.cached_policy(session, policy_id)
+    """From the in-process reference cache (sla/repository.shared_policy): a shared row, read it only."""
+    return await sla_repository.shared_policy(session, policy_id)
 
 
 async def staff_exists(session: AsyncSession, staff_id: int) -> bool:

@@ -21,7 +21,7 @@ from genk3600.kit.clock import Clock
 from genk3600.models import Category, Citizen, RoutingRule, RoutingRuleVersion, Ticket, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND, Channel, Confidentiality, Language, TicketEventType, UnitKind
 from genk3600.privacy.ocmw import SocialStaysInOcmw, is_ocmw_unit
-from genk3600.reference.cache import CACHE, attach
+from genk3600.reference.cache import CACHE
 from genk3600.routing import repository
 from genk3600.routing.errors import InvalidRuleReference, RuleNotFound
 from genk3600.routing.rules import (
@@ -174,7 +174,7 @@ async def _check_social(session: AsyncSession, data: RuleIn) -> None:
 class Routing:
     decision: Decision
     version_id: int | None  # the rule version that decided, kept on the ticket
-    owner: Unit | None = None  # the unit the decision names (None: it no longer exists)
+    owner: Unit | None = None  # the unit the decision names (None: it no longer exists); the cache's shared row
 
 
 def _as_rule(row: RoutingRuleVersion, rule_id: int | None = None) -> Rule:
@@ -335,9 +335,8 @@ async def decide(session: AsyncSession, facts: ContactFacts, category: Category 
     version_id = None
     if decision.rule_id is not None and decision.rule_version is not None:
         version_id = context.versions.get((decision.rule_id, decision.rule_version))
-    owner = context.by_code.get(decision.actions.owning_unit)
-    # The cached unit is shared by every request: the ticket gets this session's own copy.
-    return Routing(decision, version_id, attach(session, owner) if owner is not None else None)
+    # The cached unit is shared by every request: a new ticket takes its id (add_ticket), nothing is merged.
+    return Routing(decision, version_id, context.by_code.get(decision.actions.owning_unit))
 
 
 async def simulate(
@@ -439,11 +438,14 @@ class TicketDraft:
 
 @dataclass(frozen=True)
 class RoutedTicket:
-    ticket: Ticket
+    ticket: Ticket  # its owning unit and category set by id only: they are `owner` and `category`
     decision: Decision
     version_id: int | None
     assignment_note: Message | None  # why this assignee, or why the queue instead
     access_code: str  # shown to the citizen once; the ticket keeps only its hash
+    # The reference cache's shared rows (read them, never change them): names for the answer and the mail.
+    owner: Unit
+    category: Category | None
 
 
 async def open_routed_ticket(
@@ -451,8 +453,10 @@ async def open_routed_ticket(
 ) -> RoutedTicket:
     """Open a ticket where the rules send it, assigned as they and continuity of care say, with its SLA clock.
 
-    The ticket is added to the session, not yet written: the caller's next flush writes it together with
-    its first contact (one statement each, one audit statement for both)."""
+    The ticket is not written, nor added to the session: the caller writes it together with its first contact
+    (tickets/repository.write_opened), or adds the contact to the session, which brings the ticket along for the
+    next flush. Its unit, category and SLA policy are the reference cache's shared rows, given to it by id: no
+    request merges a copy of them (#16)."""
     routed = await decide(session, facts, draft.category)
     actions = routed.decision.actions
     owner = routed.owner
@@ -491,12 +495,13 @@ async def open_routed_ticket(
                 tier=actions.tier,
                 assignee_staff_id=assignee,
                 routing_rule_version_id=routed.version_id,
+                by_id=True,
             ),
             now,
         )
         await start_clock(session, settings, ticket, policy, now)
         code = tickets.issue_access_code(settings, ticket)
-    return RoutedTicket(ticket, routed.decision, routed.version_id, note, code)
+    return RoutedTicket(ticket, routed.decision, routed.version_id, note, code, owner, category)
 
 
 async def _assignee(

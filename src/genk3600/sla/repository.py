@@ -42,8 +42,15 @@ async def cached_policy(session: AsyncSession, key: int | str) -> SlaPolicy | No
     """The policy with this id (int) or code (str) from the in-process reference cache: the request's own copy
     (reference/cache.attach), no query while the reference version holds. For the hot paths (intake's routing,
     deadlines, the sweeper); the admin API reads the table."""
-    policy = (await CACHE.get(session, "sla_policies", _policies)).get(key)
+    policy = await shared_policy(session, key)
     return attach(session, policy) if policy is not None else None
+
+
+async def shared_policy(session: AsyncSession, key: int | str) -> SlaPolicy | None:
+    """`cached_policy` without the request's own copy: the cache's row, shared by every request. For readers of its
+    numbers only (opening a ticket: `start_clock` takes its id and minutes), never to hang on a request's row."""
+    policies: dict[int | str, SlaPolicy] = await CACHE.get(session, "sla_policies", _policies)
+    return policies.get(key)
 
 
 async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:

@@ -16,7 +16,7 @@ from genk3600.kit.pagination import Page
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID, InputModel, OutputModel
 from genk3600.links.schemas import LinkOut
-from genk3600.models import Ticket, TicketEvent
+from genk3600.models import Category, Ticket, TicketEvent, Unit
 from genk3600.models.enums import (
     Confidentiality,
     EscalationReason,
@@ -71,7 +71,14 @@ class TicketOut(OutputModel):
 
     @classmethod
     def of(cls, ticket: Ticket, language: Language = Language.en) -> TicketOut:
-        category, unit = ticket.category, ticket.owning_unit
+        return cls.of_parts(ticket, ticket.category, ticket.owning_unit, language)
+
+    @classmethod
+    def of_parts(
+        cls, ticket: Ticket, category: Category | None, unit: Unit, language: Language = Language.en
+    ) -> TicketOut:
+        """`of` with the category and owning unit given apart (a ticket opened by id, its rows from the reference
+        cache); the assignee and citizen are the ticket's own."""
         return cls(
             reference=ticket.reference,
             status=TicketStatus(ticket.status),

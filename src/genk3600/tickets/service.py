@@ -40,6 +40,10 @@ class NewTicket:
     tier: int = 1
     assignee_staff_id: int | None = None
     routing_rule_version_id: int | None = None
+    # The unit and category are the reference cache's shared rows: the ticket gets their ids, not the rows (its
+    # `owning_unit` and `category` stay unloaded; routing hands the rows on with the ticket), and is not added to
+    # the session (add_ticket).
+    by_id: bool = False
 
 
 async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
@@ -51,20 +55,25 @@ async def open_ticket(session: AsyncSession, settings: Settings, new: NewTicket,
 
 async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, now: datetime) -> Ticket:
     """open_ticket without the flush: the caller can still set deadlines and add the first contact, and one
-    flush writes them all."""
+    flush writes them all. A ticket opened `by_id` is not added to the session: its caller writes it with its
+    first contact (tickets/repository.write_opened), or adds the contact, which brings the ticket along."""
     year = now.astimezone(settings.zone).year
     category = new.category
     default_priority = category.default_priority if category else Priority.normal.value
     confidentiality = category.confidentiality if category else Confidentiality.normal.value
     if new.confidentiality is Confidentiality.social:
         confidentiality = Confidentiality.social.value
+    related: dict[str, object] = (
+        {"owning_unit_id": new.owning_unit.id, "category_id": category.id if category else None}
+        if new.by_id
+        else {"owning_unit": new.owning_unit, "category": category}
+    )
     ticket = Ticket(
         # Numbered by the INSERT itself; the value is read back with its RETURNING.
         reference=repository.new_reference(year),
         subject=new.subject,
         language=new.language.value,
-        owning_unit=new.owning_unit,
-        category=category,
+        **related,
         citizen=new.citizen,
         priority=new.priority.value if new.priority else default_priority,
         confidentiality=confidentiality,
@@ -77,7 +86,8 @@ async def add_ticket(session: AsyncSession, settings: Settings, new: NewTicket, 
         first_responded_at=None,
         paused_at=None,
     )
-    session.add(ticket)
+    if not new.by_id:
+        session.add(ticket)
     return ticket
 
 
@@ -133,10 +143,15 @@ def fully_loaded(row: object, *relations: str) -> bool:
 
 
 async def ticket_out(
-    session: AsyncSession, ticket_id: int, written: Ticket | None = None, language: Language = Language.en
+    session: AsyncSession,
+    ticket_id: int,
+    written: Ticket | None = None,
+    language: Language = Language.en,
+    opened_by_id: tuple[Category | None, Unit] | None = None,
 ) -> TicketOut:
     """A ticket just written in this transaction, with its relations: from `written` when this session holds
-    all of it (nothing expired), else read back; names in `language`."""
+    all of it (nothing expired), else read back; names in `language`. `opened_by_id` is the category and unit of a
+    ticket given them by id (`NewTicket.by_id`): the reference cache's rows, read for their names."""
     if written is not None and written.id == ticket_id:
         state = inspect(written)
         if "assignee" in state.unloaded and "assignee_staff_id" not in state.unloaded:
@@ -144,6 +159,8 @@ async def ticket_out(
             staff_id = written.assignee_staff_id
             assignee = await session.get(Staff, staff_id) if staff_id is not None else None
             set_committed_value(written, "assignee", assignee)
+        if opened_by_id is not None and fully_loaded(written, "assignee", "citizen"):
+            return TicketOut.of_parts(written, *opened_by_id, language)
         if fully_loaded(written, "category", "owning_unit", "assignee", "citizen"):
             return TicketOut.of(written, language)
     ticket = await repository.ticket_by_id(session, ticket_id)
