@@ -53,7 +53,9 @@ async def _visit(
     return case, booked.json()["id"]
 
 
-async def _present(client: httpx.AsyncClient, settings: Settings, clock: FixedClock, case: Case) -> list[dict[str, str]]:
+async def _present(
+    client: httpx.AsyncClient, settings: Settings, clock: FixedClock, case: Case
+) -> list[dict[str, str]]:
     """Both case workers set available at the clock's moment (a fresh heartbeat); their headers."""
     headers = [bearer(settings, clock, who.email) for who in (case.worker, case.colleague)]
     for header in headers:
