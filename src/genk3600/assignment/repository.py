@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 
 from genk3600.kit.prepared import Prepared
 from genk3600.models import (
+    Appointment,
     AssignmentOffer,
     AssignmentPolicy,
     Call,
@@ -48,6 +49,7 @@ from genk3600.models import (
 from genk3600.models.enums import (
     OCMW_UNIT_KIND,
     OPEN_STATUSES,
+    AppointmentStatus,
     AssignmentMode,
     CallState,
     Channel,
@@ -102,6 +104,25 @@ async def in_call(session: AsyncSession, staff_ids: Sequence[int]) -> set[int]:
     rows = await session.scalars(
         select(Call.agent_staff_id)
         .where(Call.agent_staff_id.in_(staff_ids), Call.state.in_(OPEN_CALL_STATES))
+        .distinct()
+    )
+    return {staff_id for staff_id in rows if staff_id is not None}
+
+
+async def in_appointment(session: AsyncSession, staff_ids: Sequence[int], now: datetime) -> set[int]:
+    """Those of `staff_ids` in an appointment or on a home visit now: one of theirs still booked whose blocked
+    time (the slot plus travel either side) holds `now`. Cancelled ones never count; held and no-show ones stop
+    counting once their outcome is recorded. No index of its own: `status = 'booked'` implies the exclusion
+    constraints' `status <> 'cancelled'`, so their GiST indexes serve `blocked @> now` (those under way now)."""
+    if not staff_ids:
+        return set()
+    rows = await session.scalars(
+        select(Appointment.staff_id)
+        .where(
+            Appointment.staff_id.in_(staff_ids),
+            Appointment.blocked.contains(now),
+            Appointment.status == AppointmentStatus.booked.value,
+        )
         .distinct()
     )
     return {staff_id for staff_id in rows if staff_id is not None}

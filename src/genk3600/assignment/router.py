@@ -45,7 +45,8 @@ NOT_STAFF = "422 for an API client, which has no presence and receives no offers
     summary="My presence",
     description=(
         "The signed-in staff member's presence as automatic assignment sees it now: `offline` once the console "
-        f"sent no heartbeat for the configured time, `busy` while a call rings or is answered. {NOT_STAFF}"
+        "sent no heartbeat for the configured time, `busy` while a call rings or is answered and while an "
+        f"appointment or home visit of theirs is under way (travel included). {NOT_STAFF}"
     ),
     responses=problem_responses(*AUTH_PROBLEMS),
 )

@@ -43,6 +43,7 @@ class PresenceOut(OutputModel):
                     "status": "busy",
                     "set_status": "available",
                     "in_call": True,
+                    "in_appointment": False,
                     "status_since": "2026-12-07T08:02:11Z",
                     "heartbeat_at": "2026-12-07T09:14:40Z",
                     "expires_at": "2026-12-07T09:16:10Z",
@@ -53,10 +54,19 @@ class PresenceOut(OutputModel):
 
     staff_id: int
     status: PresenceStatus = Field(
-        description="As automatic assignment sees it now: `offline` once heartbeats stop, `busy` during a call."
+        description=(
+            "As automatic assignment sees it now: `offline` once heartbeats stop, `busy` during a call or an "
+            "appointment (travel included)."
+        )
     )
     set_status: PresenceStatus = Field(description="What was last set, by the staff member or through the API.")
     in_call: bool = Field(description="A call rings or is answered at their phone (the PBX's events).")
+    in_appointment: bool = Field(
+        description=(
+            "An appointment or home visit of theirs is under way: booked, and now within its slot plus travel time. "
+            "Cancelled ones never count; one whose outcome (held, no-show) is recorded stops counting then."
+        )
+    )
     status_since: datetime | None
     heartbeat_at: datetime | None
     expires_at: datetime | None = Field(description="Without another heartbeat before this moment: offline.")

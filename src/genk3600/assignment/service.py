@@ -82,13 +82,15 @@ async def _presence_out(
     session: AsyncSession, settings: Settings, staff_id: int, row: StaffPresence | None, now: datetime
 ) -> PresenceOut:
     calling = staff_id in await repository.in_call(session, [staff_id])
+    visiting = staff_id in await repository.in_appointment(session, [staff_id], now)
     status = row.status if row is not None else None
     heartbeat = row.heartbeat_at if row is not None else None
     return PresenceOut(
         staff_id=staff_id,
-        status=effective_presence(status, heartbeat, calling, now, _ttl(settings)),
+        status=effective_presence(status, heartbeat, calling or visiting, now, _ttl(settings)),
         set_status=PresenceStatus(status or PresenceStatus.offline.value),
         in_call=calling,
+        in_appointment=visiting,
         status_since=row.status_since if row is not None else None,
         heartbeat_at=heartbeat,
         expires_at=expires_at(heartbeat, _ttl(settings)),
@@ -339,7 +341,7 @@ def _candidate(staff: StaffRow, ticket: repository.WaitingTicket, context: _Unit
         staff_id=staff.id,
         name=staff.name,
         presence=effective_presence(
-            staff.status, staff.heartbeat_at, staff.id in context.in_call, context.now, context.ttl
+            staff.status, staff.heartbeat_at, staff.id in context.occupied, context.now, context.ttl
         ),
         languages=frozenset(staff.skill_languages or staff.languages),
         categories=staff.categories,
@@ -353,11 +355,16 @@ def _candidate(staff: StaffRow, ticket: repository.WaitingTicket, context: _Unit
     )
 
 
+async def _occupied(session: AsyncSession, staff_ids: Sequence[int], now: datetime) -> set[int]:
+    """Those of `staff_ids` a call or an appointment holds now: two set-based reads, whatever their number."""
+    return await repository.in_call(session, staff_ids) | await repository.in_appointment(session, staff_ids, now)
+
+
 @dataclass
 class _UnitContext:
     now: datetime
     ttl: timedelta
-    in_call: set[int]
+    occupied: set[int]  # in a call or an appointment: busy whatever they set
     load: dict[tuple[int, str], int]
     offered: set[int]
     last_offered: dict[int, datetime]
@@ -378,7 +385,7 @@ async def dispatch_unit(session: AsyncSession, settings: Settings, unit_id: int,
     context = _UnitContext(
         now=now,
         ttl=_ttl(settings),
-        in_call=await repository.in_call(session, ids),
+        occupied=await _occupied(session, ids, now),
         load=await repository.open_load(session, ids),
         offered=await repository.staff_with_open_offer(session, ids),
         last_offered=await repository.last_offered(session, unit_id),
@@ -388,7 +395,7 @@ async def dispatch_unit(session: AsyncSession, settings: Settings, unit_id: int,
         member
         for member in staff
         if member.id not in context.offered
-        and effective_presence(member.status, member.heartbeat_at, member.id in context.in_call, now, context.ttl)
+        and effective_presence(member.status, member.heartbeat_at, member.id in context.occupied, now, context.ttl)
         is PresenceStatus.available
     ]
     if not free:
@@ -536,7 +543,7 @@ async def supervisor_view(
     row = await repository.policy_of(session, unit.id)
     staff = await repository.unit_staff(session, unit.id)
     ids = [member.id for member in staff]
-    calls = await repository.in_call(session, ids)
+    occupied = await _occupied(session, ids, now)
     load = await repository.open_load(session, ids)
     offers = await repository.open_offers_in_unit(session, unit.id)
     considering = await repository.staff_with_open_offer(session, ids)  # from any unit: load counts them
@@ -549,7 +556,8 @@ async def supervisor_view(
     offer_of = {offer.staff_id: offer.reference for offer in offers if offer.reference in shown}
     loads = []
     for member in staff:
-        status = effective_presence(member.status, member.heartbeat_at, member.id in calls, now, _ttl(settings))
+        # Only `busy`: the view says nothing of which call or appointment (a social visit's citizen stays unseen).
+        status = effective_presence(member.status, member.heartbeat_at, member.id in occupied, now, _ttl(settings))
         total = sum(count for (staff_id, _channel), count in load.items() if staff_id == member.id)
         open_offer = 1 if member.id in considering else 0  # one at most: a partial unique index
         loads.append(
