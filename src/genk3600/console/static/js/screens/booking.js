@@ -2,7 +2,7 @@
 // agent gives the reference and the code, sees the free times and books one; the screen never shows anything of
 // the case, and of the slots only the times (who comes stays the service's business), as the API allows it.
 import { ApiError, get, post } from "../api.js";
-import { field, formatDateTime, h } from "../dom.js";
+import { field, formatDateTime, formatTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { offerSlots, representativeOf } from "./appointments.js";
 import { errorNotice } from "./common.js";
@@ -31,10 +31,10 @@ function confirmation(booked) {
   return h(
     "section",
     { class: "card", "data-booked": booked.id, "aria-labelledby": "code-booking-done-heading" },
-    h("h2", { id: "code-booking-done-heading" }, t("booking.done_title")),
+    h("h2", { id: "code-booking-done-heading", tabindex: "-1" }, t("booking.done_title")),
     h("p", {}, t("booking.done_reference"), " ", h("span", { lang: "zxx", "data-reference": "" }, booked.ticket)),
     h("p", {}, t("booking.done_kind", { kind: booked.kind_name })),
-    h("p", {}, t("booking.done_when", { when: formatDateTime(booked.starts_at, lang), until: formatDateTime(booked.ends_at, lang) })),
+    h("p", {}, t("booking.done_when", { when: formatDateTime(booked.starts_at, lang), until: formatTime(booked.ends_at, lang) })),
     booked.address ? h("p", {}, t("booking.done_address", { address: booked.address })) : null,
     booked.representative?.name ? h("p", {}, t("booking.done_representative", { name: booked.representative.name })) : null,
     h("p", { class: "meta" }, t("booking.done_mail")),
@@ -129,6 +129,7 @@ export async function render(main, context) {
     try {
       const booked = await post("/v1/appointments", body);
       done.replaceChildren(confirmation(booked));
+      done.querySelector("h2").focus();
       context.announce(t("appointment.booked", { when: formatDateTime(booked.starts_at, language()) }));
       // Booked: the code is not kept on the screen, and the times found are spent.
       accessCode.value = "";
@@ -144,6 +145,7 @@ export async function render(main, context) {
       }
     }
   });
-  main.append(form, done);
+  // The confirmation above the form: the agent reads it to the citizen first.
+  main.append(done, form);
   return null;
 }
