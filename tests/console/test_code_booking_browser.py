@@ -4,6 +4,7 @@ a wrong code finds nothing, a slot taken meanwhile offers the next times, and th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -106,6 +107,11 @@ async def test_a_front_office_agent_books_the_case_workers_home_visit_with_the_a
     slot = form.get_by_label("Moment")
     await expect(slot).to_be_enabled()
     await expect(form.locator(".notice.error")).to_have_count(0)
+    # Times only: no one's name, each time once.
+    times = await slot.locator("option").all_inner_texts()
+    assert times
+    assert [time for time in times if not re.fullmatch(r"[\d/.:, -]+", time)] == []
+    assert len(times) == len(set(times))
     await assert_nothing_of_the_case(page)
     await assert_accessible(page, "booking with the access code")
     await screenshot(page, artifacts, "40-code-booking")
