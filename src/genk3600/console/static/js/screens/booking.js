@@ -88,6 +88,7 @@ export async function render(main, context) {
   accessCode.addEventListener("input", forget);
   find.addEventListener("click", async () => {
     message.replaceChildren();
+    done.replaceChildren();
     if (!reference.reportValidity() || !accessCode.reportValidity()) return;
     const query = new URLSearchParams({ kind: kind.value, access_code: accessCode.value.trim(), limit: "30" });
     try {
