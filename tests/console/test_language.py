@@ -224,6 +224,14 @@ async def test_no_english_and_no_codes_on_any_screen(
     not_a_phone = translator(language).gettext("not a valid phone number")
     await expect(page.locator("main .notice.error")).to_contain_text(not_a_phone)
     await scan("counter-problem")
+    await open_screen(page, "booking")
+    await scan("booking")
+    # Booking with the access code: a reference and code that match no case, told in the console's language.
+    await page.locator("input[name='reference']").fill("G3600-2026-999999")
+    await page.locator("input[name='access_code']").fill("GEEN-CODE")
+    await page.get_by_role("button", name=texts["appointment.find"]).click()
+    await expect(page.locator("main .notice.error")).to_have_text(texts["booking.not_found"])
+    await scan("booking-not-found")
     await open_screen(page, "mail")
     # The flag by its name in the console's language, never its code.
     unreadable = translator(language).gettext("unreadable header lines")

@@ -4,6 +4,7 @@ import * as assignment from "./assignment.js";
 import { h } from "./dom.js";
 import { LANGUAGES, language, setLanguage, t } from "./i18n.js";
 import { connect } from "./live.js";
+import * as booking from "./screens/booking.js";
 import * as counter from "./screens/counter.js";
 import * as incoming from "./screens/incoming.js";
 import * as login from "./screens/login.js";
@@ -13,7 +14,7 @@ import * as routing from "./screens/routing.js";
 import * as supervisor from "./screens/supervisor.js";
 import * as ticket from "./screens/ticket.js";
 
-const SCREENS = { login, incoming, phone, counter, mail, ticket, routing, supervisor };
+const SCREENS = { login, incoming, phone, counter, booking, mail, ticket, routing, supervisor };
 
 const state = { me: null, calls: [], cleanup: null, stopStream: null, listeners: { calls: new Set(), ticket: new Set(), queue: new Set() }, rendered: false };
 

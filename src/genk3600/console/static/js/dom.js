@@ -42,3 +42,8 @@ export function formatDateTime(value, lang) {
   if (!value) return "—";
   return new Intl.DateTimeFormat(`${lang}-BE`, { dateStyle: "short", timeStyle: "short" }).format(new Date(value));
 }
+
+export function formatTime(value, lang) {
+  if (!value) return "—";
+  return new Intl.DateTimeFormat(`${lang}-BE`, { timeStyle: "short" }).format(new Date(value));
+}

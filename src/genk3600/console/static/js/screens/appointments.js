@@ -36,6 +36,21 @@ function appointmentCard(appointment, context, reload) {
   );
 }
 
+// The slots as the options of a select (the option's value is the slot's index), or "none free".
+export function offerSlots(select, slots, label) {
+  const options = slots.map((item, index) => h("option", { value: String(index) }, label(item)));
+  select.replaceChildren(...(options.length ? options : [h("option", { value: "" }, t("appointment.no_slots"))]));
+  select.disabled = !options.length;
+}
+
+// The representative's fields as the API takes them, or null when no name was given.
+export function representativeOf(name, relationship) {
+  if (!name.value.trim()) return null;
+  const representative = { name: name.value.trim() };
+  if (relationship.value.trim()) representative.relationship = relationship.value.trim();
+  return representative;
+}
+
 function slotLabel(slot) {
   const when = formatDateTime(slot.starts_at, language());
   const mark = slot.case_worker ? ` · ${t("appointment.case_worker")}` : "";
@@ -67,8 +82,7 @@ function bookingForm(ticket, kinds, context, reload) {
     try {
       const found = await get(`/v1/tickets/${encodeURIComponent(ticket.reference)}/appointment-slots?kind=${encodeURIComponent(kind.value)}&limit=30`);
       slots = found.items;
-      slot.replaceChildren(...(slots.length ? slots.map((item, index) => h("option", { value: String(index) }, slotLabel(item))) : [h("option", { value: "" }, t("appointment.no_slots"))]));
-      slot.disabled = !slots.length;
+      offerSlots(slot, slots, slotLabel);
     } catch (error) {
       message.replaceChildren(errorNotice(error));
     }
@@ -95,10 +109,8 @@ function bookingForm(ticket, kinds, context, reload) {
     if (chosen.staff) body.staff_id = chosen.staff.id;
     else body.desk = chosen.desk;
     if (isVisit()) body.address = address.value.trim();
-    if (representative.value.trim()) {
-      body.representative = { name: representative.value.trim() };
-      if (relationship.value.trim()) body.representative.relationship = relationship.value.trim();
-    }
+    const who = representativeOf(representative, relationship);
+    if (who) body.representative = who;
     try {
       const booked = await post("/v1/appointments", body);
       context.announce(t("appointment.booked", { when: formatDateTime(booked.starts_at, language()) }));
@@ -107,8 +119,7 @@ function bookingForm(ticket, kinds, context, reload) {
       // 409 slot-taken names the next free slots: offer them at once.
       if (error.problem?.alternatives?.length) {
         slots = error.problem.alternatives;
-        slot.replaceChildren(...slots.map((item, index) => h("option", { value: String(index) }, slotLabel(item))));
-        slot.disabled = false;
+        offerSlots(slot, slots, slotLabel);
       }
       message.replaceChildren(errorNotice(error));
     }

@@ -402,7 +402,13 @@ export async function render(main, context) {
         timeline(events.items),
       );
     } catch (error) {
-      body.replaceChildren(error instanceof ApiError && error.status === 404 ? h("p", {}, t("common.not_found")) : errorNotice(error));
+      // A case the agent may not read answers 404 like one that does not exist: the way to the access-code booking
+      // is offered for both, so it tells nothing.
+      body.replaceChildren(
+        ...(error instanceof ApiError && error.status === 404
+          ? [h("p", {}, t("common.not_found")), h("p", {}, h("a", { href: `#/booking/${encodeURIComponent(reference)}`, "data-code-booking-link": "" }, t("booking.from_ticket")))]
+          : [errorNotice(error)]),
+      );
     }
   }
   // Live: when the stream reports a change to this ticket that this screen does not show yet, say so; the
