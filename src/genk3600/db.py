@@ -13,7 +13,7 @@ import subprocess
 import time
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -187,8 +187,7 @@ async def database_deadline(seconds: float, what: str) -> AsyncIterator[None]:
 
 async def request_deadline(request: Request) -> AsyncIterator[None]:
     """All of one request's database work, from the first checkout to the commit, within GENK3600_DB_REQUEST_SECONDS."""
-    settings: Settings = request.app.state.settings
-    async with database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}"):
+    async with deadline_of(request):
         yield
 
 
@@ -214,17 +213,24 @@ def autocommits(request: Request) -> bool:
     return database.autocommit_sessions is not None and getattr(route, "operation_id", None) in AUTOCOMMIT_OPERATIONS
 
 
-def _sessions_for(request: Request, database: Database) -> async_sessionmaker[AsyncSession]:
+def request_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory for this request's transaction (the autocommitting one for AUTOCOMMIT_OPERATIONS)."""
+    database: Database = request.app.state.db
     if autocommits(request) and database.autocommit_sessions is not None:
         return database.autocommit_sessions
     return database.sessions
 
 
+def deadline_of(request: Request) -> AbstractAsyncContextManager[None]:
+    """The request's database deadline (GENK3600_DB_REQUEST_SECONDS), as `request_deadline` enters it."""
+    settings: Settings = request.app.state.settings
+    return database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}")
+
+
 async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, rolled back on any error. The hot
     reads of AUTOCOMMIT_OPERATIONS run without BEGIN and COMMIT instead."""
-    database: Database = request.app.state.db
-    async with _sessions_for(request, database)() as session:
+    async with request_sessions(request)() as session:
         at_commit.collect(session)  # audit entries and outbox events: one INSERT each, at the commit
         try:
             yield session

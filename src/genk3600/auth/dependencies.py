@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from genk3600.audit.trail import actor_var
 from genk3600.auth.errors import MissingCredentials, MissingScope
@@ -55,6 +56,18 @@ async def current_principal(
     authorization: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
+    return await authenticated(request, session, settings, clock, authorization, api_key)
+
+
+async def authenticated(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    authorization: HTTPAuthorizationCredentials | None,
+    api_key: str | None,
+) -> Principal:
+    """The caller, from the bearer token or the X-API-Key header (what `current_principal` answers)."""
     credential = authorization.credentials if authorization else api_key
     if not credential:
         raise MissingCredentials(
@@ -75,14 +88,18 @@ def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets the call through only with `scope`."""
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.has(scope):
-            raise MissingScope(
-                P_("This operation needs the '{scope}' scope, which your credentials lack."),
-                params={"scope": scope.value},
-            )
-        return principal
+        return with_scope(principal, scope)
 
     return check
+
+
+def with_scope(principal: Principal, scope: Scope) -> Principal:
+    if not principal.has(scope):
+        raise MissingScope(
+            P_("This operation needs the '{scope}' scope, which your credentials lack."),
+            params={"scope": scope.value},
+        )
+    return principal
 
 
 ContactWriter = Annotated[Principal, Depends(require(Scope.contacts_write))]

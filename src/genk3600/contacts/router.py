@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from genk3600.auth.dependencies import AppClock, AppSettings, ContactWriter, TicketReader
+from genk3600.auth.context import ContactWriting
+from genk3600.auth.dependencies import TicketReader
 from genk3600.contacts import service
 from genk3600.contacts.schemas import (
     DUPLICATE_RESPONSE,
@@ -19,9 +20,9 @@ from genk3600.contacts.schemas import (
 )
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
-from genk3600.kit.idempotency import IdempotencyGuard
+from genk3600.kit.idempotency import IdempotencyKeyHeader, idempotency_of
 from genk3600.kit.pagination import Pages
-from genk3600.kit.reader import ReaderLanguage
+from genk3600.kit.reader import AcceptLanguageHeader, ReaderLanguage, language_of
 from genk3600.kit.reference import REFERENCE_EXAMPLE
 from genk3600.kit.schemas import MAX_ID
 from genk3600.models.enums import ContactFlag
@@ -123,15 +124,17 @@ CONTACT_EXAMPLES: dict[str, Any] = {
     responses={**DUPLICATE_RESPONSE, **problem_responses(409, *AUTH_PROBLEMS)},
 )
 async def record_contact(
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    actor: ContactWriter,
-    idempotency: IdempotencyGuard,
+    context: ContactWriting,
     data: Annotated[ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)],
+    request: Request,
     response: Response,
-    language: ReaderLanguage,
+    idempotency_key: IdempotencyKeyHeader = None,
+    accept_language: AcceptLanguageHeader = None,
 ) -> ContactRecorded | JSONResponse:
+    # The hot route (#16): one dependency for the context, the headers taken here (same OpenAPI, same checks).
+    session, settings, clock, actor = context.session, context.settings, context.clock, context.principal
+    language = language_of(accept_language)
+    idempotency = await idempotency_of(request, session, settings, clock, actor, idempotency_key)
     return await idempotency.create(
         response,
         lambda: in_language(service.record_contact(session, settings, clock, actor, data, language), language),

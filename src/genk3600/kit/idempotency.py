@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 
 from genk3600.auth.dependencies import AppClock, AppSettings, CurrentPrincipal
+from genk3600.auth.principal import Principal
+from genk3600.config import Settings
 from genk3600.db import Session
 from genk3600.errors import Conflict
 from genk3600.i18n.catalogue import P_
@@ -189,23 +191,34 @@ class Idempotency:
             await self.session.run_sync(_write_records, [record])
 
 
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Any unique string (e.g. a UUID). A retry with the same key and body returns the "
+        "first response (with `Idempotent-Replayed: true`); the same key with another body answers 409.",
+    ),
+]
+
+
 async def idempotency(
     request: Request,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
     principal: CurrentPrincipal,
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Any unique string (e.g. a UUID). A retry with the same key and body returns the "
-            "first response (with `Idempotent-Replayed: true`); the same key with another body answers 409.",
-        ),
-    ] = None,
+    key: IdempotencyKeyHeader = None,
 ) -> Idempotency:
+    return await idempotency_of(request, session, settings, clock, principal, key)
+
+
+async def idempotency_of(
+    request: Request, session: AsyncSession, settings: Settings, clock: Clock, principal: Principal, key: str | None
+) -> Idempotency:
+    """The guard for this request (what the `IdempotencyGuard` dependency gives), for a route that takes the
+    Idempotency-Key header itself (`IdempotencyKeyHeader`)."""
     body = await request.body()
     fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.url.path.encode(), body])).hexdigest()
     return Idempotency(

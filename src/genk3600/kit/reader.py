@@ -22,12 +22,13 @@ ACCEPT_LANGUAGE_DESCRIPTION = (
 )
 
 
-async def reader_language(
-    accept_language: Annotated[
-        str | None,
-        Header(alias="Accept-Language", max_length=500, description=ACCEPT_LANGUAGE_DESCRIPTION),
-    ] = None,
-) -> Language:
+# The header itself, for a route that takes it without the `ReaderLanguage` dependency (`language_of`).
+AcceptLanguageHeader = Annotated[
+    str | None, Header(alias="Accept-Language", max_length=500, description=ACCEPT_LANGUAGE_DESCRIPTION)
+]
+
+
+async def reader_language(accept_language: AcceptLanguageHeader = None) -> Language:
     return negotiate(accept_language, None, DEFAULT_API_LANGUAGE)
 
 

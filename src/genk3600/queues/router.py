@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.dependencies import AppClock, CurrentPrincipal, TicketReader
+from genk3600.auth.context import TicketReading
+from genk3600.auth.dependencies import CurrentPrincipal
 from genk3600.db import Session
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
@@ -36,22 +37,21 @@ UnitCodePath = Annotated[
     responses=problem_responses(400, 404, *AUTH_PROBLEMS),
 )
 async def list_queue(
-    session: Session,
-    clock: AppClock,
-    principal: TicketReader,
+    context: TicketReading,
     unit_code: UnitCodePath,
     params: Pages,
     unassigned: Annotated[bool, Query(description="Only tickets without an assignee.")] = False,
     assignee: Annotated[Literal["me"] | None, Query(description="`me`: only tickets assigned to the caller.")] = None,
 ) -> QueuePage:
+    # The hot route (#16): one dependency for the session, the clock and the caller.
     return await service.list_queue(
-        session,
+        context.session,
         unit_code,
-        principal,
+        context.principal,
         unassigned=unassigned,
         assigned_to_me=assignee == "me",
         params=params,
-        now=clock.now(),
+        now=context.clock.now(),
     )
 
 

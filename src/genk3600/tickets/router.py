@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
+from genk3600.auth.context import TicketReading
 from genk3600.auth.dependencies import AppClock, AppSettings, TicketReader, TicketWriter
 from genk3600.categories.schemas import CategoryCode
 from genk3600.db import Session
@@ -14,7 +15,7 @@ from genk3600.households.service import today
 from genk3600.kit.idempotency import IdempotencyGuard
 from genk3600.kit.openapi import WITH_ETAG
 from genk3600.kit.pagination import Pages
-from genk3600.kit.reader import ReaderLanguage
+from genk3600.kit.reader import AcceptLanguageHeader, ReaderLanguage, language_of
 from genk3600.kit.reference import REFERENCE_EXAMPLE, REFERENCE_PATTERN
 from genk3600.links.schemas import LinkCode, ObjectId
 from genk3600.models.enums import TicketFlag, TicketStatus
@@ -108,14 +109,14 @@ async def list_tickets(
     responses={200: WITH_ETAG, **problem_responses(404, *AUTH_PROBLEMS)},
 )
 async def get_ticket(
-    session: Session,
-    clock: AppClock,
-    viewer: TicketReader,
+    context: TicketReading,
     reference: Reference,
     response: Response,
-    language: ReaderLanguage,
+    accept_language: AcceptLanguageHeader = None,
 ) -> TicketDetailOut:
-    ticket = await service.get_ticket(session, reference, viewer, today(clock), language)
+    # A hot read (#16): one dependency for the session, the clock and the caller.
+    language = language_of(accept_language)
+    ticket = await service.get_ticket(context.session, reference, context.principal, today(context.clock), language)
     response.headers["ETag"] = etag(ticket.version)
     return ticket
 
