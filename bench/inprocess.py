@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,11 +76,14 @@ def _write_profile(profiler: Any, path: str) -> None:
 
 
 # --- children: the code under test ---------------------------------------------------------------------------------
-async def _intake_child(key: str, first: int, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+async def _measured(
+    send: Callable[[Any, int], Awaitable[None]], requests: int, warmup: int, profile: str | None
+) -> dict[str, Any]:
+    """`warmup` then `requests` calls of `send(client, n)` through httpx's ASGITransport against `create_app` with
+    production settings and its lifespan: CPU and wall time per request and statements per request."""
     import httpx
     from sqlalchemy import event
 
-    from bench.intake import contact_body
     from genk3600.app import create_app
     from genk3600.config import get_settings
     from genk3600.db import async_url
@@ -94,25 +98,12 @@ async def _intake_child(key: str, first: int, requests: int, warmup: int, profil
         nonlocal statements
         statements += 1
 
-    headers = {"X-API-Key": key}
     async with app.router.lifespan_context(app):
-        engine = app.state.db.engine
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-
-            async def post(number: int) -> None:
-                body = contact_body(number, CITIZENS)
-                # A citizen no earlier run used: no follow-ups, as in the harness's first pass over the population.
-                body["citizen"] = {"email": f"burger{1 + number % CITIZENS}@example.org"}
-                answer = await client.post(
-                    "/v1/contacts", json=body, headers={**headers, "Idempotency-Key": f"inproc-{number}"}
-                )
-                if answer.status_code != 201:
-                    raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
-
             for n in range(warmup):
-                await post(first + n)
+                await send(client, n)
             statements = 0
             profiler = None
             if profile:
@@ -122,7 +113,7 @@ async def _intake_child(key: str, first: int, requests: int, warmup: int, profil
                 profiler.start()
             cpu, wall = time.process_time(), time.perf_counter()
             for n in range(warmup, warmup + requests):
-                await post(first + n)
+                await send(client, n)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             if profiler is not None:
                 profiler.stop()
@@ -132,59 +123,35 @@ async def _intake_child(key: str, first: int, requests: int, warmup: int, profil
         "wall_ms_per_request": round(1000 * wall / requests, 3),
         "statements_per_request": round(statements / requests, 2),
     }
+
+
+async def _intake_child(key: str, first: int, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+    from bench.intake import contact_body
+
+    async def post(client: Any, n: int) -> None:
+        number = first + n
+        body = contact_body(number, CITIZENS)
+        # A citizen no earlier run used: no follow-ups, as in the harness's first pass over the population.
+        body["citizen"] = {"email": f"burger{1 + number % CITIZENS}@example.org"}
+        headers = {"X-API-Key": key, "Idempotency-Key": f"inproc-{number}"}
+        answer = await client.post("/v1/contacts", json=body, headers=headers)
+        if answer.status_code != 201:
+            raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
+
+    return await _measured(post, requests, warmup, profile)
 
 
 async def _queue_child(token: str, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
-    import httpx
-    from sqlalchemy import event
-
     from bench.world import QUEUE_UNIT
-    from genk3600.app import create_app
-    from genk3600.config import get_settings
-    from genk3600.db import async_url
-
-    settings = get_settings()
-    if settings.database_url is None:
-        raise RuntimeError("GENK3600_DATABASE_URL is not set")
-    app = create_app(settings, async_url(settings.database_url.get_secret_value()))
-    statements = 0
-
-    def count(*_: Any) -> None:
-        nonlocal statements
-        statements += 1
 
     headers = {"Authorization": f"Bearer {token}"}
-    async with app.router.lifespan_context(app):
-        event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", count)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
-            async def get() -> None:
-                answer = await client.get(f"/v1/queues/{QUEUE_UNIT}?limit=25", headers=headers)
-                if answer.status_code != 200 or len(answer.json()["items"]) != 25:
-                    raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
+    async def get(client: Any, _: int) -> None:
+        answer = await client.get(f"/v1/queues/{QUEUE_UNIT}?limit=25", headers=headers)
+        if answer.status_code != 200 or len(answer.json()["items"]) != 25:
+            raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
 
-            for _ in range(warmup):
-                await get()
-            statements = 0
-            profiler = None
-            if profile:
-                from pyinstrument import Profiler
-
-                profiler = Profiler(async_mode="enabled", interval=0.0005)
-                profiler.start()
-            cpu, wall = time.process_time(), time.perf_counter()
-            for _ in range(requests):
-                await get()
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            if profiler is not None:
-                profiler.stop()
-                _write_profile(profiler, profile or "")
-    return {
-        "cpu_ms_per_request": round(1000 * cpu / requests, 3),
-        "wall_ms_per_request": round(1000 * wall / requests, 3),
-        "statements_per_request": round(statements / requests, 2),
-    }
+    return await _measured(get, requests, warmup, profile)
 
 
 async def _sweep_child(profile: str | None, batch: int | None) -> dict[str, Any]:
