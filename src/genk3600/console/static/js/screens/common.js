@@ -115,7 +115,9 @@ export function picker({ label, hint, name, items, required = false }) {
     input.setCustomValidity("");
     open();
   });
-  input.addEventListener("blur", () => window.setTimeout(close, 100));
+  // Closed a moment after focus leaves (a click on an option lands first), unless focus came back meanwhile: a
+  // late timer of an earlier blur (a dialog closed and opened again) must not close the list just opened.
+  input.addEventListener("blur", () => window.setTimeout(() => document.activeElement !== input && close(), 100));
   input.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
