@@ -9,8 +9,13 @@ import { duplicatesSection } from "./duplicates.js";
 // Colour-blind-safe palette (Okabe-Ito), dark enough against white.
 const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
 
+// The reports count days in the city's time zone (GENK3600_TIMEZONE, Europe/Brussels by default): the default
+// period ends on today there, not on today in UTC (which is still yesterday for the first hour or two after
+// midnight in Genk, so the night's contacts fell outside the period).
+const CITY_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Brussels", year: "numeric", month: "2-digit", day: "2-digit" });
+
 function isoDay(date) {
-  return date.toISOString().slice(0, 10);
+  return CITY_DAY.format(date);
 }
 
 function display(column, value) {
