@@ -227,9 +227,10 @@ def deadline_of(request: Request) -> AbstractAsyncContextManager[None]:
     return database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}")
 
 
-async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed before the response is sent, rolled back on any error. The hot
-    reads of AUTOCOMMIT_OPERATIONS run without BEGIN and COMMIT instead."""
+@asynccontextmanager
+async def request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the block ends, rolled back on any error. The hot reads of
+    AUTOCOMMIT_OPERATIONS run without BEGIN and COMMIT instead."""
     async with request_sessions(request)() as session:
         at_commit.collect(session)  # audit entries and outbox events: one INSERT each, at the commit
         try:
@@ -238,6 +239,12 @@ async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIter
         except BaseException:
             await session.rollback()
             raise
+
+
+async def get_session(request: Request, _deadline: RequestDeadline) -> AsyncIterator[AsyncSession]:
+    """One transaction per request (`request_transaction`), committed before the response is sent."""
+    async with request_transaction(request) as session:
+        yield session
 
 
 # scope="function": the commit runs when the endpoint returns, before the response leaves,

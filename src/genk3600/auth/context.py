@@ -24,8 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from genk3600.auth.dependencies import api_key_header, authenticated, bearer, with_scope
 from genk3600.auth.principal import Principal
 from genk3600.config import Settings
-from genk3600.db import deadline_of, request_sessions
-from genk3600.kit import at_commit
+from genk3600.db import deadline_of, request_transaction
 from genk3600.kit.clock import Clock
 from genk3600.models.enums import Scope
 
@@ -49,16 +48,9 @@ def context_requiring(scope: Scope) -> Callable[..., AsyncIterator[RequestContex
         state = request.app.state
         settings: Settings = state.settings
         clock: Clock = state.clock
-        async with deadline_of(request), request_sessions(request)() as session:
-            # What `get_session` does: audit entries and outbox events in one INSERT each, at the commit.
-            at_commit.collect(session)
-            try:
-                principal = await authenticated(request, session, settings, clock, authorization, api_key)
-                yield RequestContext(session, settings, clock, with_scope(principal, scope))
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        async with deadline_of(request), request_transaction(request) as session:
+            principal = await authenticated(request, session, settings, clock, authorization, api_key)
+            yield RequestContext(session, settings, clock, with_scope(principal, scope))
 
     return context
 
