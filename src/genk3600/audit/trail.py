@@ -156,11 +156,8 @@ def _plain(value: Any) -> Any:
         return {str(key): _plain(item) for key, item in value.items()}
     if kind is datetime:
         return value.isoformat()
-    if kind is list:  # an update's {"from": [...], "to": [...]}: one value each, mostly scalars or moments
-        return [
-            item if type(item) in _SCALARS else item.isoformat() if type(item) is datetime else _plain(item)
-            for item in value
-        ]
+    if kind is list:  # an update's {"from": [...], "to": [...]}
+        return [_plain(item) for item in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple):
