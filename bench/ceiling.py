@@ -26,6 +26,8 @@ _PARAMETER = re.compile(r"\$(?P<n>\d+) = (?P<value>NULL|'(?:[^']|'')*')", re.DOT
 _CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)\b", re.IGNORECASE)
 _INSERT_RETURNING_ID = re.compile(r"^INSERT INTO (?P<table>\w+)\s.*\sRETURNING\s.*\b(?:\w+\.)?id\b", re.DOTALL)
 _INSERT_ANYWHERE = re.compile(r"\bINSERT\s+INTO\b", re.IGNORECASE)
+# A data-modifying CTE that inserts into a table: `new_ticket AS (INSERT INTO ticket …`.
+_INSERTING_CTE = re.compile(r"\b(?P<cte>\w+) AS\s+\(INSERT INTO (?P<table>\w+)\b")
 REFERENCE = re.compile(r"^(G3600-\d{4}-)\d{6,}$")
 CAPTURE_MARKER = "bench-capture-"
 
@@ -126,8 +128,12 @@ def pgbench_script(
     did. Values that must be unique per request (the Idempotency-Key, the ticket reference, other values of
     unique columns) are built from a random number per transaction instead; ids of the rows the request
     inserted are taken from that INSERT's RETURNING in the script's own transaction (`\gset`), so updates
-    and references hit the new rows, as in the API. The citizen is drawn at random per transaction, as wrk
-    does, so that transactions do not all queue on one citizen's row locks.
+    and references hit the new rows, as in the API. A statement of data-modifying CTEs (the new ticket, its
+    contact and timeline in one) hands its rows' ids on with `\aset`: when the follow-up check inserts nothing,
+    the client keeps the ids of its own previous ticket (the captured ones before its first). Ids and keys
+    inside arrays (the rows the commit writes from `unnest`) are replaced element by element, so no two
+    clients update one idempotency row or lock one ticket row. The citizen is drawn at random per
+    transaction, as wrk does, so that transactions do not all queue on one citizen's row locks.
     """
     variables: dict[str, str] = {}
     id_variables: dict[str, str] = {}
@@ -173,9 +179,18 @@ def pgbench_script(
                 variables[f"s{index}_{number}"] = value
                 return f"(:client_id::text || '.' || :u::text || '.' || :s{index}_{number})"
             element = single_element(value)
-            if element is not None and element in unique_values and element in inserted_values:
+            if element is not None and (
+                element.startswith(CAPTURE_MARKER) or (element in unique_values and element in inserted_values)
+            ):
                 variables[f"s{index}_{number}"] = element
                 return f"('{{' || :client_id::text || '.' || :u::text || '.' || :s{index}_{number} || '}}')"
+            elements = simple_elements(value)
+            if elements and any(e in id_variables and e not in ambiguous for e in elements):
+                parts = [
+                    f":{id_variables[e]}::text" if e in id_variables and e not in ambiguous else f"'{e}'"
+                    for e in elements
+                ]
+                return "('{' || " + " || ',' || ".join(parts) + " || '}')"
             name = f"s{index}_{number}"
             variables[name] = value
             return f":{name}"
@@ -183,6 +198,19 @@ def pgbench_script(
         sql = re.sub(r"\$(\d+)\b", substitute, statement.sql)
         # pgbench ends a command at a semicolon at the end of a line; keep each statement on one line.
         sql = " ".join(sql.split())
+        ctes = _INSERTING_CTE.findall(statement.sql)
+        if ctes and not statement.sql.upper().startswith("INSERT"):
+            lines.append(sql + f" \\aset r{index}_")
+            for cte, table in ctes:
+                # The output column that carries the CTE's one new id, in the statement's last select list.
+                aliases = re.findall(rf"\b{cte}\.id\s+AS\s+([a-z_][a-z0-9_]*)\b", statement.sql)
+                if aliases and remaining.get(table):
+                    new_id = str(remaining[table].pop(0))
+                    if new_id in id_variables:
+                        ambiguous.add(new_id)
+                    id_variables[new_id] = f"r{index}_{aliases[-1]}"
+                    variables[id_variables[new_id]] = new_id
+            continue
         insert = _INSERT_RETURNING_ID.match(statement.sql)
         rows = values_rows(statement.sql) if insert else 0
         if insert and rows == 1 and remaining.get(insert["table"]):
@@ -237,6 +265,13 @@ def single_element(value: str) -> str | None:
     return None
 
 
+def simple_elements(value: str) -> list[str]:
+    """The elements of an array literal whose elements need no quoting (`{1108,1113}`); else []."""
+    if len(value) > 2 and value[0] == "{" and value[-1] == "}" and not any(c in value[1:-1] for c in '{}"\\ '):
+        return value[1:-1].split(",")
+    return []
+
+
 def unique_column_values(postgres: Postgres, statements: list[Statement]) -> set[str]:
     """The captured string values that already stand in a single-column unique index (they would collide)."""
     columns = postgres.psql(
@@ -267,6 +302,7 @@ def inserted_row_ids(postgres: Postgres, statements: list[Statement], reference:
     if not xid:
         return {}
     tables = {m["table"] for s in statements if (m := _INSERT_RETURNING_ID.match(s.sql))}
+    tables |= {table for s in statements for _, table in _INSERTING_CTE.findall(s.sql)}
     return {
         table: [int(x) for x in postgres.psql(f"SELECT id FROM {table} WHERE xmin = '{int(xid)}' ORDER BY id").split()]
         for table in sorted(tables)

@@ -92,6 +92,39 @@ def test_multi_row_inserts_are_counted_and_keep_their_ids() -> None:
     assert r"\gset" not in script  # pgbench's \gset takes exactly one row
 
 
+def test_one_statement_of_inserting_ctes_hands_its_ids_to_the_arrays_of_the_commit() -> None:
+    # The new ticket, its contact and timeline in one statement; the commit writes outbox rows and the stored
+    # answer from unnest(arrays) that hold the new ticket's id and the Idempotency-Key.
+    new_ticket = Statement(
+        1,
+        "WITH new_ticket AS \n(INSERT INTO ticket (subject) SELECT $1::VARCHAR RETURNING ticket.id), "
+        "new_contact AS \n(INSERT INTO contact (ticket_id) SELECT new_ticket.id AS id FROM new_ticket "
+        "RETURNING contact.id) SELECT new_ticket.id AS t_id, new_contact.id AS c_id, "
+        "CAST(new_ticket.id AS TEXT) AS t_text FROM new_ticket JOIN new_contact ON true",
+        {1: "Sluikstort"},
+    )
+    commit = Statement(
+        1,
+        "WITH outbox_rows AS \n(INSERT INTO outbox_event (ticket_id) SELECT t FROM unnest($1::BIGINT[]) AS t "
+        "RETURNING outbox_event.id) UPDATE idempotency_key SET status_code = 201 FROM unnest($2::TEXT[]) AS k(key) "
+        "WHERE idempotency_key.key = k.key",
+        {1: "{5007,5007,12}", 2: "{bench-capture-123}"},
+    )
+    script, variables = pgbench_script(
+        [new_ticket, commit], set(), {"ticket": [5007], "contact": [9001], "outbox_event": [1, 2, 3]}
+    )
+    lines = script.splitlines()
+
+    # No rows when the follow-up check finds an open ticket: \aset keeps the client's previous ids, which start
+    # as the captured ones.
+    assert lines[lines.index("BEGIN;") + 1].endswith(r"FROM new_ticket JOIN new_contact ON true \aset r1_")
+    assert (variables["r1_t_id"], variables["r1_c_id"]) == ("5007", "9001")
+    # Every client writes for its own new ticket and its own key: no shared row to queue on.
+    assert "unnest(('{' || :r1_t_id::text || ',' || :r1_t_id::text || ',' || '12' || '}')::BIGINT[])" in script
+    assert "unnest(('{' || :client_id::text || '.' || :u::text || '.' || :s2_2 || '}')::TEXT[])" in script
+    assert variables["s2_2"] == "bench-capture-123"
+
+
 def test_pgbench_output_is_read() -> None:
     output = (
         "number of transactions actually processed: 6012\nnumber of failed transactions: 0 (0.000%)\n"
