@@ -317,9 +317,11 @@ class PgbenchResult:
     tps: float
     latency_avg_ms: float
     failed: int
+    # PostgreSQL's and pgbench's CPU per transaction over the run, when the harness read them (bench/cpu.py).
+    cpu: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return {k: v for k, v in self.__dict__.items() if k != "cpu"} | self.cpu
 
 
 def run_pgbench(

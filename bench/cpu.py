@@ -6,11 +6,16 @@ own); every process of that group is read, so no worker is missed. utime + stime
 few hundredths of a millisecond. Involuntary context switches (`nonvoluntary_ctxt_switches`, summed over the
 threads) count how often the scheduler took a CPU away mid-work: on a shared 2-core machine they show how much
 the other load interfered.
+
+PostgreSQL's CPU is read the same way from its postmaster: its own time, the time of the backends it has reaped
+(`cutime` + `cstime`, so a connection that closed in between is not lost) and that of its live children. With
+both, a request's whole CPU on this machine is known, and so is the rate the cores allow.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +72,46 @@ def usage(pgid: int) -> Usage:
             switches += figures[1]
             count += 1
     return Usage(cpu, switches, count)
+
+
+def database_cpu_ms(postmaster_pid: int) -> float:
+    """CPU time so far of a PostgreSQL server: the postmaster, its reaped children and its live ones."""
+    stat = (PROC / str(postmaster_pid) / "stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) * TICK_MS  # fields 14-17: utime, stime, cutime, cstime
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = (entry / "stat").read_text()
+        except OSError:
+            continue
+        child_fields = child[child.rindex(")") + 2 :].split()
+        if int(child_fields[1]) == postmaster_pid:  # field 4, ppid
+            total += (int(child_fields[11]) + int(child_fields[12])) * TICK_MS
+    return total
+
+
+@dataclass(frozen=True)
+class MachineUsage:
+    database_cpu_ms: float
+    # The harness's reaped children: the load generator (wrk or pgbench) of the run in between.
+    client_cpu_ms: float
+
+
+def machine_usage(postmaster_pid: int) -> MachineUsage:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return MachineUsage(database_cpu_ms(postmaster_pid), (children.ru_utime + children.ru_stime) * 1000)
+
+
+def machine_per_request(before: MachineUsage, after: MachineUsage, requests: int) -> dict[str, Any]:
+    """PostgreSQL's and the load generator's CPU per request between two readings, and the cores they ran on."""
+    requests = max(requests, 1)
+    return {
+        "database_cpu_ms_per_request": round((after.database_cpu_ms - before.database_cpu_ms) / requests, 3),
+        "client_cpu_ms_per_request": round((after.client_cpu_ms - before.client_cpu_ms) / requests, 3),
+        "cores": os.cpu_count() or 1,
+    }
 
 
 def per_request(before: Usage, after: Usage, requests: int) -> dict[str, Any]:

@@ -146,6 +146,11 @@ class Postgres:
         other.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;")
         return other
 
+    @property
+    def postmaster_pid(self) -> int:
+        """The server's postmaster, whose process tree does all of its work (first line of postmaster.pid)."""
+        return int((Path(self.server.pgdata) / "postmaster.pid").read_text().split()[0])
+
     def url(self, driver: str = "postgresql+asyncpg") -> URL:
         return URL.create(driver, username="postgres", database=self.database, query={"host": self.socket_dir})
 

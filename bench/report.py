@@ -49,6 +49,25 @@ def _cpu_row(label: str, figures: dict[str, Any], limit: float | None) -> Row | 
     )
 
 
+def _machine_rows(label: str, figures: dict[str, Any], load_generator: str, unit: str) -> list[Row]:
+    """The whole machine's CPU per request (this service or none, PostgreSQL, the load generator) and what the
+    cores allow with it: by Little's law, c connections wait at least c * CPU / cores on average."""
+    if "database_cpu_ms_per_request" not in figures:
+        return []
+    parts = [figures.get("server_cpu_ms_per_request"), figures["database_cpu_ms_per_request"]]
+    parts = [part for part in parts if part is not None] + [figures["client_cpu_ms_per_request"]]
+    total, cores = sum(parts), figures["cores"]
+    names = ("service + " if len(parts) == 3 else "") + "database + " + load_generator
+    spelled = " + ".join(f"{part:.2f}" for part in parts) + f" = {total:.2f}"
+    rows: list[Row] = [(f"{label} CPU ms/{unit}: {names}", spelled, "", "")]
+    if total > 0:
+        allowed = f"{cores * 1000 / total:.0f} {unit}/s on {cores} cores"
+        if unit == "req":
+            allowed += f", mean latency ≥ {figures['connections'] * total / cores:.0f} ms"
+        rows.append((f"{label} the cores allow", allowed, "", ""))
+    return rows
+
+
 def _load_row(label: str, figures: dict[str, Any]) -> list[Row]:
     load = figures.get("load_average_1m")
     if not load:
@@ -79,9 +98,11 @@ def rows(scenarios: dict[str, Any]) -> list[Row]:
         out.append((f"intake c={c} errors", errors, "0", _met(run["errors"] == 0)))
         if (row := _cpu_row(f"intake c={c}", run, CPU_TARGETS_MS["intake"])) is not None:
             out.append(row)
+        out += _machine_rows(f"intake c={c}", run, "wrk", "req")
     for run in ceiling.get("runs", []):
         c = run["clients"]
         out.append((f"ceiling c={c} pgbench TPS", f"{run['tps']:.0f}", "", ""))
+        out += _machine_rows(f"ceiling c={c}", run, "pgbench", "tx")
         if str(c) in ratio:
             target = f"≥ {RATIO_AT_16:g}" if c == 16 else ""
             out.append(

@@ -27,13 +27,18 @@ async def api_client_by_name(session: AsyncSession, name: str) -> ApiClient | No
 
 
 async def touch_api_client(session: AsyncSession, client_id: int, now: datetime, stale_before: datetime) -> None:
-    # Written at most every few minutes, so reads do not turn into a write per request.
-    await session.execute(
-        update(ApiClient)
+    # Written at most every few minutes, so reads do not turn into a write per request. The request that stamps
+    # the row holds it (and, through the reference trigger, the reference version) until it commits; concurrent
+    # requests of the same key that saw the same stale stamp skip it instead of queueing behind that request.
+    # Only a row actually locked here is updated: an UPDATE that matches nothing still fires the statement trigger.
+    stale = await session.scalar(
+        select(ApiClient.id)
         .where(ApiClient.id == client_id)
         .where(or_(ApiClient.last_used_at.is_(None), ApiClient.last_used_at < stale_before))
-        .values(last_used_at=now)
+        .with_for_update(key_share=True, skip_locked=True)
     )
+    if stale is not None:
+        await session.execute(update(ApiClient).where(ApiClient.id == client_id).values(last_used_at=now))
 
 
 @dataclass(frozen=True)
