@@ -33,4 +33,5 @@ class Prepared:
         """The rows, executed on the session's connection (within its transaction) with no SQL built per call."""
         values = {**self.constants, **values}
         connection = await session.connection()
-        return await connection.exec_driver_sql(self.sql, tuple(values[name] for name in self.names))
+        # A list, not a generator: a generator is resumed once per value, on every statement of the hot paths.
+        return await connection.exec_driver_sql(self.sql, tuple([values[name] for name in self.names]))
