@@ -340,7 +340,7 @@ async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
 # --- a new ticket and its first contact, written together (the intake's hot path) ---------------------------------
 _TICKET_TABLE = cast(Table, Ticket.__table__)
 _CONTACT_TABLE = cast(Table, Contact.__table__)
-# The JSONB columns, whose values go to the driver as JSON text (`_driver_value`).
+# The JSONB columns, whose values go to the driver as JSON text (`write_opened`).
 _TICKET_JSON = frozenset(column.name for column in _TICKET_TABLE.c if isinstance(column.type, JSONB))
 _CONTACT_JSON = frozenset(column.name for column in _CONTACT_TABLE.c if isinstance(column.type, JSONB))
 _TICKET_RETURNED = tuple(attribute.key for attribute in inspect(Ticket).column_attrs)
@@ -424,11 +424,6 @@ def _given_columns(row: Base, *left_out: str) -> dict[str, Any]:
     return values
 
 
-def _driver_value(json_columns: frozenset[str], name: str, value: Any) -> Any:
-    # SQL text on the session's connection skips SQLAlchemy's bind processing: JSON goes as its text.
-    return json.dumps(value) if name in json_columns and value is not None else value
-
-
 def can_write_opened(ticket: Ticket, contact: Contact, year: int) -> bool:
     """Whether `write_opened` can take this pair: a ticket not written yet (new, or only added to the session) and
     numbered for `year` (`new_reference`), a contact with nothing of its own to write beside it (attachments go
@@ -473,8 +468,15 @@ async def write_opened(
     statement = _opened_statement(tuple(ticket_values), tuple(contact_values), guarded)
     parameters = {
         "t_reference_prefix": format_reference(year, 0).removesuffix("000000"),
-        **{f"t_{name}": _driver_value(_TICKET_JSON, name, value) for name, value in ticket_values.items()},
-        **{f"c_{name}": _driver_value(_CONTACT_JSON, name, value) for name, value in contact_values.items()},
+        # SQL text on the session's connection skips SQLAlchemy's bind processing: JSON goes as its text.
+        **{
+            f"t_{name}": json.dumps(value) if name in _TICKET_JSON and value is not None else value
+            for name, value in ticket_values.items()
+        },
+        **{
+            f"c_{name}": json.dumps(value) if name in _CONTACT_JSON and value is not None else value
+            for name, value in contact_values.items()
+        },
         **timeline.opening_parameters(actor, entries),
     }
     if guarded:
