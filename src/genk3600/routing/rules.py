@@ -37,12 +37,17 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 def normalise_text(text: str) -> str:
     """Lower-case, accents and ligatures folded, anything but letters and digits turned into single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    # ASCII has no combining marks: most texts skip the scan character by character (#16, the intake's CPU).
-    if decomposed.isascii():
-        bare = decomposed
-    else:
-        bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    # ASCII has no combining marks: only the other characters are asked about, not every one (#16, intake CPU).
+    bare = decomposed if decomposed.isascii() else _NOT_ASCII.sub(_unless_combining, decomposed)
     return _NOT_A_WORD.sub(" ", bare.translate(_LIGATURES)).strip()
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _unless_combining(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if unicodedata.combining(char) else char
 
 
 @lru_cache(maxsize=4096)
