@@ -5,6 +5,8 @@ then runs each tree's code in turn (a child process with `PYTHONPATH=<tree>/src`
 intakes through httpx's ASGITransport against `create_app` with production settings and its lifespan (the reference
 listener on). Each child prints its `time.process_time()` per request (service + client, the same client in both
 trees) and the statements per request. `--profile out.txt` writes a pyinstrument profile of the last child's loop.
+`--calls N` then sends N more requests counting the Python and C function calls they make (`sys.setprofile`): a
+figure that does not move with the machine's load, for comparing trees when the CPU figures are too noisy.
 
 `python -m bench.inprocess queue --trees OLD,NEW --rounds 3 --tickets 100000` loads that many tickets once, then
 each child reads the first page of a unit's queue (`GET /v1/queues/omgeving?limit=25` as a staff member with a
@@ -77,7 +79,7 @@ def _write_profile(profiler: Any, path: str) -> None:
 
 # --- children: the code under test ---------------------------------------------------------------------------------
 async def _measured(
-    send: Callable[[Any, int], Awaitable[None]], requests: int, warmup: int, profile: str | None
+    send: Callable[[Any, int], Awaitable[None]], requests: int, warmup: int, profile: str | None, calls: int = 0
 ) -> dict[str, Any]:
     """`warmup` then `requests` calls of `send(client, n)` through httpx's ASGITransport against `create_app` with
     production settings and its lifespan: CPU and wall time per request and statements per request."""
@@ -118,14 +120,37 @@ async def _measured(
             if profiler is not None:
                 profiler.stop()
                 _write_profile(profiler, profile or "")
+            counted = await _counted_calls(send, client, warmup + requests, calls) if calls else None
     return {
         "cpu_ms_per_request": round(1000 * cpu / requests, 3),
         "wall_ms_per_request": round(1000 * wall / requests, 3),
         "statements_per_request": round(statements / requests, 2),
+        **({"calls_per_request": round(counted / calls)} if counted is not None else {}),
     }
 
 
-async def _intake_child(key: str, first: int, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+async def _counted_calls(send: Callable[[Any, int], Awaitable[None]], client: Any, first: int, requests: int) -> int:
+    """Python and C function calls made by `requests` more calls of `send` (service and client): the same count
+    on a busy machine as on an idle one, unlike CPU time."""
+    counted = 0
+
+    def count(_frame: Any, event: str, _arg: Any) -> None:
+        nonlocal counted
+        if event == "call" or event == "c_call":
+            counted += 1
+
+    sys.setprofile(count)
+    try:
+        for n in range(first, first + requests):
+            await send(client, n)
+    finally:
+        sys.setprofile(None)
+    return counted
+
+
+async def _intake_child(
+    key: str, first: int, requests: int, warmup: int, profile: str | None, calls: int = 0
+) -> dict[str, Any]:
     from bench.intake import contact_body
 
     async def post(client: Any, n: int) -> None:
@@ -138,10 +163,10 @@ async def _intake_child(key: str, first: int, requests: int, warmup: int, profil
         if answer.status_code != 201:
             raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
 
-    return await _measured(post, requests, warmup, profile)
+    return await _measured(post, requests, warmup, profile, calls)
 
 
-async def _queue_child(token: str, requests: int, warmup: int, profile: str | None) -> dict[str, Any]:
+async def _queue_child(token: str, requests: int, warmup: int, profile: str | None, calls: int = 0) -> dict[str, Any]:
     from bench.world import QUEUE_UNIT
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -151,7 +176,7 @@ async def _queue_child(token: str, requests: int, warmup: int, profile: str | No
         if answer.status_code != 200 or len(answer.json()["items"]) != 25:
             raise RuntimeError(f"{answer.status_code}: {answer.text[:500]}")
 
-    return await _measured(get, requests, warmup, profile)
+    return await _measured(get, requests, warmup, profile, calls)
 
 
 async def _sweep_child(profile: str | None, batch: int | None) -> dict[str, Any]:
@@ -217,15 +242,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--profile", default=None, help="pyinstrument text profile of the last child to this file")
     parser.add_argument("--batch", type=int, default=None, help="sweep: sweep_once's batch (default: its own)")
+    parser.add_argument("--calls", type=int, default=0, help="then count the function calls of this many requests")
     parser.add_argument("--key", default="")
     parser.add_argument("--first", type=int, default=0)
     args = parser.parse_args(argv)
     if args.what == "_intake":
-        print(json.dumps(asyncio.run(_intake_child(args.key, args.first, args.requests, args.warmup, args.profile))))
+        measured = _intake_child(args.key, args.first, args.requests, args.warmup, args.profile, args.calls)
+        print(json.dumps(asyncio.run(measured)))
         return 0
     if args.what == "_queue":
         token = os.environ["BENCH_STAFF_TOKEN"]
-        print(json.dumps(asyncio.run(_queue_child(token, args.requests, args.warmup, args.profile))))
+        print(json.dumps(asyncio.run(_queue_child(token, args.requests, args.warmup, args.profile, args.calls))))
         return 0
     if args.what == "_sweep":
         print(json.dumps(asyncio.run(_sweep_child(args.profile, args.batch))))
@@ -261,10 +288,11 @@ def main(argv: list[str] | None = None) -> int:
             load = os.getloadavg()[0]
             if args.what == "queue":
                 child = ["_queue", "--requests", str(args.requests), "--warmup", str(args.warmup)]
+                child += ["--calls", str(args.calls)]
             elif args.what == "intake":
                 child = ["_intake", "--key", key, "--first", str(first), "--requests", str(args.requests)]
-                child += ["--warmup", str(args.warmup)]
-                first += args.requests + args.warmup
+                child += ["--warmup", str(args.warmup), "--calls", str(args.calls)]
+                first += args.requests + args.warmup + args.calls
             else:
                 columns = [c.strip() for c in _DUE_STATE.split(",") if c.strip() != "id"]
                 assignments = ", ".join(f"{c} = d.{c}" for c in columns)

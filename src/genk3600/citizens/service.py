@@ -135,13 +135,23 @@ async def _complete(session: AsyncSession, citizen: Citizen, who: CitizenIdentif
     if digest and who.national_number and citizen.national_number_hash is None:
         citizen.national_number_hash = digest
         citizen.national_number_masked = masked_national_number(who.national_number)
-    citizen.email = citizen.email or who.email
-    citizen.phone = citizen.phone or who.phone
-    citizen.given_name = citizen.given_name or who.given_name
-    citizen.family_name = citizen.family_name or who.family_name
+    _assign(citizen, "email", citizen.email or who.email)
+    _assign(citizen, "phone", citizen.phone or who.phone)
+    _assign(citizen, "given_name", citizen.given_name or who.given_name)
+    _assign(citizen, "family_name", citizen.family_name or who.family_name)
     if who.preferred_language is not None:
-        citizen.preferred_language = who.preferred_language.value
-    await session.flush()
+        _assign(citizen, "preferred_language", who.preferred_language.value)
+    # A flush of a session with nothing to write returns at once; asked here only when there is something.
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
+def _assign(citizen: Citizen, name: str, value: object) -> None:
+    """Set a column only when its value changes: any assignment marks the row modified, even of an equal value, and
+    the flush then runs the whole unit of work and the audit listener to write nothing (#16: about 3 % of a web
+    intake's CPU, where a known citizen's e-mail was assigned to itself)."""
+    if getattr(citizen, name) != value:
+        setattr(citizen, name, value)
 
 
 @dataclass(frozen=True)

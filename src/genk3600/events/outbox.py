@@ -48,6 +48,9 @@ def minimal_payload(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _minimal(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # the usual leaves, without the Mapping ABC's check
+        return value
     if isinstance(value, Mapping):
         return minimal_payload(value)
     if isinstance(value, list | tuple):

@@ -79,7 +79,7 @@ class _Combined:
         values = {**self.constants, **values}
         processors = self.processors
         parameters = tuple(
-            processors[name](values[name]) if name in processors else values[name] for name in self.names
+            [processors[name](values[name]) if name in processors else values[name] for name in self.names]
         )
         session.connection().exec_driver_sql(self.sql, parameters)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -32,5 +33,12 @@ class Prepared:
     async def fetch(self, session: AsyncSession, **values: Any) -> Any:
         """The rows, executed on the session's connection (within its transaction) with no SQL built per call."""
         values = {**self.constants, **values}
-        connection = await session.connection()
-        return await connection.exec_driver_sql(self.sql, tuple(values[name] for name in self.names))
+        # A list, not a generator: a generator is resumed once per value, on every statement of the hot paths.
+        parameters = tuple([values[name] for name in self.names])
+        # One hop to SQLAlchemy's synchronous side for both the connection and the statement, not one for each.
+        return await session.run_sync(_execute, self.sql, parameters)
+
+
+def _execute(session: Session, sql: str, parameters: tuple[Any, ...]) -> Any:
+    """The buffered result, as `AsyncConnection.exec_driver_sql` would hand it back."""
+    return session.connection().exec_driver_sql(sql, parameters)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -36,8 +37,24 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 def normalise_text(text: str) -> str:
     """Lower-case, accents and ligatures folded, anything but letters and digits turned into single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    # ASCII has no combining marks: only the other characters are asked about, not every one (#16, intake CPU).
+    bare = decomposed if decomposed.isascii() else _NOT_ASCII.sub(_unless_combining, decomposed)
     return _NOT_A_WORD.sub(" ", bare.translate(_LIGATURES)).strip()
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _unless_combining(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if unicodedata.combining(char) else char
+
+
+@lru_cache(maxsize=4096)
+def _keyword_needle(keyword: str) -> str:
+    """A rule's keyword as `_ContactText.contains` looks for it: the rules' keywords are few and asked for on every
+    contact, so each is normalised once per process."""
+    return f" {normalise_text(keyword)} "
 
 
 class Conditions(BaseModel):
@@ -269,7 +286,7 @@ class _ContactText:
             # that a phrase cannot match across the seam between them.
             subject, body = normalise_text(self._facts.subject), normalise_text(self._facts.body)
             self._padded = (f" {subject} ", f" {body} ")
-        needle = f" {normalise_text(keyword)} "
+        needle = _keyword_needle(keyword)
         return any(needle in field for field in self._padded)
 
 

@@ -340,6 +340,9 @@ async def lock_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
 # --- a new ticket and its first contact, written together (the intake's hot path) ---------------------------------
 _TICKET_TABLE = cast(Table, Ticket.__table__)
 _CONTACT_TABLE = cast(Table, Contact.__table__)
+# The JSONB columns, whose values go to the driver as JSON text (`write_opened`).
+_TICKET_JSON = frozenset(column.name for column in _TICKET_TABLE.c if isinstance(column.type, JSONB))
+_CONTACT_JSON = frozenset(column.name for column in _CONTACT_TABLE.c if isinstance(column.type, JSONB))
 _TICKET_RETURNED = tuple(attribute.key for attribute in inspect(Ticket).column_attrs)
 _CONTACT_RETURNED = tuple(attribute.key for attribute in inspect(Contact).column_attrs)
 # The opened statements by the columns given (and whether a follow-up guards them): an intake's tickets and
@@ -405,24 +408,20 @@ def _padded(number: Any) -> Any:
 def _given_columns(row: Base, *left_out: str) -> dict[str, Any]:
     """The column values set on a new ORM row, with the foreign keys of the many-to-one rows it was given."""
     state = inspect(row)
+    given = state.dict
     values: dict[str, Any] = {}
     for relation in state.mapper.relationships:
-        if relation.direction is MANYTOONE and relation.key in state.dict:
-            related = state.dict[relation.key]
+        if relation.direction is MANYTOONE and relation.key in given:
+            related = given[relation.key]
             for local, remote in relation.local_remote_pairs:
                 # Attributes are named as their columns in this schema (so are the statement's parameters).
                 values[local.name] = None if related is None else getattr(related, remote.name)
     for attribute in state.mapper.column_attrs:
-        if attribute.key in state.dict:
-            values[attribute.key] = state.dict[attribute.key]
+        if attribute.key in given:
+            values[attribute.key] = given[attribute.key]
     for name in left_out:
         values.pop(name, None)
     return values
-
-
-def _driver_value(column: Any, value: Any) -> Any:
-    # SQL text on the session's connection skips SQLAlchemy's bind processing: JSON goes as its text.
-    return json.dumps(value) if isinstance(column.type, JSONB) and value is not None else value
 
 
 def can_write_opened(ticket: Ticket, contact: Contact, year: int) -> bool:
@@ -469,8 +468,15 @@ async def write_opened(
     statement = _opened_statement(tuple(ticket_values), tuple(contact_values), guarded)
     parameters = {
         "t_reference_prefix": format_reference(year, 0).removesuffix("000000"),
-        **{f"t_{name}": _driver_value(_TICKET_TABLE.c[name], value) for name, value in ticket_values.items()},
-        **{f"c_{name}": _driver_value(_CONTACT_TABLE.c[name], value) for name, value in contact_values.items()},
+        # SQL text on the session's connection skips SQLAlchemy's bind processing: JSON goes as its text.
+        **{
+            f"t_{name}": json.dumps(value) if name in _TICKET_JSON and value is not None else value
+            for name, value in ticket_values.items()
+        },
+        **{
+            f"c_{name}": json.dumps(value) if name in _CONTACT_JSON and value is not None else value
+            for name, value in contact_values.items()
+        },
         **timeline.opening_parameters(actor, entries),
     }
     if guarded:
