@@ -103,7 +103,7 @@ async def _asgi_child(
     settings = get_settings()
     if settings.database_url is None:
         raise RuntimeError("GENK3600_DATABASE_URL is not set")
-    logging.basicConfig(level=logging.INFO, filename=str(WORK_DIR / "reads-asgi.log"))
+    logging.basicConfig(level=os.environ.get("BENCH_LOG_LEVEL", "INFO"), filename=str(WORK_DIR / "reads-asgi.log"))
     app = create_app(settings, async_url(settings.database_url.get_secret_value()))
     references = os.environ["BENCH_REFERENCES"].split(",")
     rng = random.Random(8)
