@@ -259,19 +259,26 @@ def database_share(postgres: Postgres, requests: int) -> dict[str, Any]:
 
 
 async def measure_requests(
-    postgres: Postgres, service: Service, world: World, idp: IdentityProvider, references: list[str], samples: int
+    postgres: Postgres,
+    service: Service,
+    world: World,
+    idp: IdentityProvider,
+    references: list[str],
+    samples: int,
+    kinds: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """One request at a time (latency, not throughput), after a short warm-up of each kind."""
+    """One request at a time (latency, not throughput), after a short warm-up of each kind (`kinds`: only
+    these, bench/reads.py)."""
     staff = {"Authorization": f"Bearer {idp.token(QUEUE_STAFF)}"}
     reader = {"X-API-Key": world.reader_key}
     rng = random.Random(8)
-    kinds: dict[str, Any] = {
+    makers: dict[str, Any] = {
         "queue_page": lambda i: ("GET", f"/v1/queues/{QUEUE_UNIT}?limit=25", staff, {200}),
         "claim_next": lambda i: ("POST", f"/v1/queues/{QUEUE_UNIT}/claim", staff, {200}),
         "by_reference": lambda i: ("GET", f"/v1/tickets/{rng.choice(references)}", reader, {200}),
     }
     for name, terms in SEARCH_TERMS.items():
-        kinds[name] = lambda i, terms=terms: (
+        makers[name] = lambda i, terms=terms: (
             "GET",
             f"/v1/search/tickets?limit=25&q={terms[i % len(terms)]}",
             reader,
@@ -279,7 +286,9 @@ async def measure_requests(
         )
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as client:
-        for name, make in kinds.items():
+        for name, make in makers.items():
+            if kinds is not None and name not in kinds:
+                continue
             for i in range(min(20, samples)):
                 await _timed(client, *make(i))
             postgres.psql("SELECT pg_stat_statements_reset()")

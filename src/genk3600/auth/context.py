@@ -37,8 +37,9 @@ class RequestContext:
     principal: Principal
 
 
-def context_requiring(scope: Scope) -> Callable[..., AsyncIterator[RequestContext]]:
-    """The request's context, letting the call through only with `scope` (as `require(scope)` does)."""
+def context_requiring(scope: Scope | None) -> Callable[..., AsyncIterator[RequestContext]]:
+    """The request's context, letting the call through only with `scope` (as `require(scope)` does); with None,
+    any authenticated caller (as `CurrentPrincipal` does)."""
 
     async def context(
         request: Request,
@@ -50,7 +51,7 @@ def context_requiring(scope: Scope) -> Callable[..., AsyncIterator[RequestContex
         clock: Clock = state.clock
         async with deadline_of(request), request_transaction(request) as session:
             principal = await authenticated(request, session, settings, clock, authorization, api_key)
-            yield RequestContext(session, settings, clock, with_scope(principal, scope))
+            yield RequestContext(session, settings, clock, principal if scope is None else with_scope(principal, scope))
 
     return context
 
@@ -58,3 +59,5 @@ def context_requiring(scope: Scope) -> Callable[..., AsyncIterator[RequestContex
 # scope="function", as `Session`: the commit runs when the endpoint returns, before the response is sent.
 ContactWriting = Annotated[RequestContext, Depends(context_requiring(Scope.contacts_write), scope="function")]
 TicketReading = Annotated[RequestContext, Depends(context_requiring(Scope.tickets_read), scope="function")]
+# Any authenticated caller, the route deciding what it lets them do (claim-next: staff only).
+Caller = Annotated[RequestContext, Depends(context_requiring(None), scope="function")]

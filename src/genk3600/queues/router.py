@@ -4,9 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from genk3600.auth.context import TicketReading
-from genk3600.auth.dependencies import CurrentPrincipal
-from genk3600.db import Session
+from genk3600.auth.context import Caller, TicketReading
 from genk3600.errors import AUTH_PROBLEMS, problem_responses
 from genk3600.kit.pagination import Pages
 from genk3600.models.organisation import CODE_PATTERN
@@ -67,5 +65,6 @@ async def list_queue(
     ),
     responses=problem_responses(404, *AUTH_PROBLEMS),
 )
-async def claim_from_queue(session: Session, principal: CurrentPrincipal, unit_code: UnitCodePath) -> TicketOut:
-    return await service.claim_next(session, unit_code, principal)
+async def claim_from_queue(context: Caller, unit_code: UnitCodePath) -> TicketOut:
+    # A hot path (#16): one dependency for the session and the caller, as the queue page.
+    return await service.claim_next(context.session, unit_code, context.principal)

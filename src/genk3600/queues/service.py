@@ -18,7 +18,7 @@ from genk3600.models import Ticket, Unit
 from genk3600.queues import repository
 from genk3600.queues.errors import AssigneeMeNeedsStaff, ClaimNeedsStaff, NotInUnit, QueueEmpty
 from genk3600.queues.repository import PRIORITY_RANK, QueueFilter, QueueKey
-from genk3600.queues.schemas import DeadlineColour, QueuePage, QueueTicketOut
+from genk3600.queues.schemas import DeadlineColour, QueuePage
 from genk3600.tickets.schemas import TicketOut, ticket_fields
 from genk3600.units.errors import UnitNotFound
 from genk3600.units.repository import unit_by_code
@@ -96,12 +96,14 @@ async def list_queue(
     shown = rows[: params.limit]
     more = len(rows) > params.limit
     await audit_reads(session, principal, "list_queue", [(row.id, row.confidentiality) for row in shown])
-    return QueuePage(
-        items=[
-            QueueTicketOut(**ticket_fields(row), deadline_colour=deadline_colour(row.resolution_due_at, now))
-            for row in shown
-        ],
-        next_cursor=encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
+    # Validated as one page (one call into pydantic's core instead of one per item).
+    return QueuePage.model_validate(
+        {
+            "items": [
+                {**ticket_fields(row), "deadline_colour": deadline_colour(row.resolution_due_at, now)} for row in shown
+            ],
+            "next_cursor": encode_queue_cursor(_key_of(shown[-1])) if more and shown else None,
+        }
     )
 
 

@@ -106,13 +106,13 @@ class TicketOut(OutputModel):
         )
 
 
-def ticket_fields(row: Any, language: Language = Language.en) -> dict[str, Any]:
+def ticket_fields(row: Any) -> dict[str, Any]:
     """What `TicketOut.of` reads from the ORM objects, from a row of a hot-path statement that selects the ticket
-    with `ticket_columns` (tickets/repository.py); names in `language`. Plain values: the model's validation
-    (pydantic's core) makes the enums and the nested citizen and assignee, cheaper than Python calls per field.
-    The columns are read through the row's mapping: a `Row` attribute is a Python-level lookup, about six times
-    dearer (7 against 1.2 µs for 30 columns, SQLAlchemy 2.1), and a queue page reads 30 columns of each of its
-    25 rows."""
+    with `ticket_columns` (tickets/repository.py), whose names the statement localised already. Plain values:
+    the model's validation (pydantic's core) makes the enums and the nested citizen and assignee, cheaper than
+    Python calls per field. The columns are read through the row's mapping: a `Row` attribute is a Python-level
+    lookup, about six times dearer (7 against 1.2 µs for 30 columns, SQLAlchemy 2.1), and a queue page reads 30
+    columns of each of its 25 rows."""
     m = row._mapping
     citizen = None
     if m["citizen_id"] is not None:
@@ -137,13 +137,9 @@ def ticket_fields(row: Any, language: Language = Language.en) -> dict[str, Any]:
         "confidentiality": m["confidentiality"],
         "tier": m["tier"],
         "category": m["category_code"],
-        "category_name": (
-            localised_name(m["category_name"], m["category_names"], language)
-            if m["category_code"] is not None
-            else None
-        ),
+        "category_name": m["category_name"] if m["category_code"] is not None else None,
         "owning_unit": m["owning_unit_code"],
-        "owning_unit_name": localised_name(m["owning_unit_name"], m["owning_unit_names"], language),
+        "owning_unit_name": m["owning_unit_name"],
         "assignee": assignee,
         "citizen": citizen,
         "first_response_due_at": m["first_response_due_at"],
@@ -182,15 +178,12 @@ class TicketDetailOut(TicketOut):
         cls,
         row: Any,
         roles: list[RoleOnTicket],
-        language: Language = Language.en,
         parties: list[PartyOut] | None = None,
         links: list[LinkOut] | None = None,
         household: HouseholdOut | None = None,
     ) -> TicketDetailOut:
-        """From the row of tickets/repository.ticket_detail_by_reference."""
-        return cls(
-            **ticket_fields(row, language), roles=roles, parties=parties or [], links=links or [], household=household
-        )
+        """From the row of tickets/repository.ticket_detail_by_reference (names in the reader's language)."""
+        return cls(**ticket_fields(row), roles=roles, parties=parties or [], links=links or [], household=household)
 
 
 class TicketEventOut(OutputModel):

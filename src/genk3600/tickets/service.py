@@ -111,7 +111,7 @@ async def get_ticket(
 ) -> TicketDetailOut:
     """One ticket by reference, with who did what in which role (sentences in `language`): one statement (plus
     the audit entry of a social ticket's read)."""
-    row = await repository.ticket_detail_by_reference(session, reference, viewer, on_day)
+    row = await repository.ticket_detail_by_reference(session, reference, viewer, on_day, language)
     if row is None:  # out of the viewer's sight answers exactly like a ticket that does not exist
         raise TicketNotFound(reference)
     await audit_read(session, viewer, "ticket", str(row.id), row.confidentiality)
@@ -119,7 +119,6 @@ async def get_ticket(
     return TicketDetailOut.of_row(
         row,
         roles_from_json(row.roles, language),
-        language,
         parties_from_json(row.parties),
         links_from_json(row.links),
         # Relatives are people of their own: shown to those who may look citizens up (staff, lookup keys).
