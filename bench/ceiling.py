@@ -138,6 +138,14 @@ def pgbench_script(
     variables: dict[str, str] = {}
     id_variables: dict[str, str] = {}
     ambiguous: set[str] = set()
+    # Inside the rows the commit writes (arrays, JSON), an id two new rows share (a new ticket and its contact
+    # can both be 450) stands for the first of them: the ticket, whose row the outbox's and the mail's foreign
+    # keys lock; the other row's id appears there only as text on the audit trail.
+    first_variables: dict[str, str] = {}
+
+    def row_variable(element: str) -> str | None:
+        return first_variables[element] if element in ambiguous else id_variables.get(element)
+
     remaining = {table: list(ids) for table, ids in inserted_ids.items()}
     # Only values the request writes can collide with a unique index; values it looks up stay as they are.
     inserted_values = {
@@ -186,11 +194,8 @@ def pgbench_script(
                 variables[f"s{index}_{number}"] = element
                 return f"('{{' || :client_id::text || '.' || :u::text || '.' || :s{index}_{number} || '}}')"
             elements = simple_elements(value)
-            if elements and any(e in id_variables and e not in ambiguous for e in elements):
-                parts = [
-                    f":{id_variables[e]}::text" if e in id_variables and e not in ambiguous else f"'{e}'"
-                    for e in elements
-                ]
+            if elements and any(e in id_variables for e in elements):
+                parts = [f":{row_variable(e)}::text" if e in id_variables else f"'{e}'" for e in elements]
                 return "('{' || " + " || ',' || ".join(parts) + " || '}')"
             fields = json_row_fields(value)
             if fields:
@@ -199,8 +204,8 @@ def pgbench_script(
                 pieces: list[str] = []
                 end = 0
                 for start, stop, field in fields:
-                    if field in id_variables and field not in ambiguous:
-                        expression = f":{id_variables[field]}::text"
+                    if field in id_variables:
+                        expression = f":{row_variable(field)}::text"
                     elif reference := REFERENCE.match(field):
                         expression = f"'{reference[1]}' || :u::text"
                     elif field.startswith(CAPTURE_MARKER) or (field in unique_values and field in inserted_values):
@@ -235,6 +240,7 @@ def pgbench_script(
                     if new_id in id_variables:
                         ambiguous.add(new_id)
                     id_variables[new_id] = f"r{index}_{aliases[-1]}"
+                    first_variables.setdefault(new_id, id_variables[new_id])
                     variables[id_variables[new_id]] = new_id
             continue
         insert = _INSERT_RETURNING_ID.match(statement.sql)
@@ -244,6 +250,7 @@ def pgbench_script(
             if new_id in id_variables:
                 ambiguous.add(new_id)
             id_variables[new_id] = f"r{index}_id"
+            first_variables.setdefault(new_id, id_variables[new_id])
             lines.append(f"{sql} \\gset r{index}_")
         else:
             # A multi-row INSERT's ids cannot go into pgbench variables (\gset takes one row); they stay as
