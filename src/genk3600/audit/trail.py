@@ -34,7 +34,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSON, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
@@ -93,20 +93,21 @@ _COLUMNS = (
 # missing key or null is NULL), expanded in order: one statement, built once. One parameter encoded in one
 # `json.dumps` call: with one array per column the driver checked every element of every array (#16).
 _ROWS = (
-    func.json_array_elements(cast(bindparam("audit_entries", type_=Text), JSON))
-    .table_valued(column("value", JSON), with_ordinality="n")
+    func.jsonb_array_elements(cast(bindparam("audit_entries", type_=Text), JSONB))
+    .table_valued(column("value", JSONB), with_ordinality="n")
     .render_derived("entry")
 )
 
 
 def _field(name: str) -> Any:
-    text = _ROWS.c.value.op("->>")(literal_column(f"'{name}'"))
-    if name == "actor_id":
-        return cast(text, BigInteger)
+    key = literal_column(f"'{name}'")
     if name == "changes":
-        # The entry's changes as JSON (None: the column's empty object), as the text of one value did before.
-        return func.coalesce(cast(text, JSONB), literal({}, JSONB))
-    return text
+        # The entry's changes (None, or no key: the column's empty object).
+        return func.coalesce(
+            func.nullif(_ROWS.c.value.op("->")(key), literal_column("'null'::jsonb")), literal({}, JSONB)
+        )
+    text = _ROWS.c.value.op("->>")(key)
+    return cast(text, BigInteger) if name == "actor_id" else text
 
 
 _INSERT = insert(_TABLE).from_select(list(_COLUMNS), select(*(_field(name) for name in _COLUMNS)).order_by(_ROWS.c.n))

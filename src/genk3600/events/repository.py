@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSON, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -84,8 +84,8 @@ _OUTBOX = cast(Table, OutboxEvent.__table__)
 # expanded in order; events without a ticket (the integration's own) keep the defaults. (One array per column
 # made the driver check every element, #16.)
 _ELEMENTS = (
-    func.json_array_elements(sql_cast(bindparam("o_events", type_=Text), JSON))
-    .table_valued(column("value", JSON), with_ordinality="n")
+    func.jsonb_array_elements(sql_cast(bindparam("o_events", type_=Text), JSONB))
+    .table_valued(column("value", JSONB), with_ordinality="n")
     .render_derived("element")
 )
 _EVENTS = select(

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import DateTime, Integer, Table, Text, bindparam, column, func, literal_column, null, select, update
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSON, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 
@@ -43,8 +43,8 @@ _Record = tuple[str, str, int, dict[str, Any], dict[str, str]]  # principal, key
 # `_Record`, a JSON array), expanded; one parameter encoded in one call, not one array per column whose every
 # element the driver checked (#16).
 _ELEMENTS = (
-    func.json_array_elements(sql_cast(bindparam("i_records", type_=Text), JSON))
-    .table_valued(column("value", JSON))
+    func.jsonb_array_elements(sql_cast(bindparam("i_records", type_=Text), JSONB))
+    .table_valued(column("value", JSONB))
     .render_derived("element")
 )
 _RECORDS = select(
