@@ -199,7 +199,7 @@ def pgbench_script(
                 return "('{' || " + " || ',' || ".join(parts) + " || '}')"
             fields = json_row_fields(value)
             if fields:
-                # Rows sent as one JSON array (the commit's audit entries and outbox events): the same values
+                # Rows sent as one JSON array (the audit entries of the commit): the same values
                 # per client as in arrays, spliced into the JSON text between the captured pieces.
                 pieces: list[str] = []
                 end = 0
@@ -352,7 +352,7 @@ def unique_column_values(postgres: Postgres, statements: list[Statement]) -> set
         "AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)"
     ).split()
     values = {v for s in statements for v in s.parameters.values() if v is not None and len(v) < 2000}
-    # Rows sent as one JSON array (the commit's audit entries and outbox events): their fields.
+    # Rows sent as one JSON array (the audit entries of the commit): their fields.
     values |= {f for s in statements for v in s.parameters.values() if v for _, _, f in json_row_fields(v)}
     # A row written from unnest(one array per column) (the mail at the commit) binds its values as arrays.
     values |= {element for v in values if (element := single_element(v)) is not None}

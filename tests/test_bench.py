@@ -127,7 +127,7 @@ def test_one_statement_of_inserting_ctes_hands_its_ids_to_the_arrays_of_the_comm
 
 
 def test_rows_sent_as_one_json_array_get_each_clients_ids_and_keys() -> None:
-    # The commit's audit entries and outbox events travel as one JSON array each: the new ticket's id and a
+    # Rows the commit sends as one JSON array (its audit entries): the new ticket's id and a
     # unique value inside them become per-client values too, spliced into the JSON text; keys, other values
     # and what is nested deeper (a payload) stay as captured.
     new_ticket = Statement(

@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     true,
@@ -29,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -79,21 +78,17 @@ class Audience:
 
 _OUTBOX = cast(Table, OutboxEvent.__table__)
 # INSERT … SELECT from the ticket row: its owner and confidentiality as this transaction sees them when the
-# rows are written (at its commit, events/outbox.py). Any number of events in one statement, built once: ONE
-# JSON array of the events ([ticket id, type, payload] each, as `event_parameters` encodes them in one call),
-# expanded in order; events without a ticket (the integration's own) keep the defaults. (One array per column
-# made the driver check every element, #16.)
-_ELEMENTS = (
-    func.jsonb_array_elements(sql_cast(bindparam("o_events", type_=Text), JSONB))
-    .table_valued(column("value", JSONB), with_ordinality="n")
-    .render_derived("element")
+# rows are written (at its commit, events/outbox.py). Any number of events in one statement, built once: one
+# array per column, unnested in order; events without a ticket (the integration's own) keep the defaults.
+_EVENTS = (
+    func.unnest(
+        bindparam("o_type", type_=ARRAY(Text)),
+        bindparam("o_ticket_id", type_=ARRAY(BigInteger)),
+        bindparam("o_payload", type_=ARRAY(Text)),
+    )
+    .table_valued(column("type", Text), column("ticket_id", BigInteger), column("payload", Text), with_ordinality="n")
+    .render_derived("event")
 )
-_EVENTS = select(
-    _ELEMENTS.c.value.op("->>")(literal_column("1")).label("type"),
-    sql_cast(_ELEMENTS.c.value.op("->>")(literal_column("0")), BigInteger).label("ticket_id"),
-    _ELEMENTS.c.value.op("->")(literal_column("2")).label("payload"),
-    _ELEMENTS.c.n,
-).subquery("event")
 INSERT_EVENTS = insert(_OUTBOX).from_select(
     ["type", "ticket_id", "ticket_reference", "confidentiality", "owning_unit_id", "payload"],
     select(
@@ -110,9 +105,13 @@ INSERT_EVENTS = insert(_OUTBOX).from_select(
 )
 
 
-def event_parameters(events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> dict[str, str]:
+def event_parameters(events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> dict[str, list[Any]]:
     """The bind values of `INSERT_EVENTS` for outbox rows (ticket id or None, event type, payload)."""
-    return {"o_events": json.dumps(events, ensure_ascii=False)}
+    return {
+        "o_type": [kind for _, kind, _ in events],
+        "o_ticket_id": [ticket_id for ticket_id, _, _ in events],
+        "o_payload": [json.dumps(payload) for _, _, payload in events],
+    }
 
 
 def insert_events(connection: Connection, events: Sequence[tuple[int | None, str, dict[str, Any]]]) -> None:

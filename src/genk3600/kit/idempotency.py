@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import DateTime, Integer, Table, Text, bindparam, column, func, literal_column, null, select, update
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 
@@ -39,21 +39,24 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 RECORD = "idempotency"
 _Record = tuple[str, str, int, dict[str, Any], dict[str, str]]  # principal, key, status, response, headers
 
-# The responses to remember (any number, one statement, built once): ONE JSON array of the records (each as
-# `_Record`, a JSON array), expanded; one parameter encoded in one call, not one array per column whose every
-# element the driver checked (#16).
-_ELEMENTS = (
-    func.jsonb_array_elements(sql_cast(bindparam("i_records", type_=Text), JSONB))
-    .table_valued(column("value", JSONB))
-    .render_derived("element")
+# The responses to remember (any number, one statement, built once): one array per column, unnested.
+_RECORDS = (
+    func.unnest(
+        bindparam("i_principal", type_=ARRAY(Text)),
+        bindparam("i_key", type_=ARRAY(Text)),
+        bindparam("i_status_code", type_=ARRAY(Integer)),
+        bindparam("i_response", type_=ARRAY(Text)),
+        bindparam("i_headers", type_=ARRAY(Text)),
+    )
+    .table_valued(
+        column("principal", Text),
+        column("key", Text),
+        column("status_code", Integer),
+        column("response", Text),
+        column("headers", Text),
+    )
+    .render_derived("record")
 )
-_RECORDS = select(
-    _ELEMENTS.c.value.op("->>")(literal_column("0")).label("principal"),
-    _ELEMENTS.c.value.op("->>")(literal_column("1")).label("key"),
-    sql_cast(_ELEMENTS.c.value.op("->>")(literal_column("2")), Integer).label("status_code"),
-    _ELEMENTS.c.value.op("->")(literal_column("3")).label("response"),
-    _ELEMENTS.c.value.op("->")(literal_column("4")).label("headers"),
-).subquery("record")
 _IDEMPOTENCY_KEY = cast(Table, IdempotencyKey.__table__)
 _REMEMBER = (
     update(_IDEMPOTENCY_KEY)
@@ -66,8 +69,14 @@ _REMEMBER = (
 )
 
 
-def _parameters(records: list[_Record]) -> dict[str, str]:
-    return {"i_records": json.dumps(records, ensure_ascii=False)}
+def _parameters(records: list[_Record]) -> dict[str, list[Any]]:
+    return {
+        "i_principal": [record[0] for record in records],
+        "i_key": [record[1] for record in records],
+        "i_status_code": [record[2] for record in records],
+        "i_response": [json.dumps(record[3]) for record in records],
+        "i_headers": [json.dumps(record[4]) for record in records],
+    }
 
 
 def _write_records(session: SyncSession, records: list[_Record]) -> None:
