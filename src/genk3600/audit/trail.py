@@ -100,7 +100,7 @@ _ROWS = (
 
 
 def _field(name: str) -> Any:
-    key = literal_column(f"'{name}'")
+    key: Any = literal_column(f"'{name}'")
     if name == "changes":
         # The entry's changes (None, or no key: the column's empty object).
         return func.coalesce(
