@@ -13,6 +13,7 @@ from bench.bulk_import import historical_contacts
 from bench.ceiling import (
     CapturedCitizen,
     Statement,
+    json_row_fields,
     parse_log,
     parse_pgbench,
     pgbench_script,
@@ -123,6 +124,74 @@ def test_one_statement_of_inserting_ctes_hands_its_ids_to_the_arrays_of_the_comm
     assert "unnest(('{' || :r1_t_id::text || ',' || :r1_t_id::text || ',' || '12' || '}')::BIGINT[])" in script
     assert "unnest(('{' || :client_id::text || '.' || :u::text || '.' || :s2_2 || '}')::TEXT[])" in script
     assert variables["s2_2"] == "bench-capture-123"
+
+
+def test_rows_sent_as_one_json_array_get_each_clients_ids_and_keys() -> None:
+    # Rows the commit sends as one JSON array (its audit entries): the new ticket's id and a
+    # unique value inside them become per-client values too, spliced into the JSON text; keys, other values
+    # and what is nested deeper (a payload) stay as captured.
+    new_ticket = Statement(
+        1,
+        "WITH new_ticket AS \n(INSERT INTO ticket (subject) SELECT $1::VARCHAR RETURNING ticket.id) "
+        "SELECT new_ticket.id AS t_id FROM new_ticket",
+        {1: "Sluikstort"},
+    )
+    rows = (
+        '[{"action": "insert", "target_id": "5007", "request_id": "bench-capture-9"}, '
+        '[5007, "created", {"ticket_id": 5007}], [12, "note", {}]]'
+    )
+    commit = Statement(
+        1,
+        "INSERT INTO outbox_event (ticket_id) SELECT CAST(e.value ->> 0 AS BIGINT) "
+        "FROM json_array_elements(CAST($1::VARCHAR AS JSON)) AS e(value)",
+        {1: rows},
+    )
+    script, variables = pgbench_script([new_ticket, commit], set(), {"ticket": [5007]})
+
+    expression = script.split("json_array_elements(CAST(")[1].split("::VARCHAR AS JSON)")[0]
+    assert expression == (
+        "(:s2_1_0::text || :r1_t_id::text || :s2_1_2::text || :client_id::text || '.' || :u::text || '.' || "
+        ":s2_1_3::text || :s2_1_4::text || :r1_t_id::text || :s2_1_6::text)"
+    )
+    assert variables["s2_1_0"] == '[{"action": "insert", "target_id": "'
+    assert variables["s2_1_2"] == '", "request_id": "'
+    assert variables["s2_1_3"] == "bench-capture-9"
+    assert variables["s2_1_4"] == '"}, ['
+    assert variables["s2_1_6"] == ', "created", {"ticket_id": 5007}], [12, "note", {}]]'
+    # Spliced back with the captured values, the pieces are the captured text.
+    pieces = [variables["s2_1_0"], "5007", variables["s2_1_2"], "bench-capture-9", variables["s2_1_4"], "5007"]
+    assert "".join([*pieces, variables["s2_1_6"]]) == rows
+
+
+def test_an_id_a_new_ticket_and_its_contact_share_stands_for_the_ticket_in_the_commits_rows() -> None:
+    # Ticket 450 and contact 450: the outbox's and the mail's foreign keys must lock each client's own ticket.
+    new_ticket = Statement(
+        1,
+        "WITH new_ticket AS \n(INSERT INTO ticket (subject) SELECT $1::VARCHAR RETURNING ticket.id), "
+        "new_contact AS \n(INSERT INTO contact (ticket_id) SELECT new_ticket.id AS id FROM new_ticket "
+        "RETURNING contact.id) SELECT new_ticket.id AS t_id, new_contact.id AS c_id "
+        "FROM new_ticket JOIN new_contact ON true",
+        {1: "Sluikstort"},
+    )
+    commit = Statement(
+        1,
+        "WITH mail_rows AS \n(INSERT INTO outbound_mail (ticket_id) SELECT t FROM unnest($1::BIGINT[]) AS t) "
+        "INSERT INTO outbox_event (ticket_id) SELECT CAST(e.value ->> 0 AS BIGINT) "
+        "FROM json_array_elements(CAST($2::VARCHAR AS JSON)) AS e(value)",
+        {1: "{450}", 2: '[[450, "ticket.created", {}]]'},
+    )
+    script, variables = pgbench_script([new_ticket, commit], set(), {"ticket": [450], "contact": [450]})
+
+    assert "unnest(('{' || :r1_t_id::text || '}')::BIGINT[])" in script
+    assert "CAST((:s2_2_0::text || :r1_t_id::text || :s2_2_2::text)::VARCHAR AS JSON)" in script
+    assert (variables["s2_2_0"], variables["s2_2_2"]) == ("[[", ', "ticket.created", {}]]')
+
+
+def test_json_row_fields_are_the_rows_scalar_values_not_keys_or_nested_values() -> None:
+    value = '[{"a": "x", "b": 7, "c": {"d": "y"}, "e": null, "f": "q\\"z"}, [-3, "w", [1]]]'
+    assert [field for _, _, field in json_row_fields(value)] == ["x", "7", "-3", "w"]
+    assert json_row_fields("{1,2}") == []
+    assert json_row_fields("[1, 2]") == []
 
 
 def test_pgbench_output_is_read() -> None:

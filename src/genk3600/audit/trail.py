@@ -34,7 +34,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
@@ -89,32 +89,34 @@ _COLUMNS = (
     "request_id",
     "client_address",
 )
-# Any number of entries in one INSERT … SELECT FROM unnest(one array per column): one statement, built once.
-# The changes travel as JSON text (None: the column's empty object).
+# Any number of entries in one INSERT … SELECT from ONE JSON array of the entries (objects keyed by column; a
+# missing key or null is NULL), expanded in order: one statement, built once. One parameter encoded in one
+# `json.dumps` call: with one array per column the driver checked every element of every array (#16).
 _ROWS = (
-    func.unnest(*(bindparam(name, type_=ARRAY(BigInteger if name == "actor_id" else Text)) for name in _COLUMNS))
-    .table_valued(*(column(name, BigInteger if name == "actor_id" else Text) for name in _COLUMNS), with_ordinality="n")
+    func.jsonb_array_elements(cast(bindparam("audit_entries", type_=Text), JSONB))
+    .table_valued(column("value", JSONB), with_ordinality="n")
     .render_derived("entry")
 )
-_INSERT = insert(_TABLE).from_select(
-    list(_COLUMNS),
-    select(
-        *(
-            func.coalesce(cast(_ROWS.c.changes, JSONB), literal({}, JSONB)) if name == "changes" else _ROWS.c[name]
-            for name in _COLUMNS
+
+
+def _field(name: str) -> Any:
+    key: Any = literal_column(f"'{name}'")
+    if name == "changes":
+        # The entry's changes (None, or no key: the column's empty object).
+        return func.coalesce(
+            func.nullif(_ROWS.c.value.op("->")(key), literal_column("'null'::jsonb")), literal({}, JSONB)
         )
-    ).order_by(_ROWS.c.n),
-)
+    text = _ROWS.c.value.op("->>")(key)
+    return cast(text, BigInteger) if name == "actor_id" else text
+
+
+_INSERT = insert(_TABLE).from_select(list(_COLUMNS), select(*(_field(name) for name in _COLUMNS)).order_by(_ROWS.c.n))
 AUDIT = "audit"
 
 
-def _parameters(entries: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
-    for entry in entries:
-        for name, values in columns.items():
-            value = entry.get(name)
-            values.append(json.dumps(value) if name == "changes" and value is not None else value)
-    return columns
+def _parameters(entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    # Entries hold JSON-safe values only (scalars, `_plain` changes): the whole list in one call.
+    return {"audit_entries": json.dumps(entries, ensure_ascii=False)}
 
 
 def _write_collected(session: Session, entries: list[dict[str, Any]]) -> None:
