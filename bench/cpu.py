@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import resource
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,14 @@ class Usage:
     processes: int
 
 
-def _group_members(pgid: int) -> list[int]:
-    members = []
+def _stat_fields(stat: str) -> list[str]:
+    """The fields of a /proc/<pid>/stat line after the command name (field 3 onwards, from index 0)."""
+    # The command name (field 2) may hold spaces and parentheses: split after its closing one.
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def _every_process() -> Iterator[tuple[int, list[str]]]:
+    """Every process's pid and stat fields (see `_stat_fields`); those that end meanwhile are left out."""
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -40,17 +47,16 @@ def _group_members(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # The command name (field 2) may hold spaces and parentheses: split after its closing one.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:  # field 5, pgrp
-            members.append(int(entry.name))
-    return members
+        yield int(entry.name), _stat_fields(stat)
+
+
+def _group_members(pgid: int) -> list[int]:
+    return [pid for pid, fields in _every_process() if int(fields[2]) == pgid]  # field 5, pgrp
 
 
 def _process(pid: int) -> tuple[float, int] | None:
     try:
-        stat = (PROC / str(pid) / "stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
+        fields = _stat_fields((PROC / str(pid) / "stat").read_text())
         cpu = (int(fields[11]) + int(fields[12])) * TICK_MS  # fields 14 and 15: utime, stime
         switches = 0
         for task in (PROC / str(pid) / "task").iterdir():
@@ -76,19 +82,11 @@ def usage(pgid: int) -> Usage:
 
 def database_cpu_ms(postmaster_pid: int) -> float:
     """CPU time so far of a PostgreSQL server: the postmaster, its reaped children and its live ones."""
-    stat = (PROC / str(postmaster_pid) / "stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
+    fields = _stat_fields((PROC / str(postmaster_pid) / "stat").read_text())
     total = sum(int(fields[i]) for i in (11, 12, 13, 14)) * TICK_MS  # fields 14-17: utime, stime, cutime, cstime
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            child = (entry / "stat").read_text()
-        except OSError:
-            continue
-        child_fields = child[child.rindex(")") + 2 :].split()
-        if int(child_fields[1]) == postmaster_pid:  # field 4, ppid
-            total += (int(child_fields[11]) + int(child_fields[12])) * TICK_MS
+    for _pid, child in _every_process():
+        if int(child[1]) == postmaster_pid:  # field 4, ppid
+            total += (int(child[11]) + int(child[12])) * TICK_MS
     return total
 
 

@@ -39,25 +39,13 @@ from typing import Any
 
 from bench.environment import REPO_ROOT, WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
+from bench.scale import build_kept_world, random_references
 from bench.service import Service, new_secret_key, service_environment
 
 CITIZENS = 50_000
 STATE = WORK_DIR / "reads-world.json"
 KINDS = ("queue_page", "claim_next", "by_reference")
 _CLAIMABLE = "id, status, assignee_staff_id, version, updated_at"
-
-
-async def _build(postgres: Postgres, env: dict[str, str], tickets: int) -> str:
-    from bench.scale import load_tickets
-    from bench.world import build_world
-    from genk3600.config import Settings
-
-    settings = Settings(
-        env="production", secret_key=env["GENK3600_SECRET_KEY"], database_url=env["GENK3600_DATABASE_URL"]
-    )
-    world = await build_world(postgres.url(), settings, CITIZENS)
-    await load_tickets(postgres, tickets, CITIZENS)
-    return world.reader_key
 
 
 def _restore_claimed(postgres: Postgres) -> None:
@@ -75,13 +63,7 @@ async def _measure(
     from bench.scale import measure_requests
     from bench.world import World
 
-    references = [
-        line
-        for line in postgres.psql(
-            "SELECT reference FROM ticket WHERE confidentiality = 'normal' ORDER BY random() LIMIT 2000"
-        ).split()
-        if line
-    ]
+    references = random_references(postgres)
     world = World(writer_key="", reader_key=reader_key, citizens=CITIZENS)
     return await measure_requests(postgres, service, world, idp, references, samples, kinds=kinds)
 
@@ -187,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "build":
         postgres = Postgres.start_fresh()
         env = _settings_env(postgres, new_secret_key())
-        key = asyncio.run(_build(postgres, env, args.tickets))
+        key = asyncio.run(build_kept_world(postgres, env, args.tickets, CITIZENS))
         postgres.psql(
             f"CREATE TABLE bench_claimable AS SELECT {_CLAIMABLE} FROM ticket "
             "WHERE status = 'new' AND assignee_staff_id IS NULL"
@@ -279,13 +261,7 @@ def _asgi_runs(args: argparse.Namespace, state: dict[str, Any], postgres: Postgr
     from bench.jwks import ISSUER
     from bench.world import QUEUE_STAFF
 
-    references = [
-        line
-        for line in postgres.psql(
-            "SELECT reference FROM ticket WHERE confidentiality = 'normal' ORDER BY random() LIMIT 2000"
-        ).split()
-        if line
-    ]
+    references = random_references(postgres)
     env = {
         **state["env"],
         "GENK3600_JWKS_URL": idp.jwks_url,

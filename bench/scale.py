@@ -214,6 +214,28 @@ async def load_tickets(postgres: Postgres, count: int, citizens: int) -> dict[st
     }
 
 
+async def build_kept_world(postgres: Postgres, env: dict[str, str], tickets: int, citizens: int) -> str:
+    """The bench world and `tickets` scale tickets in a kept database (bench/search_inprocess.py, bench/reads.py);
+    returns the reader's API key."""
+    from bench.world import build_world
+    from genk3600.config import Settings
+
+    settings = Settings(
+        env="production", secret_key=env["GENK3600_SECRET_KEY"], database_url=env["GENK3600_DATABASE_URL"]
+    )
+    world = await build_world(postgres.url(), settings, citizens)
+    await load_tickets(postgres, tickets, citizens)
+    return world.reader_key
+
+
+def random_references(postgres: Postgres, count: int = 2000) -> list[str]:
+    """References of `count` random normal tickets: what the lookups by reference ask for."""
+    rows = postgres.psql(
+        f"SELECT reference FROM ticket WHERE confidentiality = 'normal' ORDER BY random() LIMIT {int(count)}"
+    )
+    return [line for line in rows.split() if line]
+
+
 def summarise(samples_ms: list[float]) -> dict[str, Any]:
     ordered = sorted(samples_ms)
 

@@ -31,24 +31,11 @@ from typing import Any
 
 from bench.environment import DATABASE, REPO_ROOT, WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
-from bench.scale import SEARCH_TERMS, summarise
+from bench.scale import SEARCH_TERMS, build_kept_world, summarise
 from bench.service import new_secret_key
 
 CITIZENS = 50_000
 STATE = WORK_DIR / "search-world.json"
-
-
-async def _build(postgres: Postgres, env: dict[str, str], tickets: int) -> str:
-    from bench.scale import load_tickets
-    from bench.world import build_world
-    from genk3600.config import Settings
-
-    settings = Settings(
-        env="production", secret_key=env["GENK3600_SECRET_KEY"], database_url=env["GENK3600_DATABASE_URL"]
-    )
-    world = await build_world(postgres.url(), settings, CITIZENS)
-    await load_tickets(postgres, tickets, CITIZENS)
-    return world.reader_key
 
 
 async def _search_child(key: str, samples: int) -> dict[str, Any]:
@@ -145,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "build":
         postgres = Postgres.start_fresh()
         env = _settings_env(postgres, new_secret_key())
-        key = asyncio.run(_build(postgres, env, args.tickets))
+        key = asyncio.run(build_kept_world(postgres, env, args.tickets, CITIZENS))
         STATE.write_text(json.dumps({"socket_dir": postgres.socket_dir, "key": key, "env": env}))
         print(f"built {args.tickets} tickets; server left running, state in {STATE}")
         return 0
