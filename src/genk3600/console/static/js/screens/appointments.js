@@ -44,7 +44,7 @@ export function offerSlots(select, slots, label) {
 }
 
 // The representative's fields as the API takes them, or null when no name was given.
-export function representativeOf(name, relationship) {
+function representativeOf(name, relationship) {
   if (!name.value.trim()) return null;
   const representative = { name: name.value.trim() };
   if (relationship.value.trim()) representative.relationship = relationship.value.trim();
@@ -57,25 +57,57 @@ function slotLabel(slot) {
   return `${when} · ${withWhom(slot)}${mark}`;
 }
 
-function bookingForm(ticket, kinds, context, reload) {
+// What both booking forms share (a case's own and the front door's with the access code): the kind, the slot,
+// the address of a home visit, the representative, and the booking body a chosen slot makes of them.
+export function bookingFields(kinds) {
   const kind = h("select", { name: "kind", required: true }, kinds.map((item) => h("option", { value: item.code }, item.name)));
   const slot = h("select", { name: "slot", required: true, disabled: true }, h("option", { value: "" }, t("appointment.pick_kind_first")));
   const address = h("input", { name: "address", type: "text", autocomplete: "off", maxlength: 500 });
   const addressField = field(t("appointment.address"), address);
   const representative = h("input", { name: "representative", type: "text", autocomplete: "off", maxlength: 200 });
   const relationship = h("input", { name: "relationship", type: "text", autocomplete: "off", maxlength: 200 });
-  const message = h("div", {});
-  const find = h("button", { type: "button", class: "secondary" }, t("appointment.find"));
-  let slots = [];
   const isVisit = () => Boolean(kinds.find((item) => item.code === kind.value)?.home_visit);
   const showAddress = () => {
     addressField.hidden = !isVisit();
     address.required = isVisit();
   };
-  kind.addEventListener("change", () => {
-    showAddress();
+  const clearSlots = () => {
     slot.replaceChildren(h("option", { value: "" }, t("appointment.pick_kind_first")));
     slot.disabled = true;
+  };
+  return {
+    kind,
+    slot,
+    showAddress,
+    clearSlots,
+    // The fields after the "find" button, in the order both forms show them.
+    slotFields: () => [
+      field(t("appointment.slot"), slot),
+      addressField,
+      field(t("appointment.representative"), representative, t("appointment.representative_hint")),
+      field(t("appointment.relationship"), relationship),
+    ],
+    body(chosen) {
+      const body = { kind: kind.value, starts_at: chosen.starts_at };
+      if (chosen.staff) body.staff_id = chosen.staff.id;
+      else body.desk = chosen.desk;
+      if (isVisit()) body.address = address.value.trim();
+      const who = representativeOf(representative, relationship);
+      if (who) body.representative = who;
+      return body;
+    },
+  };
+}
+
+function bookingForm(ticket, kinds, context, reload) {
+  const fields = bookingFields(kinds);
+  const { kind, slot } = fields;
+  const message = h("div", {});
+  const find = h("button", { type: "button", class: "secondary" }, t("appointment.find"));
+  let slots = [];
+  kind.addEventListener("change", () => {
+    fields.showAddress();
+    fields.clearSlots();
   });
   find.addEventListener("click", async () => {
     message.replaceChildren();
@@ -93,24 +125,16 @@ function bookingForm(ticket, kinds, context, reload) {
     h("h3", { id: "book-appointment-heading" }, t("appointment.book_title")),
     field(t("appointment.kind"), kind),
     h("div", { class: "buttons" }, find),
-    field(t("appointment.slot"), slot),
-    addressField,
-    field(t("appointment.representative"), representative, t("appointment.representative_hint")),
-    field(t("appointment.relationship"), relationship),
+    ...fields.slotFields(),
     message,
     h("div", { class: "buttons" }, h("button", { type: "submit" }, t("appointment.book"))),
   );
-  showAddress();
+  fields.showAddress();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const chosen = slots[Number(slot.value)];
     if (!chosen) return;
-    const body = { ticket: ticket.reference, kind: kind.value, starts_at: chosen.starts_at };
-    if (chosen.staff) body.staff_id = chosen.staff.id;
-    else body.desk = chosen.desk;
-    if (isVisit()) body.address = address.value.trim();
-    const who = representativeOf(representative, relationship);
-    if (who) body.representative = who;
+    const body = { ticket: ticket.reference, ...fields.body(chosen) };
     try {
       const booked = await post("/v1/appointments", body);
       context.announce(t("appointment.booked", { when: formatDateTime(booked.starts_at, language()) }));

@@ -4,7 +4,7 @@
 import { ApiError, get, post } from "../api.js";
 import { field, formatDateTime, formatTime, h } from "../dom.js";
 import { language, t } from "../i18n.js";
-import { offerSlots, representativeOf } from "./appointments.js";
+import { bookingFields, offerSlots } from "./appointments.js";
 import { errorNotice } from "./common.js";
 
 // Not found and a wrong code answer alike (404 for the slots, `unknown-appointment-subject` for the booking):
@@ -54,26 +54,16 @@ export async function render(main, context) {
   kinds.sort((a, b) => Number(b.home_visit) - Number(a.home_visit));
   const reference = h("input", { name: "reference", type: "text", autocomplete: "off", required: true, maxlength: 24, spellcheck: "false", value: context.argument || null });
   const accessCode = h("input", { name: "access_code", type: "text", autocomplete: "off", required: true, maxlength: 40, spellcheck: "false" });
-  const kind = h("select", { name: "kind", required: true }, kinds.map((item) => h("option", { value: item.code }, item.name)));
-  const slot = h("select", { name: "slot", required: true, disabled: true }, h("option", { value: "" }, t("appointment.pick_kind_first")));
-  const address = h("input", { name: "address", type: "text", autocomplete: "off", maxlength: 500 });
-  const addressField = field(t("appointment.address"), address);
-  const representative = h("input", { name: "representative", type: "text", autocomplete: "off", maxlength: 200 });
-  const relationship = h("input", { name: "relationship", type: "text", autocomplete: "off", maxlength: 200 });
+  const fields = bookingFields(kinds);
+  const { kind, slot } = fields;
   const message = h("div", { "aria-live": "polite" });
   const done = h("div", { "aria-live": "polite" });
   const find = h("button", { type: "button", class: "secondary" }, t("appointment.find"));
   let slots = [];
-  const isVisit = () => Boolean(kinds.find((item) => item.code === kind.value)?.home_visit);
-  const showAddress = () => {
-    addressField.hidden = !isVisit();
-    address.required = isVisit();
-  };
   // Another case, code or kind: the times found no longer apply.
   const forget = () => {
     slots = [];
-    slot.replaceChildren(h("option", { value: "" }, t("appointment.pick_kind_first")));
-    slot.disabled = true;
+    fields.clearSlots();
   };
   const say = (text) => message.replaceChildren(h("p", { class: "notice error", role: "alert" }, text));
   const fail = (error) => {
@@ -81,7 +71,7 @@ export async function render(main, context) {
     else message.replaceChildren(errorNotice(error));
   };
   kind.addEventListener("change", () => {
-    showAddress();
+    fields.showAddress();
     forget();
   });
   reference.addEventListener("input", forget);
@@ -108,25 +98,17 @@ export async function render(main, context) {
     field(t("booking.access_code"), accessCode, t("booking.access_code_hint")),
     field(t("appointment.kind"), kind),
     h("div", { class: "buttons" }, find),
-    field(t("appointment.slot"), slot),
-    addressField,
-    field(t("appointment.representative"), representative, t("appointment.representative_hint")),
-    field(t("appointment.relationship"), relationship),
+    ...fields.slotFields(),
     message,
     h("div", { class: "buttons" }, h("button", { type: "submit" }, t("appointment.book"))),
   );
-  showAddress();
+  fields.showAddress();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const chosen = slots[Number(slot.value)];
     if (!chosen) return;
     message.replaceChildren();
-    const body = { ticket: reference.value.trim(), access_code: accessCode.value.trim(), kind: kind.value, starts_at: chosen.starts_at };
-    if (chosen.staff) body.staff_id = chosen.staff.id;
-    else body.desk = chosen.desk;
-    if (isVisit()) body.address = address.value.trim();
-    const who = representativeOf(representative, relationship);
-    if (who) body.representative = who;
+    const body = { ticket: reference.value.trim(), access_code: accessCode.value.trim(), ...fields.body(chosen) };
     try {
       const booked = await post("/v1/appointments", body);
       done.replaceChildren(confirmation(booked));
