@@ -71,12 +71,13 @@ def run_intake_and_ceiling(
     for connections in args.connection_levels:
         if "intake" in chosen:
             log.info("intake: %.0f s at %d connections", args.seconds, connections)
+            children = cpu.database_children(postgres.postmaster_pid)
             before, machine_before = cpu.usage(service.process.pid), cpu.machine_usage(postgres.postmaster_pid)
             result = run_wrk(wrk, script, service.base_url, connections, args.seconds, threads)
             # Requests still in flight when wrk stops are not counted: a few in thousands.
             server = cpu.per_request(before, cpu.usage(service.process.pid), result.requests)
             server |= cpu.machine_per_request(
-                machine_before, cpu.machine_usage(postgres.postmaster_pid), result.requests
+                machine_before, cpu.settled_machine_usage(postgres.postmaster_pid, children), result.requests
             )
             log.info(
                 "intake: %.0f req/s, p99 %.1f ms, %d errors, server CPU %.2f ms per request",
@@ -89,10 +90,12 @@ def run_intake_and_ceiling(
         if ceiling is not None and "error" not in ceiling:
             log.info("ceiling: pgbench %.0f s with %d clients", args.seconds, connections)
             try:
+                children = cpu.database_children(postgres.postmaster_pid)
                 machine_before = cpu.machine_usage(postgres.postmaster_pid)
                 bench = run_pgbench(postgres, pgbench_file, variables, connections, args.seconds, threads)
+                # pgbench's connections are still ending when it exits (bench/cpu.py).
                 bench.cpu = cpu.machine_per_request(
-                    machine_before, cpu.machine_usage(postgres.postmaster_pid), bench.transactions
+                    machine_before, cpu.settled_machine_usage(postgres.postmaster_pid, children), bench.transactions
                 )
             except RuntimeError as exc:
                 # The intake figures stand on their own; the failure is reported, not hidden.
