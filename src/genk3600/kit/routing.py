@@ -1,7 +1,7 @@
 """Route matching that skips, in one regular-expression match, an included router none of whose routes can match.
 
 FastAPI (0.165) tries the app's included routers in order for every request, and each of them tries its routes
-one by one (a scope key set and restored per route, the router's route version recomputed): about 0.15–0.6 ms
+one by one (a scope key set and restored per route, the router's route version recomputed): 0.15 to 0.6 ms
 before `GET /v1/tickets/{reference}`, the ninth router, is reached. A route matches a path only if its path
 regular expression does (then the method decides between a full and a partial match), so a router whose routes'
 expressions, joined into one, do not match the path answers "no match" whatever the method: the guard says so
