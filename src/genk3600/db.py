@@ -181,10 +181,10 @@ class database_deadline:  # named as the function it replaced: `async with datab
     async def __aenter__(self) -> None:
         if _deadline_holder.get() is not None:  # already bounded by an outer deadline (one per request)
             return
+        self.timeout = timeout = asyncio.timeout(None)
+        await timeout.__aenter__()  # first: it is the one step here that can fail (outside a task)
         self.deadline = deadline = _Deadline()
         self.token = _deadline_holder.set(deadline)
-        self.timeout = timeout = asyncio.timeout(None)
-        await timeout.__aenter__()
         self.cutting = asyncio.get_running_loop().call_later(self.seconds, self._cut, deadline)
 
     def _cut(self, deadline: _Deadline) -> None:
