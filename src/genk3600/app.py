@@ -33,6 +33,7 @@ from genk3600.identity.router import router as identity_router
 from genk3600.kit.clock import Clock, SystemClock
 from genk3600.kit.heap import freeze_startup_heap
 from genk3600.kit.openapi import openapi_schema
+from genk3600.kit.routing import guard_included_routers
 from genk3600.links.router import router as links_router
 from genk3600.metrics.middleware import RequestMetricsMiddleware, request_histogram
 from genk3600.metrics.router import router as metrics_router
@@ -211,6 +212,7 @@ def create_app(
     for router in (products_router, suggestions_router):
         app.include_router(router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
+    guard_included_routers(app)
     return app
 
 

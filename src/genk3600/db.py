@@ -12,7 +12,7 @@ import re
 import subprocess
 import time
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,26 +163,54 @@ class DeadlinePool(AsyncAdaptedQueuePool):
         super()._do_return_conn(record)
 
 
-@asynccontextmanager
-async def database_deadline(seconds: float, what: str) -> AsyncIterator[None]:
-    """Bound all the database work inside: at `seconds` its connections are cut, and TimeoutError raised (503)."""
-    if _deadline_holder.get() is not None:  # already bounded by an outer deadline (one per request)
-        yield
-        return
-    deadline = _Deadline()
-    token = _deadline_holder.set(deadline)
-    loop = asyncio.get_running_loop()
-    cutting = loop.call_later(seconds, deadline.cut)
-    try:
-        async with asyncio.timeout(seconds + _CANCEL_AFTER_CUT_SECONDS):
-            yield
-    except BaseException:
+class database_deadline:  # named as the function it replaced: `async with database_deadline(...)`
+    """Bound all the database work inside: at `seconds` its connections are cut, and TimeoutError raised (503).
+
+    A class rather than a generator, with one timer rather than two: it is entered for every request. The
+    cancellation (`asyncio.timeout`, entered without a deadline) is armed only when the connections are cut, for
+    `_CANCEL_AFTER_CUT_SECONDS` after that, as it was when both were set up front at `seconds` and `seconds` +
+    that margin."""
+
+    __slots__ = ("cutting", "deadline", "seconds", "timeout", "token", "what")
+
+    def __init__(self, seconds: float, what: str | Callable[[], str]) -> None:
+        self.seconds = seconds
+        self.what = what  # for the warning only; a callable is asked only then
+        self.deadline: _Deadline | None = None
+
+    async def __aenter__(self) -> None:
+        if _deadline_holder.get() is not None:  # already bounded by an outer deadline (one per request)
+            return
+        self.timeout = timeout = asyncio.timeout(None)
+        await timeout.__aenter__()  # first: it is the one step here that can fail (outside a task)
+        self.deadline = deadline = _Deadline()
+        self.token = _deadline_holder.set(deadline)
+        self.cutting = asyncio.get_running_loop().call_later(self.seconds, self._cut, deadline)
+
+    def _cut(self, deadline: _Deadline) -> None:
+        deadline.cut()
+        self.timeout.reschedule(asyncio.get_running_loop().time() + _CANCEL_AFTER_CUT_SECONDS)
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        deadline = self.deadline
+        if deadline is None:
+            return
+        try:
+            try:
+                await self.timeout.__aexit__(kind, error, trace)
+            except BaseException:
+                self._warn_if_passed(deadline)
+                raise
+            if kind is not None:
+                self._warn_if_passed(deadline)
+        finally:
+            self.cutting.cancel()
+            _deadline_holder.reset(self.token)
+
+    def _warn_if_passed(self, deadline: _Deadline) -> None:
         if deadline.passed:
-            log.warning("%s: the database did not answer within %.1f s; its connections were cut", what, seconds)
-        raise
-    finally:
-        cutting.cancel()
-        _deadline_holder.reset(token)
+            what = self.what if isinstance(self.what, str) else self.what()
+            log.warning("%s: the database did not answer within %.1f s; its connections were cut", what, self.seconds)
 
 
 async def request_deadline(request: Request) -> AsyncIterator[None]:
@@ -224,7 +252,7 @@ def request_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 def deadline_of(request: Request) -> AbstractAsyncContextManager[None]:
     """The request's database deadline (GENK3600_DB_REQUEST_SECONDS), as `request_deadline` enters it."""
     settings: Settings = request.app.state.settings
-    return database_deadline(settings.db_request_seconds, f"{request.method} {request.url.path}")
+    return database_deadline(settings.db_request_seconds, lambda: f"{request.method} {request.url.path}")
 
 
 @asynccontextmanager

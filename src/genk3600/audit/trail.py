@@ -155,11 +155,11 @@ def _plain(value: Any) -> Any:
     if kind in _SCALARS:
         return value
     if kind is dict:
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): item if type(item) in _SCALARS else _plain(item) for key, item in value.items()}
     if kind is datetime:
         return value.isoformat()
     if kind is list:  # an update's {"from": [...], "to": [...]}
-        return [_plain(item) for item in value]
+        return [item if type(item) in _SCALARS else _plain(item) for item in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple):
@@ -208,7 +208,11 @@ REDACTED = "<redacted>"
 
 
 def _redacted(write: Write) -> dict[str, Any]:
-    return {key: REDACTED if key in _REDACTED else _plain(value) for key, value in write.changes.items()}
+    # A scalar is its own JSON-safe form: most of a new row's ~30 columns, so `_plain` is not called for them.
+    return {
+        key: REDACTED if key in _REDACTED else value if type(value) in _SCALARS else _plain(value)
+        for key, value in write.changes.items()
+    }
 
 
 def _entries(writes: Iterable[Write]) -> list[dict[str, Any]]:

@@ -51,7 +51,8 @@ def catalogue_path(language: Language | str) -> Traversable:
 
 def translator(language: Language | str) -> Translations:
     """The catalogue of one language, compiled from its `.po` file on first use (ValueError if unsupported)."""
-    return _compiled(Language(language))
+    # A member passes as it is: the enum's conversion is two Python calls, and this runs for every text rendered.
+    return _compiled(language if type(language) is Language else Language(language))
 
 
 @lru_cache(maxsize=len(Language))

@@ -509,7 +509,7 @@ def render(
 
     An unknown code (written by a newer version) or a legacy entry shows the stored `text`, if any.
     """
-    language = Language(language)
+    language = language if type(language) is Language else Language(language)
     spec = MESSAGES.get(code)
     if spec is None:
         return str(params.get("text") or code)
