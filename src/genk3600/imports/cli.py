@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.imports.service import ACTOR_NAME, Importer, ImportRefused, ImportReport
+from genk3600.imports.service import ACTOR_NAME, CONNECTIONS, Importer, ImportRefused, ImportReport
 
 IMPORT_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 PROGRESS_EVERY = 256  # lines
@@ -75,7 +75,7 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
 
     async def work(stream: BinaryIO, progress: Progress, task: TaskID) -> ImportReport:
         actor_var.set(system_principal(ACTOR_NAME))
-        database = Database.connect(url, pool_size=1)
+        database = Database.connect(url, pool_size=CONNECTIONS)
         importer = Importer(
             database,
             settings,
