@@ -16,7 +16,7 @@ from genk3600.audit.trail import audit_act
 from genk3600.auth.principal import system_principal
 from genk3600.citizens.identifiers import masked_national_number, national_number_hash
 from genk3600.config import Settings
-from genk3600.contacts.service import subject_from_text
+from genk3600.contacts.subjects import subject_from_text
 from genk3600.db import Database
 from genk3600.imports import repository
 from genk3600.imports.repository import CategoryFacts, KnownCitizen
