@@ -30,8 +30,11 @@ ACTOR_NAME = "Bulk import"
 IMPORTER = system_principal(ACTOR_NAME)  # the author of the imported timeline entries
 EXTERNAL_ID_PREFIX = "import:"  # keeps imported ids apart from live Message-IDs and call ids
 DEFAULT_BATCH_SIZE = 1000
-# Batches written at once, each on its own connection (plus one that holds the import lock: CONNECTIONS).
-WRITERS = 2
+# Batches written at once, each in its own transaction on its own connection (plus one connection that holds the
+# import lock): PostgreSQL's work on a batch is most of the import's CPU, and one backend uses one core. More
+# backends than cores still helped (a backend waiting for its commit's flush or for the next rows leaves its core
+# to another): 200,000 contacts in 21.4 / 21.1 s with 3, 20.1 / 18.7 s with 4 (bench/README.md).
+WRITERS = 4
 CONNECTIONS = WRITERS + 1
 LOCK_POLL_SECONDS = 1.0
 
@@ -167,7 +170,7 @@ class Importer:
                 while valid := await asyncio.to_thread(self._next_batch, numbered):
                     if len(writing) == WRITERS:
                         await writing.popleft().written
-                    writing.append(await self._start(valid, writing[-1] if writing else None))
+                    writing.append(await self._start(valid, tuple(writing)))
                 while writing:
                     await writing.popleft().written
             finally:
@@ -246,26 +249,27 @@ class Importer:
         self.report.bad_lines += 1
         self.on_bad_line(number, message)
 
-    async def _start(self, valid: list[tuple[int, ImportLine]], previous: _Batch | None) -> _Batch:
-        """Open the batch's transaction and prepare its rows, then write them in a task of their own."""
+    async def _start(self, valid: list[tuple[int, ImportLine]], writing: tuple[_Batch, ...]) -> _Batch:
+        """Open the batch's transaction and prepare its rows, then write them in a task of their own. `writing`:
+        the batches before it still being written (perhaps not yet committed), in order."""
         session = self.database.sessions()
         try:
             await session.begin()
-            batch = await self._prepare(session, valid, previous)
+            batch = await self._prepare(session, valid, writing)
         except BaseException:
             await session.close()
             raise
-        batch.written = asyncio.create_task(self._write(session, batch, previous))
+        batch.written = asyncio.create_task(self._write(session, batch, writing))
         return batch
 
     async def _prepare(
-        self, session: AsyncSession, valid: list[tuple[int, ImportLine]], previous: _Batch | None
+        self, session: AsyncSession, valid: list[tuple[int, ImportLine]], writing: tuple[_Batch, ...]
     ) -> _Batch:
         """Which lines are new, who their citizens are, fresh ids, and the rows to write."""
         keys = [(line.channel.value, EXTERNAL_ID_PREFIX + line.external_id) for _, line in valid]
         known = await repository.imported_keys(session, keys)
-        if previous is not None:  # written beside this one, perhaps not yet committed
-            known.update(previous.keys.intersection(keys))
+        for earlier in writing:
+            known.update(earlier.keys.intersection(keys))
         batch = _Batch()
         for (number, line), key in zip(valid, keys, strict=True):
             if key in known:
@@ -278,7 +282,7 @@ class Importer:
             return batch
         fresh = batch.fresh
         lines = [line for _, line in fresh]
-        digests, known_citizens = await self._known_citizens(session, lines, previous)
+        digests, known_citizens = await self._known_citizens(session, lines, writing)
         # Enough citizen ids for every line that might register someone; unused ones are gaps, as sequences
         # allow.
         wanted = sum(
@@ -302,11 +306,14 @@ class Importer:
         batch.history = history.parameters()
         return batch
 
-    async def _write(self, session: AsyncSession, batch: _Batch, previous: _Batch | None) -> None:
+    async def _write(self, session: AsyncSession, batch: _Batch, writing: tuple[_Batch, ...]) -> None:
         async with session:  # closing it rolls back what was not committed
             if batch.fresh:
-                if previous is not None and not batch.citizen_ids.isdisjoint(previous.registered_ids):
-                    await previous.written  # its new citizens must be committed before our rows refer to them
+                registering = [
+                    earlier for earlier in writing if not batch.citizen_ids.isdisjoint(earlier.registered_ids)
+                ]
+                if registering:
+                    await registering[-1].written  # its new citizens (and earlier ones') must be committed first
                 await copy_records(session, "citizen", _CITIZEN_COLUMNS, batch.new_citizens)
                 await copy_records(session, "ticket", _TICKET_COLUMNS, batch.tickets)
                 await copy_records(session, "contact", _CONTACT_COLUMNS, batch.contacts)
@@ -332,18 +339,18 @@ class Importer:
                         "citizens_registered": len(batch.new_citizens),
                     },
                 )
-            if previous is not None:
-                await previous.written  # batches commit in the file's order (and so do their audit entries)
+            if writing:
+                await writing[-1].written  # batches commit in the file's order (and so do their audit entries)
             await session.commit()
         self.report.imported += len(batch.fresh)
         self.report.citizens_registered += len(batch.new_citizens)
         self.on_batch(self.report)
 
     async def _known_citizens(
-        self, session: AsyncSession, lines: list[ImportLine], previous: _Batch | None
+        self, session: AsyncSession, lines: list[ImportLine], writing: tuple[_Batch, ...]
     ) -> tuple[list[str | None], _KnownCitizens]:
         """Each line's national number digest, and the citizens already known by any of the lines' identifiers:
-        those in the database and those the batch written beside this one registers (perhaps not yet committed)."""
+        those in the database and those that the batches being written register (perhaps not yet committed)."""
         secret = self.settings.secret
         digests = [
             national_number_hash(secret, line.citizen.national_number)
@@ -358,9 +365,8 @@ class Importer:
             {who.email for who in people if who.email},
             {who.phone for who in people if who.phone},
         )
-        if previous is not None:
-            found = {citizen.id for citizen in citizens}
-            citizens.extend(citizen for citizen in previous.registered if citizen.id not in found)
+        found = {citizen.id for citizen in citizens}
+        citizens.extend(citizen for earlier in writing for citizen in earlier.registered if citizen.id not in found)
         return digests, _KnownCitizens(citizens)
 
     def _citizens(
@@ -479,11 +485,11 @@ class Importer:
 class _Batch:
     """A batch from its preparation to its commit.
 
-    Batch N+1 is prepared after batch N (so its ids follow N's, in the file's order) while N may still be
-    writing: it counts N's records as imported and knows the citizens N registers, as it would find both in
-    the database had N committed; it waits for N's commit before its rows refer to one of those citizens, and
-    commits after N (so audit entries follow the file's order too, and a batch that fails leaves the ones after
-    it unwritten, as when they were written one by one)."""
+    A batch is prepared after the one before it (so its ids follow, in the file's order) while earlier ones may
+    still be writing: it counts their records as imported and knows the citizens they register, as it would find
+    both in the database had they committed; it waits for their commit before its rows refer to one of those
+    citizens, and commits after them (so audit entries follow the file's order too, and a batch that fails leaves
+    the ones after it unwritten, as when they were written one by one)."""
 
     fresh: list[tuple[int, ImportLine]] = field(default_factory=list)
     keys: set[tuple[str, str]] = field(default_factory=set)
