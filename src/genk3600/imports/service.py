@@ -153,6 +153,7 @@ class Importer:
         self._front_office = 0
         self._details_prefix: str | None = None
         self._sequences = repository.IdSequences("", "", "", "")
+        self._zone = settings.zone  # a property that looks the zone up on every call
 
     async def run(self, lines: Iterable[tuple[int, bytes | str]]) -> ImportReport:
         """Import every line; returns the counts.
@@ -437,7 +438,7 @@ class Importer:
         language = (line.language.value if line.language else None) or citizenship.language or Language.nl.value
         priority = line.priority.value if line.priority else (category.default_priority if category else "normal")
         confidentiality = category.confidentiality if category else Confidentiality.normal.value
-        year = line.occurred_at.astimezone(self.settings.zone).year
+        year = line.occurred_at.astimezone(self._zone).year
         subject = line.subject or subject_from_text(line.body)
         finished = line.finished_at
         ticket = (
