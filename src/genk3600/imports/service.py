@@ -164,7 +164,9 @@ class Importer:
         """
         await self._load_reference_data()
         numbered = iter(lines)
-        async with self.database.engine.connect() as holder:
+        async with self.database.engine.connect() as connection:
+            # In autocommit: a session idle in a transaction for the whole import could be ended by the server.
+            holder = await connection.execution_options(isolation_level="AUTOCOMMIT")
             await self._lock(holder)
             writing: deque[_Batch] = deque()
             try:
