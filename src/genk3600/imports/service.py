@@ -180,6 +180,8 @@ class Importer:
                 for batch in writing:
                     batch.written.cancel()
                 await asyncio.gather(*(batch.written for batch in writing), return_exceptions=True)
+                for batch in writing:  # a task cancelled before it started has not closed its session
+                    await batch.session.close()
                 await repository.unlock_imports(holder)
         return self.report
 
@@ -262,7 +264,8 @@ class Importer:
         except BaseException:
             await session.close()
             raise
-        batch.written = asyncio.create_task(self._write(session, batch, writing))
+        batch.session = session
+        batch.written = asyncio.create_task(self._write(batch, writing))
         return batch
 
     async def _prepare(
@@ -309,8 +312,8 @@ class Importer:
         batch.history = history.parameters()
         return batch
 
-    async def _write(self, session: AsyncSession, batch: _Batch, writing: tuple[_Batch, ...]) -> None:
-        async with session:  # closing it rolls back what was not committed
+    async def _write(self, batch: _Batch, writing: tuple[_Batch, ...]) -> None:
+        async with batch.session as session:  # closing it rolls back what was not committed
             if batch.fresh:
                 registering = [
                     earlier for earlier in writing if not batch.citizen_ids.isdisjoint(earlier.registered_ids)
@@ -503,6 +506,7 @@ class _Batch:
     tickets: list[tuple[object, ...]] = field(default_factory=list)
     contacts: list[tuple[object, ...]] = field(default_factory=list)
     history: dict[str, object] = field(default_factory=dict)
+    session: AsyncSession = field(init=False)  # its transaction, open from its preparation to its commit
     written: asyncio.Task[None] = field(init=False)
 
     registered: list[KnownCitizen] = field(default_factory=list)  # the new citizens, as the next batch finds them
