@@ -24,6 +24,7 @@ from genk3600.contacts.schemas import (
     PhoneContactIn,
     WebContactIn,
 )
+from genk3600.contacts.subjects import subject_from_text
 from genk3600.errors import Phrase, UnprocessableInput
 from genk3600.i18n.catalogue import P_
 from genk3600.i18n.texts import Message
@@ -54,7 +55,6 @@ from genk3600.tickets import service as tickets
 from genk3600.tickets import timeline
 from genk3600.units.repository import unit_by_code
 
-SUBJECT_FROM_TEXT = 120
 # Citizens who wrote in get a written acknowledgement; callers and visitors hear it from the agent.
 ACKNOWLEDGED_CHANNELS = (Channel.mail, Channel.web)
 
@@ -539,12 +539,6 @@ async def list_contacts(
         lambda c: c.id,
         lambda c: ContactOut.of(c, c.ticket.reference if c.ticket else None, language),
     )
-
-
-def subject_from_text(text: str) -> str:
-    stripped = text.strip()
-    first_line = stripped.splitlines()[0] if stripped else "Contact"
-    return first_line if len(first_line) <= SUBJECT_FROM_TEXT else first_line[: SUBJECT_FROM_TEXT - 1] + "…"
 
 
 DESK_WORDS = {

@@ -24,8 +24,11 @@ How history is written:
   number of contacts), not one per row.
 - Batches of `--batch-size` lines (1000) are written set-based, each in its own transaction: a batch is written whole
   or not at all. Citizens, tickets and contacts go in with COPY; the timeline entries with one INSERT … SELECT whose
-  JSON PostgreSQL builds from one array per column (tickets/timeline.insert_history_from). Lines already imported
-  (same channel and `external_id`) are skipped, so an interrupted import is resumed by running it again. Bad lines
-  (unparsable JSON, invalid fields, unknown category or unit) are reported on standard error with their line number
-  and skipped; the command then exits with status 1.
+  JSON PostgreSQL builds from one array per column (tickets/timeline.insert_history_from). Up to four batches are
+  written at once, each on its own connection, so that PostgreSQL's work runs on several cores; their ids are drawn
+  and they commit in the file's order (service._Batch), so the rows are those of batches written one by one. Lines
+  already imported (same channel and `external_id`) are skipped, so an interrupted import is resumed by running it
+  again; one import runs at a time (the import lock, held for the run; a second one waits). Bad lines (unparsable
+  JSON, invalid fields, unknown category or unit) are reported on standard error with their line number and
+  skipped; the command then exits with status 1.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ from sqlalchemy.engine import URL
 from genk3600.auth.principal import system_principal
 from genk3600.config import Settings
 from genk3600.db import Database
-from genk3600.imports.service import ACTOR_NAME, Importer, ImportRefused, ImportReport
+from genk3600.imports.service import ACTOR_NAME, CONNECTIONS, Importer, ImportRefused, ImportReport
+from genk3600.kit.heap import freeze_startup_heap
 
 IMPORT_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
+IMPORT_GC_THRESHOLD = 50_000  # allocations between young collections; Python's default is 700
 PROGRESS_EVERY = 256  # lines
 
 
@@ -75,7 +78,7 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
 
     async def work(stream: BinaryIO, progress: Progress, task: TaskID) -> ImportReport:
         actor_var.set(system_principal(ACTOR_NAME))
-        database = Database.connect(url, pool_size=1)
+        database = Database.connect(url, pool_size=CONNECTIONS)
         importer = Importer(
             database,
             settings,
@@ -97,6 +100,13 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
     # does nothing else, so it hands the GIL over sooner (7-10 % faster on 60,000 contacts, bench/README.md).
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(IMPORT_SWITCH_INTERVAL)
+    # Every batch allocates a few hundred thousand objects that live until it is committed (lines, rows, their
+    # values): with the default threshold the collector ran every 700 of them and walked what was alive, 30 % of
+    # the import's CPU (bench/README.md). None of them is in a cycle, so young collections can wait far longer;
+    # start-up's heap is frozen, so the full ones do not walk it again (kit/heap.py).
+    freeze_startup_heap()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *thresholds[1:])
     try:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task(source, total=total, contacts=0)
@@ -107,4 +117,5 @@ def run_import(url: URL, settings: Settings, file: str, batch_size: int) -> Impo
                     report = asyncio.run(work(stream, progress, task))
     finally:
         sys.setswitchinterval(switch_interval)
+        gc.set_threshold(*thresholds)
     return ImportSummary(report, time.perf_counter() - started)

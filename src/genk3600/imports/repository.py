@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, any_, bindparam, column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from genk3600.models import Category, Citizen, Contact, Unit
 from genk3600.models.enums import OCMW_UNIT_KIND
@@ -52,12 +52,18 @@ async def ocmw_unit_ids(session: AsyncSession) -> set[int]:
     return set((await session.scalars(select(Unit.id).where(Unit.kind == OCMW_UNIT_KIND))).all())
 
 
-async def lock_imports(session: AsyncSession) -> None:
-    """Two imports at once would both find a line new; one batch at a time until this transaction ends.
+# One import at a time: two would both find a line new. The lock belongs to a connection the import holds for its
+# whole run (its batches are written on others, two at a time), and goes with that connection if the process dies.
+_IMPORT_LOCK = "hashtextextended('genk3600:import', 3600)"
 
-    Each batch's commit waits for the disk like every other write: a batch the import reported is never lost
-    (an asynchronous commit was faster but could drop the last batches after a crash)."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('genk3600:import', 3600))"))
+
+async def try_lock_imports(connection: AsyncConnection) -> bool:
+    """Take the import lock for this connection's session; False (at once) if another import holds it."""
+    return bool(await connection.scalar(text(f"SELECT pg_try_advisory_lock({_IMPORT_LOCK})")))
+
+
+async def unlock_imports(connection: AsyncConnection) -> None:
+    await connection.execute(text(f"SELECT pg_advisory_unlock({_IMPORT_LOCK})"))
 
 
 # Arrays as one parameter each: a batch's thousands of keys are not compiled into as many bind parameters.
@@ -101,6 +107,7 @@ class IdSequences:
     citizen: str
     ticket: str
     contact: str
+    ticket_event: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class BatchIds:
     tickets: list[int]
     contacts: list[int]
     ticket_numbers: list[int]
+    entries: list[int]  # two timeline entries per ticket
 
 
 async def id_sequences(session: AsyncSession) -> IdSequences:
@@ -116,7 +124,7 @@ async def id_sequences(session: AsyncSession) -> IdSequences:
         await session.execute(
             text(
                 "SELECT pg_get_serial_sequence('citizen', 'id'), pg_get_serial_sequence('ticket', 'id'), "
-                "pg_get_serial_sequence('contact', 'id')"
+                "pg_get_serial_sequence('contact', 'id'), pg_get_serial_sequence('ticket_event', 'id')"
             )
         )
     ).one()
@@ -125,18 +133,22 @@ async def id_sequences(session: AsyncSession) -> IdSequences:
 
 # A batch's fresh ids and ticket numbers in one round trip: rows refer to each other before COPY. The sequences
 # are named once (a per-row pg_get_serial_sequence cost ~3 µs a value, 1.9 s of an import of 200,000 contacts).
+# The timeline entries' ids are drawn here too, not as they are inserted: two batches are written at once, and
+# every id still follows the file's order.
 _BATCH_IDS = text(
     """
     SELECT ARRAY(SELECT nextval(CAST(:citizen_seq AS regclass)) FROM generate_series(1, :citizens)),
            ARRAY(SELECT nextval(CAST(:ticket_seq AS regclass)) FROM generate_series(1, :tickets)),
            ARRAY(SELECT nextval(CAST(:contact_seq AS regclass)) FROM generate_series(1, :tickets)),
-           ARRAY(SELECT nextval('ticket_number_seq') FROM generate_series(1, :tickets))
+           ARRAY(SELECT nextval('ticket_number_seq') FROM generate_series(1, :tickets)),
+           ARRAY(SELECT nextval(CAST(:ticket_event_seq AS regclass)) FROM generate_series(1, 2 * :tickets))
     """
 )
 
 
 async def batch_ids(session: AsyncSession, sequences: IdSequences, citizens: int, tickets: int) -> BatchIds:
-    """`citizens` fresh citizen ids; `tickets` fresh ticket ids, contact ids and ticket numbers, each ascending."""
+    """`citizens` fresh citizen ids; `tickets` fresh ticket ids, contact ids and ticket numbers, and twice as many
+    timeline entry ids, each ascending."""
     row = (
         await session.execute(
             _BATCH_IDS,
@@ -144,6 +156,7 @@ async def batch_ids(session: AsyncSession, sequences: IdSequences, citizens: int
                 "citizen_seq": sequences.citizen,
                 "ticket_seq": sequences.ticket,
                 "contact_seq": sequences.contact,
+                "ticket_event_seq": sequences.ticket_event,
                 "citizens": citizens,
                 "tickets": tickets,
             },
@@ -153,11 +166,12 @@ async def batch_ids(session: AsyncSession, sequences: IdSequences, citizens: int
 
 
 # The two timeline entries of each imported ticket (created, then status_changed), built by PostgreSQL from
-# one array per column: no JSON is encoded in Python and the batch is one statement. Ordered by line and kind,
-# so each ticket's entries get ascending ids in the order they happened.
+# one array per column: no JSON is encoded in Python and the batch is one statement. Their ids come with them
+# (batch_ids, in the order they happened: each ticket's created entry, then its status_changed entry).
 HISTORY = text(
     """
-    SELECT h.ticket_id,
+    SELECT CASE k.kind WHEN 1 THEN h.created_id ELSE h.status_changed_id END,
+           h.ticket_id,
            k.type,
            k.code,
            CASE k.kind WHEN 1 THEN jsonb_build_object('source', CAST(:source AS text), 'line', h.line, 'unit', h.unit)
@@ -170,14 +184,14 @@ HISTORY = text(
            CAST(NULL AS bigint),
            CAST(NULL AS bigint),
            CAST(:actor_name AS text)
-    FROM unnest(CAST(:ticket_ids AS bigint[]), CAST(:contact_ids AS bigint[]), CAST(:lines AS integer[]),
-                CAST(:units AS text[]), CAST(:channels AS text[]), CAST(:categories AS text[]),
-                CAST(:priorities AS text[]), CAST(:statuses AS text[]), CAST(:occurred AS timestamptz[]),
-                CAST(:finished AS timestamptz[]))
-         WITH ORDINALITY AS h(ticket_id, contact_id, line, unit, channel, category, priority, status, occurred_at,
-                              finished_at, position)
+    FROM unnest(CAST(:created_ids AS bigint[]), CAST(:status_changed_ids AS bigint[]), CAST(:ticket_ids AS bigint[]),
+                CAST(:contact_ids AS bigint[]), CAST(:lines AS integer[]), CAST(:units AS text[]),
+                CAST(:channels AS text[]), CAST(:categories AS text[]), CAST(:priorities AS text[]),
+                CAST(:statuses AS text[]), CAST(:occurred AS timestamptz[]), CAST(:finished AS timestamptz[]))
+         AS h(created_id, status_changed_id, ticket_id, contact_id, line, unit, channel, category, priority, status,
+              occurred_at, finished_at)
     CROSS JOIN (VALUES (1, 'created', 'ticket.imported'), (2, 'status_changed', 'ticket.imported_status'))
          AS k(kind, type, code)
-    ORDER BY h.position, k.kind
+    ORDER BY h.ticket_id, k.kind
     """
 ).columns(*(column(name) for name in HISTORY_COLUMNS))

@@ -273,8 +273,10 @@ def insert_from(entries: Any) -> Any:
     )
 
 
-# The columns of a history entry, in the order `insert_history_from` takes them from its source.
+# The columns of a history entry, in the order `insert_history_from` takes them from its source. The id comes
+# with the entry: a bulk writer draws its ids in its own order (the import, in its file's) before it writes.
 HISTORY_COLUMNS = (
+    "id",
     "ticket_id",
     "type",
     "code",
