@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,6 @@ from genk3600.db import Database
 from genk3600.imports.service import Importer, ImportReport
 from genk3600.models import AuditEntry, Citizen, Contact, OutboxEvent, Ticket, TicketEvent
 from tests import factories
-
-
-@pytest.fixture
-async def database(scratch_url: URL) -> AsyncIterator[Database]:
-    database = Database.connect(scratch_url, pool_size=2)
-    async with database.sessions.begin() as session:
-        await factories.small_world(session)
-    yield database
-    await database.dispose()
 
 
 def _line(external_id: str, **fields: Any) -> str:

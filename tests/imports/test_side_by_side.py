@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import URL
 
 from genk3600.config import Settings
 from genk3600.db import Database
@@ -18,16 +16,6 @@ from genk3600.imports import repository, service
 from genk3600.imports.service import Importer
 from genk3600.models import AuditEntry, Contact, TicketEvent
 from genk3600.tickets import timeline
-from tests import factories
-
-
-@pytest.fixture
-async def database(scratch_url: URL) -> AsyncIterator[Database]:
-    database = Database.connect(scratch_url, pool_size=3)
-    async with database.sessions.begin() as session:
-        await factories.small_world(session)
-    yield database
-    await database.dispose()
 
 
 def _lines(count: int) -> list[tuple[int, str]]:
