@@ -53,7 +53,8 @@ async def ocmw_unit_ids(session: AsyncSession) -> set[int]:
 
 
 # One import at a time: two would both find a line new. The lock belongs to a connection the import holds for its
-# whole run (its batches are written on others, two at a time), and goes with that connection if the process dies.
+# whole run (its batches are written on others, up to service.WRITERS at a time), and goes with that connection if
+# the process dies.
 _IMPORT_LOCK = "hashtextextended('genk3600:import', 3600)"
 
 
@@ -133,7 +134,7 @@ async def id_sequences(session: AsyncSession) -> IdSequences:
 
 # A batch's fresh ids and ticket numbers in one round trip: rows refer to each other before COPY. The sequences
 # are named once (a per-row pg_get_serial_sequence cost ~3 µs a value, 1.9 s of an import of 200,000 contacts).
-# The timeline entries' ids are drawn here too, not as they are inserted: two batches are written at once, and
+# The timeline entries' ids are drawn here too, not as they are inserted: several batches are written at once, and
 # every id still follows the file's order.
 _BATCH_IDS = text(
     """
