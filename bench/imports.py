@@ -32,9 +32,10 @@ from pathlib import Path
 
 from bench.bulk_import import EXTERNAL_PREFIX, historical_contacts, write_ndjson
 from bench.cpu import database_cpu_ms
-from bench.environment import REPO_ROOT, WORK_DIR, Postgres, lock_work_dir, stop_leftover
+from bench.environment import WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
 from bench.service import new_secret_key
+from bench.trees import code_path
 
 STATE = WORK_DIR / "imports-world.json"
 NDJSON = WORK_DIR / "imports-contacts.ndjson"
@@ -42,12 +43,11 @@ RUN_DATABASE = "import_run"
 
 
 def _tree_env(tree: str, base: dict[str, str], database: str) -> dict[str, str]:
-    root = Path(tree).resolve()
     env = {
         **os.environ,
         **base,
-        "PYTHONPATH": os.pathsep.join([str(root / "src"), str(REPO_ROOT)]),
-        "GENK3600_MIGRATIONS_DIR": str(root / "migrations"),
+        "PYTHONPATH": code_path(tree),
+        "GENK3600_MIGRATIONS_DIR": str(Path(tree).resolve() / "migrations"),
     }
     env["GENK3600_DATABASE_URL"] = env["GENK3600_DATABASE_URL"].replace("/genk3600?", f"/{database}?")
     return env

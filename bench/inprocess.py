@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -36,6 +35,7 @@ from typing import Any
 
 from bench.environment import REPO_ROOT, Postgres, lock_work_dir
 from bench.service import new_secret_key
+from bench.trees import tree_child
 
 CITIZENS = 50_000
 _DUE_STATE = "id, next_sla_check_at, sla_warned_at, sla_breached_at, status, owning_unit_id, tier, version"
@@ -53,18 +53,6 @@ def _settings_env(postgres: Postgres, secret: str) -> dict[str, str]:
         "GENK3600_JWKS_URL": "http://127.0.0.1:9/jwks.json",
         "GENK3600_JWT_ISSUER": "https://bench.invalid",
     }
-
-
-def _child(tree: Path, env: dict[str, str], args: list[str]) -> dict[str, Any]:
-    paths = [str(tree.resolve() / "src"), str(REPO_ROOT)]
-    full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths)}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.inprocess", *args], env=full, capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"child in {tree} failed:\n{out.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _write_profile(profiler: Any, path: str) -> None:
@@ -303,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                 batch = batch or (str(args.batch) if args.batch else "")
                 child = ["_sweep", *(["--batch", batch] if batch else [])]
                 postgres.psql("SELECT pg_stat_statements_reset()")
-            result = _child(Path(tree), env, [*child, *(["--profile", profile] if profile else [])])
+            result = tree_child("bench.inprocess", tree, env, [*child, *(["--profile", profile] if profile else [])])
             if args.what == "sweep":
                 # The database's share: its execution time, and the costliest statements.
                 top = postgres.psql(

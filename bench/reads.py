@@ -37,10 +37,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench.environment import REPO_ROOT, WORK_DIR, Postgres, lock_work_dir, stop_leftover
+from bench.environment import WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
 from bench.scale import build_kept_world, random_references
 from bench.service import Service, new_secret_key, service_environment
+from bench.trees import code_path, tree_child
 
 CITIZENS = 50_000
 STATE = WORK_DIR / "reads-world.json"
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         for n, (round_, tree) in enumerate(runs):
             _restore_claimed(postgres)
             env = service_environment(url, idp.jwks_url, ISSUER, state["env"]["GENK3600_SECRET_KEY"])
-            env["PYTHONPATH"] = os.pathsep.join([str(Path(tree).resolve() / "src"), str(REPO_ROOT)])
+            env["PYTHONPATH"] = code_path(tree)
             env["GENK3600_LOG_LEVEL"] = "INFO"
             log = WORK_DIR / "reads-service.log"
             load = os.getloadavg()[0]
@@ -274,17 +275,7 @@ def _asgi_runs(args: argparse.Namespace, state: dict[str, Any], postgres: Postgr
         load = os.getloadavg()[0]
         profile = ["--profile", args.profile] if args.profile and n == len(runs) - 1 else []
         child = ["_asgi", "--key", state["key"], "--requests", str(args.requests), "--kinds", args.kinds, *profile]
-        paths = [str(Path(tree).resolve() / "src"), str(REPO_ROOT)]
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.reads", *child],
-            env={**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"child in {tree} failed:\n{out.stderr[-4000:]}")
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result = tree_child("bench.reads", tree, env, child)
         end = os.getloadavg()[0]
         line = {"round": round_, "tree": tree, "load_average_1m": [round(load, 2), round(end, 2)], "cpu_ms": result}
         print(json.dumps(line))

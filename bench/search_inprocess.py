@@ -22,17 +22,16 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
-from bench.environment import DATABASE, REPO_ROOT, WORK_DIR, Postgres, lock_work_dir, stop_leftover
+from bench.environment import DATABASE, WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
 from bench.scale import SEARCH_TERMS, build_kept_world, summarise
 from bench.service import new_secret_key
+from bench.trees import tree_child
 
 CITIZENS = 50_000
 STATE = WORK_DIR / "search-world.json"
@@ -100,18 +99,6 @@ async def _search_child(key: str, samples: int) -> dict[str, Any]:
     return out
 
 
-def _child(tree: Path, env: dict[str, str], args: list[str]) -> dict[str, Any]:
-    paths = [str(tree.resolve() / "src"), str(REPO_ROOT)]
-    full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths)}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.search_inprocess", *args], env=full, capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"child in {tree} failed:\n{out.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search_inprocess", description=__doc__)
     parser.add_argument("what", choices=["build", "run", "stop", "_search"])
@@ -142,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(args.rounds):
         for tree in trees:
             load = os.getloadavg()[0]
-            result = _child(Path(tree), env, ["_search", "--key", state["key"], "--samples", str(args.samples)])
+            child = ["_search", "--key", state["key"], "--samples", str(args.samples)]
+            result = tree_child("bench.search_inprocess", tree, env, child)
             print(json.dumps({"round": round_, "tree": tree, "load_average_1m": round(load, 2), **result}))
             sys.stdout.flush()
     return 0

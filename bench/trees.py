@@ -32,11 +32,28 @@ class Tree:
 
     def environment(self, base: dict[str, str]) -> dict[str, str]:
         """`base` with this tree's code first on the path and its own migrations."""
-        return {
-            **base,
-            "PYTHONPATH": os.pathsep.join([str(self.root / "src"), str(REPO_ROOT)]),
-            "GENK3600_MIGRATIONS_DIR": str(self.root / "migrations"),
-        }
+        return {**base, "PYTHONPATH": code_path(self.root), "GENK3600_MIGRATIONS_DIR": str(self.root / "migrations")}
+
+
+def code_path(root: Path | str) -> str:
+    """The PYTHONPATH that runs a checkout's `genk3600` (`root/src`) with this checkout's `bench`."""
+    return os.pathsep.join([str(Path(root).resolve() / "src"), str(REPO_ROOT)])
+
+
+def tree_child(module: str, root: Path | str, env: dict[str, str], args: list[str]) -> dict[str, Any]:
+    """`python -m MODULE ARGS` with a checkout's code (the alternating tools' children: bench/inprocess.py,
+    bench/search_inprocess.py, bench/reads.py); its last line of output is the JSON answer."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env={**os.environ, **env, "PYTHONPATH": code_path(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"child in {root} failed:\n{out.stderr[-4000:]}")
+    answer: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return answer
 
 
 def working_tree(compare: bool) -> Tree:
