@@ -65,8 +65,9 @@ async def test_sigterm_lets_a_request_in_flight_finish_and_exits_0(
                 assert time.monotonic() < deadline, "still accepting new connections after SIGTERM"
                 try:
                     await newcomer.get("/healthz")
-                except (httpx.ConnectError, httpx.RemoteProtocolError):
-                    # Refused, or (a connection accepted in the instant the listener closed) dropped unanswered.
+                except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+                    # Refused, or (a connection accepted in the instant the listener closed) dropped unanswered:
+                    # closed cleanly, or reset because the kernel still held the request's unread bytes.
                     break
                 await asyncio.sleep(0.05)
         assert not in_flight.done()
