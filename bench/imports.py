@@ -35,7 +35,7 @@ from bench.cpu import database_cpu_ms
 from bench.environment import WORK_DIR, Postgres, lock_work_dir, stop_leftover
 from bench.inprocess import _settings_env
 from bench.service import new_secret_key
-from bench.trees import code_path
+from bench.trees import tree_environment
 
 STATE = WORK_DIR / "imports-world.json"
 NDJSON = WORK_DIR / "imports-contacts.ndjson"
@@ -43,12 +43,7 @@ RUN_DATABASE = "import_run"
 
 
 def _tree_env(tree: str, base: dict[str, str], database: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        **base,
-        "PYTHONPATH": code_path(tree),
-        "GENK3600_MIGRATIONS_DIR": str(Path(tree).resolve() / "migrations"),
-    }
+    env = tree_environment(tree, {**os.environ, **base})
     env["GENK3600_DATABASE_URL"] = env["GENK3600_DATABASE_URL"].replace("/genk3600?", f"/{database}?")
     return env
 

@@ -32,7 +32,12 @@ class Tree:
 
     def environment(self, base: dict[str, str]) -> dict[str, str]:
         """`base` with this tree's code first on the path and its own migrations."""
-        return {**base, "PYTHONPATH": code_path(self.root), "GENK3600_MIGRATIONS_DIR": str(self.root / "migrations")}
+        return tree_environment(self.root, base)
+
+
+def tree_environment(root: Path | str, base: dict[str, str]) -> dict[str, str]:
+    """`base` with a checkout's code first on the path and its own migrations."""
+    return {**base, "PYTHONPATH": code_path(root), "GENK3600_MIGRATIONS_DIR": str(Path(root).resolve() / "migrations")}
 
 
 def code_path(root: Path | str) -> str:
